@@ -1,0 +1,89 @@
+//! Core configuration: currencies, the reset time zone, retention and retry limits.
+//! The host and both bindings read the same TOML sections into this.
+
+use crate::error::{Error, Result};
+use crate::types::Currency;
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// Settings every service reads. Build with [`Config::new`] and adjust fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// Configured currencies; the first is the default (seed 002 routes use it).
+    pub currencies: Vec<Currency>,
+    /// IANA zone in which "per day/week/month" periods and revenue days are counted
+    /// (SPEC.md Conventions; default UTC).
+    pub reset_timezone: Tz,
+    /// How long idempotency records are kept, seconds (default 24 h; SPEC.md: at least 24 h).
+    pub idempotency_retention_secs: i64,
+    /// How long outbox events are kept, seconds (default 7 days).
+    pub event_retention_secs: i64,
+    /// How many times a call is retried after a `CONFLICT` before it gives up with `CONFLICT`.
+    pub max_retries: u32,
+    /// Largest number of change sets a store commits in one transaction (group commit).
+    pub max_batch: usize,
+}
+
+impl Config {
+    /// A config with these currencies and the defaults above. Errors: `INVALID_ARGUMENT`
+    /// for no currency, a bad code, a duplicate, or a negative maximum.
+    pub fn new(currencies: Vec<Currency>) -> Result<Self> {
+        let cfg = Self {
+            currencies,
+            reset_timezone: Tz::UTC,
+            idempotency_retention_secs: 24 * 3600,
+            event_retention_secs: 7 * 24 * 3600,
+            max_retries: 32,
+            max_batch: 128,
+        };
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks the invariants [`Config::new`] promises, after fields were edited.
+    pub fn validate(&self) -> Result<()> {
+        if self.currencies.is_empty() {
+            return Err(Error::invalid("currencies", "configure at least one currency"));
+        }
+        for (i, c) in self.currencies.iter().enumerate() {
+            if c.code.is_empty()
+                || c.code.len() > 32
+                || !c.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(Error::invalid("currencies.code", format!("currency code '{}' must be 1-32 of [a-z0-9_]", c.code)));
+            }
+            if self.currencies[..i].iter().any(|o| o.code == c.code) {
+                return Err(Error::invalid("currencies.code", format!("currency '{}' is configured twice", c.code)));
+            }
+            if matches!(c.max_balance, Some(m) if m < 0) {
+                return Err(Error::invalid("currencies.max_balance", format!("max_balance of '{}' is negative", c.code)));
+            }
+        }
+        if self.idempotency_retention_secs < 24 * 3600 {
+            return Err(Error::invalid("idempotency_retention_secs", "idempotency keys are kept at least 24 h"));
+        }
+        if self.max_batch == 0 {
+            return Err(Error::invalid("max_batch", "max_batch is at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The configured currency with this code. Errors: `INVALID_ARGUMENT` naming it.
+    pub fn currency(&self, code: &str) -> Result<&Currency> {
+        self.currencies.iter().find(|c| c.code == code).ok_or_else(|| {
+            Error::invalid("currency", format!("unknown currency '{code}'"))
+                .with_details(serde_json::json!({ "field": "currency", "currency": code }))
+        })
+    }
+
+    /// The default (first) currency.
+    pub fn default_currency(&self) -> &Currency {
+        &self.currencies[0]
+    }
+
+    /// The calendar day of `at` in the reset time zone.
+    pub fn day_of(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.reset_timezone).date_naive()
+    }
+}

@@ -1,0 +1,190 @@
+//! One error type for every module: a stable [`ErrorCode`], a human message and
+//! JSON details. The same code reaches Rust, HTTP, JS and Python (SPEC.md, "Error codes").
+
+use serde::{Deserialize, Serialize};
+
+/// The stable error codes of SPEC.md. Serialized in `SCREAMING_SNAKE_CASE`
+/// (`"INSUFFICIENT_FUNDS"`), the exact string every binding exposes as `code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// Malformed or out-of-range input. Nothing changed.
+    InvalidArgument,
+    /// The named thing (catalog item, currency, entry) does not exist.
+    NotFound,
+    /// A player balance would go below zero.
+    InsufficientFunds,
+    /// A balance would pass the currency's maximum, or overflow `i64`.
+    BalanceLimit,
+    /// A durable item is already owned.
+    AlreadyOwned,
+    /// The player owns none of the item.
+    NotOwned,
+    /// Only consumables can be used.
+    NotConsumable,
+    /// The player owns fewer than asked.
+    InsufficientQuantity,
+    /// A consumable stack would pass its catalog item's `max_stack`.
+    StackLimit,
+    /// The catalog item has no price or is inactive.
+    NotForSale,
+    /// The idempotency key was used before for a different request.
+    IdempotencyConflict,
+    /// A player sent too many mails in the current day.
+    MailSendLimit,
+    /// Attachments can only be claimed from an opened mail.
+    MailNotRead,
+    /// The attachments were claimed already.
+    AlreadyClaimed,
+    /// A mail with unclaimed attachments cannot be deleted.
+    UnclaimedAttachments,
+    /// The party has no free slot.
+    PartyFull,
+    /// The player is in a party already.
+    AlreadyInParty,
+    /// The player is not in a party.
+    NotInParty,
+    /// Only the party leader may do this.
+    NotPartyLeader,
+    /// The invite has expired.
+    InviteExpired,
+    /// The player already has an active matchmaking ticket.
+    TicketExists,
+    /// No or invalid credentials.
+    Unauthenticated,
+    /// Credentials are valid but do not allow this.
+    Forbidden,
+    /// The player is banned.
+    Banned,
+    /// Too many requests; `details.retry_after_seconds` says when to retry.
+    RateLimited,
+    /// A concurrent change won every retry; the call changed nothing and may be retried.
+    Conflict,
+    /// Storage is unreachable; the call changed nothing that is not also reported.
+    Unavailable,
+}
+
+impl ErrorCode {
+    /// The HTTP status the host answers with for this code (SPEC.md: 400, 401, 403,
+    /// 404, 409, 422, 429, 503).
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            InvalidArgument => 400,
+            Unauthenticated => 401,
+            Forbidden | Banned => 403,
+            NotFound => 404,
+            IdempotencyConflict | Conflict | AlreadyOwned | AlreadyClaimed | AlreadyInParty
+            | TicketExists => 409,
+            InsufficientFunds | BalanceLimit | NotOwned | NotConsumable | InsufficientQuantity
+            | StackLimit | NotForSale | MailSendLimit | MailNotRead | UnclaimedAttachments
+            | PartyFull | NotInParty | NotPartyLeader | InviteExpired => 422,
+            RateLimited => 429,
+            Unavailable => 503,
+        }
+    }
+
+    /// The code as its stable string, e.g. `"INSUFFICIENT_FUNDS"`.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            InvalidArgument => "INVALID_ARGUMENT",
+            NotFound => "NOT_FOUND",
+            InsufficientFunds => "INSUFFICIENT_FUNDS",
+            BalanceLimit => "BALANCE_LIMIT",
+            AlreadyOwned => "ALREADY_OWNED",
+            NotOwned => "NOT_OWNED",
+            NotConsumable => "NOT_CONSUMABLE",
+            InsufficientQuantity => "INSUFFICIENT_QUANTITY",
+            StackLimit => "STACK_LIMIT",
+            NotForSale => "NOT_FOR_SALE",
+            IdempotencyConflict => "IDEMPOTENCY_CONFLICT",
+            MailSendLimit => "MAIL_SEND_LIMIT",
+            MailNotRead => "MAIL_NOT_READ",
+            AlreadyClaimed => "ALREADY_CLAIMED",
+            UnclaimedAttachments => "UNCLAIMED_ATTACHMENTS",
+            PartyFull => "PARTY_FULL",
+            AlreadyInParty => "ALREADY_IN_PARTY",
+            NotInParty => "NOT_IN_PARTY",
+            NotPartyLeader => "NOT_PARTY_LEADER",
+            InviteExpired => "INVITE_EXPIRED",
+            TicketExists => "TICKET_EXISTS",
+            Unauthenticated => "UNAUTHENTICATED",
+            Forbidden => "FORBIDDEN",
+            Banned => "BANNED",
+            RateLimited => "RATE_LIMITED",
+            Conflict => "CONFLICT",
+            Unavailable => "UNAVAILABLE",
+        }
+    }
+
+    /// Every code, in SPEC.md order (for bindings that generate one class per code).
+    pub const ALL: [ErrorCode; 27] = {
+        use ErrorCode::*;
+        [
+            InvalidArgument, NotFound, InsufficientFunds, BalanceLimit, AlreadyOwned, NotOwned,
+            NotConsumable, InsufficientQuantity, StackLimit, NotForSale, IdempotencyConflict,
+            MailSendLimit, MailNotRead, AlreadyClaimed, UnclaimedAttachments, PartyFull,
+            AlreadyInParty, NotInParty, NotPartyLeader, InviteExpired, TicketExists,
+            Unauthenticated, Forbidden, Banned, RateLimited, Conflict, Unavailable,
+        ]
+    };
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refusal or failure: a stable code, a message a player or operator can read,
+/// and JSON details (for example `{"currency": "gold", "balance": 5, "required": 10}`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize, utoipa::ToSchema)]
+#[error("{code}: {message}")]
+pub struct Error {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A readable explanation; not stable, do not match on it.
+    pub message: String,
+    /// Structured context; `null` when there is none.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl Error {
+    /// An error with a code and message and no details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: serde_json::Value::Null }
+    }
+
+    /// Adds structured details.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+
+    /// `INVALID_ARGUMENT` naming the offending field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidArgument, message)
+            .with_details(serde_json::json!({ "field": field }))
+    }
+
+    /// `NOT_FOUND` for a kind of thing and its id.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        Self::new(ErrorCode::NotFound, format!("{what} '{id}' not found"))
+            .with_details(serde_json::json!({ "kind": what, "id": id }))
+    }
+
+    /// `CONFLICT`: a version the change set read has moved.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Conflict, message)
+    }
+
+    /// `UNAVAILABLE`: storage failed.
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unavailable, message)
+    }
+}
+
+/// Result with guildhall's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

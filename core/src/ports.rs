@@ -1,0 +1,293 @@
+//! The ports the core owns. Adapters (memory here; SQLite and Postgres in
+//! `guildhall-adapters`) implement them; the core depends on none of them.
+//!
+//! Invariant: a [`Store`] applies a [`ChangeSet`] whole or not at all, and refuses it
+//! with `CONFLICT` when any version it carries has moved since it was read.
+
+use crate::error::Result;
+use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+/// The source of time. Rules never read the system clock; services ask this.
+pub trait Clock: Send + Sync + 'static {
+    /// Now, UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock for tests: starts at a given instant and moves only when told.
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+impl ManualClock {
+    /// A clock standing at `at` (microsecond precision).
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(AtomicI64::new(at.timestamp_micros()))
+    }
+    /// Moves the clock forward by `seconds` (may be fractional via `advance_micros`).
+    pub fn advance_secs(&self, seconds: i64) {
+        self.0.fetch_add(seconds * 1_000_000, Ordering::SeqCst);
+    }
+    /// Moves the clock forward by `micros`.
+    pub fn advance_micros(&self, micros: i64) {
+        self.0.fetch_add(micros, Ordering::SeqCst);
+    }
+    /// Sets the clock.
+    pub fn set(&self, at: DateTime<Utc>) {
+        self.0.store(at.timestamp_micros(), Ordering::SeqCst);
+    }
+}
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.0.load(Ordering::SeqCst)).expect("clock in range")
+    }
+}
+
+/// Id generation. Ids are opaque strings.
+pub trait Ids: Send + Sync + 'static {
+    /// A new unique id.
+    fn next_id(&self) -> String;
+}
+
+/// Time-ordered UUIDv7 ids.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UuidIds;
+impl Ids for UuidIds {
+    fn next_id(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+}
+
+/// Deterministic ids for tests: `"<prefix>-000001"`, `"<prefix>-000002"`, ...
+#[derive(Debug)]
+pub struct SequentialIds {
+    prefix: String,
+    next: AtomicU64,
+}
+impl SequentialIds {
+    /// Counter starting at 1.
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into(), next: AtomicU64::new(1) }
+    }
+}
+impl Ids for SequentialIds {
+    fn next_id(&self) -> String {
+        format!("{}-{:06}", self.prefix, self.next.fetch_add(1, Ordering::SeqCst))
+    }
+}
+
+/// A balance row as read, with the version a guarded write must match.
+/// A row that does not exist reads as amount 0, version 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BalanceRow {
+    /// Smallest units.
+    pub amount: Amount,
+    /// Bumped by one on every guarded write; 0: no row yet.
+    pub version: i64,
+}
+
+/// An inventory row as read. Absent reads as `None`; a row whose quantity fell to 0
+/// stays (quantity 0) so its version keeps guarding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRow {
+    /// Catalog item id.
+    pub item_id: String,
+    /// Units held (>= 0).
+    pub quantity: i64,
+    /// First acquisition, UTC.
+    pub acquired_at: DateTime<Utc>,
+    /// Version for guarded writes (>= 1 for an existing row).
+    pub version: i64,
+}
+
+/// A stored idempotency record: the request's fingerprint and the result JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Caller scope, e.g. `player:42`.
+    pub scope: String,
+    /// Caller key, 1-255 bytes.
+    pub key: String,
+    /// SHA-256 (hex) of the operation name and request, without the key.
+    pub fingerprint: String,
+    /// The original result, as JSON.
+    pub result: serde_json::Value,
+    /// When stored, UTC (pruned after the configured retention).
+    pub created_at: DateTime<Utc>,
+}
+
+/// One balance write of a change set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum BalanceWrite {
+    /// A guarded write to a player balance: applies only if the row's version is still
+    /// `expected_version` (0: the row must not exist yet); sets `amount`, bumps the version.
+    Set {
+        /// Player account.
+        account: Account,
+        /// Currency code.
+        currency: String,
+        /// Version read.
+        expected_version: i64,
+        /// New balance (the rule checked floor and maximum).
+        amount: Amount,
+    },
+    /// An unguarded increment of a system account (no floor, so no version: the shop's
+    /// row is not a hot spot). Creates the row when missing.
+    Add {
+        /// System account.
+        account: Account,
+        /// Currency code.
+        currency: String,
+        /// Signed change.
+        delta: Amount,
+    },
+}
+
+/// A guarded write of one inventory row (same version rule as [`BalanceWrite::Set`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemWrite {
+    /// Owner.
+    pub player: PlayerId,
+    /// Catalog item id.
+    pub item_id: String,
+    /// Version read; 0: the row must not exist yet.
+    pub expected_version: i64,
+    /// New quantity (>= 0).
+    pub quantity: i64,
+    /// First acquisition time to keep.
+    pub acquired_at: DateTime<Utc>,
+}
+
+/// Everything one call changes, committed by [`Store::commit`] in one transaction.
+/// Rules build it; services hand it to the store; nothing else writes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeSet {
+    /// Balance writes.
+    pub balances: Vec<BalanceWrite>,
+    /// Inventory writes.
+    pub items: Vec<ItemWrite>,
+    /// Ledger entries to append (`seq` assigned by the store).
+    pub ledger: Vec<LedgerEntry>,
+    /// Events to append to the outbox (`seq` assigned by the store).
+    pub events: Vec<Event>,
+    /// Idempotency record to insert; an existing one under the same scope and key is a `CONFLICT`.
+    pub idempotency: Option<IdempotencyRecord>,
+    /// Catalog items to insert or replace.
+    pub catalog: Vec<CatalogItem>,
+}
+
+/// Filter and page of a player's ledger history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Entries where this account is debit or credit.
+    pub account: Account,
+    /// Only this currency.
+    pub currency: Option<String>,
+    /// Only this kind.
+    pub kind: Option<EntryKind>,
+    /// Only entries with `seq` below this (the previous page's `next_cursor`).
+    pub before_seq: Option<i64>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Units sold of one catalog item in a window (SPEC.md Analytics).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PopularItem {
+    /// Catalog item id.
+    pub item_id: String,
+    /// Units bought.
+    pub total_quantity: i64,
+    /// Number of purchases.
+    pub purchases: i64,
+}
+
+/// Purchase revenue of one currency on one day of the reset time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DailyRevenue {
+    /// Calendar day in the reset time zone.
+    #[schema(value_type = String, format = Date)]
+    pub day: NaiveDate,
+    /// Currency code.
+    pub currency: String,
+    /// Sum of purchase amounts, smallest units.
+    pub amount: Amount,
+    /// Number of purchases.
+    pub purchases: i64,
+}
+
+/// Durable state. One implementation per database; all pass the conformance suite.
+///
+/// Reads never block writers for long; [`Store::commit`] is the only write path and is
+/// atomic. Errors: `CONFLICT` when a guarded version moved (the service retries),
+/// `UNAVAILABLE` when the database fails.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates or upgrades the schema. Idempotent.
+    async fn migrate(&self) -> Result<()>;
+    /// Checks the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// One balance (amount 0, version 0 when absent).
+    async fn balance(&self, account: &Account, currency: &str) -> Result<BalanceRow>;
+    /// Every balance row of an account, as (currency, row).
+    async fn balances(&self, account: &Account) -> Result<Vec<(String, BalanceRow)>>;
+    /// Every balance row of every account, for the ledger audit.
+    async fn all_balances(&self) -> Result<Vec<(Account, String, Amount)>>;
+    /// One inventory row.
+    async fn item(&self, player: &PlayerId, item_id: &str) -> Result<Option<ItemRow>>;
+    /// Every inventory row of a player (including quantity 0), ordered by item id.
+    async fn items(&self, player: &PlayerId) -> Result<Vec<ItemRow>>;
+    /// A stored idempotency record.
+    async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>>;
+    /// One catalog item.
+    async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>>;
+    /// The whole catalog, ordered by id.
+    async fn catalog(&self) -> Result<Vec<CatalogItem>>;
+    /// A page of ledger entries, newest first.
+    async fn history(&self, query: &HistoryQuery) -> Result<Vec<LedgerEntry>>;
+    /// Net ledger movement per (account, currency): credits minus debits.
+    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>>;
+    /// Purchases in `[from, to)` grouped by item, most units first, at most `limit`.
+    async fn popular_items(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PopularItem>>;
+    /// Purchase revenue per (day, currency) for days in `[from, to]`, by day then currency.
+    async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>>;
+    /// Outbox events with `seq > after`, oldest first, at most `limit`.
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>>;
+
+    /// Commits one change set atomically. Returns it with store-assigned `seq`s filled in
+    /// for its ledger entries and events.
+    async fn commit(&self, changes: ChangeSet) -> Result<ChangeSet>;
+    /// Commits independent change sets in as few transactions as the store can, each with
+    /// its own outcome (group commit). The default commits them one by one.
+    async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for cs in batch {
+            out.push(self.commit(cs).await);
+        }
+        out
+    }
+    /// Deletes events older than `events_before` and idempotency records older than
+    /// `idempotency_before`. Returns (events, records) removed.
+    async fn prune(&self, events_before: DateTime<Utc>, idempotency_before: DateTime<Utc>) -> Result<(u64, u64)>;
+}
+
+/// Shared, non-durable coordination: live event fan-out now; cache, presence, the
+/// match pool, leases and rate limits as their modules arrive. The in-process one serves
+/// a single host; the Redis one serves many.
+#[async_trait::async_trait]
+pub trait Coordinator: Send + Sync + 'static {
+    /// Publishes committed events to live subscribers (after the commit, never before).
+    async fn publish(&self, events: &[Event]) -> Result<()>;
+    /// A live feed of published events. Slow receivers may lag and must resume from the
+    /// outbox ([`Store::events_after`]).
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event>;
+}

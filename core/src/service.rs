@@ -1,0 +1,468 @@
+//! The services: load state through the ports, call a rule, commit its change set
+//! atomically, retry on `CONFLICT`, publish the committed events. One code path,
+//! whatever the backend.
+
+use crate::config::Config;
+use crate::ctx::Ctx;
+use crate::economy::{rules as econ, BalanceChangeResult, GrantRequest, LedgerMismatch, LedgerReport, SpendRequest, TransferRequest, TransferResult};
+use crate::error::{Error, ErrorCode, Result};
+use crate::inventory::{rules as inv, GrantItemRequest, ItemChangeResult, PurchaseRequest, PurchaseResult, UseItemRequest};
+use crate::ports::{ChangeSet, Clock, Coordinator, DailyRevenue, HistoryQuery, IdempotencyRecord, Ids, PopularItem, Store, SystemClock, UuidIds};
+use crate::types::{Account, Balance, CatalogItem, EntryKind, Event, InventoryEntry, LedgerEntry, PlayerId, Wallet};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// A result that can be handed back again for a repeated idempotency key.
+pub trait Replayable: Serialize + DeserializeOwned {
+    /// Marks the result as the stored original of an earlier call.
+    fn mark_replayed(&mut self);
+}
+macro_rules! replayable {
+    ($($t:ty),*) => { $(impl Replayable for $t { fn mark_replayed(&mut self) { self.replayed = true; } })* };
+}
+replayable!(BalanceChangeResult, TransferResult, PurchaseResult, ItemChangeResult);
+
+/// A page of a player's ledger history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct HistoryPage {
+    /// Entries, newest first.
+    pub entries: Vec<LedgerEntry>,
+    /// Pass as `cursor` to get the next (older) page; `None` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// Filter and page of [`Guildhall::history`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryFilter {
+    /// Only this currency.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Only this kind: `grant`, `spend`, `transfer`, `purchase`.
+    #[serde(default)]
+    pub kind: Option<EntryKind>,
+    /// `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+type Pending = (ChangeSet, oneshot::Sender<Result<ChangeSet>>);
+
+/// Coalesces concurrent commits into batches (group commit; DESIGN.md).
+#[derive(Clone)]
+struct Committer {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl Committer {
+    fn spawn(store: Arc<dyn Store>, max_batch: usize) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
+            while rx.recv_many(&mut batch, max_batch).await > 0 {
+                let (sets, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+                let outcomes = if sets.len() == 1 {
+                    vec![store.commit(sets.into_iter().next().expect("one")).await]
+                } else {
+                    store.commit_batch(sets).await
+                };
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    async fn commit(&self, cs: ChangeSet) -> Result<ChangeSet> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send((cs, reply)).await.map_err(|_| Error::unavailable("the committer has stopped"))?;
+        rx.await.map_err(|_| Error::unavailable("the committer dropped a commit"))?
+    }
+}
+
+/// The guildhall core: every module's operations over one Store and Coordinator.
+/// Cheap to clone (shared handles). Must be created inside a tokio runtime.
+#[derive(Clone)]
+pub struct Guildhall {
+    store: Arc<dyn Store>,
+    coordinator: Arc<dyn Coordinator>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn Ids>,
+    config: Arc<Config>,
+    committer: Committer,
+}
+
+fn fingerprint<T: Serialize>(op: &str, request: &T) -> String {
+    let mut v = serde_json::to_value(request).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.remove("idempotency_key");
+    }
+    let mut h = Sha256::new();
+    h.update(op.as_bytes());
+    h.update(b"\n");
+    h.update(v.to_string().as_bytes());
+    hex::encode(h.finalize())
+}
+
+impl Guildhall {
+    /// A core over `store` and `coordinator` with the system clock and UUIDv7 ids.
+    /// Does not migrate: call [`Guildhall::migrate`] (the facade does).
+    pub fn new(store: Arc<dyn Store>, coordinator: Arc<dyn Coordinator>, config: Config) -> Self {
+        let committer = Committer::spawn(store.clone(), config.max_batch);
+        Self { store, coordinator, clock: Arc::new(SystemClock), ids: Arc::new(UuidIds), config: Arc::new(config), committer }
+    }
+
+    /// Replaces the clock (tests inject a [`crate::ports::ManualClock`]).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the id generator.
+    pub fn with_ids(mut self, ids: Arc<dyn Ids>) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The store (for adapters' own checks and admin tools).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Runs the store's migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        self.store.migrate().await
+    }
+
+    /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
+    /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
+    async fn execute<Req, R, F>(&self, op: &str, scope: &PlayerId, key: Option<&str>, request: &Req, mut attempt: F) -> Result<R>
+    where
+        Req: Serialize,
+        R: Replayable,
+        F: AsyncFnMut(&Ctx<'_>) -> Result<(ChangeSet, R)>,
+    {
+        econ::check_key(&key.map(str::to_string))?;
+        let scope = format!("player:{scope}");
+        let print = key.map(|_| fingerprint(op, request));
+        let mut tries = 0u32;
+        loop {
+            if let (Some(key), Some(print)) = (key, &print) {
+                if let Some(rec) = self.store.idempotency(&scope, key).await? {
+                    return self.replay(rec, print);
+                }
+            }
+            let ctx = Ctx::new(&self.config, self.clock.now(), self.ids.as_ref());
+            let (mut cs, result) = attempt(&ctx).await?;
+            if let (Some(key), Some(print)) = (key, &print) {
+                cs.idempotency = Some(IdempotencyRecord {
+                    scope: scope.clone(),
+                    key: key.to_string(),
+                    fingerprint: print.clone(),
+                    result: serde_json::to_value(&result).map_err(|e| Error::unavailable(e.to_string()))?,
+                    created_at: ctx.now,
+                });
+            }
+            match self.committer.commit(cs).await {
+                Ok(done) => {
+                    self.publish(&done.events).await;
+                    return Ok(result);
+                }
+                Err(e) if e.code == ErrorCode::Conflict && tries < self.config.max_retries => {
+                    tries += 1;
+                    tracing::debug!(op, tries, "commit conflict, retrying");
+                    if tries > 4 {
+                        tokio::time::sleep(std::time::Duration::from_micros(50 * u64::from(tries))).await;
+                    } else {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                Err(e) => {
+                    if e.code == ErrorCode::Conflict {
+                        tracing::warn!(op, tries, "gave up after repeated commit conflicts");
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn replay<R: Replayable>(&self, rec: IdempotencyRecord, print: &str) -> Result<R> {
+        if rec.fingerprint != print {
+            return Err(Error::new(ErrorCode::IdempotencyConflict, "this idempotency key was used for a different request")
+                .with_details(serde_json::json!({ "idempotency_key": rec.key })));
+        }
+        let mut r: R = serde_json::from_value(rec.result).map_err(|e| Error::unavailable(format!("stored result unreadable: {e}")))?;
+        r.mark_replayed();
+        Ok(r)
+    }
+
+    async fn publish(&self, events: &[Event]) {
+        if events.is_empty() {
+            return;
+        }
+        if let Err(e) = self.coordinator.publish(events).await {
+            tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
+        }
+    }
+
+    // ----- Economy (SPEC.md Economy) -----
+
+    /// Credits a player from a system source. See [`GrantRequest`] for errors.
+    pub async fn grant(&self, req: GrantRequest) -> Result<BalanceChangeResult> {
+        self.config.currency(&req.currency)?;
+        self.execute("grant", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let bal = self.store.balance(&Account::Player(req.player.clone()), &req.currency).await?;
+            econ::grant(&self.config, ctx, &req, bal)
+        })
+        .await
+    }
+
+    /// Debits a player to a system sink. See [`SpendRequest`] for errors.
+    pub async fn spend(&self, req: SpendRequest) -> Result<BalanceChangeResult> {
+        self.config.currency(&req.currency)?;
+        self.execute("spend", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let bal = self.store.balance(&Account::Player(req.player.clone()), &req.currency).await?;
+            econ::spend(&self.config, ctx, &req, bal)
+        })
+        .await
+    }
+
+    /// Moves currency between two players in one commit. See [`TransferRequest`].
+    pub async fn transfer(&self, req: TransferRequest) -> Result<TransferResult> {
+        econ::check_transfer(&self.config, &req)?;
+        self.execute("transfer", &req.from, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let from = self.store.balance(&Account::Player(req.from.clone()), &req.currency).await?;
+            let to = self.store.balance(&Account::Player(req.to.clone()), &req.currency).await?;
+            econ::transfer(&self.config, ctx, &req, from, to)
+        })
+        .await
+    }
+
+    /// A player's wallet: every configured currency, zero when never touched.
+    pub async fn wallet(&self, player: &PlayerId) -> Result<Wallet> {
+        let rows: HashMap<String, i64> =
+            self.store.balances(&Account::Player(player.clone())).await?.into_iter().map(|(c, r)| (c, r.amount)).collect();
+        let balances = self
+            .config
+            .currencies
+            .iter()
+            .map(|c| Balance { currency: c.code.clone(), amount: rows.get(&c.code).copied().unwrap_or(0) })
+            .collect();
+        Ok(Wallet { player: player.clone(), balances })
+    }
+
+    /// One balance of a player, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency).
+    pub async fn balance(&self, player: &PlayerId, currency: &str) -> Result<i64> {
+        self.config.currency(currency)?;
+        Ok(self.store.balance(&Account::Player(player.clone()), currency).await?.amount)
+    }
+
+    /// A player's ledger entries, newest first, a page at a time (SPEC.md History).
+    /// Errors: `INVALID_ARGUMENT` (bad cursor, limit out of 1-200, unknown currency).
+    pub async fn history(&self, player: &PlayerId, filter: HistoryFilter) -> Result<HistoryPage> {
+        if let Some(c) = &filter.currency {
+            self.config.currency(c)?;
+        }
+        let limit = filter.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(Error::invalid("limit", "limit is 1 to 200"));
+        }
+        let before_seq = match &filter.cursor {
+            None => None,
+            Some(c) => Some(c.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| Error::invalid("cursor", "cursor is a next_cursor from a previous page"))?),
+        };
+        let q = HistoryQuery { account: Account::Player(player.clone()), currency: filter.currency, kind: filter.kind, before_seq, limit: limit + 1 };
+        let mut entries = self.store.history(&q).await?;
+        let next_cursor = if entries.len() > limit as usize {
+            entries.truncate(limit as usize);
+            entries.last().map(|e| e.seq.to_string())
+        } else {
+            None
+        };
+        Ok(HistoryPage { entries, next_cursor })
+    }
+
+    /// Recomputes every balance from the ledger and reports differences, and any currency
+    /// whose balances do not sum to zero (SPEC.md `verify_ledger`).
+    pub async fn verify_ledger(&self) -> Result<LedgerReport> {
+        let net: HashMap<(Account, String), i64> = self.store.ledger_net().await?.into_iter().map(|(a, c, n)| ((a, c), n)).collect();
+        let balances = self.store.all_balances().await?;
+        let mut mismatches = Vec::new();
+        let mut totals: HashMap<String, i128> = HashMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (account, currency, amount) in &balances {
+            *totals.entry(currency.clone()).or_default() += i128::from(*amount);
+            let key = (account.clone(), currency.clone());
+            let ledger = net.get(&key).copied().unwrap_or(0);
+            if ledger != *amount {
+                mismatches.push(LedgerMismatch { account: account.clone(), currency: currency.clone(), balance: *amount, ledger });
+            }
+            seen.insert(key);
+        }
+        for ((account, currency), ledger) in &net {
+            if *ledger != 0 && !seen.contains(&(account.clone(), currency.clone())) {
+                mismatches.push(LedgerMismatch { account: account.clone(), currency: currency.clone(), balance: 0, ledger: *ledger });
+            }
+        }
+        mismatches.sort_by(|a, b| (a.account.to_string(), &a.currency).cmp(&(b.account.to_string(), &b.currency)));
+        let mut unbalanced: Vec<(String, i64)> =
+            totals.into_iter().filter(|(_, t)| *t != 0).map(|(c, t)| (c, i64::try_from(t).unwrap_or(i64::MAX))).collect();
+        unbalanced.sort();
+        if !mismatches.is_empty() || !unbalanced.is_empty() {
+            tracing::error!(mismatches = mismatches.len(), unbalanced = unbalanced.len(), "ledger audit found differences");
+        }
+        Ok(LedgerReport { ok: mismatches.is_empty() && unbalanced.is_empty(), accounts_checked: balances.len(), mismatches, unbalanced_currencies: unbalanced })
+    }
+
+    // ----- Catalog and inventory (SPEC.md Catalog and inventory) -----
+
+    /// Buys catalog items. See [`PurchaseRequest`] for errors.
+    pub async fn purchase(&self, req: PurchaseRequest) -> Result<PurchaseResult> {
+        inv::check_item_id(&req.item_id)?;
+        self.execute("purchase", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let item = self.store.catalog_item(&req.item_id).await?;
+            let currency = item.as_ref().and_then(|i| i.price.as_ref()).map(|p| p.currency.clone());
+            let bal = match &currency {
+                Some(c) if self.config.currency(c).is_ok() => self.store.balance(&Account::Player(req.player.clone()), c).await?,
+                _ => Default::default(),
+            };
+            let held = self.store.item(&req.player, &req.item_id).await?;
+            inv::purchase(&self.config, ctx, &req, item.as_ref(), bal, held.as_ref())
+        })
+        .await
+    }
+
+    /// Uses up consumables. See [`UseItemRequest`] for errors.
+    pub async fn use_item(&self, req: UseItemRequest) -> Result<ItemChangeResult> {
+        inv::check_item_id(&req.item_id)?;
+        self.execute("use", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let item = self.store.catalog_item(&req.item_id).await?;
+            let held = self.store.item(&req.player, &req.item_id).await?;
+            inv::use_item(ctx, &req, item.as_ref(), held.as_ref())
+        })
+        .await
+    }
+
+    /// Grants items without payment. See [`GrantItemRequest`] for errors.
+    pub async fn grant_item(&self, req: GrantItemRequest) -> Result<ItemChangeResult> {
+        inv::check_item_id(&req.item_id)?;
+        self.execute("grant_item", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
+            let item = self.store.catalog_item(&req.item_id).await?;
+            let held = self.store.item(&req.player, &req.item_id).await?;
+            inv::grant_item(ctx, &req, item.as_ref(), held.as_ref())
+        })
+        .await
+    }
+
+    /// A player's inventory: stacks with quantity > 0, with catalog name and kind and
+    /// first acquisition time, ordered by item id. An unknown player has an empty one.
+    pub async fn inventory(&self, player: &PlayerId) -> Result<Vec<InventoryEntry>> {
+        let rows = self.store.items(player).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows.into_iter().filter(|r| r.quantity > 0) {
+            let item = self.store.catalog_item(&row.item_id).await?;
+            out.push(InventoryEntry {
+                name: item.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
+                kind: item.as_ref().map_or(crate::types::ItemKind::Consumable, |i| i.kind),
+                item_id: row.item_id,
+                quantity: row.quantity,
+                acquired_at: row.acquired_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces a catalog item. Errors: `INVALID_ARGUMENT` (see
+    /// [`inv::check_catalog_item`]).
+    pub async fn upsert_catalog_item(&self, item: CatalogItem) -> Result<CatalogItem> {
+        inv::check_catalog_item(&self.config, &item)?;
+        self.committer.commit(ChangeSet { catalog: vec![item.clone()], ..Default::default() }).await?;
+        Ok(item)
+    }
+
+    /// Activates or deactivates a catalog item (inactive: not for sale). Errors: `NOT_FOUND`.
+    pub async fn set_catalog_item_active(&self, id: &str, active: bool) -> Result<CatalogItem> {
+        let mut item = self.catalog_item(id).await?;
+        item.active = active;
+        self.upsert_catalog_item(item).await
+    }
+
+    /// One catalog item. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    pub async fn catalog_item(&self, id: &str) -> Result<CatalogItem> {
+        inv::check_item_id(id)?;
+        self.store.catalog_item(id).await?.ok_or_else(|| Error::not_found("catalog item", id))
+    }
+
+    /// The whole catalog, ordered by id.
+    pub async fn catalog(&self) -> Result<Vec<CatalogItem>> {
+        self.store.catalog().await
+    }
+
+    /// Top `limit` (1-100) items by units bought in `[from, to)` (SPEC.md Analytics).
+    pub async fn popular_items(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PopularItem>> {
+        if !(1..=100).contains(&limit) {
+            return Err(Error::invalid("limit", "limit is 1 to 100"));
+        }
+        if from >= to {
+            return Err(Error::invalid("from", "from must be before to"));
+        }
+        self.store.popular_items(from, to, limit).await
+    }
+
+    /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
+    /// (at most 366 days).
+    pub async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>> {
+        if from > to || (to - from).num_days() > 366 {
+            return Err(Error::invalid("from", "from..to spans 1 to 367 days"));
+        }
+        self.store.revenue_per_day(from, to).await
+    }
+
+    /// Today in the reset time zone.
+    pub fn today(&self) -> NaiveDate {
+        self.config.day_of(self.clock.now())
+    }
+
+    // ----- Events (SPEC.md Events) -----
+
+    /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
+    /// first, at most `limit` (1-1000).
+    pub async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::invalid("limit", "limit is 1 to 1000"));
+        }
+        self.store.events_after(after, limit).await
+    }
+
+    /// Live events as they commit (in this process, or every host with the Redis coordinator).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.coordinator.subscribe()
+    }
+
+    /// Removes events and idempotency records past their retention. Returns (events, records).
+    pub async fn prune(&self) -> Result<(u64, u64)> {
+        let now = self.clock.now();
+        let events = now - chrono::Duration::seconds(self.config.event_retention_secs);
+        let keys = now - chrono::Duration::seconds(self.config.idempotency_retention_secs);
+        self.store.prune(events, keys).await
+    }
+}
