@@ -22,8 +22,7 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = if database_url == "memory://" || database_url == "memory" {
         Arc::new(MemoryStore::new())
     } else if database_url.starts_with("sqlite:") {
-        sqlite::SqliteStore::connect(database_url).await?;
-        unreachable!("placeholder")
+        Arc::new(sqlite::SqliteStore::connect(database_url).await?)
     } else {
         return Err(Error::invalid(
             "database",
@@ -38,5 +37,9 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
 /// Coordinator, with `config`. Must be called inside a tokio runtime.
 pub async fn open(database_url: &str, config: Config) -> Result<Guildhall> {
     let store = open_store(database_url).await?;
-    Ok(Guildhall::new(store, Arc::new(MemoryCoordinator::new()), config))
+    Ok(Guildhall::new(
+        store,
+        Arc::new(MemoryCoordinator::new()),
+        config,
+    ))
 }

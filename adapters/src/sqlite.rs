@@ -1,11 +1,981 @@
-//! SQLite Store (placeholder until implemented).
-use guildhall_core::{Error, Result};
+//! The SQLite [`Store`]: guildhall's embedded default, one database file, nothing to
+//! install.
+//!
+//! Layout: one dedicated write connection (every commit goes through it, in
+//! `BEGIN IMMEDIATE` transactions) and a pool of read connections, so reads proceed
+//! while a commit is being written (WAL journal). An in-memory database
+//! (`sqlite::memory:`) is a single connection shared by reads and writes, since each
+//! in-memory connection would otherwise be its own database.
+//!
+//! Schema: `migrations/sqlite/`, embedded in the binary and applied by
+//! [`Store::migrate`]. Times are stored as i64 microseconds since the Unix epoch (UTC),
+//! accounts as their `player:<id>` / `system:<name>` text, JSON as text.
+//!
+//! Errors: `SQLITE_BUSY` / `SQLITE_LOCKED` (another process holds the database past the
+//! busy timeout) become `CONFLICT`, so the service retries; every other database failure
+//! becomes `UNAVAILABLE` with the driver's message.
 
-/// The SQLite store.
-pub struct SqliteStore;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::StreamExt;
+use guildhall_core::ports::{
+    BalanceRow, BalanceWrite, ChangeSet, DailyRevenue, HistoryQuery, IdempotencyRecord, ItemRow,
+    PopularItem, Store,
+};
+use guildhall_core::types::{
+    Account, Amount, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
+};
+use guildhall_core::{Error, ErrorCode, Result};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Arguments, Connection, Either, Executor, Sqlite};
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::{Mutex, MutexGuard};
+
+/// The embedded migrations (`adapters/migrations/sqlite`).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Tuning of a [`SqliteStore`]. `Default` gives the values [`SqliteStore::connect`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqliteStoreOptions {
+    /// Number of read connections for a database file (ignored for `sqlite::memory:`,
+    /// which has one shared connection). At least 1; default 4.
+    pub readers: u32,
+    /// Prepared statements cached per connection. Default 128.
+    pub statement_cache: usize,
+    /// How long a connection waits for another process's lock before giving up with
+    /// `SQLITE_BUSY` (reported as `CONFLICT`). Default 5 s.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteStoreOptions {
+    fn default() -> Self {
+        Self {
+            readers: 4,
+            statement_cache: 128,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A [`Store`] over one SQLite database.
+///
+/// Open with [`SqliteStore::connect`] (then [`Store::migrate`]), or through the facade
+/// [`crate::open_store`], which does both. Dropping it closes its connections in the
+/// background; [`SqliteStore::close`] waits for that.
+pub struct SqliteStore {
+    /// The only connection that writes (and, in memory, the only connection).
+    writer: Mutex<SqliteConnection>,
+    /// Read connections; `None` for an in-memory database.
+    readers: Option<SqlitePool>,
+}
+
+/// A connection to read with: one from the reader pool, or the shared one in memory.
+enum ReadConn<'a> {
+    Pooled(PoolConnection<Sqlite>),
+    Shared(MutexGuard<'a, SqliteConnection>),
+}
+
+impl Deref for ReadConn<'_> {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            ReadConn::Pooled(c) => c,
+            ReadConn::Shared(c) => c,
+        }
+    }
+}
+impl DerefMut for ReadConn<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            ReadConn::Pooled(c) => &mut *c,
+            ReadConn::Shared(c) => &mut *c,
+        }
+    }
+}
+
+/// Maps a driver error: busy/locked to `CONFLICT`, anything else to `UNAVAILABLE`.
+fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        // SQLite reports extended result codes; the primary code is the low byte.
+        if let Some(code) = d.code().and_then(|c| c.parse::<i32>().ok()) {
+            if matches!(code & 0xff, 5 | 6) {
+                return Error::conflict(format!("the database is busy: {}", d.message()));
+            }
+        }
+    }
+    Error::unavailable(format!("sqlite: {e}"))
+}
+
+/// Whether a statement failed a CHECK constraint (`SQLITE_CONSTRAINT_CHECK`).
+fn is_check_failure(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().as_deref() == Some("275"))
+}
+
+/// `BALANCE_LIMIT` for an increment whose result would leave the i64 range (the
+/// `balances.amount` CHECK refuses the REAL an overflowing SQLite sum turns into).
+fn overflow(w: &BalanceWrite) -> Error {
+    let (BalanceWrite::Set {
+        account, currency, ..
+    }
+    | BalanceWrite::Add {
+        account, currency, ..
+    }) = w;
+    Error::new(
+        ErrorCode::BalanceLimit,
+        format!("the balance of {account} in {currency} would overflow"),
+    )
+    .with_details(serde_json::json!({ "account": account.to_string(), "currency": currency }))
+}
+
+/// A stored value that does not decode (written by something else, or corrupted).
+fn bad_data(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::unavailable(format!("sqlite: unreadable {what}: {e}"))
+}
+
+fn micros_to_time(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| bad_data("timestamp", micros))
+}
+
+fn parse_account(s: &str) -> Result<Account> {
+    Account::parse(s).map_err(|e| bad_data("account", e))
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).map_err(|e| bad_data("JSON", e))
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::unavailable(format!("cannot encode JSON: {e}")))
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate> {
+    NaiveDate::from_str(s).map_err(|e| bad_data("day", e))
+}
+
+/// Whether a URL names an in-memory database.
+fn is_memory_url(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
 impl SqliteStore {
-    /// Opens the database.
-    pub async fn connect(_url: &str) -> Result<Self> {
-        Err(Error::unavailable("sqlite store not built yet"))
+    /// Opens (creating if missing) the database a URL names, with default options:
+    /// `sqlite://path/to/file.db` (relative or absolute path; missing parent directories
+    /// are created), `sqlite::memory:` for a private in-memory database. Does not
+    /// migrate: call [`Store::migrate`] next.
+    ///
+    /// Errors: `INVALID_ARGUMENT` for a malformed URL, `UNAVAILABLE` when the database
+    /// cannot be opened.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, SqliteStoreOptions::default()).await
+    }
+
+    /// [`SqliteStore::connect`] with explicit [`SqliteStoreOptions`].
+    pub async fn connect_with(url: &str, options: SqliteStoreOptions) -> Result<Self> {
+        let base = SqliteConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid("database", format!("bad SQLite URL '{url}': {e}")))?
+            .busy_timeout(options.busy_timeout)
+            .foreign_keys(true)
+            .statement_cache_capacity(options.statement_cache.max(1));
+
+        if is_memory_url(url) {
+            let writer = SqliteConnection::connect_with(&base)
+                .await
+                .map_err(db_err)?;
+            return Ok(Self {
+                writer: Mutex::new(writer),
+                readers: None,
+            });
+        }
+
+        let path = base.get_filename().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::unavailable(format!(
+                    "cannot create directory {} for the database: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let writer_opts = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        let writer = SqliteConnection::connect_with(&writer_opts)
+            .await
+            .map_err(db_err)?;
+        // Readers never write: `query_only` turns a stray write into an error.
+        let reader_opts = base
+            .synchronous(SqliteSynchronous::Normal)
+            .pragma("query_only", "ON");
+        let readers = SqlitePoolOptions::new()
+            .max_connections(options.readers.max(1))
+            .min_connections(0)
+            .test_before_acquire(false)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(reader_opts)
+            .await
+            .map_err(db_err)?;
+        Ok(Self {
+            writer: Mutex::new(writer),
+            readers: Some(readers),
+        })
+    }
+
+    /// Closes every connection and waits until they are closed (the WAL is checkpointed
+    /// when the last connection to the file closes).
+    pub async fn close(self) {
+        if let Some(pool) = self.readers {
+            pool.close().await;
+        }
+        // An error while closing leaves nothing to clean up: the data is committed.
+        let _ = self.writer.into_inner().close().await;
+    }
+
+    /// The SQLite journal mode in effect, lower case (`"wal"` for a database file,
+    /// `"memory"` in memory). Errors: `UNAVAILABLE`.
+    pub async fn journal_mode(&self) -> Result<String> {
+        let mut c = self.read().await?;
+        sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db_err)
+    }
+
+    async fn read(&self) -> Result<ReadConn<'_>> {
+        match &self.readers {
+            Some(pool) => pool.acquire().await.map(ReadConn::Pooled).map_err(db_err),
+            None => Ok(ReadConn::Shared(self.writer.lock().await)),
+        }
+    }
+}
+
+// ----- SQL -----
+//
+// The write statements use anonymous `?` parameters: a change set is sent as ONE
+// multi-statement query (one round trip to the connection's thread), whose arguments
+// are bound to its statements in order. Each statement reports its own result (rows
+// changed, last rowid), which is how guards and `seq`s are read back. This relies on
+// sqlx 0.8's SQLite driver accepting several statements in one prepared query (upstream
+// calls that behaviour deprecated, sqlx issue 3108); without it a change set costs one
+// round trip per statement and purchases/s roughly halve.
+
+const BALANCE_INSERT: &str = "INSERT INTO balances (account, currency, amount, version) VALUES (?, ?, ?, 1) ON CONFLICT DO NOTHING;";
+const BALANCE_UPDATE: &str = "UPDATE balances SET amount = ?, version = version + 1 WHERE account = ? AND currency = ? AND version = ?;";
+const BALANCE_ADD: &str =
+    "INSERT INTO balances (account, currency, amount, version) VALUES (?, ?, ?, 0) \
+     ON CONFLICT (account, currency) DO UPDATE SET amount = amount + excluded.amount;";
+const ITEM_INSERT: &str = "INSERT INTO items (player, item_id, quantity, acquired_at, version) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING;";
+const ITEM_UPDATE: &str = "UPDATE items SET quantity = ?, acquired_at = ?, version = version + 1 WHERE player = ? AND item_id = ? AND version = ?;";
+const LEDGER_INSERT: &str = "INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);";
+const EVENT_INSERT: &str =
+    "INSERT INTO events (id, kind, at, players, payload) VALUES (?, ?, ?, ?, ?);";
+const IDEMPOTENCY_INSERT: &str = "INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING;";
+const CATALOG_UPSERT: &str = "INSERT INTO catalog (id, name, kind, price_currency, price_amount, max_stack, active, metadata) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+     price_currency = excluded.price_currency, price_amount = excluded.price_amount, max_stack = excluded.max_stack, \
+     active = excluded.active, metadata = excluded.metadata;";
+
+/// Savepoint of the change set being applied in a batch.
+const SAVEPOINT_FIRST: &str = "SAVEPOINT change_set;";
+/// Keeps the previous change set of the batch and opens the next one's savepoint.
+const SAVEPOINT_NEXT: &str = "RELEASE change_set; SAVEPOINT change_set;";
+/// Undoes the change set being applied (the savepoint stays open, empty).
+const SAVEPOINT_UNDO: &str = "ROLLBACK TO change_set";
+
+type LedgerTuple = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+);
+type CatalogTuple = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    String,
+);
+type EventTuple = (i64, String, String, i64, String, String);
+
+fn ledger_from(t: LedgerTuple) -> Result<LedgerEntry> {
+    let (
+        seq,
+        id,
+        transaction_id,
+        at,
+        day,
+        kind,
+        currency,
+        debit,
+        credit,
+        amount,
+        reason,
+        metadata,
+        item_id,
+        quantity,
+    ) = t;
+    Ok(LedgerEntry {
+        seq,
+        id,
+        transaction_id,
+        at: micros_to_time(at)?,
+        day: parse_day(&day)?,
+        kind: EntryKind::parse(&kind).map_err(|e| bad_data("ledger kind", e))?,
+        currency,
+        debit: parse_account(&debit)?,
+        credit: parse_account(&credit)?,
+        amount,
+        reason,
+        metadata: parse_json(&metadata)?,
+        item_id,
+        quantity,
+    })
+}
+
+fn catalog_from(t: CatalogTuple) -> Result<CatalogItem> {
+    let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) = t;
+    let price = match (price_currency, price_amount) {
+        (Some(currency), Some(amount)) => Some(Price { currency, amount }),
+        _ => None,
+    };
+    Ok(CatalogItem {
+        id,
+        name,
+        kind: ItemKind::parse(&kind).map_err(|e| bad_data("item kind", e))?,
+        price,
+        max_stack,
+        active,
+        metadata: parse_json(&metadata)?,
+    })
+}
+
+fn event_from(t: EventTuple) -> Result<Event> {
+    let (seq, id, kind, at, players, payload) = t;
+    Ok(Event {
+        seq,
+        id,
+        kind,
+        at: micros_to_time(at)?,
+        players: serde_json::from_str::<Vec<PlayerId>>(&players)
+            .map_err(|e| bad_data("event players", e))?,
+        payload: parse_json(&payload)?,
+    })
+}
+
+/// What one statement of a change set's query reports back.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Nothing to check.
+    Plain,
+    /// A guarded write of `balances[i]`: no row changed means its version moved.
+    Balance(usize),
+    /// The increment `balances[i]`: a CHECK failure means the sum left the i64 range.
+    Add(usize),
+    /// A guarded write of `items[i]`.
+    Item(usize),
+    /// The idempotency insert: no row means the key is stored already.
+    Idempotency,
+    /// Insert of `ledger[i]`: the new rowid is its `seq`.
+    Ledger(usize),
+    /// Insert of `events[i]`: the new rowid is its `seq`.
+    Event(usize),
+}
+
+/// Why a change set did not apply.
+struct Failed {
+    /// `CONFLICT` or a database error.
+    error: Error,
+    /// The statements of `prefix` did not all complete: the batch's savepoint state is
+    /// unknown, so nothing of the batch may commit.
+    fatal: bool,
+}
+
+fn add_arg<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<()>
+where
+    T: 'q + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+{
+    args.add(value)
+        .map_err(|e| Error::unavailable(format!("sqlite: cannot bind an argument: {e}")))
+}
+
+/// Builds the statements of a change set: `prefix` (savepoint handling, may be empty),
+/// then the balance, item, idempotency, ledger, event and catalog writes.
+fn plan<'q>(
+    cs: &'q ChangeSet,
+    prefix: &str,
+    prefix_statements: usize,
+) -> Result<(String, SqliteArguments<'q>, Vec<Step>)> {
+    let mut sql = String::with_capacity(
+        prefix.len()
+            + 160 * (cs.balances.len() + cs.items.len() + cs.ledger.len() + cs.events.len() + 1),
+    );
+    let mut args = SqliteArguments::default();
+    let mut steps = Vec::with_capacity(
+        prefix_statements
+            + cs.balances.len()
+            + cs.items.len()
+            + cs.ledger.len()
+            + cs.events.len()
+            + 2,
+    );
+    sql.push_str(prefix);
+    steps.extend(std::iter::repeat_n(Step::Plain, prefix_statements));
+    for (i, w) in cs.balances.iter().enumerate() {
+        match w {
+            BalanceWrite::Set {
+                account,
+                currency,
+                expected_version,
+                amount,
+            } => {
+                if *expected_version == 0 {
+                    sql.push_str(BALANCE_INSERT);
+                    add_arg(&mut args, account.to_string())?;
+                    add_arg(&mut args, currency.as_str())?;
+                    add_arg(&mut args, *amount)?;
+                } else {
+                    sql.push_str(BALANCE_UPDATE);
+                    add_arg(&mut args, *amount)?;
+                    add_arg(&mut args, account.to_string())?;
+                    add_arg(&mut args, currency.as_str())?;
+                    add_arg(&mut args, *expected_version)?;
+                }
+                steps.push(Step::Balance(i));
+            }
+            BalanceWrite::Add {
+                account,
+                currency,
+                delta,
+            } => {
+                sql.push_str(BALANCE_ADD);
+                add_arg(&mut args, account.to_string())?;
+                add_arg(&mut args, currency.as_str())?;
+                add_arg(&mut args, *delta)?;
+                steps.push(Step::Add(i));
+            }
+        }
+    }
+    for (i, w) in cs.items.iter().enumerate() {
+        let at = w.acquired_at.timestamp_micros();
+        if w.expected_version == 0 {
+            sql.push_str(ITEM_INSERT);
+            add_arg(&mut args, w.player.as_str())?;
+            add_arg(&mut args, w.item_id.as_str())?;
+            add_arg(&mut args, w.quantity)?;
+            add_arg(&mut args, at)?;
+        } else {
+            sql.push_str(ITEM_UPDATE);
+            add_arg(&mut args, w.quantity)?;
+            add_arg(&mut args, at)?;
+            add_arg(&mut args, w.player.as_str())?;
+            add_arg(&mut args, w.item_id.as_str())?;
+            add_arg(&mut args, w.expected_version)?;
+        }
+        steps.push(Step::Item(i));
+    }
+    if let Some(rec) = &cs.idempotency {
+        sql.push_str(IDEMPOTENCY_INSERT);
+        add_arg(&mut args, rec.scope.as_str())?;
+        add_arg(&mut args, rec.key.as_str())?;
+        add_arg(&mut args, rec.fingerprint.as_str())?;
+        add_arg(&mut args, to_json(&rec.result)?)?;
+        add_arg(&mut args, rec.created_at.timestamp_micros())?;
+        steps.push(Step::Idempotency);
+    }
+    for (i, e) in cs.ledger.iter().enumerate() {
+        sql.push_str(LEDGER_INSERT);
+        add_arg(&mut args, e.id.as_str())?;
+        add_arg(&mut args, e.transaction_id.as_str())?;
+        add_arg(&mut args, e.at.timestamp_micros())?;
+        add_arg(&mut args, e.day.to_string())?;
+        add_arg(&mut args, e.kind.as_str())?;
+        add_arg(&mut args, e.currency.as_str())?;
+        add_arg(&mut args, e.debit.to_string())?;
+        add_arg(&mut args, e.credit.to_string())?;
+        add_arg(&mut args, e.amount)?;
+        add_arg(&mut args, e.reason.as_str())?;
+        add_arg(&mut args, to_json(&e.metadata)?)?;
+        add_arg(&mut args, e.item_id.as_deref())?;
+        add_arg(&mut args, e.quantity)?;
+        steps.push(Step::Ledger(i));
+    }
+    for (i, e) in cs.events.iter().enumerate() {
+        sql.push_str(EVENT_INSERT);
+        add_arg(&mut args, e.id.as_str())?;
+        add_arg(&mut args, e.kind.as_str())?;
+        add_arg(&mut args, e.at.timestamp_micros())?;
+        add_arg(&mut args, to_json(&e.players)?)?;
+        add_arg(&mut args, to_json(&e.payload)?)?;
+        steps.push(Step::Event(i));
+    }
+    for item in &cs.catalog {
+        sql.push_str(CATALOG_UPSERT);
+        add_arg(&mut args, item.id.as_str())?;
+        add_arg(&mut args, item.name.as_str())?;
+        add_arg(&mut args, item.kind.as_str())?;
+        add_arg(&mut args, item.price.as_ref().map(|p| p.currency.as_str()))?;
+        add_arg(&mut args, item.price.as_ref().map(|p| p.amount))?;
+        add_arg(&mut args, item.max_stack)?;
+        add_arg(&mut args, item.active)?;
+        add_arg(&mut args, to_json(&item.metadata)?)?;
+        steps.push(Step::Plain);
+    }
+    Ok((sql, args, steps))
+}
+
+/// Applies one change set on `conn` inside a transaction the caller owns, as one
+/// multi-statement query preceded by `prefix` (`prefix_statements` statements). Fills in
+/// the `seq`s. On failure the caller undoes the change set (rolls back its savepoint or
+/// the transaction): statements after a failed guard may have run.
+async fn apply(
+    conn: &mut SqliteConnection,
+    cs: &mut ChangeSet,
+    prefix: &str,
+    prefix_statements: usize,
+) -> Result<(), Failed> {
+    let (sql, args, steps) = plan(cs, prefix, prefix_statements).map_err(|error| Failed {
+        error,
+        fatal: false,
+    })?;
+    let mut seqs: Vec<(Step, i64)> = Vec::with_capacity(cs.ledger.len() + cs.events.len());
+    let mut conflict: Option<Step> = None;
+    let mut done = 0usize;
+    let mut failure: Option<sqlx::Error> = None;
+    {
+        let mut results = conn.fetch_many(sqlx::query_with(&sql, args));
+        while let Some(next) = results.next().await {
+            match next {
+                Ok(Either::Left(result)) => {
+                    match steps.get(done).copied().unwrap_or(Step::Plain) {
+                        Step::Plain | Step::Add(_) => {}
+                        step @ (Step::Balance(_) | Step::Item(_) | Step::Idempotency) => {
+                            if result.rows_affected() == 0 && conflict.is_none() {
+                                conflict = Some(step);
+                            }
+                        }
+                        step @ (Step::Ledger(_) | Step::Event(_)) => {
+                            seqs.push((step, result.last_insert_rowid()))
+                        }
+                    }
+                    done += 1;
+                }
+                // No statement of a change set returns rows.
+                Ok(Either::Right(_)) => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+    let fatal = done < prefix_statements;
+    if let Some(e) = failure {
+        let error = match steps.get(done) {
+            Some(Step::Add(i)) if is_check_failure(&e) => overflow(&cs.balances[*i]),
+            _ => db_err(e),
+        };
+        return Err(Failed { error, fatal });
+    }
+    if done != steps.len() {
+        return Err(Failed {
+            error: Error::unavailable(format!(
+                "sqlite: {done} of {} statements reported back",
+                steps.len()
+            )),
+            fatal,
+        });
+    }
+    if let Some(step) = conflict {
+        let error = match step {
+            Step::Balance(i) => match &cs.balances[i] {
+                BalanceWrite::Set {
+                    account, currency, ..
+                }
+                | BalanceWrite::Add {
+                    account, currency, ..
+                } => Error::conflict(format!("balance {account}/{currency} moved")),
+            },
+            Step::Item(i) => Error::conflict(format!(
+                "item {}/{} moved",
+                cs.items[i].player, cs.items[i].item_id
+            )),
+            _ => Error::conflict("idempotency key stored concurrently"),
+        };
+        return Err(Failed {
+            error,
+            fatal: false,
+        });
+    }
+    for (step, seq) in seqs {
+        match step {
+            Step::Ledger(i) => cs.ledger[i].seq = seq,
+            Step::Event(i) => cs.events[i].seq = seq,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Applies every change set of a batch, each in its own savepoint, on an open
+/// transaction. Returns each one's outcome, or `Err` when the transaction itself failed
+/// (then nothing of the batch may commit).
+async fn apply_batch(
+    conn: &mut SqliteConnection,
+    batch: Vec<ChangeSet>,
+) -> Result<Vec<Result<ChangeSet>>> {
+    let mut out = Vec::with_capacity(batch.len());
+    for (i, mut cs) in batch.into_iter().enumerate() {
+        let (prefix, statements) = if i == 0 {
+            (SAVEPOINT_FIRST, 1)
+        } else {
+            (SAVEPOINT_NEXT, 2)
+        };
+        match apply(conn, &mut cs, prefix, statements).await {
+            Ok(()) => out.push(Ok(cs)),
+            Err(Failed { error, fatal: true }) => return Err(error),
+            Err(Failed {
+                error,
+                fatal: false,
+            }) => {
+                // A failed rollback means the transaction is gone: the whole batch fails.
+                sqlx::query(SAVEPOINT_UNDO)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                out.push(Err(error));
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        let mut w = self.writer.lock().await;
+        MIGRATOR
+            .run_direct(&mut *w)
+            .await
+            .map_err(|e| Error::unavailable(format!("sqlite migration failed: {e}")))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let mut c = self.read().await?;
+        sqlx::query("SELECT 1")
+            .execute(&mut *c)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn balance(&self, account: &Account, currency: &str) -> Result<BalanceRow> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT amount, version FROM balances WHERE account = ?1 AND currency = ?2",
+        )
+        .bind(account.to_string())
+        .bind(currency)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(row
+            .map(|(amount, version)| BalanceRow { amount, version })
+            .unwrap_or_default())
+    }
+
+    async fn balances(&self, account: &Account) -> Result<Vec<(String, BalanceRow)>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT currency, amount, version FROM balances WHERE account = ?1 ORDER BY currency",
+        )
+        .bind(account.to_string())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(cur, amount, version)| (cur, BalanceRow { amount, version }))
+            .collect())
+    }
+
+    async fn all_balances(&self) -> Result<Vec<(Account, String, Amount)>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT account, currency, amount FROM balances")
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(a, cur, amount)| Ok((parse_account(&a)?, cur, amount)))
+            .collect()
+    }
+
+    async fn item(&self, player: &PlayerId, item_id: &str) -> Result<Option<ItemRow>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT quantity, acquired_at, version FROM items WHERE player = ?1 AND item_id = ?2",
+        )
+        .bind(player.as_str())
+        .bind(item_id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+        row.map(|(quantity, at, version)| {
+            Ok(ItemRow {
+                item_id: item_id.to_string(),
+                quantity,
+                acquired_at: micros_to_time(at)?,
+                version,
+            })
+        })
+        .transpose()
+    }
+
+    async fn items(&self, player: &PlayerId) -> Result<Vec<ItemRow>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, i64, i64, i64)> =
+            sqlx::query_as("SELECT item_id, quantity, acquired_at, version FROM items WHERE player = ?1 ORDER BY item_id")
+                .bind(player.as_str())
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(item_id, quantity, at, version)| {
+                Ok(ItemRow {
+                    item_id,
+                    quantity,
+                    acquired_at: micros_to_time(at)?,
+                    version,
+                })
+            })
+            .collect()
+    }
+
+    async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let mut c = self.read().await?;
+        let row: Option<(String, String, i64)> =
+            sqlx::query_as("SELECT fingerprint, result, created_at FROM idempotency WHERE scope = ?1 AND \"key\" = ?2")
+                .bind(scope)
+                .bind(key)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?;
+        row.map(|(fingerprint, result, at)| {
+            Ok(IdempotencyRecord {
+                scope: scope.to_string(),
+                key: key.to_string(),
+                fingerprint,
+                result: parse_json(&result)?,
+                created_at: micros_to_time(at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>> {
+        let mut c = self.read().await?;
+        let row: Option<CatalogTuple> = sqlx::query_as(CATALOG_BY_ID)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        row.map(catalog_from).transpose()
+    }
+
+    async fn catalog(&self) -> Result<Vec<CatalogItem>> {
+        let mut c = self.read().await?;
+        let rows: Vec<CatalogTuple> = sqlx::query_as(CATALOG_ALL)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(catalog_from).collect()
+    }
+
+    async fn history(&self, q: &HistoryQuery) -> Result<Vec<LedgerEntry>> {
+        let mut c = self.read().await?;
+        let rows: Vec<LedgerTuple> = sqlx::query_as(HISTORY)
+            .bind(q.account.to_string())
+            .bind(q.currency.as_deref())
+            .bind(q.kind.map(EntryKind::as_str))
+            .bind(q.before_seq.unwrap_or(i64::MAX))
+            .bind(i64::from(q.limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(ledger_from).collect()
+    }
+
+    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT account, currency, SUM(n) FROM ( \
+                 SELECT credit AS account, currency, amount AS n FROM ledger \
+                 UNION ALL SELECT debit, currency, -amount FROM ledger) \
+             GROUP BY account, currency",
+        )
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(a, cur, n)| Ok((parse_account(&a)?, cur, n)))
+            .collect()
+    }
+
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PopularItem>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT item_id, SUM(COALESCE(quantity, 0)) AS units, COUNT(*) FROM ledger \
+             WHERE kind = 'purchase' AND at >= ?1 AND at < ?2 AND item_id IS NOT NULL \
+             GROUP BY item_id ORDER BY units DESC, item_id ASC LIMIT ?3",
+        )
+        .bind(from.timestamp_micros())
+        .bind(to.timestamp_micros())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(item_id, total_quantity, purchases)| PopularItem {
+                item_id,
+                total_quantity,
+                purchases,
+            })
+            .collect())
+    }
+
+    async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT day, currency, SUM(amount), COUNT(*) FROM ledger \
+             WHERE kind = 'purchase' AND day >= ?1 AND day <= ?2 \
+             GROUP BY day, currency ORDER BY day, currency",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(day, currency, amount, purchases)| {
+                Ok(DailyRevenue {
+                    day: parse_day(&day)?,
+                    currency,
+                    amount,
+                    purchases,
+                })
+            })
+            .collect()
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
+        let mut c = self.read().await?;
+        let rows: Vec<EventTuple> =
+            sqlx::query_as("SELECT seq, id, kind, at, players, payload FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        rows.into_iter().map(event_from).collect()
+    }
+
+    async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        let mut w = self.writer.lock().await;
+        let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        // On error the transaction is dropped, which rolls it back.
+        apply(&mut tx, &mut cs, "", 0).await.map_err(|f| f.error)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(cs)
+    }
+
+    async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+        let n = batch.len();
+        let mut w = self.writer.lock().await;
+        let outcome = async {
+            let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+            let out = apply_batch(&mut tx, batch).await?;
+            tx.commit().await.map_err(db_err)?;
+            Ok::<_, Error>(out)
+        }
+        .await;
+        match outcome {
+            Ok(out) => out,
+            Err(e) => vec![Err(e); n],
+        }
+    }
+
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
+        let mut w = self.writer.lock().await;
+        let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+        let events = sqlx::query("DELETE FROM events WHERE at < ?1")
+            .bind(events_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        let records = sqlx::query("DELETE FROM idempotency WHERE created_at < ?1")
+            .bind(idempotency_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        tx.commit().await.map_err(db_err)?;
+        Ok((events, records))
+    }
+}
+
+/// A player's entries (as debit or credit), newest first: the newest `limit` of each
+/// side through its index, merged.
+const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity \
+     FROM ledger WHERE seq IN ( \
+         SELECT seq FROM (SELECT seq FROM ledger WHERE debit = ?1 AND (?2 IS NULL OR currency = ?2) \
+             AND (?3 IS NULL OR kind = ?3) AND seq < ?4 ORDER BY seq DESC LIMIT ?5) \
+         UNION ALL \
+         SELECT seq FROM (SELECT seq FROM ledger WHERE credit = ?1 AND (?2 IS NULL OR currency = ?2) \
+             AND (?3 IS NULL OR kind = ?3) AND seq < ?4 ORDER BY seq DESC LIMIT ?5)) \
+     ORDER BY seq DESC LIMIT ?5";
+
+const CATALOG_BY_ID: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog WHERE id = ?1";
+const CATALOG_ALL: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog ORDER BY id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_urls() {
+        assert!(is_memory_url("sqlite::memory:"));
+        assert!(!is_memory_url("sqlite://game.db"));
     }
 }

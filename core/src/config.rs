@@ -44,24 +44,42 @@ impl Config {
     /// Checks the invariants [`Config::new`] promises, after fields were edited.
     pub fn validate(&self) -> Result<()> {
         if self.currencies.is_empty() {
-            return Err(Error::invalid("currencies", "configure at least one currency"));
+            return Err(Error::invalid(
+                "currencies",
+                "configure at least one currency",
+            ));
         }
         for (i, c) in self.currencies.iter().enumerate() {
             if c.code.is_empty()
                 || c.code.len() > 32
-                || !c.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                || !c
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
-                return Err(Error::invalid("currencies.code", format!("currency code '{}' must be 1-32 of [a-z0-9_]", c.code)));
+                return Err(Error::invalid(
+                    "currencies.code",
+                    format!("currency code '{}' must be 1-32 of [a-z0-9_]", c.code),
+                ));
             }
             if self.currencies[..i].iter().any(|o| o.code == c.code) {
-                return Err(Error::invalid("currencies.code", format!("currency '{}' is configured twice", c.code)));
+                return Err(Error::invalid(
+                    "currencies.code",
+                    format!("currency '{}' is configured twice", c.code),
+                ));
             }
             if matches!(c.max_balance, Some(m) if m < 0) {
-                return Err(Error::invalid("currencies.max_balance", format!("max_balance of '{}' is negative", c.code)));
+                return Err(Error::invalid(
+                    "currencies.max_balance",
+                    format!("max_balance of '{}' is negative", c.code),
+                ));
             }
         }
         if self.idempotency_retention_secs < 24 * 3600 {
-            return Err(Error::invalid("idempotency_retention_secs", "idempotency keys are kept at least 24 h"));
+            return Err(Error::invalid(
+                "idempotency_retention_secs",
+                "idempotency keys are kept at least 24 h",
+            ));
         }
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));
@@ -71,10 +89,13 @@ impl Config {
 
     /// The configured currency with this code. Errors: `INVALID_ARGUMENT` naming it.
     pub fn currency(&self, code: &str) -> Result<&Currency> {
-        self.currencies.iter().find(|c| c.code == code).ok_or_else(|| {
-            Error::invalid("currency", format!("unknown currency '{code}'"))
-                .with_details(serde_json::json!({ "field": "currency", "currency": code }))
-        })
+        self.currencies
+            .iter()
+            .find(|c| c.code == code)
+            .ok_or_else(|| {
+                Error::invalid("currency", format!("unknown currency '{code}'"))
+                    .with_details(serde_json::json!({ "field": "currency", "currency": code }))
+            })
     }
 
     /// The default (first) currency.

@@ -21,7 +21,12 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     /// A context at `now`, with a fresh transaction id from `ids`.
     pub fn new(config: &Config, now: DateTime<Utc>, ids: &'a dyn Ids) -> Self {
-        Self { now, day: config.day_of(now), transaction_id: ids.next_id(), ids }
+        Self {
+            now,
+            day: config.day_of(now),
+            transaction_id: ids.next_id(),
+            ids,
+        }
     }
 
     /// A fresh id.
@@ -31,6 +36,13 @@ impl<'a> Ctx<'a> {
 
     /// A new (uncommitted) event of `kind` concerning `players`.
     pub fn event(&self, kind: &str, players: Vec<PlayerId>, payload: serde_json::Value) -> Event {
-        Event { seq: 0, id: self.id(), kind: kind.to_string(), at: self.now, players, payload }
+        Event {
+            seq: 0,
+            id: self.id(),
+            kind: kind.to_string(),
+            at: self.now,
+            players,
+            payload,
+        }
     }
 }

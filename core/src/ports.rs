@@ -76,12 +76,19 @@ pub struct SequentialIds {
 impl SequentialIds {
     /// Counter starting at 1.
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self { prefix: prefix.into(), next: AtomicU64::new(1) }
+        Self {
+            prefix: prefix.into(),
+            next: AtomicU64::new(1),
+        }
     }
 }
 impl Ids for SequentialIds {
     fn next_id(&self) -> String {
-        format!("{}-{:06}", self.prefix, self.next.fetch_add(1, Ordering::SeqCst))
+        format!(
+            "{}-{:06}",
+            self.prefix,
+            self.next.fetch_add(1, Ordering::SeqCst)
+        )
     }
 }
 
@@ -257,7 +264,12 @@ pub trait Store: Send + Sync + 'static {
     /// Net ledger movement per (account, currency): credits minus debits.
     async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>>;
     /// Purchases in `[from, to)` grouped by item, most units first, at most `limit`.
-    async fn popular_items(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PopularItem>>;
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PopularItem>>;
     /// Purchase revenue per (day, currency) for days in `[from, to]`, by day then currency.
     async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>>;
     /// Outbox events with `seq > after`, oldest first, at most `limit`.
@@ -277,7 +289,11 @@ pub trait Store: Send + Sync + 'static {
     }
     /// Deletes events older than `events_before` and idempotency records older than
     /// `idempotency_before`. Returns (events, records) removed.
-    async fn prune(&self, events_before: DateTime<Utc>, idempotency_before: DateTime<Utc>) -> Result<(u64, u64)>;
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)>;
 }
 
 /// Shared, non-durable coordination: live event fan-out now; cache, presence, the

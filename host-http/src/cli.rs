@@ -1,0 +1,131 @@
+//! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`.
+//!
+//! Exit codes: 0 success; 1 `verify-ledger` found differences; 2 the command could not
+//! run (bad configuration, database unreachable, address refused).
+
+use crate::config::{redact_url, Overrides, Settings};
+use crate::server::{serve, shutdown_signal, StartError};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// guildhall: an embeddable game backend, served over HTTP.
+#[derive(Debug, Parser)]
+#[command(name = "guildhall", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API (loopback addresses only, until authentication exists).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DbArgs),
+    /// Recompute every balance from the ledger and report differences (exit 1 if any).
+    VerifyLedger(DbArgs),
+}
+
+/// Flags of `serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Config file (TOML) [env: GUILDHALL_CONFIG]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen address, e.g. 127.0.0.1:8080 [env: GUILDHALL_LISTEN]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Database URL, e.g. sqlite://guildhall.db [env: GUILDHALL_DATABASE_URL]
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+/// Flags of `migrate` and `verify-ledger`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct DbArgs {
+    /// Config file (TOML) [env: GUILDHALL_CONFIG]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL [env: GUILDHALL_DATABASE_URL]
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+impl From<ServeArgs> for Overrides {
+    fn from(a: ServeArgs) -> Self {
+        Overrides {
+            config: a.config,
+            listen: a.listen,
+            database: a.database,
+        }
+    }
+}
+impl From<DbArgs> for Overrides {
+    fn from(a: DbArgs) -> Self {
+        Overrides {
+            config: a.config,
+            listen: None,
+            database: a.database,
+        }
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    tracing::error!("{e}");
+    eprintln!("guildhall: error: {e}");
+    ExitCode::from(2)
+}
+
+/// Runs a parsed command line to completion and returns the process exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = match Settings::load(args.into()) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match serve(settings, shutdown_signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        Command::Migrate(args) => {
+            let settings = match Settings::load(args.into()) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            match guildhall_adapters::open_store(&settings.database).await {
+                Ok(_) => {
+                    println!("database {} is migrated", redact_url(&settings.database));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(StartError::Core(e)),
+            }
+        }
+        Command::VerifyLedger(args) => {
+            let settings = match Settings::load(args.into()) {
+                Ok(s) => s,
+                Err(e) => return fail(e),
+            };
+            let gh = match guildhall_adapters::open(&settings.database, settings.core.clone()).await
+            {
+                Ok(gh) => gh,
+                Err(e) => return fail(StartError::Core(e)),
+            };
+            match gh.verify_ledger().await {
+                Ok(report) => {
+                    print!("{}", crate::ledger_summary(&report));
+                    if report.ok {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(1)
+                    }
+                }
+                Err(e) => fail(StartError::Core(e)),
+            }
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! Settings of the HTTP host: the TOML file of SPEC.md "Configuration", the
+//! environment and the command line, merged with flags > environment > file > defaults.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8080"
+//! database = "sqlite://guildhall.db"
+//! reset_timezone = "Europe/Moscow"
+//! idempotency_retention_secs = 86400   # at least 24 h
+//! event_retention_secs = 604800
+//! catalog_file = "catalog.toml"        # more [[catalog]] entries, relative to this file
+//!
+//! [[currencies]]
+//! code = "gold"                 # the first currency is the default one
+//! max_balance = 1000000000000   # optional
+//!
+//! [[catalog]]
+//! id = "1"
+//! name = "Health Potion"
+//! kind = "consumable"           # or "durable"
+//! price = { currency = "gold", amount = 10 }   # omit: not for sale
+//! max_stack = 1000000
+//! ```
+//!
+//! An unknown key or a bad value is a [`ConfigError`] whose message names the key.
+
+use guildhall_core::inventory::rules::check_catalog_item;
+use guildhall_core::types::{CatalogItem, Currency};
+use guildhall_core::Config;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Listen address when none is configured.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Database URL when none is configured.
+pub const DEFAULT_DATABASE: &str = "sqlite://guildhall.db";
+/// Currency configured when the file names none.
+pub const DEFAULT_CURRENCY: &str = "gold";
+/// Largest request body accepted, bytes (64 KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take before the host answers `503 UNAVAILABLE`.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Environment variable naming the config file.
+pub const ENV_CONFIG: &str = "GUILDHALL_CONFIG";
+/// Environment variable with the listen address.
+pub const ENV_LISTEN: &str = "GUILDHALL_LISTEN";
+/// Environment variable with the database URL.
+pub const ENV_DATABASE_URL: &str = "GUILDHALL_DATABASE_URL";
+
+/// Why the settings could not be built. The message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config (or catalog) file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, has an unknown key or a value of the wrong type.
+    /// `message` comes from the TOML parser and names the key and its line.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value parsed but is not allowed (unknown time zone, bad currency code, ...).
+    #[error("invalid `{key}`: {message}")]
+    Invalid {
+        /// The offending key, e.g. `reset_timezone` or `catalog["1"].price.amount`.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl ConfigError {
+    fn invalid(key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn from_core(prefix: &str, e: &guildhall_core::Error) -> Self {
+        let field = e
+            .details
+            .get("field")
+            .and_then(|f| f.as_str())
+            .unwrap_or("");
+        let key = match (prefix.is_empty(), field.is_empty()) {
+            (true, _) => field.to_string(),
+            (false, true) => prefix.to_string(),
+            (false, false) => format!("{prefix}.{field}"),
+        };
+        ConfigError::invalid(key, e.message.clone())
+    }
+}
+
+/// The TOML config file as written: every key optional, unknown keys rejected.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Listen address, `IP:PORT`.
+    #[serde(default)]
+    pub listen: Option<String>,
+    /// Database URL (`sqlite://FILE`, `memory://`).
+    #[serde(default)]
+    pub database: Option<String>,
+    /// IANA time zone of daily/weekly/monthly periods (default `UTC`).
+    #[serde(default)]
+    pub reset_timezone: Option<String>,
+    /// Currencies; the first is the default. None: one currency, `gold`.
+    #[serde(default)]
+    pub currencies: Vec<Currency>,
+    /// Catalog items, upserted at start.
+    #[serde(default)]
+    pub catalog: Vec<CatalogItem>,
+    /// A TOML file of further `[[catalog]]` entries, relative to this file.
+    #[serde(default)]
+    pub catalog_file: Option<PathBuf>,
+    /// How long idempotency records are kept, seconds (default 86400, at least 86400).
+    #[serde(default)]
+    pub idempotency_retention_secs: Option<i64>,
+    /// How long outbox events are kept, seconds (default 604800).
+    #[serde(default)]
+    pub event_retention_secs: Option<i64>,
+}
+
+/// A catalog file: only `[[catalog]]` entries.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    #[serde(default)]
+    catalog: Vec<CatalogItem>,
+}
+
+impl FileConfig {
+    /// Parses the TOML text. Errors: [`ConfigError::Parse`] naming `path` and the key.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+}
+
+/// Values that override the file: from command-line flags or from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Config file path (`--config`, `GUILDHALL_CONFIG`).
+    pub config: Option<PathBuf>,
+    /// Listen address (`--listen`, `GUILDHALL_LISTEN`).
+    pub listen: Option<String>,
+    /// Database URL (`--database`, `GUILDHALL_DATABASE_URL`).
+    pub database: Option<String>,
+}
+
+impl Overrides {
+    /// Reads `GUILDHALL_CONFIG`, `GUILDHALL_LISTEN` and `GUILDHALL_DATABASE_URL` from the
+    /// process environment (empty values count as unset).
+    pub fn from_env() -> Self {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Like [`Overrides::from_env`] with any variable lookup (for tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| lookup(k).filter(|v| !v.is_empty());
+        Self {
+            config: get(ENV_CONFIG).map(PathBuf::from),
+            listen: get(ENV_LISTEN),
+            database: get(ENV_DATABASE_URL),
+        }
+    }
+
+    /// Each value of `self`, or else of `lower`.
+    pub fn or(self, lower: Overrides) -> Overrides {
+        Overrides {
+            config: self.config.or(lower.config),
+            listen: self.listen.or(lower.listen),
+            database: self.database.or(lower.database),
+        }
+    }
+}
+
+/// Everything the host needs to start: resolved and validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Database URL passed to [`guildhall_adapters::open`].
+    pub database: String,
+    /// The core configuration (currencies, reset time zone, retention).
+    pub core: Config,
+    /// Catalog items upserted at start (file entries, then `catalog_file` entries).
+    pub catalog: Vec<CatalogItem>,
+    /// Largest request body, bytes; larger ones get `413` with `INVALID_ARGUMENT`.
+    pub body_limit: usize,
+    /// Request timeout; slower requests get `503 UNAVAILABLE`.
+    pub request_timeout: Duration,
+    /// The config file these settings came from, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    /// Defaults: `127.0.0.1:8080`, `sqlite://guildhall.db`, UTC, one currency `gold`,
+    /// empty catalog.
+    fn default() -> Self {
+        let core = Config::new(vec![Currency {
+            code: DEFAULT_CURRENCY.into(),
+            max_balance: None,
+        }])
+        .expect("default config is valid");
+        Settings {
+            listen: DEFAULT_LISTEN.parse().expect("default listen address"),
+            database: DEFAULT_DATABASE.into(),
+            core,
+            catalog: Vec::new(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            config_file: None,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults with another database and listen address; handy for embedding and tests
+    /// (`Settings::with_database("memory://", "127.0.0.1:0".parse()?)`).
+    pub fn with_database(database: impl Into<String>, listen: SocketAddr) -> Self {
+        Settings {
+            database: database.into(),
+            listen,
+            ..Settings::default()
+        }
+    }
+
+    /// Builds settings from the process: `flags` beat the environment, which beats the
+    /// file (named by `--config` or `GUILDHALL_CONFIG`), which beats the defaults.
+    pub fn load(flags: Overrides) -> Result<Self, ConfigError> {
+        Self::resolve(flags, Overrides::from_env())
+    }
+
+    /// [`Settings::load`] with the environment given explicitly.
+    pub fn resolve(flags: Overrides, env: Overrides) -> Result<Self, ConfigError> {
+        let merged = flags.or(env);
+        let (file, base) = match &merged.config {
+            Some(path) => (
+                FileConfig::load(path)?,
+                path.parent().map(Path::to_path_buf),
+            ),
+            None => (FileConfig::default(), None),
+        };
+        let mut settings = Self::from_file(file, base.as_deref())?;
+        settings.config_file = merged.config;
+        if let Some(listen) = merged.listen {
+            settings.listen = parse_listen(&listen)?;
+        }
+        if let Some(db) = merged.database {
+            settings.database = check_database(db)?;
+        }
+        Ok(settings)
+    }
+
+    /// Parses config TOML text (a `catalog_file` in it is read relative to `base_dir`, or
+    /// the current directory). Errors name the key.
+    pub fn from_toml_str(text: &str, base_dir: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::from_file(FileConfig::parse(text, Path::new("<config>"))?, base_dir)
+    }
+
+    /// Validates a parsed file and fills in the defaults.
+    pub fn from_file(file: FileConfig, base_dir: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut s = Settings::default();
+        if let Some(listen) = &file.listen {
+            s.listen = parse_listen(listen)?;
+        }
+        if let Some(db) = file.database {
+            s.database = check_database(db)?;
+        }
+        let currencies = if file.currencies.is_empty() {
+            vec![Currency {
+                code: DEFAULT_CURRENCY.into(),
+                max_balance: None,
+            }]
+        } else {
+            file.currencies
+        };
+        let mut core = Config::new(currencies).map_err(|e| ConfigError::from_core("", &e))?;
+        if let Some(tz) = &file.reset_timezone {
+            core.reset_timezone = tz.parse().map_err(|_| {
+                ConfigError::invalid(
+                    "reset_timezone",
+                    format!(
+                        "'{tz}' is not an IANA time zone name such as 'Europe/Moscow' or 'UTC'"
+                    ),
+                )
+            })?;
+        }
+        if let Some(secs) = file.idempotency_retention_secs {
+            core.idempotency_retention_secs = secs;
+        }
+        if let Some(secs) = file.event_retention_secs {
+            if secs <= 0 {
+                return Err(ConfigError::invalid(
+                    "event_retention_secs",
+                    "event retention is a positive number of seconds",
+                ));
+            }
+            core.event_retention_secs = secs;
+        }
+        core.validate()
+            .map_err(|e| ConfigError::from_core("", &e))?;
+
+        let mut catalog = file.catalog;
+        if let Some(rel) = &file.catalog_file {
+            let path = match base_dir {
+                Some(dir) if rel.is_relative() => dir.join(rel),
+                _ => rel.clone(),
+            };
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let extra: CatalogFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            catalog.extend(extra.catalog);
+        }
+        for (i, item) in catalog.iter().enumerate() {
+            let key = format!("catalog[\"{}\"]", item.id);
+            check_catalog_item(&core, item).map_err(|e| ConfigError::from_core(&key, &e))?;
+            if catalog[..i].iter().any(|o| o.id == item.id) {
+                return Err(ConfigError::invalid(
+                    key,
+                    "this catalog item id appears twice",
+                ));
+            }
+        }
+        s.core = core;
+        s.catalog = catalog;
+        Ok(s)
+    }
+
+    /// The configured currency codes, default first.
+    pub fn currency_codes(&self) -> Vec<&str> {
+        self.core
+            .currencies
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect()
+    }
+}
+
+fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {
+    value.trim().parse().map_err(|_| {
+        ConfigError::invalid(
+            "listen",
+            format!("'{value}' is not an address like 127.0.0.1:8080"),
+        )
+    })
+}
+
+fn check_database(value: String) -> Result<String, ConfigError> {
+    if value.trim().is_empty() {
+        return Err(ConfigError::invalid(
+            "database",
+            "the database URL is empty",
+        ));
+    }
+    Ok(value)
+}
+
+/// The database URL with any password replaced by `***`, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}

@@ -1,0 +1,364 @@
+//! Router assembly, start-up, in-process spawning and graceful shutdown.
+
+use crate::config::{redact_url, Settings};
+use crate::error::{code_for_status, AppError};
+use crate::{api, compat, openapi, AppState};
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{middleware, Router};
+use guildhall_core::{Error, ErrorCode, Guildhall};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+/// How often the host prunes expired events and idempotency records.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// Why the host could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The settings are invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// The listen address is not loopback. Until authentication exists the host only
+    /// serves the local machine.
+    #[error("refusing to listen on {0}: guildhall has no authentication yet, so it only listens on a loopback address (127.0.0.1, ::1)")]
+    NotLoopback(SocketAddr),
+    /// The backend could not be opened, migrated or loaded (catalog upsert).
+    #[error("{0}")]
+    Core(#[from] Error),
+    /// Binding or serving failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The complete router: `/v1`, the seed 002 routes under `/api/v1`, `/openapi.json`,
+/// `/healthz`, `/readyz`, with request ids (`x-request-id`, set when absent and echoed),
+/// request tracing, a body size limit and a timeout. Every error answer, including the
+/// framework's own (unknown route 404, wrong method 405, body too large 413, timeout 503),
+/// is a JSON `{code, message, details}`.
+pub fn router(gh: Guildhall, settings: &Settings) -> Router {
+    let state = AppState::new(gh);
+    let routes = Router::new()
+        .route("/v1/players/{player}/wallet", get(api::wallet))
+        .route(
+            "/v1/players/{player}/balances/{currency}",
+            get(api::balance),
+        )
+        .route("/v1/players/{player}/history", get(api::history))
+        .route("/v1/players/{player}/inventory", get(api::inventory))
+        .route("/v1/players/{player}/grant", post(api::grant))
+        .route("/v1/players/{player}/spend", post(api::spend))
+        .route("/v1/players/{player}/purchases", post(api::purchase))
+        .route(
+            "/v1/players/{player}/items/{item_id}/use",
+            post(api::use_item),
+        )
+        .route(
+            "/v1/players/{player}/items/{item_id}/grant",
+            post(api::grant_item),
+        )
+        .route("/v1/transfers", post(api::transfer))
+        .route("/v1/currencies", get(api::currencies))
+        .route("/v1/catalog", get(api::catalog))
+        .route(
+            "/v1/catalog/{item_id}",
+            get(api::catalog_item).put(api::put_catalog_item),
+        )
+        .route("/v1/catalog/{item_id}/active", put(api::set_active))
+        .route("/v1/ledger/verify", get(api::verify_ledger))
+        .route("/v1/analytics/popular-items", get(api::popular_items))
+        .route("/v1/analytics/revenue", get(api::revenue))
+        .route("/v1/events", get(api::events))
+        .route("/v1/maintenance/prune", post(api::prune))
+        .route("/api/v1/health", get(compat::health))
+        .route(
+            "/api/v1/products/{product_id}/purchase",
+            post(compat::purchase),
+        )
+        .route(
+            "/api/v1/products/{product_id}/use",
+            post(compat::use_product),
+        )
+        .route("/api/v1/users/{user_id}/inventory", get(compat::inventory))
+        .route("/api/v1/users/{user_id}/add-funds", post(compat::add_funds))
+        .route(
+            "/api/v1/analytics/popular-products",
+            get(compat::popular_products),
+        )
+        .route("/openapi.json", get(openapi::openapi_json))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
+        .fallback(not_found)
+        .with_state(state);
+
+    let x_request_id = HeaderName::from_static("x-request-id");
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(x_request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request<Body>| {
+                        let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+                        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+                    })
+                    .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            )
+            .layer(PropagateRequestIdLayer::new(x_request_id))
+            .layer(middleware::map_response(json_errors))
+            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
+            .layer(DefaultBodyLimit::max(settings.body_limit)),
+    )
+}
+
+async fn not_found() -> AppError {
+    Error::new(ErrorCode::NotFound, "no such route").into()
+}
+
+/// Gives framework-made error answers (405, 413, timeouts) the JSON error body.
+async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if is_json {
+        return res;
+    }
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this route does not accept this method".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
+        StatusCode::SERVICE_UNAVAILABLE => "the request took too long".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_string(),
+    };
+    let mut out = AppError::from(Error::new(code_for_status(status), message))
+        .with_status(status)
+        .into_response();
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    out
+}
+
+/// Opens the backend the settings name (migrating it) and upserts the configured catalog.
+pub async fn open_backend(settings: &Settings) -> Result<Guildhall, StartError> {
+    let gh = guildhall_adapters::open(&settings.database, settings.core.clone()).await?;
+    for item in &settings.catalog {
+        gh.upsert_catalog_item(item.clone()).await.map_err(|e| {
+            Error::new(e.code, format!("catalog item '{}': {}", item.id, e.message))
+        })?;
+    }
+    Ok(gh)
+}
+
+async fn bind(settings: &Settings) -> Result<TcpListener, StartError> {
+    if !settings.listen.ip().is_loopback() {
+        return Err(StartError::NotLoopback(settings.listen));
+    }
+    TcpListener::bind(settings.listen)
+        .await
+        .map_err(|source| StartError::Io {
+            context: format!("cannot listen on {}", settings.listen),
+            source,
+        })
+}
+
+fn spawn_pruner(gh: Guildhall) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PRUNE_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match gh.prune().await {
+                Ok((events, keys)) if events + keys > 0 => {
+                    tracing::info!(events, idempotency_records = keys, "pruned expired records")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning failed"),
+            }
+        }
+    })
+}
+
+async fn run(
+    listener: TcpListener,
+    gh: Guildhall,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let addr = listener.local_addr().map_err(|source| StartError::Io {
+        context: "cannot read the listen address".into(),
+        source,
+    })?;
+    tracing::info!(
+        address = %addr,
+        database = %redact_url(&settings.database),
+        currencies = ?settings.currency_codes(),
+        catalog_items = settings.catalog.len(),
+        "guildhall listening on http://{addr}"
+    );
+    let pruner = spawn_pruner(gh.clone());
+    let app = router(gh, &settings);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    pruner.abort();
+    tracing::info!("guildhall stopped");
+    result.map_err(|source| StartError::Io {
+        context: "server failed".into(),
+        source,
+    })
+}
+
+/// Opens the backend, binds `settings.listen` and serves until `shutdown` completes, then
+/// finishes the requests in flight. Errors: invalid or non-loopback address, backend
+/// failures, I/O.
+pub async fn serve(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let listener = bind(&settings).await?;
+    let gh = open_backend(&settings).await?;
+    run(listener, gh, settings, shutdown).await
+}
+
+/// A server running in this process (see [`spawn`]). Dropping the handle also stops the
+/// server (gracefully, in the background).
+pub struct ServerHandle {
+    addr: SocketAddr,
+    gh: Guildhall,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), StartError>>>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServerHandle {
+    /// The address actually bound (the real port when `listen` had port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The core the server runs on (same store), for checks beside the HTTP API.
+    pub fn guildhall(&self) -> &Guildhall {
+        &self.gh
+    }
+
+    /// Stops accepting connections, waits for requests in flight, and returns how the
+    /// server ended.
+    pub async fn shutdown(mut self) -> Result<(), StartError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| {
+                Err(StartError::Io {
+                    context: "server task failed".into(),
+                    source: std::io::Error::other(e),
+                })
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts a server in this process and returns once it accepts connections.
+///
+/// Use `listen = 127.0.0.1:0` for a free port and read it from [`ServerHandle::addr`]:
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use guildhall_host::{spawn, Settings};
+/// let settings = Settings::with_database("memory://", "127.0.0.1:0".parse()?);
+/// let server = spawn(settings).await?;
+/// println!("serving on {}", server.url());   // e.g. GET {url}/v1/players/p1/wallet
+/// server.shutdown().await?;
+/// # Ok(()) }
+/// ```
+///
+/// Must be called inside a tokio runtime. Errors: as [`serve`].
+pub async fn spawn(settings: Settings) -> Result<ServerHandle, StartError> {
+    let listener = bind(&settings).await?;
+    let addr = listener.local_addr().map_err(|source| StartError::Io {
+        context: "cannot read the listen address".into(),
+        source,
+    })?;
+    let gh = open_backend(&settings).await?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, gh.clone(), settings, async move {
+        let _ = stopped.await;
+    }));
+    Ok(ServerHandle {
+        addr,
+        gh,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        _ = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests of the HTTP host: each test spawns a real server on 127.0.0.1:0 with
+//! its own fresh database and talks to it over loopback with reqwest.
+
+mod api;
+mod common;
+mod compat;
+mod config;
+mod process;
