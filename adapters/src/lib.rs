@@ -38,5 +38,9 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
 /// Coordinator, with `config`. Must be called inside a tokio runtime.
 pub async fn open(database_url: &str, config: Config) -> Result<Guildhall> {
     let store = open_store(database_url).await?;
-    Ok(Guildhall::new(store, Arc::new(MemoryCoordinator::new()), config))
+    Ok(Guildhall::new(
+        store,
+        Arc::new(MemoryCoordinator::new()),
+        config,
+    ))
 }

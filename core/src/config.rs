@@ -23,6 +23,14 @@ pub struct Config {
     pub max_retries: u32,
     /// Largest number of change sets a store commits in one transaction (group commit).
     pub max_batch: usize,
+    /// Mail caps and limits (SPEC.md Mail).
+    pub mail: crate::mail::MailConfig,
+    /// Seconds without a heartbeat after which a session ends (SPEC.md Presence; default 90).
+    pub session_timeout_secs: i64,
+    /// Party limits (SPEC.md Parties).
+    pub party: crate::party::PartyConfig,
+    /// Matchmaking queues (SPEC.md Matchmaking).
+    pub queues: Vec<crate::matchmaking::QueueConfig>,
 }
 
 impl Config {
@@ -36,6 +44,10 @@ impl Config {
             event_retention_secs: 7 * 24 * 3600,
             max_retries: 32,
             max_batch: 128,
+            mail: crate::mail::MailConfig::default(),
+            session_timeout_secs: 90,
+            party: crate::party::PartyConfig::default(),
+            queues: Vec::new(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -44,24 +56,71 @@ impl Config {
     /// Checks the invariants [`Config::new`] promises, after fields were edited.
     pub fn validate(&self) -> Result<()> {
         if self.currencies.is_empty() {
-            return Err(Error::invalid("currencies", "configure at least one currency"));
+            return Err(Error::invalid(
+                "currencies",
+                "configure at least one currency",
+            ));
         }
         for (i, c) in self.currencies.iter().enumerate() {
             if c.code.is_empty()
                 || c.code.len() > 32
-                || !c.code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                || !c
+                    .code
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
             {
-                return Err(Error::invalid("currencies.code", format!("currency code '{}' must be 1-32 of [a-z0-9_]", c.code)));
+                return Err(Error::invalid(
+                    "currencies.code",
+                    format!("currency code '{}' must be 1-32 of [a-z0-9_]", c.code),
+                ));
             }
             if self.currencies[..i].iter().any(|o| o.code == c.code) {
-                return Err(Error::invalid("currencies.code", format!("currency '{}' is configured twice", c.code)));
+                return Err(Error::invalid(
+                    "currencies.code",
+                    format!("currency '{}' is configured twice", c.code),
+                ));
             }
             if matches!(c.max_balance, Some(m) if m < 0) {
-                return Err(Error::invalid("currencies.max_balance", format!("max_balance of '{}' is negative", c.code)));
+                return Err(Error::invalid(
+                    "currencies.max_balance",
+                    format!("max_balance of '{}' is negative", c.code),
+                ));
             }
         }
         if self.idempotency_retention_secs < 24 * 3600 {
-            return Err(Error::invalid("idempotency_retention_secs", "idempotency keys are kept at least 24 h"));
+            return Err(Error::invalid(
+                "idempotency_retention_secs",
+                "idempotency keys are kept at least 24 h",
+            ));
+        }
+        let m = &self.mail;
+        if m.store_cap == 0
+            || m.list_cap == 0
+            || m.evict_to >= m.store_cap
+            || m.player_daily_limit < 0
+        {
+            return Err(Error::invalid("mail", "mail caps need store_cap >= 1, list_cap >= 1, evict_to < store_cap, player_daily_limit >= 0"));
+        }
+        if self.session_timeout_secs < 1 {
+            return Err(Error::invalid(
+                "session_timeout_secs",
+                "session_timeout_secs is at least 1",
+            ));
+        }
+        if self.party.max_size < 2 || self.party.invite_ttl_secs < 1 {
+            return Err(Error::invalid(
+                "party",
+                "party.max_size is at least 2 and invite_ttl_secs at least 1",
+            ));
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            crate::matchmaking::rules::check_queue(q)?;
+            if self.queues[..i].iter().any(|o| o.name == q.name) {
+                return Err(Error::invalid(
+                    "queues.name",
+                    format!("queue '{}' is configured twice", q.name),
+                ));
+            }
         }
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));
@@ -71,10 +130,21 @@ impl Config {
 
     /// The configured currency with this code. Errors: `INVALID_ARGUMENT` naming it.
     pub fn currency(&self, code: &str) -> Result<&Currency> {
-        self.currencies.iter().find(|c| c.code == code).ok_or_else(|| {
-            Error::invalid("currency", format!("unknown currency '{code}'"))
-                .with_details(serde_json::json!({ "field": "currency", "currency": code }))
-        })
+        self.currencies
+            .iter()
+            .find(|c| c.code == code)
+            .ok_or_else(|| {
+                Error::invalid("currency", format!("unknown currency '{code}'"))
+                    .with_details(serde_json::json!({ "field": "currency", "currency": code }))
+            })
+    }
+
+    /// The configured queue with this name. Errors: `NOT_FOUND`.
+    pub fn queue(&self, name: &str) -> Result<&crate::matchmaking::QueueConfig> {
+        self.queues
+            .iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| Error::not_found("queue", name))
     }
 
     /// The default (first) currency.

@@ -122,11 +122,33 @@ impl ErrorCode {
     pub const ALL: [ErrorCode; 27] = {
         use ErrorCode::*;
         [
-            InvalidArgument, NotFound, InsufficientFunds, BalanceLimit, AlreadyOwned, NotOwned,
-            NotConsumable, InsufficientQuantity, StackLimit, NotForSale, IdempotencyConflict,
-            MailSendLimit, MailNotRead, AlreadyClaimed, UnclaimedAttachments, PartyFull,
-            AlreadyInParty, NotInParty, NotPartyLeader, InviteExpired, TicketExists,
-            Unauthenticated, Forbidden, Banned, RateLimited, Conflict, Unavailable,
+            InvalidArgument,
+            NotFound,
+            InsufficientFunds,
+            BalanceLimit,
+            AlreadyOwned,
+            NotOwned,
+            NotConsumable,
+            InsufficientQuantity,
+            StackLimit,
+            NotForSale,
+            IdempotencyConflict,
+            MailSendLimit,
+            MailNotRead,
+            AlreadyClaimed,
+            UnclaimedAttachments,
+            PartyFull,
+            AlreadyInParty,
+            NotInParty,
+            NotPartyLeader,
+            InviteExpired,
+            TicketExists,
+            Unauthenticated,
+            Forbidden,
+            Banned,
+            RateLimited,
+            Conflict,
+            Unavailable,
         ]
     };
 }
@@ -154,7 +176,11 @@ pub struct Error {
 impl Error {
     /// An error with a code and message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: serde_json::Value::Null }
+        Self {
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
     }
 
     /// Adds structured details.

@@ -1,8 +1,13 @@
 //! In-memory Store and Coordinator: the reference implementation of the ports, for
 //! the core's own tests and for embedding without a database. State is lost on drop.
 
+use crate::announce::{Template, Trigger};
 use crate::error::{Error, Result};
-use crate::ports::{BalanceRow, BalanceWrite, ChangeSet, Coordinator, DailyRevenue, HistoryQuery, IdempotencyRecord, ItemRow, PopularItem, Store};
+use crate::mail::{Broadcast, Mail};
+use crate::ports::{
+    BalanceRow, BalanceWrite, ChangeSet, Coordinator, CounterRow, DailyRevenue, Doc, HistoryQuery,
+    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Session, Store,
+};
 use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +23,13 @@ struct State {
     idempotency: HashMap<(String, String), IdempotencyRecord>,
     catalog: BTreeMap<String, CatalogItem>,
     next_seq: i64,
+    counters: HashMap<String, (CounterRow, DateTime<Utc>)>,
+    mailboxes: HashMap<PlayerId, MailboxRow>,
+    mails: HashMap<PlayerId, BTreeMap<String, Mail>>,
+    broadcasts: Vec<Broadcast>,
+    templates: BTreeMap<String, Template>,
+    triggers: BTreeMap<String, Trigger>,
+    docs: BTreeMap<(String, String), (i64, serde_json::Value)>,
 }
 
 /// A [`Store`] in a mutex. Commits check every guard before applying anything.
@@ -46,25 +58,54 @@ impl Store for MemoryStore {
         Ok(())
     }
     async fn balance(&self, account: &Account, currency: &str) -> Result<BalanceRow> {
-        Ok(self.lock().balances.get(&(account.clone(), currency.to_string())).copied().unwrap_or_default())
+        Ok(self
+            .lock()
+            .balances
+            .get(&(account.clone(), currency.to_string()))
+            .copied()
+            .unwrap_or_default())
     }
     async fn balances(&self, account: &Account) -> Result<Vec<(String, BalanceRow)>> {
         let s = self.lock();
-        let mut v: Vec<_> = s.balances.iter().filter(|((a, _), _)| a == account).map(|((_, c), r)| (c.clone(), *r)).collect();
+        let mut v: Vec<_> = s
+            .balances
+            .iter()
+            .filter(|((a, _), _)| a == account)
+            .map(|((_, c), r)| (c.clone(), *r))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(v)
     }
     async fn all_balances(&self) -> Result<Vec<(Account, String, Amount)>> {
-        Ok(self.lock().balances.iter().map(|((a, c), r)| (a.clone(), c.clone(), r.amount)).collect())
+        Ok(self
+            .lock()
+            .balances
+            .iter()
+            .map(|((a, c), r)| (a.clone(), c.clone(), r.amount))
+            .collect())
     }
     async fn item(&self, player: &PlayerId, item_id: &str) -> Result<Option<ItemRow>> {
-        Ok(self.lock().items.get(&(player.clone(), item_id.to_string())).cloned())
+        Ok(self
+            .lock()
+            .items
+            .get(&(player.clone(), item_id.to_string()))
+            .cloned())
     }
     async fn items(&self, player: &PlayerId) -> Result<Vec<ItemRow>> {
-        Ok(self.lock().items.iter().filter(|((p, _), _)| p == player).map(|(_, r)| r.clone()).collect())
+        Ok(self
+            .lock()
+            .items
+            .iter()
+            .filter(|((p, _), _)| p == player)
+            .map(|(_, r)| r.clone())
+            .collect())
     }
     async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
-        Ok(self.lock().idempotency.get(&(scope.to_string(), key.to_string())).cloned())
+        Ok(self
+            .lock()
+            .idempotency
+            .get(&(scope.to_string(), key.to_string()))
+            .cloned())
     }
     async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>> {
         Ok(self.lock().catalog.get(id).cloned())
@@ -88,74 +129,267 @@ impl Store for MemoryStore {
     async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
         let mut net: HashMap<(Account, String), i64> = HashMap::new();
         for e in &self.lock().ledger {
-            *net.entry((e.credit.clone(), e.currency.clone())).or_default() += e.amount;
-            *net.entry((e.debit.clone(), e.currency.clone())).or_default() -= e.amount;
+            *net.entry((e.credit.clone(), e.currency.clone()))
+                .or_default() += e.amount;
+            *net.entry((e.debit.clone(), e.currency.clone()))
+                .or_default() -= e.amount;
         }
         Ok(net.into_iter().map(|((a, c), n)| (a, c, n)).collect())
     }
-    async fn popular_items(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PopularItem>> {
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PopularItem>> {
         let mut agg: HashMap<String, (i64, i64)> = HashMap::new();
-        for e in self.lock().ledger.iter().filter(|e| e.kind == EntryKind::Purchase && e.at >= from && e.at < to) {
+        for e in self
+            .lock()
+            .ledger
+            .iter()
+            .filter(|e| e.kind == EntryKind::Purchase && e.at >= from && e.at < to)
+        {
             if let Some(id) = &e.item_id {
                 let a = agg.entry(id.clone()).or_default();
                 a.0 += e.quantity.unwrap_or(0);
                 a.1 += 1;
             }
         }
-        let mut v: Vec<_> = agg.into_iter().map(|(item_id, (q, n))| PopularItem { item_id, total_quantity: q, purchases: n }).collect();
-        v.sort_by(|a, b| b.total_quantity.cmp(&a.total_quantity).then_with(|| a.item_id.cmp(&b.item_id)));
+        let mut v: Vec<_> = agg
+            .into_iter()
+            .map(|(item_id, (q, n))| PopularItem {
+                item_id,
+                total_quantity: q,
+                purchases: n,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            b.total_quantity
+                .cmp(&a.total_quantity)
+                .then_with(|| a.item_id.cmp(&b.item_id))
+        });
         v.truncate(limit as usize);
         Ok(v)
     }
     async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>> {
         let mut agg: BTreeMap<(NaiveDate, String), (i64, i64)> = BTreeMap::new();
-        for e in self.lock().ledger.iter().filter(|e| e.kind == EntryKind::Purchase && e.day >= from && e.day <= to) {
+        for e in self
+            .lock()
+            .ledger
+            .iter()
+            .filter(|e| e.kind == EntryKind::Purchase && e.day >= from && e.day <= to)
+        {
             let a = agg.entry((e.day, e.currency.clone())).or_default();
             a.0 += e.amount;
             a.1 += 1;
         }
-        Ok(agg.into_iter().map(|((day, currency), (amount, purchases))| DailyRevenue { day, currency, amount, purchases }).collect())
+        Ok(agg
+            .into_iter()
+            .map(|((day, currency), (amount, purchases))| DailyRevenue {
+                day,
+                currency,
+                amount,
+                purchases,
+            })
+            .collect())
     }
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
-        Ok(self.lock().events.iter().filter(|e| e.seq > after).take(limit as usize).cloned().collect())
+        Ok(self
+            .lock()
+            .events
+            .iter()
+            .filter(|e| e.seq > after)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+    async fn counter(&self, key: &str) -> Result<CounterRow> {
+        Ok(self
+            .lock()
+            .counters
+            .get(key)
+            .map(|(r, _)| *r)
+            .unwrap_or_default())
+    }
+    async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)> {
+        let s = self.lock();
+        let row = s.mailboxes.get(player).copied().unwrap_or_default();
+        let mut mails: Vec<Mail> = s
+            .mails
+            .get(player)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        mails.sort_by(|a, b| a.sent_at.cmp(&b.sent_at).then_with(|| a.id.cmp(&b.id)));
+        Ok((row, mails))
+    }
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
+        Ok(self
+            .lock()
+            .broadcasts
+            .iter()
+            .filter(|b| b.seq > after)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+    async fn template(&self, id: &str) -> Result<Option<Template>> {
+        Ok(self.lock().templates.get(id).cloned())
+    }
+    async fn templates(&self) -> Result<Vec<Template>> {
+        Ok(self.lock().templates.values().cloned().collect())
+    }
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
+        Ok(self.lock().triggers.get(id).cloned())
+    }
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
+        Ok(self
+            .lock()
+            .triggers
+            .values()
+            .filter(|t| event.is_none_or(|e| t.event == e))
+            .cloned()
+            .collect())
+    }
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        Ok(self
+            .lock()
+            .docs
+            .get(&(kind.to_string(), id.to_string()))
+            .map(|(v, b)| Doc {
+                kind: kind.into(),
+                id: id.into(),
+                version: *v,
+                body: b.clone(),
+            }))
+    }
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
+        Ok(self
+            .lock()
+            .docs
+            .range((kind.to_string(), prefix.to_string())..)
+            .take_while(|((k, id), _)| k == kind && id.starts_with(prefix))
+            .take(limit as usize)
+            .map(|((k, id), (v, b))| Doc {
+                kind: k.clone(),
+                id: id.clone(),
+                version: *v,
+                body: b.clone(),
+            })
+            .collect())
+    }
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        Ok(self
+            .lock()
+            .events
+            .iter()
+            .filter(|e| e.seq > after && e.players.contains(player))
+            .take(limit as usize)
+            .cloned()
+            .collect())
     }
 
     async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
         let mut s = self.lock();
         // Check every guard first: nothing is applied unless all hold.
         for w in &cs.balances {
-            if let BalanceWrite::Set { account, currency, expected_version, .. } = w {
-                let v = s.balances.get(&(account.clone(), currency.clone())).map_or(0, |r| r.version);
+            if let BalanceWrite::Set {
+                account,
+                currency,
+                expected_version,
+                ..
+            } = w
+            {
+                let v = s
+                    .balances
+                    .get(&(account.clone(), currency.clone()))
+                    .map_or(0, |r| r.version);
                 if v != *expected_version {
-                    return Err(Error::conflict(format!("balance {account}/{currency} moved")));
+                    return Err(Error::conflict(format!(
+                        "balance {account}/{currency} moved"
+                    )));
                 }
             }
         }
         for w in &cs.items {
-            let v = s.items.get(&(w.player.clone(), w.item_id.clone())).map_or(0, |r| r.version);
+            let v = s
+                .items
+                .get(&(w.player.clone(), w.item_id.clone()))
+                .map_or(0, |r| r.version);
             if v != w.expected_version {
-                return Err(Error::conflict(format!("item {}/{} moved", w.player, w.item_id)));
+                return Err(Error::conflict(format!(
+                    "item {}/{} moved",
+                    w.player, w.item_id
+                )));
+            }
+        }
+        for w in &cs.counters {
+            if s.counters.get(&w.key).map_or(0, |(r, _)| r.version) != w.expected_version {
+                return Err(Error::conflict(format!("counter {} moved", w.key)));
+            }
+        }
+        for w in &cs.docs {
+            if s.docs
+                .get(&(w.kind.clone(), w.id.clone()))
+                .map_or(0, |(v, _)| *v)
+                != w.expected_version
+            {
+                return Err(Error::conflict(format!("{} {} moved", w.kind, w.id)));
+            }
+        }
+        for w in &cs.mailboxes {
+            if s.mailboxes.get(&w.player).map_or(0, |r| r.version) != w.expected_version {
+                return Err(Error::conflict(format!("mailbox of {} moved", w.player)));
             }
         }
         if let Some(rec) = &cs.idempotency {
-            if s.idempotency.contains_key(&(rec.scope.clone(), rec.key.clone())) {
+            if s.idempotency
+                .contains_key(&(rec.scope.clone(), rec.key.clone()))
+            {
                 return Err(Error::conflict("idempotency key stored concurrently"));
             }
         }
         for w in &cs.balances {
             match w {
-                BalanceWrite::Set { account, currency, expected_version, amount } => {
-                    s.balances.insert((account.clone(), currency.clone()), BalanceRow { amount: *amount, version: expected_version + 1 });
+                BalanceWrite::Set {
+                    account,
+                    currency,
+                    expected_version,
+                    amount,
+                } => {
+                    s.balances.insert(
+                        (account.clone(), currency.clone()),
+                        BalanceRow {
+                            amount: *amount,
+                            version: expected_version + 1,
+                        },
+                    );
                 }
-                BalanceWrite::Add { account, currency, delta } => {
-                    s.balances.entry((account.clone(), currency.clone())).or_default().amount += delta;
+                BalanceWrite::Add {
+                    account,
+                    currency,
+                    delta,
+                } => {
+                    s.balances
+                        .entry((account.clone(), currency.clone()))
+                        .or_default()
+                        .amount += delta;
                 }
             }
         }
         for w in &cs.items {
             s.items.insert(
                 (w.player.clone(), w.item_id.clone()),
-                ItemRow { item_id: w.item_id.clone(), quantity: w.quantity, acquired_at: w.acquired_at, version: w.expected_version + 1 },
+                ItemRow {
+                    item_id: w.item_id.clone(),
+                    quantity: w.quantity,
+                    acquired_at: w.acquired_at,
+                    version: w.expected_version + 1,
+                },
             );
         }
         for e in &mut cs.ledger {
@@ -169,31 +403,106 @@ impl Store for MemoryStore {
             s.events.push(e.clone());
         }
         if let Some(rec) = &cs.idempotency {
-            s.idempotency.insert((rec.scope.clone(), rec.key.clone()), rec.clone());
+            s.idempotency
+                .insert((rec.scope.clone(), rec.key.clone()), rec.clone());
         }
         for item in &cs.catalog {
             s.catalog.insert(item.id.clone(), item.clone());
         }
+        for w in &cs.counters {
+            s.counters.insert(
+                w.key.clone(),
+                (
+                    CounterRow {
+                        count: w.count,
+                        version: w.expected_version + 1,
+                    },
+                    w.expires_at,
+                ),
+            );
+        }
+        for w in &cs.mailboxes {
+            s.mailboxes.insert(
+                w.player.clone(),
+                MailboxRow {
+                    version: w.expected_version + 1,
+                    broadcast_seq: w.broadcast_seq,
+                },
+            );
+        }
+        for w in &cs.mails {
+            match w {
+                MailWrite::Put(m) => {
+                    s.mails
+                        .entry(m.player.clone())
+                        .or_default()
+                        .insert(m.id.clone(), m.clone());
+                }
+                MailWrite::Delete { player, mail_id } => {
+                    if let Some(b) = s.mails.get_mut(player) {
+                        b.remove(mail_id);
+                    }
+                }
+            }
+        }
+        for b in &mut cs.broadcasts {
+            s.next_seq += 1;
+            b.seq = s.next_seq;
+            s.broadcasts.push(b.clone());
+        }
+        for t in &cs.templates {
+            s.templates.insert(t.id.clone(), t.clone());
+        }
+        for t in &cs.triggers {
+            s.triggers.insert(t.id.clone(), t.clone());
+        }
+        for w in &cs.docs {
+            let key = (w.kind.clone(), w.id.clone());
+            match &w.body {
+                Some(b) => {
+                    s.docs.insert(key, (w.expected_version + 1, b.clone()));
+                }
+                None => {
+                    s.docs.remove(&key);
+                }
+            }
+        }
         Ok(cs)
     }
 
-    async fn prune(&self, events_before: DateTime<Utc>, idempotency_before: DateTime<Utc>) -> Result<(u64, u64)> {
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
         let mut s = self.lock();
         let (e0, i0) = (s.events.len(), s.idempotency.len());
         s.events.retain(|e| e.at >= events_before);
-        s.idempotency.retain(|_, r| r.created_at >= idempotency_before);
-        Ok(((e0 - s.events.len()) as u64, (i0 - s.idempotency.len()) as u64))
+        s.idempotency
+            .retain(|_, r| r.created_at >= idempotency_before);
+        s.counters.retain(|_, (_, exp)| *exp >= events_before);
+        Ok((
+            (e0 - s.events.len()) as u64,
+            (i0 - s.idempotency.len()) as u64,
+        ))
     }
 }
 
-/// The in-process [`Coordinator`]: a broadcast channel for live events.
+/// The in-process [`Coordinator`]: a broadcast channel for live events and a map of
+/// sessions.
 pub struct MemoryCoordinator {
     tx: broadcast::Sender<Event>,
+    sessions: Mutex<BTreeMap<PlayerId, Session>>,
+    leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
 }
 
 impl Default for MemoryCoordinator {
     fn default() -> Self {
-        Self { tx: broadcast::channel(4096).0 }
+        Self {
+            tx: broadcast::channel(4096).0,
+            sessions: Mutex::new(BTreeMap::new()),
+            leases: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -215,5 +524,56 @@ impl Coordinator for MemoryCoordinator {
     }
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+    async fn put_session(&self, session: Session) -> Result<()> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.player.clone(), session);
+        Ok(())
+    }
+    async fn session(&self, player: &PlayerId, now: DateTime<Utc>) -> Result<Option<Session>> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(player)
+            .filter(|s| s.expires_at > now)
+            .cloned())
+    }
+    async fn end_session(&self, player: &PlayerId) -> Result<bool> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(player)
+            .is_some())
+    }
+    async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>> {
+        let mut all = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|_, s| s.expires_at > now);
+        Ok(all.values().cloned().collect())
+    }
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> Result<bool> {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let free = leases
+            .get(name)
+            .is_none_or(|(h, until)| h == holder || *until <= now);
+        if free {
+            leases.insert(
+                name.to_string(),
+                (
+                    holder.to_string(),
+                    now + chrono::Duration::seconds(ttl_secs),
+                ),
+            );
+        }
+        Ok(free)
     }
 }

@@ -24,7 +24,10 @@ impl PlayerId {
             return Err(Error::invalid("player", "a player id is 1 to 128 bytes"));
         }
         if id.chars().any(char::is_control) {
-            return Err(Error::invalid("player", "a player id may not contain control characters"));
+            return Err(Error::invalid(
+                "player",
+                "a player id may not contain control characters",
+            ));
         }
         Ok(Self(id))
     }
@@ -69,9 +72,14 @@ impl Account {
         let name = name.strip_prefix("system:").unwrap_or(name);
         if name.is_empty()
             || name.len() > 64
-            || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
         {
-            return Err(Error::invalid("account", "a system account name is 1-64 of [a-z0-9_.-]"));
+            return Err(Error::invalid(
+                "account",
+                "a system account name is 1-64 of [a-z0-9_.-]",
+            ));
         }
         Ok(Account::System(name.to_string()))
     }
@@ -91,7 +99,10 @@ impl Account {
         } else if s.starts_with("system:") {
             Account::system(s)
         } else {
-            Err(Error::invalid("account", "an account is player:<id> or system:<name>"))
+            Err(Error::invalid(
+                "account",
+                "an account is player:<id> or system:<name>",
+            ))
         }
     }
 }
@@ -261,7 +272,12 @@ impl EntryKind {
             "spend" => EntryKind::Spend,
             "transfer" => EntryKind::Transfer,
             "purchase" => EntryKind::Purchase,
-            _ => return Err(Error::invalid("kind", "kind is grant, spend, transfer or purchase")),
+            _ => {
+                return Err(Error::invalid(
+                    "kind",
+                    "kind is grant, spend, transfer or purchase",
+                ))
+            }
         })
     }
 }
@@ -328,10 +344,16 @@ pub struct Event {
 /// `min..=max` bytes, no control characters. Errors: `INVALID_ARGUMENT` naming `field`.
 pub fn check_text(field: &str, value: &str, min: usize, max: usize) -> Result<()> {
     if value.len() < min || value.len() > max {
-        return Err(Error::invalid(field, format!("{field} is {min} to {max} bytes")));
+        return Err(Error::invalid(
+            field,
+            format!("{field} is {min} to {max} bytes"),
+        ));
     }
     if value.chars().any(char::is_control) {
-        return Err(Error::invalid(field, format!("{field} may not contain control characters")));
+        return Err(Error::invalid(
+            field,
+            format!("{field} may not contain control characters"),
+        ));
     }
     Ok(())
 }

@@ -19,7 +19,10 @@ pub const SHOP: &str = "shop";
 /// Validates an amount of currency: > 0. Errors: `INVALID_ARGUMENT`.
 pub fn check_amount(amount: Amount) -> Result<()> {
     if amount <= 0 {
-        return Err(Error::invalid("amount", "amount must be a positive integer in the currency's smallest unit"));
+        return Err(Error::invalid(
+            "amount",
+            "amount must be a positive integer in the currency's smallest unit",
+        ));
     }
     Ok(())
 }
@@ -45,7 +48,13 @@ pub fn check_metadata(meta: &serde_json::Value) -> Result<()> {
 
 /// A player's balance after adding `delta` (which may be negative), checked against the
 /// floor of zero and the currency's maximum. Errors: `INSUFFICIENT_FUNDS`, `BALANCE_LIMIT`.
-pub fn apply_delta(cfg: &Config, player: &PlayerId, currency: &str, current: Amount, delta: Amount) -> Result<Amount> {
+pub fn apply_delta(
+    cfg: &Config,
+    player: &PlayerId,
+    currency: &str,
+    current: Amount,
+    delta: Amount,
+) -> Result<Amount> {
     let max = cfg.currency(currency)?.max_balance.unwrap_or(Amount::MAX);
     let next = current.checked_add(delta);
     match next {
@@ -94,13 +103,27 @@ pub fn entry(
 }
 
 /// Guarded write of a player balance read as `row`, now `amount`.
-pub fn set_balance(player: &PlayerId, currency: &str, row: BalanceRow, amount: Amount) -> BalanceWrite {
-    BalanceWrite::Set { account: Account::Player(player.clone()), currency: currency.to_string(), expected_version: row.version, amount }
+pub fn set_balance(
+    player: &PlayerId,
+    currency: &str,
+    row: BalanceRow,
+    amount: Amount,
+) -> BalanceWrite {
+    BalanceWrite::Set {
+        account: Account::Player(player.clone()),
+        currency: currency.to_string(),
+        expected_version: row.version,
+        amount,
+    }
 }
 
 /// Unguarded increment of a system account.
 pub fn add_system(account: Account, currency: &str, delta: Amount) -> BalanceWrite {
-    BalanceWrite::Add { account, currency: currency.to_string(), delta }
+    BalanceWrite::Add {
+        account,
+        currency: currency.to_string(),
+        delta,
+    }
 }
 
 /// Validates an optional idempotency key (1-255 bytes). Errors: `INVALID_ARGUMENT`.
@@ -113,7 +136,12 @@ pub fn check_key(key: &Option<String>) -> Result<()> {
 
 /// SPEC.md Economy `grant`: credits `req.player` from `system:<source>`.
 /// `balance` is the player's row for `req.currency`.
-pub fn grant(cfg: &Config, ctx: &Ctx, req: &GrantRequest, balance: BalanceRow) -> Result<(ChangeSet, BalanceChangeResult)> {
+pub fn grant(
+    cfg: &Config,
+    ctx: &Ctx,
+    req: &GrantRequest,
+    balance: BalanceRow,
+) -> Result<(ChangeSet, BalanceChangeResult)> {
     check_amount(req.amount)?;
     check_metadata(&req.metadata)?;
     check_key(&req.idempotency_key)?;
@@ -144,7 +172,12 @@ pub fn grant(cfg: &Config, ctx: &Ctx, req: &GrantRequest, balance: BalanceRow) -
 }
 
 /// SPEC.md Economy `spend`: debits `req.player` to `system:<sink>`; never below zero.
-pub fn spend(cfg: &Config, ctx: &Ctx, req: &SpendRequest, balance: BalanceRow) -> Result<(ChangeSet, BalanceChangeResult)> {
+pub fn spend(
+    cfg: &Config,
+    ctx: &Ctx,
+    req: &SpendRequest,
+    balance: BalanceRow,
+) -> Result<(ChangeSet, BalanceChangeResult)> {
     check_amount(req.amount)?;
     check_metadata(&req.metadata)?;
     check_key(&req.idempotency_key)?;
@@ -181,7 +214,10 @@ pub fn check_transfer(cfg: &Config, req: &TransferRequest) -> Result<()> {
     check_key(&req.idempotency_key)?;
     cfg.currency(&req.currency)?;
     if req.from == req.to {
-        return Err(Error::invalid("to", "a player cannot transfer to themselves"));
+        return Err(Error::invalid(
+            "to",
+            "a player cannot transfer to themselves",
+        ));
     }
     Ok(())
 }
@@ -244,61 +280,188 @@ mod tests {
     use chrono::TimeZone;
 
     fn cfg() -> Config {
-        Config::new(vec![Currency { code: "gold".into(), max_balance: Some(1000) }]).unwrap()
+        Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: Some(1000),
+        }])
+        .unwrap()
     }
     fn p(s: &str) -> PlayerId {
         PlayerId::new(s).unwrap()
     }
     fn grant_req(amount: i64) -> GrantRequest {
-        GrantRequest { player: p("a"), currency: "gold".into(), amount, source: None, reason: None, metadata: serde_json::Value::Null, idempotency_key: None }
+        GrantRequest {
+            player: p("a"),
+            currency: "gold".into(),
+            amount,
+            source: None,
+            reason: None,
+            metadata: serde_json::Value::Null,
+            idempotency_key: None,
+        }
     }
 
     #[test]
     fn grant_credits_player_and_debits_source() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
-        let ctx = Ctx::new(&c, chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), &ids);
-        let (cs, r) = grant(&c, &ctx, &grant_req(10), BalanceRow { amount: 5, version: 3 }).unwrap();
+        let ctx = Ctx::new(
+            &c,
+            chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            ids.clone(),
+        );
+        let (cs, r) = grant(
+            &c,
+            &ctx,
+            &grant_req(10),
+            BalanceRow {
+                amount: 5,
+                version: 3,
+            },
+        )
+        .unwrap();
         assert_eq!(r.balance, 15);
         assert_eq!(cs.ledger.len(), 1);
         assert_eq!(cs.ledger[0].debit.to_string(), "system:rewards");
         assert_eq!(cs.ledger[0].credit.to_string(), "player:a");
-        assert!(matches!(&cs.balances[0], BalanceWrite::Set { expected_version: 3, amount: 15, .. }));
-        assert!(matches!(&cs.balances[1], BalanceWrite::Add { delta: -10, .. }));
+        assert!(matches!(
+            &cs.balances[0],
+            BalanceWrite::Set {
+                expected_version: 3,
+                amount: 15,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &cs.balances[1],
+            BalanceWrite::Add { delta: -10, .. }
+        ));
         assert_eq!(cs.events[0].kind, "currency_granted");
     }
 
     #[test]
     fn grant_refuses_bad_amounts_and_limits() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
-        assert_eq!(grant(&c, &ctx, &grant_req(0), BalanceRow::default()).unwrap_err().code, ErrorCode::InvalidArgument);
-        assert_eq!(grant(&c, &ctx, &grant_req(-5), BalanceRow::default()).unwrap_err().code, ErrorCode::InvalidArgument);
-        assert_eq!(grant(&c, &ctx, &grant_req(1001), BalanceRow::default()).unwrap_err().code, ErrorCode::BalanceLimit);
-        let unlimited = Config::new(vec![Currency { code: "gold".into(), max_balance: None }]).unwrap();
-        let e = grant(&unlimited, &ctx, &grant_req(i64::MAX), BalanceRow { amount: 1, version: 1 }).unwrap_err();
-        assert_eq!(e.code, ErrorCode::BalanceLimit, "overflow is an error, never a wrap");
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
+        assert_eq!(
+            grant(&c, &ctx, &grant_req(0), BalanceRow::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            grant(&c, &ctx, &grant_req(-5), BalanceRow::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            grant(&c, &ctx, &grant_req(1001), BalanceRow::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::BalanceLimit
+        );
+        let unlimited = Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .unwrap();
+        let e = grant(
+            &unlimited,
+            &ctx,
+            &grant_req(i64::MAX),
+            BalanceRow {
+                amount: 1,
+                version: 1,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.code,
+            ErrorCode::BalanceLimit,
+            "overflow is an error, never a wrap"
+        );
         let mut bad = grant_req(1);
         bad.currency = "silver".into();
-        assert_eq!(grant(&c, &ctx, &bad, BalanceRow::default()).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            grant(&c, &ctx, &bad, BalanceRow::default())
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]
     fn transfer_checks_both_sides() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
-        let req = TransferRequest { from: p("a"), to: p("b"), currency: "gold".into(), amount: 50, reason: None, metadata: serde_json::Value::Null, idempotency_key: None };
-        let e = transfer(&c, &ctx, &req, BalanceRow { amount: 49, version: 1 }, BalanceRow::default()).unwrap_err();
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
+        let req = TransferRequest {
+            from: p("a"),
+            to: p("b"),
+            currency: "gold".into(),
+            amount: 50,
+            reason: None,
+            metadata: serde_json::Value::Null,
+            idempotency_key: None,
+        };
+        let e = transfer(
+            &c,
+            &ctx,
+            &req,
+            BalanceRow {
+                amount: 49,
+                version: 1,
+            },
+            BalanceRow::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::InsufficientFunds);
         assert_eq!(e.details["required"], 50);
-        let e = transfer(&c, &ctx, &req, BalanceRow { amount: 100, version: 1 }, BalanceRow { amount: 990, version: 1 }).unwrap_err();
+        let e = transfer(
+            &c,
+            &ctx,
+            &req,
+            BalanceRow {
+                amount: 100,
+                version: 1,
+            },
+            BalanceRow {
+                amount: 990,
+                version: 1,
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::BalanceLimit);
-        let (cs, r) = transfer(&c, &ctx, &req, BalanceRow { amount: 100, version: 1 }, BalanceRow::default()).unwrap();
+        let (cs, r) = transfer(
+            &c,
+            &ctx,
+            &req,
+            BalanceRow {
+                amount: 100,
+                version: 1,
+            },
+            BalanceRow::default(),
+        )
+        .unwrap();
         assert_eq!((r.from_balance, r.to_balance), (50, 50));
         assert_eq!(cs.balances.len(), 2);
         let same = TransferRequest { to: p("a"), ..req };
-        assert_eq!(transfer(&c, &ctx, &same, BalanceRow::default(), BalanceRow::default()).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            transfer(
+                &c,
+                &ctx,
+                &same,
+                BalanceRow::default(),
+                BalanceRow::default()
+            )
+            .unwrap_err()
+            .code,
+            ErrorCode::InvalidArgument
+        );
     }
 }

@@ -3,7 +3,9 @@
 use super::{GrantItemRequest, ItemChangeResult, PurchaseRequest, PurchaseResult, UseItemRequest};
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::economy::rules::{add_system, apply_delta, check_key, check_metadata, entry, reason, set_balance, SHOP};
+use crate::economy::rules::{
+    add_system, apply_delta, check_key, check_metadata, entry, reason, set_balance, SHOP,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ports::{BalanceRow, ChangeSet, ItemRow, ItemWrite};
 use crate::types::{check_text, Account, CatalogItem, EntryKind, ItemKind, PlayerId};
@@ -18,7 +20,10 @@ pub fn check_catalog_item(cfg: &Config, item: &CatalogItem) -> Result<()> {
     if let Some(price) = &item.price {
         cfg.currency(&price.currency)?;
         if price.amount <= 0 {
-            return Err(Error::invalid("price.amount", "a price is a positive amount; omit price for not for sale"));
+            return Err(Error::invalid(
+                "price.amount",
+                "a price is a positive amount; omit price for not for sale",
+            ));
         }
     }
     if matches!(item.max_stack, Some(m) if m < 1) {
@@ -41,11 +46,17 @@ fn add_units(item: &CatalogItem, held: i64, q: i64) -> Result<i64> {
     match item.kind {
         ItemKind::Durable => {
             if held > 0 {
-                return Err(Error::new(ErrorCode::AlreadyOwned, format!("'{}' is already owned", item.name))
-                    .with_details(json!({ "item_id": item.id })));
+                return Err(Error::new(
+                    ErrorCode::AlreadyOwned,
+                    format!("'{}' is already owned", item.name),
+                )
+                .with_details(json!({ "item_id": item.id })));
             }
             if q != 1 {
-                return Err(Error::invalid("quantity", "a durable item is acquired with quantity 1"));
+                return Err(Error::invalid(
+                    "quantity",
+                    "a durable item is acquired with quantity 1",
+                ));
             }
             Ok(1)
         }
@@ -53,21 +64,34 @@ fn add_units(item: &CatalogItem, held: i64, q: i64) -> Result<i64> {
             let max = item.max_stack.unwrap_or(i64::MAX);
             match held.checked_add(q) {
                 Some(n) if n <= max => Ok(n),
-                _ => Err(Error::new(ErrorCode::StackLimit, format!("a stack of '{}' holds at most {max}", item.name))
-                    .with_details(json!({ "item_id": item.id, "held": held, "requested": q, "max_stack": max }))),
+                _ => Err(Error::new(
+                    ErrorCode::StackLimit,
+                    format!("a stack of '{}' holds at most {max}", item.name),
+                )
+                .with_details(
+                    json!({ "item_id": item.id, "held": held, "requested": q, "max_stack": max }),
+                )),
             }
         }
     }
 }
 
-fn item_write(player: &PlayerId, item_id: &str, row: Option<&ItemRow>, quantity: i64, now: chrono::DateTime<chrono::Utc>) -> ItemWrite {
+fn item_write(
+    player: &PlayerId,
+    item_id: &str,
+    row: Option<&ItemRow>,
+    quantity: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ItemWrite {
     ItemWrite {
         player: player.clone(),
         item_id: item_id.to_string(),
         expected_version: row.map_or(0, |r| r.version),
         quantity,
         // A stack that was used up and is acquired again starts a new acquisition.
-        acquired_at: row.filter(|r| r.quantity > 0).map_or(now, |r| r.acquired_at),
+        acquired_at: row
+            .filter(|r| r.quantity > 0)
+            .map_or(now, |r| r.acquired_at),
     }
 }
 
@@ -89,8 +113,11 @@ pub fn purchase(
     let price = match (&item.price, item.active) {
         (Some(p), true) => p,
         _ => {
-            return Err(Error::new(ErrorCode::NotForSale, format!("'{}' is not for sale", item.name))
-                .with_details(json!({ "item_id": item.id })))
+            return Err(Error::new(
+                ErrorCode::NotForSale,
+                format!("'{}' is not for sale", item.name),
+            )
+            .with_details(json!({ "item_id": item.id })))
         }
     };
     let units = add_units(item, held.map_or(0, |r| r.quantity), req.quantity)?;
@@ -141,22 +168,39 @@ pub fn purchase(
 }
 
 /// SPEC.md `use`: consumables only; needs enough units.
-pub fn use_item(ctx: &Ctx, req: &UseItemRequest, item: Option<&CatalogItem>, held: Option<&ItemRow>) -> Result<(ChangeSet, ItemChangeResult)> {
+pub fn use_item(
+    ctx: &Ctx,
+    req: &UseItemRequest,
+    item: Option<&CatalogItem>,
+    held: Option<&ItemRow>,
+) -> Result<(ChangeSet, ItemChangeResult)> {
     check_quantity(req.quantity)?;
     check_key(&req.idempotency_key)?;
     let item = item.ok_or_else(|| Error::not_found("catalog item", &req.item_id))?;
     if item.kind != ItemKind::Consumable {
-        return Err(Error::new(ErrorCode::NotConsumable, format!("'{}' is durable and cannot be used up", item.name))
-            .with_details(json!({ "item_id": item.id })));
+        return Err(Error::new(
+            ErrorCode::NotConsumable,
+            format!("'{}' is durable and cannot be used up", item.name),
+        )
+        .with_details(json!({ "item_id": item.id })));
     }
     let have = held.map_or(0, |r| r.quantity);
     if have == 0 {
-        return Err(Error::new(ErrorCode::NotOwned, format!("{} has no '{}'", req.player, item.name))
-            .with_details(json!({ "item_id": item.id })));
+        return Err(Error::new(
+            ErrorCode::NotOwned,
+            format!("{} has no '{}'", req.player, item.name),
+        )
+        .with_details(json!({ "item_id": item.id })));
     }
     if have < req.quantity {
-        return Err(Error::new(ErrorCode::InsufficientQuantity, format!("{} has {have} of '{}', needs {}", req.player, item.name, req.quantity))
-            .with_details(json!({ "item_id": item.id, "held": have, "requested": req.quantity })));
+        return Err(Error::new(
+            ErrorCode::InsufficientQuantity,
+            format!(
+                "{} has {have} of '{}', needs {}",
+                req.player, item.name, req.quantity
+            ),
+        )
+        .with_details(json!({ "item_id": item.id, "held": have, "requested": req.quantity })));
     }
     let remaining = have - req.quantity;
     let cs = ChangeSet {
@@ -180,7 +224,12 @@ pub fn use_item(ctx: &Ctx, req: &UseItemRequest, item: Option<&CatalogItem>, hel
 }
 
 /// SPEC.md `grant_item`: rewards, attachments, admins; same stacking rules as purchase.
-pub fn grant_item(ctx: &Ctx, req: &GrantItemRequest, item: Option<&CatalogItem>, held: Option<&ItemRow>) -> Result<(ChangeSet, ItemChangeResult)> {
+pub fn grant_item(
+    ctx: &Ctx,
+    req: &GrantItemRequest,
+    item: Option<&CatalogItem>,
+    held: Option<&ItemRow>,
+) -> Result<(ChangeSet, ItemChangeResult)> {
     check_quantity(req.quantity)?;
     check_key(&req.idempotency_key)?;
     let why = reason(&req.reason, "grant")?;
@@ -218,56 +267,181 @@ mod tests {
     use crate::types::{Currency, Price};
 
     fn cfg() -> Config {
-        Config::new(vec![Currency { code: "gold".into(), max_balance: None }]).unwrap()
+        Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .unwrap()
     }
     fn potion() -> CatalogItem {
-        CatalogItem { id: "1".into(), name: "Potion".into(), kind: ItemKind::Consumable, price: Some(Price { currency: "gold".into(), amount: 10 }), max_stack: Some(5), active: true, metadata: serde_json::Value::Null }
+        CatalogItem {
+            id: "1".into(),
+            name: "Potion".into(),
+            kind: ItemKind::Consumable,
+            price: Some(Price {
+                currency: "gold".into(),
+                amount: 10,
+            }),
+            max_stack: Some(5),
+            active: true,
+            metadata: serde_json::Value::Null,
+        }
     }
     fn sword() -> CatalogItem {
-        CatalogItem { id: "2".into(), name: "Sword".into(), kind: ItemKind::Durable, price: Some(Price { currency: "gold".into(), amount: 100 }), max_stack: None, active: true, metadata: serde_json::Value::Null }
+        CatalogItem {
+            id: "2".into(),
+            name: "Sword".into(),
+            kind: ItemKind::Durable,
+            price: Some(Price {
+                currency: "gold".into(),
+                amount: 100,
+            }),
+            max_stack: None,
+            active: true,
+            metadata: serde_json::Value::Null,
+        }
     }
     fn req(item: &str, q: i64) -> PurchaseRequest {
-        PurchaseRequest { player: PlayerId::new("p").unwrap(), item_id: item.into(), quantity: q, metadata: serde_json::Value::Null, idempotency_key: None }
+        PurchaseRequest {
+            player: PlayerId::new("p").unwrap(),
+            item_id: item.into(),
+            quantity: q,
+            metadata: serde_json::Value::Null,
+            idempotency_key: None,
+        }
     }
     fn row(q: i64) -> ItemRow {
-        ItemRow { item_id: "x".into(), quantity: q, acquired_at: chrono::Utc::now(), version: 1 }
+        ItemRow {
+            item_id: "x".into(),
+            quantity: q,
+            acquired_at: chrono::Utc::now(),
+            version: 1,
+        }
     }
 
     #[test]
     fn purchase_rules() {
-        let (c, ids) = (cfg(), SequentialIds::new("t"));
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
-        let rich = BalanceRow { amount: 1000, version: 1 };
+        let (c, ids): (Config, std::sync::Arc<dyn crate::ports::Ids>) =
+            (cfg(), std::sync::Arc::new(SequentialIds::new("t")));
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
+        let rich = BalanceRow {
+            amount: 1000,
+            version: 1,
+        };
         let (cs, r) = purchase(&c, &ctx, &req("1", 3), Some(&potion()), rich, None).unwrap();
         assert_eq!((r.amount, r.balance, r.item_quantity), (30, 970, 3));
         assert_eq!(cs.ledger[0].item_id.as_deref(), Some("1"));
-        assert_eq!(purchase(&c, &ctx, &req("1", 3), Some(&potion()), rich, Some(&row(3))).unwrap_err().code, ErrorCode::StackLimit);
-        assert_eq!(purchase(&c, &ctx, &req("2", 1), Some(&sword()), rich, Some(&row(1))).unwrap_err().code, ErrorCode::AlreadyOwned);
-        assert_eq!(purchase(&c, &ctx, &req("2", 2), Some(&sword()), rich, None).unwrap_err().code, ErrorCode::InvalidArgument);
-        assert_eq!(purchase(&c, &ctx, &req("2", 1), Some(&sword()), BalanceRow { amount: 99, version: 1 }, None).unwrap_err().code, ErrorCode::InsufficientFunds);
-        assert_eq!(purchase(&c, &ctx, &req("9", 1), None, rich, None).unwrap_err().code, ErrorCode::NotFound);
-        assert_eq!(purchase(&c, &ctx, &req("1", 0), Some(&potion()), rich, None).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            purchase(&c, &ctx, &req("1", 3), Some(&potion()), rich, Some(&row(3)))
+                .unwrap_err()
+                .code,
+            ErrorCode::StackLimit
+        );
+        assert_eq!(
+            purchase(&c, &ctx, &req("2", 1), Some(&sword()), rich, Some(&row(1)))
+                .unwrap_err()
+                .code,
+            ErrorCode::AlreadyOwned
+        );
+        assert_eq!(
+            purchase(&c, &ctx, &req("2", 2), Some(&sword()), rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
+        assert_eq!(
+            purchase(
+                &c,
+                &ctx,
+                &req("2", 1),
+                Some(&sword()),
+                BalanceRow {
+                    amount: 99,
+                    version: 1
+                },
+                None
+            )
+            .unwrap_err()
+            .code,
+            ErrorCode::InsufficientFunds
+        );
+        assert_eq!(
+            purchase(&c, &ctx, &req("9", 1), None, rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            purchase(&c, &ctx, &req("1", 0), Some(&potion()), rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
         let mut off = potion();
         off.active = false;
-        assert_eq!(purchase(&c, &ctx, &req("1", 1), Some(&off), rich, None).unwrap_err().code, ErrorCode::NotForSale);
+        assert_eq!(
+            purchase(&c, &ctx, &req("1", 1), Some(&off), rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::NotForSale
+        );
         off.active = true;
         off.price = None;
-        assert_eq!(purchase(&c, &ctx, &req("1", 1), Some(&off), rich, None).unwrap_err().code, ErrorCode::NotForSale);
+        assert_eq!(
+            purchase(&c, &ctx, &req("1", 1), Some(&off), rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::NotForSale
+        );
         let mut dear = potion();
         dear.max_stack = None;
-        dear.price = Some(Price { currency: "gold".into(), amount: i64::MAX });
-        assert_eq!(purchase(&c, &ctx, &req("1", 2), Some(&dear), rich, None).unwrap_err().code, ErrorCode::InvalidArgument);
+        dear.price = Some(Price {
+            currency: "gold".into(),
+            amount: i64::MAX,
+        });
+        assert_eq!(
+            purchase(&c, &ctx, &req("1", 2), Some(&dear), rich, None)
+                .unwrap_err()
+                .code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]
     fn use_rules() {
-        let (c, ids) = (cfg(), SequentialIds::new("t"));
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
-        let u = |q| UseItemRequest { player: PlayerId::new("p").unwrap(), item_id: "1".into(), quantity: q, idempotency_key: None };
-        assert_eq!(use_item(&ctx, &u(1), Some(&sword()), Some(&row(1))).unwrap_err().code, ErrorCode::NotConsumable);
-        assert_eq!(use_item(&ctx, &u(1), Some(&potion()), None).unwrap_err().code, ErrorCode::NotOwned);
-        assert_eq!(use_item(&ctx, &u(1), Some(&potion()), Some(&row(0))).unwrap_err().code, ErrorCode::NotOwned);
-        assert_eq!(use_item(&ctx, &u(3), Some(&potion()), Some(&row(2))).unwrap_err().code, ErrorCode::InsufficientQuantity);
+        let (c, ids): (Config, std::sync::Arc<dyn crate::ports::Ids>) =
+            (cfg(), std::sync::Arc::new(SequentialIds::new("t")));
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
+        let u = |q| UseItemRequest {
+            player: PlayerId::new("p").unwrap(),
+            item_id: "1".into(),
+            quantity: q,
+            idempotency_key: None,
+        };
+        assert_eq!(
+            use_item(&ctx, &u(1), Some(&sword()), Some(&row(1)))
+                .unwrap_err()
+                .code,
+            ErrorCode::NotConsumable
+        );
+        assert_eq!(
+            use_item(&ctx, &u(1), Some(&potion()), None)
+                .unwrap_err()
+                .code,
+            ErrorCode::NotOwned
+        );
+        assert_eq!(
+            use_item(&ctx, &u(1), Some(&potion()), Some(&row(0)))
+                .unwrap_err()
+                .code,
+            ErrorCode::NotOwned
+        );
+        assert_eq!(
+            use_item(&ctx, &u(3), Some(&potion()), Some(&row(2)))
+                .unwrap_err()
+                .code,
+            ErrorCode::InsufficientQuantity
+        );
         let (cs, r) = use_item(&ctx, &u(2), Some(&potion()), Some(&row(2))).unwrap();
         assert_eq!(r.remaining, 0);
         assert_eq!(cs.items[0].expected_version, 1);

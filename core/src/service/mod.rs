@@ -4,17 +4,33 @@
 
 use crate::config::Config;
 use crate::ctx::Ctx;
-use crate::economy::{rules as econ, BalanceChangeResult, GrantRequest, LedgerMismatch, LedgerReport, SpendRequest, TransferRequest, TransferResult};
+use crate::economy::{
+    rules as econ, BalanceChangeResult, GrantRequest, LedgerMismatch, LedgerReport, SpendRequest,
+    TransferRequest, TransferResult,
+};
 use crate::error::{Error, ErrorCode, Result};
-use crate::inventory::{rules as inv, GrantItemRequest, ItemChangeResult, PurchaseRequest, PurchaseResult, UseItemRequest};
-use crate::ports::{ChangeSet, Clock, Coordinator, DailyRevenue, HistoryQuery, IdempotencyRecord, Ids, PopularItem, Store, SystemClock, UuidIds};
-use crate::types::{Account, Balance, CatalogItem, EntryKind, Event, InventoryEntry, LedgerEntry, PlayerId, Wallet};
+use crate::inventory::{
+    rules as inv, GrantItemRequest, ItemChangeResult, PurchaseRequest, PurchaseResult,
+    UseItemRequest,
+};
+use crate::ports::{
+    ChangeSet, Clock, Coordinator, DailyRevenue, HistoryQuery, IdempotencyRecord, Ids, PopularItem,
+    Store, SystemClock, UuidIds,
+};
+use crate::types::{
+    Account, Balance, CatalogItem, EntryKind, Event, InventoryEntry, LedgerEntry, PlayerId, Wallet,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
+
+mod announce;
+mod mail;
+mod matchmaking;
+mod party;
 
 /// A result that can be handed back again for a repeated idempotency key.
 pub trait Replayable: Serialize + DeserializeOwned {
@@ -24,7 +40,14 @@ pub trait Replayable: Serialize + DeserializeOwned {
 macro_rules! replayable {
     ($($t:ty),*) => { $(impl Replayable for $t { fn mark_replayed(&mut self) { self.replayed = true; } })* };
 }
-replayable!(BalanceChangeResult, TransferResult, PurchaseResult, ItemChangeResult);
+replayable!(
+    BalanceChangeResult,
+    TransferResult,
+    PurchaseResult,
+    ItemChangeResult,
+    crate::mail::SendMailResult,
+    crate::mail::ClaimResult
+);
 
 /// A page of a player's ledger history, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -36,7 +59,9 @@ pub struct HistoryPage {
 }
 
 /// Filter and page of [`Guildhall::history`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
+)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryFilter {
     /// Only this currency.
@@ -52,6 +77,10 @@ pub struct HistoryFilter {
     #[serde(default)]
     pub limit: Option<u32>,
 }
+
+/// One attempt of a call: the change set to commit and the result to return.
+pub(crate) type Attempt<'a, R> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(ChangeSet, R)>> + Send + 'a>>;
 
 type Pending = (ChangeSet, oneshot::Sender<Result<ChangeSet>>);
 
@@ -83,8 +112,12 @@ impl Committer {
 
     async fn commit(&self, cs: ChangeSet) -> Result<ChangeSet> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send((cs, reply)).await.map_err(|_| Error::unavailable("the committer has stopped"))?;
-        rx.await.map_err(|_| Error::unavailable("the committer dropped a commit"))?
+        self.tx
+            .send((cs, reply))
+            .await
+            .map_err(|_| Error::unavailable("the committer has stopped"))?;
+        rx.await
+            .map_err(|_| Error::unavailable("the committer dropped a commit"))?
     }
 }
 
@@ -117,7 +150,14 @@ impl Guildhall {
     /// Does not migrate: call [`Guildhall::migrate`] (the facade does).
     pub fn new(store: Arc<dyn Store>, coordinator: Arc<dyn Coordinator>, config: Config) -> Self {
         let committer = Committer::spawn(store.clone(), config.max_batch);
-        Self { store, coordinator, clock: Arc::new(SystemClock), ids: Arc::new(UuidIds), config: Arc::new(config), committer }
+        Self {
+            store,
+            coordinator,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidIds),
+            config: Arc::new(config),
+            committer,
+        }
     }
 
     /// Replaces the clock (tests inject a [`crate::ports::ManualClock`]).
@@ -152,65 +192,118 @@ impl Guildhall {
         self.store.migrate().await
     }
 
+    /// A fresh context for one attempt.
+    pub(crate) fn ctx(&self) -> Ctx {
+        Ctx::new(&self.config, self.clock.now(), self.ids.clone())
+    }
+
     /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
     /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
-    async fn execute<Req, R, F>(&self, op: &str, scope: &PlayerId, key: Option<&str>, request: &Req, mut attempt: F) -> Result<R>
+    /// The scope of the key is `player:<scope>`.
+    async fn execute<'a, Req, R, F>(
+        &'a self,
+        op: &str,
+        scope: &PlayerId,
+        key: Option<&str>,
+        request: &Req,
+        mut attempt: F,
+    ) -> Result<R>
     where
         Req: Serialize,
-        R: Replayable,
-        F: AsyncFnMut(&Ctx<'_>) -> Result<(ChangeSet, R)>,
+        R: Replayable + Send,
+        F: FnMut(Ctx) -> Attempt<'a, R> + Send,
     {
         econ::check_key(&key.map(str::to_string))?;
         let scope = format!("player:{scope}");
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
         loop {
+            let ctx = self.ctx();
             if let (Some(key), Some(print)) = (key, &print) {
                 if let Some(rec) = self.store.idempotency(&scope, key).await? {
                     return self.replay(rec, print);
                 }
             }
-            let ctx = Ctx::new(&self.config, self.clock.now(), self.ids.as_ref());
-            let (mut cs, result) = attempt(&ctx).await?;
+            let now = ctx.now;
+            let (mut cs, result) = attempt(ctx).await?;
             if let (Some(key), Some(print)) = (key, &print) {
                 cs.idempotency = Some(IdempotencyRecord {
                     scope: scope.clone(),
                     key: key.to_string(),
                     fingerprint: print.clone(),
-                    result: serde_json::to_value(&result).map_err(|e| Error::unavailable(e.to_string()))?,
-                    created_at: ctx.now,
+                    result: serde_json::to_value(&result)
+                        .map_err(|e| Error::unavailable(e.to_string()))?,
+                    created_at: now,
                 });
             }
-            match self.committer.commit(cs).await {
-                Ok(done) => {
-                    self.publish(&done.events).await;
-                    return Ok(result);
+            if self.commit_or_retry(op, cs, &mut tries).await? {
+                return Ok(result);
+            }
+        }
+    }
+
+    /// Runs `attempt` with a fresh [`Ctx`], commits its change set (nothing to commit:
+    /// returns at once), and on `CONFLICT` runs it again, up to `max_retries` times.
+    pub(crate) async fn retrying<'a, R, F>(&'a self, op: &str, mut attempt: F) -> Result<R>
+    where
+        R: Send,
+        F: FnMut(Ctx) -> Attempt<'a, R> + Send,
+    {
+        let mut tries = 0u32;
+        loop {
+            let (cs, result) = attempt(self.ctx()).await?;
+            if self.commit_or_retry(op, cs, &mut tries).await? {
+                return Ok(result);
+            }
+        }
+    }
+
+    /// Commits a change set and publishes its events: `Ok(true)`. A `CONFLICT` with
+    /// retries left: `Ok(false)` (the caller runs its attempt again). An empty set is
+    /// not committed.
+    async fn commit_or_retry(&self, op: &str, cs: ChangeSet, tries: &mut u32) -> Result<bool> {
+        if cs.is_empty() {
+            return Ok(true);
+        }
+        match self.committer.commit(cs).await {
+            Ok(done) => {
+                self.publish(&done.events).await;
+                Ok(true)
+            }
+            Err(e) if e.code == ErrorCode::Conflict && *tries < self.config.max_retries => {
+                *tries += 1;
+                tracing::debug!(op, tries = *tries, "commit conflict, retrying");
+                if *tries > 4 {
+                    tokio::time::sleep(std::time::Duration::from_micros(50 * u64::from(*tries)))
+                        .await;
+                } else {
+                    tokio::task::yield_now().await;
                 }
-                Err(e) if e.code == ErrorCode::Conflict && tries < self.config.max_retries => {
-                    tries += 1;
-                    tracing::debug!(op, tries, "commit conflict, retrying");
-                    if tries > 4 {
-                        tokio::time::sleep(std::time::Duration::from_micros(50 * u64::from(tries))).await;
-                    } else {
-                        tokio::task::yield_now().await;
-                    }
+                Ok(false)
+            }
+            Err(e) => {
+                if e.code == ErrorCode::Conflict {
+                    tracing::warn!(
+                        op,
+                        tries = *tries,
+                        "gave up after repeated commit conflicts"
+                    );
                 }
-                Err(e) => {
-                    if e.code == ErrorCode::Conflict {
-                        tracing::warn!(op, tries, "gave up after repeated commit conflicts");
-                    }
-                    return Err(e);
-                }
+                Err(e)
             }
         }
     }
 
     fn replay<R: Replayable>(&self, rec: IdempotencyRecord, print: &str) -> Result<R> {
         if rec.fingerprint != print {
-            return Err(Error::new(ErrorCode::IdempotencyConflict, "this idempotency key was used for a different request")
-                .with_details(serde_json::json!({ "idempotency_key": rec.key })));
+            return Err(Error::new(
+                ErrorCode::IdempotencyConflict,
+                "this idempotency key was used for a different request",
+            )
+            .with_details(serde_json::json!({ "idempotency_key": rec.key })));
         }
-        let mut r: R = serde_json::from_value(rec.result).map_err(|e| Error::unavailable(format!("stored result unreadable: {e}")))?;
+        let mut r: R = serde_json::from_value(rec.result)
+            .map_err(|e| Error::unavailable(format!("stored result unreadable: {e}")))?;
         r.mark_replayed();
         Ok(r)
     }
@@ -229,51 +322,105 @@ impl Guildhall {
     /// Credits a player from a system source. See [`GrantRequest`] for errors.
     pub async fn grant(&self, req: GrantRequest) -> Result<BalanceChangeResult> {
         self.config.currency(&req.currency)?;
-        self.execute("grant", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let bal = self.store.balance(&Account::Player(req.player.clone()), &req.currency).await?;
-            econ::grant(&self.config, ctx, &req, bal)
-        })
+        let req = &req;
+        self.execute(
+            "grant",
+            &req.player,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let bal = self
+                        .store
+                        .balance(&Account::Player(req.player.clone()), &req.currency)
+                        .await?;
+                    econ::grant(&self.config, &ctx, &req, bal)
+                })
+            },
+        )
         .await
     }
 
     /// Debits a player to a system sink. See [`SpendRequest`] for errors.
     pub async fn spend(&self, req: SpendRequest) -> Result<BalanceChangeResult> {
         self.config.currency(&req.currency)?;
-        self.execute("spend", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let bal = self.store.balance(&Account::Player(req.player.clone()), &req.currency).await?;
-            econ::spend(&self.config, ctx, &req, bal)
-        })
+        let req = &req;
+        self.execute(
+            "spend",
+            &req.player,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let bal = self
+                        .store
+                        .balance(&Account::Player(req.player.clone()), &req.currency)
+                        .await?;
+                    econ::spend(&self.config, &ctx, &req, bal)
+                })
+            },
+        )
         .await
     }
 
     /// Moves currency between two players in one commit. See [`TransferRequest`].
     pub async fn transfer(&self, req: TransferRequest) -> Result<TransferResult> {
         econ::check_transfer(&self.config, &req)?;
-        self.execute("transfer", &req.from, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let from = self.store.balance(&Account::Player(req.from.clone()), &req.currency).await?;
-            let to = self.store.balance(&Account::Player(req.to.clone()), &req.currency).await?;
-            econ::transfer(&self.config, ctx, &req, from, to)
-        })
+        let req = &req;
+        self.execute(
+            "transfer",
+            &req.from,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let from = self
+                        .store
+                        .balance(&Account::Player(req.from.clone()), &req.currency)
+                        .await?;
+                    let to = self
+                        .store
+                        .balance(&Account::Player(req.to.clone()), &req.currency)
+                        .await?;
+                    econ::transfer(&self.config, &ctx, &req, from, to)
+                })
+            },
+        )
         .await
     }
 
     /// A player's wallet: every configured currency, zero when never touched.
     pub async fn wallet(&self, player: &PlayerId) -> Result<Wallet> {
-        let rows: HashMap<String, i64> =
-            self.store.balances(&Account::Player(player.clone())).await?.into_iter().map(|(c, r)| (c, r.amount)).collect();
+        let rows: HashMap<String, i64> = self
+            .store
+            .balances(&Account::Player(player.clone()))
+            .await?
+            .into_iter()
+            .map(|(c, r)| (c, r.amount))
+            .collect();
         let balances = self
             .config
             .currencies
             .iter()
-            .map(|c| Balance { currency: c.code.clone(), amount: rows.get(&c.code).copied().unwrap_or(0) })
+            .map(|c| Balance {
+                currency: c.code.clone(),
+                amount: rows.get(&c.code).copied().unwrap_or(0),
+            })
             .collect();
-        Ok(Wallet { player: player.clone(), balances })
+        Ok(Wallet {
+            player: player.clone(),
+            balances,
+        })
     }
 
     /// One balance of a player, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency).
     pub async fn balance(&self, player: &PlayerId, currency: &str) -> Result<i64> {
         self.config.currency(currency)?;
-        Ok(self.store.balance(&Account::Player(player.clone()), currency).await?.amount)
+        Ok(self
+            .store
+            .balance(&Account::Player(player.clone()), currency)
+            .await?
+            .amount)
     }
 
     /// A player's ledger entries, newest first, a page at a time (SPEC.md History).
@@ -288,9 +435,17 @@ impl Guildhall {
         }
         let before_seq = match &filter.cursor {
             None => None,
-            Some(c) => Some(c.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| Error::invalid("cursor", "cursor is a next_cursor from a previous page"))?),
+            Some(c) => Some(c.parse::<i64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                Error::invalid("cursor", "cursor is a next_cursor from a previous page")
+            })?),
         };
-        let q = HistoryQuery { account: Account::Player(player.clone()), currency: filter.currency, kind: filter.kind, before_seq, limit: limit + 1 };
+        let q = HistoryQuery {
+            account: Account::Player(player.clone()),
+            currency: filter.currency,
+            kind: filter.kind,
+            before_seq,
+            limit: limit + 1,
+        };
         let mut entries = self.store.history(&q).await?;
         let next_cursor = if entries.len() > limit as usize {
             entries.truncate(limit as usize);
@@ -298,13 +453,22 @@ impl Guildhall {
         } else {
             None
         };
-        Ok(HistoryPage { entries, next_cursor })
+        Ok(HistoryPage {
+            entries,
+            next_cursor,
+        })
     }
 
     /// Recomputes every balance from the ledger and reports differences, and any currency
     /// whose balances do not sum to zero (SPEC.md `verify_ledger`).
     pub async fn verify_ledger(&self) -> Result<LedgerReport> {
-        let net: HashMap<(Account, String), i64> = self.store.ledger_net().await?.into_iter().map(|(a, c, n)| ((a, c), n)).collect();
+        let net: HashMap<(Account, String), i64> = self
+            .store
+            .ledger_net()
+            .await?
+            .into_iter()
+            .map(|(a, c, n)| ((a, c), n))
+            .collect();
         let balances = self.store.all_balances().await?;
         let mut mismatches = Vec::new();
         let mut totals: HashMap<String, i128> = HashMap::new();
@@ -314,23 +478,47 @@ impl Guildhall {
             let key = (account.clone(), currency.clone());
             let ledger = net.get(&key).copied().unwrap_or(0);
             if ledger != *amount {
-                mismatches.push(LedgerMismatch { account: account.clone(), currency: currency.clone(), balance: *amount, ledger });
+                mismatches.push(LedgerMismatch {
+                    account: account.clone(),
+                    currency: currency.clone(),
+                    balance: *amount,
+                    ledger,
+                });
             }
             seen.insert(key);
         }
         for ((account, currency), ledger) in &net {
             if *ledger != 0 && !seen.contains(&(account.clone(), currency.clone())) {
-                mismatches.push(LedgerMismatch { account: account.clone(), currency: currency.clone(), balance: 0, ledger: *ledger });
+                mismatches.push(LedgerMismatch {
+                    account: account.clone(),
+                    currency: currency.clone(),
+                    balance: 0,
+                    ledger: *ledger,
+                });
             }
         }
-        mismatches.sort_by(|a, b| (a.account.to_string(), &a.currency).cmp(&(b.account.to_string(), &b.currency)));
-        let mut unbalanced: Vec<(String, i64)> =
-            totals.into_iter().filter(|(_, t)| *t != 0).map(|(c, t)| (c, i64::try_from(t).unwrap_or(i64::MAX))).collect();
+        mismatches.sort_by(|a, b| {
+            (a.account.to_string(), &a.currency).cmp(&(b.account.to_string(), &b.currency))
+        });
+        let mut unbalanced: Vec<(String, i64)> = totals
+            .into_iter()
+            .filter(|(_, t)| *t != 0)
+            .map(|(c, t)| (c, i64::try_from(t).unwrap_or(i64::MAX)))
+            .collect();
         unbalanced.sort();
         if !mismatches.is_empty() || !unbalanced.is_empty() {
-            tracing::error!(mismatches = mismatches.len(), unbalanced = unbalanced.len(), "ledger audit found differences");
+            tracing::error!(
+                mismatches = mismatches.len(),
+                unbalanced = unbalanced.len(),
+                "ledger audit found differences"
+            );
         }
-        Ok(LedgerReport { ok: mismatches.is_empty() && unbalanced.is_empty(), accounts_checked: balances.len(), mismatches, unbalanced_currencies: unbalanced })
+        Ok(LedgerReport {
+            ok: mismatches.is_empty() && unbalanced.is_empty(),
+            accounts_checked: balances.len(),
+            mismatches,
+            unbalanced_currencies: unbalanced,
+        })
     }
 
     // ----- Catalog and inventory (SPEC.md Catalog and inventory) -----
@@ -338,38 +526,72 @@ impl Guildhall {
     /// Buys catalog items. See [`PurchaseRequest`] for errors.
     pub async fn purchase(&self, req: PurchaseRequest) -> Result<PurchaseResult> {
         inv::check_item_id(&req.item_id)?;
-        self.execute("purchase", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let item = self.store.catalog_item(&req.item_id).await?;
-            let currency = item.as_ref().and_then(|i| i.price.as_ref()).map(|p| p.currency.clone());
-            let bal = match &currency {
-                Some(c) if self.config.currency(c).is_ok() => self.store.balance(&Account::Player(req.player.clone()), c).await?,
-                _ => Default::default(),
-            };
-            let held = self.store.item(&req.player, &req.item_id).await?;
-            inv::purchase(&self.config, ctx, &req, item.as_ref(), bal, held.as_ref())
-        })
+        let req = &req;
+        self.execute(
+            "purchase",
+            &req.player,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let currency = item
+                        .as_ref()
+                        .and_then(|i| i.price.as_ref())
+                        .map(|p| p.currency.clone());
+                    let bal = match &currency {
+                        Some(c) if self.config.currency(c).is_ok() => {
+                            self.store
+                                .balance(&Account::Player(req.player.clone()), c)
+                                .await?
+                        }
+                        _ => Default::default(),
+                    };
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::purchase(&self.config, &ctx, &req, item.as_ref(), bal, held.as_ref())
+                })
+            },
+        )
         .await
     }
 
     /// Uses up consumables. See [`UseItemRequest`] for errors.
     pub async fn use_item(&self, req: UseItemRequest) -> Result<ItemChangeResult> {
         inv::check_item_id(&req.item_id)?;
-        self.execute("use", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let item = self.store.catalog_item(&req.item_id).await?;
-            let held = self.store.item(&req.player, &req.item_id).await?;
-            inv::use_item(ctx, &req, item.as_ref(), held.as_ref())
-        })
+        let req = &req;
+        self.execute(
+            "use",
+            &req.player,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::use_item(&ctx, &req, item.as_ref(), held.as_ref())
+                })
+            },
+        )
         .await
     }
 
     /// Grants items without payment. See [`GrantItemRequest`] for errors.
     pub async fn grant_item(&self, req: GrantItemRequest) -> Result<ItemChangeResult> {
         inv::check_item_id(&req.item_id)?;
-        self.execute("grant_item", &req.player, req.idempotency_key.as_deref(), &req, async |ctx: &Ctx<'_>| {
-            let item = self.store.catalog_item(&req.item_id).await?;
-            let held = self.store.item(&req.player, &req.item_id).await?;
-            inv::grant_item(ctx, &req, item.as_ref(), held.as_ref())
-        })
+        let req = &req;
+        self.execute(
+            "grant_item",
+            &req.player,
+            req.idempotency_key.as_deref(),
+            &req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::grant_item(&ctx, &req, item.as_ref(), held.as_ref())
+                })
+            },
+        )
         .await
     }
 
@@ -382,7 +604,9 @@ impl Guildhall {
             let item = self.store.catalog_item(&row.item_id).await?;
             out.push(InventoryEntry {
                 name: item.as_ref().map(|i| i.name.clone()).unwrap_or_default(),
-                kind: item.as_ref().map_or(crate::types::ItemKind::Consumable, |i| i.kind),
+                kind: item
+                    .as_ref()
+                    .map_or(crate::types::ItemKind::Consumable, |i| i.kind),
                 item_id: row.item_id,
                 quantity: row.quantity,
                 acquired_at: row.acquired_at,
@@ -395,7 +619,12 @@ impl Guildhall {
     /// [`inv::check_catalog_item`]).
     pub async fn upsert_catalog_item(&self, item: CatalogItem) -> Result<CatalogItem> {
         inv::check_catalog_item(&self.config, &item)?;
-        self.committer.commit(ChangeSet { catalog: vec![item.clone()], ..Default::default() }).await?;
+        self.committer
+            .commit(ChangeSet {
+                catalog: vec![item.clone()],
+                ..Default::default()
+            })
+            .await?;
         Ok(item)
     }
 
@@ -409,7 +638,10 @@ impl Guildhall {
     /// One catalog item. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
     pub async fn catalog_item(&self, id: &str) -> Result<CatalogItem> {
         inv::check_item_id(id)?;
-        self.store.catalog_item(id).await?.ok_or_else(|| Error::not_found("catalog item", id))
+        self.store
+            .catalog_item(id)
+            .await?
+            .ok_or_else(|| Error::not_found("catalog item", id))
     }
 
     /// The whole catalog, ordered by id.
@@ -418,7 +650,12 @@ impl Guildhall {
     }
 
     /// Top `limit` (1-100) items by units bought in `[from, to)` (SPEC.md Analytics).
-    pub async fn popular_items(&self, from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> Result<Vec<PopularItem>> {
+    pub async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PopularItem>> {
         if !(1..=100).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 100"));
         }
@@ -430,7 +667,11 @@ impl Guildhall {
 
     /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
     /// (at most 366 days).
-    pub async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>> {
+    pub async fn revenue_per_day(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<DailyRevenue>> {
         if from > to || (to - from).num_days() > 366 {
             return Err(Error::invalid("from", "from..to spans 1 to 367 days"));
         }
