@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::mail::{Broadcast, Mail};
 use crate::ports::{
     BalanceRow, BalanceWrite, ChangeSet, Coordinator, CounterRow, DailyRevenue, Doc, HistoryQuery,
-    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Session, Store,
+    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, RateDecision, Session, Store,
 };
 use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -346,6 +346,24 @@ impl Store for MemoryStore {
                 return Err(Error::conflict(format!("mailbox of {} moved", w.player)));
             }
         }
+        let mut sums: HashMap<(Account, String), i64> = HashMap::new();
+        for w in &cs.balances {
+            if let BalanceWrite::Add {
+                account,
+                currency,
+                delta,
+            } = w
+            {
+                let key = (account.clone(), currency.clone());
+                let base = *sums
+                    .entry(key.clone())
+                    .or_insert_with(|| s.balances.get(&key).map_or(0, |r| r.amount));
+                let next = base
+                    .checked_add(*delta)
+                    .ok_or_else(|| crate::ports::system_overflow(account, currency))?;
+                sums.insert(key, next);
+            }
+        }
         if let Some(rec) = &cs.idempotency {
             if s.idempotency
                 .contains_key(&(rec.scope.clone(), rec.key.clone()))
@@ -494,6 +512,8 @@ pub struct MemoryCoordinator {
     tx: broadcast::Sender<Event>,
     sessions: Mutex<BTreeMap<PlayerId, Session>>,
     leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
+    cache: Option<Mutex<HashMap<String, (Option<serde_json::Value>, std::time::Instant)>>>,
+    rates: Mutex<HashMap<String, (u32, std::time::Instant)>>,
 }
 
 impl Default for MemoryCoordinator {
@@ -502,16 +522,31 @@ impl Default for MemoryCoordinator {
             tx: broadcast::channel(4096).0,
             sessions: Mutex::new(BTreeMap::new()),
             leases: Mutex::new(HashMap::new()),
+            cache: None,
+            rates: Mutex::new(HashMap::new()),
         }
     }
 }
 
 impl MemoryCoordinator {
-    /// A coordinator for one process.
+    /// A coordinator for one process, without a read cache (safe when other processes
+    /// write the same database).
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// A coordinator with an in-process read cache: only when this process is the
+    /// database's only writer.
+    pub fn with_cache() -> Self {
+        Self {
+            cache: Some(Mutex::new(HashMap::new())),
+            ..Self::default()
+        }
+    }
 }
+
+/// How long an invalidated key refuses to be cached again.
+const TOMBSTONE: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[async_trait::async_trait]
 impl Coordinator for MemoryCoordinator {
@@ -553,6 +588,55 @@ impl Coordinator for MemoryCoordinator {
         let mut all = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         all.retain(|_, s| s.expires_at > now);
         Ok(all.values().cloned().collect())
+    }
+    async fn cache_get(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let Some(cache) = &self.cache else {
+            return Ok(None);
+        };
+        let c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(c.get(key)
+            .filter(|(_, until)| *until > std::time::Instant::now())
+            .and_then(|(v, _)| v.clone()))
+    }
+    async fn cache_put(&self, key: &str, value: serde_json::Value, ttl_secs: u64) -> Result<()> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if c.get(key).is_none_or(|(_, until)| *until <= now) {
+            c.insert(
+                key.to_string(),
+                (Some(value), now + std::time::Duration::from_secs(ttl_secs)),
+            );
+        }
+        Ok(())
+    }
+    async fn cache_invalidate(&self, keys: &[String]) -> Result<()> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let until = std::time::Instant::now() + TOMBSTONE;
+        for k in keys {
+            c.insert(k.clone(), (None, until));
+        }
+        Ok(())
+    }
+    async fn rate_hit(&self, key: &str, limit: u32, window_secs: u64) -> Result<RateDecision> {
+        let mut r = self.rates.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let window = std::time::Duration::from_secs(window_secs);
+        let slot = r.entry(key.to_string()).or_insert((0, now + window));
+        if slot.1 <= now {
+            *slot = (0, now + window);
+        }
+        slot.0 += 1;
+        Ok(RateDecision {
+            allowed: slot.0 <= limit,
+            count: slot.0,
+            retry_after_secs: slot.1.saturating_duration_since(now).as_secs().max(1),
+        })
     }
     async fn lease(
         &self,

@@ -254,6 +254,16 @@ impl ChangeSet {
     }
 }
 
+/// The error a store returns when an unguarded increment would take a system account
+/// past the range of `i64`: `BALANCE_LIMIT`, and the change set is not applied.
+pub fn system_overflow(account: &Account, currency: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::BalanceLimit,
+        format!("system account {account} would overflow in {currency}"),
+    )
+    .with_details(serde_json::json!({ "account": account, "currency": currency }))
+}
+
 /// A counter as read (count 0, version 0 when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CounterRow {
@@ -443,6 +453,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(u64, u64)>;
 }
 
+/// The outcome of a rate-limit hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateDecision {
+    /// True when the hit is within the limit.
+    pub allowed: bool,
+    /// Hits counted in the current window, this one included.
+    pub count: u32,
+    /// Seconds until the window resets.
+    pub retry_after_secs: u64,
+}
+
 /// A player's live session (SPEC.md Presence and sessions): started at login, kept
 /// alive by heartbeats, ended by logout or `session_timeout_secs` without a heartbeat.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -478,6 +499,16 @@ pub trait Coordinator: Send + Sync + 'static {
     async fn end_session(&self, player: &PlayerId) -> Result<bool>;
     /// Every session not expired at `now`, ordered by player.
     async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>>;
+    /// A cached value (`None` when absent, expired or invalidated).
+    async fn cache_get(&self, key: &str) -> Result<Option<serde_json::Value>>;
+    /// Caches a value for `ttl_secs`, only if the key holds nothing: a key invalidated a
+    /// moment ago holds a short tombstone, so a read that started before a commit cannot
+    /// put the old state back.
+    async fn cache_put(&self, key: &str, value: serde_json::Value, ttl_secs: u64) -> Result<()>;
+    /// Drops cached keys after a commit (and blocks re-caching them for a few seconds).
+    async fn cache_invalidate(&self, keys: &[String]) -> Result<()>;
+    /// Counts one hit of `key` in a fixed window of `window_secs`; refused past `limit`.
+    async fn rate_hit(&self, key: &str, limit: u32, window_secs: u64) -> Result<RateDecision>;
     /// Takes or renews the lease `name` for `holder` until `now + ttl_secs`; true when
     /// `holder` holds it now (one matchmaking ticker at a time across hosts).
     async fn lease(

@@ -270,3 +270,35 @@ async fn parties_queue_together_and_a_membership_change_cancels() {
     assert_eq!(r.record.rating_changes.len(), 6);
     assert!(gh.rating(&p("ann"), "squad").await.unwrap().rating > 25.0);
 }
+
+#[tokio::test]
+async fn cached_reads_never_show_the_state_before_a_commit() {
+    let config = Config::new(vec![Currency {
+        code: "gold".into(),
+        max_balance: None,
+    }])
+    .unwrap();
+    let gh = Guildhall::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCoordinator::with_cache()),
+        config,
+    );
+    let grant = |n| guildhall_core::economy::GrantRequest {
+        player: p("ann"),
+        currency: "gold".into(),
+        amount: n,
+        source: None,
+        reason: None,
+        metadata: serde_json::Value::Null,
+        idempotency_key: None,
+    };
+    for i in 1..=20 {
+        gh.grant(grant(1)).await.unwrap();
+        assert_eq!(gh.wallet(&p("ann")).await.unwrap().balances[0].amount, i);
+        assert_eq!(
+            gh.wallet(&p("ann")).await.unwrap().balances[0].amount,
+            i,
+            "served from cache, still fresh"
+        );
+    }
+}

@@ -208,7 +208,7 @@ pub fn use_item(
         events: vec![ctx.event(
             "item_used",
             vec![req.player.clone()],
-            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "remaining": remaining }),
+            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "remaining": remaining, "transaction_id": ctx.transaction_id }),
         )],
         ..Default::default()
     };
@@ -240,7 +240,7 @@ pub fn grant_item(
         events: vec![ctx.event(
             "item_granted",
             vec![req.player.clone()],
-            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "item_quantity": units, "reason": why }),
+            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "item_quantity": units, "reason": why, "transaction_id": ctx.transaction_id }),
         )],
         ..Default::default()
     };

@@ -17,12 +17,11 @@ impl Guildhall {
     /// Inserts or replaces a template. Errors: `INVALID_ARGUMENT` (id, body, placeholders).
     pub async fn put_template(&self, t: Template) -> Result<Template> {
         rules::check_template(&t)?;
-        self.committer
-            .commit(ChangeSet {
-                templates: vec![t.clone()],
-                ..Default::default()
-            })
-            .await?;
+        self.commit_changes(ChangeSet {
+            templates: vec![t.clone()],
+            ..Default::default()
+        })
+        .await?;
         Ok(t)
     }
 
@@ -51,12 +50,11 @@ impl Guildhall {
             Some(old) => old.created_at,
             None => self.clock.now(),
         };
-        self.committer
-            .commit(ChangeSet {
-                triggers: vec![t.clone()],
-                ..Default::default()
-            })
-            .await?;
+        self.commit_changes(ChangeSet {
+            triggers: vec![t.clone()],
+            ..Default::default()
+        })
+        .await?;
         Ok(t)
     }
 
@@ -64,12 +62,11 @@ impl Guildhall {
     pub async fn cancel_trigger(&self, id: &str) -> Result<Trigger> {
         let mut t = self.trigger(id).await?;
         t.cancelled = true;
-        self.committer
-            .commit(ChangeSet {
-                triggers: vec![t.clone()],
-                ..Default::default()
-            })
-            .await?;
+        self.commit_changes(ChangeSet {
+            triggers: vec![t.clone()],
+            ..Default::default()
+        })
+        .await?;
         Ok(t)
     }
 
@@ -266,8 +263,7 @@ impl Guildhall {
                 events: vec![event],
                 ..Default::default()
             };
-            let done = self.committer.commit(cs).await?;
-            self.publish(&done.events).await;
+            self.commit_changes(cs).await?;
             tracing::info!(trigger = %t.id, recipients = players.len(), "scheduled announcement sent");
             sent.push(t.id);
         }

@@ -143,8 +143,7 @@ impl Guildhall {
         let ctx = self.ctx();
         let b = rules::new_broadcast(&ctx, &req);
         let done = self
-            .committer
-            .commit(ChangeSet {
+            .commit_changes(ChangeSet {
                 broadcasts: vec![b],
                 ..Default::default()
             })

@@ -286,11 +286,8 @@ impl Guildhall {
     /// Commits without retrying: `Ok(false)` on `CONFLICT` (something moved; the caller
     /// leaves it for next time).
     async fn commit_quietly(&self, op: &str, cs: ChangeSet) -> Result<bool> {
-        match self.committer.commit(cs).await {
-            Ok(done) => {
-                self.publish(&done.events).await;
-                Ok(true)
-            }
+        match self.commit_changes(cs).await {
+            Ok(_) => Ok(true),
             Err(e) if e.code == ErrorCode::Conflict => {
                 tracing::debug!(op, "skipped: tickets changed during the tick");
                 Ok(false)

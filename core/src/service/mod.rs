@@ -133,6 +133,16 @@ pub struct Guildhall {
     committer: Committer,
 }
 
+/// Cache key of a player's wallet (seed 002 keys inventories `user:{user_id}:inventory`).
+pub(crate) fn wallet_key(p: &PlayerId) -> String {
+    format!("user:{p}:wallet")
+}
+
+/// Cache key of a player's inventory.
+pub(crate) fn inventory_key(p: &PlayerId) -> String {
+    format!("user:{p}:inventory")
+}
+
 fn fingerprint<T: Serialize>(op: &str, request: &T) -> String {
     let mut v = serde_json::to_value(request).unwrap_or_default();
     if let Some(obj) = v.as_object_mut() {
@@ -258,6 +268,60 @@ impl Guildhall {
         }
     }
 
+    /// Commits a change set through the group committer, drops the cache entries of the
+    /// players whose wallet or inventory it wrote, and publishes its events. The one way
+    /// services write.
+    pub(crate) async fn commit_changes(&self, cs: ChangeSet) -> Result<ChangeSet> {
+        let mut keys: Vec<String> = Vec::new();
+        for w in &cs.balances {
+            if let crate::ports::BalanceWrite::Set {
+                account: Account::Player(p),
+                ..
+            } = w
+            {
+                keys.push(wallet_key(p));
+            }
+        }
+        for w in &cs.items {
+            keys.push(inventory_key(&w.player));
+        }
+        keys.sort();
+        keys.dedup();
+        let done = self.committer.commit(cs).await?;
+        if !keys.is_empty() {
+            if let Err(e) = self.coordinator.cache_invalidate(&keys).await {
+                tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+            }
+        }
+        self.publish(&done.events).await;
+        Ok(done)
+    }
+
+    /// A cached read: the coordinator's copy, else `load` (then cached for 60 s). A
+    /// failing cache falls back to the store.
+    async fn cached<T, F>(&self, key: String, load: F) -> Result<T>
+    where
+        T: Serialize + DeserializeOwned,
+        F: std::future::Future<Output = Result<T>>,
+    {
+        match self.coordinator.cache_get(&key).await {
+            Ok(Some(v)) => {
+                if let Ok(t) = serde_json::from_value(v) {
+                    return Ok(t);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cache unavailable; reading the store"),
+        }
+        let value = load.await?;
+        if let Ok(v) = serde_json::to_value(&value) {
+            if let Err(e) = self.coordinator.cache_put(&key, v, 60).await {
+                tracing::debug!(error = %e, "cache put failed");
+            }
+        }
+        Ok(value)
+    }
+
     /// Commits a change set and publishes its events: `Ok(true)`. A `CONFLICT` with
     /// retries left: `Ok(false)` (the caller runs its attempt again). An empty set is
     /// not committed.
@@ -265,17 +329,24 @@ impl Guildhall {
         if cs.is_empty() {
             return Ok(true);
         }
-        match self.committer.commit(cs).await {
-            Ok(done) => {
-                self.publish(&done.events).await;
-                Ok(true)
-            }
+        match self.commit_changes(cs).await {
+            Ok(_) => Ok(true),
             Err(e) if e.code == ErrorCode::Conflict && *tries < self.config.max_retries => {
                 *tries += 1;
                 tracing::debug!(op, tries = *tries, "commit conflict, retrying");
-                if *tries > 4 {
-                    tokio::time::sleep(std::time::Duration::from_micros(50 * u64::from(*tries)))
-                        .await;
+                if *tries > 2 {
+                    // Jittered exponential backoff (up to ~10 ms), so writers of one hot
+                    // row stop colliding in the same batch.
+                    let cap = 50u64 << (*tries).min(8);
+                    let jitter = u64::from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.subsec_nanos()),
+                    );
+                    tokio::time::sleep(std::time::Duration::from_micros(
+                        cap / 2 + jitter % (cap / 2 + 1),
+                    ))
+                    .await;
                 } else {
                     tokio::task::yield_now().await;
                 }
@@ -391,6 +462,11 @@ impl Guildhall {
 
     /// A player's wallet: every configured currency, zero when never touched.
     pub async fn wallet(&self, player: &PlayerId) -> Result<Wallet> {
+        self.cached(wallet_key(player), self.wallet_uncached(player))
+            .await
+    }
+
+    async fn wallet_uncached(&self, player: &PlayerId) -> Result<Wallet> {
         let rows: HashMap<String, i64> = self
             .store
             .balances(&Account::Player(player.clone()))
@@ -598,6 +674,11 @@ impl Guildhall {
     /// A player's inventory: stacks with quantity > 0, with catalog name and kind and
     /// first acquisition time, ordered by item id. An unknown player has an empty one.
     pub async fn inventory(&self, player: &PlayerId) -> Result<Vec<InventoryEntry>> {
+        self.cached(inventory_key(player), self.inventory_uncached(player))
+            .await
+    }
+
+    async fn inventory_uncached(&self, player: &PlayerId) -> Result<Vec<InventoryEntry>> {
         let rows = self.store.items(player).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows.into_iter().filter(|r| r.quantity > 0) {
@@ -619,12 +700,11 @@ impl Guildhall {
     /// [`inv::check_catalog_item`]).
     pub async fn upsert_catalog_item(&self, item: CatalogItem) -> Result<CatalogItem> {
         inv::check_catalog_item(&self.config, &item)?;
-        self.committer
-            .commit(ChangeSet {
-                catalog: vec![item.clone()],
-                ..Default::default()
-            })
-            .await?;
+        self.commit_changes(ChangeSet {
+            catalog: vec![item.clone()],
+            ..Default::default()
+        })
+        .await?;
         Ok(item)
     }
 
