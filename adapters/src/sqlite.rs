@@ -17,9 +17,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
+use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::mail::{Broadcast, Mail};
 use guildhall_core::ports::{
-    BalanceRow, BalanceWrite, ChangeSet, DailyRevenue, HistoryQuery, IdempotencyRecord, ItemRow,
-    PopularItem, Store,
+    BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery,
+    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
 };
 use guildhall_core::types::{
     Account, Amount, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
@@ -283,6 +285,21 @@ const CATALOG_UPSERT: &str = "INSERT INTO catalog (id, name, kind, price_currenc
      price_currency = excluded.price_currency, price_amount = excluded.price_amount, max_stack = excluded.max_stack, \
      active = excluded.active, metadata = excluded.metadata;";
 
+const COUNTER_INSERT: &str = "INSERT INTO counters (\"key\", count, version, expires_at) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING;";
+const COUNTER_UPDATE: &str = "UPDATE counters SET count = ?, expires_at = ?, version = version + 1 WHERE \"key\" = ? AND version = ?;";
+const MAILBOX_INSERT: &str = "INSERT INTO mailboxes (player, version, broadcast_seq) VALUES (?, 1, ?) ON CONFLICT DO NOTHING;";
+const MAILBOX_UPDATE: &str = "UPDATE mailboxes SET broadcast_seq = ?, version = version + 1 WHERE player = ? AND version = ?;";
+const MAIL_PUT: &str = "INSERT INTO mails (player, id, sent_at, body) VALUES (?, ?, ?, ?) \
+     ON CONFLICT (player, id) DO UPDATE SET sent_at = excluded.sent_at, body = excluded.body;";
+const MAIL_DELETE: &str = "DELETE FROM mails WHERE player = ? AND id = ?;";
+const BROADCAST_INSERT: &str = "INSERT INTO broadcasts (id, body) VALUES (?, ?);";
+const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body;";
+const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES (?, ?, ?) \
+     ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body;";
+const DOC_INSERT: &str = "INSERT INTO docs (kind, id, version, body) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING;";
+const DOC_UPDATE: &str = "UPDATE docs SET body = ?, version = version + 1 WHERE kind = ? AND id = ? AND version = ?;";
+const DOC_DELETE: &str = "DELETE FROM docs WHERE kind = ? AND id = ? AND version = ?;";
+
 /// Savepoint of the change set being applied in a batch.
 const SAVEPOINT_FIRST: &str = "SAVEPOINT change_set;";
 /// Keeps the previous change set of the batch and opens the next one's savepoint.
@@ -400,6 +417,14 @@ enum Step {
     Ledger(usize),
     /// Insert of `events[i]`: the new rowid is its `seq`.
     Event(usize),
+    /// A guarded write of `counters[i]`.
+    Counter(usize),
+    /// A guarded write of `mailboxes[i]`.
+    Mailbox(usize),
+    /// A guarded write of `docs[i]`.
+    Doc(usize),
+    /// Insert of `broadcasts[i]`: the new rowid is its `seq`.
+    Broadcast(usize),
 }
 
 /// Why a change set did not apply.
@@ -529,6 +554,94 @@ fn plan<'q>(
         add_arg(&mut args, to_json(&e.payload)?)?;
         steps.push(Step::Event(i));
     }
+    for (i, w) in cs.counters.iter().enumerate() {
+        if w.expected_version == 0 {
+            sql.push_str(COUNTER_INSERT);
+            add_arg(&mut args, w.key.as_str())?;
+            add_arg(&mut args, w.count)?;
+            add_arg(&mut args, w.expires_at.timestamp_micros())?;
+        } else {
+            sql.push_str(COUNTER_UPDATE);
+            add_arg(&mut args, w.count)?;
+            add_arg(&mut args, w.expires_at.timestamp_micros())?;
+            add_arg(&mut args, w.key.as_str())?;
+            add_arg(&mut args, w.expected_version)?;
+        }
+        steps.push(Step::Counter(i));
+    }
+    for (i, w) in cs.mailboxes.iter().enumerate() {
+        if w.expected_version == 0 {
+            sql.push_str(MAILBOX_INSERT);
+            add_arg(&mut args, w.player.as_str())?;
+            add_arg(&mut args, w.broadcast_seq)?;
+        } else {
+            sql.push_str(MAILBOX_UPDATE);
+            add_arg(&mut args, w.broadcast_seq)?;
+            add_arg(&mut args, w.player.as_str())?;
+            add_arg(&mut args, w.expected_version)?;
+        }
+        steps.push(Step::Mailbox(i));
+    }
+    for w in &cs.mails {
+        match w {
+            MailWrite::Put(m) => {
+                sql.push_str(MAIL_PUT);
+                add_arg(&mut args, m.player.as_str())?;
+                add_arg(&mut args, m.id.as_str())?;
+                add_arg(&mut args, m.sent_at.timestamp_micros())?;
+                add_arg(&mut args, to_json(m)?)?;
+            }
+            MailWrite::Delete { player, mail_id } => {
+                sql.push_str(MAIL_DELETE);
+                add_arg(&mut args, player.as_str())?;
+                add_arg(&mut args, mail_id.as_str())?;
+            }
+        }
+        steps.push(Step::Plain);
+    }
+    for (i, b) in cs.broadcasts.iter().enumerate() {
+        sql.push_str(BROADCAST_INSERT);
+        add_arg(&mut args, b.id.as_str())?;
+        add_arg(&mut args, to_json(b)?)?;
+        steps.push(Step::Broadcast(i));
+    }
+    for t in &cs.templates {
+        sql.push_str(TEMPLATE_PUT);
+        add_arg(&mut args, t.id.as_str())?;
+        add_arg(&mut args, to_json(t)?)?;
+        steps.push(Step::Plain);
+    }
+    for t in &cs.triggers {
+        sql.push_str(TRIGGER_PUT);
+        add_arg(&mut args, t.id.as_str())?;
+        add_arg(&mut args, t.event.as_str())?;
+        add_arg(&mut args, to_json(t)?)?;
+        steps.push(Step::Plain);
+    }
+    for (i, w) in cs.docs.iter().enumerate() {
+        match (&w.body, w.expected_version) {
+            (Some(body), 0) => {
+                sql.push_str(DOC_INSERT);
+                add_arg(&mut args, w.kind.as_str())?;
+                add_arg(&mut args, w.id.as_str())?;
+                add_arg(&mut args, to_json(body)?)?;
+            }
+            (Some(body), v) => {
+                sql.push_str(DOC_UPDATE);
+                add_arg(&mut args, to_json(body)?)?;
+                add_arg(&mut args, w.kind.as_str())?;
+                add_arg(&mut args, w.id.as_str())?;
+                add_arg(&mut args, v)?;
+            }
+            (None, v) => {
+                sql.push_str(DOC_DELETE);
+                add_arg(&mut args, w.kind.as_str())?;
+                add_arg(&mut args, w.id.as_str())?;
+                add_arg(&mut args, v)?;
+            }
+        }
+        steps.push(Step::Doc(i));
+    }
     for item in &cs.catalog {
         sql.push_str(CATALOG_UPSERT);
         add_arg(&mut args, item.id.as_str())?;
@@ -569,12 +682,17 @@ async fn apply(
                 Ok(Either::Left(result)) => {
                     match steps.get(done).copied().unwrap_or(Step::Plain) {
                         Step::Plain | Step::Add(_) => {}
-                        step @ (Step::Balance(_) | Step::Item(_) | Step::Idempotency) => {
+                        step @ (Step::Balance(_)
+                        | Step::Item(_)
+                        | Step::Idempotency
+                        | Step::Counter(_)
+                        | Step::Mailbox(_)
+                        | Step::Doc(_)) => {
                             if result.rows_affected() == 0 && conflict.is_none() {
                                 conflict = Some(step);
                             }
                         }
-                        step @ (Step::Ledger(_) | Step::Event(_)) => {
+                        step @ (Step::Ledger(_) | Step::Event(_) | Step::Broadcast(_)) => {
                             seqs.push((step, result.last_insert_rowid()))
                         }
                     }
@@ -620,6 +738,9 @@ async fn apply(
                 "item {}/{} moved",
                 cs.items[i].player, cs.items[i].item_id
             )),
+            Step::Counter(i) => Error::conflict(format!("counter {} moved", cs.counters[i].key)),
+            Step::Mailbox(i) => Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player)),
+            Step::Doc(i) => Error::conflict(format!("{} {} moved", cs.docs[i].kind, cs.docs[i].id)),
             _ => Error::conflict("idempotency key stored concurrently"),
         };
         return Err(Failed {
@@ -631,6 +752,7 @@ async fn apply(
         match step {
             Step::Ledger(i) => cs.ledger[i].seq = seq,
             Step::Event(i) => cs.events[i].seq = seq,
+            Step::Broadcast(i) => cs.broadcasts[i].seq = seq,
             _ => {}
         }
     }
@@ -906,6 +1028,122 @@ impl Store for SqliteStore {
         rows.into_iter().map(event_from).collect()
     }
 
+    async fn counter(&self, key: &str) -> Result<CounterRow> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, i64)> = sqlx::query_as("SELECT count, version FROM counters WHERE \"key\" = ?1")
+            .bind(key)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        Ok(row.map_or_else(CounterRow::default, |(count, version)| CounterRow { count, version }))
+    }
+
+    async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)> {
+        let mut c = self.read().await?;
+        let mut tx = c.begin().await.map_err(db_err)?;
+        let row: Option<(i64, i64)> = sqlx::query_as("SELECT version, broadcast_seq FROM mailboxes WHERE player = ?1")
+            .bind(player.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let bodies: Vec<(String,)> = sqlx::query_as("SELECT body FROM mails WHERE player = ?1 ORDER BY sent_at, id")
+            .bind(player.as_str())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        let header = row.map_or_else(MailboxRow::default, |(version, broadcast_seq)| MailboxRow { version, broadcast_seq });
+        let mails = bodies.into_iter().map(|(b,)| serde_json::from_str::<Mail>(&b).map_err(|e| bad_data("mail", e))).collect::<Result<Vec<_>>>()?;
+        Ok((header, mails))
+    }
+
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT seq, body FROM broadcasts WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(seq, b)| {
+                let mut x: Broadcast = serde_json::from_str(&b).map_err(|e| bad_data("broadcast", e))?;
+                x.seq = seq;
+                Ok(x)
+            })
+            .collect()
+    }
+
+    async fn template(&self, id: &str) -> Result<Option<Template>> {
+        let mut c = self.read().await?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = ?1").bind(id).fetch_optional(&mut *c).await.map_err(db_err)?;
+        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e))).transpose()
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM templates ORDER BY id").fetch_all(&mut *c).await.map_err(db_err)?;
+        rows.into_iter().map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e))).collect()
+    }
+
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
+        let mut c = self.read().await?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE id = ?1").bind(id).fetch_optional(&mut *c).await.map_err(db_err)?;
+        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e))).transpose()
+    }
+
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE ?1 IS NULL OR event = ?1 ORDER BY id")
+            .bind(event)
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e))).collect()
+    }
+
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, String)> = sqlx::query_as("SELECT version, body FROM docs WHERE kind = ?1 AND id = ?2")
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        row.map(|(version, b)| Ok(Doc { kind: kind.into(), id: id.into(), version, body: parse_json(&b)? })).transpose()
+    }
+
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
+        let mut c = self.read().await?;
+        // Every id with the prefix sorts between it and the prefix followed by U+10FFFF.
+        let upper = format!("{prefix}\u{10FFFF}");
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT id, version, body FROM docs WHERE kind = ?1 AND id >= ?2 AND id < ?3 ORDER BY id LIMIT ?4")
+                .bind(kind)
+                .bind(prefix)
+                .bind(upper)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        rows.into_iter().map(|(id, version, b)| Ok(Doc { kind: kind.into(), id, version, body: parse_json(&b)? })).collect()
+    }
+
+    async fn player_events_after(&self, player: &PlayerId, after: i64, limit: u32) -> Result<Vec<Event>> {
+        let mut c = self.read().await?;
+        let rows: Vec<EventTuple> = sqlx::query_as(
+            "SELECT seq, id, kind, at, players, payload FROM events \
+             WHERE seq > ?1 AND EXISTS (SELECT 1 FROM json_each(events.players) WHERE value = ?2) ORDER BY seq LIMIT ?3",
+        )
+        .bind(after)
+        .bind(player.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        rows.into_iter().map(event_from).collect()
+    }
+
     async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
         let mut w = self.writer.lock().await;
         let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
@@ -950,6 +1188,11 @@ impl Store for SqliteStore {
             .await
             .map_err(db_err)?
             .rows_affected();
+        sqlx::query("DELETE FROM counters WHERE expires_at < ?1")
+            .bind(events_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
         Ok((events, records))
     }

@@ -23,6 +23,14 @@ pub struct Config {
     pub max_retries: u32,
     /// Largest number of change sets a store commits in one transaction (group commit).
     pub max_batch: usize,
+    /// Mail caps and limits (SPEC.md Mail).
+    pub mail: crate::mail::MailConfig,
+    /// Seconds without a heartbeat after which a session ends (SPEC.md Presence; default 90).
+    pub session_timeout_secs: i64,
+    /// Party limits (SPEC.md Parties).
+    pub party: crate::party::PartyConfig,
+    /// Matchmaking queues (SPEC.md Matchmaking).
+    pub queues: Vec<crate::matchmaking::QueueConfig>,
 }
 
 impl Config {
@@ -36,6 +44,10 @@ impl Config {
             event_retention_secs: 7 * 24 * 3600,
             max_retries: 32,
             max_batch: 128,
+            mail: crate::mail::MailConfig::default(),
+            session_timeout_secs: 90,
+            party: crate::party::PartyConfig::default(),
+            queues: Vec::new(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -81,6 +93,35 @@ impl Config {
                 "idempotency keys are kept at least 24 h",
             ));
         }
+        let m = &self.mail;
+        if m.store_cap == 0
+            || m.list_cap == 0
+            || m.evict_to >= m.store_cap
+            || m.player_daily_limit < 0
+        {
+            return Err(Error::invalid("mail", "mail caps need store_cap >= 1, list_cap >= 1, evict_to < store_cap, player_daily_limit >= 0"));
+        }
+        if self.session_timeout_secs < 1 {
+            return Err(Error::invalid(
+                "session_timeout_secs",
+                "session_timeout_secs is at least 1",
+            ));
+        }
+        if self.party.max_size < 2 || self.party.invite_ttl_secs < 1 {
+            return Err(Error::invalid(
+                "party",
+                "party.max_size is at least 2 and invite_ttl_secs at least 1",
+            ));
+        }
+        for (i, q) in self.queues.iter().enumerate() {
+            crate::matchmaking::rules::check_queue(q)?;
+            if self.queues[..i].iter().any(|o| o.name == q.name) {
+                return Err(Error::invalid(
+                    "queues.name",
+                    format!("queue '{}' is configured twice", q.name),
+                ));
+            }
+        }
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));
         }
@@ -96,6 +137,14 @@ impl Config {
                 Error::invalid("currency", format!("unknown currency '{code}'"))
                     .with_details(serde_json::json!({ "field": "currency", "currency": code }))
             })
+    }
+
+    /// The configured queue with this name. Errors: `NOT_FOUND`.
+    pub fn queue(&self, name: &str) -> Result<&crate::matchmaking::QueueConfig> {
+        self.queues
+            .iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| Error::not_found("queue", name))
     }
 
     /// The default (first) currency.

@@ -6,21 +6,22 @@ use crate::config::Config;
 use crate::ports::Ids;
 use crate::types::{Event, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
 
 /// The time and id source for one attempt of one call.
-pub struct Ctx<'a> {
+pub struct Ctx {
     /// Now, UTC.
     pub now: DateTime<Utc>,
     /// Today in the reset time zone.
     pub day: NaiveDate,
     /// Id of the call's transaction (shared by its ledger entries).
     pub transaction_id: String,
-    ids: &'a dyn Ids,
+    ids: Arc<dyn Ids>,
 }
 
-impl<'a> Ctx<'a> {
+impl Ctx {
     /// A context at `now`, with a fresh transaction id from `ids`.
-    pub fn new(config: &Config, now: DateTime<Utc>, ids: &'a dyn Ids) -> Self {
+    pub fn new(config: &Config, now: DateTime<Utc>, ids: Arc<dyn Ids>) -> Self {
         Self {
             now,
             day: config.day_of(now),

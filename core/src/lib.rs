@@ -16,12 +16,18 @@
 //! # Ok(()) }
 //! ```
 
+pub mod announce;
 pub mod config;
 pub mod ctx;
+pub mod docs;
 pub mod economy;
 pub mod error;
+pub mod holdings;
 pub mod inventory;
+pub mod mail;
+pub mod matchmaking;
 pub mod memory;
+pub mod party;
 pub mod ports;
 pub mod service;
 pub mod types;

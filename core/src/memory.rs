@@ -1,10 +1,12 @@
 //! In-memory Store and Coordinator: the reference implementation of the ports, for
 //! the core's own tests and for embedding without a database. State is lost on drop.
 
+use crate::announce::{Template, Trigger};
 use crate::error::{Error, Result};
+use crate::mail::{Broadcast, Mail};
 use crate::ports::{
-    BalanceRow, BalanceWrite, ChangeSet, Coordinator, DailyRevenue, HistoryQuery,
-    IdempotencyRecord, ItemRow, PopularItem, Store,
+    BalanceRow, BalanceWrite, ChangeSet, Coordinator, CounterRow, DailyRevenue, Doc, HistoryQuery,
+    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, RateDecision, Session, Store,
 };
 use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,6 +23,13 @@ struct State {
     idempotency: HashMap<(String, String), IdempotencyRecord>,
     catalog: BTreeMap<String, CatalogItem>,
     next_seq: i64,
+    counters: HashMap<String, (CounterRow, DateTime<Utc>)>,
+    mailboxes: HashMap<PlayerId, MailboxRow>,
+    mails: HashMap<PlayerId, BTreeMap<String, Mail>>,
+    broadcasts: Vec<Broadcast>,
+    templates: BTreeMap<String, Template>,
+    triggers: BTreeMap<String, Trigger>,
+    docs: BTreeMap<(String, String), (i64, serde_json::Value)>,
 }
 
 /// A [`Store`] in a mutex. Commits check every guard before applying anything.
@@ -194,6 +203,95 @@ impl Store for MemoryStore {
             .cloned()
             .collect())
     }
+    async fn counter(&self, key: &str) -> Result<CounterRow> {
+        Ok(self
+            .lock()
+            .counters
+            .get(key)
+            .map(|(r, _)| *r)
+            .unwrap_or_default())
+    }
+    async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)> {
+        let s = self.lock();
+        let row = s.mailboxes.get(player).copied().unwrap_or_default();
+        let mut mails: Vec<Mail> = s
+            .mails
+            .get(player)
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default();
+        mails.sort_by(|a, b| a.sent_at.cmp(&b.sent_at).then_with(|| a.id.cmp(&b.id)));
+        Ok((row, mails))
+    }
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
+        Ok(self
+            .lock()
+            .broadcasts
+            .iter()
+            .filter(|b| b.seq > after)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+    async fn template(&self, id: &str) -> Result<Option<Template>> {
+        Ok(self.lock().templates.get(id).cloned())
+    }
+    async fn templates(&self) -> Result<Vec<Template>> {
+        Ok(self.lock().templates.values().cloned().collect())
+    }
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
+        Ok(self.lock().triggers.get(id).cloned())
+    }
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
+        Ok(self
+            .lock()
+            .triggers
+            .values()
+            .filter(|t| event.is_none_or(|e| t.event == e))
+            .cloned()
+            .collect())
+    }
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        Ok(self
+            .lock()
+            .docs
+            .get(&(kind.to_string(), id.to_string()))
+            .map(|(v, b)| Doc {
+                kind: kind.into(),
+                id: id.into(),
+                version: *v,
+                body: b.clone(),
+            }))
+    }
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
+        Ok(self
+            .lock()
+            .docs
+            .range((kind.to_string(), prefix.to_string())..)
+            .take_while(|((k, id), _)| k == kind && id.starts_with(prefix))
+            .take(limit as usize)
+            .map(|((k, id), (v, b))| Doc {
+                kind: k.clone(),
+                id: id.clone(),
+                version: *v,
+                body: b.clone(),
+            })
+            .collect())
+    }
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        Ok(self
+            .lock()
+            .events
+            .iter()
+            .filter(|e| e.seq > after && e.players.contains(player))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
 
     async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
         let mut s = self.lock();
@@ -227,6 +325,43 @@ impl Store for MemoryStore {
                     "item {}/{} moved",
                     w.player, w.item_id
                 )));
+            }
+        }
+        for w in &cs.counters {
+            if s.counters.get(&w.key).map_or(0, |(r, _)| r.version) != w.expected_version {
+                return Err(Error::conflict(format!("counter {} moved", w.key)));
+            }
+        }
+        for w in &cs.docs {
+            if s.docs
+                .get(&(w.kind.clone(), w.id.clone()))
+                .map_or(0, |(v, _)| *v)
+                != w.expected_version
+            {
+                return Err(Error::conflict(format!("{} {} moved", w.kind, w.id)));
+            }
+        }
+        for w in &cs.mailboxes {
+            if s.mailboxes.get(&w.player).map_or(0, |r| r.version) != w.expected_version {
+                return Err(Error::conflict(format!("mailbox of {} moved", w.player)));
+            }
+        }
+        let mut sums: HashMap<(Account, String), i64> = HashMap::new();
+        for w in &cs.balances {
+            if let BalanceWrite::Add {
+                account,
+                currency,
+                delta,
+            } = w
+            {
+                let key = (account.clone(), currency.clone());
+                let base = *sums
+                    .entry(key.clone())
+                    .or_insert_with(|| s.balances.get(&key).map_or(0, |r| r.amount));
+                let next = base
+                    .checked_add(*delta)
+                    .ok_or_else(|| crate::ports::system_overflow(account, currency))?;
+                sums.insert(key, next);
             }
         }
         if let Some(rec) = &cs.idempotency {
@@ -292,6 +427,64 @@ impl Store for MemoryStore {
         for item in &cs.catalog {
             s.catalog.insert(item.id.clone(), item.clone());
         }
+        for w in &cs.counters {
+            s.counters.insert(
+                w.key.clone(),
+                (
+                    CounterRow {
+                        count: w.count,
+                        version: w.expected_version + 1,
+                    },
+                    w.expires_at,
+                ),
+            );
+        }
+        for w in &cs.mailboxes {
+            s.mailboxes.insert(
+                w.player.clone(),
+                MailboxRow {
+                    version: w.expected_version + 1,
+                    broadcast_seq: w.broadcast_seq,
+                },
+            );
+        }
+        for w in &cs.mails {
+            match w {
+                MailWrite::Put(m) => {
+                    s.mails
+                        .entry(m.player.clone())
+                        .or_default()
+                        .insert(m.id.clone(), m.clone());
+                }
+                MailWrite::Delete { player, mail_id } => {
+                    if let Some(b) = s.mails.get_mut(player) {
+                        b.remove(mail_id);
+                    }
+                }
+            }
+        }
+        for b in &mut cs.broadcasts {
+            s.next_seq += 1;
+            b.seq = s.next_seq;
+            s.broadcasts.push(b.clone());
+        }
+        for t in &cs.templates {
+            s.templates.insert(t.id.clone(), t.clone());
+        }
+        for t in &cs.triggers {
+            s.triggers.insert(t.id.clone(), t.clone());
+        }
+        for w in &cs.docs {
+            let key = (w.kind.clone(), w.id.clone());
+            match &w.body {
+                Some(b) => {
+                    s.docs.insert(key, (w.expected_version + 1, b.clone()));
+                }
+                None => {
+                    s.docs.remove(&key);
+                }
+            }
+        }
         Ok(cs)
     }
 
@@ -305,6 +498,7 @@ impl Store for MemoryStore {
         s.events.retain(|e| e.at >= events_before);
         s.idempotency
             .retain(|_, r| r.created_at >= idempotency_before);
+        s.counters.retain(|_, (_, exp)| *exp >= events_before);
         Ok((
             (e0 - s.events.len()) as u64,
             (i0 - s.idempotency.len()) as u64,
@@ -312,25 +506,47 @@ impl Store for MemoryStore {
     }
 }
 
-/// The in-process [`Coordinator`]: a broadcast channel for live events.
+/// The in-process [`Coordinator`]: a broadcast channel for live events and a map of
+/// sessions.
 pub struct MemoryCoordinator {
     tx: broadcast::Sender<Event>,
+    sessions: Mutex<BTreeMap<PlayerId, Session>>,
+    leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
+    cache: Option<Mutex<HashMap<String, (Option<serde_json::Value>, std::time::Instant)>>>,
+    rates: Mutex<HashMap<String, (u32, std::time::Instant)>>,
 }
 
 impl Default for MemoryCoordinator {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(4096).0,
+            sessions: Mutex::new(BTreeMap::new()),
+            leases: Mutex::new(HashMap::new()),
+            cache: None,
+            rates: Mutex::new(HashMap::new()),
         }
     }
 }
 
 impl MemoryCoordinator {
-    /// A coordinator for one process.
+    /// A coordinator for one process, without a read cache (safe when other processes
+    /// write the same database).
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// A coordinator with an in-process read cache: only when this process is the
+    /// database's only writer.
+    pub fn with_cache() -> Self {
+        Self {
+            cache: Some(Mutex::new(HashMap::new())),
+            ..Self::default()
+        }
+    }
 }
+
+/// How long an invalidated key refuses to be cached again.
+const TOMBSTONE: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[async_trait::async_trait]
 impl Coordinator for MemoryCoordinator {
@@ -343,5 +559,105 @@ impl Coordinator for MemoryCoordinator {
     }
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+    async fn put_session(&self, session: Session) -> Result<()> {
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.player.clone(), session);
+        Ok(())
+    }
+    async fn session(&self, player: &PlayerId, now: DateTime<Utc>) -> Result<Option<Session>> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(player)
+            .filter(|s| s.expires_at > now)
+            .cloned())
+    }
+    async fn end_session(&self, player: &PlayerId) -> Result<bool> {
+        Ok(self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(player)
+            .is_some())
+    }
+    async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>> {
+        let mut all = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        all.retain(|_, s| s.expires_at > now);
+        Ok(all.values().cloned().collect())
+    }
+    async fn cache_get(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let Some(cache) = &self.cache else {
+            return Ok(None);
+        };
+        let c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(c.get(key)
+            .filter(|(_, until)| *until > std::time::Instant::now())
+            .and_then(|(v, _)| v.clone()))
+    }
+    async fn cache_put(&self, key: &str, value: serde_json::Value, ttl_secs: u64) -> Result<()> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if c.get(key).is_none_or(|(_, until)| *until <= now) {
+            c.insert(
+                key.to_string(),
+                (Some(value), now + std::time::Duration::from_secs(ttl_secs)),
+            );
+        }
+        Ok(())
+    }
+    async fn cache_invalidate(&self, keys: &[String]) -> Result<()> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let mut c = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let until = std::time::Instant::now() + TOMBSTONE;
+        for k in keys {
+            c.insert(k.clone(), (None, until));
+        }
+        Ok(())
+    }
+    async fn rate_hit(&self, key: &str, limit: u32, window_secs: u64) -> Result<RateDecision> {
+        let mut r = self.rates.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        let window = std::time::Duration::from_secs(window_secs);
+        let slot = r.entry(key.to_string()).or_insert((0, now + window));
+        if slot.1 <= now {
+            *slot = (0, now + window);
+        }
+        slot.0 += 1;
+        Ok(RateDecision {
+            allowed: slot.0 <= limit,
+            count: slot.0,
+            retry_after_secs: slot.1.saturating_duration_since(now).as_secs().max(1),
+        })
+    }
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> Result<bool> {
+        let mut leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        let free = leases
+            .get(name)
+            .is_none_or(|(h, until)| h == holder || *until <= now);
+        if free {
+            leases.insert(
+                name.to_string(),
+                (
+                    holder.to_string(),
+                    now + chrono::Duration::seconds(ttl_secs),
+                ),
+            );
+        }
+        Ok(free)
     }
 }

@@ -4,7 +4,9 @@
 //! Invariant: a [`Store`] applies a [`ChangeSet`] whole or not at all, and refuses it
 //! with `CONFLICT` when any version it carries has moved since it was read.
 
+use crate::announce::{Template, Trigger};
 use crate::error::Result;
+use crate::mail::{Broadcast, Mail};
 use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -189,6 +191,134 @@ pub struct ChangeSet {
     pub idempotency: Option<IdempotencyRecord>,
     /// Catalog items to insert or replace.
     pub catalog: Vec<CatalogItem>,
+    /// Guarded counter writes (mail send limits, announcement frequency caps).
+    pub counters: Vec<CounterWrite>,
+    /// Guarded mailbox header writes; every change to a box bumps its version.
+    pub mailboxes: Vec<MailboxWrite>,
+    /// Mails to insert, replace or delete (only with a guarded write of their box).
+    pub mails: Vec<MailWrite>,
+    /// Broadcasts to append (`seq` assigned by the store).
+    pub broadcasts: Vec<Broadcast>,
+    /// Announcement templates to insert or replace.
+    pub templates: Vec<Template>,
+    /// Announcement triggers to insert or replace.
+    pub triggers: Vec<Trigger>,
+    /// Guarded document writes (parties, memberships, tickets, matches, ratings).
+    pub docs: Vec<DocWrite>,
+}
+
+/// A versioned JSON document as read: parties, party memberships, matchmaking tickets,
+/// matches and ratings are stored this way, each guarded by its version, so adapters
+/// need one table for all of them and no rule lives in SQL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Doc {
+    /// Kind, e.g. `party`, `party_of`, `ticket`.
+    pub kind: String,
+    /// Id within the kind.
+    pub id: String,
+    /// Version (>= 1).
+    pub version: i64,
+    /// The document.
+    pub body: serde_json::Value,
+}
+
+/// A guarded write of one document (version rule as [`BalanceWrite::Set`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocWrite {
+    /// Kind.
+    pub kind: String,
+    /// Id within the kind.
+    pub id: String,
+    /// Version read; 0: must not exist yet.
+    pub expected_version: i64,
+    /// New body; `None` deletes the document.
+    pub body: Option<serde_json::Value>,
+}
+
+impl ChangeSet {
+    /// True when the set writes nothing (a read-only call or a replay).
+    pub fn is_empty(&self) -> bool {
+        self.balances.is_empty()
+            && self.items.is_empty()
+            && self.ledger.is_empty()
+            && self.events.is_empty()
+            && self.idempotency.is_none()
+            && self.catalog.is_empty()
+            && self.counters.is_empty()
+            && self.mailboxes.is_empty()
+            && self.mails.is_empty()
+            && self.broadcasts.is_empty()
+            && self.templates.is_empty()
+            && self.triggers.is_empty()
+            && self.docs.is_empty()
+    }
+}
+
+/// The error a store returns when an unguarded increment would take a system account
+/// past the range of `i64`: `BALANCE_LIMIT`, and the change set is not applied.
+pub fn system_overflow(account: &Account, currency: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorCode::BalanceLimit,
+        format!("system account {account} would overflow in {currency}"),
+    )
+    .with_details(serde_json::json!({ "account": account, "currency": currency }))
+}
+
+/// A counter as read (count 0, version 0 when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CounterRow {
+    /// Current count.
+    pub count: i64,
+    /// Version for guarded writes; 0: absent.
+    pub version: i64,
+}
+
+/// A guarded write of a named counter, e.g. `mail_sent:<player>:<day>`
+/// (same version rule as [`BalanceWrite::Set`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterWrite {
+    /// Counter name.
+    pub key: String,
+    /// Version read; 0: must not exist yet.
+    pub expected_version: i64,
+    /// New count.
+    pub count: i64,
+    /// After this instant the counter is no longer needed and may be pruned.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A mailbox header as read: its version and the last broadcast copied into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MailboxRow {
+    /// Version; 0: the box was never written.
+    pub version: i64,
+    /// `seq` of the last broadcast copied into the box.
+    pub broadcast_seq: i64,
+}
+
+/// A guarded write of a mailbox header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxWrite {
+    /// Owner.
+    pub player: PlayerId,
+    /// Version read; 0: must not exist yet.
+    pub expected_version: i64,
+    /// New broadcast position.
+    pub broadcast_seq: i64,
+}
+
+/// A write of one stored mail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MailWrite {
+    /// Insert or replace.
+    Put(Mail),
+    /// Remove.
+    Delete {
+        /// Owner.
+        player: PlayerId,
+        /// Mail id.
+        mail_id: String,
+    },
 }
 
 /// Filter and page of a player's ledger history, newest first.
@@ -275,6 +405,32 @@ pub trait Store: Send + Sync + 'static {
     /// Outbox events with `seq > after`, oldest first, at most `limit`.
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>>;
 
+    /// A named counter.
+    async fn counter(&self, key: &str) -> Result<CounterRow>;
+    /// A player's mailbox header and every stored mail, oldest first (by `sent_at`, then id).
+    async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)>;
+    /// Broadcasts with `seq > after`, oldest first, at most `limit`.
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>>;
+    /// One announcement template.
+    async fn template(&self, id: &str) -> Result<Option<Template>>;
+    /// Every template, ordered by id.
+    async fn templates(&self) -> Result<Vec<Template>>;
+    /// One trigger.
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>>;
+    /// Every trigger, ordered by id (`event`: only those for that event).
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>>;
+    /// One document.
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>>;
+    /// Documents of a kind whose id starts with `prefix`, ordered by id, at most `limit`.
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>>;
+    /// Outbox events concerning `player` with `seq > after`, oldest first, at most `limit`.
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>>;
+
     /// Commits one change set atomically. Returns it with store-assigned `seq`s filled in
     /// for its ledger entries and events.
     async fn commit(&self, changes: ChangeSet) -> Result<ChangeSet>;
@@ -287,13 +443,42 @@ pub trait Store: Send + Sync + 'static {
         }
         out
     }
-    /// Deletes events older than `events_before` and idempotency records older than
-    /// `idempotency_before`. Returns (events, records) removed.
+    /// Deletes events older than `events_before`, idempotency records older than
+    /// `idempotency_before`, and counters that expired before `events_before`. Returns
+    /// (events, records) removed.
     async fn prune(
         &self,
         events_before: DateTime<Utc>,
         idempotency_before: DateTime<Utc>,
     ) -> Result<(u64, u64)>;
+}
+
+/// The outcome of a rate-limit hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateDecision {
+    /// True when the hit is within the limit.
+    pub allowed: bool,
+    /// Hits counted in the current window, this one included.
+    pub count: u32,
+    /// Seconds until the window resets.
+    pub retry_after_secs: u64,
+}
+
+/// A player's live session (SPEC.md Presence and sessions): started at login, kept
+/// alive by heartbeats, ended by logout or `session_timeout_secs` without a heartbeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Session {
+    /// The player.
+    #[schema(value_type = String)]
+    pub player: PlayerId,
+    /// Where the player is.
+    pub location: crate::announce::Location,
+    /// Login time, UTC.
+    pub started_at: DateTime<Utc>,
+    /// Last heartbeat, UTC.
+    pub last_seen: DateTime<Utc>,
+    /// The session ends at this instant unless a heartbeat comes first.
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Shared, non-durable coordination: live event fan-out now; cache, presence, the
@@ -306,4 +491,31 @@ pub trait Coordinator: Send + Sync + 'static {
     /// A live feed of published events. Slow receivers may lag and must resume from the
     /// outbox ([`Store::events_after`]).
     fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event>;
+    /// Stores (replaces) a player's session.
+    async fn put_session(&self, session: Session) -> Result<()>;
+    /// A player's session if it has not expired at `now`.
+    async fn session(&self, player: &PlayerId, now: DateTime<Utc>) -> Result<Option<Session>>;
+    /// Ends a player's session; returns whether one existed.
+    async fn end_session(&self, player: &PlayerId) -> Result<bool>;
+    /// Every session not expired at `now`, ordered by player.
+    async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>>;
+    /// A cached value (`None` when absent, expired or invalidated).
+    async fn cache_get(&self, key: &str) -> Result<Option<serde_json::Value>>;
+    /// Caches a value for `ttl_secs`, only if the key holds nothing: a key invalidated a
+    /// moment ago holds a short tombstone, so a read that started before a commit cannot
+    /// put the old state back.
+    async fn cache_put(&self, key: &str, value: serde_json::Value, ttl_secs: u64) -> Result<()>;
+    /// Drops cached keys after a commit (and blocks re-caching them for a few seconds).
+    async fn cache_invalidate(&self, keys: &[String]) -> Result<()>;
+    /// Counts one hit of `key` in a fixed window of `window_secs`; refused past `limit`.
+    async fn rate_hit(&self, key: &str, limit: u32, window_secs: u64) -> Result<RateDecision>;
+    /// Takes or renews the lease `name` for `holder` until `now + ttl_secs`; true when
+    /// `holder` holds it now (one matchmaking ticker at a time across hosts).
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> Result<bool>;
 }

@@ -303,12 +303,13 @@ mod tests {
 
     #[test]
     fn grant_credits_player_and_debits_source() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
         let ctx = Ctx::new(
             &c,
             chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
-            &ids,
+            ids.clone(),
         );
         let (cs, r) = grant(
             &c,
@@ -341,9 +342,10 @@ mod tests {
 
     #[test]
     fn grant_refuses_bad_amounts_and_limits() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
         assert_eq!(
             grant(&c, &ctx, &grant_req(0), BalanceRow::default())
                 .unwrap_err()
@@ -394,9 +396,10 @@ mod tests {
 
     #[test]
     fn transfer_checks_both_sides() {
-        let ids = SequentialIds::new("t");
+        let ids: std::sync::Arc<dyn crate::ports::Ids> =
+            std::sync::Arc::new(SequentialIds::new("t"));
         let c = cfg();
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
         let req = TransferRequest {
             from: p("a"),
             to: p("b"),

@@ -208,7 +208,7 @@ pub fn use_item(
         events: vec![ctx.event(
             "item_used",
             vec![req.player.clone()],
-            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "remaining": remaining }),
+            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "remaining": remaining, "transaction_id": ctx.transaction_id }),
         )],
         ..Default::default()
     };
@@ -240,7 +240,7 @@ pub fn grant_item(
         events: vec![ctx.event(
             "item_granted",
             vec![req.player.clone()],
-            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "item_quantity": units, "reason": why }),
+            json!({ "player": req.player, "item_id": item.id, "quantity": req.quantity, "item_quantity": units, "reason": why, "transaction_id": ctx.transaction_id }),
         )],
         ..Default::default()
     };
@@ -321,8 +321,9 @@ mod tests {
 
     #[test]
     fn purchase_rules() {
-        let (c, ids) = (cfg(), SequentialIds::new("t"));
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
+        let (c, ids): (Config, std::sync::Arc<dyn crate::ports::Ids>) =
+            (cfg(), std::sync::Arc::new(SequentialIds::new("t")));
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
         let rich = BalanceRow {
             amount: 1000,
             version: 1,
@@ -408,8 +409,9 @@ mod tests {
 
     #[test]
     fn use_rules() {
-        let (c, ids) = (cfg(), SequentialIds::new("t"));
-        let ctx = Ctx::new(&c, chrono::Utc::now(), &ids);
+        let (c, ids): (Config, std::sync::Arc<dyn crate::ports::Ids>) =
+            (cfg(), std::sync::Arc::new(SequentialIds::new("t")));
+        let ctx = Ctx::new(&c, chrono::Utc::now(), ids.clone());
         let u = |q| UseItemRequest {
             player: PlayerId::new("p").unwrap(),
             item_id: "1".into(),

@@ -27,6 +27,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
+mod announce;
+mod mail;
+mod matchmaking;
+mod party;
+
 /// A result that can be handed back again for a repeated idempotency key.
 pub trait Replayable: Serialize + DeserializeOwned {
     /// Marks the result as the stored original of an earlier call.
@@ -39,7 +44,9 @@ replayable!(
     BalanceChangeResult,
     TransferResult,
     PurchaseResult,
-    ItemChangeResult
+    ItemChangeResult,
+    crate::mail::SendMailResult,
+    crate::mail::ClaimResult
 );
 
 /// A page of a player's ledger history, newest first.
@@ -70,6 +77,10 @@ pub struct HistoryFilter {
     #[serde(default)]
     pub limit: Option<u32>,
 }
+
+/// One attempt of a call: the change set to commit and the result to return.
+pub(crate) type Attempt<'a, R> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(ChangeSet, R)>> + Send + 'a>>;
 
 type Pending = (ChangeSet, oneshot::Sender<Result<ChangeSet>>);
 
@@ -120,6 +131,16 @@ pub struct Guildhall {
     ids: Arc<dyn Ids>,
     config: Arc<Config>,
     committer: Committer,
+}
+
+/// Cache key of a player's wallet (seed 002 keys inventories `user:{user_id}:inventory`).
+pub(crate) fn wallet_key(p: &PlayerId) -> String {
+    format!("user:{p}:wallet")
+}
+
+/// Cache key of a player's inventory.
+pub(crate) fn inventory_key(p: &PlayerId) -> String {
+    format!("user:{p}:inventory")
 }
 
 fn fingerprint<T: Serialize>(op: &str, request: &T) -> String {
@@ -181,10 +202,16 @@ impl Guildhall {
         self.store.migrate().await
     }
 
+    /// A fresh context for one attempt.
+    pub(crate) fn ctx(&self) -> Ctx {
+        Ctx::new(&self.config, self.clock.now(), self.ids.clone())
+    }
+
     /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
     /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
-    async fn execute<Req, R, F>(
-        &self,
+    /// The scope of the key is `player:<scope>`.
+    async fn execute<'a, Req, R, F>(
+        &'a self,
         op: &str,
         scope: &PlayerId,
         key: Option<&str>,
@@ -193,21 +220,22 @@ impl Guildhall {
     ) -> Result<R>
     where
         Req: Serialize,
-        R: Replayable,
-        F: AsyncFnMut(&Ctx<'_>) -> Result<(ChangeSet, R)>,
+        R: Replayable + Send,
+        F: FnMut(Ctx) -> Attempt<'a, R> + Send,
     {
         econ::check_key(&key.map(str::to_string))?;
         let scope = format!("player:{scope}");
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
         loop {
+            let ctx = self.ctx();
             if let (Some(key), Some(print)) = (key, &print) {
                 if let Some(rec) = self.store.idempotency(&scope, key).await? {
                     return self.replay(rec, print);
                 }
             }
-            let ctx = Ctx::new(&self.config, self.clock.now(), self.ids.as_ref());
-            let (mut cs, result) = attempt(&ctx).await?;
+            let now = ctx.now;
+            let (mut cs, result) = attempt(ctx).await?;
             if let (Some(key), Some(print)) = (key, &print) {
                 cs.idempotency = Some(IdempotencyRecord {
                     scope: scope.clone(),
@@ -215,30 +243,124 @@ impl Guildhall {
                     fingerprint: print.clone(),
                     result: serde_json::to_value(&result)
                         .map_err(|e| Error::unavailable(e.to_string()))?,
-                    created_at: ctx.now,
+                    created_at: now,
                 });
             }
-            match self.committer.commit(cs).await {
-                Ok(done) => {
-                    self.publish(&done.events).await;
-                    return Ok(result);
+            if self.commit_or_retry(op, cs, &mut tries).await? {
+                return Ok(result);
+            }
+        }
+    }
+
+    /// Runs `attempt` with a fresh [`Ctx`], commits its change set (nothing to commit:
+    /// returns at once), and on `CONFLICT` runs it again, up to `max_retries` times.
+    pub(crate) async fn retrying<'a, R, F>(&'a self, op: &str, mut attempt: F) -> Result<R>
+    where
+        R: Send,
+        F: FnMut(Ctx) -> Attempt<'a, R> + Send,
+    {
+        let mut tries = 0u32;
+        loop {
+            let (cs, result) = attempt(self.ctx()).await?;
+            if self.commit_or_retry(op, cs, &mut tries).await? {
+                return Ok(result);
+            }
+        }
+    }
+
+    /// Commits a change set through the group committer, drops the cache entries of the
+    /// players whose wallet or inventory it wrote, and publishes its events. The one way
+    /// services write.
+    pub(crate) async fn commit_changes(&self, cs: ChangeSet) -> Result<ChangeSet> {
+        let mut keys: Vec<String> = Vec::new();
+        for w in &cs.balances {
+            if let crate::ports::BalanceWrite::Set {
+                account: Account::Player(p),
+                ..
+            } = w
+            {
+                keys.push(wallet_key(p));
+            }
+        }
+        for w in &cs.items {
+            keys.push(inventory_key(&w.player));
+        }
+        keys.sort();
+        keys.dedup();
+        let done = self.committer.commit(cs).await?;
+        if !keys.is_empty() {
+            if let Err(e) = self.coordinator.cache_invalidate(&keys).await {
+                tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+            }
+        }
+        self.publish(&done.events).await;
+        Ok(done)
+    }
+
+    /// A cached read: the coordinator's copy, else `load` (then cached for 60 s). A
+    /// failing cache falls back to the store.
+    async fn cached<T, F>(&self, key: String, load: F) -> Result<T>
+    where
+        T: Serialize + DeserializeOwned,
+        F: std::future::Future<Output = Result<T>>,
+    {
+        match self.coordinator.cache_get(&key).await {
+            Ok(Some(v)) => {
+                if let Ok(t) = serde_json::from_value(v) {
+                    return Ok(t);
                 }
-                Err(e) if e.code == ErrorCode::Conflict && tries < self.config.max_retries => {
-                    tries += 1;
-                    tracing::debug!(op, tries, "commit conflict, retrying");
-                    if tries > 4 {
-                        tokio::time::sleep(std::time::Duration::from_micros(50 * u64::from(tries)))
-                            .await;
-                    } else {
-                        tokio::task::yield_now().await;
-                    }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cache unavailable; reading the store"),
+        }
+        let value = load.await?;
+        if let Ok(v) = serde_json::to_value(&value) {
+            if let Err(e) = self.coordinator.cache_put(&key, v, 60).await {
+                tracing::debug!(error = %e, "cache put failed");
+            }
+        }
+        Ok(value)
+    }
+
+    /// Commits a change set and publishes its events: `Ok(true)`. A `CONFLICT` with
+    /// retries left: `Ok(false)` (the caller runs its attempt again). An empty set is
+    /// not committed.
+    async fn commit_or_retry(&self, op: &str, cs: ChangeSet, tries: &mut u32) -> Result<bool> {
+        if cs.is_empty() {
+            return Ok(true);
+        }
+        match self.commit_changes(cs).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.code == ErrorCode::Conflict && *tries < self.config.max_retries => {
+                *tries += 1;
+                tracing::debug!(op, tries = *tries, "commit conflict, retrying");
+                if *tries > 2 {
+                    // Jittered exponential backoff (up to ~10 ms), so writers of one hot
+                    // row stop colliding in the same batch.
+                    let cap = 50u64 << (*tries).min(8);
+                    let jitter = u64::from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.subsec_nanos()),
+                    );
+                    tokio::time::sleep(std::time::Duration::from_micros(
+                        cap / 2 + jitter % (cap / 2 + 1),
+                    ))
+                    .await;
+                } else {
+                    tokio::task::yield_now().await;
                 }
-                Err(e) => {
-                    if e.code == ErrorCode::Conflict {
-                        tracing::warn!(op, tries, "gave up after repeated commit conflicts");
-                    }
-                    return Err(e);
+                Ok(false)
+            }
+            Err(e) => {
+                if e.code == ErrorCode::Conflict {
+                    tracing::warn!(
+                        op,
+                        tries = *tries,
+                        "gave up after repeated commit conflicts"
+                    );
                 }
+                Err(e)
             }
         }
     }
@@ -271,17 +393,20 @@ impl Guildhall {
     /// Credits a player from a system source. See [`GrantRequest`] for errors.
     pub async fn grant(&self, req: GrantRequest) -> Result<BalanceChangeResult> {
         self.config.currency(&req.currency)?;
+        let req = &req;
         self.execute(
             "grant",
             &req.player,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let bal = self
-                    .store
-                    .balance(&Account::Player(req.player.clone()), &req.currency)
-                    .await?;
-                econ::grant(&self.config, ctx, &req, bal)
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let bal = self
+                        .store
+                        .balance(&Account::Player(req.player.clone()), &req.currency)
+                        .await?;
+                    econ::grant(&self.config, &ctx, &req, bal)
+                })
             },
         )
         .await
@@ -290,17 +415,20 @@ impl Guildhall {
     /// Debits a player to a system sink. See [`SpendRequest`] for errors.
     pub async fn spend(&self, req: SpendRequest) -> Result<BalanceChangeResult> {
         self.config.currency(&req.currency)?;
+        let req = &req;
         self.execute(
             "spend",
             &req.player,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let bal = self
-                    .store
-                    .balance(&Account::Player(req.player.clone()), &req.currency)
-                    .await?;
-                econ::spend(&self.config, ctx, &req, bal)
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let bal = self
+                        .store
+                        .balance(&Account::Player(req.player.clone()), &req.currency)
+                        .await?;
+                    econ::spend(&self.config, &ctx, &req, bal)
+                })
             },
         )
         .await
@@ -309,21 +437,24 @@ impl Guildhall {
     /// Moves currency between two players in one commit. See [`TransferRequest`].
     pub async fn transfer(&self, req: TransferRequest) -> Result<TransferResult> {
         econ::check_transfer(&self.config, &req)?;
+        let req = &req;
         self.execute(
             "transfer",
             &req.from,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let from = self
-                    .store
-                    .balance(&Account::Player(req.from.clone()), &req.currency)
-                    .await?;
-                let to = self
-                    .store
-                    .balance(&Account::Player(req.to.clone()), &req.currency)
-                    .await?;
-                econ::transfer(&self.config, ctx, &req, from, to)
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let from = self
+                        .store
+                        .balance(&Account::Player(req.from.clone()), &req.currency)
+                        .await?;
+                    let to = self
+                        .store
+                        .balance(&Account::Player(req.to.clone()), &req.currency)
+                        .await?;
+                    econ::transfer(&self.config, &ctx, &req, from, to)
+                })
             },
         )
         .await
@@ -331,6 +462,11 @@ impl Guildhall {
 
     /// A player's wallet: every configured currency, zero when never touched.
     pub async fn wallet(&self, player: &PlayerId) -> Result<Wallet> {
+        self.cached(wallet_key(player), self.wallet_uncached(player))
+            .await
+    }
+
+    async fn wallet_uncached(&self, player: &PlayerId) -> Result<Wallet> {
         let rows: HashMap<String, i64> = self
             .store
             .balances(&Account::Player(player.clone()))
@@ -466,27 +602,30 @@ impl Guildhall {
     /// Buys catalog items. See [`PurchaseRequest`] for errors.
     pub async fn purchase(&self, req: PurchaseRequest) -> Result<PurchaseResult> {
         inv::check_item_id(&req.item_id)?;
+        let req = &req;
         self.execute(
             "purchase",
             &req.player,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let item = self.store.catalog_item(&req.item_id).await?;
-                let currency = item
-                    .as_ref()
-                    .and_then(|i| i.price.as_ref())
-                    .map(|p| p.currency.clone());
-                let bal = match &currency {
-                    Some(c) if self.config.currency(c).is_ok() => {
-                        self.store
-                            .balance(&Account::Player(req.player.clone()), c)
-                            .await?
-                    }
-                    _ => Default::default(),
-                };
-                let held = self.store.item(&req.player, &req.item_id).await?;
-                inv::purchase(&self.config, ctx, &req, item.as_ref(), bal, held.as_ref())
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let currency = item
+                        .as_ref()
+                        .and_then(|i| i.price.as_ref())
+                        .map(|p| p.currency.clone());
+                    let bal = match &currency {
+                        Some(c) if self.config.currency(c).is_ok() => {
+                            self.store
+                                .balance(&Account::Player(req.player.clone()), c)
+                                .await?
+                        }
+                        _ => Default::default(),
+                    };
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::purchase(&self.config, &ctx, &req, item.as_ref(), bal, held.as_ref())
+                })
             },
         )
         .await
@@ -495,15 +634,18 @@ impl Guildhall {
     /// Uses up consumables. See [`UseItemRequest`] for errors.
     pub async fn use_item(&self, req: UseItemRequest) -> Result<ItemChangeResult> {
         inv::check_item_id(&req.item_id)?;
+        let req = &req;
         self.execute(
             "use",
             &req.player,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let item = self.store.catalog_item(&req.item_id).await?;
-                let held = self.store.item(&req.player, &req.item_id).await?;
-                inv::use_item(ctx, &req, item.as_ref(), held.as_ref())
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::use_item(&ctx, &req, item.as_ref(), held.as_ref())
+                })
             },
         )
         .await
@@ -512,15 +654,18 @@ impl Guildhall {
     /// Grants items without payment. See [`GrantItemRequest`] for errors.
     pub async fn grant_item(&self, req: GrantItemRequest) -> Result<ItemChangeResult> {
         inv::check_item_id(&req.item_id)?;
+        let req = &req;
         self.execute(
             "grant_item",
             &req.player,
             req.idempotency_key.as_deref(),
             &req,
-            async |ctx: &Ctx<'_>| {
-                let item = self.store.catalog_item(&req.item_id).await?;
-                let held = self.store.item(&req.player, &req.item_id).await?;
-                inv::grant_item(ctx, &req, item.as_ref(), held.as_ref())
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let item = self.store.catalog_item(&req.item_id).await?;
+                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    inv::grant_item(&ctx, &req, item.as_ref(), held.as_ref())
+                })
             },
         )
         .await
@@ -529,6 +674,11 @@ impl Guildhall {
     /// A player's inventory: stacks with quantity > 0, with catalog name and kind and
     /// first acquisition time, ordered by item id. An unknown player has an empty one.
     pub async fn inventory(&self, player: &PlayerId) -> Result<Vec<InventoryEntry>> {
+        self.cached(inventory_key(player), self.inventory_uncached(player))
+            .await
+    }
+
+    async fn inventory_uncached(&self, player: &PlayerId) -> Result<Vec<InventoryEntry>> {
         let rows = self.store.items(player).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows.into_iter().filter(|r| r.quantity > 0) {
@@ -550,12 +700,11 @@ impl Guildhall {
     /// [`inv::check_catalog_item`]).
     pub async fn upsert_catalog_item(&self, item: CatalogItem) -> Result<CatalogItem> {
         inv::check_catalog_item(&self.config, &item)?;
-        self.committer
-            .commit(ChangeSet {
-                catalog: vec![item.clone()],
-                ..Default::default()
-            })
-            .await?;
+        self.commit_changes(ChangeSet {
+            catalog: vec![item.clone()],
+            ..Default::default()
+        })
+        .await?;
         Ok(item)
     }
 

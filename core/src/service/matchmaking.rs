@@ -1,0 +1,369 @@
+//! Matchmaking services (SPEC.md Matchmaking): tickets, the tick under a lease,
+//! results and ratings.
+
+use super::Guildhall;
+use crate::ctx::Ctx;
+use crate::docs::Versioned;
+use crate::error::{Error, ErrorCode, Result};
+use crate::matchmaking::rules;
+use crate::matchmaking::{
+    MatchRecord, MatchResult, QueueRequest, Rating, RatingChange, Ticket, TicketOf,
+};
+use crate::party::Party;
+use crate::ports::{ChangeSet, DocWrite};
+use crate::types::PlayerId;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// A player's ticket and how it stands now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TicketStatus {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// Seconds waited so far.
+    pub waited_secs: i64,
+    /// Current rating window width.
+    pub window: f64,
+}
+
+/// The outcome of reporting a match result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReportResult {
+    /// The match with its result and rating changes.
+    pub record: MatchRecord,
+    /// True when this result was reported before (nothing updated twice).
+    pub replayed: bool,
+}
+
+fn rating_id(queue: &str, player: &PlayerId) -> String {
+    format!("{queue}:{player}")
+}
+
+/// Document kind indexing a player's matches: id `<player>/<micros>/<match id>`.
+const MATCH_OF: &str = "match_of";
+
+impl Guildhall {
+    /// A player's rating in a queue (the system's initial rating when unrated).
+    /// Errors: `NOT_FOUND` (queue).
+    pub async fn rating(&self, player: &PlayerId, queue: &str) -> Result<Rating> {
+        let q = self.config.queue(queue)?;
+        Ok(self
+            .load::<Rating>(&rating_id(queue, player))
+            .await?
+            .map_or(Rating::initial(q.system()), |r| r.value))
+    }
+
+    /// Queues a player, or with `with_party` the leader's whole party (SPEC.md: one active
+    /// ticket per player). See [`QueueRequest`] for errors.
+    pub async fn queue(&self, req: QueueRequest) -> Result<Ticket> {
+        let q = self.config.queue(&req.queue)?.clone();
+        let req = &req;
+        let q = &q;
+        self.retrying("queue", |ctx: Ctx| {
+            Box::pin(async move {
+                let (players, party_id) = if req.with_party {
+                    let party: Party = self.party_of(&req.player).await?.ok_or_else(|| {
+                        Error::new(
+                            ErrorCode::NotInParty,
+                            format!("{} is not in a party", req.player),
+                        )
+                    })?;
+                    if party.leader != req.player {
+                        return Err(Error::new(
+                            ErrorCode::NotPartyLeader,
+                            "only the party leader queues the party",
+                        ));
+                    }
+                    let mut players = party.players();
+                    players.sort_by_key(|p| p != &party.leader);
+                    (players, Some(party.id))
+                } else {
+                    (vec![req.player.clone()], None)
+                };
+                rules::check_request(q, req, players.len())?;
+                let mut total = 0.0;
+                let ticket_id = ctx.id();
+                let mut cs = ChangeSet::default();
+                for p in &players {
+                    if let Some(of) = self.load::<TicketOf>(p.as_str()).await? {
+                        return Err(Error::new(
+                            ErrorCode::TicketExists,
+                            format!("{p} already has an active ticket"),
+                        )
+                        .with_details(json!({ "player": p, "ticket_id": of.value.ticket_id })));
+                    }
+                    total += self.rating(p, &q.name).await?.rating;
+                    cs.docs.push(
+                        Versioned::new(
+                            p.as_str(),
+                            TicketOf {
+                                ticket_id: ticket_id.clone(),
+                            },
+                        )
+                        .put(),
+                    );
+                }
+                let ticket = Ticket {
+                    id: ticket_id,
+                    queue: q.name.clone(),
+                    rating: total / players.len() as f64,
+                    players,
+                    party_id,
+                    properties: req.properties.clone(),
+                    created_at: ctx.now,
+                };
+                cs.docs
+                    .push(Versioned::new(ticket.id.clone(), ticket.clone()).put());
+                cs.events.push(ctx.event(
+                    "ticket_queued",
+                    ticket.players.clone(),
+                    json!({ "ticket": ticket }),
+                ));
+                Ok((cs, ticket))
+            })
+        })
+        .await
+    }
+
+    /// Cancels the player's active ticket (any member may cancel a party's).
+    /// Errors: `NOT_FOUND` (no ticket).
+    pub async fn cancel_ticket(&self, player: &PlayerId) -> Result<Ticket> {
+        self.retrying("cancel_ticket", |ctx: Ctx| {
+            Box::pin(async move {
+                let of = self
+                    .load::<TicketOf>(player.as_str())
+                    .await?
+                    .ok_or_else(|| Error::not_found("ticket of player", player.as_str()))?;
+                let ticket = self
+                    .load::<Ticket>(&of.value.ticket_id)
+                    .await?
+                    .ok_or_else(|| Error::conflict("ticket pointer without ticket"))?;
+                let mut cs = ChangeSet::default();
+                self.cancel_ticket_into(&ctx, &mut cs, &ticket, "cancelled")
+                    .await?;
+                Ok((cs, ticket.value))
+            })
+        })
+        .await
+    }
+
+    /// The player's active ticket with its wait and current window, if any.
+    pub async fn ticket_status(&self, player: &PlayerId) -> Result<Option<TicketStatus>> {
+        let Some(of) = self.load::<TicketOf>(player.as_str()).await? else {
+            return Ok(None);
+        };
+        let Some(t) = self.load::<Ticket>(&of.value.ticket_id).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let q = self.config.queue(&t.value.queue)?;
+        Ok(Some(TicketStatus {
+            waited_secs: (now - t.value.created_at).num_seconds(),
+            window: rules::window(q, &t.value, now),
+            ticket: t.value,
+        }))
+    }
+
+    /// Tickets waiting in a queue, oldest first.
+    pub async fn pool(&self, queue: &str) -> Result<Vec<Ticket>> {
+        self.config.queue(queue)?;
+        let mut v: Vec<Ticket> = self
+            .store
+            .docs("ticket", "", 100_000)
+            .await?
+            .into_iter()
+            .map(Versioned::<Ticket>::decode)
+            .filter_map(|r| r.ok().map(|t| t.value))
+            .filter(|t| t.queue == queue)
+            .collect();
+        v.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        Ok(v)
+    }
+
+    /// One matchmaking tick over every queue, if `holder` holds the `matchmaking` lease
+    /// (so one host ticks at a time): expires tickets past their maximum wait
+    /// (`ticket_expired`) and forms matches (`match_found` to every matched player).
+    /// Returns the matches formed. A match whose tickets changed meanwhile is left for
+    /// the next tick.
+    pub async fn tick(&self, holder: &str) -> Result<Vec<MatchRecord>> {
+        let now = self.clock.now();
+        if !self
+            .coordinator
+            .lease("matchmaking", holder, now, 5)
+            .await?
+        {
+            return Ok(Vec::new());
+        }
+        let docs: Vec<Versioned<Ticket>> = self
+            .store
+            .docs("ticket", "", 100_000)
+            .await?
+            .into_iter()
+            .filter_map(|d| Versioned::decode(d).ok())
+            .collect();
+        let pool: Vec<Ticket> = docs.iter().map(|d| d.value.clone()).collect();
+        let version = |id: &str| docs.iter().find(|d| d.id == id).map_or(0, |d| d.version);
+        let mut formed = Vec::new();
+        for q in &self.config.queues {
+            let out = rules::tick(q, &pool, now);
+            for t in out.expired {
+                let ctx = self.ctx();
+                let mut cs = ChangeSet::default();
+                self.remove_tickets(&mut cs, &[&t], &version).await?;
+                cs.events.push(ctx.event("ticket_expired", t.players.clone(), json!({ "ticket_id": t.id, "queue": t.queue, "waited_secs": (now - t.created_at).num_seconds() })));
+                self.commit_quietly("ticket_expired", cs).await?;
+            }
+            for teams in out.matches {
+                let ctx = self.ctx();
+                let mut cs = ChangeSet::default();
+                let tickets: Vec<&Ticket> = teams.iter().flatten().collect();
+                self.remove_tickets(&mut cs, &tickets, &version).await?;
+                let record = MatchRecord {
+                    id: ctx.id(),
+                    queue: q.name.clone(),
+                    teams: teams
+                        .iter()
+                        .map(|team| team.iter().flat_map(|t| t.players.clone()).collect())
+                        .collect(),
+                    ticket_ids: tickets.iter().map(|t| t.id.clone()).collect(),
+                    created_at: now,
+                    result: None,
+                    rating_changes: vec![],
+                };
+                let players: Vec<PlayerId> = record.teams.iter().flatten().cloned().collect();
+                for p in &players {
+                    let id = format!("{p}/{:020}/{}", now.timestamp_micros(), record.id);
+                    cs.docs.push(DocWrite {
+                        kind: MATCH_OF.into(),
+                        id,
+                        expected_version: 0,
+                        body: Some(json!({ "match_id": record.id })),
+                    });
+                }
+                cs.docs
+                    .push(Versioned::new(record.id.clone(), record.clone()).put());
+                let waits: Vec<i64> = tickets
+                    .iter()
+                    .map(|t| (now - t.created_at).num_seconds())
+                    .collect();
+                cs.events.push(ctx.event(
+                    "match_found",
+                    players,
+                    json!({ "match": record, "waited_secs": waits }),
+                ));
+                if self.commit_quietly("match_found", cs).await? {
+                    formed.push(record);
+                }
+            }
+        }
+        Ok(formed)
+    }
+
+    async fn remove_tickets(
+        &self,
+        cs: &mut ChangeSet,
+        tickets: &[&Ticket],
+        version: &dyn Fn(&str) -> i64,
+    ) -> Result<()> {
+        for t in tickets {
+            cs.docs.push(DocWrite {
+                kind: "ticket".into(),
+                id: t.id.clone(),
+                expected_version: version(&t.id),
+                body: None,
+            });
+            for p in &t.players {
+                if let Some(of) = self.load::<TicketOf>(p.as_str()).await? {
+                    if of.value.ticket_id == t.id {
+                        cs.docs.push(of.delete());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Commits without retrying: `Ok(false)` on `CONFLICT` (something moved; the caller
+    /// leaves it for next time).
+    async fn commit_quietly(&self, op: &str, cs: ChangeSet) -> Result<bool> {
+        match self.commit_changes(cs).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.code == ErrorCode::Conflict => {
+                tracing::debug!(op, "skipped: tickets changed during the tick");
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reports a match result: `ranks` per team (0 = first, equal = draw). Every player's
+    /// rating is updated once (Glicko-2 for 1v1, Weng-Lin for teams); reporting the same
+    /// result again is a replay. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (ranks),
+    /// `IDEMPOTENCY_CONFLICT` (a different result was reported).
+    pub async fn report_match(&self, match_id: &str, ranks: Vec<usize>) -> Result<ReportResult> {
+        crate::types::check_text("match_id", match_id, 1, 128)?;
+        let ranks = &ranks;
+        self.retrying("report_match", |ctx: Ctx| Box::pin(async move {
+            let mut m = self.load::<MatchRecord>(match_id).await?.ok_or_else(|| Error::not_found("match", match_id))?;
+            if let Some(r) = &m.value.result {
+                if &r.ranks == ranks {
+                    return Ok((ChangeSet::default(), ReportResult { record: m.value, replayed: true }));
+                }
+                return Err(Error::new(ErrorCode::IdempotencyConflict, "a different result was already reported for this match").with_details(json!({ "ranks": r.ranks })));
+            }
+            let q = self.config.queue(&m.value.queue)?;
+            let mut before: Vec<Vec<Versioned<Rating>>> = Vec::new();
+            for team in &m.value.teams {
+                let mut rs = Vec::new();
+                for p in team {
+                    let id = rating_id(&q.name, p);
+                    rs.push(self.load::<Rating>(&id).await?.unwrap_or_else(|| Versioned::new(id, Rating::initial(q.system()))));
+                }
+                before.push(rs);
+            }
+            let values: Vec<Vec<Rating>> = before.iter().map(|t| t.iter().map(|r| r.value).collect()).collect();
+            let after = rules::rate(q.system(), &values, ranks)?;
+            let mut cs = ChangeSet::default();
+            for ((team, olds), news) in m.value.teams.clone().iter().zip(before).zip(after) {
+                for ((p, mut old), new) in team.iter().zip(olds).zip(news) {
+                    let change = RatingChange { player: p.clone(), before: old.value, after: new };
+                    old.value = new;
+                    cs.docs.push(old.put());
+                    cs.events.push(ctx.event("rating_updated", vec![p.clone()], json!({ "queue": q.name, "match_id": m.id, "before": change.before, "after": change.after })));
+                    m.value.rating_changes.push(change);
+                }
+            }
+            m.value.result = Some(MatchResult { ranks: ranks.clone(), reported_at: ctx.now });
+            cs.docs.push(m.put());
+            Ok((cs, ReportResult { record: m.value, replayed: false }))
+        }))
+        .await
+    }
+
+    /// One match. Errors: `NOT_FOUND`.
+    pub async fn match_record(&self, match_id: &str) -> Result<MatchRecord> {
+        Ok(self
+            .load::<MatchRecord>(match_id)
+            .await?
+            .ok_or_else(|| Error::not_found("match", match_id))?
+            .value)
+    }
+
+    /// A player's matches, newest first, at most `limit` (1-100).
+    pub async fn match_history(&self, player: &PlayerId, limit: u32) -> Result<Vec<MatchRecord>> {
+        if !(1..=100).contains(&limit) {
+            return Err(Error::invalid("limit", "limit is 1 to 100"));
+        }
+        let index = self
+            .store
+            .docs(MATCH_OF, &format!("{player}/"), 10_000)
+            .await?;
+        let mut out = Vec::new();
+        for d in index.iter().rev().take(limit as usize) {
+            if let Some(id) = d.body.get("match_id").and_then(|v| v.as_str()) {
+                out.push(self.match_record(id).await?);
+            }
+        }
+        Ok(out)
+    }
+}
