@@ -46,7 +46,6 @@ pub async fn backend(url: &str, players: usize, funds: i64) -> Guildhall {
         .await
         .expect("fund player");
     }
-    gh
 }
 
 /// The benchmark player number `i`.
