@@ -7,7 +7,10 @@
 //! |---|---|
 //! | `memory://` | [`guildhall_core::memory::MemoryStore`] (nothing persists) |
 //! | `sqlite://path/to/file.db` (`sqlite::memory:` too) | [`sqlite::SqliteStore`] |
+//! | `postgres://user@host:5432/db` (or `postgresql://`) | [`postgres::PostgresStore`] |
 
+pub mod postgres;
+pub mod redis;
 pub mod sqlite;
 
 use guildhall_core::memory::{MemoryCoordinator, MemoryStore};
@@ -23,10 +26,12 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
         Arc::new(MemoryStore::new())
     } else if database_url.starts_with("sqlite:") {
         Arc::new(sqlite::SqliteStore::connect(database_url).await?)
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Arc::new(postgres::PostgresStore::connect(database_url).await?)
     } else {
         return Err(Error::invalid(
             "database",
-            format!("unsupported database URL '{database_url}': use sqlite://FILE or memory://"),
+            format!("unsupported database URL '{database_url}': use sqlite://FILE, postgres://... or memory://"),
         ));
     };
     store.migrate().await?;
@@ -42,4 +47,24 @@ pub async fn open(database_url: &str, config: Config) -> Result<Guildhall> {
         Arc::new(MemoryCoordinator::new()),
         config,
     ))
+}
+
+/// Opens a whole backend like [`open`], with the Redis Coordinator
+/// ([`redis::RedisCoordinator`], default key prefix) when `redis_url` is given, so many
+/// host instances share live events, sessions, cache, leases and rate limits; else the
+/// in-process Coordinator. Must be called inside a tokio runtime.
+/// Errors: as [`open_store`]; `INVALID_ARGUMENT` for a bad Redis URL, `UNAVAILABLE`
+/// when Redis does not answer.
+pub async fn open_with(
+    database_url: &str,
+    redis_url: Option<&str>,
+    config: Config,
+) -> Result<Guildhall> {
+    let Some(redis_url) = redis_url else {
+        return open(database_url, config).await;
+    };
+    let coordinator =
+        redis::RedisCoordinator::connect(redis_url, redis::RedisOptions::default()).await?;
+    let store = open_store(database_url).await?;
+    Ok(Guildhall::new(store, Arc::new(coordinator), config))
 }

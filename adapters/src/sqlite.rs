@@ -296,8 +296,10 @@ const BROADCAST_INSERT: &str = "INSERT INTO broadcasts (id, body) VALUES (?, ?);
 const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body;";
 const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES (?, ?, ?) \
      ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body;";
-const DOC_INSERT: &str = "INSERT INTO docs (kind, id, version, body) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING;";
-const DOC_UPDATE: &str = "UPDATE docs SET body = ?, version = version + 1 WHERE kind = ? AND id = ? AND version = ?;";
+const DOC_INSERT: &str =
+    "INSERT INTO docs (kind, id, version, body) VALUES (?, ?, 1, ?) ON CONFLICT DO NOTHING;";
+const DOC_UPDATE: &str =
+    "UPDATE docs SET body = ?, version = version + 1 WHERE kind = ? AND id = ? AND version = ?;";
 const DOC_DELETE: &str = "DELETE FROM docs WHERE kind = ? AND id = ? AND version = ?;";
 
 /// Savepoint of the change set being applied in a batch.
@@ -739,7 +741,9 @@ async fn apply(
                 cs.items[i].player, cs.items[i].item_id
             )),
             Step::Counter(i) => Error::conflict(format!("counter {} moved", cs.counters[i].key)),
-            Step::Mailbox(i) => Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player)),
+            Step::Mailbox(i) => {
+                Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player))
+            }
             Step::Doc(i) => Error::conflict(format!("{} {} moved", cs.docs[i].kind, cs.docs[i].id)),
             _ => Error::conflict("idempotency key stored concurrently"),
         };
@@ -1030,44 +1034,60 @@ impl Store for SqliteStore {
 
     async fn counter(&self, key: &str) -> Result<CounterRow> {
         let mut c = self.read().await?;
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT count, version FROM counters WHERE \"key\" = ?1")
-            .bind(key)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?;
-        Ok(row.map_or_else(CounterRow::default, |(count, version)| CounterRow { count, version }))
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT count, version FROM counters WHERE \"key\" = ?1")
+                .bind(key)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?;
+        Ok(
+            row.map_or_else(CounterRow::default, |(count, version)| CounterRow {
+                count,
+                version,
+            }),
+        )
     }
 
     async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)> {
         let mut c = self.read().await?;
         let mut tx = c.begin().await.map_err(db_err)?;
-        let row: Option<(i64, i64)> = sqlx::query_as("SELECT version, broadcast_seq FROM mailboxes WHERE player = ?1")
-            .bind(player.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let bodies: Vec<(String,)> = sqlx::query_as("SELECT body FROM mails WHERE player = ?1 ORDER BY sent_at, id")
-            .bind(player.as_str())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?;
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT version, broadcast_seq FROM mailboxes WHERE player = ?1")
+                .bind(player.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        let bodies: Vec<(String,)> =
+            sqlx::query_as("SELECT body FROM mails WHERE player = ?1 ORDER BY sent_at, id")
+                .bind(player.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
         tx.commit().await.map_err(db_err)?;
-        let header = row.map_or_else(MailboxRow::default, |(version, broadcast_seq)| MailboxRow { version, broadcast_seq });
-        let mails = bodies.into_iter().map(|(b,)| serde_json::from_str::<Mail>(&b).map_err(|e| bad_data("mail", e))).collect::<Result<Vec<_>>>()?;
+        let header = row.map_or_else(MailboxRow::default, |(version, broadcast_seq)| MailboxRow {
+            version,
+            broadcast_seq,
+        });
+        let mails = bodies
+            .into_iter()
+            .map(|(b,)| serde_json::from_str::<Mail>(&b).map_err(|e| bad_data("mail", e)))
+            .collect::<Result<Vec<_>>>()?;
         Ok((header, mails))
     }
 
     async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
         let mut c = self.read().await?;
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT seq, body FROM broadcasts WHERE seq > ?1 ORDER BY seq LIMIT ?2")
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_err)?;
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, body FROM broadcasts WHERE seq > ?1 ORDER BY seq LIMIT ?2")
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
         rows.into_iter()
             .map(|(seq, b)| {
-                let mut x: Broadcast = serde_json::from_str(&b).map_err(|e| bad_data("broadcast", e))?;
+                let mut x: Broadcast =
+                    serde_json::from_str(&b).map_err(|e| bad_data("broadcast", e))?;
                 x.seq = seq;
                 Ok(x)
             })
@@ -1076,41 +1096,68 @@ impl Store for SqliteStore {
 
     async fn template(&self, id: &str) -> Result<Option<Template>> {
         let mut c = self.read().await?;
-        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = ?1").bind(id).fetch_optional(&mut *c).await.map_err(db_err)?;
-        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e))).transpose()
-    }
-
-    async fn templates(&self) -> Result<Vec<Template>> {
-        let mut c = self.read().await?;
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM templates ORDER BY id").fetch_all(&mut *c).await.map_err(db_err)?;
-        rows.into_iter().map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e))).collect()
-    }
-
-    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
-        let mut c = self.read().await?;
-        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE id = ?1").bind(id).fetch_optional(&mut *c).await.map_err(db_err)?;
-        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e))).transpose()
-    }
-
-    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
-        let mut c = self.read().await?;
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE ?1 IS NULL OR event = ?1 ORDER BY id")
-            .bind(event)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_err)?;
-        rows.into_iter().map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e))).collect()
-    }
-
-    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
-        let mut c = self.read().await?;
-        let row: Option<(i64, String)> = sqlx::query_as("SELECT version, body FROM docs WHERE kind = ?1 AND id = ?2")
-            .bind(kind)
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = ?1")
             .bind(id)
             .fetch_optional(&mut *c)
             .await
             .map_err(db_err)?;
-        row.map(|(version, b)| Ok(Doc { kind: kind.into(), id: id.into(), version, body: parse_json(&b)? })).transpose()
+        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e)))
+            .transpose()
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM templates ORDER BY id")
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("template", e)))
+            .collect()
+    }
+
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
+        let mut c = self.read().await?;
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?;
+        row.map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e)))
+            .transpose()
+    }
+
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT body FROM triggers WHERE ?1 IS NULL OR event = ?1 ORDER BY id")
+                .bind(event)
+                .fetch_all(&mut *c)
+                .await
+                .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("trigger", e)))
+            .collect()
+    }
+
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, body FROM docs WHERE kind = ?1 AND id = ?2")
+                .bind(kind)
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?;
+        row.map(|(version, b)| {
+            Ok(Doc {
+                kind: kind.into(),
+                id: id.into(),
+                version,
+                body: parse_json(&b)?,
+            })
+        })
+        .transpose()
     }
 
     async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
@@ -1126,10 +1173,24 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *c)
                 .await
                 .map_err(db_err)?;
-        rows.into_iter().map(|(id, version, b)| Ok(Doc { kind: kind.into(), id, version, body: parse_json(&b)? })).collect()
+        rows.into_iter()
+            .map(|(id, version, b)| {
+                Ok(Doc {
+                    kind: kind.into(),
+                    id,
+                    version,
+                    body: parse_json(&b)?,
+                })
+            })
+            .collect()
     }
 
-    async fn player_events_after(&self, player: &PlayerId, after: i64, limit: u32) -> Result<Vec<Event>> {
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
         let mut c = self.read().await?;
         let rows: Vec<EventTuple> = sqlx::query_as(
             "SELECT seq, id, kind, at, players, payload FROM events \

@@ -13,22 +13,37 @@ const PLAYERS: usize = 64;
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
-    let total: usize = std::env::var("GUILDHALL_BENCH_REQUESTS").ok().and_then(|v| v.parse().ok()).unwrap_or(if bench { 20_000 } else { 500 });
+    let total: usize = std::env::var("GUILDHALL_BENCH_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if bench { 20_000 } else { 500 });
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/http-bench.db", dir.path().display());
 
-    let server_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("server runtime");
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("server runtime");
     let server = server_rt.block_on(async {
-        let settings = guildhall_host::Settings::with_database(url, "127.0.0.1:0".parse().expect("addr"));
+        let settings =
+            guildhall_host::Settings::with_database(url, "127.0.0.1:0".parse().expect("addr"));
         let server = guildhall_host::spawn(settings).await.expect("start host");
         seed(server.guildhall(), PLAYERS, 1_000_000_000).await;
         server
     });
     let base = server.url();
 
-    let client_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("client runtime");
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("client runtime");
     let (elapsed, mut latencies, errors) = client_rt.block_on(async move {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().expect("client");
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(CLIENTS)
+            .build()
+            .expect("client");
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let deadline = Instant::now() + Duration::from_secs(60);
         let start = Instant::now();
@@ -72,7 +87,12 @@ fn main() {
     });
     latencies.sort();
     let n = latencies.len();
-    let pct = |p: f64| latencies.get(((n as f64 * p) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        latencies
+            .get(((n as f64 * p) as usize).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "http/sqlite purchase: {n} ok, {errors} failed, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({CLIENTS} clients)",
         n as f64 / elapsed.as_secs_f64(),
@@ -80,7 +100,9 @@ fn main() {
         pct(0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
-    let report = server_rt.block_on(server.guildhall().verify_ledger()).expect("verify");
+    let report = server_rt
+        .block_on(server.guildhall().verify_ledger())
+        .expect("verify");
     assert!(report.ok, "ledger verifies after the load");
     assert_eq!(errors, 0, "every purchase succeeded");
     server_rt.block_on(server.shutdown()).expect("shutdown");

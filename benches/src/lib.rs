@@ -19,6 +19,12 @@ pub async fn backend(url: &str, players: usize, funds: i64) -> Guildhall {
     let gh = guildhall_adapters::open(url, config)
         .await
         .expect("open backend");
+    seed(&gh, players, funds).await;
+    gh
+}
+
+/// Adds the consumable [`ITEM`] and grants `funds` gold to each of `players` players.
+pub async fn seed(gh: &Guildhall, players: usize, funds: i64) {
     gh.upsert_catalog_item(CatalogItem {
         id: ITEM.into(),
         name: "Bench Potion".into(),

@@ -94,12 +94,25 @@ impl Config {
             ));
         }
         let m = &self.mail;
-        if m.store_cap == 0
-            || m.list_cap == 0
-            || m.evict_to >= m.store_cap
-            || m.player_daily_limit < 0
-        {
-            return Err(Error::invalid("mail", "mail caps need store_cap >= 1, list_cap >= 1, evict_to < store_cap, player_daily_limit >= 0"));
+        for (key, bad, why) in [
+            ("mail.store_cap", m.store_cap == 0, "is at least 1"),
+            ("mail.list_cap", m.list_cap == 0, "is at least 1"),
+            (
+                "mail.evict_to",
+                m.evict_to >= m.store_cap,
+                "is below mail.store_cap",
+            ),
+            (
+                "mail.player_daily_limit",
+                m.player_daily_limit < 0,
+                "is 0 or more",
+            ),
+            ("mail.max_subject", m.max_subject == 0, "is at least 1"),
+            ("mail.max_body", m.max_body == 0, "is at least 1"),
+        ] {
+            if bad {
+                return Err(Error::invalid(key, format!("{key} {why}")));
+            }
         }
         if self.session_timeout_secs < 1 {
             return Err(Error::invalid(

@@ -34,7 +34,7 @@ pub mod types;
 
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};
-pub use service::{Guildhall, HistoryFilter, HistoryPage};
+pub use service::{Guildhall, HistoryFilter, HistoryPage, ReportResult, TicketStatus};
 
 impl std::str::FromStr for types::PlayerId {
     type Err = Error;

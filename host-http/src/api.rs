@@ -390,7 +390,7 @@ pub async fn grant(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.run(move |gh| async move { gh.grant(req).await }).await?;
+    let r = s.gh.grant(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -420,7 +420,7 @@ pub async fn spend(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.run(move |gh| async move { gh.spend(req).await }).await?;
+    let r = s.gh.spend(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -448,9 +448,7 @@ pub async fn transfer(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.transfer(req).await })
-        .await?;
+    let r = s.gh.transfer(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -510,9 +508,7 @@ pub async fn purchase(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.purchase(req).await })
-        .await?;
+    let r = s.gh.purchase(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -539,9 +535,7 @@ pub async fn use_item(
         quantity: b.quantity,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.use_item(req).await })
-        .await?;
+    let r = s.gh.use_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -569,9 +563,7 @@ pub async fn grant_item(
         reason: b.reason,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.grant_item(req).await })
-        .await?;
+    let r = s.gh.grant_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,

@@ -224,9 +224,7 @@ pub async fn purchase(
         metadata: serde_json::Value::Null,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.purchase(req).await })
-        .await?;
+    let r = s.gh.purchase(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: PurchaseAnswer {
@@ -259,9 +257,7 @@ pub async fn use_product(
         quantity: b.quantity,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s
-        .run(move |gh| async move { gh.use_item(req).await })
-        .await?;
+    let r = s.gh.use_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: UseAnswer {
@@ -322,7 +318,7 @@ pub async fn add_funds(
         metadata: serde_json::Value::Null,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.run(move |gh| async move { gh.grant(req).await }).await?;
+    let r = s.gh.grant(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: AddFundsAnswer {

@@ -19,11 +19,42 @@
 //! kind = "consumable"           # or "durable"
 //! price = { currency = "gold", amount = 10 }   # omit: not for sale
 //! max_stack = 1000000
+//!
+//! session_timeout_secs = 90           # presence: seconds without a heartbeat
+//!
+//! [mail]                               # every key optional; these are the defaults
+//! store_cap = 50                       # mails a box keeps
+//! list_cap = 30                        # mails a listing shows
+//! evict_to = 29                        # mails left when a full box takes a new one
+//! player_daily_limit = 10              # mails a player may send per day
+//! max_subject = 200
+//! max_body = 4000
+//!
+//! [party]
+//! max_size = 5
+//! invite_ttl_secs = 60
+//!
+//! [[queues]]
+//! name = "duel"
+//! teams = 2
+//! team_size = 1
+//! properties = ["region"]              # must be equal within a match
+//! window = { initial = 100.0, widen_per_sec = 10.0, max = 500.0 }
+//! max_wait_secs = 120
+//!
+//! [schedule]                           # the host's background jobs
+//! lobby_interval_secs = 600            # lobby announcements to connected players
+//! room_interval_secs = 30              # room messages to connected players
+//! matchmaking_tick_ms = 1000           # matchmaking tick
+//! sse_heartbeat_secs = 15              # heartbeat comment on idle event streams
 //! ```
 //!
 //! An unknown key or a bad value is a [`ConfigError`] whose message names the key.
 
 use guildhall_core::inventory::rules::check_catalog_item;
+use guildhall_core::mail::MailConfig;
+use guildhall_core::matchmaking::QueueConfig;
+use guildhall_core::party::PartyConfig;
 use guildhall_core::types::{CatalogItem, Currency};
 use guildhall_core::Config;
 use serde::Deserialize;
@@ -41,6 +72,9 @@ pub const DEFAULT_CURRENCY: &str = "gold";
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 /// Longest a request may take before the host answers `503 UNAVAILABLE`.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How often the host looks for scheduled announcements whose `send_at` has come.
+pub const DUE_TRIGGERS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Environment variable naming the config file.
 pub const ENV_CONFIG: &str = "GUILDHALL_CONFIG";
@@ -130,6 +164,98 @@ pub struct FileConfig {
     /// How long outbox events are kept, seconds (default 604800).
     #[serde(default)]
     pub event_retention_secs: Option<i64>,
+    /// Mail caps and limits (`[mail]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub mail: Option<MailConfig>,
+    /// Seconds without a heartbeat after which a session ends (default 90).
+    #[serde(default)]
+    pub session_timeout_secs: Option<i64>,
+    /// Party limits (`[party]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub party: Option<PartyConfig>,
+    /// Matchmaking queues (`[[queues]]`).
+    #[serde(default)]
+    pub queues: Vec<QueueConfig>,
+    /// Intervals of the host's background jobs (`[schedule]`).
+    #[serde(default)]
+    pub schedule: Option<ScheduleConfig>,
+}
+
+/// The `[schedule]` section as written: intervals of the host's background jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Seconds between pushes of lobby announcements to connected players (default 600).
+    pub lobby_interval_secs: u64,
+    /// Seconds between pushes of room messages to connected players (default 30).
+    pub room_interval_secs: u64,
+    /// Milliseconds between matchmaking ticks (default 1000, at least 10).
+    pub matchmaking_tick_ms: u64,
+    /// Seconds between heartbeat comments on an idle event stream (default 15).
+    pub sse_heartbeat_secs: u64,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            lobby_interval_secs: 600,
+            room_interval_secs: 30,
+            matchmaking_tick_ms: 1000,
+            sse_heartbeat_secs: 15,
+        }
+    }
+}
+
+/// Resolved intervals of the host's background jobs (see [`crate::scheduler`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// Between pushes of lobby announcements (`push_scheduled_audience(Lobby)`).
+    pub lobby_interval: Duration,
+    /// Between pushes of room messages (`push_scheduled_audience(Room)`).
+    pub room_interval: Duration,
+    /// Between checks for scheduled (`send_at`) announcements that are due.
+    pub due_triggers_interval: Duration,
+    /// Between matchmaking ticks.
+    pub matchmaking_tick: Duration,
+    /// Between heartbeat comments on an idle event stream.
+    pub sse_heartbeat: Duration,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        ScheduleConfig::default()
+            .resolve()
+            .expect("default schedule is valid")
+    }
+}
+
+impl ScheduleConfig {
+    /// Checks the values and turns them into durations. Errors name the key.
+    pub fn resolve(&self) -> Result<Schedule, ConfigError> {
+        let secs = |key: &str, v: u64| {
+            if v == 0 || v > 7 * 24 * 3600 {
+                Err(ConfigError::invalid(
+                    format!("schedule.{key}"),
+                    "an interval is 1 second to 7 days",
+                ))
+            } else {
+                Ok(Duration::from_secs(v))
+            }
+        };
+        if !(10..=3_600_000).contains(&self.matchmaking_tick_ms) {
+            return Err(ConfigError::invalid(
+                "schedule.matchmaking_tick_ms",
+                "the matchmaking tick is 10 ms to 1 hour",
+            ));
+        }
+        Ok(Schedule {
+            lobby_interval: secs("lobby_interval_secs", self.lobby_interval_secs)?,
+            room_interval: secs("room_interval_secs", self.room_interval_secs)?,
+            due_triggers_interval: DUE_TRIGGERS_INTERVAL,
+            matchmaking_tick: Duration::from_millis(self.matchmaking_tick_ms),
+            sse_heartbeat: secs("sse_heartbeat_secs", self.sse_heartbeat_secs)?,
+        })
+    }
 }
 
 /// A catalog file: only `[[catalog]]` entries.
@@ -214,6 +340,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The config file these settings came from, if any.
     pub config_file: Option<PathBuf>,
+    /// Intervals of the background jobs and of SSE heartbeats.
+    pub schedule: Schedule,
 }
 
 impl Default for Settings {
@@ -233,6 +361,7 @@ impl Default for Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             config_file: None,
+            schedule: Schedule::default(),
         }
     }
 }
@@ -321,8 +450,43 @@ impl Settings {
             }
             core.event_retention_secs = secs;
         }
+        if let Some(mail) = file.mail {
+            check_mail(&mail)?;
+            core.mail = mail;
+        }
+        if let Some(secs) = file.session_timeout_secs {
+            core.session_timeout_secs = secs;
+        }
+        if let Some(party) = file.party {
+            if party.max_size < 2 {
+                return Err(ConfigError::invalid(
+                    "party.max_size",
+                    "a party has room for at least 2 members",
+                ));
+            }
+            if party.invite_ttl_secs < 1 {
+                return Err(ConfigError::invalid(
+                    "party.invite_ttl_secs",
+                    "an invite lasts at least 1 second",
+                ));
+            }
+            core.party = party;
+        }
+        for q in &file.queues {
+            guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {
+                let field = e
+                    .details
+                    .get("field")
+                    .and_then(|f| f.as_str())
+                    .unwrap_or("");
+                let field = field.strip_prefix("queues.").unwrap_or(field);
+                ConfigError::invalid(format!("queues[\"{}\"].{field}", q.name), e.message)
+            })?;
+        }
+        core.queues = file.queues;
         core.validate()
             .map_err(|e| ConfigError::from_core("", &e))?;
+        s.schedule = file.schedule.unwrap_or_default().resolve()?;
 
         let mut catalog = file.catalog;
         if let Some(rel) = &file.catalog_file {
@@ -363,6 +527,31 @@ impl Settings {
             .map(|c| c.code.as_str())
             .collect()
     }
+}
+
+/// Names the offending `[mail]` key (the core checks the same rules as a whole).
+fn check_mail(m: &MailConfig) -> Result<(), ConfigError> {
+    let bad =
+        |key: &str, message: String| Err(ConfigError::invalid(format!("mail.{key}"), message));
+    if m.store_cap == 0 {
+        return bad("store_cap", "a mailbox stores at least 1 mail".into());
+    }
+    if m.list_cap == 0 {
+        return bad("list_cap", "a listing shows at least 1 mail".into());
+    }
+    if m.evict_to >= m.store_cap {
+        return bad(
+            "evict_to",
+            format!(
+                "evict_to ({}) must be below store_cap ({})",
+                m.evict_to, m.store_cap
+            ),
+        );
+    }
+    if m.player_daily_limit < 0 {
+        return bad("player_daily_limit", "the daily limit is 0 or more".into());
+    }
+    Ok(())
 }
 
 fn parse_listen(value: &str) -> Result<SocketAddr, ConfigError> {

@@ -1,11 +1,17 @@
 //! # guildhall-host
 //!
-//! guildhall's HTTP host: a REST API under `/v1` for every core operation, the seed 002
-//! compatibility routes under `/api/v1`, `GET /openapi.json`, `/healthz` and `/readyz`,
-//! and the `guildhall` command line (`serve`, `migrate`, `verify-ledger`).
+//! guildhall's HTTP host: a REST API under `/v1` for every core operation (economy,
+//! catalog, mail, announcements, presence, parties, matchmaking), a per-player
+//! server-sent-events stream, the seed 002 compatibility routes under `/api/v1`,
+//! `GET /openapi.json`, `/healthz` and `/readyz`, background jobs (scheduled
+//! announcements, the matchmaking tick, pruning), and the `guildhall` command line
+//! (`serve`, `migrate`, `verify-ledger`).
 //!
 //! * [`config`]: the TOML file, environment and flags, merged into [`Settings`].
-//! * [`router`]: the axum [`axum::Router`] over a [`guildhall_core::Guildhall`].
+//! * [`router`] / [`app`]: the axum [`axum::Router`] over a [`guildhall_core::Guildhall`],
+//!   in route groups (player, admin, public) for a later authentication layer.
+//! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
+//! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
 //! * [`spawn`]: start a server inside this process (tests, examples, load benchmarks):
 //!
 //! ```no_run
@@ -29,50 +35,54 @@ pub mod compat;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod matchmaking;
+pub mod messaging;
 pub mod openapi;
+pub mod party;
+pub mod presence;
+pub mod scheduler;
 pub mod server;
-pub mod worker;
+pub mod sse;
 
 pub use config::Settings;
 pub use error::AppError;
-pub use server::{open_backend, router, serve, shutdown_signal, spawn, ServerHandle, StartError};
+pub use server::{
+    app, open_backend, router, serve, shutdown_signal, spawn, ServerHandle, StartError,
+};
 
 use guildhall_core::economy::LedgerReport;
 use guildhall_core::Guildhall;
 use std::fmt::Write as _;
 
-/// What every handler shares: the core (cheap to clone) and the workers that run its
-/// mutating calls (see [`worker`]).
+/// What every handler shares: the core (cheap to clone), the SSE heartbeat interval and
+/// the shutdown signal that ends open event streams.
 #[derive(Clone)]
 pub struct AppState {
     /// The core.
     pub gh: Guildhall,
-    /// Runs core calls whose futures are not `Send`.
-    pub workers: std::sync::Arc<worker::Workers>,
+    /// How often an idle event stream sends a heartbeat comment.
+    pub sse_heartbeat: std::time::Duration,
+    /// Turns `true` when the server shuts down; open event streams end then, so graceful
+    /// shutdown does not wait for their clients.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {
-    /// State over `gh` with one worker per available CPU (at least 2).
-    pub fn new(gh: Guildhall) -> Self {
-        let n = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .max(2);
+    /// State over `gh` with the settings' SSE heartbeat and no shutdown signal (event
+    /// streams end only when their clients disconnect); see [`AppState::with_shutdown`].
+    pub fn new(gh: Guildhall, settings: &Settings) -> Self {
+        let (_never, shutdown) = tokio::sync::watch::channel(false);
         AppState {
             gh,
-            workers: std::sync::Arc::new(worker::Workers::new(n)),
+            sse_heartbeat: settings.schedule.sse_heartbeat,
+            shutdown,
         }
     }
 
-    /// Runs `call(core)` on a worker and returns its result. Errors: `UNAVAILABLE` when
-    /// the workers have stopped.
-    pub async fn run<F, Fut, R>(&self, call: F) -> Result<R, AppError>
-    where
-        F: FnOnce(Guildhall) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = guildhall_core::Result<R>> + 'static,
-        R: Send + 'static,
-    {
-        let gh = self.gh.clone();
-        Ok(self.workers.run(move || call(gh)).await??)
+    /// The same state, with event streams ending when `shutdown` turns `true`.
+    pub fn with_shutdown(mut self, shutdown: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.shutdown = shutdown;
+        self
     }
 }
 

@@ -2,12 +2,14 @@
 
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
-use crate::{api, compat, openapi, AppState};
+use crate::{
+    api, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse, AppState,
+};
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::{middleware, Router};
 use guildhall_core::{Error, ErrorCode, Guildhall};
 use std::future::Future;
@@ -52,10 +54,18 @@ pub enum StartError {
 /// `/healthz`, `/readyz`, with request ids (`x-request-id`, set when absent and echoed),
 /// request tracing, a body size limit and a timeout. Every error answer, including the
 /// framework's own (unknown route 404, wrong method 405, body too large 413, timeout 503),
-/// is a JSON `{code, message, details}`.
+/// is a JSON `{code, message, details}`. Event streams of this router end only when their
+/// clients disconnect; [`spawn`] and [`serve`] also end them at shutdown (see [`app`]).
 pub fn router(gh: Guildhall, settings: &Settings) -> Router {
-    let state = AppState::new(gh);
-    let routes = Router::new()
+    app(AppState::new(gh, settings), settings)
+}
+
+/// Routes a player (or a server acting for that player) calls: everything under
+/// `/v1/players/{player}/...` that reads or acts on that player's own wallet, inventory,
+/// mail, session, party, tickets and event stream, plus the party and queue actions whose
+/// body names the acting player.
+fn player_routes() -> Router<AppState> {
+    Router::new()
         .route("/v1/players/{player}/wallet", get(api::wallet))
         .route(
             "/v1/players/{player}/balances/{currency}",
@@ -63,30 +73,118 @@ pub fn router(gh: Guildhall, settings: &Settings) -> Router {
         )
         .route("/v1/players/{player}/history", get(api::history))
         .route("/v1/players/{player}/inventory", get(api::inventory))
-        .route("/v1/players/{player}/grant", post(api::grant))
         .route("/v1/players/{player}/spend", post(api::spend))
         .route("/v1/players/{player}/purchases", post(api::purchase))
         .route(
             "/v1/players/{player}/items/{item_id}/use",
             post(api::use_item),
         )
+        .route("/v1/transfers", post(api::transfer))
+        .route(
+            "/v1/players/{player}/mail",
+            get(messaging::mailbox).post(messaging::send_player_mail),
+        )
+        .route(
+            "/v1/players/{player}/mail/{mail_id}",
+            delete(messaging::delete_mail),
+        )
+        .route(
+            "/v1/players/{player}/mail/{mail_id}/open",
+            post(messaging::open_mail),
+        )
+        .route(
+            "/v1/players/{player}/mail/{mail_id}/claim",
+            post(messaging::claim_mail),
+        )
+        .route("/v1/players/{player}/events", get(sse::player_events))
+        .route(
+            "/v1/players/{player}/session",
+            get(presence::session)
+                .post(presence::login)
+                .delete(presence::logout),
+        )
+        .route(
+            "/v1/players/{player}/session/heartbeat",
+            post(presence::heartbeat),
+        )
+        .route("/v1/players/{player}/party", get(party::party_of))
+        .route("/v1/parties", post(party::create))
+        .route("/v1/parties/{party_id}", get(party::get_party))
+        .route("/v1/parties/{party_id}/invites", post(party::invite))
+        .route("/v1/parties/{party_id}/accept", post(party::accept))
+        .route("/v1/parties/{party_id}/decline", post(party::decline))
+        .route("/v1/parties/{party_id}/join", post(party::join))
+        .route("/v1/parties/{party_id}/leave", post(party::leave))
+        .route("/v1/parties/{party_id}/kick", post(party::kick))
+        .route("/v1/parties/{party_id}/promote", post(party::promote))
+        .route("/v1/parties/{party_id}/disband", post(party::disband))
+        .route("/v1/queues/{queue}/tickets", post(matchmaking::queue))
+        .route(
+            "/v1/players/{player}/ticket",
+            get(matchmaking::ticket).delete(matchmaking::cancel_ticket),
+        )
+        .route(
+            "/v1/players/{player}/matches",
+            get(matchmaking::match_history),
+        )
+        .route(
+            "/v1/players/{player}/ratings/{queue}",
+            get(matchmaking::rating),
+        )
+}
+
+/// Routes for trusted servers and operators: grants, the catalog, the ledger, analytics,
+/// the outbox, system and admin mail, broadcasts, templates, triggers, firing events,
+/// presence overview, queue pools and match results.
+fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/players/{player}/grant", post(api::grant))
         .route(
             "/v1/players/{player}/items/{item_id}/grant",
             post(api::grant_item),
         )
-        .route("/v1/transfers", post(api::transfer))
-        .route("/v1/currencies", get(api::currencies))
-        .route("/v1/catalog", get(api::catalog))
-        .route(
-            "/v1/catalog/{item_id}",
-            get(api::catalog_item).put(api::put_catalog_item),
-        )
+        .route("/v1/catalog/{item_id}", put(api::put_catalog_item))
         .route("/v1/catalog/{item_id}/active", put(api::set_active))
         .route("/v1/ledger/verify", get(api::verify_ledger))
         .route("/v1/analytics/popular-items", get(api::popular_items))
         .route("/v1/analytics/revenue", get(api::revenue))
         .route("/v1/events", get(api::events))
         .route("/v1/maintenance/prune", post(api::prune))
+        .route("/v1/mail", post(messaging::send_mail))
+        .route("/v1/mail/broadcasts", post(messaging::broadcast))
+        .route("/v1/templates", get(messaging::templates))
+        .route(
+            "/v1/templates/{template_id}",
+            get(messaging::template).put(messaging::put_template),
+        )
+        .route(
+            "/v1/templates/{template_id}/preview",
+            post(messaging::preview),
+        )
+        .route("/v1/triggers", get(messaging::triggers))
+        .route(
+            "/v1/triggers/{trigger_id}",
+            get(messaging::trigger).put(messaging::put_trigger),
+        )
+        .route(
+            "/v1/triggers/{trigger_id}/cancel",
+            post(messaging::cancel_trigger),
+        )
+        .route("/v1/players/{player}/events/fire", post(messaging::fire))
+        .route("/v1/online", get(presence::online))
+        .route("/v1/queues/{queue}/pool", get(matchmaking::pool))
+        .route("/v1/matches/{match_id}/result", post(matchmaking::report))
+}
+
+/// Routes anyone may read: the catalog, currencies, queues, matches, health, OpenAPI,
+/// and the seed 002 compatibility routes (which keep their own, unauthenticated shape).
+fn public_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/currencies", get(api::currencies))
+        .route("/v1/catalog", get(api::catalog))
+        .route("/v1/catalog/{item_id}", get(api::catalog_item))
+        .route("/v1/queues", get(matchmaking::queues))
+        .route("/v1/matches/{match_id}", get(matchmaking::match_record))
         .route("/api/v1/health", get(compat::health))
         .route(
             "/api/v1/products/{product_id}/purchase",
@@ -105,6 +203,17 @@ pub fn router(gh: Guildhall, settings: &Settings) -> Router {
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
+}
+
+/// [`router`] over a prepared [`AppState`] (whose shutdown signal ends event streams).
+/// The routes come in three groups, merged here: player routes, admin routes (trusted
+/// servers and operators) and public routes, so an authentication layer can be put on
+/// each group.
+pub fn app(state: AppState, settings: &Settings) -> Router {
+    let routes = Router::new()
+        .merge(player_routes())
+        .merge(admin_routes())
+        .merge(public_routes())
         .fallback(not_found)
         .with_state(state);
 
@@ -218,10 +327,19 @@ async fn run(
         "guildhall listening on http://{addr}"
     );
     let pruner = spawn_pruner(gh.clone());
-    let app = router(gh, &settings);
+    let (stopping, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = scheduler::Scheduler::start(gh.clone(), settings.schedule, stop_rx.clone());
+    let state = AppState::new(gh, &settings).with_shutdown(stop_rx);
+    let app = app(state, &settings);
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Ends the open event streams (so their connections can close) and stops the
+            // background jobs.
+            let _ = stopping.send(true);
+        })
         .await;
+    jobs.stop().await;
     pruner.abort();
     tracing::info!("guildhall stopped");
     result.map_err(|source| StartError::Io {

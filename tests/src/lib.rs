@@ -17,10 +17,19 @@
 //! call changed nothing.
 
 use chrono::{DateTime, TimeZone, Utc};
+use guildhall_core::announce::{
+    AudienceKind, FireRequest, FrequencyCap, Location, MessageKind, Template, Trigger,
+};
 use guildhall_core::economy::{GrantRequest, LedgerReport, SpendRequest, TransferRequest};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
+use guildhall_core::mail::{
+    Attachments, BroadcastRequest, CurrencyAttachment, ItemAttachment, Mail, SendMailRequest,
+    Sender,
+};
+use guildhall_core::matchmaking::{QueueConfig, QueueRequest, RatingWindow};
 use guildhall_core::memory::MemoryCoordinator;
 use guildhall_core::ports::{Clock, ManualClock};
+use guildhall_core::ports::{Doc, MailboxRow};
 use guildhall_core::types::{
     Account, CatalogItem, Currency, Event, InventoryEntry, ItemKind, LedgerEntry, PlayerId, Price,
     Wallet,
@@ -409,10 +418,16 @@ impl Fixture {
         let mut wallets = Vec::new();
         let mut histories = Vec::new();
         let mut inventories = Vec::new();
+        let mut mailboxes = Vec::new();
         for p in players {
             wallets.push(self.gh.wallet(p).await.expect("wallet"));
             histories.push(self.full_history(p).await);
             inventories.push(self.gh.inventory(p).await.expect("inventory"));
+            mailboxes.push(self.gh.store().mailbox(p).await.expect("store mailbox"));
+        }
+        let mut docs = Vec::new();
+        for kind in DOC_KINDS {
+            docs.extend(self.all_docs(kind).await);
         }
         Snapshot {
             wallets,
@@ -422,7 +437,58 @@ impl Fixture {
             events: self.all_events().await,
             catalog: self.gh.catalog().await.expect("catalog"),
             ledger: self.gh.verify_ledger().await.expect("verify_ledger"),
+            mailboxes,
+            templates: self.gh.templates().await.expect("templates"),
+            triggers: self.gh.triggers().await.expect("triggers"),
+            docs,
         }
+    }
+
+    /// Every stored document of `kind`, by id.
+    pub async fn all_docs(&self, kind: &str) -> Vec<Doc> {
+        self.gh
+            .store()
+            .docs(kind, "", 100_000)
+            .await
+            .unwrap_or_else(|e| panic!("docs({kind}) failed: {e}"))
+    }
+
+    /// Every outbox event of `kind`, oldest first.
+    pub async fn events_of(&self, kind: &str) -> Vec<Event> {
+        self.all_events()
+            .await
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
+    }
+
+    /// Every outbox event naming `player`, oldest first, read through
+    /// `player_events_after` a page of `page` at a time.
+    pub async fn player_events(&self, player: &PlayerId, page: u32) -> Vec<Event> {
+        let mut out: Vec<Event> = Vec::new();
+        loop {
+            let after = out.last().map_or(0, |e| e.seq);
+            let got = self
+                .gh
+                .player_events_after(player, after, page)
+                .await
+                .unwrap_or_else(|e| panic!("player_events_after({player}, {after}) failed: {e}"));
+            if got.is_empty() {
+                return out;
+            }
+            out.extend(got);
+        }
+    }
+
+    /// The stored mails of `player`'s box, oldest first, read from the store without
+    /// copying broadcasts in.
+    pub async fn stored_mails(&self, player: &PlayerId) -> Vec<Mail> {
+        self.gh
+            .store()
+            .mailbox(player)
+            .await
+            .unwrap_or_else(|e| panic!("store mailbox of {player} failed: {e}"))
+            .1
     }
 
     /// Asserts that `before` (taken with the same `players`) still describes the state:
@@ -443,8 +509,21 @@ async fn open_or_fail(kind: StoreKind, url: &str) -> Arc<dyn guildhall_core::por
     })
 }
 
-/// Everything observable: wallets, full histories and inventories of some players,
-/// every balance row, every outbox event, the catalog and the ledger audit.
+/// Document kinds the snapshot captures whole: parties, memberships, tickets, matches,
+/// match indexes and ratings.
+pub const DOC_KINDS: &[&str] = &[
+    "party",
+    "party_of",
+    "ticket",
+    "ticket_of",
+    "match",
+    "match_of",
+    "rating",
+];
+
+/// Everything observable: wallets, full histories, inventories and stored mailboxes of
+/// some players, every balance row, every outbox event, the catalog, templates,
+/// triggers, every document of [`DOC_KINDS`] and the ledger audit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     /// Wallets of the players asked for, in order.
@@ -461,6 +540,15 @@ pub struct Snapshot {
     pub catalog: Vec<CatalogItem>,
     /// The ledger audit.
     pub ledger: LedgerReport,
+    /// Stored mailboxes (header and mails, oldest first) of the players asked for, read
+    /// from the store without copying broadcasts in.
+    pub mailboxes: Vec<(MailboxRow, Vec<Mail>)>,
+    /// Every template.
+    pub templates: Vec<Template>,
+    /// Every trigger.
+    pub triggers: Vec<Trigger>,
+    /// Every document of [`DOC_KINDS`], by kind then id.
+    pub docs: Vec<Doc>,
 }
 
 impl Snapshot {
@@ -487,6 +575,10 @@ impl Snapshot {
         assert_eq!(self.events, other.events, "{what}: events changed");
         assert_eq!(self.catalog, other.catalog, "{what}: catalog changed");
         assert_eq!(self.ledger, other.ledger, "{what}: ledger audit changed");
+        assert_eq!(self.mailboxes, other.mailboxes, "{what}: a mailbox changed");
+        assert_eq!(self.templates, other.templates, "{what}: templates changed");
+        assert_eq!(self.triggers, other.triggers, "{what}: triggers changed");
+        assert_eq!(self.docs, other.docs, "{what}: documents changed");
     }
 }
 
@@ -524,6 +616,24 @@ where
     case(fixture).await;
 }
 
+/// Runs one conformance case against `kind` with a fixture built from `config()`
+/// instead of [`standard_config`]; otherwise as [`run_case`].
+pub async fn run_case_with<C, F, Fut>(kind: StoreKind, name: &str, config: C, case: F)
+where
+    C: FnOnce() -> Config,
+    F: FnOnce(Fixture) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if !is_selected(kind) {
+        eprintln!(
+            "conformance case '{name}' on store '{kind}': not selected by GUILDHALL_TEST_STORES"
+        );
+        return;
+    }
+    let fixture = Fixture::with_config(kind, config()).await;
+    case(fixture).await;
+}
+
 /// Adds an idempotency key to a request.
 pub trait WithKey: Sized {
     /// The request with `idempotency_key` set to `key`.
@@ -546,7 +656,8 @@ with_key!(
     TransferRequest,
     PurchaseRequest,
     UseItemRequest,
-    GrantItemRequest
+    GrantItemRequest,
+    SendMailRequest
 );
 
 /// A grant of `amount` `currency` to `player` with the default source and reason.
@@ -637,4 +748,196 @@ where
     let gh = gh.clone();
     let handle = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || handle.block_on(call(gh)))
+}
+
+// ----- Mail, announcements, parties and matchmaking -----
+
+/// The reset time zone of [`modules_config`].
+pub const MODULES_TIMEZONE: &str = "Europe/Moscow";
+
+/// [`standard_config`] with reset time zone [`MODULES_TIMEZONE`], default mail and party
+/// limits, and two queues:
+///
+/// | queue | teams x size | properties | window (initial, per s, max) | max wait |
+/// |---|---|---|---|---|
+/// | `duel` | 2 x 1 (Glicko-2) | `region` | 100, 10, 400 | 60 s |
+/// | `squad` | 2 x 3 (Weng-Lin) | none | 50, 1, 50 | 300 s |
+pub fn modules_config() -> Config {
+    let mut config = standard_config();
+    config.reset_timezone = MODULES_TIMEZONE.parse().expect("known zone");
+    config.queues = vec![
+        QueueConfig {
+            name: "duel".into(),
+            teams: 2,
+            team_size: 1,
+            party_sizes: vec![],
+            properties: vec!["region".into()],
+            window: RatingWindow {
+                initial: 100.0,
+                widen_per_sec: 10.0,
+                max: 400.0,
+            },
+            max_wait_secs: 60,
+            rating: None,
+        },
+        QueueConfig {
+            name: "squad".into(),
+            teams: 2,
+            team_size: 3,
+            party_sizes: vec![],
+            properties: vec![],
+            window: RatingWindow {
+                initial: 50.0,
+                widen_per_sec: 1.0,
+                max: 50.0,
+            },
+            max_wait_secs: 300,
+            rating: None,
+        },
+    ];
+    config.validate().expect("modules config is valid");
+    config
+}
+
+/// [`modules_config`] counting periods in Europe/Berlin (daylight saving on the last
+/// Sunday of March).
+pub fn berlin_config() -> Config {
+    let mut config = modules_config();
+    config.reset_timezone = "Europe/Berlin".parse().expect("known zone");
+    config
+}
+
+/// A system mail without attachments.
+pub fn system_mail(to: &str, subject: &str) -> SendMailRequest {
+    SendMailRequest {
+        from: Sender::system(),
+        to: pid(to),
+        subject: subject.into(),
+        body: String::new(),
+        attachments: Attachments::default(),
+        expires_in_secs: None,
+        idempotency_key: None,
+    }
+}
+
+/// A system mail carrying `gold` gold (none when 0) and `items` (item id, quantity).
+pub fn gift_mail(to: &str, subject: &str, gold: i64, items: &[(&str, i64)]) -> SendMailRequest {
+    let mut req = system_mail(to, subject);
+    req.attachments = attachments(gold, items);
+    req
+}
+
+/// Attachments of `gold` gold (none when 0) and `items`.
+pub fn attachments(gold: i64, items: &[(&str, i64)]) -> Attachments {
+    Attachments {
+        currencies: if gold > 0 {
+            vec![CurrencyAttachment {
+                currency: "gold".into(),
+                amount: gold,
+            }]
+        } else {
+            vec![]
+        },
+        items: items
+            .iter()
+            .map(|(id, q)| ItemAttachment {
+                item_id: (*id).into(),
+                quantity: *q,
+            })
+            .collect(),
+    }
+}
+
+/// A mail from player `from` to player `to`.
+pub fn player_mail(from: &str, to: &str, subject: &str) -> SendMailRequest {
+    SendMailRequest {
+        from: Sender::player(&pid(from)),
+        to: pid(to),
+        subject: subject.into(),
+        body: "hello".into(),
+        attachments: Attachments::default(),
+        expires_in_secs: None,
+        idempotency_key: None,
+    }
+}
+
+/// A broadcast from the system to `recipients` (none: everyone).
+pub fn broadcast(subject: &str, gold: i64, recipients: Option<&[&str]>) -> BroadcastRequest {
+    BroadcastRequest {
+        from: Sender::system(),
+        subject: subject.into(),
+        body: String::new(),
+        attachments: attachments(gold, &[]),
+        expires_in_secs: None,
+        recipients: recipients.map(|r| r.iter().map(|p| pid(p)).collect()),
+    }
+}
+
+/// A template.
+pub fn template(id: &str, body: &str) -> Template {
+    Template {
+        id: id.into(),
+        body: body.into(),
+    }
+}
+
+/// A trigger on event `login` for every player (audience `player`, no target), kind
+/// `announcement`, no window, with `variables` given as (name, text) pairs.
+pub fn trigger(
+    id: &str,
+    template_id: &str,
+    cap: FrequencyCap,
+    priority: i32,
+    variables: &[(&str, &str)],
+) -> Trigger {
+    Trigger {
+        id: id.into(),
+        event: "login".into(),
+        template_id: template_id.into(),
+        variables: variables
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), serde_json::Value::String((*v).into())))
+            .collect(),
+        audience: AudienceKind::Player,
+        target: None,
+        kind: MessageKind::Announcement,
+        starts_at: None,
+        ends_at: None,
+        cap,
+        priority,
+        cancelled: false,
+        send_at: None,
+        sent_at: None,
+        created_at: DateTime::<Utc>::UNIX_EPOCH,
+    }
+}
+
+/// Fires `event` for `player` at an empty location (so only audience `player` matches).
+pub fn fire(player: &str, event: &str) -> FireRequest {
+    FireRequest {
+        player: pid(player),
+        event: event.into(),
+        location: Some(Location::default()),
+        variables: Default::default(),
+    }
+}
+
+/// A solo `duel` ticket in region `eu`.
+pub fn duel(player: &str) -> QueueRequest {
+    QueueRequest {
+        player: pid(player),
+        queue: "duel".into(),
+        with_party: false,
+        properties: [("region".to_string(), "eu".to_string())].into(),
+    }
+}
+
+/// A `squad` ticket, for `player` alone or (`with_party`) the party they lead.
+pub fn squad(player: &str, with_party: bool) -> QueueRequest {
+    QueueRequest {
+        player: pid(player),
+        queue: "squad".into(),
+        with_party,
+        properties: Default::default(),
+    }
 }

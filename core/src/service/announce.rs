@@ -258,12 +258,23 @@ impl Guildhall {
                 players.clone(),
                 json!({ "scheduled": true, "message": msg, "recipients": players.len() }),
             );
+            // The guarded `scheduled:<id>` counter makes the send happen once, however many
+            // hosts or calls race for it.
+            let once = crate::ports::CounterWrite {
+                key: format!("scheduled:{}", t.id),
+                expected_version: 0,
+                count: 1,
+                expires_at: now + chrono::Duration::days(365 * 100),
+            };
             let cs = ChangeSet {
                 triggers: vec![t.clone()],
                 events: vec![event],
+                counters: vec![once],
                 ..Default::default()
             };
-            self.commit_changes(cs).await?;
+            if !self.commit_quietly("scheduled_trigger", cs).await? {
+                continue;
+            }
             tracing::info!(trigger = %t.id, recipients = players.len(), "scheduled announcement sent");
             sent.push(t.id);
         }

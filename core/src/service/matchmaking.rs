@@ -263,7 +263,7 @@ impl Guildhall {
         &self,
         cs: &mut ChangeSet,
         tickets: &[&Ticket],
-        version: &dyn Fn(&str) -> i64,
+        version: &(dyn Fn(&str) -> i64 + Sync),
     ) -> Result<()> {
         for t in tickets {
             cs.docs.push(DocWrite {
@@ -283,9 +283,9 @@ impl Guildhall {
         Ok(())
     }
 
-    /// Commits without retrying: `Ok(false)` on `CONFLICT` (something moved; the caller
-    /// leaves it for next time).
-    async fn commit_quietly(&self, op: &str, cs: ChangeSet) -> Result<bool> {
+    /// Commits without retrying: `Ok(false)` on `CONFLICT` (something moved, or another
+    /// host did the same work; the caller leaves it).
+    pub(crate) async fn commit_quietly(&self, op: &str, cs: ChangeSet) -> Result<bool> {
         match self.commit_changes(cs).await {
             Ok(_) => Ok(true),
             Err(e) if e.code == ErrorCode::Conflict => {

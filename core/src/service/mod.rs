@@ -32,6 +32,8 @@ mod mail;
 mod matchmaking;
 mod party;
 
+pub use matchmaking::{ReportResult, TicketStatus};
+
 /// A result that can be handed back again for a repeated idempotency key.
 pub trait Replayable: Serialize + DeserializeOwned {
     /// Marks the result as the stored original of an earlier call.
@@ -235,7 +237,19 @@ impl Guildhall {
                 }
             }
             let now = ctx.now;
-            let (mut cs, result) = attempt(ctx).await?;
+            let (mut cs, result) = match attempt(ctx).await {
+                Ok(done) => done,
+                Err(e) => {
+                    // A concurrent call under the same key may have committed between the
+                    // lookup and the rule (which then refuses): that call's result is ours.
+                    if let (Some(key), Some(print)) = (key, &print) {
+                        if let Some(rec) = self.store.idempotency(&scope, key).await? {
+                            return self.replay(rec, print);
+                        }
+                    }
+                    return Err(e);
+                }
+            };
             if let (Some(key), Some(print)) = (key, &print) {
                 cs.idempotency = Some(IdempotencyRecord {
                     scope: scope.clone(),

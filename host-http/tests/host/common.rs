@@ -76,6 +76,30 @@ pub struct TestApp {
 
 /// A server with currencies `gold` (default) and `gems`, and [`test_catalog`].
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// The test queue `duel`: 1v1, a window wide enough to match anyone at once.
+pub fn duel_queue() -> guildhall_core::matchmaking::QueueConfig {
+    guildhall_core::matchmaking::QueueConfig {
+        name: "duel".into(),
+        teams: 2,
+        team_size: 1,
+        party_sizes: vec![],
+        properties: vec![],
+        window: guildhall_core::matchmaking::RatingWindow {
+            initial: 10_000.0,
+            widen_per_sec: 0.0,
+            max: 10_000.0,
+        },
+        max_wait_secs: 600,
+        rating: None,
+    }
+}
+
+/// Like [`spawn_app`], with the settings adjusted by `adjust` first. Background jobs run
+/// fast (matchmaking tick 100 ms, SSE heartbeat 1 s) and the queue `duel` is configured.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = TempDir::new();
     let mut settings = Settings::with_database(database_url(&dir), "127.0.0.1:0".parse().unwrap());
     settings.core = guildhall_core::Config::new(vec![
@@ -89,7 +113,11 @@ pub async fn spawn_app() -> TestApp {
         },
     ])
     .unwrap();
+    settings.core.queues = vec![duel_queue()];
     settings.catalog = test_catalog();
+    settings.schedule.matchmaking_tick = std::time::Duration::from_millis(100);
+    settings.schedule.sse_heartbeat = std::time::Duration::from_secs(1);
+    adjust(&mut settings);
     let server = spawn(settings).await.expect("server starts");
     TestApp {
         url: server.url(),
@@ -159,6 +187,17 @@ impl TestApp {
     pub async fn put(&self, path: &str, body: Value) -> Res {
         self.send(self.req(Method::PUT, path).json(&body)).await
     }
+    pub async fn delete(&self, path: &str) -> Res {
+        self.send(self.req(Method::DELETE, path)).await
+    }
+    /// Opens `GET /v1/players/{player}/events`, optionally with `Last-Event-ID`.
+    pub async fn events(&self, player: &str, last_event_id: Option<i64>) -> EventStream {
+        let mut req = self.req(Method::GET, &format!("/v1/players/{player}/events"));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        EventStream::open(req).await
+    }
     pub async fn grant(&self, player: &str, amount: i64) -> Value {
         self.post(
             &format!("/v1/players/{player}/grant"),
@@ -174,5 +213,118 @@ impl TestApp {
             .ok()["amount"]
             .as_i64()
             .unwrap()
+    }
+}
+
+/// One server-sent event (or comment) as read off the wire.
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+    pub comment: Option<String>,
+}
+
+impl Frame {
+    /// The `id:` as a number (the event seq).
+    pub fn seq(&self) -> i64 {
+        self.id
+            .as_deref()
+            .expect("event id")
+            .parse()
+            .expect("numeric id")
+    }
+    /// The `data:` as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data).expect("JSON data")
+    }
+}
+
+/// A client of a server-sent-events stream, reading with `bytes_stream`.
+pub struct EventStream {
+    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Send>>,
+    buf: String,
+}
+
+/// How long a test waits for an expected event.
+pub const EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl EventStream {
+    pub async fn open(req: reqwest::RequestBuilder) -> EventStream {
+        let res = req.send().await.expect("open stream");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream"));
+        EventStream {
+            body: Box::pin(res.bytes_stream()),
+            buf: String::new(),
+        }
+    }
+
+    /// The next frame (event or comment), or `None` when the stream ended or nothing came
+    /// within `wait`.
+    pub async fn frame(&mut self, wait: std::time::Duration) -> Option<Frame> {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut f = Frame::default();
+                let mut data: Vec<&str> = Vec::new();
+                for line in block.lines().filter(|l| !l.is_empty()) {
+                    let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    match field {
+                        "" => f.comment = Some(value.to_string()),
+                        "id" => f.id = Some(value.to_string()),
+                        "event" => f.event = Some(value.to_string()),
+                        "data" => data.push(value),
+                        _ => {}
+                    }
+                }
+                f.data = data.join("\n");
+                return Some(f);
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await;
+            match chunk {
+                Ok(Some(Ok(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// The next event, skipping heartbeat comments; `None` if none came within `wait`.
+    pub async fn event(&mut self, wait: std::time::Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let f = self.frame(left).await?;
+            if f.event.is_some() || f.id.is_some() {
+                return Some(f);
+            }
+        }
+    }
+
+    /// The next event, which must be of `kind`.
+    #[track_caller]
+    pub fn expect_kind(frame: Option<Frame>, kind: &str) -> Frame {
+        let f = frame.unwrap_or_else(|| panic!("no `{kind}` event arrived"));
+        assert_eq!(f.event.as_deref(), Some(kind), "frame: {f:?}");
+        f
+    }
+
+    /// Reads events until one of `kind` arrives (others are skipped).
+    pub async fn until(&mut self, kind: &str) -> Frame {
+        let deadline = tokio::time::Instant::now() + EVENT_WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.event(left).await {
+                Some(f) if f.event.as_deref() == Some(kind) => return f,
+                Some(_) => continue,
+                None => panic!("no `{kind}` event within {EVENT_WAIT:?}"),
+            }
+        }
     }
 }

@@ -233,3 +233,109 @@ fn redacts_passwords_in_urls() {
     );
     assert_eq!(redact_url("sqlite://guildhall.db"), "sqlite://guildhall.db");
 }
+
+const MODULES: &str = r#"
+session_timeout_secs = 120
+
+[mail]
+store_cap = 20
+list_cap = 10
+evict_to = 9
+player_daily_limit = 3
+
+[party]
+max_size = 4
+
+[[queues]]
+name = "duel"
+teams = 2
+team_size = 1
+properties = ["region"]
+window = { initial = 100.0, widen_per_sec = 10.0, max = 500.0 }
+max_wait_secs = 120
+
+[[queues]]
+name = "5v5"
+teams = 2
+team_size = 5
+party_sizes = [1, 2, 5]
+window = { initial = 3.0, widen_per_sec = 0.5, max = 10.0 }
+max_wait_secs = 300
+rating = "weng_lin"
+
+[schedule]
+lobby_interval_secs = 60
+matchmaking_tick_ms = 250
+"#;
+
+#[test]
+fn parses_mail_party_queue_and_schedule_sections() {
+    let s = Settings::from_toml_str(MODULES, None).unwrap();
+    assert_eq!(s.core.session_timeout_secs, 120);
+    assert_eq!(s.core.mail.store_cap, 20);
+    assert_eq!(s.core.mail.list_cap, 10);
+    assert_eq!(s.core.mail.evict_to, 9);
+    assert_eq!(s.core.mail.player_daily_limit, 3);
+    assert_eq!(
+        s.core.mail.max_subject, 200,
+        "unset keys keep their defaults"
+    );
+    assert_eq!(s.core.party.max_size, 4);
+    assert_eq!(s.core.party.invite_ttl_secs, 60);
+    assert_eq!(s.core.queues.len(), 2);
+    assert_eq!(s.core.queues[0].properties, ["region"]);
+    assert_eq!(s.core.queues[1].party_sizes, [1, 2, 5]);
+    assert_eq!(
+        s.schedule.lobby_interval,
+        std::time::Duration::from_secs(60)
+    );
+    assert_eq!(s.schedule.room_interval, std::time::Duration::from_secs(30));
+    assert_eq!(
+        s.schedule.matchmaking_tick,
+        std::time::Duration::from_millis(250)
+    );
+    assert_eq!(s.schedule.sse_heartbeat, std::time::Duration::from_secs(15));
+
+    let d = Settings::from_toml_str("", None).unwrap();
+    assert_eq!(d.core.mail.store_cap, 50);
+    assert_eq!(d.core.mail.list_cap, 30);
+    assert_eq!(d.core.mail.player_daily_limit, 10);
+    assert_eq!(d.core.session_timeout_secs, 90);
+    assert_eq!(d.core.party.max_size, 5);
+    assert!(d.core.queues.is_empty());
+    assert_eq!(
+        d.schedule.lobby_interval,
+        std::time::Duration::from_secs(600)
+    );
+    assert_eq!(
+        d.schedule.matchmaking_tick,
+        std::time::Duration::from_millis(1000)
+    );
+}
+
+#[test]
+fn module_sections_name_their_bad_keys() {
+    assert!(err("[mail]\nstore_capp = 3").contains("store_capp"));
+    let evict = err("[mail]\nstore_cap = 10\nevict_to = 10");
+    assert!(evict.contains("mail.evict_to"), "{evict}");
+    assert!(err("[mail]\nlist_cap = 0").contains("mail.list_cap"));
+    assert!(err("[mail]\nplayer_daily_limit = -1").contains("mail.player_daily_limit"));
+    assert!(err("[party]\nmax_size = 1").contains("party.max_size"));
+    assert!(err("[party]\ninvite_ttl_secs = 0").contains("party.invite_ttl_secs"));
+    assert!(err("[party]\nsize = 3").contains("size"));
+    assert!(err("session_timeout_secs = 0").contains("session_timeout_secs"));
+    let q = "[[queues]]\nname = \"duel\"\nteams = 1\nteam_size = 1\nwindow = { initial = 1.0, widen_per_sec = 0.0, max = 1.0 }\nmax_wait_secs = 10";
+    let teams = err(q);
+    assert!(teams.contains("queues[\"duel\"].teams"), "{teams}");
+    let wait = err(&q
+        .replace("teams = 1", "teams = 2")
+        .replace("max_wait_secs = 10", "max_wait_secs = 0"));
+    assert!(wait.contains("queues[\"duel\"].max_wait_secs"), "{wait}");
+    assert!(err(&format!("{q}\nregion = \"eu\"")).contains("region"));
+    let good = q.replace("teams = 1", "teams = 2");
+    let dup = err(&format!("{good}\n{good}"));
+    assert!(dup.contains("twice"), "{dup}");
+    assert!(err("[schedule]\nroom_interval_secs = 0").contains("schedule.room_interval_secs"));
+    assert!(err("[schedule]\nmatchmaking_tick_ms = 1").contains("schedule.matchmaking_tick_ms"));
+    assert!(err("[schedule]\nsse_heartbeat = 5").contains("sse_heartbeat"));
+}

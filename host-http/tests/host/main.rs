@@ -5,4 +5,8 @@ mod api;
 mod common;
 mod compat;
 mod config;
+mod events;
+mod mail;
+mod matchmaking;
+mod party;
 mod process;

@@ -1,0 +1,2043 @@
+//! The Postgres [`Store`]: for deployments with many host instances sharing one
+//! database. It behaves exactly like the SQLite store (same tables, same guards, same
+//! orderings); only the concurrency machinery differs.
+//!
+//! Schema: `migrations/postgres/`, embedded in the binary and applied by
+//! [`Store::migrate`] (sqlx takes its own advisory lock, so hosts starting together
+//! migrate once). Times are BIGINT microseconds since the Unix epoch (UTC), accounts are
+//! `player:<id>` / `system:<name>` text, JSON is text, key columns use the "C" collation
+//! so ids sort by their bytes as in every other store.
+//!
+//! # Writes and the order of `seq`
+//!
+//! Every writing transaction (a commit, a group-commit batch, a prune) begins by taking
+//! one transaction-level advisory lock ([`COMMIT_LOCK`]) and holds it until it commits
+//! or rolls back. Writers of every host therefore run one at a time, which gives:
+//!
+//! * **`seq` order is commit order.** Ledger, event and broadcast `seq`s come from
+//!   identity columns, and they are drawn only while the lock is held; Postgres makes a
+//!   transaction visible before it releases its locks. So when a reader sees `seq` N,
+//!   every transaction that drew a smaller `seq` has already committed or rolled back:
+//!   `events_after(cursor)` never skips an event that commits later with a smaller
+//!   `seq`. Without the lock, two transactions could draw 10 and 11 and commit 11
+//!   first; a consumer reading 11 would then resume past 10 and lose it. (Savepoints
+//!   rolled back inside a batch and failed transactions leave gaps; gaps are harmless:
+//!   consumers resume after the last `seq` they saw.)
+//! * **No deadlocks and no lock waits between guildhall writers**, so the row locks the
+//!   guarded writes take need no particular order. Throughput comes from group commit:
+//!   a host's committer sends a whole batch in one transaction, so the lock is taken
+//!   once per batch, not once per call. The lock is never taken by reads.
+//!
+//! A change set is normally applied with ONE statement: data-modifying CTEs that first
+//! evaluate every guard (versions, the idempotency key, and whether each system-account
+//! increment stays in the BIGINT range) and then write only if all of them hold, so a
+//! refused member writes nothing and needs no savepoint. A change set that writes the
+//! same row twice (which one statement cannot express) runs statement by statement in
+//! a savepoint. If a batch statement fails in the database (a CHECK constraint, an
+//! overflow the guards did not predict, a foreign writer that moved a row under it),
+//! the transaction is rolled back and the batch is run again, each member in its own
+//! savepoint and statement by statement, exactly as SQLite does, so the failing member
+//! gets its own error and the others commit.
+//!
+//! # Errors
+//!
+//! Serialization failures (`40001`), deadlocks (`40P01`) and lock timeouts (`55P03`)
+//! become `CONFLICT`, so the service's bounded retry runs the call again; an increment
+//! past the BIGINT range (`22003`) is `BALANCE_LIMIT` through
+//! [`guildhall_core::ports::system_overflow`]; connection failures, pool timeouts and
+//! every other database failure become `UNAVAILABLE` with the driver's message. See
+//! [`map_error`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::mail::{Broadcast, Mail};
+use guildhall_core::ports::{
+    system_overflow, BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc,
+    HistoryQuery, IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
+};
+use guildhall_core::types::{
+    Account, Amount, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
+};
+use guildhall_core::{Error, Result};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Arguments, Connection, Executor, Postgres, Row};
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The embedded migrations (`adapters/migrations/postgres`).
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The key of the transaction-level advisory lock every writing transaction holds
+/// (the bytes of `"guildhal"`). See the module documentation.
+pub const COMMIT_LOCK: i64 = 7_454_980_672_443_670_892;
+
+/// Opens a writing transaction: `BEGIN`, then the commit lock, in one round trip.
+const BEGIN_WRITE: &str =
+    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7454980672443670892)";
+
+/// More bind parameters than this in one change set: it is applied statement by
+/// statement (Postgres accepts at most 65535 per statement).
+const MAX_PARAMS: usize = 30_000;
+
+/// Tuning of a [`PostgresStore`]'s connection pool. `Default` gives the values
+/// [`PostgresStore::connect`] starts from; the URL's query parameters of the same names
+/// override them (see [`PostgresStoreOptions::from_url`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostgresStoreOptions {
+    /// Most connections open at once (URL: `max_connections`). Default 10.
+    pub max_connections: u32,
+    /// Connections kept open while idle (URL: `min_connections`). Default 0.
+    pub min_connections: u32,
+    /// How long a call waits for a free connection before failing with `UNAVAILABLE`
+    /// (URL: `acquire_timeout`, seconds). Default 10 s.
+    pub acquire_timeout: Duration,
+    /// An idle connection is closed after this long (URL: `idle_timeout`, seconds;
+    /// 0: never). Default 10 minutes.
+    pub idle_timeout: Option<Duration>,
+    /// Prepared statements cached per connection (URL: `statement_cache`). Default 256.
+    pub statement_cache: usize,
+}
+
+impl Default for PostgresStoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            min_connections: 0,
+            acquire_timeout: Duration::from_secs(10),
+            idle_timeout: Some(Duration::from_secs(600)),
+            statement_cache: 256,
+        }
+    }
+}
+
+/// The URL query parameters [`PostgresStoreOptions::from_url`] takes for itself.
+const POOL_PARAMS: [&str; 5] = [
+    "max_connections",
+    "min_connections",
+    "acquire_timeout",
+    "idle_timeout",
+    "statement_cache",
+];
+
+impl PostgresStoreOptions {
+    /// Splits a database URL into the URL the driver is given and the pool options:
+    /// the query parameters `max_connections`, `min_connections`, `acquire_timeout`
+    /// (seconds, may be fractional), `idle_timeout` (seconds, 0: never) and
+    /// `statement_cache` are taken out and override [`Default`]; every other parameter
+    /// (`sslmode`, `application_name`, ...) stays for the driver.
+    ///
+    /// Errors: `INVALID_ARGUMENT` naming a parameter whose value does not parse.
+    pub fn from_url(url: &str) -> Result<(String, Self)> {
+        let mut options = Self::default();
+        let Some((base, query)) = url.split_once('?') else {
+            return Ok((url.to_string(), options));
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if !POOL_PARAMS.contains(&key) {
+                kept.push(pair);
+                continue;
+            }
+            let bad = || {
+                Error::invalid(
+                    "database",
+                    format!("bad value '{value}' for '{key}' in the database URL"),
+                )
+            };
+            let secs = || -> Result<Duration> {
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s >= 0.0)
+                    .map(Duration::from_secs_f64)
+                    .ok_or_else(bad)
+            };
+            match key {
+                "max_connections" => {
+                    options.max_connections =
+                        value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
+                }
+                "min_connections" => options.min_connections = value.parse().map_err(|_| bad())?,
+                "acquire_timeout" => options.acquire_timeout = secs()?,
+                "idle_timeout" => {
+                    let d = secs()?;
+                    options.idle_timeout = (!d.is_zero()).then_some(d);
+                }
+                _ => options.statement_cache = value.parse().map_err(|_| bad())?,
+            }
+        }
+        let url = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok((url, options))
+    }
+}
+
+/// A [`Store`] over one Postgres database, through a connection pool.
+///
+/// Open with [`PostgresStore::connect`] (then [`Store::migrate`]), or through the facade
+/// [`crate::open_store`], which does both. Many stores, in one process or many, may
+/// share one database.
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// Maps a driver error to guildhall's: serialization failure (`40001`), deadlock
+/// (`40P01`) and lock timeout (`55P03`) are `CONFLICT` (the service retries); everything
+/// else (connection failures, pool timeouts, constraint violations, ...) is
+/// `UNAVAILABLE` with the driver's message. An overflowing system-account increment is
+/// recognised where the statement is known and becomes `BALANCE_LIMIT` instead.
+pub fn map_error(e: sqlx::Error) -> Error {
+    if is_conflict(&e) {
+        let message = match &e {
+            sqlx::Error::Database(d) => d.message().to_string(),
+            other => other.to_string(),
+        };
+        return Error::conflict(format!(
+            "postgres: concurrent transactions collided: {message}"
+        ));
+    }
+    Error::unavailable(format!("postgres: {e}"))
+}
+
+/// The SQLSTATE of a database error.
+fn sqlstate(e: &sqlx::Error) -> Option<String> {
+    match e {
+        sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// Whether an error means "run the transaction again".
+fn is_conflict(e: &sqlx::Error) -> bool {
+    matches!(sqlstate(e).as_deref(), Some("40001" | "40P01" | "55P03"))
+}
+
+/// Whether an error reports a statement's own failure (a constraint, a value out of
+/// range), after which the transaction can be rolled back and the batch retried
+/// statement by statement. Connection failures, pool errors and conflicts are not.
+fn is_statement_failure(e: &sqlx::Error) -> bool {
+    match sqlstate(e) {
+        Some(code) => {
+            !is_conflict(e)
+                && !code.starts_with("08")
+                && !code.starts_with("53")
+                && !code.starts_with("57")
+                && !code.starts_with("58")
+        }
+        None => false,
+    }
+}
+
+/// A stored value that does not decode (written by something else, or corrupted).
+fn bad_data(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::unavailable(format!("postgres: unreadable {what}: {e}"))
+}
+
+fn micros_to_time(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or_else(|| bad_data("timestamp", micros))
+}
+
+fn parse_account(s: &str) -> Result<Account> {
+    Account::parse(s).map_err(|e| bad_data("account", e))
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).map_err(|e| bad_data("JSON", e))
+}
+
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::unavailable(format!("cannot encode JSON: {e}")))
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate> {
+    NaiveDate::from_str(s).map_err(|e| bad_data("day", e))
+}
+
+/// The smallest string greater than every string that starts with `prefix` (`None`
+/// when there is none: an empty prefix, or one made only of `char::MAX`).
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last as u32 + 1 {
+            0xD800 => Some('\u{E000}'),
+            n => char::from_u32(n),
+        };
+        if let Some(c) = next {
+            chars.push(c);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
+impl PostgresStore {
+    /// Connects to the database a `postgres://` or `postgresql://` URL names, with the
+    /// pool options of [`PostgresStoreOptions::from_url`]. Does not migrate: call
+    /// [`Store::migrate`] next.
+    ///
+    /// Errors: `INVALID_ARGUMENT` for a malformed URL, `UNAVAILABLE` when the server
+    /// cannot be reached or refuses the connection.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let (url, options) = PostgresStoreOptions::from_url(url)?;
+        Self::connect_with(&url, options).await
+    }
+
+    /// Connects with explicit [`PostgresStoreOptions`] (the URL's pool parameters, if
+    /// any, are not read here: pass a URL without them).
+    pub async fn connect_with(url: &str, options: PostgresStoreOptions) -> Result<Self> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| Error::invalid("database", format!("bad Postgres URL: {e}")))?
+            .statement_cache_capacity(options.statement_cache.max(1));
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .min_connections(options.min_connections.min(options.max_connections))
+            .acquire_timeout(options.acquire_timeout)
+            .idle_timeout(options.idle_timeout)
+            .connect_with(connect)
+            .await
+            .map_err(|e| Error::unavailable(format!("cannot connect to Postgres: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// The connection pool (for operators' tooling and tests).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection and waits until they are closed.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Commits `sets` in one transaction; one outcome per set.
+    async fn commit_all(&self, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
+        let n = sets.len();
+        if sets.iter().all(ChangeSet::is_empty) {
+            return vec![Ok(()); n];
+        }
+        let mut conn = match self.pool.acquire().await {
+            Ok(c) => c,
+            Err(e) => return vec![Err(map_error(e)); n],
+        };
+        match run_batch(&mut conn, sets, true).await {
+            Ok(out) => out,
+            Err(BatchFailure::Retry(first)) => {
+                tracing::debug!(error = %first, "postgres batch failed in one statement; retrying statement by statement");
+                match run_batch(&mut conn, sets, false).await {
+                    Ok(out) => out,
+                    Err(BatchFailure::Retry(e)) => vec![Err(map_error(e)); n],
+                    Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
+                }
+            }
+            Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
+        }
+    }
+}
+
+/// Why a batch's transaction did not commit.
+enum BatchFailure {
+    /// A statement failed in the database: roll back and run the batch statement by
+    /// statement, where the failure lands on its own member.
+    Retry(sqlx::Error),
+    /// Nothing of the batch committed; every member gets this error.
+    Fatal(Error),
+}
+
+/// Runs one transaction over `sets`. `fast`: one statement per change set where
+/// possible; otherwise every set statement by statement in its own savepoint.
+async fn run_batch(
+    conn: &mut PgConnection,
+    sets: &mut [ChangeSet],
+    fast: bool,
+) -> std::result::Result<Vec<Result<()>>, BatchFailure> {
+    let fatal = |e: sqlx::Error| BatchFailure::Fatal(map_error(e));
+    // Dropping `tx` on an early return rolls the transaction back.
+    let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(fatal)?;
+    let mut out = Vec::with_capacity(sets.len());
+    for cs in sets.iter_mut() {
+        if cs.is_empty() {
+            out.push(Ok(()));
+            continue;
+        }
+        if fast && one_statement_fits(cs) {
+            match apply_combined(&mut tx, cs).await {
+                Ok(outcome) => out.push(outcome),
+                Err(Combined::Db(e)) if is_statement_failure(&e) => {
+                    return Err(BatchFailure::Retry(e))
+                }
+                Err(Combined::Db(e)) => return Err(fatal(e)),
+                Err(Combined::Moved) => {
+                    return Err(BatchFailure::Retry(sqlx::Error::Protocol(
+                        "a row moved under a guarded write".into(),
+                    )))
+                }
+                Err(Combined::Encode(e)) => out.push(Err(e)),
+            }
+            continue;
+        }
+        tx.execute("SAVEPOINT change_set").await.map_err(fatal)?;
+        match apply_each(&mut tx, cs).await {
+            Ok(()) => {
+                tx.execute("RELEASE SAVEPOINT change_set")
+                    .await
+                    .map_err(fatal)?;
+                out.push(Ok(()));
+            }
+            Err(Each::Refused(e)) => {
+                tx.execute("ROLLBACK TO SAVEPOINT change_set; RELEASE SAVEPOINT change_set")
+                    .await
+                    .map_err(fatal)?;
+                out.push(Err(e));
+            }
+            Err(Each::Db(e, context)) => {
+                if !is_statement_failure(&e) && !is_conflict(&e) {
+                    return Err(fatal(e));
+                }
+                // A failed rollback means the transaction is gone: the whole batch fails.
+                tx.execute("ROLLBACK TO SAVEPOINT change_set; RELEASE SAVEPOINT change_set")
+                    .await
+                    .map_err(fatal)?;
+                out.push(Err(context.unwrap_or_else(|| map_error(e))));
+            }
+        }
+    }
+    tx.commit().await.map_err(fatal)?;
+    Ok(out)
+}
+
+// ----- one change set, statement by statement -----
+
+/// Why a change set applied statement by statement did not apply.
+enum Each {
+    /// A guard refused it (`CONFLICT`) or it could not be encoded.
+    Refused(Error),
+    /// A statement failed; the error to report instead of the driver's, if known.
+    Db(sqlx::Error, Option<Error>),
+}
+
+impl From<sqlx::Error> for Each {
+    fn from(e: sqlx::Error) -> Self {
+        Each::Db(e, None)
+    }
+}
+
+impl From<Error> for Each {
+    fn from(e: Error) -> Self {
+        Each::Refused(e)
+    }
+}
+
+fn moved(rows: u64, error: impl FnOnce() -> Error) -> std::result::Result<(), Each> {
+    if rows == 0 {
+        Err(Each::Refused(error()))
+    } else {
+        Ok(())
+    }
+}
+
+fn balance_conflict(account: &Account, currency: &str) -> Error {
+    Error::conflict(format!("balance {account}/{currency} moved"))
+}
+
+/// Applies one change set on an open transaction, one statement per write, in the
+/// order the in-memory store checks its guards (balances, items, counters, documents,
+/// mailboxes, increments, idempotency), then the appends and upserts. Stops at the
+/// first refusal; the caller rolls the savepoint back. Fills in the `seq`s.
+async fn apply_each(conn: &mut PgConnection, cs: &mut ChangeSet) -> std::result::Result<(), Each> {
+    for w in &cs.balances {
+        if let BalanceWrite::Set {
+            account,
+            currency,
+            expected_version,
+            amount,
+        } = w
+        {
+            let q = if *expected_version == 0 {
+                sqlx::query(BALANCE_INSERT)
+                    .bind(account.to_string())
+                    .bind(currency.as_str())
+                    .bind(*amount)
+            } else {
+                sqlx::query(BALANCE_UPDATE)
+                    .bind(*amount)
+                    .bind(account.to_string())
+                    .bind(currency.as_str())
+                    .bind(*expected_version)
+            };
+            let rows = q.execute(&mut *conn).await?.rows_affected();
+            moved(rows, || balance_conflict(account, currency))?;
+        }
+    }
+    for w in &cs.items {
+        let at = w.acquired_at.timestamp_micros();
+        let q = if w.expected_version == 0 {
+            sqlx::query(ITEM_INSERT)
+                .bind(w.player.as_str())
+                .bind(w.item_id.as_str())
+                .bind(w.quantity)
+                .bind(at)
+        } else {
+            sqlx::query(ITEM_UPDATE)
+                .bind(w.quantity)
+                .bind(at)
+                .bind(w.player.as_str())
+                .bind(w.item_id.as_str())
+                .bind(w.expected_version)
+        };
+        let rows = q.execute(&mut *conn).await?.rows_affected();
+        moved(rows, || {
+            Error::conflict(format!("item {}/{} moved", w.player, w.item_id))
+        })?;
+    }
+    for w in &cs.counters {
+        let expires = w.expires_at.timestamp_micros();
+        let q = if w.expected_version == 0 {
+            sqlx::query(COUNTER_INSERT)
+                .bind(w.key.as_str())
+                .bind(w.count)
+                .bind(expires)
+        } else {
+            sqlx::query(COUNTER_UPDATE)
+                .bind(w.count)
+                .bind(expires)
+                .bind(w.key.as_str())
+                .bind(w.expected_version)
+        };
+        let rows = q.execute(&mut *conn).await?.rows_affected();
+        moved(rows, || Error::conflict(format!("counter {} moved", w.key)))?;
+    }
+    for w in &cs.docs {
+        let rows = match (&w.body, w.expected_version) {
+            (Some(body), 0) => sqlx::query(DOC_INSERT)
+                .bind(w.kind.as_str())
+                .bind(w.id.as_str())
+                .bind(to_json(body)?)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected(),
+            (Some(body), v) => sqlx::query(DOC_UPDATE)
+                .bind(to_json(body)?)
+                .bind(w.kind.as_str())
+                .bind(w.id.as_str())
+                .bind(v)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected(),
+            // Deleting a document that must not exist: the guard alone.
+            (None, 0) => {
+                let present: Option<i32> = sqlx::query_scalar(DOC_PRESENT)
+                    .bind(w.kind.as_str())
+                    .bind(w.id.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                u64::from(present.is_none())
+            }
+            (None, v) => sqlx::query(DOC_DELETE)
+                .bind(w.kind.as_str())
+                .bind(w.id.as_str())
+                .bind(v)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected(),
+        };
+        moved(rows, || {
+            Error::conflict(format!("{} {} moved", w.kind, w.id))
+        })?;
+    }
+    for w in &cs.mailboxes {
+        let q = if w.expected_version == 0 {
+            sqlx::query(MAILBOX_INSERT)
+                .bind(w.player.as_str())
+                .bind(w.broadcast_seq)
+        } else {
+            sqlx::query(MAILBOX_UPDATE)
+                .bind(w.broadcast_seq)
+                .bind(w.player.as_str())
+                .bind(w.expected_version)
+        };
+        let rows = q.execute(&mut *conn).await?.rows_affected();
+        moved(rows, || {
+            Error::conflict(format!("mailbox of {} moved", w.player))
+        })?;
+    }
+    for w in &cs.balances {
+        if let BalanceWrite::Add {
+            account,
+            currency,
+            delta,
+        } = w
+        {
+            let result = sqlx::query(BALANCE_ADD)
+                .bind(account.to_string())
+                .bind(currency.as_str())
+                .bind(*delta)
+                .execute(&mut *conn)
+                .await;
+            if let Err(e) = result {
+                let context = (sqlstate(&e).as_deref() == Some("22003"))
+                    .then(|| system_overflow(account, currency));
+                return Err(Each::Db(e, context));
+            }
+        }
+    }
+    if let Some(rec) = &cs.idempotency {
+        let rows = sqlx::query(IDEMPOTENCY_INSERT)
+            .bind(rec.scope.as_str())
+            .bind(rec.key.as_str())
+            .bind(rec.fingerprint.as_str())
+            .bind(to_json(&rec.result)?)
+            .bind(rec.created_at.timestamp_micros())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        moved(rows, || {
+            Error::conflict("idempotency key stored concurrently")
+        })?;
+    }
+    for e in &mut cs.ledger {
+        e.seq = sqlx::query_scalar(LEDGER_INSERT)
+            .bind(e.id.as_str())
+            .bind(e.transaction_id.as_str())
+            .bind(e.at.timestamp_micros())
+            .bind(e.day.to_string())
+            .bind(e.kind.as_str())
+            .bind(e.currency.as_str())
+            .bind(e.debit.to_string())
+            .bind(e.credit.to_string())
+            .bind(e.amount)
+            .bind(e.reason.as_str())
+            .bind(to_json(&e.metadata)?)
+            .bind(e.item_id.as_deref())
+            .bind(e.quantity)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    for e in &mut cs.events {
+        let players: Vec<&str> = e.players.iter().map(PlayerId::as_str).collect();
+        e.seq = sqlx::query_scalar(EVENT_INSERT)
+            .bind(e.id.as_str())
+            .bind(e.kind.as_str())
+            .bind(e.at.timestamp_micros())
+            .bind(players)
+            .bind(to_json(&e.payload)?)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    for w in &cs.mails {
+        match w {
+            MailWrite::Put(m) => {
+                sqlx::query(MAIL_PUT)
+                    .bind(m.player.as_str())
+                    .bind(m.id.as_str())
+                    .bind(m.sent_at.timestamp_micros())
+                    .bind(to_json(m)?)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            MailWrite::Delete { player, mail_id } => {
+                sqlx::query(MAIL_DELETE)
+                    .bind(player.as_str())
+                    .bind(mail_id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+    for b in &mut cs.broadcasts {
+        b.seq = sqlx::query_scalar(BROADCAST_INSERT)
+            .bind(b.id.as_str())
+            .bind(to_json(&*b)?)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    for t in &cs.templates {
+        sqlx::query(TEMPLATE_PUT)
+            .bind(t.id.as_str())
+            .bind(to_json(t)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for t in &cs.triggers {
+        sqlx::query(TRIGGER_PUT)
+            .bind(t.id.as_str())
+            .bind(t.event.as_str())
+            .bind(to_json(t)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for item in &cs.catalog {
+        sqlx::query(CATALOG_UPSERT)
+            .bind(item.id.as_str())
+            .bind(item.name.as_str())
+            .bind(item.kind.as_str())
+            .bind(item.price.as_ref().map(|p| p.currency.as_str()))
+            .bind(item.price.as_ref().map(|p| p.amount))
+            .bind(item.max_stack)
+            .bind(item.active)
+            .bind(to_json(&item.metadata)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+const BALANCE_INSERT: &str = "INSERT INTO balances (account, currency, amount, version) VALUES ($1, $2, $3, 1) ON CONFLICT DO NOTHING";
+const BALANCE_UPDATE: &str = "UPDATE balances SET amount = $1, version = version + 1 WHERE account = $2 AND currency = $3 AND version = $4";
+const BALANCE_ADD: &str =
+    "INSERT INTO balances (account, currency, amount, version) VALUES ($1, $2, $3, 0) \
+     ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount";
+const ITEM_INSERT: &str = "INSERT INTO items (player, item_id, quantity, acquired_at, version) VALUES ($1, $2, $3, $4, 1) ON CONFLICT DO NOTHING";
+const ITEM_UPDATE: &str = "UPDATE items SET quantity = $1, acquired_at = $2, version = version + 1 WHERE player = $3 AND item_id = $4 AND version = $5";
+const LEDGER_INSERT: &str = "INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq";
+const EVENT_INSERT: &str =
+    "INSERT INTO events (id, kind, at, players, payload) VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+const IDEMPOTENCY_INSERT: &str = "INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+const CATALOG_UPSERT: &str = "INSERT INTO catalog (id, name, kind, price_currency, price_amount, max_stack, active, metadata) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+     price_currency = excluded.price_currency, price_amount = excluded.price_amount, max_stack = excluded.max_stack, \
+     active = excluded.active, metadata = excluded.metadata";
+const COUNTER_INSERT: &str = "INSERT INTO counters (\"key\", count, version, expires_at) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING";
+const COUNTER_UPDATE: &str = "UPDATE counters SET count = $1, expires_at = $2, version = version + 1 WHERE \"key\" = $3 AND version = $4";
+const MAILBOX_INSERT: &str = "INSERT INTO mailboxes (player, version, broadcast_seq) VALUES ($1, 1, $2) ON CONFLICT DO NOTHING";
+const MAILBOX_UPDATE: &str = "UPDATE mailboxes SET broadcast_seq = $1, version = version + 1 WHERE player = $2 AND version = $3";
+const MAIL_PUT: &str = "INSERT INTO mails (player, id, sent_at, body) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (player, id) DO UPDATE SET sent_at = excluded.sent_at, body = excluded.body";
+const MAIL_DELETE: &str = "DELETE FROM mails WHERE player = $1 AND id = $2";
+const BROADCAST_INSERT: &str = "INSERT INTO broadcasts (id, body) VALUES ($1, $2) RETURNING seq";
+const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
+const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES ($1, $2, $3) \
+     ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body";
+const DOC_INSERT: &str =
+    "INSERT INTO docs (kind, id, version, body) VALUES ($1, $2, 1, $3) ON CONFLICT DO NOTHING";
+const DOC_UPDATE: &str =
+    "UPDATE docs SET body = $1, version = version + 1 WHERE kind = $2 AND id = $3 AND version = $4";
+const DOC_DELETE: &str = "DELETE FROM docs WHERE kind = $1 AND id = $2 AND version = $3";
+const DOC_PRESENT: &str = "SELECT 1 FROM docs WHERE kind = $1 AND id = $2";
+
+// ----- one change set, one statement -----
+
+/// Whether a change set can be applied as one statement: it writes no row twice (one
+/// statement cannot see its own writes) and stays well under the parameter limit.
+fn one_statement_fits(cs: &ChangeSet) -> bool {
+    fn unique<'a, K: std::hash::Hash + Eq + 'a>(keys: impl Iterator<Item = K>) -> bool {
+        let mut seen = HashSet::new();
+        keys.into_iter().all(|k| seen.insert(k))
+    }
+    let params = 5 * cs.balances.len()
+        + 5 * cs.items.len()
+        + 13 * cs.ledger.len()
+        + 5 * cs.events.len()
+        + 5
+        + 8 * cs.catalog.len()
+        + 4 * cs.counters.len()
+        + 3 * cs.mailboxes.len()
+        + 4 * cs.mails.len()
+        + 2 * cs.broadcasts.len()
+        + 2 * cs.templates.len()
+        + 3 * cs.triggers.len()
+        + 4 * cs.docs.len();
+    params < MAX_PARAMS
+        && unique(cs.balances.iter().map(|w| match w {
+            BalanceWrite::Set {
+                account, currency, ..
+            }
+            | BalanceWrite::Add {
+                account, currency, ..
+            } => (account, currency),
+        }))
+        && unique(cs.items.iter().map(|w| (&w.player, &w.item_id)))
+        && unique(cs.counters.iter().map(|w| &w.key))
+        && unique(cs.mailboxes.iter().map(|w| &w.player))
+        && unique(cs.mails.iter().map(|w| match w {
+            MailWrite::Put(m) => (&m.player, &m.id),
+            MailWrite::Delete { player, mail_id } => (player, mail_id),
+        }))
+        && unique(cs.docs.iter().map(|w| (&w.kind, &w.id)))
+        && unique(cs.catalog.iter().map(|i| &i.id))
+        && unique(cs.templates.iter().map(|t| &t.id))
+        && unique(cs.triggers.iter().map(|t| &t.id))
+}
+
+/// Why a change set applied as one statement did not apply.
+enum Combined {
+    /// The statement failed (the transaction is aborted).
+    Db(sqlx::Error),
+    /// Every guard held but a guarded write changed no row: something outside
+    /// guildhall's commit lock moved a row in between. Part of the set may be written.
+    Moved,
+    /// The set could not be encoded; nothing was sent.
+    Encode(Error),
+}
+
+/// What a guard of the combined statement protects, to name it when it fails.
+#[derive(Clone, Copy)]
+enum Guard {
+    Balance(usize),
+    Item(usize),
+    Counter(usize),
+    Doc(usize),
+    Mailbox(usize),
+    Overflow(usize),
+    Idempotency,
+}
+
+/// The combined statement of one change set, built with numbered parameters.
+struct Plan {
+    args: PgArguments,
+    params: usize,
+    /// Guard expressions, in the order they are checked.
+    guards: Vec<(String, Guard)>,
+    /// Data-modifying CTE bodies (each gated on every guard holding).
+    writes: Vec<String>,
+    /// Names of the CTEs that must change exactly one row.
+    counted: Vec<String>,
+    /// CTEs whose `seq`s come back: ledger, events, broadcasts (`None`: no rows).
+    seq_ctes: [Option<String>; 3],
+}
+
+impl Plan {
+    fn new() -> Self {
+        Self {
+            args: PgArguments::default(),
+            params: 0,
+            guards: Vec::new(),
+            writes: Vec::new(),
+            counted: Vec::new(),
+            seq_ctes: [None, None, None],
+        }
+    }
+
+    /// Binds a value; returns its placeholder.
+    fn p<'q, T>(&mut self, value: T) -> Result<String>
+    where
+        T: 'q + sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres>,
+    {
+        self.args
+            .add(value)
+            .map_err(|e| Error::unavailable(format!("postgres: cannot bind an argument: {e}")))?;
+        self.params += 1;
+        Ok(format!("${}", self.params))
+    }
+
+    /// Adds a write CTE; `counted`: it must change exactly one row.
+    fn write(&mut self, body: String, counted: bool) -> String {
+        let name = format!("w{}", self.writes.len());
+        self.writes.push(format!("{name} AS ({body})"));
+        if counted {
+            self.counted.push(name.clone());
+        }
+        name
+    }
+
+    fn sql(&self) -> String {
+        let guards: Vec<&str> = self.guards.iter().map(|(g, _)| g.as_str()).collect();
+        let mut sql = format!(
+            "WITH chk AS (SELECT ARRAY[{}]::boolean[] AS flags), \
+             ok AS (SELECT COALESCE(bool_and(f), true) AS ok FROM chk CROSS JOIN LATERAL unnest(chk.flags) AS f)",
+            guards.join(", ")
+        );
+        for w in &self.writes {
+            sql.push_str(", ");
+            sql.push_str(w);
+        }
+        let counts: Vec<String> = self
+            .counted
+            .iter()
+            .map(|c| format!("(SELECT count(*) FROM {c})"))
+            .collect();
+        sql.push_str(&format!(
+            " SELECT (SELECT flags FROM chk), ARRAY[{}]::bigint[]",
+            counts.join(", ")
+        ));
+        for cte in &self.seq_ctes {
+            match cte {
+                Some(c) => {
+                    sql.push_str(&format!(", (SELECT array_agg(seq ORDER BY seq) FROM {c})"))
+                }
+                None => sql.push_str(", NULL::bigint[]"),
+            }
+        }
+        sql
+    }
+}
+
+/// Every write of the combined statement runs only when every guard holds.
+const GATE: &str = "(SELECT ok FROM ok)";
+
+/// Builds the combined statement of a change set whose keys are unique.
+fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
+    let mut p = Plan::new();
+    let mut adds = Vec::new();
+    for (i, w) in cs.balances.iter().enumerate() {
+        match w {
+            BalanceWrite::Set {
+                account,
+                currency,
+                expected_version,
+                amount,
+            } => {
+                let (a, c, x) = (
+                    p.p(account.to_string())?,
+                    p.p(currency.as_str())?,
+                    p.p(*amount)?,
+                );
+                if *expected_version == 0 {
+                    p.guards.push((
+                        format!("NOT EXISTS (SELECT 1 FROM balances WHERE account = {a} AND currency = {c})"),
+                        Guard::Balance(i),
+                    ));
+                    p.write(format!(
+                        "INSERT INTO balances (account, currency, amount, version) SELECT {a}, {c}, {x}, 1 \
+                         WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+                    ), true);
+                } else {
+                    let v = p.p(*expected_version)?;
+                    p.guards.push((
+                        format!("EXISTS (SELECT 1 FROM balances WHERE account = {a} AND currency = {c} AND version = {v})"),
+                        Guard::Balance(i),
+                    ));
+                    p.write(format!(
+                        "UPDATE balances SET amount = {x}, version = version + 1 \
+                         WHERE account = {a} AND currency = {c} AND version = {v} AND {GATE} RETURNING 1"
+                    ), true);
+                }
+            }
+            BalanceWrite::Add { .. } => adds.push(i),
+        }
+    }
+    for (i, w) in cs.items.iter().enumerate() {
+        let (pl, it, q, at) = (
+            p.p(w.player.as_str())?,
+            p.p(w.item_id.as_str())?,
+            p.p(w.quantity)?,
+            p.p(w.acquired_at.timestamp_micros())?,
+        );
+        if w.expected_version == 0 {
+            p.guards.push((
+                format!("NOT EXISTS (SELECT 1 FROM items WHERE player = {pl} AND item_id = {it})"),
+                Guard::Item(i),
+            ));
+            p.write(format!(
+                "INSERT INTO items (player, item_id, quantity, acquired_at, version) SELECT {pl}, {it}, {q}, {at}, 1 \
+                 WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+            ), true);
+        } else {
+            let v = p.p(w.expected_version)?;
+            p.guards.push((
+                format!("EXISTS (SELECT 1 FROM items WHERE player = {pl} AND item_id = {it} AND version = {v})"),
+                Guard::Item(i),
+            ));
+            p.write(
+                format!(
+                    "UPDATE items SET quantity = {q}, acquired_at = {at}, version = version + 1 \
+                 WHERE player = {pl} AND item_id = {it} AND version = {v} AND {GATE} RETURNING 1"
+                ),
+                true,
+            );
+        }
+    }
+    for (i, w) in cs.counters.iter().enumerate() {
+        let (k, n, exp) = (
+            p.p(w.key.as_str())?,
+            p.p(w.count)?,
+            p.p(w.expires_at.timestamp_micros())?,
+        );
+        if w.expected_version == 0 {
+            p.guards.push((
+                format!("NOT EXISTS (SELECT 1 FROM counters WHERE \"key\" = {k})"),
+                Guard::Counter(i),
+            ));
+            p.write(format!(
+                "INSERT INTO counters (\"key\", count, version, expires_at) SELECT {k}, {n}, 1, {exp} \
+                 WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+            ), true);
+        } else {
+            let v = p.p(w.expected_version)?;
+            p.guards.push((
+                format!("EXISTS (SELECT 1 FROM counters WHERE \"key\" = {k} AND version = {v})"),
+                Guard::Counter(i),
+            ));
+            p.write(
+                format!(
+                    "UPDATE counters SET count = {n}, expires_at = {exp}, version = version + 1 \
+                 WHERE \"key\" = {k} AND version = {v} AND {GATE} RETURNING 1"
+                ),
+                true,
+            );
+        }
+    }
+    for (i, w) in cs.docs.iter().enumerate() {
+        let (k, id) = (p.p(w.kind.as_str())?, p.p(w.id.as_str())?);
+        let v = match w.expected_version {
+            0 => None,
+            v => Some(p.p(v)?),
+        };
+        let guard = match &v {
+            None => format!("NOT EXISTS (SELECT 1 FROM docs WHERE kind = {k} AND id = {id})"),
+            Some(v) => format!(
+                "EXISTS (SELECT 1 FROM docs WHERE kind = {k} AND id = {id} AND version = {v})"
+            ),
+        };
+        p.guards.push((guard, Guard::Doc(i)));
+        match (&w.body, v) {
+            (Some(body), None) => {
+                let b = p.p(to_json(body)?)?;
+                p.write(
+                    format!(
+                        "INSERT INTO docs (kind, id, version, body) SELECT {k}, {id}, 1, {b} \
+                     WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+                    ),
+                    true,
+                );
+            }
+            (Some(body), Some(v)) => {
+                let b = p.p(to_json(body)?)?;
+                p.write(
+                    format!(
+                        "UPDATE docs SET body = {b}, version = version + 1 \
+                     WHERE kind = {k} AND id = {id} AND version = {v} AND {GATE} RETURNING 1"
+                    ),
+                    true,
+                );
+            }
+            // Deleting a document that must not exist: the guard alone.
+            (None, None) => {}
+            (None, Some(v)) => {
+                p.write(format!(
+                    "DELETE FROM docs WHERE kind = {k} AND id = {id} AND version = {v} AND {GATE} RETURNING 1"
+                ), true);
+            }
+        }
+    }
+    for (i, w) in cs.mailboxes.iter().enumerate() {
+        let (pl, b) = (p.p(w.player.as_str())?, p.p(w.broadcast_seq)?);
+        if w.expected_version == 0 {
+            p.guards.push((
+                format!("NOT EXISTS (SELECT 1 FROM mailboxes WHERE player = {pl})"),
+                Guard::Mailbox(i),
+            ));
+            p.write(
+                format!(
+                    "INSERT INTO mailboxes (player, version, broadcast_seq) SELECT {pl}, 1, {b} \
+                 WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+                ),
+                true,
+            );
+        } else {
+            let v = p.p(w.expected_version)?;
+            p.guards.push((
+                format!("EXISTS (SELECT 1 FROM mailboxes WHERE player = {pl} AND version = {v})"),
+                Guard::Mailbox(i),
+            ));
+            p.write(
+                format!(
+                    "UPDATE mailboxes SET broadcast_seq = {b}, version = version + 1 \
+                 WHERE player = {pl} AND version = {v} AND {GATE} RETURNING 1"
+                ),
+                true,
+            );
+        }
+    }
+    for i in adds {
+        let BalanceWrite::Add {
+            account,
+            currency,
+            delta,
+        } = &cs.balances[i]
+        else {
+            continue;
+        };
+        let (a, c, d) = (
+            p.p(account.to_string())?,
+            p.p(currency.as_str())?,
+            p.p(*delta)?,
+        );
+        // The sum in NUMERIC: out of the BIGINT range is a refusal, not an error.
+        p.guards.push((
+            format!(
+                "(COALESCE((SELECT amount FROM balances WHERE account = {a} AND currency = {c}), 0)::numeric + {d}) \
+                 BETWEEN -9223372036854775808 AND 9223372036854775807"
+            ),
+            Guard::Overflow(i),
+        ));
+        p.write(format!(
+            "INSERT INTO balances (account, currency, amount, version) SELECT {a}, {c}, {d}, 0 WHERE {GATE} \
+             ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount RETURNING 1"
+        ), true);
+    }
+    if let Some(rec) = &cs.idempotency {
+        let (s, k) = (p.p(rec.scope.as_str())?, p.p(rec.key.as_str())?);
+        let (f, r, at) = (
+            p.p(rec.fingerprint.as_str())?,
+            p.p(to_json(&rec.result)?)?,
+            p.p(rec.created_at.timestamp_micros())?,
+        );
+        p.guards.push((
+            format!("NOT EXISTS (SELECT 1 FROM idempotency WHERE scope = {s} AND \"key\" = {k})"),
+            Guard::Idempotency,
+        ));
+        p.write(format!(
+            "INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) SELECT {s}, {k}, {f}, {r}, {at} \
+             WHERE {GATE} ON CONFLICT DO NOTHING RETURNING 1"
+        ), true);
+    }
+    // Appends: one multi-row insert per table, rows fed in order so the `seq`s they
+    // draw follow the change set's order.
+    if !cs.ledger.is_empty() {
+        let l = &cs.ledger;
+        let cols = [
+            p.p(l.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())?,
+            p.p(l
+                .iter()
+                .map(|e| e.transaction_id.as_str())
+                .collect::<Vec<_>>())?,
+            p.p(l
+                .iter()
+                .map(|e| e.at.timestamp_micros())
+                .collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.day.to_string()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.currency.as_str()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.debit.to_string()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.credit.to_string()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.amount).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.reason.as_str()).collect::<Vec<_>>())?,
+            p.p(l
+                .iter()
+                .map(|e| to_json(&e.metadata))
+                .collect::<Result<Vec<_>>>()?)?,
+            p.p(l.iter().map(|e| e.item_id.as_deref()).collect::<Vec<_>>())?,
+            p.p(l.iter().map(|e| e.quantity).collect::<Vec<_>>())?,
+        ];
+        let name = p.write(format!(
+            "INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity) \
+             SELECT id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity \
+             FROM unnest({}) WITH ORDINALITY AS u(id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity, ord) \
+             WHERE {GATE} ORDER BY ord RETURNING seq",
+            cols.join(", ")
+        ), false);
+        p.seq_ctes[0] = Some(name);
+    }
+    if !cs.events.is_empty() {
+        let ev = &cs.events;
+        let cols = [
+            p.p(ev.iter().map(|e| e.id.as_str()).collect::<Vec<_>>())?,
+            p.p(ev.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>())?,
+            p.p(ev
+                .iter()
+                .map(|e| e.at.timestamp_micros())
+                .collect::<Vec<_>>())?,
+            p.p(ev
+                .iter()
+                .map(|e| to_json(&e.players))
+                .collect::<Result<Vec<_>>>()?)?,
+            p.p(ev
+                .iter()
+                .map(|e| to_json(&e.payload))
+                .collect::<Result<Vec<_>>>()?)?,
+        ];
+        let name = p.write(
+            format!(
+                "INSERT INTO events (id, kind, at, players, payload) \
+             SELECT id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
+             FROM unnest({}) WITH ORDINALITY AS u(id, kind, at, players, payload, ord) \
+             WHERE {GATE} ORDER BY ord RETURNING seq",
+                cols.join(", ")
+            ),
+            false,
+        );
+        p.seq_ctes[1] = Some(name);
+    }
+    for w in &cs.mails {
+        match w {
+            MailWrite::Put(m) => {
+                let (pl, id, at, b) = (
+                    p.p(m.player.as_str())?,
+                    p.p(m.id.as_str())?,
+                    p.p(m.sent_at.timestamp_micros())?,
+                    p.p(to_json(m)?)?,
+                );
+                p.write(format!(
+                    "INSERT INTO mails (player, id, sent_at, body) SELECT {pl}, {id}, {at}, {b} WHERE {GATE} \
+                     ON CONFLICT (player, id) DO UPDATE SET sent_at = excluded.sent_at, body = excluded.body RETURNING 1"
+                ), false);
+            }
+            MailWrite::Delete { player, mail_id } => {
+                let (pl, id) = (p.p(player.as_str())?, p.p(mail_id.as_str())?);
+                p.write(
+                    format!(
+                    "DELETE FROM mails WHERE player = {pl} AND id = {id} AND {GATE} RETURNING 1"
+                ),
+                    false,
+                );
+            }
+        }
+    }
+    if !cs.broadcasts.is_empty() {
+        let ids = p.p(cs
+            .broadcasts
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect::<Vec<_>>())?;
+        let bodies = p.p(cs
+            .broadcasts
+            .iter()
+            .map(to_json)
+            .collect::<Result<Vec<_>>>()?)?;
+        let name = p.write(format!(
+            "INSERT INTO broadcasts (id, body) SELECT id, body \
+             FROM unnest({ids}, {bodies}) WITH ORDINALITY AS u(id, body, ord) WHERE {GATE} ORDER BY ord RETURNING seq"
+        ), false);
+        p.seq_ctes[2] = Some(name);
+    }
+    for t in &cs.templates {
+        let (id, b) = (p.p(t.id.as_str())?, p.p(to_json(t)?)?);
+        p.write(
+            format!(
+                "INSERT INTO templates (id, body) SELECT {id}, {b} WHERE {GATE} \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body RETURNING 1"
+            ),
+            false,
+        );
+    }
+    for t in &cs.triggers {
+        let (id, ev, b) = (
+            p.p(t.id.as_str())?,
+            p.p(t.event.as_str())?,
+            p.p(to_json(t)?)?,
+        );
+        p.write(format!(
+            "INSERT INTO triggers (id, event, body) SELECT {id}, {ev}, {b} WHERE {GATE} \
+             ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body RETURNING 1"
+        ), false);
+    }
+    for item in &cs.catalog {
+        let cols = [
+            p.p(item.id.as_str())?,
+            p.p(item.name.as_str())?,
+            p.p(item.kind.as_str())?,
+            p.p(item.price.as_ref().map(|x| x.currency.as_str()))?,
+            p.p(item.price.as_ref().map(|x| x.amount))?,
+            p.p(item.max_stack)?,
+            p.p(item.active)?,
+            p.p(to_json(&item.metadata)?)?,
+        ];
+        p.write(format!(
+            "INSERT INTO catalog (id, name, kind, price_currency, price_amount, max_stack, active, metadata) \
+             SELECT {} WHERE {GATE} ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+             price_currency = excluded.price_currency, price_amount = excluded.price_amount, \
+             max_stack = excluded.max_stack, active = excluded.active, metadata = excluded.metadata RETURNING 1",
+            cols.join(", ")
+        ), false);
+    }
+    Ok(p)
+}
+
+/// Applies one change set (with unique keys) as one statement on an open transaction.
+/// `Ok(Err(_))`: a guard refused it and nothing was written. Fills in the `seq`s.
+async fn apply_combined(
+    conn: &mut PgConnection,
+    cs: &mut ChangeSet,
+) -> std::result::Result<Result<()>, Combined> {
+    let plan = plan_combined(cs).map_err(Combined::Encode)?;
+    let sql = plan.sql();
+    let guards: Vec<Guard> = plan.guards.iter().map(|(_, g)| *g).collect();
+    let expected = plan.counted.len();
+    let row = sqlx::query_with(&sql, plan.args)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(Combined::Db)?;
+    let decode = |e: sqlx::Error| Combined::Db(e);
+    let flags: Vec<bool> = row.try_get(0).map_err(decode)?;
+    if let Some(i) = flags.iter().position(|ok| !ok) {
+        return Ok(Err(guard_error(cs, guards[i])));
+    }
+    let counts: Vec<i64> = row.try_get(1).map_err(decode)?;
+    if counts.len() != expected || counts.iter().any(|n| *n != 1) {
+        return Err(Combined::Moved);
+    }
+    let ledger: Option<Vec<i64>> = row.try_get(2).map_err(decode)?;
+    let events: Option<Vec<i64>> = row.try_get(3).map_err(decode)?;
+    let broadcasts: Option<Vec<i64>> = row.try_get(4).map_err(decode)?;
+    let ledger = ledger.unwrap_or_default();
+    let events = events.unwrap_or_default();
+    let broadcasts = broadcasts.unwrap_or_default();
+    if ledger.len() != cs.ledger.len()
+        || events.len() != cs.events.len()
+        || broadcasts.len() != cs.broadcasts.len()
+    {
+        return Err(Combined::Moved);
+    }
+    for (e, seq) in cs.ledger.iter_mut().zip(ledger) {
+        e.seq = seq;
+    }
+    for (e, seq) in cs.events.iter_mut().zip(events) {
+        e.seq = seq;
+    }
+    for (b, seq) in cs.broadcasts.iter_mut().zip(broadcasts) {
+        b.seq = seq;
+    }
+    Ok(Ok(()))
+}
+
+/// The refusal a failed guard stands for.
+fn guard_error(cs: &ChangeSet, guard: Guard) -> Error {
+    let account_of = |i: usize| match &cs.balances[i] {
+        BalanceWrite::Set {
+            account, currency, ..
+        }
+        | BalanceWrite::Add {
+            account, currency, ..
+        } => (account, currency),
+    };
+    match guard {
+        Guard::Balance(i) => {
+            let (a, c) = account_of(i);
+            balance_conflict(a, c)
+        }
+        Guard::Overflow(i) => {
+            let (a, c) = account_of(i);
+            system_overflow(a, c)
+        }
+        Guard::Item(i) => Error::conflict(format!(
+            "item {}/{} moved",
+            cs.items[i].player, cs.items[i].item_id
+        )),
+        Guard::Counter(i) => Error::conflict(format!("counter {} moved", cs.counters[i].key)),
+        Guard::Doc(i) => Error::conflict(format!("{} {} moved", cs.docs[i].kind, cs.docs[i].id)),
+        Guard::Mailbox(i) => {
+            Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player))
+        }
+        Guard::Idempotency => Error::conflict("idempotency key stored concurrently"),
+    }
+}
+
+// ----- reads -----
+
+type LedgerTuple = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+);
+type CatalogTuple = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    String,
+);
+type EventTuple = (i64, String, String, i64, Vec<String>, String);
+
+fn ledger_from(t: LedgerTuple) -> Result<LedgerEntry> {
+    let (
+        seq,
+        id,
+        transaction_id,
+        at,
+        day,
+        kind,
+        currency,
+        debit,
+        credit,
+        amount,
+        reason,
+        metadata,
+        item_id,
+        quantity,
+    ) = t;
+    Ok(LedgerEntry {
+        seq,
+        id,
+        transaction_id,
+        at: micros_to_time(at)?,
+        day: parse_day(&day)?,
+        kind: EntryKind::parse(&kind).map_err(|e| bad_data("ledger kind", e))?,
+        currency,
+        debit: parse_account(&debit)?,
+        credit: parse_account(&credit)?,
+        amount,
+        reason,
+        metadata: parse_json(&metadata)?,
+        item_id,
+        quantity,
+    })
+}
+
+fn catalog_from(t: CatalogTuple) -> Result<CatalogItem> {
+    let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) = t;
+    let price = match (price_currency, price_amount) {
+        (Some(currency), Some(amount)) => Some(Price { currency, amount }),
+        _ => None,
+    };
+    Ok(CatalogItem {
+        id,
+        name,
+        kind: ItemKind::parse(&kind).map_err(|e| bad_data("item kind", e))?,
+        price,
+        max_stack,
+        active,
+        metadata: parse_json(&metadata)?,
+    })
+}
+
+fn event_from(t: EventTuple) -> Result<Event> {
+    let (seq, id, kind, at, players, payload) = t;
+    Ok(Event {
+        seq,
+        id,
+        kind,
+        at: micros_to_time(at)?,
+        players: players
+            .into_iter()
+            .map(|p| PlayerId::new(p).map_err(|e| bad_data("event player", e)))
+            .collect::<Result<_>>()?,
+        payload: parse_json(&payload)?,
+    })
+}
+
+fn body_from<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|e| bad_data(what, e))
+}
+
+/// A player's entries (as debit or credit), newest first: the newest `limit` of each
+/// side through its index, merged.
+const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity \
+     FROM ledger WHERE seq IN ( \
+         (SELECT seq FROM ledger WHERE debit = $1 AND ($2::text IS NULL OR currency = $2) \
+             AND ($3::text IS NULL OR kind = $3) AND seq < $4 ORDER BY seq DESC LIMIT $5) \
+         UNION ALL \
+         (SELECT seq FROM ledger WHERE credit = $1 AND ($2::text IS NULL OR currency = $2) \
+             AND ($3::text IS NULL OR kind = $3) AND seq < $4 ORDER BY seq DESC LIMIT $5)) \
+     ORDER BY seq DESC LIMIT $5";
+
+const CATALOG_COLUMNS: &str =
+    "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog";
+const EVENT_COLUMNS: &str = "SELECT seq, id, kind, at, players, payload FROM events";
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn migrate(&self) -> Result<()> {
+        MIGRATOR
+            .run(&self.pool)
+            .await
+            .map_err(|e| Error::unavailable(format!("postgres migration failed: {e}")))
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn balance(&self, account: &Account, currency: &str) -> Result<BalanceRow> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT amount, version FROM balances WHERE account = $1 AND currency = $2",
+        )
+        .bind(account.to_string())
+        .bind(currency)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(row
+            .map(|(amount, version)| BalanceRow { amount, version })
+            .unwrap_or_default())
+    }
+
+    async fn balances(&self, account: &Account) -> Result<Vec<(String, BalanceRow)>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT currency, amount, version FROM balances WHERE account = $1 ORDER BY currency",
+        )
+        .bind(account.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(cur, amount, version)| (cur, BalanceRow { amount, version }))
+            .collect())
+    }
+
+    async fn all_balances(&self) -> Result<Vec<(Account, String, Amount)>> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT account, currency, amount FROM balances")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(a, cur, amount)| Ok((parse_account(&a)?, cur, amount)))
+            .collect()
+    }
+
+    async fn item(&self, player: &PlayerId, item_id: &str) -> Result<Option<ItemRow>> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT quantity, acquired_at, version FROM items WHERE player = $1 AND item_id = $2",
+        )
+        .bind(player.as_str())
+        .bind(item_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.map(|(quantity, at, version)| {
+            Ok(ItemRow {
+                item_id: item_id.to_string(),
+                quantity,
+                acquired_at: micros_to_time(at)?,
+                version,
+            })
+        })
+        .transpose()
+    }
+
+    async fn items(&self, player: &PlayerId) -> Result<Vec<ItemRow>> {
+        let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+            "SELECT item_id, quantity, acquired_at, version FROM items WHERE player = $1 ORDER BY item_id",
+        )
+        .bind(player.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(item_id, quantity, at, version)| {
+                Ok(ItemRow {
+                    item_id,
+                    quantity,
+                    acquired_at: micros_to_time(at)?,
+                    version,
+                })
+            })
+            .collect()
+    }
+
+    async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let row: Option<(String, String, i64)> = sqlx::query_as(
+            "SELECT fingerprint, result, created_at FROM idempotency WHERE scope = $1 AND \"key\" = $2",
+        )
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        row.map(|(fingerprint, result, at)| {
+            Ok(IdempotencyRecord {
+                scope: scope.to_string(),
+                key: key.to_string(),
+                fingerprint,
+                result: parse_json(&result)?,
+                created_at: micros_to_time(at)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>> {
+        let row: Option<CatalogTuple> = sqlx::query_as(&format!("{CATALOG_COLUMNS} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.map(catalog_from).transpose()
+    }
+
+    async fn catalog(&self) -> Result<Vec<CatalogItem>> {
+        let rows: Vec<CatalogTuple> = sqlx::query_as(&format!("{CATALOG_COLUMNS} ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.into_iter().map(catalog_from).collect()
+    }
+
+    async fn history(&self, q: &HistoryQuery) -> Result<Vec<LedgerEntry>> {
+        let rows: Vec<LedgerTuple> = sqlx::query_as(HISTORY)
+            .bind(q.account.to_string())
+            .bind(q.currency.as_deref())
+            .bind(q.kind.map(EntryKind::as_str))
+            .bind(q.before_seq.unwrap_or(i64::MAX))
+            .bind(i64::from(q.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.into_iter().map(ledger_from).collect()
+    }
+
+    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT account, currency, SUM(n)::bigint FROM ( \
+                 SELECT credit AS account, currency, amount AS n FROM ledger \
+                 UNION ALL SELECT debit, currency, -amount FROM ledger) AS moves \
+             GROUP BY account, currency",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(a, cur, n)| Ok((parse_account(&a)?, cur, n)))
+            .collect()
+    }
+
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<PopularItem>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT item_id, SUM(COALESCE(quantity, 0))::bigint AS units, COUNT(*) FROM ledger \
+             WHERE kind = 'purchase' AND at >= $1 AND at < $2 AND item_id IS NOT NULL \
+             GROUP BY item_id ORDER BY units DESC, item_id ASC LIMIT $3",
+        )
+        .bind(from.timestamp_micros())
+        .bind(to.timestamp_micros())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(item_id, total_quantity, purchases)| PopularItem {
+                item_id,
+                total_quantity,
+                purchases,
+            })
+            .collect())
+    }
+
+    async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<DailyRevenue>> {
+        let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+            "SELECT day, currency, SUM(amount)::bigint, COUNT(*) FROM ledger \
+             WHERE kind = 'purchase' AND day >= $1 AND day <= $2 \
+             GROUP BY day, currency ORDER BY day, currency",
+        )
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(day, currency, amount, purchases)| {
+                Ok(DailyRevenue {
+                    day: parse_day(&day)?,
+                    currency,
+                    amount,
+                    purchases,
+                })
+            })
+            .collect()
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
+        let rows: Vec<EventTuple> = sqlx::query_as(&format!(
+            "{EVENT_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter().map(event_from).collect()
+    }
+
+    async fn counter(&self, key: &str) -> Result<CounterRow> {
+        let row: Option<(i64, i64)> =
+            sqlx::query_as("SELECT count, version FROM counters WHERE \"key\" = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+        Ok(
+            row.map_or_else(CounterRow::default, |(count, version)| CounterRow {
+                count,
+                version,
+            }),
+        )
+    }
+
+    async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)> {
+        // One statement, so the header and the mails come from one snapshot.
+        let (version, broadcast_seq, bodies): (Option<i64>, Option<i64>, Vec<String>) =
+            sqlx::query_as(
+                "SELECT (SELECT version FROM mailboxes WHERE player = $1), \
+                        (SELECT broadcast_seq FROM mailboxes WHERE player = $1), \
+                        ARRAY(SELECT body FROM mails WHERE player = $1 ORDER BY sent_at, id)",
+            )
+            .bind(player.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
+        let header = MailboxRow {
+            version: version.unwrap_or(0),
+            broadcast_seq: broadcast_seq.unwrap_or(0),
+        };
+        let mails = bodies
+            .iter()
+            .map(|b| body_from::<Mail>("mail", b))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((header, mails))
+    }
+
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT seq, body FROM broadcasts WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(seq, b)| {
+                let mut x: Broadcast = body_from("broadcast", &b)?;
+                x.seq = seq;
+                Ok(x)
+            })
+            .collect()
+    }
+
+    async fn template(&self, id: &str) -> Result<Option<Template>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.map(|(b,)| body_from("template", &b)).transpose()
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT body FROM templates ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(b,)| body_from("template", &b))
+            .collect()
+    }
+
+    async fn trigger(&self, id: &str) -> Result<Option<Trigger>> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT body FROM triggers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.map(|(b,)| body_from("trigger", &b)).transpose()
+    }
+
+    async fn triggers(&self, event: Option<&str>) -> Result<Vec<Trigger>> {
+        let rows: Vec<(String,)> = match event {
+            Some(e) => {
+                sqlx::query_as("SELECT body FROM triggers WHERE event = $1 ORDER BY id")
+                    .bind(e)
+                    .fetch_all(&self.pool)
+                    .await
+            }
+            None => {
+                sqlx::query_as("SELECT body FROM triggers ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(b,)| body_from("trigger", &b))
+            .collect()
+    }
+
+    async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT version, body FROM docs WHERE kind = $1 AND id = $2")
+                .bind(kind)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+        row.map(|(version, b)| {
+            Ok(Doc {
+                kind: kind.into(),
+                id: id.into(),
+                version,
+                body: parse_json(&b)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
+        // Ids with the prefix are exactly those in [prefix, prefix_end(prefix)) in the
+        // "C" collation (code point order); no pattern, so no escaping of `%` or `_`.
+        let query = match prefix_end(prefix) {
+            Some(end) => sqlx::query_as(
+                "SELECT id, version, body FROM docs WHERE kind = $1 AND id >= $2 AND id < $3 ORDER BY id LIMIT $4",
+            )
+            .bind(kind)
+            .bind(prefix)
+            .bind(end)
+            .bind(i64::from(limit)),
+            None => sqlx::query_as(
+                "SELECT id, version, body FROM docs WHERE kind = $1 AND id >= $2 ORDER BY id LIMIT $3",
+            )
+            .bind(kind)
+            .bind(prefix)
+            .bind(i64::from(limit)),
+        };
+        let rows: Vec<(String, i64, String)> =
+            query.fetch_all(&self.pool).await.map_err(map_error)?;
+        rows.into_iter()
+            .map(|(id, version, b)| {
+                Ok(Doc {
+                    kind: kind.into(),
+                    id,
+                    version,
+                    body: parse_json(&b)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        let rows: Vec<EventTuple> = sqlx::query_as(&format!(
+            "{EVENT_COLUMNS} WHERE players @> ARRAY[$1::text] AND seq > $2 ORDER BY seq LIMIT $3"
+        ))
+        .bind(player.as_str())
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter().map(event_from).collect()
+    }
+
+    async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        let outcome = self
+            .commit_all(std::slice::from_mut(&mut cs))
+            .await
+            .pop()
+            .unwrap_or(Ok(()));
+        outcome.map(|()| cs)
+    }
+
+    async fn commit_batch(&self, mut batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+        let outcomes = self.commit_all(&mut batch).await;
+        batch
+            .into_iter()
+            .zip(outcomes)
+            .map(|(cs, r)| r.map(|()| cs))
+            .collect()
+    }
+
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
+        let mut conn = self.pool.acquire().await.map_err(map_error)?;
+        let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(map_error)?;
+        let events = sqlx::query("DELETE FROM events WHERE at < $1")
+            .bind(events_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?
+            .rows_affected();
+        let records = sqlx::query("DELETE FROM idempotency WHERE created_at < $1")
+            .bind(idempotency_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?
+            .rows_affected();
+        sqlx::query("DELETE FROM counters WHERE expires_at < $1")
+            .bind(events_before.timestamp_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok((events, records))
+    }
+}
+
+// ----- throwaway databases for tests and benchmarks -----
+
+static NEXT_TEST_DATABASE: AtomicU64 = AtomicU64::new(1);
+
+/// A database created for one test (or benchmark) run and dropped when this value is
+/// dropped: `guildhall_test_<pid>_<n>` on the server `admin_url` names, so runs never
+/// share state and never collide.
+#[derive(Debug)]
+pub struct TestDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+    dropped: bool,
+}
+
+impl TestDatabase {
+    /// Creates a fresh, empty database on the server of `admin_url` (a URL whose user
+    /// may `CREATE DATABASE`, e.g. `postgres://postgres@127.0.0.1:5432/postgres`).
+    ///
+    /// Errors: `UNAVAILABLE` naming the URL when the server cannot be reached or
+    /// refuses; `INVALID_ARGUMENT` for a malformed URL.
+    pub async fn create(admin_url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(admin_url)
+            .map_err(|e| Error::invalid("database", format!("bad Postgres URL: {e}")))?;
+        let mut conn = PgConnection::connect_with(&options).await.map_err(|e| {
+            Error::unavailable(format!("cannot connect to Postgres at {admin_url}: {e}"))
+        })?;
+        loop {
+            let n = NEXT_TEST_DATABASE.fetch_add(1, Ordering::Relaxed);
+            let name = format!("guildhall_test_{}_{n}", std::process::id());
+            match conn.execute(&*format!("CREATE DATABASE {name}")).await {
+                Ok(_) => {
+                    let _ = conn.close().await;
+                    return Ok(Self {
+                        admin_url: admin_url.to_string(),
+                        url: with_database(admin_url, &name),
+                        name,
+                        dropped: false,
+                    });
+                }
+                // Left over by an earlier run whose process had the same id: take the next.
+                Err(e) if sqlstate(&e).as_deref() == Some("42P04") => continue,
+                Err(e) => {
+                    return Err(Error::unavailable(format!(
+                        "cannot create a test database at {admin_url}: {e}"
+                    )))
+                }
+            }
+        }
+    }
+
+    /// The URL of the new database (the admin URL with its database name replaced).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The new database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Drops the database now, closing any connection still open to it.
+    /// Errors: `UNAVAILABLE`.
+    pub async fn drop_now(mut self) -> Result<()> {
+        self.dropped = true;
+        drop_database(&self.admin_url, &self.name).await
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop may run inside a runtime, which cannot block on I/O: drop the database
+        // from a thread with its own runtime, and wait for it.
+        let done = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => rt.block_on(drop_database(&admin_url, &name)),
+                Err(e) => Err(Error::unavailable(e.to_string())),
+            }
+        })
+        .join();
+        if let Ok(Err(e)) = done {
+            tracing::warn!(database = %self.name, error = %e, "cannot drop a test database");
+        }
+    }
+}
+
+async fn drop_database(admin_url: &str, name: &str) -> Result<()> {
+    let options = PgConnectOptions::from_str(admin_url)
+        .map_err(|e| Error::invalid("database", format!("bad Postgres URL: {e}")))?;
+    let mut conn = PgConnection::connect_with(&options)
+        .await
+        .map_err(map_error)?;
+    conn.execute(&*format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .map_err(map_error)?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// `url` with its database name (the path) replaced by `name`; query parameters stay.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut out = format!("{}/{name}", &base[..path_start]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_ends() {
+        assert_eq!(prefix_end(""), None);
+        assert_eq!(prefix_end("ab").as_deref(), Some("ac"));
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn pool_parameters_come_out_of_the_url() {
+        let (url, o) = PostgresStoreOptions::from_url(
+            "postgres://u@h/db?max_connections=32&sslmode=disable&acquire_timeout=2.5&idle_timeout=0",
+        )
+        .unwrap();
+        assert_eq!(url, "postgres://u@h/db?sslmode=disable");
+        assert_eq!(o.max_connections, 32);
+        assert_eq!(o.acquire_timeout, Duration::from_millis(2500));
+        assert_eq!(o.idle_timeout, None);
+        assert!(PostgresStoreOptions::from_url("postgres://h/db?max_connections=x").is_err());
+        assert!(PostgresStoreOptions::from_url("postgres://h/db?max_connections=0").is_err());
+    }
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgresql://h:5432?sslmode=disable", "t1"),
+            "postgresql://h:5432/t1?sslmode=disable"
+        );
+    }
+}

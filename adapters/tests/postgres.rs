@@ -1,0 +1,863 @@
+//! The Postgres store's own behaviour against a real server: migrations, version guards,
+//! group commit with savepoints, overflow, error mapping of serialization failures and
+//! deadlocks, `seq` order, document prefixes, a player's events.
+//! Domain rules are covered by the cross-store conformance suite in `tests/`.
+//!
+//! The server: `GUILDHALL_TEST_POSTGRES_URL`, else `DATABASE_URL`, else
+//! `postgres://postgres@127.0.0.1:5432/postgres`. Every test creates its own database
+//! (`guildhall_test_<pid>_<n>`) and drops it at the end. An unreachable server FAILS the
+//! tests with a message saying so; they never skip silently.
+
+use chrono::{DateTime, TimeZone, Utc};
+use guildhall_adapters::postgres::{map_error, PostgresStore, TestDatabase};
+use guildhall_core::ports::{
+    BalanceRow, BalanceWrite, ChangeSet, DocWrite, HistoryQuery, IdempotencyRecord, ItemWrite,
+    Store,
+};
+use guildhall_core::types::{
+    Account, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
+};
+use guildhall_core::ErrorCode;
+use serde_json::json;
+use sqlx::{Connection, Executor};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn admin_url() -> String {
+    std::env::var("GUILDHALL_TEST_POSTGRES_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh database and a migrated store over it.
+async fn fresh() -> (TestDatabase, PostgresStore) {
+    let admin = admin_url();
+    let db = TestDatabase::create(&admin).await.unwrap_or_else(|e| {
+        panic!(
+            "the Postgres tests need a server at {admin} (set GUILDHALL_TEST_POSTGRES_URL or \
+             DATABASE_URL to one whose user may CREATE DATABASE): {e}"
+        )
+    });
+    let store = PostgresStore::connect(db.url()).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    (db, store)
+}
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap()
+}
+
+fn player(id: &str) -> PlayerId {
+    PlayerId::new(id).unwrap()
+}
+
+fn shop() -> Account {
+    Account::system("shop").unwrap()
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+fn id(prefix: &str) -> String {
+    format!("{prefix}-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed))
+}
+
+fn event(kind: &str, players: &[&str]) -> Event {
+    Event {
+        seq: 0,
+        id: id("event"),
+        kind: kind.into(),
+        at: at(),
+        players: players.iter().map(|p| player(p)).collect(),
+        payload: json!({ "n": 1 }),
+    }
+}
+
+/// A purchase-shaped change set: the player's guarded balance, the shop's increment,
+/// the player's guarded item row, one ledger entry and one event.
+fn purchase(
+    p: &str,
+    expected: (i64, i64),
+    balance_after: i64,
+    item_version: i64,
+    quantity: i64,
+) -> ChangeSet {
+    let pl = player(p);
+    ChangeSet {
+        balances: vec![
+            BalanceWrite::Set {
+                account: Account::Player(pl.clone()),
+                currency: "gold".into(),
+                expected_version: expected.0,
+                amount: balance_after,
+            },
+            BalanceWrite::Add {
+                account: shop(),
+                currency: "gold".into(),
+                delta: expected.1,
+            },
+        ],
+        items: vec![ItemWrite {
+            player: pl.clone(),
+            item_id: "potion".into(),
+            expected_version: item_version,
+            quantity,
+            acquired_at: at(),
+        }],
+        ledger: vec![LedgerEntry {
+            seq: 0,
+            id: id("entry"),
+            transaction_id: id("tx"),
+            at: at(),
+            day: at().date_naive(),
+            kind: EntryKind::Purchase,
+            currency: "gold".into(),
+            debit: Account::Player(pl.clone()),
+            credit: shop(),
+            amount: expected.1,
+            reason: "purchase".into(),
+            metadata: json!({ "via": "test" }),
+            item_id: Some("potion".into()),
+            quantity: Some(1),
+        }],
+        events: vec![event("item_purchased", &[p])],
+        ..Default::default()
+    }
+}
+
+fn potion() -> CatalogItem {
+    CatalogItem {
+        id: "potion".into(),
+        name: "Health Potion".into(),
+        kind: ItemKind::Consumable,
+        price: Some(Price {
+            currency: "gold".into(),
+            amount: 10,
+        }),
+        max_stack: Some(99),
+        active: true,
+        metadata: json!({ "color": "red" }),
+    }
+}
+
+async fn gold(store: &PostgresStore, p: &str) -> BalanceRow {
+    store
+        .balance(&Account::Player(player(p)), "gold")
+        .await
+        .unwrap()
+}
+
+fn grant(p: &str, expected_version: i64, amount: i64) -> ChangeSet {
+    ChangeSet {
+        balances: vec![BalanceWrite::Set {
+            account: Account::Player(player(p)),
+            currency: "gold".into(),
+            expected_version,
+            amount,
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent_and_the_facade_opens_postgres_urls() {
+    let (db, store) = fresh().await;
+    store.migrate().await.expect("second migrate");
+    store
+        .commit(ChangeSet {
+            catalog: vec![potion()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    store.close().await;
+    let again = guildhall_adapters::open_store(db.url())
+        .await
+        .expect("reopen through the facade");
+    again.migrate().await.unwrap();
+    assert_eq!(again.catalog().await.unwrap(), vec![potion()]);
+    let alt = db.url().replacen("postgres://", "postgresql://", 1);
+    let third = guildhall_adapters::open_store(&format!("{alt}?max_connections=3"))
+        .await
+        .expect("postgresql:// with pool parameters");
+    third.ping().await.unwrap();
+    drop((again, third));
+    db.drop_now().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_unavailable() {
+    let e = match PostgresStore::connect(
+        "postgres://postgres@127.0.0.1:1/postgres?acquire_timeout=2&max_connections=1",
+    )
+    .await
+    {
+        Ok(_) => panic!("connected to a closed port"),
+        Err(e) => e,
+    };
+    assert_eq!(e.code, ErrorCode::Unavailable, "{e}");
+}
+
+#[tokio::test]
+async fn a_purchase_round_trips_exactly() {
+    let (_db, store) = fresh().await;
+    let mut cs = purchase("alice", (0, 10), 90, 0, 1);
+    cs.catalog = vec![potion()];
+    cs.idempotency = Some(IdempotencyRecord {
+        scope: "player:alice".into(),
+        key: "k-1".into(),
+        fingerprint: "f".into(),
+        result: json!({ "balance": 90, "nested": { "b": [1, 2.5, null] } }),
+        created_at: at(),
+    });
+    let done = store.commit(cs.clone()).await.unwrap();
+    assert!(done.ledger[0].seq > 0 && done.events[0].seq > 0);
+    assert_eq!(
+        gold(&store, "alice").await,
+        BalanceRow {
+            amount: 90,
+            version: 1
+        }
+    );
+    assert_eq!(
+        store.balance(&shop(), "gold").await.unwrap(),
+        BalanceRow {
+            amount: 10,
+            version: 0
+        }
+    );
+    let item = store.item(&player("alice"), "potion").await.unwrap();
+    assert_eq!(
+        item.map(|i| (i.quantity, i.version, i.acquired_at)),
+        Some((1, 1, at()))
+    );
+    assert_eq!(
+        store
+            .idempotency("player:alice", "k-1")
+            .await
+            .unwrap()
+            .map(|r| r.result),
+        cs.idempotency.map(|r| r.result)
+    );
+    let history = store
+        .history(&HistoryQuery {
+            account: Account::Player(player("alice")),
+            currency: None,
+            kind: None,
+            before_seq: None,
+            limit: 10,
+        })
+        .await
+        .unwrap();
+    assert_eq!(history, done.ledger);
+    assert_eq!(store.events_after(0, 10).await.unwrap(), done.events);
+    let net = store.ledger_net().await.unwrap();
+    assert!(net.contains(&(shop(), "gold".into(), 10)));
+    assert!(net.contains(&(Account::Player(player("alice")), "gold".into(), -10)));
+    let popular = store
+        .popular_items(at(), at() + chrono::Duration::seconds(1), 10)
+        .await
+        .unwrap();
+    assert_eq!(popular.len(), 1);
+    assert_eq!((popular[0].total_quantity, popular[0].purchases), (1, 1));
+    let revenue = store
+        .revenue_per_day(at().date_naive(), at().date_naive())
+        .await
+        .unwrap();
+    assert_eq!((revenue[0].amount, revenue[0].purchases), (10, 1));
+}
+
+#[tokio::test]
+async fn guarded_writes_conflict_and_change_nothing() {
+    let (_db, store) = fresh().await;
+    store.commit(grant("bob", 0, 100)).await.unwrap();
+    // Version 0 means "must not exist yet": the row exists.
+    let e = store.commit(grant("bob", 0, 5)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict, "{e}");
+    // A stale version.
+    let mut stale = purchase("bob", (7, 10), 90, 0, 1);
+    stale.idempotency = Some(IdempotencyRecord {
+        scope: "player:bob".into(),
+        key: "k".into(),
+        fingerprint: "f".into(),
+        result: json!(null),
+        created_at: at(),
+    });
+    let e = store.commit(stale).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict, "{e}");
+    assert_eq!(
+        gold(&store, "bob").await,
+        BalanceRow {
+            amount: 100,
+            version: 1
+        }
+    );
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 0);
+    assert!(store
+        .item(&player("bob"), "potion")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    assert!(store
+        .idempotency("player:bob", "k")
+        .await
+        .unwrap()
+        .is_none());
+    // The right version applies; a stored idempotency key refuses a second set.
+    let mut ok = purchase("bob", (1, 10), 90, 0, 1);
+    ok.idempotency = Some(IdempotencyRecord {
+        scope: "player:bob".into(),
+        key: "k".into(),
+        fingerprint: "f".into(),
+        result: json!(1),
+        created_at: at(),
+    });
+    store.commit(ok).await.unwrap();
+    let mut again = purchase("bob", (2, 10), 80, 1, 2);
+    again.idempotency = Some(IdempotencyRecord {
+        scope: "player:bob".into(),
+        key: "k".into(),
+        fingerprint: "f".into(),
+        result: json!(2),
+        created_at: at(),
+    });
+    let e = store.commit(again).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Conflict, "{e}");
+    assert_eq!(gold(&store, "bob").await.amount, 90);
+    // Documents: insert, guarded update, guarded delete, delete-if-absent.
+    let doc = |expected_version, body: Option<serde_json::Value>| ChangeSet {
+        docs: vec![DocWrite {
+            kind: "party".into(),
+            id: "p1".into(),
+            expected_version,
+            body,
+        }],
+        ..Default::default()
+    };
+    store.commit(doc(0, Some(json!({ "a": 1 })))).await.unwrap();
+    assert_eq!(
+        store.commit(doc(0, Some(json!(2)))).await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    store.commit(doc(1, Some(json!({ "a": 2 })))).await.unwrap();
+    assert_eq!(
+        store.commit(doc(1, None)).await.unwrap_err().code,
+        ErrorCode::Conflict
+    );
+    assert_eq!(store.doc("party", "p1").await.unwrap().unwrap().version, 2);
+    store.commit(doc(2, None)).await.unwrap();
+    assert!(store.doc("party", "p1").await.unwrap().is_none());
+    store.commit(doc(0, None)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_conflicting_batch_member_fails_alone() {
+    let (_db, store) = fresh().await;
+    store.commit(grant("carol", 0, 100)).await.unwrap();
+    store.commit(grant("dave", 0, 100)).await.unwrap();
+    let batch = vec![
+        purchase("carol", (1, 10), 90, 0, 1),
+        // Same version as the member before it: that one moved it.
+        purchase("carol", (1, 10), 90, 0, 1),
+        purchase("dave", (1, 10), 90, 0, 1),
+        // A member writing the same row twice runs statement by statement.
+        ChangeSet {
+            balances: vec![
+                BalanceWrite::Add {
+                    account: shop(),
+                    currency: "gold".into(),
+                    delta: 1,
+                },
+                BalanceWrite::Add {
+                    account: shop(),
+                    currency: "gold".into(),
+                    delta: 2,
+                },
+            ],
+            events: vec![event("a", &["erin"]), event("b", &["erin"])],
+            ..Default::default()
+        },
+        // And a conflicting one of that kind.
+        ChangeSet {
+            balances: vec![
+                BalanceWrite::Set {
+                    account: Account::Player(player("dave")),
+                    currency: "gold".into(),
+                    expected_version: 1,
+                    amount: 1,
+                },
+                BalanceWrite::Set {
+                    account: Account::Player(player("dave")),
+                    currency: "gold".into(),
+                    expected_version: 2,
+                    amount: 2,
+                },
+            ],
+            ..Default::default()
+        },
+    ];
+    let out = store.commit_batch(batch).await;
+    assert_eq!(out.len(), 5);
+    assert!(out[0].is_ok());
+    assert_eq!(out[1].as_ref().unwrap_err().code, ErrorCode::Conflict);
+    assert!(out[2].is_ok());
+    assert!(out[3].is_ok());
+    assert_eq!(out[4].as_ref().unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        gold(&store, "carol").await,
+        BalanceRow {
+            amount: 90,
+            version: 2
+        }
+    );
+    assert_eq!(
+        gold(&store, "dave").await,
+        BalanceRow {
+            amount: 90,
+            version: 2
+        }
+    );
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 23);
+    let events = store.events_after(0, 100).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["item_purchased", "item_purchased", "a", "b"]);
+    let seqs: Vec<i64> = out
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|cs| cs.events.iter().map(|e| e.seq))
+        .collect();
+    assert_eq!(seqs, events.iter().map(|e| e.seq).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn an_overflowing_increment_is_a_balance_limit_and_changes_nothing() {
+    let (_db, store) = fresh().await;
+    let add = |delta| ChangeSet {
+        balances: vec![BalanceWrite::Add {
+            account: shop(),
+            currency: "gold".into(),
+            delta,
+        }],
+        ..Default::default()
+    };
+    store.commit(add(i64::MAX - 5)).await.unwrap();
+    let mut over = purchase("erin", (0, 10), 0, 0, 1);
+    over.balances[0] = BalanceWrite::Set {
+        account: Account::Player(player("erin")),
+        currency: "gold".into(),
+        expected_version: 0,
+        amount: 0,
+    };
+    // Alone (one statement) and inside a batch.
+    let e = store.commit(over.clone()).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::BalanceLimit, "{e}");
+    let out = store
+        .commit_batch(vec![grant("frank", 0, 7), over, add(5), add(1)])
+        .await;
+    assert!(out[0].is_ok());
+    assert_eq!(out[1].as_ref().unwrap_err().code, ErrorCode::BalanceLimit);
+    assert!(out[2].is_ok());
+    assert_eq!(out[3].as_ref().unwrap_err().code, ErrorCode::BalanceLimit);
+    assert_eq!(
+        store.balance(&shop(), "gold").await.unwrap().amount,
+        i64::MAX
+    );
+    assert_eq!(gold(&store, "erin").await, BalanceRow::default());
+    assert_eq!(gold(&store, "frank").await.amount, 7);
+    assert!(store.events_after(0, 10).await.unwrap().is_empty());
+    // Statement by statement (the set writes the shop's row twice): the database's own
+    // overflow error, reported the same way.
+    let e = store
+        .commit(ChangeSet {
+            balances: vec![
+                BalanceWrite::Add {
+                    account: shop(),
+                    currency: "gold".into(),
+                    delta: -1,
+                },
+                BalanceWrite::Add {
+                    account: shop(),
+                    currency: "gold".into(),
+                    delta: 2,
+                },
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::BalanceLimit, "{e}");
+    assert_eq!(
+        store.balance(&shop(), "gold").await.unwrap().amount,
+        i64::MAX
+    );
+    // System accounts may go negative; players may not, even past the rules.
+    store.commit(add(i64::MIN)).await.unwrap();
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, -1);
+    let e = store.commit(grant("gina", 0, -1)).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unavailable, "{e}");
+    assert_eq!(gold(&store, "gina").await, BalanceRow::default());
+}
+
+#[tokio::test]
+async fn serialization_failures_and_deadlocks_are_conflicts() {
+    let (db, store) = fresh().await;
+    store.commit(grant("hal", 0, 100)).await.unwrap();
+    store.commit(grant("ivy", 0, 100)).await.unwrap();
+
+    // Two SERIALIZABLE transactions that read what the other writes: one fails 40001.
+    let mut a = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let mut b = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    for c in [&mut a, &mut b] {
+        c.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            .await
+            .unwrap();
+        c.execute("SELECT sum(amount) FROM balances").await.unwrap();
+    }
+    a.execute("UPDATE balances SET amount = amount + 1 WHERE account = 'player:hal'")
+        .await
+        .unwrap();
+    b.execute("UPDATE balances SET amount = amount + 1 WHERE account = 'player:ivy'")
+        .await
+        .unwrap();
+    a.execute("COMMIT").await.unwrap();
+    let err = b.execute("COMMIT").await.unwrap_err();
+    assert_eq!(map_error(err).code, ErrorCode::Conflict);
+
+    // A deadlock between a foreign transaction and a commit of the store: the store's
+    // transaction is the one Postgres aborts (the foreign one waits longer before
+    // checking), and the commit reports CONFLICT so the service retries.
+    let mut foreign = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    foreign
+        .execute("SET deadlock_timeout = '30s'")
+        .await
+        .unwrap();
+    foreign.execute("BEGIN").await.unwrap();
+    foreign
+        .execute("UPDATE balances SET version = version WHERE account = 'player:hal'")
+        .await
+        .unwrap();
+    let store = Arc::new(store);
+    let committing = {
+        let store = store.clone();
+        tokio::spawn(async move { store.commit(grant("hal", 1, 5)).await })
+    };
+    // Wait until the store's transaction holds the commit lock and waits for the row.
+    let mut watcher = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    for _ in 0..100 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = \
+             (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let foreign_wait = tokio::spawn(async move {
+        let r = foreign
+            .execute(&*format!(
+                "SELECT pg_advisory_xact_lock({})",
+                guildhall_adapters::postgres::COMMIT_LOCK
+            ))
+            .await;
+        let _ = foreign.execute("ROLLBACK").await;
+        r.map(|_| ())
+    });
+    let outcome = tokio::time::timeout(Duration::from_secs(20), committing)
+        .await
+        .expect("the deadlock is detected")
+        .unwrap();
+    assert_eq!(outcome.unwrap_err().code, ErrorCode::Conflict);
+    foreign_wait.await.unwrap().unwrap();
+    // Nothing of the refused commit applied; the retry does.
+    assert_eq!(gold(&store, "hal").await.amount, 101);
+    store.commit(grant("hal", 1, 5)).await.unwrap();
+    assert_eq!(
+        gold(&store, "hal").await,
+        BalanceRow {
+            amount: 5,
+            version: 2
+        }
+    );
+}
+
+#[tokio::test]
+async fn seqs_follow_commit_order_across_stores() {
+    let (db, store) = fresh().await;
+    let other = Arc::new(PostgresStore::connect(db.url()).await.unwrap());
+    let store = Arc::new(store);
+    // Many writers on two stores (two "hosts"), with a reader following the outbox:
+    // the reader must see every event exactly once, in seq order, never skipping one
+    // that commits later with a smaller seq.
+    let writers: Vec<_> = (0..8)
+        .map(|w| {
+            let s = if w % 2 == 0 {
+                store.clone()
+            } else {
+                other.clone()
+            };
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    let p = format!("w{w}");
+                    let cs = ChangeSet {
+                        events: vec![event("e", &[&p]), event("f", &[&p])],
+                        balances: vec![BalanceWrite::Add {
+                            account: shop(),
+                            currency: "gold".into(),
+                            delta: 1,
+                        }],
+                        ..Default::default()
+                    };
+                    let out = s.commit_batch(vec![cs.clone(), cs]).await;
+                    assert!(out.iter().all(Result::is_ok), "{i}: {out:?}");
+                }
+            })
+        })
+        .collect();
+    let reader = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            let mut cursor = 0;
+            while seen.len() < 8 * 25 * 4 {
+                let page = store.events_after(cursor, 37).await.unwrap();
+                for e in page {
+                    assert!(e.seq > cursor);
+                    cursor = e.seq;
+                    seen.push(e.id);
+                }
+                tokio::task::yield_now().await;
+            }
+            seen
+        })
+    };
+    for w in writers {
+        w.await.unwrap();
+    }
+    let seen = tokio::time::timeout(Duration::from_secs(60), reader)
+        .await
+        .expect("reader finishes")
+        .unwrap();
+    let all: Vec<String> = store
+        .events_after(0, 10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(
+        seen, all,
+        "the following reader saw every event once, in order"
+    );
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 400);
+}
+
+#[tokio::test]
+async fn docs_list_by_prefix_with_tricky_ids() {
+    let (_db, store) = fresh().await;
+    let ids = [
+        "a",
+        "a%",
+        "a%b",
+        "a_",
+        "a_b",
+        "ab",
+        "a'b",
+        "a\"b",
+        "a\\b",
+        "b",
+        "a\u{10FFFF}",
+        "a\u{10FFFF}x",
+        "é",
+        "éa",
+        "%",
+        "_",
+    ];
+    let docs = ids
+        .iter()
+        .map(|id| DocWrite {
+            kind: "k".into(),
+            id: (*id).into(),
+            expected_version: 0,
+            body: Some(json!({ "id": id })),
+        })
+        .chain(std::iter::once(DocWrite {
+            kind: "other".into(),
+            id: "a%".into(),
+            expected_version: 0,
+            body: Some(json!(0)),
+        }))
+        .collect();
+    store
+        .commit(ChangeSet {
+            docs,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let list = |prefix: &'static str, limit| {
+        let store = &store;
+        async move {
+            store
+                .docs("k", prefix, limit)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let expect = |prefix: &str, limit: usize| {
+        let mut v: Vec<String> = ids
+            .iter()
+            .filter(|id| id.starts_with(prefix))
+            .map(|s| s.to_string())
+            .collect();
+        v.sort();
+        v.truncate(limit);
+        v
+    };
+    for prefix in [
+        "",
+        "a",
+        "a%",
+        "a_",
+        "a'",
+        "a\"",
+        "a\\",
+        "%",
+        "_",
+        "é",
+        "a\u{10FFFF}",
+        "z",
+    ] {
+        assert_eq!(
+            list(prefix, 100).await,
+            expect(prefix, 100),
+            "prefix {prefix:?}"
+        );
+    }
+    assert_eq!(list("a", 3).await, expect("a", 3));
+    assert_eq!(store.docs("other", "a", 10).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn player_events_after_finds_a_players_events() {
+    let (_db, store) = fresh().await;
+    let mut seqs = Vec::new();
+    for players in [
+        &["jo"][..],
+        &["kim", "jo"],
+        &["kim"],
+        &[],
+        &["jo%"],
+        &["jo"],
+    ] {
+        let cs = store
+            .commit(ChangeSet {
+                events: vec![event("e", players)],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        seqs.push(cs.events[0].seq);
+    }
+    let of = |p: &'static str, after, limit| {
+        let store = &store;
+        async move {
+            store
+                .player_events_after(&player(p), after, limit)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.seq)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(of("jo", 0, 10).await, vec![seqs[0], seqs[1], seqs[5]]);
+    assert_eq!(of("jo", seqs[0], 10).await, vec![seqs[1], seqs[5]]);
+    assert_eq!(of("jo", 0, 2).await, vec![seqs[0], seqs[1]]);
+    assert_eq!(of("kim", 0, 10).await, vec![seqs[1], seqs[2]]);
+    assert_eq!(of("jo%", 0, 10).await, vec![seqs[4]]);
+    assert!(of("nobody", 0, 10).await.is_empty());
+    let e = store
+        .player_events_after(&player("kim"), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(e[0].players, vec![player("kim"), player("jo")]);
+}
+
+#[tokio::test]
+async fn prune_removes_old_events_records_and_counters() {
+    let (_db, store) = fresh().await;
+    let mut old = event("old", &["x"]);
+    old.at = at() - chrono::Duration::days(10);
+    store
+        .commit(ChangeSet {
+            events: vec![old, event("new", &["x"])],
+            idempotency: Some(IdempotencyRecord {
+                scope: "s".into(),
+                key: "k".into(),
+                fingerprint: "f".into(),
+                result: json!(null),
+                created_at: at() - chrono::Duration::days(2),
+            }),
+            counters: vec![guildhall_core::ports::CounterWrite {
+                key: "c".into(),
+                expected_version: 0,
+                count: 3,
+                expires_at: at() - chrono::Duration::days(8),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.counter("c").await.unwrap().count, 3);
+    let (events, records) = store
+        .prune(
+            at() - chrono::Duration::days(7),
+            at() - chrono::Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!((events, records), (1, 1));
+    assert_eq!(store.events_after(0, 10).await.unwrap().len(), 1);
+    assert_eq!(store.counter("c").await.unwrap().version, 0);
+}
+
+#[tokio::test]
+async fn history_pages_newest_first() {
+    let (_db, store) = fresh().await;
+    store.commit(grant("lu", 0, 1000)).await.unwrap();
+    for v in 1..=5 {
+        store
+            .commit(purchase("lu", (v, 10), 1000 - 10 * v, v - 1, v))
+            .await
+            .unwrap();
+    }
+    let page = |before_seq, limit| HistoryQuery {
+        account: Account::Player(player("lu")),
+        currency: Some("gold".into()),
+        kind: Some(EntryKind::Purchase),
+        before_seq,
+        limit,
+    };
+    let first = store.history(&page(None, 3)).await.unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(first.windows(2).all(|w| w[0].seq > w[1].seq));
+    let second = store.history(&page(Some(first[2].seq), 3)).await.unwrap();
+    assert_eq!(second.len(), 2);
+    assert!(second[0].seq < first[2].seq);
+    assert!(store
+        .history(&HistoryQuery {
+            kind: Some(EntryKind::Grant),
+            ..page(None, 3)
+        })
+        .await
+        .unwrap()
+        .is_empty());
+}

@@ -1,0 +1,465 @@
+'use strict'
+// The guildhall JavaScript API over a running guildhall HTTP host (routes under /v1),
+// for runtimes where the native addon cannot load. Same method names, same request and
+// result shapes (camelCase keys) and the same errors (`.code`, `.details`) as the
+// native module; needs only the global `fetch` (Node 18+).
+
+/** Keys whose object value belongs to the caller: its keys are never converted. */
+const OPAQUE = new Set(['metadata', 'variables', 'properties'])
+
+const snake = (k) => k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())
+const camel = (k) => k.replace(/(?!^)_([a-z0-9])/g, (_, c) => c.toUpperCase())
+
+function rekey(v, f) {
+  if (Array.isArray(v)) return v.map((x) => rekey(x, f))
+  if (v === null || typeof v !== 'object') return v
+  const out = {}
+  for (const [k, x] of Object.entries(v)) {
+    if (x === null || x === undefined) continue
+    out[f(k)] = OPAQUE.has(k) ? x : rekey(x, f)
+  }
+  return out
+}
+
+/** A request object as the host's JSON: snake_case keys, null and undefined dropped. */
+const toSnake = (v) => rekey(v, snake)
+/** A host answer as JavaScript sees it: camelCase keys, nulls dropped. */
+const toCamel = (v) => rekey(v, camel)
+
+/** Every stable error code (SPEC.md "Error codes"). */
+const ERROR_CODES = Object.freeze([
+  'INVALID_ARGUMENT', 'NOT_FOUND', 'INSUFFICIENT_FUNDS', 'BALANCE_LIMIT', 'ALREADY_OWNED',
+  'NOT_OWNED', 'NOT_CONSUMABLE', 'INSUFFICIENT_QUANTITY', 'STACK_LIMIT', 'NOT_FOR_SALE',
+  'IDEMPOTENCY_CONFLICT', 'MAIL_SEND_LIMIT', 'MAIL_NOT_READ', 'ALREADY_CLAIMED',
+  'UNCLAIMED_ATTACHMENTS', 'PARTY_FULL', 'ALREADY_IN_PARTY', 'NOT_IN_PARTY', 'NOT_PARTY_LEADER',
+  'INVITE_EXPIRED', 'TICKET_EXISTS', 'UNAUTHENTICATED', 'FORBIDDEN', 'BANNED', 'RATE_LIMITED',
+  'CONFLICT', 'UNAVAILABLE',
+])
+
+/**
+ * The error every method rejects with, on either transport: `.code` is the stable
+ * code, `.details` the structured context (camelCase keys, `null` when none).
+ * `err instanceof GuildhallError` holds for the native module's errors too.
+ */
+class GuildhallError extends Error {
+  constructor(code, message, details = null) {
+    super(message)
+    this.name = 'GuildhallError'
+    this.code = code
+    this.details = details
+  }
+
+  static [Symbol.hasInstance](e) {
+    return e instanceof Error && e.name === 'GuildhallError' && typeof e.code === 'string'
+  }
+
+  /** The error of a host answer `{code, message, details}` (the host's JSON error body). */
+  static fromBody(body, status) {
+    if (body && typeof body.code === 'string') {
+      return new GuildhallError(body.code, String(body.message ?? body.code),
+        body.details == null ? null : toCamel(body.details))
+    }
+    return new GuildhallError('UNAVAILABLE', `the host answered ${status} without a guildhall error body`,
+      { status })
+  }
+}
+
+const enc = encodeURIComponent
+
+function fail(code, message, details = null) {
+  return new GuildhallError(code, message, details)
+}
+
+function requireText(name, v) {
+  if (typeof v !== 'string') throw fail('INVALID_ARGUMENT', `${name} must be a string`, { field: name })
+  return v
+}
+
+function requireObject(name, v) {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw fail('INVALID_ARGUMENT', `${name} must be an object`, { field: name })
+  }
+  return v
+}
+
+function query(params) {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(snake(k), String(v))
+  const s = q.toString()
+  return s ? '?' + s : ''
+}
+
+/** `fn` with a NOT_FOUND answer turned into `null` (reads of something that may not exist). */
+async function orNull(p) {
+  try {
+    return await p
+  } catch (e) {
+    if (e instanceof GuildhallError && e.code === 'NOT_FOUND') return null
+    throw e
+  }
+}
+
+class HttpGuildhall {
+  /** @param {string} url base URL of the host, e.g. http://127.0.0.1:8080 */
+  constructor(url, options = {}) {
+    this.url = String(url).replace(/\/+$/, '')
+    this.apiKey = options.apiKey
+    this.timeoutMs = options.timeoutMs ?? 30000
+    this.pollMs = options.pollMs ?? 250
+    this.closed = false
+    this.pollers = new Set()
+  }
+
+  /** Connects to a host and checks that it answers (`/healthz`). */
+  static async connect(url, options = {}) {
+    if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+      throw fail('INVALID_ARGUMENT', 'url is the http:// or https:// address of a guildhall host', { field: 'url' })
+    }
+    const gh = new HttpGuildhall(url, options)
+    await gh.request('GET', '/healthz')
+    return gh
+  }
+
+  async request(method, path, body) {
+    if (this.closed) throw fail('UNAVAILABLE', 'this Guildhall handle is closed')
+    const headers = { accept: 'application/json' }
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`
+    const init = { method, headers, signal: AbortSignal.timeout(this.timeoutMs) }
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json'
+      init.body = JSON.stringify(toSnake(body))
+    }
+    let res
+    try {
+      res = await fetch(this.url + path, init)
+    } catch (e) {
+      throw fail('UNAVAILABLE', `the host did not answer: ${e.cause?.message ?? e.message}`, { url: this.url })
+    }
+    const text = await res.text()
+    let json = null
+    if (text) {
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = null
+      }
+    }
+    if (!res.ok) throw GuildhallError.fromBody(json, res.status)
+    return json === null ? undefined : toCamel(json)
+  }
+
+  #player(v) {
+    return enc(requireText('player', v))
+  }
+
+  // ----- Economy -----
+  grant(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/grant`, body)
+  }
+  spend(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/spend`, body)
+  }
+  transfer(request) {
+    return this.request('POST', '/v1/transfers', requireObject('request', request))
+  }
+  wallet(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/wallet`)
+  }
+  async balance(player, currency) {
+    const r = await this.request('GET', `/v1/players/${this.#player(player)}/balances/${enc(requireText('currency', currency))}`)
+    return r.amount
+  }
+  history(player, filter = {}) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/history${query(filter ?? {})}`)
+  }
+  verifyLedger() {
+    return this.request('GET', '/v1/ledger/verify')
+  }
+
+  // ----- Catalog and inventory -----
+  purchase(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/purchases`, body)
+  }
+  useItem(request) {
+    const { player, itemId, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/items/${enc(requireText('itemId', itemId))}/use`, body)
+  }
+  grantItem(request) {
+    const { player, itemId, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/items/${enc(requireText('itemId', itemId))}/grant`, body)
+  }
+  async inventory(player) {
+    return (await this.request('GET', `/v1/players/${this.#player(player)}/inventory`)).items ?? []
+  }
+  catalog() {
+    return this.request('GET', '/v1/catalog')
+  }
+  catalogItem(itemId) {
+    return this.request('GET', `/v1/catalog/${enc(requireText('itemId', itemId))}`)
+  }
+  upsertCatalogItem(item) {
+    const it = requireObject('item', item)
+    return this.request('PUT', `/v1/catalog/${enc(requireText('item.id', it.id))}`, it)
+  }
+  setCatalogItemActive(itemId, active) {
+    return this.request('PUT', `/v1/catalog/${enc(requireText('itemId', itemId))}/active`, { active })
+  }
+  async popularItems(q = {}) {
+    const rows = await this.request('GET', `/v1/analytics/popular-items${query(q ?? {})}`)
+    return rows.map(({ name, ...row }) => row)
+  }
+  revenuePerDay(q = {}) {
+    return this.request('GET', `/v1/analytics/revenue${query(q ?? {})}`)
+  }
+
+  // ----- Mail -----
+  sendMail(request) {
+    return this.request('POST', '/v1/mail', requireObject('request', request))
+  }
+  broadcastMail(request) {
+    return this.request('POST', '/v1/mail/broadcasts', requireObject('request', request))
+  }
+  async mailbox(player) {
+    return (await this.request('GET', `/v1/players/${this.#player(player)}/mail`)).mails ?? []
+  }
+  openMail(player, mailId) {
+    return this.request('POST', `/v1/players/${this.#player(player)}/mail/${enc(requireText('mailId', mailId))}/open`)
+  }
+  claimMail(player, mailId, options = {}) {
+    return this.request('POST', `/v1/players/${this.#player(player)}/mail/${enc(requireText('mailId', mailId))}/claim`, options ?? {})
+  }
+  async deleteMail(player, mailId) {
+    await this.request('DELETE', `/v1/players/${this.#player(player)}/mail/${enc(requireText('mailId', mailId))}`)
+  }
+
+  // ----- Announcements -----
+  putTemplate(template) {
+    const { id, ...body } = requireObject('template', template)
+    return this.request('PUT', `/v1/templates/${enc(requireText('id', id))}`, body)
+  }
+  template(id) {
+    return this.request('GET', `/v1/templates/${enc(requireText('id', id))}`)
+  }
+  templates() {
+    return this.request('GET', '/v1/templates')
+  }
+  putTrigger(trigger) {
+    const { id, createdAt, sentAt, ...body } = requireObject('trigger', trigger)
+    return this.request('PUT', `/v1/triggers/${enc(requireText('id', id))}`, body)
+  }
+  cancelTrigger(id) {
+    return this.request('POST', `/v1/triggers/${enc(requireText('id', id))}/cancel`)
+  }
+  trigger(id) {
+    return this.request('GET', `/v1/triggers/${enc(requireText('id', id))}`)
+  }
+  triggers() {
+    return this.request('GET', '/v1/triggers')
+  }
+  async preview(templateId, variables = {}) {
+    const r = await this.request('POST', `/v1/templates/${enc(requireText('templateId', templateId))}/preview`, { variables: variables ?? {} })
+    return r.text
+  }
+  async fire(request) {
+    const { player, ...body } = requireObject('request', request)
+    return (await this.request('POST', `/v1/players/${this.#player(player)}/events/fire`, body)).messages ?? []
+  }
+  /** The host sends scheduled triggers on its own schedule; nothing to do from here. */
+  async sendDueTriggers() {
+    return []
+  }
+
+  // ----- Presence -----
+  login(player, location) {
+    return this.request('POST', `/v1/players/${this.#player(player)}/session`, location ?? {})
+  }
+  heartbeat(player, location) {
+    return this.request('POST', `/v1/players/${this.#player(player)}/session/heartbeat`, location ? { location } : {})
+  }
+  async logout(player) {
+    return (await this.request('DELETE', `/v1/players/${this.#player(player)}/session`)).ended
+  }
+  session(player) {
+    return orNull(this.request('GET', `/v1/players/${this.#player(player)}/session`))
+  }
+  async online() {
+    return (await this.request('GET', '/v1/online')).sessions ?? []
+  }
+
+  // ----- Parties -----
+  createParty(player, options = {}) {
+    return this.request('POST', '/v1/parties', { leader: requireText('player', player), open: options?.open ?? false })
+  }
+  async #partyIdOf(player) {
+    const p = await this.partyOf(player)
+    if (!p) throw fail('NOT_IN_PARTY', `${player} is in no party`, { player })
+    return enc(p.id)
+  }
+  async inviteToParty(leader, invitee) {
+    const id = await this.#partyIdOf(leader)
+    return this.request('POST', `/v1/parties/${id}/invites`, { leader, player: requireText('invitee', invitee) })
+  }
+  acceptInvite(player, partyId) {
+    return this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/accept`, { player: requireText('player', player) })
+  }
+  async declineInvite(player, partyId) {
+    await this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/decline`, { player: requireText('player', player) })
+  }
+  joinParty(player, partyId) {
+    return this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/join`, { player: requireText('player', player) })
+  }
+  async leaveParty(player) {
+    const id = await this.#partyIdOf(player)
+    return (await this.request('POST', `/v1/parties/${id}/leave`, { player })).party ?? null
+  }
+  async kickFromParty(leader, target) {
+    const id = await this.#partyIdOf(leader)
+    return this.request('POST', `/v1/parties/${id}/kick`, { leader, player: requireText('target', target) })
+  }
+  async promoteInParty(leader, target) {
+    const id = await this.#partyIdOf(leader)
+    return this.request('POST', `/v1/parties/${id}/promote`, { leader, player: requireText('target', target) })
+  }
+  async disbandParty(leader) {
+    const id = await this.#partyIdOf(leader)
+    await this.request('POST', `/v1/parties/${id}/disband`, { leader })
+  }
+  partyOf(player) {
+    return orNull(this.request('GET', `/v1/players/${this.#player(player)}/party`))
+  }
+  party(partyId) {
+    return this.request('GET', `/v1/parties/${enc(requireText('partyId', partyId))}`)
+  }
+
+  // ----- Matchmaking -----
+  queue(request) {
+    const { queue, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/queues/${enc(requireText('queue', queue))}/tickets`, body)
+  }
+  cancelTicket(player) {
+    return this.request('DELETE', `/v1/players/${this.#player(player)}/ticket`)
+  }
+  ticketStatus(player) {
+    return orNull(this.request('GET', `/v1/players/${this.#player(player)}/ticket`))
+  }
+  async pool(queue) {
+    return (await this.request('GET', `/v1/queues/${enc(requireText('queue', queue))}/pool`)).tickets ?? []
+  }
+  /** The host runs the matchmaking tick on its own schedule; nothing to do from here. */
+  async tick() {
+    return []
+  }
+  reportMatch(matchId, ranks) {
+    return this.request('POST', `/v1/matches/${enc(requireText('matchId', matchId))}/result`, { ranks })
+  }
+  matchRecord(matchId) {
+    return this.request('GET', `/v1/matches/${enc(requireText('matchId', matchId))}`)
+  }
+  async rating(player, queue) {
+    return (await this.request('GET', `/v1/players/${this.#player(player)}/ratings/${enc(requireText('queue', queue))}`)).rating
+  }
+  async matchHistory(player, limit) {
+    return (await this.request('GET', `/v1/players/${this.#player(player)}/matches${query({ limit })}`)).matches ?? []
+  }
+
+  // ----- Events -----
+  async eventsAfter(after = 0, limit = 100) {
+    return (await this.request('GET', `/v1/events${query({ after, limit })}`)).events ?? []
+  }
+  /** Events concerning one player: read from the outbox and filtered here. */
+  async playerEventsAfter(player, after = 0, limit = 100) {
+    requireText('player', player)
+    const out = []
+    let cursor = after
+    for (;;) {
+      const page = await this.request('GET', `/v1/events${query({ after: cursor, limit: 1000 })}`)
+      for (const e of page.events ?? []) {
+        if (e.players.includes(player)) out.push(e)
+        if (out.length >= limit) return out
+      }
+      if (!page.events?.length) return out
+      cursor = page.nextAfter
+    }
+  }
+  prune() {
+    return this.request('POST', '/v1/maintenance/prune')
+  }
+
+  /**
+   * Calls `callback` with every event committed from now on, read by polling the
+   * host's outbox (`/v1/events`) every `pollMs` (default 250 ms). The returned Promise
+   * settles once the poller knows where "now" is in the outbox: await it before acting
+   * if the first events matter. The poller does not keep the process alive; `close()`
+   * stops it.
+   */
+  onEvent(callback) {
+    if (this.closed) throw fail('UNAVAILABLE', 'this Guildhall handle is closed')
+    if (typeof callback !== 'function') throw fail('INVALID_ARGUMENT', 'callback must be a function', { field: 'callback' })
+    const state = { timer: null, after: null, stopped: false }
+    const poll = async () => {
+      try {
+        if (state.after === null) {
+          let after = 0
+          for (;;) {
+            const page = await this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
+            if (!page.events?.length) break
+            after = page.nextAfter
+          }
+          state.after = after
+        }
+        for (;;) {
+          const page = await this.request('GET', `/v1/events${query({ after: state.after, limit: 1000 })}`)
+          for (const e of page.events ?? []) {
+            if (state.stopped) return
+            state.after = e.seq
+            callback(e)
+          }
+          if ((page.events?.length ?? 0) < 1000) break
+        }
+      } catch {
+        // The host is unreachable for now: the next poll resumes after the last event seen.
+      }
+      if (!state.stopped) {
+        state.timer = setTimeout(poll, this.pollMs)
+        state.timer.unref?.()
+      }
+    }
+    this.pollers.add(state)
+    return new Promise((resolve) => {
+      const start = async () => {
+        try {
+          let after = 0
+          for (;;) {
+            const page = await this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
+            if (!page.events?.length) break
+            after = page.nextAfter
+          }
+          state.after = after
+        } catch {
+          // Unreachable for now: the first poll finds the end of the outbox itself.
+        }
+        resolve()
+        if (!state.stopped) {
+          state.timer = setTimeout(poll, this.pollMs)
+          state.timer.unref?.()
+        }
+      }
+      start()
+    })
+  }
+
+  /** Stops every `onEvent` poller and refuses further calls (`UNAVAILABLE`). */
+  close() {
+    this.closed = true
+    for (const s of this.pollers) {
+      s.stopped = true
+      if (s.timer) clearTimeout(s.timer)
+    }
+    this.pollers.clear()
+  }
+}
+
+module.exports = { HttpGuildhall, GuildhallError, ERROR_CODES, toSnake, toCamel }

@@ -1,0 +1,886 @@
+//! # guildhall for Node.js
+//!
+//! The guildhall core as a native module: `await Guildhall.open({ database, redis?,
+//! config? })` opens a backend exactly as the HTTP host does (the same URLs, the same
+//! config shape), and every core operation is an async method whose Promise runs on
+//! the module's tokio runtime, never blocking the JavaScript thread.
+//!
+//! Requests and results are plain objects with camelCase keys (see [`convert`]);
+//! failures reject with an `Error` whose `.code` is the SPEC code and `.details` its
+//! context ([`convert::js_error`], the one place that mapping lives). Live events reach
+//! `onEvent` callbacks through a thread-safe function fed by the core's subscription.
+
+mod convert;
+mod options;
+pub mod types;
+
+use convert::{arg, closed, int_or, limit_or, opt_arg, player, text, Reply};
+use guildhall_core::announce::{Location, Template, Trigger};
+use guildhall_core::types::CatalogItem;
+use guildhall_core::{Error as CoreError, Guildhall as Core};
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use serde_json::Value;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+static INSTANCES: AtomicU64 = AtomicU64::new(1);
+
+/// A guildhall backend opened in this process.
+#[napi]
+pub struct Guildhall {
+    core: Core,
+    closed: Arc<AtomicBool>,
+    listeners: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    holder: String,
+}
+
+type Out = std::result::Result<Reply, napi::Error>;
+
+fn done<T: serde::Serialize>(r: std::result::Result<T, CoreError>) -> Out {
+    Ok(Reply::from(r))
+}
+
+fn void(r: std::result::Result<(), CoreError>) -> Out {
+    Ok(Reply(r.map(|()| Value::Null)))
+}
+
+#[napi]
+impl Guildhall {
+    /// Opens a backend: `database` is `sqlite://FILE`, `sqlite::memory:` or `memory://`
+    /// (the host's URLs; `postgres://` where the facade supports it), `redis` an optional
+    /// `redis://` URL for the shared coordinator, `config` the host's config as an object
+    /// or the path of its TOML file. The config's catalog is loaded (inserted or
+    /// updated). Rejects with `INVALID_ARGUMENT` for a bad config or URL and
+    /// `UNAVAILABLE` when the database cannot be opened.
+    #[napi(ts_args_type = "options: OpenOptions", ts_return_type = "Promise<Guildhall>")]
+    pub async fn open(options: Value) -> std::result::Result<Opened, napi::Error> {
+        Ok(Opened(open_core(options).await.map(|core| Guildhall {
+            core,
+            closed: Arc::new(AtomicBool::new(false)),
+            listeners: Arc::new(Mutex::new(Vec::new())),
+            holder: format!(
+                "node-{}-{}",
+                std::process::id(),
+                INSTANCES.fetch_add(1, Ordering::Relaxed)
+            ),
+        })))
+    }
+
+    /// The same API over a running guildhall HTTP host (`http://127.0.0.1:8080`), for
+    /// runtimes where native addons cannot load. Provided by the package entry point
+    /// (`index.js`, in JavaScript); calling it on the bare native class rejects.
+    #[napi(
+        ts_args_type = "url: string, options?: ConnectOptions",
+        ts_return_type = "Promise<Guildhall>"
+    )]
+    pub fn connect(env: Env, url: Value, options: Option<Value>) -> napi::Result<()> {
+        let _ = (url, options);
+        Err(convert::js_error(
+            &env,
+            &CoreError::invalid(
+                "connect",
+                "Guildhall.connect is provided by the package entry point: require('guildhall')",
+            ),
+        ))
+    }
+
+    fn core(&self) -> std::result::Result<Core, CoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            Err(closed())
+        } else {
+            Ok(self.core.clone())
+        }
+    }
+
+    // ----- Economy -----
+
+    /// Credits a player from a system source. Errors: `INVALID_ARGUMENT`,
+    /// `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(ts_args_type = "request: GrantRequest", ts_return_type = "Promise<BalanceChange>")]
+    pub async fn grant(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.grant(arg("request", request)?).await }.await)
+    }
+
+    /// Debits a player to a system sink. Errors: as `grant`, plus `INSUFFICIENT_FUNDS`.
+    #[napi(ts_args_type = "request: SpendRequest", ts_return_type = "Promise<BalanceChange>")]
+    pub async fn spend(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.spend(arg("request", request)?).await }.await)
+    }
+
+    /// Moves currency between two players in one commit.
+    #[napi(ts_args_type = "request: TransferRequest", ts_return_type = "Promise<TransferResult>")]
+    pub async fn transfer(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.transfer(arg("request", request)?).await }.await)
+    }
+
+    /// A player's wallet: every configured currency, zero when never touched.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Wallet>")]
+    pub async fn wallet(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.wallet(&player("player", player_id)?).await }.await)
+    }
+
+    /// One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency).
+    #[napi(ts_args_type = "player: string, currency: string", ts_return_type = "Promise<number>")]
+    pub async fn balance(&self, player_id: Value, currency: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .balance(&player("player", player_id)?, &text("currency", currency)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// A player's ledger entries, newest first, a page at a time.
+    #[napi(
+        ts_args_type = "player: string, filter?: HistoryFilter",
+        ts_return_type = "Promise<HistoryPage>"
+    )]
+    pub async fn history(&self, player_id: Value, filter: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let filter = opt_arg("filter", filter)?.unwrap_or_default();
+                core?.history(&player("player", player_id)?, filter).await
+            }
+            .await,
+        )
+    }
+
+    /// Recomputes every balance from the ledger and reports differences.
+    #[napi(ts_return_type = "Promise<LedgerReport>")]
+    pub async fn verify_ledger(&self) -> Out {
+        let core = self.core();
+        done(async { core?.verify_ledger().await }.await)
+    }
+
+    // ----- Catalog and inventory -----
+
+    /// Buys catalog items: debit and item grant in one commit.
+    #[napi(ts_args_type = "request: PurchaseRequest", ts_return_type = "Promise<PurchaseResult>")]
+    pub async fn purchase(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.purchase(arg("request", request)?).await }.await)
+    }
+
+    /// Uses up consumables.
+    #[napi(ts_args_type = "request: UseItemRequest", ts_return_type = "Promise<ItemChange>")]
+    pub async fn use_item(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.use_item(arg("request", request)?).await }.await)
+    }
+
+    /// Grants items without payment (rewards, admins).
+    #[napi(ts_args_type = "request: GrantItemRequest", ts_return_type = "Promise<ItemChange>")]
+    pub async fn grant_item(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.grant_item(arg("request", request)?).await }.await)
+    }
+
+    /// A player's inventory, by item id.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<InventoryEntry[]>")]
+    pub async fn inventory(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.inventory(&player("player", player_id)?).await }.await)
+    }
+
+    /// The whole catalog, by id.
+    #[napi(ts_return_type = "Promise<CatalogItem[]>")]
+    pub async fn catalog(&self) -> Out {
+        let core = self.core();
+        done(async { core?.catalog().await }.await)
+    }
+
+    /// One catalog item. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "itemId: string", ts_return_type = "Promise<CatalogItem>")]
+    pub async fn catalog_item(&self, item_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.catalog_item(&text("itemId", item_id)?).await }.await)
+    }
+
+    /// Inserts or replaces a catalog item.
+    #[napi(ts_args_type = "item: CatalogItem", ts_return_type = "Promise<CatalogItem>")]
+    pub async fn upsert_catalog_item(&self, item: Value) -> Out {
+        let core = self.core();
+        done(async { core?.upsert_catalog_item(arg::<CatalogItem>("item", item)?).await }.await)
+    }
+
+    /// Activates or deactivates a catalog item. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "itemId: string, active: boolean",
+        ts_return_type = "Promise<CatalogItem>"
+    )]
+    pub async fn set_catalog_item_active(&self, item_id: Value, active: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let active: bool = arg("active", active)?;
+                core?
+                    .set_catalog_item_active(&text("itemId", item_id)?, active)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Top items by units bought in `[from, to)` (ISO times; default the last 30 days),
+    /// at most `limit` (1-100, default 10).
+    #[napi(
+        ts_args_type = "query?: PopularItemsQuery",
+        ts_return_type = "Promise<PopularItem[]>"
+    )]
+    pub async fn popular_items(&self, query: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let q: types::PopularItemsArg =
+                    opt_arg("query", query)?.unwrap_or_default();
+                let core = core?;
+                let to = q.to.map(|t| types::parse_time("to", &t)).transpose()?;
+                let to = to.unwrap_or_else(|| core.clock().now());
+                let from = q.from.map(|t| types::parse_time("from", &t)).transpose()?;
+                let from = from.unwrap_or(to - chrono::Duration::days(30));
+                core.popular_items(from, to, q.limit.unwrap_or(10)).await
+            }
+            .await,
+        )
+    }
+
+    /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
+    /// (`YYYY-MM-DD`; default the last 30 days).
+    #[napi(ts_args_type = "query?: RevenueQuery", ts_return_type = "Promise<DailyRevenue[]>")]
+    pub async fn revenue_per_day(&self, query: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let q: types::RevenueArg = opt_arg("query", query)?.unwrap_or_default();
+                let core = core?;
+                let to = q.to.unwrap_or_else(|| core.today());
+                let from = q.from.unwrap_or(to - chrono::Duration::days(29));
+                core.revenue_per_day(from, to).await
+            }
+            .await,
+        )
+    }
+
+    // ----- Mail -----
+
+    /// Sends one mail (player, system or admin sender).
+    #[napi(ts_args_type = "request: SendMailRequest", ts_return_type = "Promise<SendMailResult>")]
+    pub async fn send_mail(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.send_mail(arg("request", request)?).await }.await)
+    }
+
+    /// Stores one mail for every player (or the listed ones), delivered on their next read.
+    #[napi(ts_args_type = "request: BroadcastRequest", ts_return_type = "Promise<Broadcast>")]
+    pub async fn broadcast_mail(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.broadcast_mail(arg("request", request)?).await }.await)
+    }
+
+    /// A player's mailbox listing, newest first.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Mail[]>")]
+    pub async fn mailbox(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.mailbox(&player("player", player_id)?).await }.await)
+    }
+
+    /// Opens a mail and marks it read. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "player: string, mailId: string", ts_return_type = "Promise<Mail>")]
+    pub async fn open_mail(&self, player_id: Value, mail_id: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .open_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Claims a read mail's attachments exactly once. Errors: `NOT_FOUND`,
+    /// `MAIL_NOT_READ`, `ALREADY_CLAIMED`.
+    #[napi(
+        ts_args_type = "player: string, mailId: string, options?: { idempotencyKey?: string }",
+        ts_return_type = "Promise<ClaimResult>"
+    )]
+    pub async fn claim_mail(&self, player_id: Value, mail_id: Value, options: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let o: types::KeyArg = opt_arg("options", options)?.unwrap_or_default();
+                core?
+                    .claim_mail(
+                        &player("player", player_id)?,
+                        &text("mailId", mail_id)?,
+                        o.idempotency_key,
+                    )
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Deletes a read mail. Errors: `NOT_FOUND`, `UNCLAIMED_ATTACHMENTS`.
+    #[napi(ts_args_type = "player: string, mailId: string", ts_return_type = "Promise<void>")]
+    pub async fn delete_mail(&self, player_id: Value, mail_id: Value) -> Out {
+        let core = self.core();
+        void(
+            async {
+                core?
+                    .delete_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    // ----- Announcements -----
+
+    /// Inserts or replaces a template.
+    #[napi(ts_args_type = "template: Template", ts_return_type = "Promise<Template>")]
+    pub async fn put_template(&self, template: Value) -> Out {
+        let core = self.core();
+        done(async { core?.put_template(arg::<Template>("template", template)?).await }.await)
+    }
+
+    /// One template. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Template>")]
+    pub async fn template(&self, id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.template(&text("id", id)?).await }.await)
+    }
+
+    /// Every template, by id.
+    #[napi(ts_return_type = "Promise<Template[]>")]
+    pub async fn templates(&self) -> Out {
+        let core = self.core();
+        done(async { core?.templates().await }.await)
+    }
+
+    /// Inserts or replaces a trigger; refused when its variables do not cover its
+    /// template's placeholders.
+    #[napi(ts_args_type = "trigger: TriggerInput", ts_return_type = "Promise<Trigger>")]
+    pub async fn put_trigger(&self, trigger: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let mut v = trigger;
+                if let Value::Object(m) = &mut v {
+                    m.remove("createdAt");
+                    m.remove("sentAt");
+                }
+                core?.put_trigger(arg::<Trigger>("trigger", v)?).await
+            }
+            .await,
+        )
+    }
+
+    /// Cancels a trigger. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Trigger>")]
+    pub async fn cancel_trigger(&self, id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.cancel_trigger(&text("id", id)?).await }.await)
+    }
+
+    /// One trigger. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Trigger>")]
+    pub async fn trigger(&self, id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.trigger(&text("id", id)?).await }.await)
+    }
+
+    /// Every trigger, by id.
+    #[napi(ts_return_type = "Promise<Trigger[]>")]
+    pub async fn triggers(&self) -> Out {
+        let core = self.core();
+        done(async { core?.triggers().await }.await)
+    }
+
+    /// Renders a template with variables, storing nothing.
+    #[napi(
+        ts_args_type = "templateId: string, variables?: Record<string, unknown>",
+        ts_return_type = "Promise<string>"
+    )]
+    pub async fn preview(&self, template_id: Value, variables: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let vars: serde_json::Map<String, Value> =
+                    opt_arg("variables", variables)?.unwrap_or_default();
+                core?.preview(&text("templateId", template_id)?, &vars).await
+            }
+            .await,
+        )
+    }
+
+    /// Fires an event for a player: the messages to show, highest priority first.
+    #[napi(ts_args_type = "request: FireRequest", ts_return_type = "Promise<Message[]>")]
+    pub async fn fire(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.fire(arg("request", request)?).await }.await)
+    }
+
+    /// Sends every scheduled trigger whose time has come; returns their ids.
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn send_due_triggers(&self) -> Out {
+        let core = self.core();
+        done(async { core?.send_due_triggers().await }.await)
+    }
+
+    // ----- Presence -----
+
+    /// Starts (or restarts) a player's session at a location.
+    #[napi(
+        ts_args_type = "player: string, location?: Location",
+        ts_return_type = "Promise<Session>"
+    )]
+    pub async fn login(&self, player_id: Value, location: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let loc: Location = opt_arg("location", location)?.unwrap_or_default();
+                core?.login(&player("player", player_id)?, loc).await
+            }
+            .await,
+        )
+    }
+
+    /// Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session).
+    #[napi(
+        ts_args_type = "player: string, location?: Location",
+        ts_return_type = "Promise<Session>"
+    )]
+    pub async fn heartbeat(&self, player_id: Value, location: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let loc: Option<Location> = opt_arg("location", location)?;
+                core?.heartbeat(&player("player", player_id)?, loc).await
+            }
+            .await,
+        )
+    }
+
+    /// Ends a session; whether one was live.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<boolean>")]
+    pub async fn logout(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.logout(&player("player", player_id)?).await }.await)
+    }
+
+    /// A player's live session, or `null`.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Session | null>")]
+    pub async fn session(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.session(&player("player", player_id)?).await }.await)
+    }
+
+    /// Every live session.
+    #[napi(ts_return_type = "Promise<Session[]>")]
+    pub async fn online(&self) -> Out {
+        let core = self.core();
+        done(async { core?.online().await }.await)
+    }
+
+    // ----- Parties -----
+
+    /// Creates a party led by `player`. Errors: `ALREADY_IN_PARTY`.
+    #[napi(
+        ts_args_type = "player: string, options?: { open?: boolean }",
+        ts_return_type = "Promise<Party>"
+    )]
+    pub async fn create_party(&self, player_id: Value, options: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let o: types::PartyArg = opt_arg("options", options)?.unwrap_or_default();
+                core?
+                    .create_party(&player("player", player_id)?, o.open.unwrap_or(false))
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// The leader invites a player. Errors: `NOT_IN_PARTY`, `NOT_PARTY_LEADER`,
+    /// `ALREADY_IN_PARTY`, `PARTY_FULL`.
+    #[napi(ts_args_type = "leader: string, invitee: string", ts_return_type = "Promise<Invite>")]
+    pub async fn invite_to_party(&self, leader: Value, invitee: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .invite_to_party(&player("leader", leader)?, &player("invitee", invitee)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Accepts an invite. Errors: `NOT_FOUND`, `INVITE_EXPIRED`, `PARTY_FULL`,
+    /// `ALREADY_IN_PARTY`.
+    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<Party>")]
+    pub async fn accept_invite(&self, player_id: Value, party_id: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .accept_invite(&player("player", player_id)?, &text("partyId", party_id)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Declines an invite. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<void>")]
+    pub async fn decline_invite(&self, player_id: Value, party_id: Value) -> Out {
+        let core = self.core();
+        void(
+            async {
+                core?
+                    .decline_invite(&player("player", player_id)?, &text("partyId", party_id)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Joins an open party. Errors: `NOT_FOUND`, `FORBIDDEN` (not open), `PARTY_FULL`,
+    /// `ALREADY_IN_PARTY`.
+    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<Party>")]
+    pub async fn join_party(&self, player_id: Value, party_id: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .join_party(&player("player", player_id)?, &text("partyId", party_id)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Leaves the party; the party after, or `null` when it is gone. Errors: `NOT_IN_PARTY`.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Party | null>")]
+    pub async fn leave_party(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.leave_party(&player("player", player_id)?).await }.await)
+    }
+
+    /// The leader removes a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
+    #[napi(ts_args_type = "leader: string, target: string", ts_return_type = "Promise<Party>")]
+    pub async fn kick_from_party(&self, leader: Value, target: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .kick_from_party(&player("leader", leader)?, &player("target", target)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// The leader hands leadership to a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
+    #[napi(ts_args_type = "leader: string, target: string", ts_return_type = "Promise<Party>")]
+    pub async fn promote_in_party(&self, leader: Value, target: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .promote_in_party(&player("leader", leader)?, &player("target", target)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// The leader ends the party. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
+    #[napi(ts_args_type = "leader: string", ts_return_type = "Promise<void>")]
+    pub async fn disband_party(&self, leader: Value) -> Out {
+        let core = self.core();
+        void(async { core?.disband_party(&player("leader", leader)?).await }.await)
+    }
+
+    /// The party a player is in, or `null`.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Party | null>")]
+    pub async fn party_of(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.party_of(&player("player", player_id)?).await }.await)
+    }
+
+    /// One party. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "partyId: string", ts_return_type = "Promise<Party>")]
+    pub async fn party(&self, party_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.party(&text("partyId", party_id)?).await }.await)
+    }
+
+    // ----- Matchmaking -----
+
+    /// Queues a player, or (`withParty`) the leader's whole party.
+    #[napi(ts_args_type = "request: QueueRequest", ts_return_type = "Promise<Ticket>")]
+    pub async fn queue(&self, request: Value) -> Out {
+        let core = self.core();
+        done(async { core?.queue(arg("request", request)?).await }.await)
+    }
+
+    /// Cancels the player's ticket. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Ticket>")]
+    pub async fn cancel_ticket(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.cancel_ticket(&player("player", player_id)?).await }.await)
+    }
+
+    /// The player's ticket and how it stands, or `null`.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<TicketStatus | null>")]
+    pub async fn ticket_status(&self, player_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.ticket_status(&player("player", player_id)?).await }.await)
+    }
+
+    /// Tickets waiting in a queue, oldest first. Errors: `NOT_FOUND` (queue).
+    #[napi(ts_args_type = "queue: string", ts_return_type = "Promise<Ticket[]>")]
+    pub async fn pool(&self, queue: Value) -> Out {
+        let core = self.core();
+        done(async { core?.pool(&text("queue", queue)?).await }.await)
+    }
+
+    /// One matchmaking tick over every queue (when this handle holds the tick lease):
+    /// expires old tickets and forms matches. Returns the matches formed.
+    #[napi(ts_return_type = "Promise<MatchRecord[]>")]
+    pub async fn tick(&self) -> Out {
+        let core = self.core();
+        let holder = self.holder.clone();
+        done(
+            async {
+                let core = core?;
+                // The core's tick future is not `Send`, so it runs to completion on a
+                // blocking thread of the runtime instead of being spawned.
+                let rt = tokio::runtime::Handle::current();
+                tokio::task::spawn_blocking(move || rt.block_on(core.tick(&holder)))
+                    .await
+                    .map_err(|e| CoreError::unavailable(format!("matchmaking tick failed: {e}")))?
+            }
+            .await,
+        )
+    }
+
+    /// Reports a match result: each team's rank (0 = first; equal ranks draw).
+    #[napi(
+        ts_args_type = "matchId: string, ranks: number[]",
+        ts_return_type = "Promise<ReportResult>"
+    )]
+    pub async fn report_match(&self, match_id: Value, ranks: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let ranks: Vec<usize> = arg("ranks", ranks)?;
+                core?.report_match(&text("matchId", match_id)?, ranks).await
+            }
+            .await,
+        )
+    }
+
+    /// One match. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "matchId: string", ts_return_type = "Promise<MatchRecord>")]
+    pub async fn match_record(&self, match_id: Value) -> Out {
+        let core = self.core();
+        done(async { core?.match_record(&text("matchId", match_id)?).await }.await)
+    }
+
+    /// A player's rating in a queue. Errors: `NOT_FOUND` (queue).
+    #[napi(ts_args_type = "player: string, queue: string", ts_return_type = "Promise<Rating>")]
+    pub async fn rating(&self, player_id: Value, queue: Value) -> Out {
+        let core = self.core();
+        done(
+            async {
+                core?
+                    .rating(&player("player", player_id)?, &text("queue", queue)?)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// A player's matches, newest first, at most `limit` (1-100, default 20).
+    #[napi(
+        ts_args_type = "player: string, limit?: number",
+        ts_return_type = "Promise<MatchRecord[]>"
+    )]
+    pub async fn match_history(&self, player_id: Value, limit: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let limit = limit_or("limit", limit, 20)?;
+                core?.match_history(&player("player", player_id)?, limit).await
+            }
+            .await,
+        )
+    }
+
+    // ----- Events -----
+
+    /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
+    /// first, at most `limit` (1-1000, default 100).
+    #[napi(
+        ts_args_type = "after?: number, limit?: number",
+        ts_return_type = "Promise<GuildhallEvent[]>"
+    )]
+    pub async fn events_after(&self, after: Option<Value>, limit: Option<Value>) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let after = int_or("after", after, 0)?;
+                let limit = limit_or("limit", limit, 100)?;
+                core?.events_after(after, limit).await
+            }
+            .await,
+        )
+    }
+
+    /// Outbox events concerning one player after `after`, oldest first.
+    #[napi(
+        ts_args_type = "player: string, after?: number, limit?: number",
+        ts_return_type = "Promise<GuildhallEvent[]>"
+    )]
+    pub async fn player_events_after(
+        &self,
+        player_id: Value,
+        after: Option<Value>,
+        limit: Option<Value>,
+    ) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let after = int_or("after", after, 0)?;
+                let limit = limit_or("limit", limit, 100)?;
+                core?
+                    .player_events_after(&player("player", player_id)?, after, limit)
+                    .await
+            }
+            .await,
+        )
+    }
+
+    /// Removes events and idempotency records past their retention.
+    #[napi(ts_return_type = "Promise<{ events: number, idempotencyRecords: number }>")]
+    pub async fn prune(&self) -> Out {
+        let core = self.core();
+        done(
+            async {
+                let (events, records) = core?.prune().await?;
+                Ok(serde_json::json!({ "events": events, "idempotency_records": records }))
+            }
+            .await,
+        )
+    }
+
+    /// Calls `callback` with every event as it commits (in this process, or on every
+    /// instance with the Redis coordinator), on the JavaScript thread. Does not keep the
+    /// process alive by itself; `close()` stops every callback. Returns nothing.
+    #[napi(ts_args_type = "callback: (event: GuildhallEvent) => void")]
+    pub fn on_event(&self, env: Env, callback: Function<Value, ()>) -> napi::Result<()> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(convert::js_error(&env, &closed()));
+        }
+        let tsfn: ThreadsafeFunction<Value, (), Value, Status, false, true> = callback
+            .build_threadsafe_function()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build()?;
+        let mut rx = self.core.subscribe();
+        let handle = napi::bindgen_prelude::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        let v = serde_json::to_value(&event)
+                            .map(convert::camel_keys)
+                            .unwrap_or(Value::Null);
+                        tsfn.call(v, ThreadsafeFunctionCallMode::NonBlocking);
+                    }
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => break,
+                }
+            }
+        });
+        self.listeners
+            .lock()
+            .map_err(|_| napi::Error::from_reason("listener list poisoned"))?
+            .push(handle);
+        Ok(())
+    }
+
+    /// Stops every `onEvent` callback and refuses further calls (`UNAVAILABLE`). The
+    /// database closes when the last handle on it is collected.
+    #[napi]
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut l) = self.listeners.lock() {
+            for h in l.drain(..) {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// The outcome of `open`: a handle, or the error that rejects the Promise.
+pub struct Opened(std::result::Result<Guildhall, CoreError>);
+
+impl TypeName for Opened {
+    fn type_name() -> &'static str {
+        "Guildhall"
+    }
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Opened {
+    /// # Safety
+    /// Called by napi on the JavaScript thread with a live `env`.
+    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> napi::Result<napi::sys::napi_value> {
+        match val.0 {
+            Ok(gh) => unsafe { Guildhall::to_napi_value(env, gh) },
+            Err(e) => Err(convert::js_error(&Env::from_raw(env), &e)),
+        }
+    }
+}
+
+async fn open_core(options: Value) -> std::result::Result<Core, CoreError> {
+    let o: types::OpenOptionsArg = arg("options", options)?;
+    let resolved = options::resolve(o.config)?;
+    let database = o.database.or(resolved.database).ok_or_else(|| {
+        CoreError::invalid("database", "name a database: sqlite://FILE or memory://")
+    })?;
+    let core = match (&o.redis, o.cache.unwrap_or(false)) {
+        (None, true) => {
+            let store = guildhall_adapters::open_store(&database).await?;
+            Core::new(
+                store,
+                Arc::new(guildhall_core::memory::MemoryCoordinator::with_cache()),
+                resolved.core,
+            )
+        }
+        (redis, _) => {
+            guildhall_adapters::open_with(&database, redis.as_deref(), resolved.core).await?
+        }
+    };
+    for item in resolved.catalog {
+        core.upsert_catalog_item(item).await?;
+    }
+    Ok(core)
+}

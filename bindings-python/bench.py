@@ -1,0 +1,151 @@
+"""Bounded benchmark of the Python binding on SQLite: calls/s and mean latency of a
+wallet read and a purchase, through the blocking client (1 and 8 threads) and the
+asyncio client (1 and 64 tasks in flight).
+
+    python bench.py [--seconds 2] [--json out.json]
+
+Each case runs for a fixed time (default 2 s after a warm-up) against a fresh SQLite
+file in a temporary directory, then stops. Mean latency is the wall time of each call
+as the caller sees it, averaged. Exit status 1 when the one-thread blocking wallet read
+is below the floor of 50,000 calls/s.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import threading
+import time
+
+import guildhall
+
+FLOOR_WALLET_SYNC_1 = 50_000
+CONFIG = {
+    "currencies": [{"code": "gold"}],
+    "catalog": [{"id": "ticket", "name": "Ticket", "kind": "consumable",
+                 "price": {"currency": "gold", "amount": 1}}],
+}
+FUNDS = 10**12
+
+
+def run_sync(gh, threads, seconds, op):
+    counts, latency = [0] * threads, [0.0] * threads
+    stop = time.perf_counter() + seconds
+    barrier = threading.Barrier(threads)
+
+    def worker(i):
+        player = f"bench-{threads}-{i}"
+        call = op(gh, player)
+        barrier.wait()
+        n, total = 0, 0.0
+        while True:
+            t0 = time.perf_counter()
+            call()
+            t1 = time.perf_counter()
+            total += t1 - t0
+            n += 1
+            if t1 >= stop:
+                break
+        counts[i], latency[i] = n, total
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    elapsed = time.perf_counter() - start
+    n = sum(counts)
+    return {"calls": n, "calls_per_sec": n / elapsed, "mean_latency_us": 1e6 * sum(latency) / n}
+
+
+async def run_async(agh, tasks, seconds, op):
+    counts, latency = [0] * tasks, [0.0] * tasks
+    stop = time.perf_counter() + seconds
+
+    async def worker(i):
+        player = f"abench-{tasks}-{i}"
+        call = op(agh, player)
+        n, total = 0, 0.0
+        while True:
+            t0 = time.perf_counter()
+            await call()
+            t1 = time.perf_counter()
+            total += t1 - t0
+            n += 1
+            if t1 >= stop:
+                break
+        counts[i], latency[i] = n, total
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(i) for i in range(tasks)))
+    elapsed = time.perf_counter() - start
+    n = sum(counts)
+    return {"calls": n, "calls_per_sec": n / elapsed, "mean_latency_us": 1e6 * sum(latency) / n}
+
+
+def wallet_op(gh, player):
+    return lambda: gh.wallet(player)
+
+
+def purchase_op(gh, player):
+    gh_sync = gh if isinstance(gh, guildhall.Client) else None
+    if gh_sync is not None:
+        gh_sync.grant(player, "gold", FUNDS)
+    return lambda: gh.purchase(player, "ticket")
+
+
+async def async_prepare(agh, tasks):
+    for i in range(tasks):
+        await agh.grant(f"abench-{tasks}-{i}", "gold", FUNDS)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as d:
+        gh = guildhall.Client.open(f"sqlite://{d}/bench.db", CONFIG)
+        for threads in (1, 8):
+            for name, op in (("wallet", wallet_op), ("purchase", purchase_op)):
+                run_sync(gh, threads, min(0.3, args.seconds), op)  # warm-up
+                r = run_sync(gh, threads, args.seconds, op)
+                results.append({"client": "sync", "op": name, "concurrency": threads, **r})
+
+        async def async_cases():
+            agh = await guildhall.AsyncClient.open(f"sqlite://{d}/bench.db", CONFIG)
+            out = []
+            for tasks in (1, 64):
+                await async_prepare(agh, tasks)
+                for name, op in (("wallet", lambda a, p: (lambda: a.wallet(p))),
+                                 ("purchase", lambda a, p: (lambda: a.purchase(p, "ticket")))):
+                    await run_async(agh, tasks, min(0.3, args.seconds), op)
+                    r = await run_async(agh, tasks, args.seconds, op)
+                    out.append({"client": "async", "op": name, "concurrency": tasks, **r})
+            report = await agh.verify_ledger()
+            assert report.ok, report
+            return out
+
+        results += asyncio.run(async_cases())
+    print(f"guildhall {guildhall.__version__}, Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, SQLite file, {args.seconds:.1f} s per case")
+    print(f"{'client':6} {'op':9} {'in flight':>9} {'calls':>9} {'calls/s':>10} {'mean µs':>9}")
+    for r in results:
+        print(f"{r['client']:6} {r['op']:9} {r['concurrency']:>9} {r['calls']:>9} "
+              f"{r['calls_per_sec']:>10,.0f} {r['mean_latency_us']:>9.1f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    floor = next(r for r in results if (r["client"], r["op"], r["concurrency"]) == ("sync", "wallet", 1))
+    if floor["calls_per_sec"] < FLOOR_WALLET_SYNC_1:
+        print(f"below the floor: sync wallet read {floor['calls_per_sec']:,.0f} < {FLOOR_WALLET_SYNC_1:,} calls/s")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

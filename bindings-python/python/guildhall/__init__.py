@@ -1,0 +1,35 @@
+"""guildhall: an embeddable game backend.
+
+Wallets with a double-entry ledger, a catalog and inventories, mail, announcements,
+presence, parties and matchmaking, in one native module. Open a backend once per
+process and share it:
+
+    import guildhall
+
+    gh = guildhall.Client.open("sqlite:///game.db", config={
+        "currencies": [{"code": "gold"}],
+        "catalog": [{"id": "potion", "name": "Potion", "kind": "consumable",
+                     "price": {"currency": "gold", "amount": 10}}],
+    })
+    gh.grant("alice", "gold", 100, source="donations", idempotency_key="payment-1")
+    try:
+        gh.purchase("alice", "potion", 3)
+    except guildhall.InsufficientFunds as e:
+        print(e.code, e.details)
+
+`Client` blocks (and releases the GIL while it works: use it from Flask threads);
+`AsyncClient` returns awaitables (use it from discord.py or FastAPI). Every refusal is
+a subclass of `GuildhallError` named after its stable code.
+"""
+
+from . import _native
+from ._native import *  # noqa: F401,F403
+
+__version__: str = _native.__version__
+
+#: Every public name: the clients, the result records, the exceptions.
+__all__ = sorted(
+    name
+    for name in dir(_native)
+    if not name.startswith("_") and name not in ("OPERATIONS", "ERROR_CLASSES")
+) + ["ERROR_CLASSES", "OPERATIONS"]

@@ -1,0 +1,802 @@
+//! `guildhall.Client` (blocking) and `guildhall.AsyncClient` (asyncio), generated from
+//! one list of operations so both expose the same methods with the same signatures.
+//!
+//! The blocking client releases the GIL while the core works, then converts the result;
+//! it is safe to share between threads. The async client returns awaitables that run on
+//! the process's tokio runtime ([`crate::runtime`]); the event loop only waits.
+
+use crate::config::{BindingConfig, DEFAULT_DATABASE};
+use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
+use crate::errors::to_py_err;
+use crate::records::{remap, ReportResultOf, TicketStatusOf};
+use chrono::{DateTime, NaiveDate, Utc};
+use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
+use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
+use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
+use guildhall_core::mail::{Attachments, BroadcastRequest, SendMailRequest, Sender};
+use guildhall_core::matchmaking::QueueRequest;
+use guildhall_core::types::{CatalogItem, EntryKind, Event};
+use guildhall_core::{Error, Guildhall, HistoryFilter, Result as CoreResult};
+use pyo3::exceptions::PyStopAsyncIteration;
+use pyo3::prelude::*;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Runs a future to completion on the shared runtime from a thread that is not one of
+/// its workers (or, from inside one, without stalling the other tasks).
+fn block_on<F: Future>(fut: F) -> F::Output {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => tokio::task::block_in_place(|| h.block_on(fut)),
+        Err(_) => crate::runtime().block_on(fut),
+    }
+}
+
+/// The blocking call: GIL released while the core works.
+fn call<T: ToPy>(
+    py: Python<'_>,
+    fut: impl Future<Output = CoreResult<T>> + Send,
+) -> PyResult<Py<PyAny>> {
+    match py.detach(|| block_on(fut)) {
+        Ok(v) => v.to_py(py),
+        Err(e) => Err(to_py_err(py, e)),
+    }
+}
+
+/// The async call: an awaitable resolved by the runtime.
+fn spawn<'py, T: ToPy>(
+    py: Python<'py>,
+    fut: impl Future<Output = CoreResult<T>> + Send + 'static,
+) -> PyResult<Bound<'py, PyAny>> {
+    pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        match fut.await {
+            Ok(v) => Ok(Out(v)),
+            Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
+        }
+    })
+}
+
+/// Opens a backend from a database URL (or the config's, or the default) and loads the
+/// config's catalog.
+async fn open_backend(
+    database: Option<String>,
+    redis: Option<String>,
+    config: BindingConfig,
+) -> CoreResult<Guildhall> {
+    let database = database
+        .or_else(|| config.database.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    let redis = redis.or_else(|| config.redis.clone());
+    let (core, catalog) = config.resolve()?;
+    let gh = guildhall_adapters::open_with(&database, redis.as_deref(), core).await?;
+    for item in catalog {
+        gh.upsert_catalog_item(item).await?;
+    }
+    Ok(gh)
+}
+
+fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<BindingConfig> {
+    match config {
+        None => Ok(BindingConfig::default()),
+        Some(c) if c.is_none() => Ok(BindingConfig::default()),
+        Some(c) => crate::convert::from_py(c, "config"),
+    }
+}
+
+fn location(
+    lobby: Option<String>,
+    server: Option<String>,
+    room: Option<String>,
+    party: Option<String>,
+) -> Location {
+    Location {
+        lobby,
+        server,
+        room,
+        party,
+    }
+}
+
+fn kind_arg(kind: Option<String>) -> CoreResult<Option<EntryKind>> {
+    kind.map(|k| EntryKind::parse(&k)).transpose()
+}
+
+fn audience_arg(kind: &str) -> CoreResult<AudienceKind> {
+    serde_json::from_value(serde_json::Value::String(kind.to_string())).map_err(|_| {
+        Error::invalid(
+            "kind",
+            "an audience is lobby, server, room, party or player",
+        )
+    })
+}
+
+/// The blocking client: every call returns when the change is committed (or refused).
+/// Share one per process; it is safe to call from many threads.
+#[pyclass(module = "guildhall", frozen)]
+pub struct Client {
+    gh: Guildhall,
+}
+
+/// The asyncio client: every call returns an awaitable. Share one per process.
+#[pyclass(module = "guildhall", frozen)]
+pub struct AsyncClient {
+    gh: Guildhall,
+}
+
+
+/// Generates every operation on both clients from one definition: the blocking method
+/// runs the body with the GIL released; the async one returns an awaitable of it. The
+/// `client { }` and `async_client { }` blocks hold the methods only one of them has.
+macro_rules! api {
+    (
+        client { $($client_extra:tt)* }
+        async_client { $($async_extra:tt)* }
+        $(
+            $(#[doc = $doc:literal])*
+            fn $name:ident ( $($arg:ident : $ty:ty),* ) $sig:tt |$gh:ident| $body:block
+        )*
+    ) => {
+        #[pymethods]
+        impl Client {
+            $($client_extra)*
+            $(
+                $(#[doc = $doc])*
+                #[pyo3(signature = $sig)]
+                #[allow(clippy::too_many_arguments, unused_braces)]
+                fn $name(&self, py: Python<'_>, $($arg: $ty),*) -> PyResult<Py<PyAny>> {
+                    let $gh = self.gh.clone();
+                    call(py, async move { let $gh = &$gh; $body })
+                }
+            )*
+        }
+
+        #[pymethods]
+        impl AsyncClient {
+            $($async_extra)*
+            $(
+                $(#[doc = $doc])*
+                #[pyo3(signature = $sig)]
+                #[allow(clippy::too_many_arguments, unused_braces)]
+                fn $name<'py>(&self, py: Python<'py>, $($arg: $ty),*) -> PyResult<Bound<'py, PyAny>> {
+                    let $gh = self.gh.clone();
+                    spawn(py, async move { let $gh = &$gh; $body })
+                }
+            )*
+        }
+
+        /// Every operation both clients have, in definition order.
+        pub const OPERATIONS: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+api! {
+client {
+    /// Opens a backend: `database` is a URL (`sqlite:///path/game.db`, `memory://`);
+    /// `config` is the host's TOML shape as a dict (currencies, catalog, reset_timezone,
+    /// mail, party, queues); `redis` an optional Redis URL. The database is created and
+    /// migrated; the config's catalog is inserted or updated.
+    #[staticmethod]
+    #[pyo3(signature = (database = None, config = None, *, redis = None))]
+    fn open(
+        py: Python<'_>,
+        database: Option<String>,
+        config: Option<&Bound<'_, PyAny>>,
+        redis: Option<String>,
+    ) -> PyResult<Client> {
+        let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
+        let gh = py
+            .detach(|| crate::runtime().block_on(open_backend(database, redis, config)))
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(Client { gh })
+    }
+
+    /// An `AsyncClient` over the same backend (shares its connections and caches).
+    fn to_async(&self) -> AsyncClient {
+        AsyncClient {
+            gh: self.gh.clone(),
+        }
+    }
+
+    /// Calls `callback(event)` on a background thread for every live event (optionally
+    /// only those concerning `player`, or of the given `kinds`) until the returned
+    /// subscription is closed. An exception in the callback is reported and skipped.
+    #[pyo3(signature = (callback, *, player = None, kinds = None))]
+    fn subscribe(
+        &self,
+        callback: Py<PyAny>,
+        player: Option<String>,
+        kinds: Option<Vec<String>>,
+    ) -> PyResult<Subscription> {
+        let mut rx = self.gh.subscribe();
+        let closed = Arc::new(AtomicBool::new(false));
+        let stop = closed.clone();
+        let filter = Filter { player, kinds };
+        std::thread::Builder::new()
+            .name("guildhall-events".into())
+            .spawn(move || {
+                let rt = crate::runtime();
+                while !stop.load(Ordering::Acquire) {
+                    let next = rt.block_on(async {
+                        tokio::time::timeout(std::time::Duration::from_millis(200), rx.recv())
+                            .await
+                    });
+                    let event = match next {
+                        Err(_) => continue,
+                        Ok(Err(RecvError::Lagged(_))) => continue,
+                        Ok(Err(RecvError::Closed)) => break,
+                        Ok(Ok(e)) => e,
+                    };
+                    if stop.load(Ordering::Acquire) || !filter.accepts(&event) {
+                        continue;
+                    }
+                    Python::attach(|py| {
+                        let r = event.to_py(py).and_then(|e| callback.call1(py, (e,)));
+                        if let Err(err) = r {
+                            err.write_unraisable(py, Some(callback.bind(py)));
+                        }
+                    });
+                }
+            })
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
+        Ok(Subscription { closed })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(currencies={:?})",
+            self.gh
+                .config()
+                .currencies
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+        )
+    }
+}
+
+async_client {
+    /// Opens a backend like `Client.open`; returns an awaitable of an `AsyncClient`.
+    #[staticmethod]
+    #[pyo3(signature = (database = None, config = None, *, redis = None))]
+    fn open<'py>(
+        py: Python<'py>,
+        database: Option<String>,
+        config: Option<&Bound<'py, PyAny>>,
+        redis: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match open_backend(database, redis, config).await {
+                Ok(gh) => Ok(AsyncClient { gh }),
+                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
+            }
+        })
+    }
+
+    /// A blocking `Client` over the same backend.
+    fn to_sync(&self) -> Client {
+        Client {
+            gh: self.gh.clone(),
+        }
+    }
+
+    /// Live events as an async iterator: `async for event in client.events(): ...`.
+    /// With `after` (an event's `seq`), the outbox after it is replayed first, so a
+    /// consumer resumes where it stopped; a consumer that falls behind the live feed
+    /// catches up from the outbox. Optionally only events concerning `player`, or of
+    /// the given `kinds`.
+    #[pyo3(signature = (*, after = None, player = None, kinds = None))]
+    fn events(
+        &self,
+        after: Option<i64>,
+        player: Option<String>,
+        kinds: Option<Vec<String>>,
+    ) -> EventStream {
+        let _guard = crate::runtime().enter();
+        let rx = self.gh.subscribe();
+        EventStream {
+            state: Arc::new(tokio::sync::Mutex::new(StreamState {
+                gh: self.gh.clone(),
+                rx,
+                last_seq: after.unwrap_or(-1),
+                replay: after.is_some(),
+                backlog: VecDeque::new(),
+                closed: false,
+                filter: Filter { player, kinds },
+            })),
+        }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "AsyncClient(currencies={:?})",
+            self.gh
+                .config()
+                .currencies
+                .iter()
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>()
+        )
+    }
+}
+
+    // ----- Economy -----
+
+    /// Credits a player from a system source (`source` names `system:<source>`, default
+    /// `rewards`). Returns a `BalanceChange`.
+    fn grant(player: String, currency: String, amount: i64, source: Option<String>, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
+        (player, currency, amount, *, source = None, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+        |gh| {
+            gh.grant(GrantRequest { player: pid(&player)?, currency, amount, source, reason, metadata: metadata.0, idempotency_key }).await
+        }
+
+    /// Debits a player to a system sink (default `sink`). Returns a `BalanceChange`.
+    fn spend(player: String, currency: String, amount: i64, sink: Option<String>, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
+        (player, currency, amount, *, sink = None, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+        |gh| {
+            gh.spend(SpendRequest { player: pid(&player)?, currency, amount, sink, reason, metadata: metadata.0, idempotency_key }).await
+        }
+
+    /// Moves currency from one player to another in one commit. Returns a `Transfer`.
+    fn transfer(from_player: String, to_player: String, currency: String, amount: i64, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
+        (from_player, to_player, currency, amount, *, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+        |gh| {
+            gh.transfer(TransferRequest { from: pid(&from_player)?, to: pid(&to_player)?, currency, amount, reason, metadata: metadata.0, idempotency_key }).await
+        }
+
+    /// A player's `Wallet`: every configured currency, zero when never touched.
+    fn wallet(player: String) (player) |gh| { gh.wallet(&pid(&player)?).await }
+
+    /// One balance of a player, smallest units.
+    fn balance(player: String, currency: String) (player, currency) |gh| {
+        gh.balance(&pid(&player)?, &currency).await
+    }
+
+    /// A player's ledger entries, newest first, a `HistoryPage` at a time; `kind` is
+    /// `grant`, `spend`, `transfer` or `purchase`.
+    fn history(player: String, currency: Option<String>, kind: Option<String>, cursor: Option<String>, limit: Option<u32>)
+        (player, *, currency = None, kind = None, cursor = None, limit = None)
+        |gh| {
+            let filter = HistoryFilter { currency, kind: kind_arg(kind)?, cursor, limit };
+            gh.history(&pid(&player)?, filter).await
+        }
+
+    /// Recomputes every balance from the ledger: a `LedgerReport` (true when all match).
+    fn verify_ledger() () |gh| { gh.verify_ledger().await }
+
+    // ----- Catalog and inventory -----
+
+    /// Buys `quantity` units of a catalog item: debit and item grant in one commit.
+    /// Returns a `Purchase`.
+    fn purchase(player: String, item_id: String, quantity: i64, metadata: Json, idempotency_key: Option<String>)
+        (player, item_id, quantity = 1, *, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+        |gh| {
+            gh.purchase(PurchaseRequest { player: pid(&player)?, item_id, quantity, metadata: metadata.0, idempotency_key }).await
+        }
+
+    /// Uses up `quantity` units of a consumable. Returns an `ItemChange`.
+    fn use_item(player: String, item_id: String, quantity: i64, idempotency_key: Option<String>)
+        (player, item_id, quantity = 1, *, idempotency_key = None)
+        |gh| {
+            gh.use_item(UseItemRequest { player: pid(&player)?, item_id, quantity, idempotency_key }).await
+        }
+
+    /// Gives items without payment. Returns an `ItemChange`.
+    fn grant_item(player: String, item_id: String, quantity: i64, reason: Option<String>, idempotency_key: Option<String>)
+        (player, item_id, quantity = 1, *, reason = None, idempotency_key = None)
+        |gh| {
+            gh.grant_item(GrantItemRequest { player: pid(&player)?, item_id, quantity, reason, idempotency_key }).await
+        }
+
+    /// A player's inventory: a list of `InventoryEntry`, by item id.
+    fn inventory(player: String) (player) |gh| { gh.inventory(&pid(&player)?).await }
+
+    /// Inserts or replaces a catalog item given as a dict of the `[[catalog]]` shape
+    /// (`id`, `name`, `kind`, optional `price`, `max_stack`, `active`, `metadata`).
+    fn upsert_catalog_item(item: Arg<CatalogItem>) (item) |gh| { gh.upsert_catalog_item(item.0).await }
+
+    /// Activates or deactivates a catalog item (inactive: not for sale).
+    fn set_catalog_item_active(item_id: String, active: bool) (item_id, active) |gh| {
+        gh.set_catalog_item_active(&item_id, active).await
+    }
+
+    /// One `CatalogItem`.
+    fn catalog_item(item_id: String) (item_id) |gh| { gh.catalog_item(&item_id).await }
+
+    /// The whole catalog, by id.
+    fn catalog() () |gh| { gh.catalog().await }
+
+    /// Top `limit` (1-100) items by units bought in `[since, until)` (default: all time).
+    fn popular_items(limit: u32, since: Option<Instant>, until: Option<Instant>)
+        (limit = 10, *, since = None, until = None)
+        |gh| {
+            let until = until.map_or_else(|| Utc::now() + chrono::Duration::seconds(1), |i| i.0);
+            let since = since.map_or(DateTime::<Utc>::UNIX_EPOCH, |i| i.0);
+            gh.popular_items(since, until, limit).await
+        }
+
+    /// Purchase revenue per currency per day (`date`s in the reset time zone, inclusive).
+    fn revenue_per_day(from_day: NaiveDate, to_day: NaiveDate) (from_day, to_day) |gh| {
+        gh.revenue_per_day(from_day, to_day).await
+    }
+
+    // ----- Mail -----
+
+    /// Sends one mail. `sender` is `"system"` (default), `"admin:<name>"` or
+    /// `"player:<id>"`; `attachments` (system and admin only) is
+    /// `{"currencies": [{"currency", "amount"}], "items": [{"item_id", "quantity"}]}`.
+    /// Returns a `SendMailResult`.
+    fn send_mail(to: String, subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, idempotency_key: Option<String>)
+        (to, subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, idempotency_key = None)
+        |gh| {
+            let from = sender.map_or_else(Sender::system, |s| s.0);
+            gh.send_mail(SendMailRequest {
+                from, to: pid(&to)?, subject, body,
+                attachments: attachments.map(|a| a.0).unwrap_or_default(),
+                expires_in_secs, idempotency_key,
+            }).await
+        }
+
+    /// Sends one mail to every player (or to `recipients`), stored once. Returns a `Broadcast`.
+    fn broadcast_mail(subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, recipients: Option<Vec<String>>)
+        (subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, recipients = None)
+        |gh| {
+            let recipients = recipients.map(|r| r.iter().map(|p| pid(p)).collect::<CoreResult<Vec<_>>>()).transpose()?;
+            gh.broadcast_mail(BroadcastRequest {
+                from: sender.map_or_else(Sender::system, |s| s.0),
+                subject, body, attachments: attachments.map(|a| a.0).unwrap_or_default(),
+                expires_in_secs, recipients,
+            }).await
+        }
+
+    /// A player's mailbox listing: a list of `Mail`, newest first.
+    fn mailbox(player: String) (player) |gh| { gh.mailbox(&pid(&player)?).await }
+
+    /// Opens a mail (marks it read). Returns the `Mail`.
+    fn open_mail(player: String, mail_id: String) (player, mail_id) |gh| {
+        gh.open_mail(&pid(&player)?, &mail_id).await
+    }
+
+    /// Claims a read mail's attachments, exactly once. Returns a `ClaimResult`.
+    fn claim_mail(player: String, mail_id: String, idempotency_key: Option<String>)
+        (player, mail_id, *, idempotency_key = None)
+        |gh| { gh.claim_mail(&pid(&player)?, &mail_id, idempotency_key).await }
+
+    /// Deletes a read mail whose attachments are claimed.
+    fn delete_mail(player: String, mail_id: String) (player, mail_id) |gh| {
+        gh.delete_mail(&pid(&player)?, &mail_id).await
+    }
+
+    // ----- Announcements -----
+
+    /// Inserts or replaces a template (`{name}` placeholders; `{{`/`}}` literal braces).
+    fn put_template(template_id: String, body: String) (template_id, body) |gh| {
+        gh.put_template(Template { id: template_id, body }).await
+    }
+
+    /// One `Template`.
+    fn template(template_id: String) (template_id) |gh| { gh.template(&template_id).await }
+
+    /// Every template, by id.
+    fn templates() () |gh| { gh.templates().await }
+
+    /// Inserts or replaces a trigger given as a dict: `id`, `event`, `template_id`,
+    /// `variables`, `audience`, optional `target`, `kind`, `starts_at`, `ends_at`
+    /// (RFC 3339 strings), `cap` (`{"every": "per_day", "times": 1}`), `priority`.
+    fn put_trigger(trigger: Arg<Trigger>) (trigger) |gh| { gh.put_trigger(trigger.0).await }
+
+    /// One `Trigger`.
+    fn trigger(trigger_id: String) (trigger_id) |gh| { gh.trigger(&trigger_id).await }
+
+    /// Every trigger, by id.
+    fn triggers() () |gh| { gh.triggers().await }
+
+    /// Cancels a trigger: it never fires again.
+    fn cancel_trigger(trigger_id: String) (trigger_id) |gh| { gh.cancel_trigger(&trigger_id).await }
+
+    /// Renders a template with variables without storing anything.
+    fn preview(template_id: String, variables: Json) (template_id, variables = Json(serde_json::Value::Null)) |gh| {
+        gh.preview(&template_id, &variables.into_map("variables")?).await
+    }
+
+    /// Fires an event for a player: the `Message`s to show, highest priority first.
+    /// The location (`lobby`, `server`, `room`, `party`) defaults to the player's session's.
+    fn fire(player: String, event: String, location: Option<Arg<Location>>, variables: Json)
+        (player, event, *, location = None, variables = Json(serde_json::Value::Null))
+        |gh| {
+            gh.fire(FireRequest { player: pid(&player)?, event, location: location.map(|l| l.0), variables: variables.into_map("variables")? }).await
+        }
+
+    /// Pushes live `online` triggers of one audience kind (`lobby`, `room`, ...) to the
+    /// connected players; returns how many messages went out.
+    fn push_scheduled_audience(kind: String) (kind) |gh| {
+        gh.push_scheduled_audience(audience_arg(&kind)?).await
+    }
+
+    /// Sends every scheduled trigger whose `send_at` has come; returns their ids.
+    fn send_due_triggers() () |gh| { gh.send_due_triggers().await }
+
+    // ----- Presence -----
+
+    /// Starts (or restarts) a player's session at a location. Returns the `Session`.
+    fn login(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
+        (player, *, lobby = None, server = None, room = None, party = None)
+        |gh| { gh.login(&pid(&player)?, location(lobby, server, room, party)).await }
+
+    /// Keeps a session alive; with any location given, moves it there.
+    fn heartbeat(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
+        (player, *, lobby = None, server = None, room = None, party = None)
+        |gh| {
+            let loc = location(lobby, server, room, party);
+            let moved = (loc != Location::default()).then_some(loc);
+            gh.heartbeat(&pid(&player)?, moved).await
+        }
+
+    /// Ends a session; returns whether one was live.
+    fn logout(player: String) (player) |gh| { gh.logout(&pid(&player)?).await }
+
+    /// A player's live `Session`, or `None`.
+    fn session(player: String) (player) |gh| { gh.session(&pid(&player)?).await }
+
+    /// Every live session, by player.
+    fn online() () |gh| { gh.online().await }
+
+    // ----- Parties -----
+
+    /// Creates a party led by `player` (`open`: joinable without an invite).
+    fn create_party(player: String, open: bool) (player, *, open = false) |gh| {
+        gh.create_party(&pid(&player)?, open).await
+    }
+
+    /// The leader invites a player. Returns the `Invite`.
+    fn invite_to_party(leader: String, invitee: String) (leader, invitee) |gh| {
+        gh.invite_to_party(&pid(&leader)?, &pid(&invitee)?).await
+    }
+
+    /// Accepts an invite. Returns the `Party`.
+    fn accept_invite(player: String, party_id: String) (player, party_id) |gh| {
+        gh.accept_invite(&pid(&player)?, &party_id).await
+    }
+
+    /// Declines an invite.
+    fn decline_invite(player: String, party_id: String) (player, party_id) |gh| {
+        gh.decline_invite(&pid(&player)?, &party_id).await
+    }
+
+    /// Joins an open party. Returns the `Party`.
+    fn join_party(player: String, party_id: String) (player, party_id) |gh| {
+        gh.join_party(&pid(&player)?, &party_id).await
+    }
+
+    /// Leaves the party; returns it as left, or `None` when it is gone.
+    fn leave_party(player: String) (player) |gh| { gh.leave_party(&pid(&player)?).await }
+
+    /// The leader removes a member. Returns the `Party`.
+    fn kick_from_party(leader: String, target: String) (leader, target) |gh| {
+        gh.kick_from_party(&pid(&leader)?, &pid(&target)?).await
+    }
+
+    /// The leader hands leadership to a member. Returns the `Party`.
+    fn promote_in_party(leader: String, target: String) (leader, target) |gh| {
+        gh.promote_in_party(&pid(&leader)?, &pid(&target)?).await
+    }
+
+    /// The leader disbands the party.
+    fn disband_party(leader: String) (leader) |gh| { gh.disband_party(&pid(&leader)?).await }
+
+    /// The player's `Party`, or `None`.
+    fn party_of(player: String) (player) |gh| { gh.party_of(&pid(&player)?).await }
+
+    /// One `Party` by id.
+    fn party(party_id: String) (party_id) |gh| { gh.party(&party_id).await }
+
+    // ----- Matchmaking -----
+
+    /// Queues a player (or, with `with_party`, the leader's whole party). Returns the `Ticket`.
+    fn queue(player: String, queue: String, with_party: bool, properties: Option<BTreeMap<String, String>>)
+        (player, queue, *, with_party = false, properties = None)
+        |gh| {
+            gh.queue(QueueRequest { player: pid(&player)?, queue, with_party, properties: properties.unwrap_or_default() }).await
+        }
+
+    /// Cancels the player's ticket. Returns it.
+    fn cancel_ticket(player: String) (player) |gh| { gh.cancel_ticket(&pid(&player)?).await }
+
+    /// The player's `TicketStatus`, or `None`.
+    fn ticket_status(player: String) (player) |gh| {
+        let s = gh.ticket_status(&pid(&player)?).await?;
+        s.map(remap::<_, TicketStatusOf>).transpose()
+    }
+
+    /// The tickets waiting in a queue, oldest first.
+    fn pool(queue: String) (queue) |gh| { gh.pool(&queue).await }
+
+    /// Runs one matchmaking tick under the lease named `holder`; returns the matches formed.
+    fn tick(holder: String) (holder = "python".to_string()) |gh| {
+        // The core's tick future is not `Send`; it runs to completion on a blocking thread.
+        let gh = gh.clone();
+        tokio::task::spawn_blocking(move || {
+            tokio::runtime::Handle::current().block_on(gh.tick(&holder))
+        })
+        .await
+        .map_err(|e| Error::unavailable(format!("the tick stopped: {e}")))?
+    }
+
+    /// Reports a match result: each team's rank (0 first; equal ranks draw). Returns a
+    /// `ReportResult` (ratings updated once).
+    fn report_match(match_id: String, ranks: Vec<usize>) (match_id, ranks) |gh| {
+        let r = gh.report_match(&match_id, ranks).await?;
+        remap::<_, ReportResultOf>(r)
+    }
+
+    /// One `MatchRecord`.
+    fn match_record(match_id: String) (match_id) |gh| { gh.match_record(&match_id).await }
+
+    /// A player's `Rating` in a queue.
+    fn rating(player: String, queue: String) (player, queue) |gh| {
+        gh.rating(&pid(&player)?, &queue).await
+    }
+
+    /// A player's matches, newest first.
+    fn match_history(player: String, limit: u32) (player, limit = 20) |gh| {
+        gh.match_history(&pid(&player)?, limit).await
+    }
+
+    // ----- Events -----
+
+    /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
+    /// first, at most `limit` (1-1000).
+    fn events_after(after: i64, limit: u32) (after = 0, limit = 100) |gh| {
+        gh.events_after(after, limit).await
+    }
+
+    /// Outbox events concerning one player after `after`, oldest first.
+    fn player_events_after(player: String, after: i64, limit: u32) (player, after = 0, limit = 100) |gh| {
+        gh.player_events_after(&pid(&player)?, after, limit).await
+    }
+
+    /// Removes events and idempotency records past their retention; returns the counts.
+    fn prune() () |gh| { gh.prune().await }
+}
+
+/// Which live events a consumer wants.
+#[derive(Clone)]
+struct Filter {
+    player: Option<String>,
+    kinds: Option<Vec<String>>,
+}
+
+impl Filter {
+    fn accepts(&self, e: &Event) -> bool {
+        self.player
+            .as_ref()
+            .is_none_or(|p| e.players.iter().any(|x| x.as_str() == p))
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&e.kind))
+    }
+}
+
+/// A running `Client.subscribe` callback; `close()` stops it.
+#[pyclass(module = "guildhall", frozen)]
+pub struct Subscription {
+    closed: Arc<AtomicBool>,
+}
+
+#[pymethods]
+impl Subscription {
+    /// Stops the callbacks (within 200 ms).
+    fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+    }
+    /// True once closed.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) {
+        self.close();
+    }
+}
+
+struct StreamState {
+    gh: Guildhall,
+    rx: tokio::sync::broadcast::Receiver<Event>,
+    /// Highest `seq` handed out (or resumed after); later duplicates are dropped.
+    last_seq: i64,
+    /// The outbox after `last_seq` is still to be replayed.
+    replay: bool,
+    backlog: VecDeque<Event>,
+    closed: bool,
+    filter: Filter,
+}
+
+impl StreamState {
+    async fn fill_from_outbox(&mut self) -> CoreResult<()> {
+        let from = self.last_seq.max(0);
+        let events = self.gh.events_after(from, 1000).await?;
+        self.replay = events.len() == 1000;
+        self.backlog.extend(events);
+        Ok(())
+    }
+
+    async fn next(&mut self) -> CoreResult<Option<Event>> {
+        loop {
+            if self.closed {
+                return Ok(None);
+            }
+            if self.backlog.is_empty() && self.replay {
+                self.fill_from_outbox().await?;
+            }
+            let event = match self.backlog.pop_front() {
+                Some(e) => e,
+                None => match self.rx.recv().await {
+                    Ok(e) => e,
+                    Err(RecvError::Lagged(_)) => {
+                        self.replay = true;
+                        continue;
+                    }
+                    Err(RecvError::Closed) => return Ok(None),
+                },
+            };
+            if self.last_seq >= 0 && event.seq <= self.last_seq {
+                continue;
+            }
+            self.last_seq = event.seq;
+            if self.filter.accepts(&event) {
+                return Ok(Some(event));
+            }
+        }
+    }
+}
+
+/// An async iterator of live events (see `AsyncClient.events`).
+#[pyclass(module = "guildhall", frozen)]
+pub struct EventStream {
+    state: Arc<tokio::sync::Mutex<StreamState>>,
+}
+
+#[pymethods]
+impl EventStream {
+    fn __aiter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = self.state.clone();
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            let next = state.lock().await.next().await;
+            match next {
+                Ok(Some(e)) => Ok(Out(e)),
+                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
+                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
+            }
+        })
+    }
+
+    /// Ends the iteration (a pending `__anext__` finishes at the next event).
+    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let state = self.state.clone();
+        if let Ok(mut s) = state.try_lock() {
+            s.closed = true;
+        }
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            state.lock().await.closed = true;
+            Ok(())
+        })
+    }
+}
+
+/// Adds the client classes and the operation list to the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Client>()?;
+    m.add_class::<AsyncClient>()?;
+    m.add_class::<EventStream>()?;
+    m.add_class::<Subscription>()?;
+    m.add("OPERATIONS", OPERATIONS.to_vec())?;
+    Ok(())
+}

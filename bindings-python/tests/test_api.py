@@ -1,0 +1,342 @@
+"""Every operation, through both clients (the `api` fixture runs each test twice)."""
+
+import datetime as dt
+
+import pytest
+
+import guildhall
+from conftest import CALLED
+
+
+async def test_open_rejects_bad_config(db_url):
+    with pytest.raises(guildhall.InvalidArgument) as e:
+        guildhall.Client.open(db_url, {"currencies": [{"code": "gold"}], "bogus": 1})
+    assert "bogus" in str(e.value)
+    with pytest.raises(guildhall.InvalidArgument, match="reset_timezone"):
+        guildhall.Client.open(db_url, {"reset_timezone": "Mars/Olympus"})
+    with pytest.raises(guildhall.InvalidArgument):
+        await guildhall.AsyncClient.open(db_url, {"currencies": []  , "catalog": [{"id": "x"}]})
+    with pytest.raises(guildhall.InvalidArgument):
+        guildhall.Client.open("mysql://nope")
+
+
+async def test_open_defaults_and_host_keys(tmp_path):
+    gh = guildhall.Client.open(config={
+        "database": f"sqlite://{tmp_path}/from-config.db",
+        "listen": "127.0.0.1:8080",
+        "schedule": {"matchmaking_tick_ms": 1000},
+    })
+    assert [b.currency for b in gh.wallet("p").balances] == ["gold"]
+    assert (tmp_path / "from-config.db").exists()
+    assert "gold" in repr(gh)
+    mem = guildhall.Client.open("memory://")
+    assert mem.balance("p", "gold") == 0
+
+
+async def test_economy(api):
+    g = await api.grant("alice", "gold", 100, source="donations", reason="donation",
+                        metadata={"payment": "p-1"}, idempotency_key="p-1")
+    assert isinstance(g, guildhall.BalanceChange)
+    assert (g.player, g.currency, g.amount, g.balance, g.replayed) == ("alice", "gold", 100, 100, False)
+    again = await api.grant("alice", "gold", 100, source="donations", reason="donation",
+                            metadata={"payment": "p-1"}, idempotency_key="p-1")
+    assert again.replayed and again.transaction_id == g.transaction_id and again.balance == 100
+    with pytest.raises(guildhall.IdempotencyConflict):
+        await api.grant("alice", "gold", 5, idempotency_key="p-1")
+
+    s = await api.spend("alice", "gold", 30, sink="fees", reason="fee")
+    assert s.balance == 70
+    with pytest.raises(guildhall.InsufficientFunds) as e:
+        await api.spend("alice", "gold", 1000)
+    assert e.value.code == "INSUFFICIENT_FUNDS" and isinstance(e.value.details, dict)
+
+    t = await api.transfer("alice", "bob", "gold", 20, reason="gift", metadata={"note": "hi"})
+    assert isinstance(t, guildhall.Transfer)
+    assert (t.from_player, t.to_player, t.from_balance, t.to_balance) == ("alice", "bob", 50, 20)
+
+    w = await api.wallet("alice")
+    assert isinstance(w, guildhall.Wallet)
+    assert w["gold"] == 50 and w["gems"] == 0 and w.get("nope", -1) == -1
+    assert [b.currency for b in w.balances] == ["gold", "gems"]
+    assert "Wallet(player='alice'" in repr(w)
+    assert w.to_dict() == {"player": "alice", "balances": [
+        {"currency": "gold", "amount": 50}, {"currency": "gems", "amount": 0}]}
+    assert w == await api.wallet("alice")
+    assert await api.balance("bob", "gold") == 20
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.balance("bob", "silver")
+    with pytest.raises(guildhall.BalanceLimit):
+        await api.grant("bob", "gems", 1001)
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.grant("", "gold", 1)
+
+    page = await api.history("alice", limit=2)
+    assert isinstance(page, guildhall.HistoryPage) and len(page.entries) == 2
+    assert page.entries[0].kind == "transfer" and page.entries[0].debit == "player:alice"
+    assert isinstance(page.entries[0].at, dt.datetime) and page.entries[0].at.tzinfo is not None
+    assert isinstance(page.entries[0].day, dt.date)
+    rest = await api.history("alice", cursor=page.next_cursor)
+    assert [e.kind for e in rest.entries] == ["grant"] and rest.next_cursor is None
+    grants = await api.history("alice", currency="gold", kind="grant")
+    assert [e.metadata for e in grants.entries] == [{"payment": "p-1"}]
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.history("alice", kind="theft")
+
+    report = await api.verify_ledger()
+    assert isinstance(report, guildhall.LedgerReport) and report.ok and bool(report)
+    assert report.mismatches == [] and report.unbalanced_currencies == []
+
+
+async def test_catalog_and_inventory(api):
+    await api.grant("carol", "gold", 1000)
+    p = await api.purchase("carol", "potion", 3, metadata={"source": "shop"}, idempotency_key="buy-1")
+    assert isinstance(p, guildhall.Purchase)
+    assert (p.quantity, p.amount, p.balance, p.item_quantity, p.currency) == (3, 30, 970, 3, "gold")
+    assert (await api.purchase("carol", "potion", 3, metadata={"source": "shop"}, idempotency_key="buy-1")).replayed
+    await api.purchase("carol", "sword")
+    with pytest.raises(guildhall.AlreadyOwned):
+        await api.purchase("carol", "sword")
+    with pytest.raises(guildhall.NotForSale):
+        await api.purchase("carol", "relic")
+    with pytest.raises(guildhall.StackLimit):
+        await api.purchase("carol", "potion", 98)
+    with pytest.raises(guildhall.NotFound):
+        await api.purchase("carol", "nothing")
+
+    u = await api.use_item("carol", "potion", 2, idempotency_key="use-1")
+    assert isinstance(u, guildhall.ItemChange) and u.remaining == 1
+    with pytest.raises(guildhall.InsufficientQuantity):
+        await api.use_item("carol", "potion", 5)
+    with pytest.raises(guildhall.NotConsumable):
+        await api.use_item("carol", "sword")
+    with pytest.raises(guildhall.NotOwned):
+        await api.use_item("dave", "potion")
+
+    gi = await api.grant_item("carol", "relic", reason="quest")
+    assert gi.remaining == 1
+    inv = await api.inventory("carol")
+    assert [(e.item_id, e.kind, e.quantity) for e in inv] == [
+        ("potion", "consumable", 1), ("relic", "durable", 1), ("sword", "durable", 1)]
+    assert inv[0].name == "Health Potion" and isinstance(inv[0].acquired_at, dt.datetime)
+    assert await api.inventory("nobody") == []
+
+    item = await api.upsert_catalog_item({"id": "gem-pack", "name": "Gem Pack", "kind": "consumable",
+                                          "price": {"currency": "gems", "amount": 5},
+                                          "metadata": {"rarity": "rare"}})
+    assert isinstance(item, guildhall.CatalogItem) and item.price.amount == 5
+    assert item.metadata == {"rarity": "rare"} and item.active
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.upsert_catalog_item({"id": "bad", "name": "Bad", "kind": "edible"})
+    off = await api.set_catalog_item_active("gem-pack", False)
+    assert off.active is False
+    assert (await api.catalog_item("gem-pack")).active is False
+    assert [i.id for i in await api.catalog()] == ["gem-pack", "potion", "relic", "sword"]
+    with pytest.raises(guildhall.NotFound):
+        await api.catalog_item("nothing")
+
+    popular = await api.popular_items(5)
+    assert [(p.item_id, p.total_quantity, p.purchases) for p in popular][:2] == [("potion", 3, 1), ("sword", 1, 1)]
+    now = dt.datetime.now(dt.timezone.utc)
+    assert await api.popular_items(5, since=now + dt.timedelta(hours=1), until=now + dt.timedelta(hours=2)) == []
+    assert len(await api.popular_items(5, since=0, until=now.timestamp() + 5)) == 2
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.popular_items(5, since=dt.datetime(2020, 1, 1))  # naive
+    today = dt.date.today()
+    revenue = await api.revenue_per_day(today - dt.timedelta(days=1), today + dt.timedelta(days=1))
+    assert sum(r.amount for r in revenue) == 80 and revenue[0].currency == "gold"
+    assert isinstance(revenue[0].day, dt.date)
+
+
+async def test_mail(api):
+    sent = await api.send_mail("erin", "Welcome", "Take this",
+                               attachments={"currencies": [{"currency": "gold", "amount": 25}],
+                                            "items": [{"item_id": "potion", "quantity": 2}]},
+                               sender="admin:gm", idempotency_key="welcome")
+    assert isinstance(sent, guildhall.SendMailResult) and sent.evicted == []
+    mail = sent.mail
+    assert mail.sender == {"kind": "admin", "id": "gm"} and mail.unclaimed
+    assert mail.attachments["currencies"] == [{"currency": "gold", "amount": 25}]
+    with pytest.raises(guildhall.MailNotRead):
+        await api.claim_mail("erin", mail.id)
+    with pytest.raises(guildhall.UnclaimedAttachments):
+        await api.open_mail("erin", mail.id)
+        await api.delete_mail("erin", mail.id)
+    opened = await api.open_mail("erin", mail.id)
+    assert opened.read_at is not None
+    claim = await api.claim_mail("erin", mail.id, idempotency_key="claim-1")
+    assert isinstance(claim, guildhall.ClaimResult)
+    assert [(b.currency, b.amount) for b in claim.balances] == [("gold", 25)]
+    assert claim.mail.claimed_at is not None and not claim.mail.unclaimed
+    with pytest.raises(guildhall.AlreadyClaimed):
+        await api.claim_mail("erin", mail.id)
+    assert (await api.inventory("erin"))[0].quantity == 2
+
+    await api.send_mail("erin", "hi", "from a friend", sender="player:frank")
+    await api.send_mail("erin", "hi again", sender={"kind": "player", "id": "frank"})
+    with pytest.raises(guildhall.MailSendLimit):
+        await api.send_mail("erin", "spam", sender="player:frank")
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.send_mail("erin", "bad", sender="martian")
+
+    b = await api.broadcast_mail("Patch notes", "v1.2", sender="system",
+                                 attachments={"currencies": [{"currency": "gems", "amount": 3}]},
+                                 expires_in_secs=3600)
+    assert isinstance(b, guildhall.Broadcast) and b.recipients is None and b.expires_at is not None
+    only = await api.broadcast_mail("VIP", recipients=["erin"])
+    assert only.recipients == ["erin"]
+    box = await api.mailbox("erin")
+    assert [m.subject for m in box][:2] == ["VIP", "Patch notes"]
+    assert all(isinstance(m, guildhall.Mail) for m in box)
+    assert [m.subject for m in await api.mailbox("zoe")] == ["Patch notes"]
+
+    await api.delete_mail("erin", mail.id)
+    with pytest.raises(guildhall.NotFound):
+        await api.open_mail("erin", mail.id)
+
+
+async def test_announcements_and_presence(api):
+    t = await api.put_template("welcome", "Welcome, {name}! {{literal}}")
+    assert isinstance(t, guildhall.Template) and t.body.startswith("Welcome")
+    assert (await api.template("welcome")).id == "welcome"
+    assert [x.id for x in await api.templates()] == ["welcome"]
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.put_trigger({"id": "bad", "event": "login", "template_id": "welcome",
+                               "audience": "player", "kind": "marquee", "cap": {"every": "once"}})
+    trig = await api.put_trigger({"id": "greet", "event": "login", "template_id": "welcome",
+                                  "variables": {"name": "traveller"}, "audience": "lobby",
+                                  "target": "main", "kind": "announcement",
+                                  "cap": {"every": "per_day", "times": 1}, "priority": 5})
+    assert isinstance(trig, guildhall.Trigger)
+    assert trig.cap == {"every": "per_day", "times": 1} and trig.audience == "lobby"
+    assert (await api.trigger("greet")).priority == 5
+    assert [x.id for x in await api.triggers()] == ["greet"]
+    assert await api.preview("welcome", {"name": "Ann"}) == "Welcome, Ann! {literal}"
+
+    s = await api.login("gina", lobby="main", server="eu-1")
+    assert isinstance(s, guildhall.Session) and s.location["lobby"] == "main"
+    msgs = await api.fire("gina", "login", variables={"name": "Gina"})
+    assert [m.text for m in msgs] == ["Welcome, Gina! {literal}"]
+    assert isinstance(msgs[0], guildhall.Message) and msgs[0].kind == "announcement"
+    assert await api.fire("gina", "login") == []  # cap: once per day
+    assert await api.fire("hank", "login", location={"lobby": "other"}) == []
+    assert await api.push_scheduled_audience("lobby") == 0
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.push_scheduled_audience("galaxy")
+    assert await api.send_due_triggers() == []
+    cancelled = await api.cancel_trigger("greet")
+    assert cancelled.cancelled
+
+    hb = await api.heartbeat("gina", room="r1")
+    assert hb.location["room"] == "r1"
+    assert (await api.heartbeat("gina")).location["room"] == "r1"
+    assert (await api.session("gina")).player == "gina"
+    assert [x.player for x in await api.online()] == ["gina"]
+    assert await api.logout("gina") is True
+    assert await api.logout("gina") is False
+    assert await api.session("gina") is None
+    with pytest.raises(guildhall.NotFound):
+        await api.heartbeat("gina")
+
+
+async def test_parties(api):
+    p = await api.create_party("lead")
+    assert isinstance(p, guildhall.Party) and p.leader == "lead" and p.players == ["lead"]
+    inv = await api.invite_to_party("lead", "m1")
+    assert isinstance(inv, guildhall.Invite) and inv.invited_by == "lead"
+    joined = await api.accept_invite("m1", p.id)
+    assert joined.players == ["lead", "m1"]
+    with pytest.raises(guildhall.NotPartyLeader):
+        await api.invite_to_party("m1", "m2")
+    await api.invite_to_party("lead", "m2")
+    await api.decline_invite("m2", p.id)
+    with pytest.raises(guildhall.AlreadyInParty):
+        await api.create_party("m1")
+    open_party = await api.create_party("solo", open=True)
+    assert open_party.open
+    assert (await api.join_party("m2", open_party.id)).players == ["solo", "m2"]
+    await api.invite_to_party("lead", "m3")
+    await api.invite_to_party("lead", "m4")
+    await api.accept_invite("m3", p.id)
+    with pytest.raises(guildhall.PartyFull):
+        await api.accept_invite("m4", p.id)
+    with pytest.raises(guildhall.PartyFull):
+        await api.invite_to_party("lead", "m5")
+    assert (await api.promote_in_party("lead", "m1")).leader == "m1"
+    assert (await api.kick_from_party("m1", "m3")).players == ["lead", "m1"]
+    left = await api.leave_party("m1")
+    assert left.leader == "lead"
+    assert (await api.party_of("lead")).id == p.id
+    assert await api.party_of("m1") is None
+    assert (await api.party(p.id)).players == ["lead"]
+    with pytest.raises(guildhall.NotInParty):
+        await api.leave_party("m1")
+    await api.disband_party("lead")
+    assert await api.party_of("lead") is None
+    with pytest.raises(guildhall.NotFound):
+        await api.party(p.id)
+
+
+async def test_matchmaking(api):
+    r0 = await api.rating("ann", "duel")
+    assert isinstance(r0, guildhall.Rating) and r0.rating == 1500.0 and r0.games == 0
+    t = await api.queue("ann", "duel")
+    assert isinstance(t, guildhall.Ticket) and t.players == ["ann"]
+    with pytest.raises(guildhall.TicketExists):
+        await api.queue("ann", "duel")
+    with pytest.raises(guildhall.NotFound):
+        await api.queue("ann", "no-such-queue")
+    st = await api.ticket_status("ann")
+    assert isinstance(st, guildhall.TicketStatus) and st.ticket.id == t.id and st.window >= 100
+    assert await api.ticket_status("ben") is None
+    assert (await api.cancel_ticket("ann")).id == t.id
+    assert await api.pool("duel") == []
+
+    await api.queue("ann", "duel")
+    await api.queue("ben", "duel")
+    assert [x.players for x in await api.pool("duel")] == [["ann"], ["ben"]]
+    matches = await api.tick("test-host")
+    assert len(matches) == 1 and isinstance(matches[0], guildhall.MatchRecord)
+    m = matches[0]
+    assert sorted(sum(m.teams, [])) == ["ann", "ben"] and m.result is None
+    rep = await api.report_match(m.id, [0, 1])
+    assert isinstance(rep, guildhall.ReportResult) and not rep.replayed
+    assert len(rep.record.rating_changes) == 2
+    assert isinstance(rep.record.rating_changes[0], guildhall.RatingChange)
+    assert (await api.report_match(m.id, [0, 1])).replayed
+    winner = m.teams[0][0]
+    assert (await api.rating(winner, "duel")).rating > 1500
+    assert (await api.match_record(m.id)).result["ranks"] == [0, 1]
+    hist = await api.match_history("ann", 5)
+    assert [x.id for x in hist] == [m.id]
+
+    await api.create_party("p1")
+    party = await api.party_of("p1")
+    await api.invite_to_party("p1", "p2")
+    await api.accept_invite("p2", party.id)
+    squad = await api.queue("p1", "squads", with_party=True, properties={})
+    assert squad.party_id == party.id and squad.players == ["p1", "p2"]
+
+
+async def test_events_after(api):
+    await api.grant("ivy", "gold", 5)
+    events = await api.events_after(0, 1000)
+    assert events and isinstance(events[0], guildhall.Event)
+    granted = [e for e in events if e.kind == "currency_granted"]
+    assert granted and granted[-1].players == ["ivy"] and isinstance(granted[-1].payload, dict)
+    last = events[-1].seq
+    await api.spend("ivy", "gold", 1)
+    newer = await api.events_after(last)
+    assert [e.kind for e in newer] == ["currency_spent"]
+    mine = await api.player_events_after("ivy", 0, 10)
+    assert {e.kind for e in mine} == {"currency_granted", "currency_spent"}
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.events_after(0, 0)
+    pruned = await api.prune()
+    assert pruned == (0, 0)
+
+
+def test_zz_every_operation_covered():
+    """Runs last in this module: every operation was called through both clients."""
+    for kind in ("sync", "async"):
+        missing = set(guildhall.OPERATIONS) - CALLED[kind]
+        assert not missing, f"{kind} client: not exercised: {sorted(missing)}"

@@ -1,0 +1,101 @@
+"""Events: the outbox (events_after), the async iterator of live events, callbacks."""
+
+import asyncio
+import threading
+
+import pytest
+
+import guildhall
+
+
+async def test_async_iterator_of_live_events(agh):
+    stream = agh.events()
+    assert stream.__aiter__() is stream
+    await agh.grant("amy", "gold", 50)
+    await agh.purchase("amy", "potion")
+    first = await asyncio.wait_for(stream.__anext__(), 5)
+    second = await asyncio.wait_for(stream.__anext__(), 5)
+    assert isinstance(first, guildhall.Event)
+    assert [first.kind, second.kind] == ["currency_granted", "item_purchased"]
+    assert second.seq > first.seq and second.players == ["amy"]
+    assert second.payload["item_id"] == "potion" if "item_id" in second.payload else True
+
+
+async def test_async_for_with_filters_and_resume(agh):
+    await agh.grant("bo", "gold", 10)
+    await agh.grant("cy", "gold", 10)
+    seen = []
+
+    async def consume():
+        async for e in agh.events(after=0, player="cy"):
+            seen.append(e)
+            if len(seen) == 2:
+                break
+
+    task = asyncio.create_task(consume())
+    await asyncio.sleep(0.05)
+    await agh.spend("bo", "gold", 1)
+    await agh.spend("cy", "gold", 1)
+    await asyncio.wait_for(task, 5)
+    # the grant before the stream opened is replayed from the outbox, then live ones
+    assert [(e.kind, e.players) for e in seen] == [("currency_granted", ["cy"]), ("currency_spent", ["cy"])]
+
+    kinds = agh.events(after=0, kinds=["currency_spent"])
+    first = await asyncio.wait_for(kinds.__anext__(), 5)
+    assert first.kind == "currency_spent" and first.players == ["bo"]
+    await kinds.aclose()
+
+
+async def test_aclose_ends_iteration(agh):
+    stream = agh.events(after=0)
+    await stream.aclose()
+    got = [e async for e in stream]
+    assert got == []
+
+
+async def test_stream_catches_up_when_it_lags(agh):
+    """A consumer that falls behind the live feed resumes from the outbox, losing nothing."""
+    stream = agh.events()
+    for i in range(1500):  # more than the live feed buffers
+        await agh.grant("dee", "gold", 1)
+    seqs = []
+    while len(seqs) < 1500:
+        e = await asyncio.wait_for(stream.__anext__(), 5)
+        seqs.append(e.seq)
+    assert seqs == sorted(seqs) and len(set(seqs)) == 1500
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_sync_subscribe_callback(gh):
+    got = []
+    ready = threading.Event()
+
+    def on_event(e):
+        got.append(e)
+        if len(got) == 2:
+            ready.set()
+
+    def broken(e):
+        raise RuntimeError("a failing callback is reported and skipped")
+
+    with gh.subscribe(on_event, player="eve") as sub, gh.subscribe(broken):
+        gh.grant("other", "gold", 1)
+        gh.grant("eve", "gold", 3)
+        gh.spend("eve", "gold", 1)
+        assert ready.wait(5)
+    assert sub.closed
+    assert [e.kind for e in got] == ["currency_granted", "currency_spent"]
+    assert all(isinstance(e, guildhall.Event) and e.players == ["eve"] for e in got)
+
+
+def test_sync_and_async_share_a_backend(gh):
+    a = gh.to_async()
+    assert isinstance(a, guildhall.AsyncClient)
+    assert isinstance(a.to_sync(), guildhall.Client)
+
+    async def main():
+        await a.grant("fay", "gold", 7)
+        return await a.wallet("fay")
+
+    assert asyncio.run(main())["gold"] == 7
+    assert gh.balance("fay", "gold") == 7

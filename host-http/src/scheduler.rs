@@ -1,0 +1,195 @@
+//! The host's background jobs, started by [`crate::serve`] and [`crate::spawn`] and
+//! stopped at shutdown (SPEC.md Announcements "Scheduled pushes", Matchmaking "tick"):
+//!
+//! * every `lobby_interval` (default 10 min): `push_scheduled_audience(Lobby)`, the live
+//!   `online` triggers of lobby audiences to the players connected in a lobby;
+//! * every `room_interval` (default 30 s): the same for rooms;
+//! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
+//! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
+//!   only while this process holds the matchmaking lease, so with a shared coordinator
+//!   one host instance at a time forms matches. The instance id is random per process.
+//!
+//! Each job is its own task, so a slow one never delays the others. A failing run is
+//! logged and retried at the next interval; nothing here panics. Stopping waits for a
+//! run in progress to finish (a commit is never cut in half), at most
+//! [`STOP_GRACE`], then aborts.
+
+use crate::config::Schedule;
+use guildhall_core::announce::AudienceKind;
+use guildhall_core::Guildhall;
+use std::future::Future;
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+use tokio::task::JoinHandle;
+use tokio::time::{interval_at, Instant, MissedTickBehavior};
+
+/// Longest [`Scheduler::stop`] waits for runs in progress before aborting them.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The running background jobs of one host process.
+#[derive(Debug)]
+pub struct Scheduler {
+    instance: String,
+    stop: watch::Receiver<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Scheduler {
+    /// Starts every job on the current tokio runtime. The jobs end when `stop` turns
+    /// `true` (or its sender is dropped), or at [`Scheduler::stop`].
+    pub fn start(gh: Guildhall, schedule: Schedule, stop: watch::Receiver<bool>) -> Self {
+        let instance = format!("host-{}", uuid::Uuid::new_v4());
+        let mut tasks = Vec::new();
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "lobby announcements",
+                schedule.lobby_interval,
+                stop.clone(),
+                move || push(gh.clone(), AudienceKind::Lobby),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "room messages",
+                schedule.room_interval,
+                stop.clone(),
+                move || push(gh.clone(), AudienceKind::Room),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "scheduled announcements",
+                schedule.due_triggers_interval,
+                stop.clone(),
+                move || due_triggers(gh.clone()),
+            ));
+        }
+        if gh.config().queues.is_empty() {
+            tracing::debug!("no matchmaking queues configured; the matchmaking tick is off");
+        } else {
+            let expired = std::sync::Arc::new(tokio::sync::Mutex::new(gh.subscribe()));
+            let holder = instance.clone();
+            tasks.push(every(
+                "matchmaking tick",
+                schedule.matchmaking_tick,
+                stop.clone(),
+                move || tick(gh.clone(), holder.clone(), expired.clone()),
+            ));
+        }
+        tracing::debug!(instance = %instance, "background jobs started");
+        Scheduler {
+            instance,
+            stop,
+            tasks,
+        }
+    }
+
+    /// This process's instance id (the matchmaking lease holder).
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// Waits for the jobs to end (they end when the stop signal turns `true`; call this
+    /// after sending it), at most [`STOP_GRACE`]; then aborts what is left.
+    pub async fn stop(self) {
+        let Scheduler {
+            mut stop, tasks, ..
+        } = self;
+        if !*stop.borrow_and_update() {
+            // Nobody signalled: the jobs would run on, so abort them now.
+            for t in &tasks {
+                t.abort();
+            }
+        }
+        let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
+        let all = futures::future::join_all(tasks);
+        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+            tracing::warn!("background jobs did not stop in time; aborting them");
+            for a in aborts {
+                a.abort();
+            }
+        }
+    }
+}
+
+/// Runs `job` every `period` (first run after one period) until `stop` turns `true`.
+fn every<F, Fut>(
+    name: &'static str,
+    period: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut job: F,
+) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut ticks = interval_at(Instant::now() + period, period);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            if *stop.borrow_and_update() {
+                break;
+            }
+            tokio::select! {
+                _ = ticks.tick() => job().await,
+                changed = stop.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::debug!(job = name, "background job stopped");
+    })
+}
+
+async fn push(gh: Guildhall, kind: AudienceKind) {
+    match gh.push_scheduled_audience(kind).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(audience = ?kind, messages = n, "scheduled messages pushed"),
+        Err(e) => tracing::warn!(audience = ?kind, error = %e, "scheduled push failed"),
+    }
+}
+
+async fn due_triggers(gh: Guildhall) {
+    if let Err(e) = gh.send_due_triggers().await {
+        tracing::warn!(error = %e, "sending scheduled announcements failed");
+    }
+}
+
+/// One matchmaking tick; logs each match formed and how many tickets expired since the
+/// last tick (counted from the live `ticket_expired` events, since `tick` returns only
+/// the matches).
+async fn tick(
+    gh: Guildhall,
+    holder: String,
+    events: std::sync::Arc<tokio::sync::Mutex<broadcast::Receiver<guildhall_core::types::Event>>>,
+) {
+    match gh.tick(&holder).await {
+        Ok(matches) => {
+            for m in &matches {
+                let players: Vec<&str> = m.teams.iter().flatten().map(|p| p.as_str()).collect();
+                tracing::info!(match_id = %m.id, queue = %m.queue, players = ?players, "match formed");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "matchmaking tick failed"),
+    }
+    let mut rx = events.lock().await;
+    let mut expired = 0usize;
+    loop {
+        match rx.try_recv() {
+            Ok(ev) if ev.kind == "ticket_expired" => expired += 1,
+            Ok(_) => {}
+            Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                tracing::debug!(missed = n, "matchmaking log missed live events");
+            }
+            Err(_) => break,
+        }
+    }
+    if expired > 0 {
+        tracing::info!(tickets = expired, "matchmaking tickets expired");
+    }
+}
