@@ -38,9 +38,12 @@ pub struct ServeArgs {
     /// Listen address, e.g. 127.0.0.1:8080 [env: GUILDHALL_LISTEN]
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Database URL, e.g. sqlite://guildhall.db [env: GUILDHALL_DATABASE_URL]
+    /// Database URL, e.g. sqlite://guildhall.db or postgres://... [env: GUILDHALL_DATABASE_URL]
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
+    /// Redis URL shared by every host, e.g. redis://127.0.0.1:6379 [env: GUILDHALL_REDIS_URL]
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
 }
 
 /// Flags of `migrate` and `verify-ledger`.
@@ -60,6 +63,7 @@ impl From<ServeArgs> for Overrides {
             config: a.config,
             listen: a.listen,
             database: a.database,
+            redis: a.redis,
         }
     }
 }
@@ -69,6 +73,7 @@ impl From<DbArgs> for Overrides {
             config: a.config,
             listen: None,
             database: a.database,
+            redis: None,
         }
     }
 }

@@ -82,6 +82,8 @@ pub const ENV_CONFIG: &str = "GUILDHALL_CONFIG";
 pub const ENV_LISTEN: &str = "GUILDHALL_LISTEN";
 /// Environment variable with the database URL.
 pub const ENV_DATABASE_URL: &str = "GUILDHALL_DATABASE_URL";
+/// Environment variable with the Redis URL (many hosts sharing one coordinator).
+pub const ENV_REDIS_URL: &str = "GUILDHALL_REDIS_URL";
 
 /// Why the settings could not be built. The message names the file and the key.
 #[derive(Debug, thiserror::Error)]
@@ -143,9 +145,13 @@ pub struct FileConfig {
     /// Listen address, `IP:PORT`.
     #[serde(default)]
     pub listen: Option<String>,
-    /// Database URL (`sqlite://FILE`, `memory://`).
+    /// Database URL (`sqlite://FILE`, `postgres://...`, `memory://`).
     #[serde(default)]
     pub database: Option<String>,
+    /// Redis URL (`redis://HOST:PORT`): cache, presence, live fan-out and the matchmaking
+    /// lease shared by every host; none: in-process.
+    #[serde(default)]
+    pub redis: Option<String>,
     /// IANA time zone of daily/weekly/monthly periods (default `UTC`).
     #[serde(default)]
     pub reset_timezone: Option<String>,
@@ -294,6 +300,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     /// Database URL (`--database`, `GUILDHALL_DATABASE_URL`).
     pub database: Option<String>,
+    /// Redis URL (`--redis`, `GUILDHALL_REDIS_URL`).
+    pub redis: Option<String>,
 }
 
 impl Overrides {
@@ -310,6 +318,7 @@ impl Overrides {
             config: get(ENV_CONFIG).map(PathBuf::from),
             listen: get(ENV_LISTEN),
             database: get(ENV_DATABASE_URL),
+            redis: get(ENV_REDIS_URL),
         }
     }
 
@@ -319,6 +328,7 @@ impl Overrides {
             config: self.config.or(lower.config),
             listen: self.listen.or(lower.listen),
             database: self.database.or(lower.database),
+            redis: self.redis.or(lower.redis),
         }
     }
 }
@@ -328,8 +338,10 @@ impl Overrides {
 pub struct Settings {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Database URL passed to [`guildhall_adapters::open`].
+    /// Database URL passed to [`guildhall_adapters::open_with`].
     pub database: String,
+    /// Redis URL; none: the in-process coordinator.
+    pub redis: Option<String>,
     /// The core configuration (currencies, reset time zone, retention).
     pub core: Config,
     /// Catalog items upserted at start (file entries, then `catalog_file` entries).
@@ -356,6 +368,7 @@ impl Default for Settings {
         Settings {
             listen: DEFAULT_LISTEN.parse().expect("default listen address"),
             database: DEFAULT_DATABASE.into(),
+            redis: None,
             core,
             catalog: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
@@ -401,6 +414,9 @@ impl Settings {
         if let Some(db) = merged.database {
             settings.database = check_database(db)?;
         }
+        if let Some(r) = merged.redis {
+            settings.redis = Some(r);
+        }
         Ok(settings)
     }
 
@@ -419,6 +435,7 @@ impl Settings {
         if let Some(db) = file.database {
             s.database = check_database(db)?;
         }
+        s.redis = file.redis;
         let currencies = if file.currencies.is_empty() {
             vec![Currency {
                 code: DEFAULT_CURRENCY.into(),

@@ -271,7 +271,12 @@ async fn json_errors(res: Response) -> Response {
 
 /// Opens the backend the settings name (migrating it) and upserts the configured catalog.
 pub async fn open_backend(settings: &Settings) -> Result<Guildhall, StartError> {
-    let gh = guildhall_adapters::open(&settings.database, settings.core.clone()).await?;
+    let gh = guildhall_adapters::open_with(
+        &settings.database,
+        settings.redis.as_deref(),
+        settings.core.clone(),
+    )
+    .await?;
     for item in &settings.catalog {
         gh.upsert_catalog_item(item.clone()).await.map_err(|e| {
             Error::new(e.code, format!("catalog item '{}': {}", item.id, e.message))

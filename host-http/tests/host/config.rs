@@ -141,7 +141,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
     let config = dir.path().join("g.toml");
     std::fs::write(
         &config,
-        "listen = \"127.0.0.1:9001\"\ndatabase = \"sqlite://file.db\"\n",
+        "listen = \"127.0.0.1:9001\"\ndatabase = \"sqlite://file.db\"\nredis = \"redis://file:6379\"\n",
     )
     .unwrap();
     let env_of = |listen: Option<&str>, db: Option<&str>| {
@@ -154,9 +154,32 @@ fn precedence_flags_then_env_then_file_then_defaults() {
             "GUILDHALL_CONFIG" => Some(config.clone()),
             "GUILDHALL_LISTEN" => listen.clone(),
             "GUILDHALL_DATABASE_URL" => db.clone(),
+            "GUILDHALL_REDIS_URL" => Some("redis://env:6379".into()),
             _ => None,
         })
     };
+
+    // The Redis URL: file, beaten by the environment, beaten by a flag.
+    let file_only = Settings::resolve(
+        Overrides {
+            config: Some(config.clone()),
+            ..Default::default()
+        },
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(file_only.redis.as_deref(), Some("redis://file:6379"));
+    let s = Settings::resolve(Overrides::default(), env_of(None, None)).unwrap();
+    assert_eq!(s.redis.as_deref(), Some("redis://env:6379"));
+    let s = Settings::resolve(
+        Overrides {
+            redis: Some("redis://flag:6379".into()),
+            ..Default::default()
+        },
+        env_of(None, None),
+    )
+    .unwrap();
+    assert_eq!(s.redis.as_deref(), Some("redis://flag:6379"));
 
     // File only (named by the environment).
     let s = Settings::resolve(Overrides::default(), env_of(None, None)).unwrap();
@@ -179,6 +202,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
         config: None,
         listen: Some("127.0.0.1:9003".into()),
         database: Some("sqlite://flag.db".into()),
+        redis: None,
     };
     let s = Settings::resolve(flags, env_of(Some("127.0.0.1:9002"), Some("memory://"))).unwrap();
     assert_eq!(
