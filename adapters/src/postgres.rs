@@ -289,11 +289,15 @@ impl PostgresStore {
     }
 
     /// Connects with explicit [`PostgresStoreOptions`] (the URL's pool parameters, if
-    /// any, are not read here: pass a URL without them).
+    /// any, are not read here: pass a URL without them). Sessions run with
+    /// `plan_cache_mode = force_generic_plan`: every statement is a key or index lookup
+    /// whose plan does not depend on the values, and a change set's combined statement
+    /// would otherwise be planned again on each execution.
     pub async fn connect_with(url: &str, options: PostgresStoreOptions) -> Result<Self> {
         let connect = PgConnectOptions::from_str(url)
             .map_err(|e| Error::invalid("database", format!("bad Postgres URL: {e}")))?
-            .statement_cache_capacity(options.statement_cache.max(1));
+            .statement_cache_capacity(options.statement_cache.max(1))
+            .options([("plan_cache_mode", "force_generic_plan")]);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .min_connections(options.min_connections.min(options.max_connections))

@@ -15,6 +15,10 @@
 //! currencies ([`standard_config`]) and the standard catalog ([`standard_catalog`]).
 //! [`Snapshot`] captures everything observable so a case can assert that a refused
 //! call changed nothing.
+//!
+//! The coordinator suite (`tests/coordinator.rs`) and the many-hosts tests
+//! (`tests/many_hosts.rs`) share the last helpers here: [`redis_url`], [`RedisKeys`]
+//! (a fresh key prefix and its cleanup) and [`fresh_postgres`] (a throwaway database).
 
 use chrono::{DateTime, TimeZone, Utc};
 use guildhall_core::announce::{
@@ -244,6 +248,8 @@ pub struct Fixture {
     pub url: String,
     /// Holds a SQLite fixture's temporary directory until the fixture drops.
     _dir: Option<tempfile::TempDir>,
+    /// A Postgres fixture's own database, dropped with the fixture (after `gh`).
+    _pg: Option<guildhall_adapters::postgres::TestDatabase>,
 }
 
 impl Fixture {
@@ -256,6 +262,7 @@ impl Fixture {
     /// A fixture of `kind` with `config` and [`standard_catalog`] (whose prices are in
     /// `gold` and `gems`, so `config` must have both).
     pub async fn with_config(kind: StoreKind, config: Config) -> Self {
+        let mut pg = None;
         let (url, dir) = match kind {
             StoreKind::Memory => ("memory://".to_string(), None),
             StoreKind::Sqlite => {
@@ -269,12 +276,10 @@ impl Fixture {
                 (url, Some(dir))
             }
             StoreKind::Postgres => {
-                // Every case assumes an empty store. Until the Postgres store can give
-                // each fixture its own schema, this URL must name an empty database,
-                // which holds for one case per database.
-                let url = std::env::var("GUILDHALL_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-                    panic!("store 'postgres' is selected by GUILDHALL_TEST_STORES but GUILDHALL_TEST_POSTGRES_URL is not set")
-                });
+                // Every case assumes an empty store: each fixture gets a fresh database.
+                let db = fresh_postgres().await;
+                let url = db.url().to_string();
+                pg = Some(db);
                 (url, None)
             }
         };
@@ -298,6 +303,7 @@ impl Fixture {
             kind,
             url,
             _dir: dir,
+            _pg: pg,
         }
     }
 
@@ -940,4 +946,82 @@ pub fn squad(player: &str, with_party: bool) -> QueueRequest {
         with_party,
         properties: Default::default(),
     }
+}
+
+// ----- Shared services: the coordinator suite and the many-hosts tests -----
+
+/// The Redis the coordinator suite and the many-hosts tests use:
+/// `GUILDHALL_TEST_REDIS_URL`, else `REDIS_URL`, else `redis://127.0.0.1:6379`.
+pub fn redis_url() -> String {
+    std::env::var("GUILDHALL_TEST_REDIS_URL")
+        .or_else(|_| std::env::var("REDIS_URL"))
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_string())
+}
+
+/// Deletes, when dropped (also when a test panics), every Redis key matching its
+/// patterns, so runs sharing one Redis leave nothing behind.
+pub struct RedisKeys {
+    url: String,
+    patterns: Vec<String>,
+}
+
+impl RedisKeys {
+    /// A guard for the keys matching `patterns` (Redis glob patterns).
+    pub fn new(patterns: Vec<String>) -> Self {
+        Self {
+            url: redis_url(),
+            patterns,
+        }
+    }
+
+    /// A fresh random key prefix (`guildhall-test:<uuid>:`) and the guard of its keys.
+    pub fn fresh_prefix() -> (String, Self) {
+        use guildhall_core::ports::{Ids, UuidIds};
+        let prefix = format!("guildhall-test:{}:", UuidIds.next_id());
+        let guard = Self::new(vec![format!("{prefix}*")]);
+        (prefix, guard)
+    }
+}
+
+impl Drop for RedisKeys {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(self.url.as_str()) else {
+            return;
+        };
+        let Ok(mut c) = client.get_connection_with_timeout(std::time::Duration::from_secs(2)) else {
+            return;
+        };
+        for pattern in &self.patterns {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(pattern)
+                .query(&mut c)
+                .unwrap_or_default();
+            if !keys.is_empty() {
+                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query(&mut c);
+            }
+        }
+    }
+}
+
+/// The Postgres server fresh databases are made on: `GUILDHALL_TEST_POSTGRES_URL`, else
+/// `DATABASE_URL`, else `postgres://postgres@127.0.0.1:5432/postgres` (its user must be
+/// allowed to `CREATE DATABASE`).
+pub fn postgres_admin_url() -> String {
+    std::env::var("GUILDHALL_TEST_POSTGRES_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh, empty Postgres database, dropped with the returned guard. Panics with a
+/// message naming the server when it cannot be reached.
+pub async fn fresh_postgres() -> guildhall_adapters::postgres::TestDatabase {
+    let admin = postgres_admin_url();
+    guildhall_adapters::postgres::TestDatabase::create(&admin)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "these tests need a Postgres server at {admin} (set GUILDHALL_TEST_POSTGRES_URL \
+                 or DATABASE_URL to one whose user may CREATE DATABASE): {e}"
+            )
+        })
 }
