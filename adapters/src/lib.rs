@@ -60,11 +60,28 @@ pub async fn open_with(
     redis_url: Option<&str>,
     config: Config,
 ) -> Result<Guildhall> {
+    open_with_options(
+        database_url,
+        redis_url,
+        redis::RedisOptions::default(),
+        config,
+    )
+    .await
+}
+
+/// [`open_with`] with Redis options, e.g. a key prefix of its own for each deployment
+/// sharing one Redis (`RedisOptions::with_prefix("game1:")`): every host of one
+/// deployment must use the same prefix.
+pub async fn open_with_options(
+    database_url: &str,
+    redis_url: Option<&str>,
+    redis_options: redis::RedisOptions,
+    config: Config,
+) -> Result<Guildhall> {
     let Some(redis_url) = redis_url else {
         return open(database_url, config).await;
     };
-    let coordinator =
-        redis::RedisCoordinator::connect(redis_url, redis::RedisOptions::default()).await?;
+    let coordinator = redis::RedisCoordinator::connect(redis_url, redis_options).await?;
     let store = open_store(database_url).await?;
     Ok(Guildhall::new(store, Arc::new(coordinator), config))
 }

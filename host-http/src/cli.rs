@@ -64,6 +64,7 @@ impl From<ServeArgs> for Overrides {
             listen: a.listen,
             database: a.database,
             redis: a.redis,
+            redis_prefix: None,
         }
     }
 }
@@ -74,6 +75,7 @@ impl From<DbArgs> for Overrides {
             listen: None,
             database: a.database,
             redis: None,
+            redis_prefix: None,
         }
     }
 }

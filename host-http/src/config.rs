@@ -84,6 +84,8 @@ pub const ENV_LISTEN: &str = "GUILDHALL_LISTEN";
 pub const ENV_DATABASE_URL: &str = "GUILDHALL_DATABASE_URL";
 /// Environment variable with the Redis URL (many hosts sharing one coordinator).
 pub const ENV_REDIS_URL: &str = "GUILDHALL_REDIS_URL";
+/// Environment variable with the Redis key prefix of this deployment.
+pub const ENV_REDIS_PREFIX: &str = "GUILDHALL_REDIS_PREFIX";
 
 /// Why the settings could not be built. The message names the file and the key.
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +154,10 @@ pub struct FileConfig {
     /// lease shared by every host; none: in-process.
     #[serde(default)]
     pub redis: Option<String>,
+    /// Prefix of every Redis key of this deployment (default `guildhall:`); every host of
+    /// one deployment uses the same, deployments sharing a Redis use different ones.
+    #[serde(default)]
+    pub redis_prefix: Option<String>,
     /// IANA time zone of daily/weekly/monthly periods (default `UTC`).
     #[serde(default)]
     pub reset_timezone: Option<String>,
@@ -302,6 +308,8 @@ pub struct Overrides {
     pub database: Option<String>,
     /// Redis URL (`--redis`, `GUILDHALL_REDIS_URL`).
     pub redis: Option<String>,
+    /// Redis key prefix (`GUILDHALL_REDIS_PREFIX`).
+    pub redis_prefix: Option<String>,
 }
 
 impl Overrides {
@@ -319,6 +327,7 @@ impl Overrides {
             listen: get(ENV_LISTEN),
             database: get(ENV_DATABASE_URL),
             redis: get(ENV_REDIS_URL),
+            redis_prefix: get(ENV_REDIS_PREFIX),
         }
     }
 
@@ -329,6 +338,7 @@ impl Overrides {
             listen: self.listen.or(lower.listen),
             database: self.database.or(lower.database),
             redis: self.redis.or(lower.redis),
+            redis_prefix: self.redis_prefix.or(lower.redis_prefix),
         }
     }
 }
@@ -342,6 +352,8 @@ pub struct Settings {
     pub database: String,
     /// Redis URL; none: the in-process coordinator.
     pub redis: Option<String>,
+    /// Redis key prefix; none: `guildhall:`.
+    pub redis_prefix: Option<String>,
     /// The core configuration (currencies, reset time zone, retention).
     pub core: Config,
     /// Catalog items upserted at start (file entries, then `catalog_file` entries).
@@ -369,6 +381,7 @@ impl Default for Settings {
             listen: DEFAULT_LISTEN.parse().expect("default listen address"),
             database: DEFAULT_DATABASE.into(),
             redis: None,
+            redis_prefix: None,
             core,
             catalog: Vec::new(),
             body_limit: DEFAULT_BODY_LIMIT,
@@ -417,6 +430,9 @@ impl Settings {
         if let Some(r) = merged.redis {
             settings.redis = Some(r);
         }
+        if let Some(p) = merged.redis_prefix {
+            settings.redis_prefix = Some(p);
+        }
         Ok(settings)
     }
 
@@ -436,6 +452,7 @@ impl Settings {
             s.database = check_database(db)?;
         }
         s.redis = file.redis;
+        s.redis_prefix = file.redis_prefix;
         let currencies = if file.currencies.is_empty() {
             vec![Currency {
                 code: DEFAULT_CURRENCY.into(),

@@ -988,7 +988,8 @@ impl Drop for RedisKeys {
         let Ok(client) = redis::Client::open(self.url.as_str()) else {
             return;
         };
-        let Ok(mut c) = client.get_connection_with_timeout(std::time::Duration::from_secs(2)) else {
+        let Ok(mut c) = client.get_connection_with_timeout(std::time::Duration::from_secs(2))
+        else {
             return;
         };
         for pattern in &self.patterns {

@@ -169,6 +169,13 @@ fn precedence_flags_then_env_then_file_then_defaults() {
     )
     .unwrap();
     assert_eq!(file_only.redis.as_deref(), Some("redis://file:6379"));
+    assert_eq!(file_only.redis_prefix, None);
+    let prefixed = Settings::from_toml_str(
+        "redis = \"redis://x:6379\"\nredis_prefix = \"game1:\"\n",
+        None,
+    )
+    .unwrap();
+    assert_eq!(prefixed.redis_prefix.as_deref(), Some("game1:"));
     let s = Settings::resolve(Overrides::default(), env_of(None, None)).unwrap();
     assert_eq!(s.redis.as_deref(), Some("redis://env:6379"));
     let s = Settings::resolve(
@@ -203,6 +210,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
         listen: Some("127.0.0.1:9003".into()),
         database: Some("sqlite://flag.db".into()),
         redis: None,
+        redis_prefix: None,
     };
     let s = Settings::resolve(flags, env_of(Some("127.0.0.1:9002"), Some("memory://"))).unwrap();
     assert_eq!(
