@@ -153,82 +153,82 @@ class HttpGuildhall {
   }
 
   // ----- Economy -----
-  grant(request) {
+  async grant(request) {
     const { player, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/players/${this.#player(player)}/grant`, body)
   }
-  spend(request) {
+  async spend(request) {
     const { player, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/players/${this.#player(player)}/spend`, body)
   }
-  transfer(request) {
+  async transfer(request) {
     return this.request('POST', '/v1/transfers', requireObject('request', request))
   }
-  wallet(player) {
+  async wallet(player) {
     return this.request('GET', `/v1/players/${this.#player(player)}/wallet`)
   }
   async balance(player, currency) {
     const r = await this.request('GET', `/v1/players/${this.#player(player)}/balances/${enc(requireText('currency', currency))}`)
     return r.amount
   }
-  history(player, filter = {}) {
+  async history(player, filter = {}) {
     return this.request('GET', `/v1/players/${this.#player(player)}/history${query(filter ?? {})}`)
   }
-  verifyLedger() {
+  async verifyLedger() {
     return this.request('GET', '/v1/ledger/verify')
   }
 
   // ----- Catalog and inventory -----
-  purchase(request) {
+  async purchase(request) {
     const { player, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/players/${this.#player(player)}/purchases`, body)
   }
-  useItem(request) {
+  async useItem(request) {
     const { player, itemId, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/players/${this.#player(player)}/items/${enc(requireText('itemId', itemId))}/use`, body)
   }
-  grantItem(request) {
+  async grantItem(request) {
     const { player, itemId, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/players/${this.#player(player)}/items/${enc(requireText('itemId', itemId))}/grant`, body)
   }
   async inventory(player) {
     return (await this.request('GET', `/v1/players/${this.#player(player)}/inventory`)).items ?? []
   }
-  catalog() {
+  async catalog() {
     return this.request('GET', '/v1/catalog')
   }
-  catalogItem(itemId) {
+  async catalogItem(itemId) {
     return this.request('GET', `/v1/catalog/${enc(requireText('itemId', itemId))}`)
   }
-  upsertCatalogItem(item) {
+  async upsertCatalogItem(item) {
     const it = requireObject('item', item)
     return this.request('PUT', `/v1/catalog/${enc(requireText('item.id', it.id))}`, it)
   }
-  setCatalogItemActive(itemId, active) {
+  async setCatalogItemActive(itemId, active) {
     return this.request('PUT', `/v1/catalog/${enc(requireText('itemId', itemId))}/active`, { active })
   }
   async popularItems(q = {}) {
     const rows = await this.request('GET', `/v1/analytics/popular-items${query(q ?? {})}`)
     return rows.map(({ name, ...row }) => row)
   }
-  revenuePerDay(q = {}) {
+  async revenuePerDay(q = {}) {
     return this.request('GET', `/v1/analytics/revenue${query(q ?? {})}`)
   }
 
   // ----- Mail -----
-  sendMail(request) {
+  async sendMail(request) {
     return this.request('POST', '/v1/mail', requireObject('request', request))
   }
-  broadcastMail(request) {
+  async broadcastMail(request) {
     return this.request('POST', '/v1/mail/broadcasts', requireObject('request', request))
   }
   async mailbox(player) {
     return (await this.request('GET', `/v1/players/${this.#player(player)}/mail`)).mails ?? []
   }
-  openMail(player, mailId) {
+  async openMail(player, mailId) {
     return this.request('POST', `/v1/players/${this.#player(player)}/mail/${enc(requireText('mailId', mailId))}/open`)
   }
-  claimMail(player, mailId, options = {}) {
+  async claimMail(player, mailId, options = {}) {
     return this.request('POST', `/v1/players/${this.#player(player)}/mail/${enc(requireText('mailId', mailId))}/claim`, options ?? {})
   }
   async deleteMail(player, mailId) {
@@ -236,27 +236,27 @@ class HttpGuildhall {
   }
 
   // ----- Announcements -----
-  putTemplate(template) {
+  async putTemplate(template) {
     const { id, ...body } = requireObject('template', template)
     return this.request('PUT', `/v1/templates/${enc(requireText('id', id))}`, body)
   }
-  template(id) {
+  async template(id) {
     return this.request('GET', `/v1/templates/${enc(requireText('id', id))}`)
   }
-  templates() {
+  async templates() {
     return this.request('GET', '/v1/templates')
   }
-  putTrigger(trigger) {
+  async putTrigger(trigger) {
     const { id, createdAt, sentAt, ...body } = requireObject('trigger', trigger)
     return this.request('PUT', `/v1/triggers/${enc(requireText('id', id))}`, body)
   }
-  cancelTrigger(id) {
+  async cancelTrigger(id) {
     return this.request('POST', `/v1/triggers/${enc(requireText('id', id))}/cancel`)
   }
-  trigger(id) {
+  async trigger(id) {
     return this.request('GET', `/v1/triggers/${enc(requireText('id', id))}`)
   }
-  triggers() {
+  async triggers() {
     return this.request('GET', '/v1/triggers')
   }
   async preview(templateId, variables = {}) {
@@ -273,16 +273,16 @@ class HttpGuildhall {
   }
 
   // ----- Presence -----
-  login(player, location) {
+  async login(player, location) {
     return this.request('POST', `/v1/players/${this.#player(player)}/session`, location ?? {})
   }
-  heartbeat(player, location) {
+  async heartbeat(player, location) {
     return this.request('POST', `/v1/players/${this.#player(player)}/session/heartbeat`, location ? { location } : {})
   }
   async logout(player) {
     return (await this.request('DELETE', `/v1/players/${this.#player(player)}/session`)).ended
   }
-  session(player) {
+  async session(player) {
     return orNull(this.request('GET', `/v1/players/${this.#player(player)}/session`))
   }
   async online() {
@@ -290,7 +290,7 @@ class HttpGuildhall {
   }
 
   // ----- Parties -----
-  createParty(player, options = {}) {
+  async createParty(player, options = {}) {
     return this.request('POST', '/v1/parties', { leader: requireText('player', player), open: options?.open ?? false })
   }
   async #partyIdOf(player) {
@@ -302,13 +302,13 @@ class HttpGuildhall {
     const id = await this.#partyIdOf(leader)
     return this.request('POST', `/v1/parties/${id}/invites`, { leader, player: requireText('invitee', invitee) })
   }
-  acceptInvite(player, partyId) {
+  async acceptInvite(player, partyId) {
     return this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/accept`, { player: requireText('player', player) })
   }
   async declineInvite(player, partyId) {
     await this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/decline`, { player: requireText('player', player) })
   }
-  joinParty(player, partyId) {
+  async joinParty(player, partyId) {
     return this.request('POST', `/v1/parties/${enc(requireText('partyId', partyId))}/join`, { player: requireText('player', player) })
   }
   async leaveParty(player) {
@@ -327,22 +327,22 @@ class HttpGuildhall {
     const id = await this.#partyIdOf(leader)
     await this.request('POST', `/v1/parties/${id}/disband`, { leader })
   }
-  partyOf(player) {
+  async partyOf(player) {
     return orNull(this.request('GET', `/v1/players/${this.#player(player)}/party`))
   }
-  party(partyId) {
+  async party(partyId) {
     return this.request('GET', `/v1/parties/${enc(requireText('partyId', partyId))}`)
   }
 
   // ----- Matchmaking -----
-  queue(request) {
+  async queue(request) {
     const { queue, ...body } = requireObject('request', request)
     return this.request('POST', `/v1/queues/${enc(requireText('queue', queue))}/tickets`, body)
   }
-  cancelTicket(player) {
+  async cancelTicket(player) {
     return this.request('DELETE', `/v1/players/${this.#player(player)}/ticket`)
   }
-  ticketStatus(player) {
+  async ticketStatus(player) {
     return orNull(this.request('GET', `/v1/players/${this.#player(player)}/ticket`))
   }
   async pool(queue) {
@@ -352,10 +352,10 @@ class HttpGuildhall {
   async tick() {
     return []
   }
-  reportMatch(matchId, ranks) {
+  async reportMatch(matchId, ranks) {
     return this.request('POST', `/v1/matches/${enc(requireText('matchId', matchId))}/result`, { ranks })
   }
-  matchRecord(matchId) {
+  async matchRecord(matchId) {
     return this.request('GET', `/v1/matches/${enc(requireText('matchId', matchId))}`)
   }
   async rating(player, queue) {
@@ -384,7 +384,7 @@ class HttpGuildhall {
       cursor = page.nextAfter
     }
   }
-  prune() {
+  async prune() {
     return this.request('POST', '/v1/maintenance/prune')
   }
 

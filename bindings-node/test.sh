@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and tests the guildhall Node module from a fresh checkout: installs the npm
-# dev dependencies (@napi-rs/cli) from package-lock.json, builds the addon in release
-# mode into the workspace's target directory, fails when the checked-in index.d.ts or
+# dev dependencies (@napi-rs/cli) from package-lock.json, builds the addon (debug
+# profile, sharing the workspace build; GUILDHALL_BINDINGS_RELEASE=1 for release) into
+# the workspace's target directory, fails when the checked-in index.d.ts or
 # native.js differ from what the build generates, builds the HTTP host the transport
 # suite starts, and runs the node:test suites (both transports, load, worker threads,
 # the alt:V example).
@@ -22,7 +23,9 @@ for f in index.d.ts native.js; do
   if [ -f "$f" ]; then cp "$f" "$checked/$f"; fi
 done
 
-npx napi build --platform --release --js native.js --dts index.d.ts
+profile=()
+if [ "${GUILDHALL_BINDINGS_RELEASE:-0}" = 1 ]; then profile=(--release); fi
+npx napi build --platform "${profile[@]}" --js native.js --dts index.d.ts
 
 drift=0
 for f in index.d.ts native.js; do

@@ -90,7 +90,10 @@ pub fn arg<T: DeserializeOwned>(name: &str, v: Value) -> std::result::Result<T, 
 }
 
 /// Parses an optional argument (`undefined` or `null`: `None`).
-pub fn opt_arg<T: DeserializeOwned>(name: &str, v: Option<Value>) -> std::result::Result<Option<T>, CoreError> {
+pub fn opt_arg<T: DeserializeOwned>(
+    name: &str,
+    v: Option<Value>,
+) -> std::result::Result<Option<T>, CoreError> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => arg(name, v).map(Some),
@@ -160,7 +163,10 @@ impl TypeName for Reply {
 impl ToNapiValue for Reply {
     /// # Safety
     /// Called by napi on the JavaScript thread with a live `env`.
-    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> napi::Result<napi::sys::napi_value> {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
         match val.0 {
             Ok(v) => unsafe { Value::to_napi_value(env, v) },
             Err(e) => Err(js_error(&Env::from_raw(env), &e)),
@@ -175,7 +181,8 @@ impl ToNapiValue for Reply {
 /// rejection or throw hands exactly this object to JavaScript.
 pub fn js_error(env: &Env, e: &CoreError) -> napi::Error {
     let build = || -> napi::Result<napi::Error> {
-        let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, e.message.clone()))?;
+        let mut obj =
+            env.create_error(napi::Error::new(Status::GenericFailure, e.message.clone()))?;
         obj.set_named_property("name", "GuildhallError")?;
         obj.set_named_property("code", e.code.as_str())?;
         obj.set_named_property("details", camel_keys(e.details.clone()))?;
@@ -214,7 +221,7 @@ mod tests {
         assert_eq!(back["itemId"], "1");
         assert_eq!(back["metadata"]["orderId"], 7);
         assert_eq!(back["nested"][0]["expiresInSecs"], 5);
-        assert_eq!(to_camel("a_b_c"), "aB" .to_string() + "C");
+        assert_eq!(to_camel("a_b_c"), "aB".to_string() + "C");
         assert_eq!(to_snake("alreadySnake_x"), "already_snake_x");
     }
 
@@ -229,6 +236,9 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidArgument);
-        assert_eq!(player("player", json!(5)).unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            player("player", json!(5)).unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 }

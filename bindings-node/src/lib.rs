@@ -54,7 +54,10 @@ impl Guildhall {
     /// or the path of its TOML file. The config's catalog is loaded (inserted or
     /// updated). Rejects with `INVALID_ARGUMENT` for a bad config or URL and
     /// `UNAVAILABLE` when the database cannot be opened.
-    #[napi(ts_args_type = "options: OpenOptions", ts_return_type = "Promise<Guildhall>")]
+    #[napi(
+        ts_args_type = "options: OpenOptions",
+        ts_return_type = "Promise<Guildhall>"
+    )]
     pub async fn open(options: Value) -> std::result::Result<Opened, napi::Error> {
         Ok(Opened(open_core(options).await.map(|core| Guildhall {
             core,
@@ -72,6 +75,8 @@ impl Guildhall {
     /// runtimes where native addons cannot load. Provided by the package entry point
     /// (`index.js`, in JavaScript); calling it on the bare native class rejects.
     #[napi(
+        writable = true,
+        configurable = true,
         ts_args_type = "url: string, options?: ConnectOptions",
         ts_return_type = "Promise<Guildhall>"
     )]
@@ -98,21 +103,30 @@ impl Guildhall {
 
     /// Credits a player from a system source. Errors: `INVALID_ARGUMENT`,
     /// `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
-    #[napi(ts_args_type = "request: GrantRequest", ts_return_type = "Promise<BalanceChange>")]
+    #[napi(
+        ts_args_type = "request: GrantRequest",
+        ts_return_type = "Promise<BalanceChange>"
+    )]
     pub async fn grant(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.grant(arg("request", request)?).await }.await)
     }
 
     /// Debits a player to a system sink. Errors: as `grant`, plus `INSUFFICIENT_FUNDS`.
-    #[napi(ts_args_type = "request: SpendRequest", ts_return_type = "Promise<BalanceChange>")]
+    #[napi(
+        ts_args_type = "request: SpendRequest",
+        ts_return_type = "Promise<BalanceChange>"
+    )]
     pub async fn spend(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.spend(arg("request", request)?).await }.await)
     }
 
     /// Moves currency between two players in one commit.
-    #[napi(ts_args_type = "request: TransferRequest", ts_return_type = "Promise<TransferResult>")]
+    #[napi(
+        ts_args_type = "request: TransferRequest",
+        ts_return_type = "Promise<TransferResult>"
+    )]
     pub async fn transfer(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.transfer(arg("request", request)?).await }.await)
@@ -126,7 +140,10 @@ impl Guildhall {
     }
 
     /// One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency).
-    #[napi(ts_args_type = "player: string, currency: string", ts_return_type = "Promise<number>")]
+    #[napi(
+        ts_args_type = "player: string, currency: string",
+        ts_return_type = "Promise<number>"
+    )]
     pub async fn balance(&self, player_id: Value, currency: Value) -> Out {
         let core = self.core();
         done(
@@ -165,28 +182,40 @@ impl Guildhall {
     // ----- Catalog and inventory -----
 
     /// Buys catalog items: debit and item grant in one commit.
-    #[napi(ts_args_type = "request: PurchaseRequest", ts_return_type = "Promise<PurchaseResult>")]
+    #[napi(
+        ts_args_type = "request: PurchaseRequest",
+        ts_return_type = "Promise<PurchaseResult>"
+    )]
     pub async fn purchase(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.purchase(arg("request", request)?).await }.await)
     }
 
     /// Uses up consumables.
-    #[napi(ts_args_type = "request: UseItemRequest", ts_return_type = "Promise<ItemChange>")]
+    #[napi(
+        ts_args_type = "request: UseItemRequest",
+        ts_return_type = "Promise<ItemChange>"
+    )]
     pub async fn use_item(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.use_item(arg("request", request)?).await }.await)
     }
 
     /// Grants items without payment (rewards, admins).
-    #[napi(ts_args_type = "request: GrantItemRequest", ts_return_type = "Promise<ItemChange>")]
+    #[napi(
+        ts_args_type = "request: GrantItemRequest",
+        ts_return_type = "Promise<ItemChange>"
+    )]
     pub async fn grant_item(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.grant_item(arg("request", request)?).await }.await)
     }
 
     /// A player's inventory, by item id.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<InventoryEntry[]>")]
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<InventoryEntry[]>"
+    )]
     pub async fn inventory(&self, player_id: Value) -> Out {
         let core = self.core();
         done(async { core?.inventory(&player("player", player_id)?).await }.await)
@@ -200,17 +229,30 @@ impl Guildhall {
     }
 
     /// One catalog item. Errors: `NOT_FOUND`.
-    #[napi(ts_args_type = "itemId: string", ts_return_type = "Promise<CatalogItem>")]
+    #[napi(
+        ts_args_type = "itemId: string",
+        ts_return_type = "Promise<CatalogItem>"
+    )]
     pub async fn catalog_item(&self, item_id: Value) -> Out {
         let core = self.core();
         done(async { core?.catalog_item(&text("itemId", item_id)?).await }.await)
     }
 
     /// Inserts or replaces a catalog item.
-    #[napi(ts_args_type = "item: CatalogItem", ts_return_type = "Promise<CatalogItem>")]
+    #[napi(
+        ts_args_type = "item: CatalogItem",
+        ts_return_type = "Promise<CatalogItem>"
+    )]
     pub async fn upsert_catalog_item(&self, item: Value) -> Out {
         let core = self.core();
-        done(async { core?.upsert_catalog_item(arg::<CatalogItem>("item", item)?).await }.await)
+        done(
+            async {
+                core?
+                    .upsert_catalog_item(arg::<CatalogItem>("item", item)?)
+                    .await
+            }
+            .await,
+        )
     }
 
     /// Activates or deactivates a catalog item. Errors: `NOT_FOUND`.
@@ -241,8 +283,7 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let q: types::PopularItemsArg =
-                    opt_arg("query", query)?.unwrap_or_default();
+                let q: types::PopularItemsArg = opt_arg("query", query)?.unwrap_or_default();
                 let core = core?;
                 let to = q.to.map(|t| types::parse_time("to", &t)).transpose()?;
                 let to = to.unwrap_or_else(|| core.clock().now());
@@ -256,7 +297,10 @@ impl Guildhall {
 
     /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
     /// (`YYYY-MM-DD`; default the last 30 days).
-    #[napi(ts_args_type = "query?: RevenueQuery", ts_return_type = "Promise<DailyRevenue[]>")]
+    #[napi(
+        ts_args_type = "query?: RevenueQuery",
+        ts_return_type = "Promise<DailyRevenue[]>"
+    )]
     pub async fn revenue_per_day(&self, query: Option<Value>) -> Out {
         let core = self.core();
         done(
@@ -274,14 +318,20 @@ impl Guildhall {
     // ----- Mail -----
 
     /// Sends one mail (player, system or admin sender).
-    #[napi(ts_args_type = "request: SendMailRequest", ts_return_type = "Promise<SendMailResult>")]
+    #[napi(
+        ts_args_type = "request: SendMailRequest",
+        ts_return_type = "Promise<SendMailResult>"
+    )]
     pub async fn send_mail(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.send_mail(arg("request", request)?).await }.await)
     }
 
     /// Stores one mail for every player (or the listed ones), delivered on their next read.
-    #[napi(ts_args_type = "request: BroadcastRequest", ts_return_type = "Promise<Broadcast>")]
+    #[napi(
+        ts_args_type = "request: BroadcastRequest",
+        ts_return_type = "Promise<Broadcast>"
+    )]
     pub async fn broadcast_mail(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.broadcast_mail(arg("request", request)?).await }.await)
@@ -295,7 +345,10 @@ impl Guildhall {
     }
 
     /// Opens a mail and marks it read. Errors: `NOT_FOUND`.
-    #[napi(ts_args_type = "player: string, mailId: string", ts_return_type = "Promise<Mail>")]
+    #[napi(
+        ts_args_type = "player: string, mailId: string",
+        ts_return_type = "Promise<Mail>"
+    )]
     pub async fn open_mail(&self, player_id: Value, mail_id: Value) -> Out {
         let core = self.core();
         done(
@@ -314,7 +367,12 @@ impl Guildhall {
         ts_args_type = "player: string, mailId: string, options?: { idempotencyKey?: string }",
         ts_return_type = "Promise<ClaimResult>"
     )]
-    pub async fn claim_mail(&self, player_id: Value, mail_id: Value, options: Option<Value>) -> Out {
+    pub async fn claim_mail(
+        &self,
+        player_id: Value,
+        mail_id: Value,
+        options: Option<Value>,
+    ) -> Out {
         let core = self.core();
         done(
             async {
@@ -332,7 +390,10 @@ impl Guildhall {
     }
 
     /// Deletes a read mail. Errors: `NOT_FOUND`, `UNCLAIMED_ATTACHMENTS`.
-    #[napi(ts_args_type = "player: string, mailId: string", ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "player: string, mailId: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub async fn delete_mail(&self, player_id: Value, mail_id: Value) -> Out {
         let core = self.core();
         void(
@@ -348,10 +409,20 @@ impl Guildhall {
     // ----- Announcements -----
 
     /// Inserts or replaces a template.
-    #[napi(ts_args_type = "template: Template", ts_return_type = "Promise<Template>")]
+    #[napi(
+        ts_args_type = "template: Template",
+        ts_return_type = "Promise<Template>"
+    )]
     pub async fn put_template(&self, template: Value) -> Out {
         let core = self.core();
-        done(async { core?.put_template(arg::<Template>("template", template)?).await }.await)
+        done(
+            async {
+                core?
+                    .put_template(arg::<Template>("template", template)?)
+                    .await
+            }
+            .await,
+        )
     }
 
     /// One template. Errors: `NOT_FOUND`.
@@ -370,7 +441,10 @@ impl Guildhall {
 
     /// Inserts or replaces a trigger; refused when its variables do not cover its
     /// template's placeholders.
-    #[napi(ts_args_type = "trigger: TriggerInput", ts_return_type = "Promise<Trigger>")]
+    #[napi(
+        ts_args_type = "trigger: TriggerInput",
+        ts_return_type = "Promise<Trigger>"
+    )]
     pub async fn put_trigger(&self, trigger: Value) -> Out {
         let core = self.core();
         done(
@@ -418,14 +492,19 @@ impl Guildhall {
             async {
                 let vars: serde_json::Map<String, Value> =
                     opt_arg("variables", variables)?.unwrap_or_default();
-                core?.preview(&text("templateId", template_id)?, &vars).await
+                core?
+                    .preview(&text("templateId", template_id)?, &vars)
+                    .await
             }
             .await,
         )
     }
 
     /// Fires an event for a player: the messages to show, highest priority first.
-    #[napi(ts_args_type = "request: FireRequest", ts_return_type = "Promise<Message[]>")]
+    #[napi(
+        ts_args_type = "request: FireRequest",
+        ts_return_type = "Promise<Message[]>"
+    )]
     pub async fn fire(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.fire(arg("request", request)?).await }.await)
@@ -480,7 +559,10 @@ impl Guildhall {
     }
 
     /// A player's live session, or `null`.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Session | null>")]
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<Session | null>"
+    )]
     pub async fn session(&self, player_id: Value) -> Out {
         let core = self.core();
         done(async { core?.session(&player("player", player_id)?).await }.await)
@@ -515,7 +597,10 @@ impl Guildhall {
 
     /// The leader invites a player. Errors: `NOT_IN_PARTY`, `NOT_PARTY_LEADER`,
     /// `ALREADY_IN_PARTY`, `PARTY_FULL`.
-    #[napi(ts_args_type = "leader: string, invitee: string", ts_return_type = "Promise<Invite>")]
+    #[napi(
+        ts_args_type = "leader: string, invitee: string",
+        ts_return_type = "Promise<Invite>"
+    )]
     pub async fn invite_to_party(&self, leader: Value, invitee: Value) -> Out {
         let core = self.core();
         done(
@@ -530,7 +615,10 @@ impl Guildhall {
 
     /// Accepts an invite. Errors: `NOT_FOUND`, `INVITE_EXPIRED`, `PARTY_FULL`,
     /// `ALREADY_IN_PARTY`.
-    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<Party>")]
+    #[napi(
+        ts_args_type = "player: string, partyId: string",
+        ts_return_type = "Promise<Party>"
+    )]
     pub async fn accept_invite(&self, player_id: Value, party_id: Value) -> Out {
         let core = self.core();
         done(
@@ -544,7 +632,10 @@ impl Guildhall {
     }
 
     /// Declines an invite. Errors: `NOT_FOUND`.
-    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<void>")]
+    #[napi(
+        ts_args_type = "player: string, partyId: string",
+        ts_return_type = "Promise<void>"
+    )]
     pub async fn decline_invite(&self, player_id: Value, party_id: Value) -> Out {
         let core = self.core();
         void(
@@ -559,7 +650,10 @@ impl Guildhall {
 
     /// Joins an open party. Errors: `NOT_FOUND`, `FORBIDDEN` (not open), `PARTY_FULL`,
     /// `ALREADY_IN_PARTY`.
-    #[napi(ts_args_type = "player: string, partyId: string", ts_return_type = "Promise<Party>")]
+    #[napi(
+        ts_args_type = "player: string, partyId: string",
+        ts_return_type = "Promise<Party>"
+    )]
     pub async fn join_party(&self, player_id: Value, party_id: Value) -> Out {
         let core = self.core();
         done(
@@ -573,14 +667,20 @@ impl Guildhall {
     }
 
     /// Leaves the party; the party after, or `null` when it is gone. Errors: `NOT_IN_PARTY`.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Party | null>")]
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<Party | null>"
+    )]
     pub async fn leave_party(&self, player_id: Value) -> Out {
         let core = self.core();
         done(async { core?.leave_party(&player("player", player_id)?).await }.await)
     }
 
     /// The leader removes a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
-    #[napi(ts_args_type = "leader: string, target: string", ts_return_type = "Promise<Party>")]
+    #[napi(
+        ts_args_type = "leader: string, target: string",
+        ts_return_type = "Promise<Party>"
+    )]
     pub async fn kick_from_party(&self, leader: Value, target: Value) -> Out {
         let core = self.core();
         done(
@@ -594,7 +694,10 @@ impl Guildhall {
     }
 
     /// The leader hands leadership to a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
-    #[napi(ts_args_type = "leader: string, target: string", ts_return_type = "Promise<Party>")]
+    #[napi(
+        ts_args_type = "leader: string, target: string",
+        ts_return_type = "Promise<Party>"
+    )]
     pub async fn promote_in_party(&self, leader: Value, target: Value) -> Out {
         let core = self.core();
         done(
@@ -615,7 +718,10 @@ impl Guildhall {
     }
 
     /// The party a player is in, or `null`.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Party | null>")]
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<Party | null>"
+    )]
     pub async fn party_of(&self, player_id: Value) -> Out {
         let core = self.core();
         done(async { core?.party_of(&player("player", player_id)?).await }.await)
@@ -631,7 +737,10 @@ impl Guildhall {
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.
-    #[napi(ts_args_type = "request: QueueRequest", ts_return_type = "Promise<Ticket>")]
+    #[napi(
+        ts_args_type = "request: QueueRequest",
+        ts_return_type = "Promise<Ticket>"
+    )]
     pub async fn queue(&self, request: Value) -> Out {
         let core = self.core();
         done(async { core?.queue(arg("request", request)?).await }.await)
@@ -645,7 +754,10 @@ impl Guildhall {
     }
 
     /// The player's ticket and how it stands, or `null`.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<TicketStatus | null>")]
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<TicketStatus | null>"
+    )]
     pub async fn ticket_status(&self, player_id: Value) -> Out {
         let core = self.core();
         done(async { core?.ticket_status(&player("player", player_id)?).await }.await)
@@ -695,14 +807,20 @@ impl Guildhall {
     }
 
     /// One match. Errors: `NOT_FOUND`.
-    #[napi(ts_args_type = "matchId: string", ts_return_type = "Promise<MatchRecord>")]
+    #[napi(
+        ts_args_type = "matchId: string",
+        ts_return_type = "Promise<MatchRecord>"
+    )]
     pub async fn match_record(&self, match_id: Value) -> Out {
         let core = self.core();
         done(async { core?.match_record(&text("matchId", match_id)?).await }.await)
     }
 
     /// A player's rating in a queue. Errors: `NOT_FOUND` (queue).
-    #[napi(ts_args_type = "player: string, queue: string", ts_return_type = "Promise<Rating>")]
+    #[napi(
+        ts_args_type = "player: string, queue: string",
+        ts_return_type = "Promise<Rating>"
+    )]
     pub async fn rating(&self, player_id: Value, queue: Value) -> Out {
         let core = self.core();
         done(
@@ -725,7 +843,9 @@ impl Guildhall {
         done(
             async {
                 let limit = limit_or("limit", limit, 20)?;
-                core?.match_history(&player("player", player_id)?, limit).await
+                core?
+                    .match_history(&player("player", player_id)?, limit)
+                    .await
             }
             .await,
         )
@@ -852,7 +972,10 @@ impl TypeName for Opened {
 impl ToNapiValue for Opened {
     /// # Safety
     /// Called by napi on the JavaScript thread with a live `env`.
-    unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> napi::Result<napi::sys::napi_value> {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
         match val.0 {
             Ok(gh) => unsafe { Guildhall::to_napi_value(env, gh) },
             Err(e) => Err(convert::js_error(&Env::from_raw(env), &e)),

@@ -31,7 +31,9 @@ it('1,000 concurrent calls conserve balances and leave the ledger clean', async 
   assert.equal(calls.length, 1000)
   const results = await Promise.allSettled(calls)
   const failed = results.filter((r) => r.status === 'rejected')
-  for (const f of failed) assert.ok(['INSUFFICIENT_FUNDS', 'STACK_LIMIT'].includes(f.reason.code), `${f.reason.code}: ${f.reason.message}`)
+  // CONFLICT: a hot row kept moving through every retry; the call changed nothing.
+  for (const f of failed) assert.ok(['INSUFFICIENT_FUNDS', 'STACK_LIMIT', 'CONFLICT'].includes(f.reason.code), `${f.reason.code}: ${f.reason.message}`)
+  t.diagnostic(`refused: ${JSON.stringify(failed.reduce((m, f) => ({ ...m, [f.reason.code]: (m[f.reason.code] ?? 0) + 1 }), {}))}`)
   const bought = results.filter((r, i) => i % 4 === 2 && r.status === 'fulfilled').length
   assert.ok(bought > 0)
   const wallets = await Promise.all(ids.map((p) => gh.balance(p, 'gold')))

@@ -55,7 +55,8 @@ describe('opening', () => {
     await rejectsWith(assert, Guildhall.open({ database: 'memory://', config: '/no/such/file.toml' }), 'INVALID_ARGUMENT')
     await rejectsWith(assert, Guildhall.open({ database: 'memory://', redis: 'not a url' }), 'INVALID_ARGUMENT')
     const dir = tempDir(t)
-    await rejectsWith(assert, Guildhall.open({ database: `sqlite://${join(dir, 'missing', 'dir', 'x.db')}` }), 'UNAVAILABLE')
+    writeFileSync(join(dir, 'not-a-db'), 'this is not a SQLite file '.repeat(200))
+    await rejectsWith(assert, Guildhall.open({ database: `sqlite://${join(dir, 'not-a-db')}` }), 'UNAVAILABLE')
   })
 
   it('refuses calls after close with UNAVAILABLE', async (t) => {
@@ -70,7 +71,7 @@ describe('opening', () => {
     let ticks = 0
     const timer = setInterval(() => ticks++, 1)
     const calls = []
-    for (let i = 0; i < 2000; i++) calls.push(gh.grant({ player: `nb-${i % 50}`, currency: 'gold', amount: 1 }))
+    for (let i = 0; i < 2000; i++) calls.push(gh.grant({ player: `nb-${i}`, currency: 'gold', amount: 1 }))
     const p = Promise.all(calls)
     await sleep(5)
     clearInterval(timer)
@@ -271,8 +272,9 @@ describe('events', () => {
 })
 
 describe('every error code the core raises in process', () => {
-  it('CONFLICT when retries are off and writers collide', async () => {
-    const gh = await Guildhall.open({ database: 'memory://', config: { currencies: [{ code: 'gold' }], maxRetries: 0 } })
+  it('CONFLICT when retries are off and writers collide', async (t) => {
+    const dir = tempDir(t)
+    const gh = await Guildhall.open({ database: `sqlite://${join(dir, 'c.db')}`, config: { currencies: [{ code: 'gold' }], maxRetries: 0 } })
     await gh.grant({ player: 'hot', currency: 'gold', amount: 100000 })
     const rs = await Promise.allSettled(Array.from({ length: 200 }, () => gh.spend({ player: 'hot', currency: 'gold', amount: 1 })))
     const codes = new Set(rs.filter((r) => r.status === 'rejected').map((r) => r.reason.code))

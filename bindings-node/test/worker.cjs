@@ -16,9 +16,16 @@ async function main() {
   const moves = []
   for (let i = 0; i < 200; i++) {
     const to = i % 2 ? mine[(i + 1) % 4] : `${other}${i % 4}`
-    moves.push(gh.transfer({ from: mine[i % 4], to, currency: 'gold', amount: 3 }).catch((e) => {
-      if (e.code !== 'INSUFFICIENT_FUNDS') throw e
-    }))
+    // Another process writes the same rows: a CONFLICT changed nothing and is retried.
+    const move = async (tries) => {
+      try {
+        await gh.transfer({ from: mine[i % 4], to, currency: 'gold', amount: 3 })
+      } catch (e) {
+        if (e.code === 'CONFLICT' && tries < 10) return move(tries + 1)
+        if (e.code !== 'INSUFFICIENT_FUNDS' && e.code !== 'CONFLICT') throw e
+      }
+    }
+    moves.push(move(0))
   }
   await Promise.all(moves)
   const report = await gh.verifyLedger()

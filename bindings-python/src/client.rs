@@ -45,11 +45,29 @@ fn call<T: ToPy>(
     }
 }
 
-/// The async call: an awaitable resolved by the runtime.
+/// The async call: an awaitable resolved by the runtime. A call that completes without
+/// waiting (a cached read, a presence lookup) is polled once right here and handed back
+/// as an already-resolved future, saving the round trip through the runtime's threads;
+/// any other call continues on the runtime from where that first poll left it.
 fn spawn<'py, T: ToPy>(
     py: Python<'py>,
     fut: impl Future<Output = CoreResult<T>> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let mut fut = Box::pin(fut);
+    let first = {
+        let _runtime = crate::runtime().enter();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        fut.as_mut().poll(&mut cx)
+    };
+    if let std::task::Poll::Ready(result) = first {
+        let event_loop = pyo3_async_runtimes::tokio::get_current_loop(py)?;
+        let done = event_loop.call_method0("create_future")?;
+        match result {
+            Ok(v) => done.call_method1("set_result", (v.to_py(py)?,))?,
+            Err(e) => done.call_method1("set_exception", (to_py_err(py, e).into_value(py),))?,
+        };
+        return Ok(done);
+    }
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         match fut.await {
             Ok(v) => Ok(Out(v)),
@@ -63,6 +81,7 @@ fn spawn<'py, T: ToPy>(
 async fn open_backend(
     database: Option<String>,
     redis: Option<String>,
+    cache: bool,
     config: BindingConfig,
 ) -> CoreResult<Guildhall> {
     let database = database
@@ -70,7 +89,25 @@ async fn open_backend(
         .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
     let redis = redis.or_else(|| config.redis.clone());
     let (core, catalog) = config.resolve()?;
-    let gh = guildhall_adapters::open_with(&database, redis.as_deref(), core).await?;
+    let gh =
+        match (&redis, cache) {
+            (Some(_), true) => return Err(Error::invalid(
+                "cache",
+                "cache=True is for a single process without Redis; with Redis the cache is shared",
+            )),
+            (Some(_), false) => {
+                guildhall_adapters::open_with(&database, redis.as_deref(), core).await?
+            }
+            (None, true) => {
+                let store = guildhall_adapters::open_store(&database).await?;
+                Guildhall::new(
+                    store,
+                    std::sync::Arc::new(guildhall_core::memory::MemoryCoordinator::with_cache()),
+                    core,
+                )
+            }
+            (None, false) => guildhall_adapters::open(&database, core).await?,
+        };
     for item in catalog {
         gh.upsert_catalog_item(item).await?;
     }
@@ -125,7 +162,6 @@ pub struct AsyncClient {
     gh: Guildhall,
 }
 
-
 /// Generates every operation on both clients from one definition: the blocking method
 /// runs the body with the GIL released; the async one returns an awaitable of it. The
 /// `client { }` and `async_client { }` blocks hold the methods only one of them has.
@@ -176,18 +212,21 @@ client {
     /// Opens a backend: `database` is a URL (`sqlite:///path/game.db`, `memory://`);
     /// `config` is the host's TOML shape as a dict (currencies, catalog, reset_timezone,
     /// mail, party, queues); `redis` an optional Redis URL. The database is created and
-    /// migrated; the config's catalog is inserted or updated.
+    /// migrated; the config's catalog is inserted or updated. `cache=True` keeps wallets
+    /// and inventories in an in-process read cache: only for a process that is the
+    /// database's only writer (no bot, site or host writing the same database).
     #[staticmethod]
-    #[pyo3(signature = (database = None, config = None, *, redis = None))]
+    #[pyo3(signature = (database = None, config = None, *, redis = None, cache = false))]
     fn open(
         py: Python<'_>,
         database: Option<String>,
         config: Option<&Bound<'_, PyAny>>,
         redis: Option<String>,
+        cache: bool,
     ) -> PyResult<Client> {
         let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
         let gh = py
-            .detach(|| crate::runtime().block_on(open_backend(database, redis, config)))
+            .detach(|| crate::runtime().block_on(open_backend(database, redis, cache, config)))
             .map_err(|e| to_py_err(py, e))?;
         Ok(Client { gh })
     }
@@ -259,16 +298,17 @@ client {
 async_client {
     /// Opens a backend like `Client.open`; returns an awaitable of an `AsyncClient`.
     #[staticmethod]
-    #[pyo3(signature = (database = None, config = None, *, redis = None))]
+    #[pyo3(signature = (database = None, config = None, *, redis = None, cache = false))]
     fn open<'py>(
         py: Python<'py>,
         database: Option<String>,
         config: Option<&Bound<'py, PyAny>>,
         redis: Option<String>,
+        cache: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match open_backend(database, redis, config).await {
+            match open_backend(database, redis, cache, config).await {
                 Ok(gh) => Ok(AsyncClient { gh }),
                 Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
             }

@@ -131,11 +131,8 @@ impl BindingConfig {
         core.validate()?;
         for (i, item) in self.catalog.iter().enumerate() {
             check_catalog_item(&core, item).map_err(|e| {
-                Error::invalid(
-                    "catalog",
-                    format!("catalog[{:?}]: {}", item.id, e.message),
-                )
-                .with_details(e.details.clone())
+                Error::invalid("catalog", format!("catalog[{:?}]: {}", item.id, e.message))
+                    .with_details(e.details.clone())
             })?;
             if self.catalog[..i].iter().any(|o| o.id == item.id) {
                 return Err(Error::invalid(

@@ -6,9 +6,9 @@ use guildhall_core::mail::Sender;
 use guildhall_core::types::PlayerId;
 use guildhall_core::Error;
 use pyo3::prelude::*;
-use pyo3::IntoPyObjectExt;
 use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::Borrowed;
+use pyo3::IntoPyObjectExt;
 use serde::de::DeserializeOwned;
 
 /// A JSON value as Python objects (dict, list, str, int, float, bool, None).

@@ -33,6 +33,22 @@ async def test_open_defaults_and_host_keys(tmp_path):
     assert mem.balance("p", "gold") == 0
 
 
+async def test_open_with_read_cache(db_url):
+    gh = guildhall.Client.open(db_url, {"currencies": [{"code": "gold"}]}, cache=True)
+    assert gh.wallet("p")["gold"] == 0  # cached now
+    gh.grant("p", "gold", 5)
+    assert gh.wallet("p")["gold"] == 5  # a read after a write never sees the state before it
+    agh = await guildhall.AsyncClient.open(db_url, {"currencies": [{"code": "gold"}]}, cache=True)
+    assert (await agh.wallet("p"))["gold"] == 5
+    with pytest.raises(guildhall.InvalidArgument):
+        guildhall.Client.open(db_url, redis="redis://127.0.0.1:1", cache=True)
+
+
+def test_the_installed_wheel_is_tested():
+    import pathlib
+    assert "site-packages" in pathlib.Path(guildhall.__file__).parts, guildhall.__file__
+
+
 async def test_economy(api):
     g = await api.grant("alice", "gold", 100, source="donations", reason="donation",
                         metadata={"payment": "p-1"}, idempotency_key="p-1")

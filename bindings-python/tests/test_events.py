@@ -7,6 +7,9 @@ import pytest
 
 import guildhall
 
+# A callback that raises is reported as unraisable and skipped (test_sync_subscribe_callback).
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 async def test_async_iterator_of_live_events(agh):
     stream = agh.events()
@@ -65,7 +68,6 @@ async def test_stream_catches_up_when_it_lags(agh):
     assert seqs == sorted(seqs) and len(set(seqs)) == 1500
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_sync_subscribe_callback(gh):
     got = []
     ready = threading.Event()

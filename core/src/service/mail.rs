@@ -91,7 +91,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "send_mail",
-            &scope,
+            &[&scope, &req.to],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -203,7 +203,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "claim_mail",
-            player,
+            &[player],
             idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {

@@ -133,6 +133,39 @@ pub struct Guildhall {
     ids: Arc<dyn Ids>,
     config: Arc<Config>,
     committer: Committer,
+    stripes: Arc<Stripes>,
+}
+
+/// Per-player write locks of this process (striped). A call holds the stripes of the
+/// players it writes from its first read to its commit, so calls on one player in one
+/// process queue instead of colliding on versions; other processes are still kept
+/// correct by the version guards, with `CONFLICT` retries.
+struct Stripes(Vec<tokio::sync::Mutex<()>>);
+
+impl Stripes {
+    fn new(n: usize) -> Self {
+        Self((0..n).map(|_| tokio::sync::Mutex::new(())).collect())
+    }
+
+    /// Locks the stripes of `players` in index order (no deadlock between callers).
+    async fn lock(&self, players: &[&PlayerId]) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+        use std::hash::{Hash, Hasher};
+        let mut idx: Vec<usize> = players
+            .iter()
+            .map(|p| {
+                let mut h = std::hash::DefaultHasher::new();
+                p.as_str().hash(&mut h);
+                (h.finish() % self.0.len() as u64) as usize
+            })
+            .collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let mut guards = Vec::with_capacity(idx.len());
+        for i in idx {
+            guards.push(self.0[i].lock().await);
+        }
+        guards
+    }
 }
 
 /// Cache key of a player's wallet (seed 002 keys inventories `user:{user_id}:inventory`).
@@ -169,6 +202,7 @@ impl Guildhall {
             ids: Arc::new(UuidIds),
             config: Arc::new(config),
             committer,
+            stripes: Arc::new(Stripes::new(1024)),
         }
     }
 
@@ -211,11 +245,12 @@ impl Guildhall {
 
     /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
     /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
-    /// The scope of the key is `player:<scope>`.
+    /// The scope of the key is `player:<players[0]>`; every player in `players` is
+    /// locked in this process for the call (see [`Stripes`]).
     async fn execute<'a, Req, R, F>(
         &'a self,
         op: &str,
-        scope: &PlayerId,
+        players: &[&PlayerId],
         key: Option<&str>,
         request: &Req,
         mut attempt: F,
@@ -226,7 +261,8 @@ impl Guildhall {
         F: FnMut(Ctx) -> Attempt<'a, R> + Send,
     {
         econ::check_key(&key.map(str::to_string))?;
-        let scope = format!("player:{scope}");
+        let scope = format!("player:{}", players[0]);
+        let _locked = self.stripes.lock(players).await;
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
         loop {
@@ -410,7 +446,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "grant",
-            &req.player,
+            &[&req.player],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -432,7 +468,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "spend",
-            &req.player,
+            &[&req.player],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -454,7 +490,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "transfer",
-            &req.from,
+            &[&req.from, &req.to],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -619,7 +655,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "purchase",
-            &req.player,
+            &[&req.player],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -651,7 +687,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "use",
-            &req.player,
+            &[&req.player],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
@@ -671,7 +707,7 @@ impl Guildhall {
         let req = &req;
         self.execute(
             "grant_item",
-            &req.player,
+            &[&req.player],
             req.idempotency_key.as_deref(),
             &req,
             |ctx: Ctx| {
