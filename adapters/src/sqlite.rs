@@ -800,10 +800,20 @@ async fn apply_batch(
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
         let mut w = self.writer.lock().await;
-        MIGRATOR
-            .run_direct(&mut *w)
-            .await
-            .map_err(|e| Error::unavailable(format!("sqlite migration failed: {e}")))
+        // Two processes opening a new file at once both try to migrate it; the loser of
+        // that race sees the winner's schema on its next attempt.
+        let mut attempt = 0;
+        loop {
+            match MIGRATOR.run_direct(&mut *w).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "sqlite migration raced another process; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                Err(e) => return Err(Error::unavailable(format!("sqlite migration failed: {e}"))),
+            }
+        }
     }
 
     async fn ping(&self) -> Result<()> {

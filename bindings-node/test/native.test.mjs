@@ -273,15 +273,20 @@ describe('events', () => {
 
 describe('every error code the core raises in process', () => {
   it('CONFLICT when retries are off and writers collide', async (t) => {
+    // Calls on one player through one handle queue on its per-player lock; two handles
+    // on one file (two processes, in effect) collide on the row versions instead.
     const dir = tempDir(t)
-    const gh = await Guildhall.open({ database: `sqlite://${join(dir, 'c.db')}`, config: { currencies: [{ code: 'gold' }], maxRetries: 0 } })
+    const opts = { database: `sqlite://${join(dir, 'c.db')}`, config: { currencies: [{ code: 'gold' }], maxRetries: 0 } }
+    const gh = await Guildhall.open(opts)
+    const other = await Guildhall.open(opts)
     await gh.grant({ player: 'hot', currency: 'gold', amount: 100000 })
-    const rs = await Promise.allSettled(Array.from({ length: 200 }, () => gh.spend({ player: 'hot', currency: 'gold', amount: 1 })))
+    const rs = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => (i % 2 ? gh : other).spend({ player: 'hot', currency: 'gold', amount: 1 })))
     const codes = new Set(rs.filter((r) => r.status === 'rejected').map((r) => r.reason.code))
     assert.deepEqual([...codes], ['CONFLICT'])
     const ok = rs.filter((r) => r.status === 'fulfilled').length
     assert.equal(await gh.balance('hot', 'gold'), 100000 - ok)
     assert.equal((await gh.verifyLedger()).ok, true)
+    other.close()
     gh.close()
   })
 })

@@ -11,6 +11,7 @@ use crate::types::{Account, Amount, CatalogItem, EntryKind, ItemKind, PlayerId};
 use std::collections::{BTreeMap, HashMap};
 
 /// Running balances and stacks of one player.
+#[derive(Clone)]
 pub struct Holdings {
     player: PlayerId,
     balances: BTreeMap<String, (BalanceRow, Amount)>,

@@ -13,19 +13,43 @@ fn p(i: usize) -> PlayerId {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_transfers_on_twenty_players_all_commit() {
-    let config = Config::new(vec![Currency { code: "gold".into(), max_balance: None }]).unwrap();
-    let gh = Guildhall::new(Arc::new(MemoryStore::new()), Arc::new(MemoryCoordinator::new()), config);
+    let config = Config::new(vec![Currency {
+        code: "gold".into(),
+        max_balance: None,
+    }])
+    .unwrap();
+    let gh = Guildhall::new(
+        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryCoordinator::new()),
+        config,
+    );
     for i in 0..20 {
-        gh.grant(GrantRequest { player: p(i), currency: "gold".into(), amount: 1_000_000, source: None, reason: None, metadata: serde_json::Value::Null, idempotency_key: None })
-            .await
-            .unwrap();
+        gh.grant(GrantRequest {
+            player: p(i),
+            currency: "gold".into(),
+            amount: 1_000_000,
+            source: None,
+            reason: None,
+            metadata: serde_json::Value::Null,
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
     }
     let mut tasks = Vec::new();
     for k in 0..1000usize {
         let gh = gh.clone();
         tasks.push(tokio::spawn(async move {
-            gh.transfer(TransferRequest { from: p(k % 20), to: p((k * 7 + 3) % 20), currency: "gold".into(), amount: 1, reason: None, metadata: serde_json::Value::Null, idempotency_key: None })
-                .await
+            gh.transfer(TransferRequest {
+                from: p(k % 20),
+                to: p((k * 7 + 3) % 20),
+                currency: "gold".into(),
+                amount: 1,
+                reason: None,
+                metadata: serde_json::Value::Null,
+                idempotency_key: None,
+            })
+            .await
         }));
     }
     let mut failed = Vec::new();
@@ -35,7 +59,12 @@ async fn a_thousand_transfers_on_twenty_players_all_commit() {
         }
     }
     // Self-transfers (k*7+3 == k mod 20) are refused as INVALID_ARGUMENT; nothing else fails.
-    assert!(failed.iter().all(|c| *c == guildhall_core::ErrorCode::InvalidArgument), "{failed:?}");
+    assert!(
+        failed
+            .iter()
+            .all(|c| *c == guildhall_core::ErrorCode::InvalidArgument),
+        "{failed:?}"
+    );
     let total: i64 = {
         let mut t = 0;
         for i in 0..20 {

@@ -647,7 +647,9 @@ pub async fn popular_items(
     ApiQuery(q): ApiQuery<PopularQuery>,
 ) -> ApiResult<Json<Vec<PopularItemView>>> {
     let to = q.to.unwrap_or_else(|| s.gh.clock().now());
-    let from = q.from.unwrap_or(to - Duration::hours(24));
+    let from = q
+        .from
+        .unwrap_or_else(|| to.checked_sub_signed(Duration::hours(24)).unwrap_or(to));
     let items = s.gh.popular_items(from, to, q.limit.unwrap_or(10)).await?;
     let names = names(&s).await?;
     Ok(Json(
@@ -671,7 +673,9 @@ pub async fn revenue(
     ApiQuery(q): ApiQuery<RevenueQuery>,
 ) -> ApiResult<Json<Vec<DailyRevenue>>> {
     let to = q.to.unwrap_or_else(|| s.gh.today());
-    let from = q.from.unwrap_or(to - Duration::days(29));
+    let from = q
+        .from
+        .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
     Ok(Json(s.gh.revenue_per_day(from, to).await?))
 }
 

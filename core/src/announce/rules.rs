@@ -192,7 +192,8 @@ pub fn period(
 
 /// The counter of one trigger, one player, one period.
 pub fn cap_counter_key(trigger_id: &str, player: &str, period_key: &str) -> String {
-    format!("announce:{trigger_id}:{player}:{period_key}")
+    // U+0001 separators: neither trigger ids nor player ids contain control characters.
+    format!("announce:{trigger_id}\u{1}{player}\u{1}{period_key}")
 }
 
 /// True when the trigger's audience includes a player standing at `loc`.

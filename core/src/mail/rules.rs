@@ -158,10 +158,10 @@ pub fn check_content(
             ));
         }
     }
-    if matches!(expires_in, Some(s) if s <= 0) {
+    if matches!(expires_in, Some(s) if s <= 0 || s > 10 * 365 * 86_400) {
         return Err(Error::invalid(
             "expires_in_secs",
-            "expires_in_secs is positive",
+            "expires_in_secs is 1 second to 10 years",
         ));
     }
     Ok(())
@@ -299,21 +299,38 @@ pub fn deliver(
     }
     let mut evicted = Vec::new();
     if state.mails.len() >= mail.store_cap {
-        while state.mails.len() > mail.evict_to {
-            let old = state.remove_at(0);
+        // Oldest first. A mail whose unclaimed attachments cannot be delivered in full
+        // (a balance or stack limit) stays, and the next oldest goes instead: evicted
+        // attachments are delivered as if claimed, never cut.
+        let mut i = 0;
+        let mut blocked: Option<Error> = None;
+        while state.mails.len() > mail.evict_to && i < state.mails.len() {
+            let old = state.mails[i].clone();
             let delivered = if old.unclaimed() {
-                Some(credit_attachments(
+                let (saved_holdings, saved_len) = (holdings.clone(), cs.clone());
+                match credit_attachments(
                     cfg,
                     ctx,
                     holdings,
                     cs,
                     &old.attachments,
                     "mail_evicted",
-                    false,
-                )?)
+                    true,
+                ) {
+                    Ok(d) => Some(d),
+                    Err(e) if matches!(e.code, ErrorCode::BalanceLimit | ErrorCode::StackLimit) => {
+                        *holdings = saved_holdings;
+                        *cs = saved_len;
+                        blocked = Some(e);
+                        i += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             } else {
                 None
             };
+            state.remove_at(i);
             cs.events.push(ctx.event(
                 "mail_evicted",
                 vec![state.player.clone()],
@@ -321,6 +338,12 @@ pub fn deliver(
                         "skipped_items": delivered.map(|d| d.1).unwrap_or_default() }),
             ));
             evicted.push(old.id);
+        }
+        if state.mails.len() >= mail.store_cap {
+            // Nothing could make room: the box is full of mail whose attachments do not fit.
+            return Err(
+                blocked.unwrap_or_else(|| Error::new(ErrorCode::Conflict, "the mailbox is full"))
+            );
         }
     }
     cs.events.push(ctx.event(
@@ -363,8 +386,8 @@ fn credit_attachments(
         match holdings.add_item(&i.item_id, i.quantity, strict) {
             Ok(ItemCredit::AlreadyOwned) => skipped.push(i.item_id.clone()),
             Ok(ItemCredit::Added(_)) => {}
-            // An evicted attachment whose item left the catalog cannot be delivered.
-            Err(e) if !strict && e.code == ErrorCode::NotFound => skipped.push(i.item_id.clone()),
+            // An item that left the catalog cannot be delivered; the rest still is.
+            Err(e) if e.code == ErrorCode::NotFound => skipped.push(i.item_id.clone()),
             Err(e) => return Err(e),
         }
     }
@@ -402,7 +425,8 @@ pub fn materialize(
             subject: b.subject.clone(),
             body: b.body.clone(),
             attachments: b.attachments.clone(),
-            sent_at: b.sent_at,
+            // Delivered now: the copy takes its place in the box as the newest mail.
+            sent_at: ctx.now,
             expires_at: b.expires_at,
             read_at: None,
             claimed_at: None,

@@ -115,9 +115,16 @@ pub fn partition(q: &QueueConfig, tickets: &[&Ticket]) -> Option<Vec<Vec<usize>>
         sizes: Vec<usize>,
         totals: Vec<f64>,
         best: Option<(f64, Vec<Vec<usize>>)>,
+        /// Placements left to try: the search is exhaustive for small matches and
+        /// keeps the best split found so far for large ones, so a tick stays bounded.
+        budget: u32,
     }
     impl Search<'_> {
         fn go(&mut self, k: usize) {
+            if self.budget == 0 {
+                return;
+            }
+            self.budget -= 1;
             if k == self.order.len() {
                 if self.sizes.iter().all(|s| *s == self.q.team_size) {
                     let max = self.totals.iter().cloned().fold(f64::MIN, f64::max);
@@ -164,6 +171,7 @@ pub fn partition(q: &QueueConfig, tickets: &[&Ticket]) -> Option<Vec<Vec<usize>>
         sizes: vec![0; q.teams],
         totals: vec![0.0; q.teams],
         best: None,
+        budget: 50_000,
     };
     s.go(0);
     s.best.map(|(_, mut teams)| {
@@ -233,10 +241,13 @@ pub fn rate(
     teams: &[Vec<Rating>],
     ranks: &[usize],
 ) -> Result<Vec<Vec<Rating>>> {
-    if ranks.len() != teams.len() || teams.is_empty() {
+    if ranks.len() != teams.len() || teams.is_empty() || ranks.iter().any(|r| *r >= teams.len()) {
         return Err(Error::invalid(
             "ranks",
-            format!("give one rank per team ({} teams)", teams.len()),
+            format!(
+                "give one rank per team, each below {} (0 = first)",
+                teams.len()
+            ),
         ));
     }
     let bump = |r: Rating, rating: f64, deviation: f64, volatility: f64| Rating {

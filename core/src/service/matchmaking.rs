@@ -9,7 +9,6 @@ use crate::matchmaking::rules;
 use crate::matchmaking::{
     MatchRecord, MatchResult, QueueRequest, Rating, RatingChange, Ticket, TicketOf,
 };
-use crate::party::Party;
 use crate::ports::{ChangeSet, DocWrite};
 use crate::types::PlayerId;
 use serde::{Deserialize, Serialize};
@@ -35,11 +34,14 @@ pub struct ReportResult {
     pub replayed: bool,
 }
 
+/// Document id of a rating. U+0001 separates the parts: player ids and queue names
+/// cannot contain control characters, so no two pairs share an id.
 fn rating_id(queue: &str, player: &PlayerId) -> String {
-    format!("{queue}:{player}")
+    format!("{queue}\u{1}{player}")
 }
 
-/// Document kind indexing a player's matches: id `<player>/<micros>/<match id>`.
+/// Document kind indexing a player's matches: id `<player>␁<micros>␁<match id>` (U+0001
+/// separators, which no player id contains).
 const MATCH_OF: &str = "match_of";
 
 impl Guildhall {
@@ -61,22 +63,23 @@ impl Guildhall {
         let q = &q;
         self.retrying("queue", |ctx: Ctx| {
             Box::pin(async move {
+                // The party document is re-written under its version with the ticket, so a
+                // join, kick or leave racing this call conflicts instead of leaving a
+                // ticket with the old members.
+                let mut party_guard = None;
                 let (players, party_id) = if req.with_party {
-                    let party: Party = self.party_of(&req.player).await?.ok_or_else(|| {
-                        Error::new(
-                            ErrorCode::NotInParty,
-                            format!("{} is not in a party", req.player),
-                        )
-                    })?;
-                    if party.leader != req.player {
+                    let (party, _) = self.own_party(&req.player).await?;
+                    if party.value.leader != req.player {
                         return Err(Error::new(
                             ErrorCode::NotPartyLeader,
                             "only the party leader queues the party",
                         ));
                     }
-                    let mut players = party.players();
-                    players.sort_by_key(|p| p != &party.leader);
-                    (players, Some(party.id))
+                    let mut players = party.value.players();
+                    players.sort_by_key(|p| p != &party.value.leader);
+                    let id = party.value.id.clone();
+                    party_guard = Some(party.put());
+                    (players, Some(id))
                 } else {
                     (vec![req.player.clone()], None)
                 };
@@ -84,6 +87,7 @@ impl Guildhall {
                 let mut total = 0.0;
                 let ticket_id = ctx.id();
                 let mut cs = ChangeSet::default();
+                cs.docs.extend(party_guard);
                 for p in &players {
                     if let Some(of) = self.load::<TicketOf>(p.as_str()).await? {
                         return Err(Error::new(
@@ -232,7 +236,7 @@ impl Guildhall {
                 };
                 let players: Vec<PlayerId> = record.teams.iter().flatten().cloned().collect();
                 for p in &players {
-                    let id = format!("{p}/{:020}/{}", now.timestamp_micros(), record.id);
+                    let id = format!("{p}\u{1}{:020}\u{1}{}", now.timestamp_micros(), record.id);
                     cs.docs.push(DocWrite {
                         kind: MATCH_OF.into(),
                         id,
@@ -356,7 +360,7 @@ impl Guildhall {
         }
         let index = self
             .store
-            .docs(MATCH_OF, &format!("{player}/"), 10_000)
+            .docs(MATCH_OF, &format!("{player}\u{1}"), 10_000)
             .await?;
         let mut out = Vec::new();
         for d in index.iter().rev().take(limit as usize) {

@@ -338,12 +338,23 @@ impl Guildhall {
         keys.sort();
         keys.dedup();
         let done = self.committer.commit(cs).await?;
-        if !keys.is_empty() {
-            if let Err(e) = self.coordinator.cache_invalidate(&keys).await {
-                tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+        // The commit happened: finish what follows it in a task of its own, so a caller
+        // that goes away now (a client disconnect, a timeout) cannot leave a stale cache
+        // entry or an event unpublished.
+        let (coordinator, events) = (self.coordinator.clone(), done.events.clone());
+        let after = tokio::spawn(async move {
+            if !keys.is_empty() {
+                if let Err(e) = coordinator.cache_invalidate(&keys).await {
+                    tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+                }
             }
-        }
-        self.publish(&done.events).await;
+            if !events.is_empty() {
+                if let Err(e) = coordinator.publish(&events).await {
+                    tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
+                }
+            }
+        });
+        let _ = after.await;
         Ok(done)
     }
 
@@ -427,15 +438,6 @@ impl Guildhall {
             .map_err(|e| Error::unavailable(format!("stored result unreadable: {e}")))?;
         r.mark_replayed();
         Ok(r)
-    }
-
-    async fn publish(&self, events: &[Event]) {
-        if events.is_empty() {
-            return;
-        }
-        if let Err(e) = self.coordinator.publish(events).await {
-            tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
-        }
     }
 
     // ----- Economy (SPEC.md Economy) -----

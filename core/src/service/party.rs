@@ -26,7 +26,7 @@ impl Guildhall {
     }
 
     /// The party `player` is in, with the membership read. Errors: `NOT_IN_PARTY`.
-    async fn own_party(
+    pub(crate) async fn own_party(
         &self,
         player: &PlayerId,
     ) -> Result<(Versioned<Party>, Versioned<Membership>)> {
