@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and tests the guildhall Node module from a fresh checkout: installs the npm
-# dev dependencies (@napi-rs/cli) from package-lock.json, builds the addon (debug
+# dev dependencies (@napi-rs/cli) pinned by package-lock.json, builds the addon (debug
 # profile, sharing the workspace build; GUILDHALL_BINDINGS_RELEASE=1 for release) into
 # the workspace's target directory, fails when the checked-in index.d.ts or
 # native.js differ from what the build generates, builds the HTTP host the transport
@@ -14,7 +14,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 node -e 'const [a]=process.versions.node.split("."); if (+a < 20) { console.error("node >= 20 needed, found " + process.version); process.exit(1) }'
 
 if [ ! -d node_modules/@napi-rs/cli ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # `npm install --no-save` installs exactly what package-lock.json pins (npm 11's `npm ci`
+  # refuses this lock file over optional per-platform packages of @napi-rs/cli).
+  npm install --no-save --no-audit --no-fund
 fi
 
 checked="$(mktemp -d)"
