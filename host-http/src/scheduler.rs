@@ -3,7 +3,8 @@
 //!
 //! * every `lobby_interval` (default 10 min): `push_scheduled_audience(Lobby)`, the live
 //!   `online` triggers of lobby audiences to the players connected in a lobby;
-//! * every `room_interval` (default 30 s): the same for rooms;
+//! * every `room_interval` (default 30 s): the same for rooms; both pushes run on the
+//!   one host holding their coordinator lease, so a player gets each push once;
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease, so with a shared coordinator
@@ -41,21 +42,21 @@ impl Scheduler {
         let instance = format!("host-{}", uuid::Uuid::new_v4());
         let mut tasks = Vec::new();
         {
-            let gh = gh.clone();
+            let (gh, holder, every_s) = (gh.clone(), instance.clone(), schedule.lobby_interval);
             tasks.push(every(
                 "lobby announcements",
                 schedule.lobby_interval,
                 stop.clone(),
-                move || push(gh.clone(), AudienceKind::Lobby),
+                move || push(gh.clone(), AudienceKind::Lobby, holder.clone(), every_s),
             ));
         }
         {
-            let gh = gh.clone();
+            let (gh, holder, every_s) = (gh.clone(), instance.clone(), schedule.room_interval);
             tasks.push(every(
                 "room messages",
                 schedule.room_interval,
                 stop.clone(),
-                move || push(gh.clone(), AudienceKind::Room),
+                move || push(gh.clone(), AudienceKind::Room, holder.clone(), every_s),
             ));
         }
         {
@@ -146,7 +147,18 @@ where
     })
 }
 
-async fn push(gh: Guildhall, kind: AudienceKind) {
+/// One scheduled push, by the one host holding the push's lease (so players connected
+/// to any host get it once, not once per host). The lease outlives one interval, so its
+/// holder keeps it; another host takes over after a missed interval.
+async fn push(gh: Guildhall, kind: AudienceKind, holder: String, interval: Duration) {
+    let ttl = (interval.as_secs() as i64).saturating_mul(3) / 2 + 1;
+    match gh.take_lease(&format!("push:{kind:?}"), &holder, ttl).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(audience = ?kind, error = %e, "cannot take the push lease; pushing anyway");
+        }
+    }
     match gh.push_scheduled_audience(kind).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(audience = ?kind, messages = n, "scheduled messages pushed"),

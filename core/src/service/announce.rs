@@ -281,6 +281,14 @@ impl Guildhall {
         Ok(sent)
     }
 
+    /// Takes or renews the coordinator lease `name` for `holder` for `ttl_secs`; true when
+    /// `holder` holds it. Hosts use it so one of them runs a periodic job at a time.
+    pub async fn take_lease(&self, name: &str, holder: &str, ttl_secs: i64) -> Result<bool> {
+        self.coordinator
+            .lease(name, holder, self.clock.now(), ttl_secs)
+            .await
+    }
+
     // ----- Presence (SPEC.md Presence and sessions) -----
 
     /// Starts (or restarts) a player's session at `location`; it lasts
