@@ -11,6 +11,7 @@
 
 pub mod postgres;
 pub mod redis;
+mod rows;
 pub mod sqlite;
 
 use guildhall_core::memory::{MemoryCoordinator, MemoryStore};

@@ -48,6 +48,10 @@
 //! every other database failure become `UNAVAILABLE` with the driver's message. See
 //! [`map_error`].
 
+use crate::rows::{
+    bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
+    to_json, CatalogTuple, LedgerTuple,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::mail::{Broadcast, Mail};
@@ -56,7 +60,7 @@ use guildhall_core::ports::{
     HistoryQuery, IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
 };
 use guildhall_core::types::{
-    Account, Amount, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
+    Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId,
 };
 use guildhall_core::{Error, Result};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -232,31 +236,6 @@ fn is_statement_failure(e: &sqlx::Error) -> bool {
         }
         None => false,
     }
-}
-
-/// A stored value that does not decode (written by something else, or corrupted).
-fn bad_data(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!("postgres: unreadable {what}: {e}"))
-}
-
-fn micros_to_time(micros: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros).ok_or_else(|| bad_data("timestamp", micros))
-}
-
-fn parse_account(s: &str) -> Result<Account> {
-    Account::parse(s).map_err(|e| bad_data("account", e))
-}
-
-fn parse_json(s: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(s).map_err(|e| bad_data("JSON", e))
-}
-
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::unavailable(format!("cannot encode JSON: {e}")))
-}
-
-fn parse_day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::from_str(s).map_err(|e| bad_data("day", e))
 }
 
 /// The smallest string greater than every string that starts with `prefix` (`None`
@@ -1325,85 +1304,7 @@ fn guard_error(cs: &ChangeSet, guard: Guard) -> Error {
 
 // ----- reads -----
 
-type LedgerTuple = (
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-);
-type CatalogTuple = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    String,
-);
 type EventTuple = (i64, String, String, i64, Vec<String>, String);
-
-fn ledger_from(t: LedgerTuple) -> Result<LedgerEntry> {
-    let (
-        seq,
-        id,
-        transaction_id,
-        at,
-        day,
-        kind,
-        currency,
-        debit,
-        credit,
-        amount,
-        reason,
-        metadata,
-        item_id,
-        quantity,
-    ) = t;
-    Ok(LedgerEntry {
-        seq,
-        id,
-        transaction_id,
-        at: micros_to_time(at)?,
-        day: parse_day(&day)?,
-        kind: EntryKind::parse(&kind).map_err(|e| bad_data("ledger kind", e))?,
-        currency,
-        debit: parse_account(&debit)?,
-        credit: parse_account(&credit)?,
-        amount,
-        reason,
-        metadata: parse_json(&metadata)?,
-        item_id,
-        quantity,
-    })
-}
-
-fn catalog_from(t: CatalogTuple) -> Result<CatalogItem> {
-    let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) = t;
-    let price = match (price_currency, price_amount) {
-        (Some(currency), Some(amount)) => Some(Price { currency, amount }),
-        _ => None,
-    };
-    Ok(CatalogItem {
-        id,
-        name,
-        kind: ItemKind::parse(&kind).map_err(|e| bad_data("item kind", e))?,
-        price,
-        max_stack,
-        active,
-        metadata: parse_json(&metadata)?,
-    })
-}
 
 fn event_from(t: EventTuple) -> Result<Event> {
     let (seq, id, kind, at, players, payload) = t;

@@ -15,6 +15,10 @@
 //! busy timeout) become `CONFLICT`, so the service retries; every other database failure
 //! becomes `UNAVAILABLE` with the driver's message.
 
+use crate::rows::{
+    bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
+    to_json, CatalogTuple, LedgerTuple,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_core::announce::{Template, Trigger};
@@ -24,7 +28,7 @@ use guildhall_core::ports::{
     IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
 };
 use guildhall_core::types::{
-    Account, Amount, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
+    Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId,
 };
 use guildhall_core::{Error, ErrorCode, Result};
 use sqlx::pool::PoolConnection;
@@ -133,31 +137,6 @@ fn overflow(w: &BalanceWrite) -> Error {
         format!("the balance of {account} in {currency} would overflow"),
     )
     .with_details(serde_json::json!({ "account": account.to_string(), "currency": currency }))
-}
-
-/// A stored value that does not decode (written by something else, or corrupted).
-fn bad_data(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::unavailable(format!("sqlite: unreadable {what}: {e}"))
-}
-
-fn micros_to_time(micros: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros).ok_or_else(|| bad_data("timestamp", micros))
-}
-
-fn parse_account(s: &str) -> Result<Account> {
-    Account::parse(s).map_err(|e| bad_data("account", e))
-}
-
-fn parse_json(s: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(s).map_err(|e| bad_data("JSON", e))
-}
-
-fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::unavailable(format!("cannot encode JSON: {e}")))
-}
-
-fn parse_day(s: &str) -> Result<NaiveDate> {
-    NaiveDate::from_str(s).map_err(|e| bad_data("day", e))
 }
 
 /// Whether a URL names an in-memory database.
@@ -309,85 +288,7 @@ const SAVEPOINT_NEXT: &str = "RELEASE change_set; SAVEPOINT change_set;";
 /// Undoes the change set being applied (the savepoint stays open, empty).
 const SAVEPOINT_UNDO: &str = "ROLLBACK TO change_set";
 
-type LedgerTuple = (
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-);
-type CatalogTuple = (
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    bool,
-    String,
-);
 type EventTuple = (i64, String, String, i64, String, String);
-
-fn ledger_from(t: LedgerTuple) -> Result<LedgerEntry> {
-    let (
-        seq,
-        id,
-        transaction_id,
-        at,
-        day,
-        kind,
-        currency,
-        debit,
-        credit,
-        amount,
-        reason,
-        metadata,
-        item_id,
-        quantity,
-    ) = t;
-    Ok(LedgerEntry {
-        seq,
-        id,
-        transaction_id,
-        at: micros_to_time(at)?,
-        day: parse_day(&day)?,
-        kind: EntryKind::parse(&kind).map_err(|e| bad_data("ledger kind", e))?,
-        currency,
-        debit: parse_account(&debit)?,
-        credit: parse_account(&credit)?,
-        amount,
-        reason,
-        metadata: parse_json(&metadata)?,
-        item_id,
-        quantity,
-    })
-}
-
-fn catalog_from(t: CatalogTuple) -> Result<CatalogItem> {
-    let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) = t;
-    let price = match (price_currency, price_amount) {
-        (Some(currency), Some(amount)) => Some(Price { currency, amount }),
-        _ => None,
-    };
-    Ok(CatalogItem {
-        id,
-        name,
-        kind: ItemKind::parse(&kind).map_err(|e| bad_data("item kind", e))?,
-        price,
-        max_stack,
-        active,
-        metadata: parse_json(&metadata)?,
-    })
-}
 
 fn event_from(t: EventTuple) -> Result<Event> {
     let (seq, id, kind, at, players, payload) = t;

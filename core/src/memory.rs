@@ -512,7 +512,7 @@ pub struct MemoryCoordinator {
     tx: broadcast::Sender<Event>,
     sessions: Mutex<BTreeMap<PlayerId, Session>>,
     leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
-    cache: Option<Mutex<HashMap<String, (Option<serde_json::Value>, std::time::Instant)>>>,
+    cache: Option<Mutex<CacheMap>>,
     rates: Mutex<HashMap<String, (u32, std::time::Instant)>>,
 }
 
@@ -544,6 +544,9 @@ impl MemoryCoordinator {
         }
     }
 }
+
+/// Cached values by key with their deadline; `None` is a tombstone.
+type CacheMap = HashMap<String, (Option<serde_json::Value>, std::time::Instant)>;
 
 /// How long an invalidated key refuses to be cached again.
 const TOMBSTONE: std::time::Duration = std::time::Duration::from_secs(5);

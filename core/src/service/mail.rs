@@ -64,7 +64,7 @@ impl Guildhall {
         rules::materialize(
             &self.config,
             &self.config.mail,
-            &ctx,
+            ctx,
             state,
             holdings,
             cs,
@@ -106,7 +106,7 @@ impl Guildhall {
                     }
                     let mut b = self.load_box(&req.to, extra).await?;
                     self.catch_up(&ctx, &mut b, &mut cs)?;
-                    let mail = rules::new_mail(&ctx, &req);
+                    let mail = rules::new_mail(&ctx, req);
                     let evicted = rules::deliver(
                         &self.config,
                         &self.config.mail,

@@ -457,7 +457,7 @@ impl Guildhall {
                         .store
                         .balance(&Account::Player(req.player.clone()), &req.currency)
                         .await?;
-                    econ::grant(&self.config, &ctx, &req, bal)
+                    econ::grant(&self.config, &ctx, req, bal)
                 })
             },
         )
@@ -479,7 +479,7 @@ impl Guildhall {
                         .store
                         .balance(&Account::Player(req.player.clone()), &req.currency)
                         .await?;
-                    econ::spend(&self.config, &ctx, &req, bal)
+                    econ::spend(&self.config, &ctx, req, bal)
                 })
             },
         )
@@ -505,7 +505,7 @@ impl Guildhall {
                         .store
                         .balance(&Account::Player(req.to.clone()), &req.currency)
                         .await?;
-                    econ::transfer(&self.config, &ctx, &req, from, to)
+                    econ::transfer(&self.config, &ctx, req, from, to)
                 })
             },
         )
@@ -676,7 +676,7 @@ impl Guildhall {
                         _ => Default::default(),
                     };
                     let held = self.store.item(&req.player, &req.item_id).await?;
-                    inv::purchase(&self.config, &ctx, &req, item.as_ref(), bal, held.as_ref())
+                    inv::purchase(&self.config, &ctx, req, item.as_ref(), bal, held.as_ref())
                 })
             },
         )
@@ -696,7 +696,7 @@ impl Guildhall {
                 Box::pin(async move {
                     let item = self.store.catalog_item(&req.item_id).await?;
                     let held = self.store.item(&req.player, &req.item_id).await?;
-                    inv::use_item(&ctx, &req, item.as_ref(), held.as_ref())
+                    inv::use_item(&ctx, req, item.as_ref(), held.as_ref())
                 })
             },
         )
@@ -716,7 +716,7 @@ impl Guildhall {
                 Box::pin(async move {
                     let item = self.store.catalog_item(&req.item_id).await?;
                     let held = self.store.item(&req.player, &req.item_id).await?;
-                    inv::grant_item(&ctx, &req, item.as_ref(), held.as_ref())
+                    inv::grant_item(&ctx, req, item.as_ref(), held.as_ref())
                 })
             },
         )
