@@ -31,6 +31,9 @@ pub struct Config {
     pub party: crate::party::PartyConfig,
     /// Matchmaking queues (SPEC.md Matchmaking).
     pub queues: Vec<crate::matchmaking::QueueConfig>,
+    /// Accounts: whitelist mode, refresh-token lifetime, password length (SPEC.md
+    /// Accounts and access).
+    pub accounts: crate::access::AccountsConfig,
 }
 
 impl Config {
@@ -48,6 +51,7 @@ impl Config {
             session_timeout_secs: 90,
             party: crate::party::PartyConfig::default(),
             queues: Vec::new(),
+            accounts: crate::access::AccountsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod access;
 pub mod announce;
 pub mod config;
 pub mod ctx;

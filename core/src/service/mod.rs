@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::ctx::Ctx;
+use crate::docs::Document as _;
 use crate::economy::{
     rules as econ, BalanceChangeResult, GrantRequest, LedgerMismatch, LedgerReport, SpendRequest,
     TransferRequest, TransferResult,
@@ -27,6 +28,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
+mod access;
 mod announce;
 mod mail;
 mod matchmaking;
@@ -334,6 +336,13 @@ impl Guildhall {
         }
         for w in &cs.items {
             keys.push(inventory_key(&w.player));
+        }
+        for d in &cs.docs {
+            if d.kind == crate::access::AccountRecord::KIND
+                || d.kind == crate::access::ApiKeyRecord::KIND
+            {
+                keys.push(access::doc_cache_key(&d.kind, &d.id));
+            }
         }
         keys.sort();
         keys.dedup();
