@@ -6,6 +6,7 @@
 //! A repeated call with the same key and request answers the stored original result with
 //! `replayed: true`, the same status and an `Idempotent-Replayed: true` header.
 
+use crate::auth::{acting, Principal};
 use crate::error::AppError;
 use crate::extract::{
     player, ApiJson, ApiPath, ApiQuery, IdempotencyKey, OptionalJson, IDEMPOTENT_REPLAYED,
@@ -14,7 +15,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use guildhall_core::economy::{
     BalanceChangeResult, GrantRequest, LedgerReport, SpendRequest, TransferRequest, TransferResult,
@@ -436,11 +437,14 @@ pub async fn spend(
         (status = 422, body = Error, description = "INSUFFICIENT_FUNDS, BALANCE_LIMIT")))]
 pub async fn transfer(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<TransferBody>,
 ) -> ApiResult<Replay<TransferResult>> {
+    let from = player(b.from)?;
+    acting(&s.gh, &who, &from, "economy:write").await?;
     let req = TransferRequest {
-        from: player(b.from)?,
+        from,
         to: player(b.to)?,
         currency: currency_or_default(&s, b.currency),
         amount: b.amount,

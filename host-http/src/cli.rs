@@ -1,4 +1,4 @@
-//! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`.
+//! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`, `keys`.
 //!
 //! Exit codes: 0 success; 1 `verify-ledger` found differences; 2 the command could not
 //! run (bad configuration, database unreachable, address refused).
@@ -21,12 +21,47 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the HTTP API (loopback addresses only, until authentication exists).
+    /// Serve the HTTP API. Needs GUILDHALL_JWT_SECRET (or `[auth] jwt_secret`) unless --dev.
     Serve(ServeArgs),
     /// Create or upgrade the database schema, then exit.
     Migrate(DbArgs),
     /// Recompute every balance from the ledger and report differences (exit 1 if any).
     VerifyLedger(DbArgs),
+    /// Manage trusted servers' API keys (create, list, revoke).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `guildhall keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it once (only its SHA-256 is stored).
+    Create {
+        /// Database to use.
+        #[command(flatten)]
+        db: DbArgs,
+        /// A name for the server holding it, e.g. altv-server, discord-bot.
+        #[arg(long)]
+        name: String,
+        /// A scope (repeat): admin, economy:read, economy:write, mail, mail:admin,
+        /// presence, party, matchmaking, events, accounts.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+    /// List keys (never their secrets).
+    List {
+        /// Database to use.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a key at once.
+    Revoke {
+        /// Database to use.
+        #[command(flatten)]
+        db: DbArgs,
+        /// The key id (the part after `ghk_`, before the next `_`).
+        id: String,
+    },
 }
 
 /// Flags of `serve`.
@@ -44,6 +79,10 @@ pub struct ServeArgs {
     /// Redis URL shared by every host, e.g. redis://127.0.0.1:6379 [env: GUILDHALL_REDIS_URL]
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// Development mode: without a configured secret, sign access tokens with a random
+    /// one of this start [env: GUILDHALL_DEV=1]
+    #[arg(long)]
+    pub dev: bool,
 }
 
 /// Flags of `migrate` and `verify-ledger`.
@@ -65,6 +104,8 @@ impl From<ServeArgs> for Overrides {
             database: a.database,
             redis: a.redis,
             redis_prefix: None,
+            jwt_secret: None,
+            dev: a.dev,
         }
     }
 }
@@ -76,6 +117,9 @@ impl From<DbArgs> for Overrides {
             database: a.database,
             redis: None,
             redis_prefix: None,
+            jwt_secret: None,
+            // Commands other than `serve` sign no tokens.
+            dev: true,
         }
     }
 }
@@ -112,6 +156,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(StartError::Core(e)),
             }
         }
+        Command::Keys(cmd) => keys(cmd).await,
         Command::VerifyLedger(args) => {
             let settings = match Settings::load(args.into()) {
                 Ok(s) => s,
@@ -134,5 +179,65 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Err(e) => fail(StartError::Core(e)),
             }
         }
+    }
+}
+
+async fn keys(cmd: KeysCommand) -> ExitCode {
+    let db = match &cmd {
+        KeysCommand::Create { db, .. }
+        | KeysCommand::List { db }
+        | KeysCommand::Revoke { db, .. } => db.clone(),
+    };
+    let settings = match Settings::load(db.into()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let gh = match guildhall_adapters::open(&settings.database, settings.core.clone()).await {
+        Ok(gh) => gh,
+        Err(e) => return fail(StartError::Core(e)),
+    };
+    match cmd {
+        KeysCommand::Create { name, scopes, .. } => match gh.create_api_key(&name, &scopes).await {
+            Ok(k) => {
+                eprintln!(
+                    "created API key {} ('{}') with scopes {}; store it now, it is not shown again:",
+                    k.info.id,
+                    k.info.name,
+                    k.info.scopes.join(", ")
+                );
+                println!("{}", k.key);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        KeysCommand::List { .. } => match gh.api_keys().await {
+            Ok(keys) => {
+                println!("{:<14} {:<24} {:<10} scopes", "id", "name", "state");
+                for k in &keys {
+                    let state = if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    };
+                    println!(
+                        "{:<14} {:<24} {:<10} {}",
+                        k.id,
+                        k.name,
+                        state,
+                        k.scopes.join(",")
+                    );
+                }
+                println!("{} key(s)", keys.len());
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        KeysCommand::Revoke { id, .. } => match gh.revoke_api_key(&id).await {
+            Ok(k) => {
+                println!("revoked API key {} ('{}')", k.id, k.name);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
     }
 }

@@ -9,11 +9,12 @@
 //! guildhall's JSON error body and statuses.
 
 use crate::api::{names, ApiResult, Replay, Status};
+use crate::auth::{acting, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::AppState;
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
 use guildhall_core::economy::GrantRequest;
 use guildhall_core::inventory::{PurchaseRequest, UseItemRequest};
@@ -213,10 +214,12 @@ pub async fn health() -> Json<Status> {
         (status = 409, body = Error, description = "ALREADY_OWNED"), (status = 422, body = Error, description = "INSUFFICIENT_FUNDS")))]
 pub async fn purchase(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(product_id): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<Replay<PurchaseAnswer>> {
+    acting(&s.gh, &who, &b.user_id.player, "economy:write").await?;
     let req = PurchaseRequest {
         player: b.user_id.player.clone(),
         item_id: product_id,
@@ -247,10 +250,12 @@ pub async fn purchase(
         (status = 422, body = Error, description = "NOT_CONSUMABLE, NOT_OWNED, INSUFFICIENT_QUANTITY")))]
 pub async fn use_product(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(product_id): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<Replay<UseAnswer>> {
+    acting(&s.gh, &who, &b.user_id.player, "economy:write").await?;
     let req = UseItemRequest {
         player: b.user_id.player.clone(),
         item_id: product_id,

@@ -47,6 +47,23 @@
 //! room_interval_secs = 30              # room messages to connected players
 //! matchmaking_tick_ms = 1000           # matchmaking tick
 //! sse_heartbeat_secs = 15              # heartbeat comment on idle event streams
+//!
+//! [auth]
+//! jwt_secret = "..."                   # or GUILDHALL_JWT_SECRET; 32+ random bytes
+//! dev = false                          # or --dev / GUILDHALL_DEV=1: random secret per start
+//! issuer = "guildhall"                 # iss and aud of access tokens
+//! audience = "guildhall"
+//! access_ttl_secs = 900                # access token lifetime
+//! refresh_ttl_secs = 2592000           # refresh token lifetime (each use rotates it)
+//! whitelist = false                    # seed 003 whitelist mode
+//! min_password_len = 8
+//! cors_origins = ["https://shop.example.com"]
+//!
+//! [auth.rate_limits]
+//! player_per_minute = 600
+//! key_per_minute = 60000
+//! login_per_address_per_minute = 30
+//! login_per_account_per_15_minutes = 10
 //! ```
 //!
 //! An unknown key or a bad value is a [`ConfigError`] whose message names the key.
@@ -86,6 +103,10 @@ pub const ENV_DATABASE_URL: &str = "GUILDHALL_DATABASE_URL";
 pub const ENV_REDIS_URL: &str = "GUILDHALL_REDIS_URL";
 /// Environment variable with the Redis key prefix of this deployment.
 pub const ENV_REDIS_PREFIX: &str = "GUILDHALL_REDIS_PREFIX";
+/// Environment variable with the access-token signing secret (32+ random bytes).
+pub const ENV_JWT_SECRET: &str = "GUILDHALL_JWT_SECRET";
+/// Environment variable turning on dev mode (`1`/`true`): a random JWT secret per start.
+pub const ENV_DEV: &str = "GUILDHALL_DEV";
 
 /// Why the settings could not be built. The message names the file and the key.
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +212,45 @@ pub struct FileConfig {
     /// Intervals of the host's background jobs (`[schedule]`).
     #[serde(default)]
     pub schedule: Option<ScheduleConfig>,
+    /// Authentication, accounts and limits (`[auth]`).
+    #[serde(default)]
+    pub auth: Option<AuthFile>,
+}
+
+/// The `[auth]` section as written; every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthFile {
+    /// HMAC secret of access tokens, 32+ random bytes (prefer `GUILDHALL_JWT_SECRET`).
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+    /// Dev mode: without a secret, a random one per start (tokens die with the process).
+    #[serde(default)]
+    pub dev: Option<bool>,
+    /// `iss` of access tokens (default `guildhall`).
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// `aud` of access tokens (default `guildhall`).
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Access token lifetime, seconds (default 900, at most 86400).
+    #[serde(default)]
+    pub access_ttl_secs: Option<i64>,
+    /// Refresh token lifetime, seconds (default 30 days).
+    #[serde(default)]
+    pub refresh_ttl_secs: Option<i64>,
+    /// Whitelist mode (seed 003).
+    #[serde(default)]
+    pub whitelist: Option<bool>,
+    /// Shortest password accepted (default 8, at least 8).
+    #[serde(default)]
+    pub min_password_len: Option<usize>,
+    /// Origins allowed to call the API from a browser (CORS); exact `scheme://host[:port]`.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
+    /// Request limits.
+    #[serde(default)]
+    pub rate_limits: Option<crate::auth::RateLimits>,
 }
 
 /// The `[schedule]` section as written: intervals of the host's background jobs.
@@ -310,6 +370,10 @@ pub struct Overrides {
     pub redis: Option<String>,
     /// Redis key prefix (`GUILDHALL_REDIS_PREFIX`).
     pub redis_prefix: Option<String>,
+    /// Access-token secret ([`ENV_JWT_SECRET`]).
+    pub jwt_secret: Option<String>,
+    /// Dev mode (`--dev`, [`ENV_DEV`]).
+    pub dev: bool,
 }
 
 impl Overrides {
@@ -328,6 +392,8 @@ impl Overrides {
             database: get(ENV_DATABASE_URL),
             redis: get(ENV_REDIS_URL),
             redis_prefix: get(ENV_REDIS_PREFIX),
+            jwt_secret: get(ENV_JWT_SECRET),
+            dev: get(ENV_DEV).is_some_and(|v| matches!(v.as_str(), "1" | "true" | "yes")),
         }
     }
 
@@ -339,6 +405,8 @@ impl Overrides {
             database: self.database.or(lower.database),
             redis: self.redis.or(lower.redis),
             redis_prefix: self.redis_prefix.or(lower.redis_prefix),
+            jwt_secret: self.jwt_secret.or(lower.jwt_secret),
+            dev: self.dev || lower.dev,
         }
     }
 }
@@ -366,6 +434,12 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// Intervals of the background jobs and of SSE heartbeats.
     pub schedule: Schedule,
+    /// Authentication: token secret, issuer, audience, lifetimes, CORS, rate limits.
+    pub auth: crate::auth::AuthSettings,
+    /// Whether the secret is a random one of this start (dev mode or programmatic use).
+    pub ephemeral_secret: bool,
+    /// Dev mode (`[auth] dev`, `--dev`): a missing secret is replaced by a random one.
+    pub dev: bool,
 }
 
 impl Default for Settings {
@@ -388,6 +462,9 @@ impl Default for Settings {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             config_file: None,
             schedule: Schedule::default(),
+            auth: crate::auth::AuthSettings::ephemeral(),
+            ephemeral_secret: true,
+            dev: false,
         }
     }
 }
@@ -432,6 +509,19 @@ impl Settings {
         }
         if let Some(p) = merged.redis_prefix {
             settings.redis_prefix = Some(p);
+        }
+        settings.dev |= merged.dev;
+        if let Some(secret) = merged.jwt_secret {
+            settings.set_secret(&secret, "GUILDHALL_JWT_SECRET")?;
+        }
+        if settings.ephemeral_secret && !(merged.dev || settings.dev) {
+            return Err(ConfigError::invalid(
+                "auth.jwt_secret",
+                "no access-token secret is configured: set GUILDHALL_JWT_SECRET (or [auth] jwt_secret) to 32+ random bytes, e.g. `openssl rand -hex 32`; or pass --dev for a throwaway secret on a development machine",
+            ));
+        }
+        if settings.ephemeral_secret {
+            tracing::warn!("dev mode: access tokens are signed with a random secret of this start; they stop working at restart");
         }
         Ok(settings)
     }
@@ -521,6 +611,9 @@ impl Settings {
         core.validate()
             .map_err(|e| ConfigError::from_core("", &e))?;
         s.schedule = file.schedule.unwrap_or_default().resolve()?;
+        if let Some(auth) = file.auth {
+            s.apply_auth(auth, &mut core)?;
+        }
 
         let mut catalog = file.catalog;
         if let Some(rel) = &file.catalog_file {
@@ -551,6 +644,97 @@ impl Settings {
         s.core = core;
         s.catalog = catalog;
         Ok(s)
+    }
+
+    /// Takes a configured access-token secret. Errors: an unsafe secret (too short, a
+    /// placeholder, not random-looking), naming where it came from.
+    pub fn set_secret(&mut self, secret: &str, origin: &str) -> Result<(), ConfigError> {
+        if let Some(why) = crate::auth::unsafe_secret(secret) {
+            return Err(ConfigError::invalid(
+                origin,
+                format!("refusing this access-token secret: {why}"),
+            ));
+        }
+        self.auth.secret = secret.as_bytes().to_vec();
+        self.ephemeral_secret = false;
+        Ok(())
+    }
+
+    fn apply_auth(&mut self, a: AuthFile, core: &mut Config) -> Result<(), ConfigError> {
+        self.dev = a.dev.unwrap_or(false);
+        if let Some(secret) = &a.jwt_secret {
+            self.set_secret(secret, "auth.jwt_secret")?;
+        }
+        let name = |key: &str, v: Option<String>, into: &mut String| {
+            if let Some(v) = v {
+                if v.is_empty() || v.len() > 200 {
+                    return Err(ConfigError::invalid(
+                        format!("auth.{key}"),
+                        "1 to 200 characters",
+                    ));
+                }
+                *into = v;
+            }
+            Ok(())
+        };
+        name("issuer", a.issuer, &mut self.auth.issuer)?;
+        name("audience", a.audience, &mut self.auth.audience)?;
+        if let Some(t) = a.access_ttl_secs {
+            if !(30..=86_400).contains(&t) {
+                return Err(ConfigError::invalid(
+                    "auth.access_ttl_secs",
+                    "an access token lives 30 seconds to 1 day (short is safer)",
+                ));
+            }
+            self.auth.access_ttl_secs = t;
+        }
+        if let Some(t) = a.refresh_ttl_secs {
+            if !(60..=365 * 86_400).contains(&t) {
+                return Err(ConfigError::invalid(
+                    "auth.refresh_ttl_secs",
+                    "a refresh token lives 1 minute to 365 days",
+                ));
+            }
+            core.accounts.refresh_ttl_secs = t;
+        }
+        if let Some(w) = a.whitelist {
+            core.accounts.whitelist = w;
+        }
+        if let Some(n) = a.min_password_len {
+            if !(8..=64).contains(&n) {
+                return Err(ConfigError::invalid(
+                    "auth.min_password_len",
+                    "between 8 and 64 characters",
+                ));
+            }
+            core.accounts.min_password_len = n;
+        }
+        for o in &a.cors_origins {
+            let ok = (o.starts_with("https://") || o.starts_with("http://"))
+                && !o.ends_with('/')
+                && o.parse::<axum::http::HeaderValue>().is_ok();
+            if !ok {
+                return Err(ConfigError::invalid(
+                    "auth.cors_origins",
+                    format!("'{o}' is not an origin like https://shop.example.com"),
+                ));
+            }
+        }
+        self.auth.cors_origins = a.cors_origins;
+        if let Some(l) = a.rate_limits {
+            if l.player_per_minute == 0
+                || l.key_per_minute == 0
+                || l.login_per_address_per_minute == 0
+                || l.login_per_account_per_15_minutes == 0
+            {
+                return Err(ConfigError::invalid(
+                    "auth.rate_limits",
+                    "every limit is at least 1",
+                ));
+            }
+            self.auth.limits = l;
+        }
+        Ok(())
     }
 
     /// The configured currency codes, default first.

@@ -27,9 +27,12 @@
 //! Errors answer `{code, message, details}` with the status of
 //! [`guildhall_core::ErrorCode::http_status`] ([`error::AppError`]); malformed JSON, wrong
 //! content types, bad path ids and bad query strings answer `400 INVALID_ARGUMENT`.
-//! Until authentication exists the host only listens on loopback addresses.
+//! Every route has an access rule ([`auth::access_rule`]): player access tokens reach
+//! their own player's routes, trusted servers' API keys what their scopes grant.
 
+pub mod accounts;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod compat;
 pub mod config;
@@ -65,6 +68,8 @@ pub struct AppState {
     /// Turns `true` when the server shuts down; open event streams end then, so graceful
     /// shutdown does not wait for their clients.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Authentication settings and the access-token issuer.
+    pub auth: std::sync::Arc<auth::AuthState>,
 }
 
 impl AppState {
@@ -76,6 +81,7 @@ impl AppState {
             gh,
             sse_heartbeat: settings.schedule.sse_heartbeat,
             shutdown,
+            auth: auth::AuthState::new(settings.auth.clone()),
         }
     }
 

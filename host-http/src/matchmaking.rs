@@ -3,10 +3,11 @@
 //! matched player gets `match_found` on their event stream.
 
 use crate::api::{ApiResult, Replay};
+use crate::auth::{acting, Principal};
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use guildhall_core::matchmaking::{MatchRecord, QueueConfig, QueueRequest, Rating, Ticket};
 use guildhall_core::Error;
 use serde::{Deserialize, Serialize};
@@ -111,11 +112,14 @@ pub async fn queues(State(s): State<AppState>) -> Json<Vec<QueueConfig>> {
         (status = 422, body = Error, description = "NOT_PARTY_LEADER, NOT_IN_PARTY")))]
 pub async fn queue(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(queue): ApiPath<String>,
     ApiJson(b): ApiJson<TicketBody>,
 ) -> ApiResult<Json<Ticket>> {
+    let pid = player(b.player)?;
+    acting(&s.gh, &who, &pid, "matchmaking").await?;
     let req = QueueRequest {
-        player: player(b.player)?,
+        player: pid,
         queue,
         with_party: b.with_party,
         properties: b.properties,

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations and
 //! served at `GET /openapi.json`.
 
-use crate::{api, compat, matchmaking, messaging, party, presence, sse};
+use crate::{accounts, api, auth, compat, matchmaking, messaging, party, presence, sse};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -26,7 +26,12 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
+        accounts::register, accounts::login, accounts::device, accounts::vouch, accounts::refresh, accounts::logout,
+        accounts::change_password, accounts::sign_out, accounts::me,
+        accounts::account, accounts::find_identity, accounts::ban, accounts::unban, accounts::admin_sign_out,
+        accounts::whitelist, accounts::unwhitelist, accounts::keys,
     ),
+    modifiers(&Security),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
     tags(
         (name = "economy", description = "Wallets, grants, spends, transfers, the ledger"),
@@ -40,10 +45,56 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "parties", description = "Parties: invites, joining, leaving, leadership"),
         (name = "matchmaking", description = "Queues, tickets, matches, results and ratings"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),
         (name = "seed-002", description = "Compatibility routes of the seed 002 virtual economy service"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer scheme (access token or API key) and marks every route that
+/// needs it, from the same [`auth::access_rule`] table the middleware enforces.
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A player's access token (JWT from /v1/auth/*) or a trusted server's API key (ghk_...)",
+                    ))
+                    .build(),
+            ),
+        );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let ops = [
+                (axum::http::Method::GET, &mut item.get),
+                (axum::http::Method::POST, &mut item.post),
+                (axum::http::Method::PUT, &mut item.put),
+                (axum::http::Method::DELETE, &mut item.delete),
+            ];
+            for (method, op) in ops {
+                if let Some(op) = op {
+                    let public = auth::access_rule(&method, path) == Some(auth::Access::Public);
+                    op.security = if public {
+                        None
+                    } else {
+                        Some(vec![SecurityRequirement::new(
+                            "bearer",
+                            Vec::<String>::new(),
+                        )])
+                    };
+                }
+            }
+        }
+    }
+}
 
 /// `GET /openapi.json`.
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {

@@ -6,12 +6,13 @@
 //! Every change is an event to all members, on their event streams.
 
 use crate::api::ApiResult;
+use crate::auth::{acting, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use guildhall_core::party::{Invite, Party};
 use guildhall_core::types::PlayerId;
 use guildhall_core::{Error, ErrorCode};
@@ -88,9 +89,12 @@ async fn member_of(s: &AppState, actor: &PlayerId, party_id: &str) -> Result<(),
         (status = 409, body = Error, description = "ALREADY_IN_PARTY")))]
 pub async fn create(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiJson(b): ApiJson<CreatePartyBody>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(s.gh.create_party(&player(b.leader)?, b.open).await?))
+    let leader = player(b.leader)?;
+    acting(&s.gh, &who, &leader, "party").await?;
+    Ok(Json(s.gh.create_party(&leader, b.open).await?))
 }
 
 /// One party: leader, members in join order, pending invites.
@@ -132,11 +136,13 @@ pub async fn party_of(
         (status = 422, body = Error, description = "NOT_IN_PARTY, NOT_PARTY_LEADER, PARTY_FULL")))]
 pub async fn invite(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<LeaderActionBody>,
 ) -> ApiResult<Json<Invite>> {
     let leader = player(b.leader)?;
     let invitee = player(b.player)?;
+    acting(&s.gh, &who, &leader, "party").await?;
     member_of(&s, &leader, &id).await?;
     Ok(Json(s.gh.invite_to_party(&leader, &invitee).await?))
 }
@@ -150,10 +156,13 @@ pub async fn invite(
         (status = 422, body = Error, description = "PARTY_FULL, INVITE_EXPIRED")))]
 pub async fn accept(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PlayerBody>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(s.gh.accept_invite(&player(b.player)?, &id).await?))
+    let pid = player(b.player)?;
+    acting(&s.gh, &who, &pid, "party").await?;
+    Ok(Json(s.gh.accept_invite(&pid, &id).await?))
 }
 
 /// The invitee declines.
@@ -163,10 +172,13 @@ pub async fn accept(
     responses((status = 204, description = "Declined"), (status = 400, body = Error), (status = 404, body = Error)))]
 pub async fn decline(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PlayerBody>,
 ) -> ApiResult<StatusCode> {
-    s.gh.decline_invite(&player(b.player)?, &id).await?;
+    let pid = player(b.player)?;
+    acting(&s.gh, &who, &pid, "party").await?;
+    s.gh.decline_invite(&pid, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -180,10 +192,13 @@ pub async fn decline(
         (status = 422, body = Error, description = "PARTY_FULL")))]
 pub async fn join(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PlayerBody>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(s.gh.join_party(&player(b.player)?, &id).await?))
+    let pid = player(b.player)?;
+    acting(&s.gh, &who, &pid, "party").await?;
+    Ok(Json(s.gh.join_party(&pid, &id).await?))
 }
 
 /// A member leaves; a leaving leader is succeeded by the longest-standing member, and
@@ -195,10 +210,12 @@ pub async fn join(
         (status = 422, body = Error, description = "NOT_IN_PARTY")))]
 pub async fn leave(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<PlayerBody>,
 ) -> ApiResult<Json<LeaveView>> {
     let pid = player(b.player)?;
+    acting(&s.gh, &who, &pid, "party").await?;
     member_of(&s, &pid, &id).await?;
     let party = s.gh.leave_party(&pid).await?;
     Ok(Json(LeaveView {
@@ -215,11 +232,13 @@ pub async fn leave(
         (status = 422, body = Error, description = "NOT_IN_PARTY, NOT_PARTY_LEADER")))]
 pub async fn kick(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<LeaderActionBody>,
 ) -> ApiResult<Json<Party>> {
     let leader = player(b.leader)?;
     let target = player(b.player)?;
+    acting(&s.gh, &who, &leader, "party").await?;
     member_of(&s, &leader, &id).await?;
     Ok(Json(s.gh.kick_from_party(&leader, &target).await?))
 }
@@ -232,11 +251,13 @@ pub async fn kick(
         (status = 422, body = Error, description = "NOT_IN_PARTY, NOT_PARTY_LEADER")))]
 pub async fn promote(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<LeaderActionBody>,
 ) -> ApiResult<Json<Party>> {
     let leader = player(b.leader)?;
     let target = player(b.player)?;
+    acting(&s.gh, &who, &leader, "party").await?;
     member_of(&s, &leader, &id).await?;
     Ok(Json(s.gh.promote_in_party(&leader, &target).await?))
 }
@@ -249,10 +270,12 @@ pub async fn promote(
         (status = 422, body = Error, description = "NOT_IN_PARTY, NOT_PARTY_LEADER")))]
 pub async fn disband(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
     ApiJson(b): ApiJson<LeaderBody>,
 ) -> ApiResult<StatusCode> {
     let leader = player(b.leader)?;
+    acting(&s.gh, &who, &leader, "party").await?;
     member_of(&s, &leader, &id).await?;
     s.gh.disband_party(&leader).await?;
     Ok(StatusCode::NO_CONTENT)

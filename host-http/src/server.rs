@@ -3,7 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::{
-    api, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse, AppState,
+    accounts, api, auth, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse,
+    AppState,
 };
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -33,10 +34,6 @@ pub enum StartError {
     /// The settings are invalid.
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    /// The listen address is not loopback. Until authentication exists the host only
-    /// serves the local machine.
-    #[error("refusing to listen on {0}: guildhall has no authentication yet, so it only listens on a loopback address (127.0.0.1, ::1)")]
-    NotLoopback(SocketAddr),
     /// The backend could not be opened, migrated or loaded (catalog upsert).
     #[error("{0}")]
     Core(#[from] Error),
@@ -172,12 +169,44 @@ fn admin_routes() -> Router<AppState> {
         )
         .route("/v1/players/{player}/events/fire", post(messaging::fire))
         .route("/v1/online", get(presence::online))
+        .route("/v1/admin/accounts/{player}", get(accounts::account))
+        .route(
+            "/v1/admin/identities/{provider}/{subject}",
+            get(accounts::find_identity),
+        )
+        .route("/v1/admin/accounts/{player}/ban", post(accounts::ban))
+        .route("/v1/admin/accounts/{player}/unban", post(accounts::unban))
+        .route(
+            "/v1/admin/accounts/{player}/sign-out",
+            post(accounts::admin_sign_out),
+        )
+        .route(
+            "/v1/admin/accounts/{player}/whitelist",
+            put(accounts::whitelist).delete(accounts::unwhitelist),
+        )
+        .route("/v1/admin/keys", get(accounts::keys))
         .route("/v1/queues/{queue}/pool", get(matchmaking::pool))
         .route("/v1/matches/{match_id}/result", post(matchmaking::report))
 }
 
-/// Routes anyone may read: the catalog, currencies, queues, matches, health, OpenAPI,
-/// and the seed 002 compatibility routes (which keep their own, unauthenticated shape).
+/// Routes of accounts: logins (public, limited per address), and the caller's own
+/// account (`me`, password, sign-out).
+fn auth_routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/auth/register", post(accounts::register))
+        .route("/v1/auth/login", post(accounts::login))
+        .route("/v1/auth/device", post(accounts::device))
+        .route("/v1/auth/vouch", post(accounts::vouch))
+        .route("/v1/auth/refresh", post(accounts::refresh))
+        .route("/v1/auth/logout", post(accounts::logout))
+        .route("/v1/auth/password", post(accounts::change_password))
+        .route("/v1/auth/sign-out", post(accounts::sign_out))
+        .route("/v1/auth/me", get(accounts::me))
+}
+
+/// Routes anyone may read (the catalog, currencies, queues, matches, health, OpenAPI)
+/// and the seed 002 compatibility routes (whose access rules are in
+/// [`auth::access_rule`] like every other route's).
 fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/v1/currencies", get(api::currencies))
@@ -206,16 +235,20 @@ fn public_routes() -> Router<AppState> {
 }
 
 /// [`router`] over a prepared [`AppState`] (whose shutdown signal ends event streams).
-/// The routes come in three groups, merged here: player routes, admin routes (trusted
-/// servers and operators) and public routes, so an authentication layer can be put on
-/// each group.
+/// The routes come in groups, merged here: player routes, admin routes (trusted
+/// servers and operators), account routes and public routes. One middleware,
+/// [`auth::guard`], applies each route's access rule ([`auth::access_rule`]) to every
+/// routed request; a route without a rule is refused.
 pub fn app(state: AppState, settings: &Settings) -> Router {
     let routes = Router::new()
         .merge(player_routes())
         .merge(admin_routes())
+        .merge(auth_routes())
         .merge(public_routes())
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)
         .with_state(state);
+    let cors = cors_layer(&settings.auth.cors_origins);
 
     let x_request_id = HeaderName::from_static("x-request-id");
     routes.layer(
@@ -232,7 +265,40 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
             .layer(PropagateRequestIdLayer::new(x_request_id))
             .layer(middleware::map_response(json_errors))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))
-            .layer(DefaultBodyLimit::max(settings.body_limit)),
+            .layer(DefaultBodyLimit::max(settings.body_limit))
+            .option_layer(cors),
+    )
+}
+
+/// CORS for the configured origins (`[auth] cors_origins`); none: no CORS headers, so
+/// browsers on other origins cannot call the API.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let list: Vec<header::HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(list))
+            .allow_methods([
+                axum::http::Method::GET,
+                axum::http::Method::POST,
+                axum::http::Method::PUT,
+                axum::http::Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("last-event-id"),
+            ])
+            .expose_headers([
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("idempotent-replayed"),
+                header::RETRY_AFTER,
+            ])
+            .max_age(Duration::from_secs(600)),
     )
 }
 
@@ -287,7 +353,7 @@ pub async fn open_backend(settings: &Settings) -> Result<Guildhall, StartError> 
 
 async fn bind(settings: &Settings) -> Result<TcpListener, StartError> {
     if !settings.listen.ip().is_loopback() {
-        return Err(StartError::NotLoopback(settings.listen));
+        tracing::info!(address = %settings.listen, "listening beyond this machine: every route needs a token or an API key except logins, health, the catalog and the OpenAPI document");
     }
     TcpListener::bind(settings.listen)
         .await
@@ -336,14 +402,17 @@ async fn run(
     let jobs = scheduler::Scheduler::start(gh.clone(), settings.schedule, stop_rx.clone());
     let state = AppState::new(gh, &settings).with_shutdown(stop_rx);
     let app = app(state, &settings);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            // Ends the open event streams (so their connections can close) and stops the
-            // background jobs.
-            let _ = stopping.send(true);
-        })
-        .await;
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Ends the open event streams (so their connections can close) and stops the
+        // background jobs.
+        let _ = stopping.send(true);
+    })
+    .await;
     jobs.stop().await;
     pruner.abort();
     tracing::info!("guildhall stopped");

@@ -235,6 +235,19 @@ impl Guildhall {
         &self.clock
     }
 
+    /// Counts one hit of `key` in a fixed window of `window_secs` through the Coordinator
+    /// (shared by every host with Redis); past `limit` the decision says so and when the
+    /// window resets. Used by the host's rate limits (SPEC.md Accounts and access).
+    /// Errors: `UNAVAILABLE` when the coordinator is down.
+    pub async fn rate_hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window_secs: u64,
+    ) -> Result<crate::ports::RateDecision> {
+        self.coordinator.rate_hit(key, limit, window_secs).await
+    }
+
     /// Runs the store's migrations.
     pub async fn migrate(&self) -> Result<()> {
         self.store.migrate().await

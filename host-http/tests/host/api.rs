@@ -679,6 +679,23 @@ async fn openapi_lists_every_route() {
         ("get", "/v1/matches/{match_id}"),
         ("get", "/v1/players/{player}/matches"),
         ("get", "/v1/players/{player}/ratings/{queue}"),
+        ("post", "/v1/auth/register"),
+        ("post", "/v1/auth/login"),
+        ("post", "/v1/auth/device"),
+        ("post", "/v1/auth/vouch"),
+        ("post", "/v1/auth/refresh"),
+        ("post", "/v1/auth/logout"),
+        ("post", "/v1/auth/password"),
+        ("post", "/v1/auth/sign-out"),
+        ("get", "/v1/auth/me"),
+        ("get", "/v1/admin/accounts/{player}"),
+        ("get", "/v1/admin/identities/{provider}/{subject}"),
+        ("post", "/v1/admin/accounts/{player}/ban"),
+        ("post", "/v1/admin/accounts/{player}/unban"),
+        ("post", "/v1/admin/accounts/{player}/sign-out"),
+        ("put", "/v1/admin/accounts/{player}/whitelist"),
+        ("delete", "/v1/admin/accounts/{player}/whitelist"),
+        ("get", "/v1/admin/keys"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

@@ -69,7 +69,10 @@ pub fn test_catalog() -> Vec<CatalogItem> {
 
 pub struct TestApp {
     pub url: String,
+    /// Sends an API key with the `admin` scope (created at start) with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anon: reqwest::Client,
     pub server: ServerHandle,
     pub _dir: TempDir,
 }
@@ -119,12 +122,32 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     settings.schedule.sse_heartbeat = std::time::Duration::from_secs(1);
     adjust(&mut settings);
     let server = spawn(settings).await.expect("server starts");
+    let admin_key = server
+        .guildhall()
+        .create_api_key("tests", &["admin".to_string()])
+        .await
+        .expect("admin key")
+        .key;
     TestApp {
         url: server.url(),
-        client: reqwest::Client::new(),
+        client: client_with(&admin_key),
+        anon: reqwest::Client::new(),
         server,
         _dir: dir,
     }
+}
+
+/// A client sending `Authorization: Bearer <token>` with every request.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// A response: status, headers, JSON body (`Null` when empty or not JSON).

@@ -109,7 +109,7 @@ fn catalog_file_is_relative_to_the_config_file() {
             config: Some(config.clone()),
             ..Default::default()
         },
-        Overrides::default(),
+        dev(),
     )
     .unwrap();
     let ids: Vec<_> = s.catalog.iter().map(|i| i.id.as_str()).collect();
@@ -126,7 +126,7 @@ fn catalog_file_is_relative_to_the_config_file() {
             config: Some(config),
             ..Default::default()
         },
-        Overrides::default(),
+        dev(),
     )
     .unwrap_err();
     assert!(
@@ -155,6 +155,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
             "GUILDHALL_LISTEN" => listen.clone(),
             "GUILDHALL_DATABASE_URL" => db.clone(),
             "GUILDHALL_REDIS_URL" => Some("redis://env:6379".into()),
+            "GUILDHALL_DEV" => Some("1".into()),
             _ => None,
         })
     };
@@ -165,7 +166,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
             config: Some(config.clone()),
             ..Default::default()
         },
-        Overrides::default(),
+        dev(),
     )
     .unwrap();
     assert_eq!(file_only.redis.as_deref(), Some("redis://file:6379"));
@@ -176,7 +177,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
     )
     .unwrap();
     assert_eq!(prefixed.redis_prefix.as_deref(), Some("game1:"));
-    let s = Settings::resolve(Overrides::default(), env_of(None, None)).unwrap();
+    let s = Settings::resolve(dev(), env_of(None, None)).unwrap();
     assert_eq!(s.redis.as_deref(), Some("redis://env:6379"));
     let s = Settings::resolve(
         Overrides {
@@ -189,17 +190,13 @@ fn precedence_flags_then_env_then_file_then_defaults() {
     assert_eq!(s.redis.as_deref(), Some("redis://flag:6379"));
 
     // File only (named by the environment).
-    let s = Settings::resolve(Overrides::default(), env_of(None, None)).unwrap();
+    let s = Settings::resolve(dev(), env_of(None, None)).unwrap();
     assert_eq!(
         (s.listen.to_string(), s.database.as_str()),
         ("127.0.0.1:9001".to_string(), "sqlite://file.db")
     );
     // Environment beats file.
-    let s = Settings::resolve(
-        Overrides::default(),
-        env_of(Some("127.0.0.1:9002"), Some("memory://")),
-    )
-    .unwrap();
+    let s = Settings::resolve(dev(), env_of(Some("127.0.0.1:9002"), Some("memory://"))).unwrap();
     assert_eq!(
         (s.listen.to_string(), s.database.as_str()),
         ("127.0.0.1:9002".to_string(), "memory://")
@@ -211,6 +208,8 @@ fn precedence_flags_then_env_then_file_then_defaults() {
         database: Some("sqlite://flag.db".into()),
         redis: None,
         redis_prefix: None,
+        jwt_secret: None,
+        dev: false,
     };
     let s = Settings::resolve(flags, env_of(Some("127.0.0.1:9002"), Some("memory://"))).unwrap();
     assert_eq!(
@@ -240,7 +239,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
             config: Some(dir.path().join("nope.toml")),
             ..Default::default()
         },
-        Overrides::default(),
+        dev(),
     )
     .unwrap_err();
     assert!(missing.to_string().contains("nope.toml"));
@@ -250,7 +249,7 @@ fn precedence_flags_then_env_then_file_then_defaults() {
             listen: Some("nowhere".into()),
             ..Default::default()
         },
-        Overrides::default(),
+        dev(),
     )
     .unwrap_err();
     assert!(bad.to_string().contains("listen"));
@@ -370,4 +369,68 @@ fn module_sections_name_their_bad_keys() {
     assert!(err("[schedule]\nroom_interval_secs = 0").contains("schedule.room_interval_secs"));
     assert!(err("[schedule]\nmatchmaking_tick_ms = 1").contains("schedule.matchmaking_tick_ms"));
     assert!(err("[schedule]\nsse_heartbeat = 5").contains("sse_heartbeat"));
+}
+
+/// Overrides in dev mode (no secret needed).
+fn dev() -> Overrides {
+    Overrides {
+        dev: true,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn auth_settings_come_from_the_file_and_the_environment() {
+    let text = r#"
+[auth]
+jwt_secret = "7c1e9a4f2b8d6e03a5c7f9b1d3e5a7c9b2d4f6a8c0e2b4d6"
+issuer = "my-game"
+access_ttl_secs = 300
+whitelist = true
+cors_origins = ["https://shop.example.com"]
+[auth.rate_limits]
+player_per_minute = 5
+"#;
+    let s = Settings::from_toml_str(text, None).unwrap();
+    assert!(!s.ephemeral_secret);
+    assert_eq!(s.auth.issuer, "my-game");
+    assert_eq!(s.auth.access_ttl_secs, 300);
+    assert!(s.core.accounts.whitelist);
+    assert_eq!(s.auth.limits.player_per_minute, 5);
+    assert_eq!(
+        s.auth.limits.key_per_minute, 60_000,
+        "unset limits keep defaults"
+    );
+    assert_eq!(s.auth.cors_origins, ["https://shop.example.com"]);
+    assert!(
+        !format!("{:?}", s.auth).contains("7c1e9a4f"),
+        "Debug redacts the secret"
+    );
+
+    for (bad, key) in [
+        ("[auth]\njwt_secret = \"too-short\"\n", "auth.jwt_secret"),
+        ("[auth]\naccess_ttl_secs = 5\n", "auth.access_ttl_secs"),
+        ("[auth]\ncors_origins = [\"*\"]\n", "auth.cors_origins"),
+        ("[auth]\nmin_password_len = 4\n", "auth.min_password_len"),
+        ("[auth]\nsecret = \"x\"\n", "secret"),
+    ] {
+        let e = Settings::from_toml_str(bad, None).unwrap_err().to_string();
+        assert!(e.contains(key), "{bad}: {e}");
+    }
+
+    // Without a secret and outside dev mode, resolving refuses; the environment's
+    // secret or dev mode lets it through.
+    let e = Settings::resolve(Overrides::default(), Overrides::default()).unwrap_err();
+    assert!(e.to_string().contains("GUILDHALL_JWT_SECRET"), "{e}");
+    let env = Overrides::from_lookup(|k| {
+        (k == "GUILDHALL_JWT_SECRET")
+            .then(|| "0a1b2c3d4e5f60718293a4b5c6d7e8f9fedcba9876543210".to_string())
+    });
+    let s = Settings::resolve(Overrides::default(), env).unwrap();
+    assert!(!s.ephemeral_secret);
+    assert!(
+        Settings::resolve(dev(), Overrides::default())
+            .unwrap()
+            .ephemeral_secret
+    );
 }

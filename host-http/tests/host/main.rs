@@ -2,6 +2,7 @@
 //! its own fresh database and talks to it over loopback with reqwest.
 
 mod api;
+mod auth;
 mod common;
 mod compat;
 mod config;

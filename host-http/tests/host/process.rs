@@ -15,9 +15,14 @@ fn command(dir: &TempDir) -> Command {
         .env_remove("GUILDHALL_LISTEN")
         .env_remove("GUILDHALL_DATABASE_URL")
         .env("GUILDHALL_LOG", "info")
-        .env_remove("GUILDHALL_LOG_FORMAT");
+        .env_remove("GUILDHALL_LOG_FORMAT")
+        .env_remove("GUILDHALL_DEV")
+        .env("GUILDHALL_JWT_SECRET", TEST_SECRET);
     c
 }
+
+/// A secret that passes the strength check (tests only).
+pub const TEST_SECRET: &str = "9f2c4e1a7b3d8f60c5e2a9b14d7f3e8a0c6b2d9e4f1a7c3b";
 
 /// Kills the child on drop if a test fails halfway.
 struct Running(Child);
@@ -114,15 +119,47 @@ async fn serves_healthz_and_stops_gracefully_on_sigterm() {
 }
 
 #[test]
-fn refuses_a_non_loopback_address() {
+fn refuses_to_start_without_a_safe_secret_outside_dev_mode() {
     let dir = TempDir::new();
     let out = command(&dir)
-        .args(["serve", "--listen", "0.0.0.0:0", "--database", "memory://"])
+        .env_remove("GUILDHALL_JWT_SECRET")
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "memory://",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("loopback") && err.contains("0.0.0.0"), "{err}");
+    assert!(
+        err.contains("GUILDHALL_JWT_SECRET") && err.contains("--dev"),
+        "{err}"
+    );
+
+    for weak in [
+        "short",
+        "changeme-changeme-changeme-changeme-1234",
+        &"ab".repeat(20),
+    ] {
+        let out = command(&dir)
+            .env("GUILDHALL_JWT_SECRET", weak)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                "memory://",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{weak}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("refusing this access-token secret"), "{err}");
+        assert!(!err.contains(weak), "the secret is not echoed: {err}");
+    }
 }
 
 #[test]

@@ -1,0 +1,664 @@
+//! Authentication, authorization and abuse limits of the host (SPEC.md "Accounts and
+//! access"; OWASP API Security Top 10, 2023: API1 object-level and API5 function-level
+//! authorization, API2 authentication, API4 resource consumption).
+//!
+//! * Credentials: `Authorization: Bearer <token>`, where the token is a player's access
+//!   token (a JWT, HS256 only, `typ: at+jwt`, issuer, audience and expiry checked, per
+//!   RFC 8725 / RFC 9068) or a trusted server's API key (`ghk_<id>_<secret>`).
+//! * Every route has an [`Access`] rule ([`access_rule`]); a route without one is
+//!   refused (fail closed). A player token reaches only routes of its own player; an
+//!   API key reaches what its scopes grant, for any player; admin routes need a key with
+//!   the route's scope.
+//! * Rate limits per player and per key (fixed one-minute windows in the Coordinator,
+//!   so shared by every host when Redis is configured), and login attempts per account
+//!   and per address. Over a limit: `429 RATE_LIMITED` with `Retry-After`.
+
+use crate::error::AppError;
+use crate::AppState;
+use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, TimeZone, Utc};
+use guildhall_core::access::{scope_grants, ApiKeyInfo};
+use guildhall_core::types::PlayerId;
+use guildhall_core::{Error, ErrorCode, Guildhall};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The `typ` header of access tokens (RFC 9068), checked on every token.
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+/// Shortest JWT secret accepted, bytes (HS256 wants at least its 256-bit output).
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Request limits (`[auth.rate_limits]`): hits per fixed window.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RateLimits {
+    /// Requests per minute of one player's access tokens (default 600).
+    pub player_per_minute: u32,
+    /// Requests per minute of one API key (default 60000).
+    pub key_per_minute: u32,
+    /// Login, registration and refresh attempts per minute from one address (default 30).
+    pub login_per_address_per_minute: u32,
+    /// Password login attempts per 15 minutes on one username (default 10).
+    pub login_per_account_per_15_minutes: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            player_per_minute: 600,
+            key_per_minute: 60_000,
+            login_per_address_per_minute: 30,
+            login_per_account_per_15_minutes: 10,
+        }
+    }
+}
+
+/// The resolved authentication settings of a host.
+#[derive(Clone)]
+pub struct AuthSettings {
+    /// HMAC key of access tokens (at least [`MIN_SECRET_LEN`] bytes).
+    pub secret: Vec<u8>,
+    /// `iss` of issued tokens, required on presented ones.
+    pub issuer: String,
+    /// `aud` of issued tokens, required on presented ones.
+    pub audience: String,
+    /// Lifetime of access tokens, seconds (default 900).
+    pub access_ttl_secs: i64,
+    /// Origins allowed by CORS (e.g. `https://shop.example.com`); empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// Request limits.
+    pub limits: RateLimits,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("secret", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("access_ttl_secs", &self.access_ttl_secs)
+            .field("cors_origins", &self.cors_origins)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl AuthSettings {
+    /// Settings with a random secret of this process (tokens die with it): for tests,
+    /// embedding and `serve --dev`.
+    pub fn ephemeral() -> Self {
+        let secret = [
+            uuid::Uuid::new_v4().into_bytes(),
+            uuid::Uuid::new_v4().into_bytes(),
+        ]
+        .concat();
+        Self {
+            secret,
+            issuer: "guildhall".into(),
+            audience: "guildhall".into(),
+            access_ttl_secs: 900,
+            cors_origins: Vec::new(),
+            limits: RateLimits::default(),
+        }
+    }
+}
+
+/// Why a configured secret is refused, if it is: shorter than [`MIN_SECRET_LEN`] bytes,
+/// a well-known placeholder, or too few distinct characters to be random.
+pub fn unsafe_secret(secret: &str) -> Option<String> {
+    if secret.len() < MIN_SECRET_LEN {
+        return Some(format!(
+            "it is {} bytes; use at least {MIN_SECRET_LEN} random bytes (e.g. `openssl rand -hex 32`)",
+            secret.len()
+        ));
+    }
+    let lower = secret.to_ascii_lowercase();
+    if [
+        "changeme",
+        "change-me",
+        "secret",
+        "password",
+        "example",
+        "your-",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+    {
+        return Some(
+            "it looks like a placeholder; generate one (e.g. `openssl rand -hex 32`)".into(),
+        );
+    }
+    let mut distinct: Vec<char> = secret.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 10 {
+        return Some("it has too few distinct characters to be random".into());
+    }
+    None
+}
+
+/// Claims of an access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// The player id.
+    pub sub: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+    /// Not before, seconds since the Unix epoch.
+    pub nbf: i64,
+    /// Issued at, seconds since the Unix epoch.
+    pub iat: i64,
+    /// Issued at, milliseconds (compared with a sign-out instant).
+    pub iat_ms: i64,
+    /// Token id.
+    pub jti: String,
+}
+
+/// Issues and checks access tokens.
+#[derive(Clone)]
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: String,
+    audience: String,
+    ttl_secs: i64,
+}
+
+impl Tokens {
+    /// Over the settings' secret, issuer, audience and lifetime.
+    pub fn new(s: &AuthSettings) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.algorithms = vec![Algorithm::HS256];
+        validation.set_issuer(&[&s.issuer]);
+        validation.set_audience(&[&s.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Self {
+            encoding: EncodingKey::from_secret(&s.secret),
+            decoding: DecodingKey::from_secret(&s.secret),
+            validation,
+            issuer: s.issuer.clone(),
+            audience: s.audience.clone(),
+            ttl_secs: s.access_ttl_secs,
+        }
+    }
+
+    /// A token for `player`, issued `now`; returns it and its lifetime in seconds.
+    pub fn issue(&self, player: &PlayerId, now: DateTime<Utc>) -> Result<(String, i64), Error> {
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: player.to_string(),
+            exp: now.timestamp() + self.ttl_secs,
+            nbf: now.timestamp(),
+            iat: now.timestamp(),
+            iat_ms: now.timestamp_millis(),
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(ACCESS_TOKEN_TYPE.into());
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)
+            .map_err(|e| Error::unavailable(format!("cannot sign a token: {e}")))?;
+        Ok((token, self.ttl_secs))
+    }
+
+    /// Checks a token: signature (HS256 only), `typ`, issuer, audience, expiry,
+    /// not-before. Errors: `UNAUTHENTICATED` (the message says which, never the token).
+    pub fn verify(&self, token: &str) -> Result<(PlayerId, DateTime<Utc>), Error> {
+        let unauth = |m: &str| Error::new(ErrorCode::Unauthenticated, m.to_string());
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| {
+                use jsonwebtoken::errors::ErrorKind as K;
+                unauth(match e.kind() {
+                    K::ExpiredSignature => "the access token has expired; refresh it",
+                    K::ImmatureSignature => "the access token is not valid yet",
+                    K::InvalidIssuer | K::InvalidAudience => {
+                        "the access token was issued for another service"
+                    }
+                    K::InvalidAlgorithm => "the access token uses an algorithm not accepted here",
+                    _ => "invalid access token",
+                })
+            })?;
+        if data.header.typ.as_deref() != Some(ACCESS_TOKEN_TYPE) {
+            return Err(unauth("this token is not an access token"));
+        }
+        let player = PlayerId::new(data.claims.sub).map_err(|_| unauth("invalid access token"))?;
+        let issued = Utc
+            .timestamp_millis_opt(data.claims.iat_ms)
+            .single()
+            .ok_or_else(|| unauth("invalid access token"))?;
+        Ok((player, issued))
+    }
+}
+
+/// Who is calling, after authentication.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// A player with an access token.
+    Player {
+        /// The player.
+        id: PlayerId,
+        /// When the token was issued.
+        issued_at: DateTime<Utc>,
+    },
+    /// A trusted server with an API key.
+    Server(ApiKeyInfo),
+}
+
+fn forbidden(message: String) -> AppError {
+    Error::new(ErrorCode::Forbidden, message).into()
+}
+
+impl Principal {
+    /// A short label for logs and `by` fields: `player:<id>` or `key:<name>`.
+    pub fn label(&self) -> String {
+        match self {
+            Principal::Player { id, .. } => format!("player:{id}"),
+            Principal::Server(k) => format!("key:{}", k.name),
+        }
+    }
+
+    /// Errors with `FORBIDDEN` unless this principal may act for `player` with `scope`: a
+    /// player only for themself; a key when its scopes grant `scope`.
+    pub fn may_act_for(&self, player: &PlayerId, scope: &str) -> Result<(), AppError> {
+        match self {
+            Principal::Player { id, .. } if id == player => Ok(()),
+            Principal::Player { .. } => Err(forbidden(format!(
+                "a player's token reaches only that player's own data, not {player}'s"
+            ))),
+            Principal::Server(k) => self.require_scope_of(k, scope),
+        }
+    }
+
+    /// Errors with `FORBIDDEN` unless this is a key holding `scope`.
+    pub fn require_scope(&self, scope: &str) -> Result<(), AppError> {
+        match self {
+            Principal::Player { .. } => Err(forbidden(format!(
+                "this route is for trusted servers with the '{scope}' scope"
+            ))),
+            Principal::Server(k) => self.require_scope_of(k, scope),
+        }
+    }
+
+    fn require_scope_of(&self, k: &ApiKeyInfo, scope: &str) -> Result<(), AppError> {
+        if scope_grants(&k.scopes, scope) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::Forbidden,
+                format!("the API key '{}' lacks the '{scope}' scope", k.name),
+            )
+            .with_details(serde_json::json!({ "needed_scope": scope, "key_scopes": k.scopes }))
+            .into())
+        }
+    }
+
+    /// When the token was issued (players), for sign-out checks.
+    pub fn issued_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Principal::Player { issued_at, .. } => Some(*issued_at),
+            Principal::Server(_) => None,
+        }
+    }
+}
+
+/// Checks that `principal` may act for the `player` a request body names (with `scope`),
+/// and that the player is not banned. The one check of every route whose acting player
+/// is in the body. Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
+pub async fn acting(
+    gh: &Guildhall,
+    principal: &Principal,
+    player: &PlayerId,
+    scope: &str,
+) -> Result<(), AppError> {
+    principal.may_act_for(player, scope)?;
+    gh.check_player_access(player, principal.issued_at())
+        .await?;
+    Ok(())
+}
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (catalog, health, OpenAPI, logins).
+    Public,
+    /// Any authenticated caller (`/v1/auth/me`, password change).
+    Authenticated,
+    /// The path's `{player}` (or `{user_id}`): that player's token, or a key with the scope.
+    OwnPlayer(&'static str),
+    /// The acting player is named in the body; the handler checks it with [`acting`]. A
+    /// player token passes here; a key needs the scope.
+    BodyPlayer(&'static str),
+    /// Trusted servers and operators: a key with the scope.
+    Server(&'static str),
+}
+
+/// The access rule of a route (method and path template as routed). `None`: the route
+/// has no rule and is refused; a test checks that every documented route has one.
+pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
+    use Access::*;
+    let m = method.as_str();
+    Some(match (m, path) {
+        // Public.
+        (_, "/healthz" | "/readyz" | "/openapi.json" | "/api/v1/health") => Public,
+        ("GET", "/v1/currencies" | "/v1/catalog" | "/v1/catalog/{item_id}" | "/v1/queues") => {
+            Public
+        }
+        ("GET", "/v1/matches/{match_id}") => Public,
+        (
+            "POST",
+            "/v1/auth/register" | "/v1/auth/login" | "/v1/auth/device" | "/v1/auth/refresh"
+            | "/v1/auth/logout",
+        ) => Public,
+        ("GET", "/v1/auth/me") | ("POST", "/v1/auth/password" | "/v1/auth/sign-out") => {
+            Authenticated
+        }
+        ("POST", "/v1/auth/vouch") => Server("accounts"),
+        // A player's own data.
+        (
+            "GET",
+            "/v1/players/{player}/wallet"
+            | "/v1/players/{player}/balances/{currency}"
+            | "/v1/players/{player}/history"
+            | "/v1/players/{player}/inventory"
+            | "/api/v1/users/{user_id}/inventory",
+        ) => OwnPlayer("economy:read"),
+        (
+            "POST",
+            "/v1/players/{player}/spend"
+            | "/v1/players/{player}/purchases"
+            | "/v1/players/{player}/items/{item_id}/use",
+        ) => OwnPlayer("economy:write"),
+        (
+            "POST",
+            "/v1/transfers"
+            | "/api/v1/products/{product_id}/purchase"
+            | "/api/v1/products/{product_id}/use",
+        ) => BodyPlayer("economy:write"),
+        ("GET" | "POST", "/v1/players/{player}/mail")
+        | ("DELETE", "/v1/players/{player}/mail/{mail_id}")
+        | (
+            "POST",
+            "/v1/players/{player}/mail/{mail_id}/open"
+            | "/v1/players/{player}/mail/{mail_id}/claim",
+        ) => OwnPlayer("mail"),
+        ("GET", "/v1/players/{player}/events") => OwnPlayer("events"),
+        ("GET" | "POST" | "DELETE", "/v1/players/{player}/session")
+        | ("POST", "/v1/players/{player}/session/heartbeat") => OwnPlayer("presence"),
+        ("GET", "/v1/players/{player}/party") => OwnPlayer("party"),
+        ("GET", "/v1/parties/{party_id}") => Authenticated,
+        (
+            "POST",
+            "/v1/parties"
+            | "/v1/parties/{party_id}/invites"
+            | "/v1/parties/{party_id}/accept"
+            | "/v1/parties/{party_id}/decline"
+            | "/v1/parties/{party_id}/join"
+            | "/v1/parties/{party_id}/leave"
+            | "/v1/parties/{party_id}/kick"
+            | "/v1/parties/{party_id}/promote"
+            | "/v1/parties/{party_id}/disband",
+        ) => BodyPlayer("party"),
+        ("POST", "/v1/queues/{queue}/tickets") => BodyPlayer("matchmaking"),
+        ("GET" | "DELETE", "/v1/players/{player}/ticket")
+        | ("GET", "/v1/players/{player}/matches" | "/v1/players/{player}/ratings/{queue}") => {
+            OwnPlayer("matchmaking")
+        }
+        // Trusted servers and operators.
+        (
+            "POST",
+            "/v1/players/{player}/grant"
+            | "/v1/players/{player}/items/{item_id}/grant"
+            | "/api/v1/users/{user_id}/add-funds",
+        ) => Server("economy:write"),
+        ("POST", "/v1/mail" | "/v1/mail/broadcasts" | "/v1/players/{player}/events/fire")
+        | (
+            "GET",
+            "/v1/templates"
+            | "/v1/templates/{template_id}"
+            | "/v1/triggers"
+            | "/v1/triggers/{trigger_id}",
+        )
+        | ("PUT", "/v1/templates/{template_id}" | "/v1/triggers/{trigger_id}")
+        | ("POST", "/v1/templates/{template_id}/preview" | "/v1/triggers/{trigger_id}/cancel") => {
+            Server("mail:admin")
+        }
+        ("GET", "/v1/online") => Server("presence"),
+        ("GET", "/v1/queues/{queue}/pool") | ("POST", "/v1/matches/{match_id}/result") => {
+            Server("matchmaking")
+        }
+        ("GET", "/v1/events") => Server("events"),
+        ("PUT", "/v1/catalog/{item_id}" | "/v1/catalog/{item_id}/active")
+        | (
+            "GET",
+            "/v1/ledger/verify"
+            | "/v1/analytics/popular-items"
+            | "/v1/analytics/revenue"
+            | "/api/v1/analytics/popular-products"
+            | "/v1/admin/keys",
+        )
+        | ("POST", "/v1/maintenance/prune") => Server("admin"),
+        ("GET", "/v1/admin/accounts/{player}" | "/v1/admin/identities/{provider}/{subject}")
+        | (
+            "POST",
+            "/v1/admin/accounts/{player}/ban"
+            | "/v1/admin/accounts/{player}/unban"
+            | "/v1/admin/accounts/{player}/sign-out",
+        )
+        | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist") => Server("admin"),
+        ("GET", "/metrics") => Server("admin"),
+        _ => return None,
+    })
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| unauthenticated("the Authorization header is not text"))?;
+    let (scheme, token) = value
+        .split_once(' ')
+        .ok_or_else(|| unauthenticated("expected `Authorization: Bearer <token>`"))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(unauthenticated("expected `Authorization: Bearer <token>`"));
+    }
+    Ok(Some(token.trim().to_string()))
+}
+
+fn unauthenticated(message: &str) -> AppError {
+    Error::new(ErrorCode::Unauthenticated, message.to_string()).into()
+}
+
+/// Resolves the caller from the `Authorization` header. Errors: `UNAUTHENTICATED`
+/// (missing, malformed, expired, unknown, revoked).
+pub async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, AppError> {
+    let token = bearer(headers)?.ok_or_else(|| {
+        unauthenticated("this route needs `Authorization: Bearer <access token or API key>`")
+    })?;
+    if token.starts_with(guildhall_core::access::rules::API_KEY_PREFIX) {
+        let key = state.gh.authenticate_api_key(&token).await?;
+        return Ok(Principal::Server(key));
+    }
+    let (id, issued_at) = state.auth.tokens.verify(&token)?;
+    Ok(Principal::Player { id, issued_at })
+}
+
+/// Counts one hit against `key`; over `limit` per `window_secs`: `RATE_LIMITED` with
+/// `details.retry_after_seconds` (answered with `Retry-After`). A failing coordinator
+/// lets the request through (logged): limits protect the service, they must not take it
+/// down with them.
+pub async fn limit(
+    gh: &Guildhall,
+    key: &str,
+    limit: u32,
+    window_secs: u64,
+) -> Result<(), AppError> {
+    match gh.rate_hit(key, limit, window_secs).await {
+        Ok(d) if d.allowed => Ok(()),
+        Ok(d) => {
+            tracing::info!(key, limit, window_secs, "rate limit reached");
+            Err(Error::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "too many requests; try again in {} s",
+                    d.retry_after_secs.max(1)
+                ),
+            )
+            .with_details(serde_json::json!({
+                "retry_after_seconds": d.retry_after_secs.max(1),
+                "limit": limit,
+                "window_seconds": window_secs,
+            }))
+            .into())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limiter unavailable; request let through");
+            Ok(())
+        }
+    }
+}
+
+/// The caller's address (the TCP peer; behind a proxy, the proxy's address, so limit
+/// logins there too), set by [`guard`] on every routed request.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+fn peer(req: &Request) -> String {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The middleware on every routed request: finds the route's [`Access`] rule,
+/// authenticates, applies the per-player or per-key rate limit, checks the path's player
+/// and the key's scope, checks the player is not banned, and hands the [`Principal`] to
+/// the handler as a request extension.
+pub async fn guard(
+    State(state): State<AppState>,
+    params: Result<RawPathParams, axum::extract::rejection::RawPathParamsRejection>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let player = match params {
+        Ok(p) => Ok(p
+            .iter()
+            .find(|(k, _)| *k == "player" || *k == "user_id")
+            .map(|(_, v)| v.to_string())),
+        Err(rej) => Err(AppError::invalid("path", rej.body_text())),
+    };
+    let addr = ClientAddr(peer(&req));
+    req.extensions_mut().insert(addr);
+    let method = req.method().clone();
+    let path = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let headers = req.headers().clone();
+    match check(&state, player, &method, &path, &headers).await {
+        Ok(Some(principal)) => {
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        }
+        Ok(None) => next.run(req).await,
+        Err(e) => {
+            let mut res = e.into_response();
+            if res.status() == axum::http::StatusCode::UNAUTHORIZED {
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            res
+        }
+    }
+}
+
+async fn check(
+    state: &AppState,
+    path_player: Result<Option<String>, AppError>,
+    method: &Method,
+    path: &str,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Principal>, AppError> {
+    // A path and method without a rule (a method the route does not serve, answered 405
+    // by the router, or a route added without a rule) needs the admin scope: closed by
+    // default.
+    let rule = access_rule(method, path).unwrap_or(Access::Server("admin"));
+    if rule == Access::Public {
+        return Ok(None);
+    }
+    let principal = authenticate(state, headers).await?;
+    let limits = &state.auth.settings.limits;
+    match &principal {
+        Principal::Player { id, .. } => {
+            limit(
+                &state.gh,
+                &format!("rl:player:{id}"),
+                limits.player_per_minute,
+                60,
+            )
+            .await?
+        }
+        Principal::Server(k) => {
+            limit(
+                &state.gh,
+                &format!("rl:key:{}", k.id),
+                limits.key_per_minute,
+                60,
+            )
+            .await?
+        }
+    }
+    match rule {
+        Access::Public | Access::Authenticated => {}
+        Access::OwnPlayer(scope) => {
+            let player =
+                path_player?.ok_or_else(|| forbidden("this route names no player".into()))?;
+            let player = PlayerId::new(player).map_err(AppError::from)?;
+            acting(&state.gh, &principal, &player, scope).await?;
+        }
+        Access::BodyPlayer(scope) => match &principal {
+            Principal::Player { id, issued_at } => {
+                state.gh.check_player_access(id, Some(*issued_at)).await?
+            }
+            Principal::Server(_) => principal.require_scope(scope)?,
+        },
+        Access::Server(scope) => principal.require_scope(scope)?,
+    }
+    Ok(Some(principal))
+}
+
+/// What the auth middleware shares: the settings and the token issuer/checker.
+#[derive(Clone)]
+pub struct AuthState {
+    /// The settings.
+    pub settings: AuthSettings,
+    /// Access tokens.
+    pub tokens: Tokens,
+}
+
+impl AuthState {
+    /// Over `settings`.
+    pub fn new(settings: AuthSettings) -> Arc<Self> {
+        Arc::new(Self {
+            tokens: Tokens::new(&settings),
+            settings,
+        })
+    }
+}
