@@ -30,8 +30,15 @@ fn main() {
             guildhall_host::Settings::with_database(url, "127.0.0.1:0".parse().expect("addr"));
         let server = guildhall_host::spawn(settings).await.expect("start host");
         seed(server.guildhall(), PLAYERS, 1_000_000_000).await;
-        server
+        let key = server
+            .guildhall()
+            .create_api_key("bench", &["economy:write".to_string()])
+            .await
+            .expect("API key")
+            .key;
+        (server, key)
     });
+    let (server, key) = server;
     let base = server.url();
 
     let client_rt = tokio::runtime::Builder::new_multi_thread()
@@ -40,7 +47,13 @@ fn main() {
         .build()
         .expect("client runtime");
     let (elapsed, mut latencies, errors) = client_rt.block_on(async move {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {key}").parse().expect("header"),
+        );
         let http = reqwest::Client::builder()
+            .default_headers(headers)
             .pool_max_idle_per_host(CLIENTS)
             .build()
             .expect("client");

@@ -81,7 +81,7 @@ try {
     const hooks = []
     const host = await startHost({ after: (f) => hooks.push(f) }, { bin, toml: CONFIG })
     console.log(`host: ${bin}`)
-    const http = await Guildhall.connect(host.url)
+    const http = await Guildhall.connect(host.url, { apiKey: host.key })
     try {
       rows.push(...await suite('http', http))
     } finally {

@@ -1,7 +1,7 @@
 // Shared fixtures of the node:test suites: a config (as TOML text and as the same
 // object), a temporary directory, a native handle on a fresh SQLite file, and a
 // guildhall HTTP host started as a child process on a free loopback port.
-import { spawn } from 'node:child_process'
+import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -123,8 +123,9 @@ export async function freePort() {
 }
 
 /**
- * Starts `guildhall serve` on a fresh SQLite file and the test config; resolves with
- * its URL once `/healthz` answers. Stopped after the test (or suite) `t`.
+ * Starts `guildhall serve` (dev mode: a throwaway token secret) on a fresh SQLite file
+ * and the test config, with an admin API key made by `guildhall keys create`; resolves
+ * with its URL and key once `/healthz` answers. Stopped after the test (or suite) `t`.
  */
 export async function startHost(t, { bin = hostBinary(), toml = CONFIG_TOML } = {}) {
   if (!bin) throw new Error('no guildhall host binary: build it with `cargo build -p guildhall-host` or set GUILDHALL_BIN')
@@ -133,8 +134,11 @@ export async function startHost(t, { bin = hostBinary(), toml = CONFIG_TOML } = 
   writeFileSync(cfgPath, toml)
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child = spawn(bin, ['serve', '--config', cfgPath, '--listen', `127.0.0.1:${port}`,
-    '--database', `sqlite://${join(dir, 'host.db')}`], {
+  const database = `sqlite://${join(dir, 'host.db')}`
+  const key = execFileSync(bin, ['keys', 'create', '--config', cfgPath, '--database', database,
+    '--name', 'node-tests', '--scope', 'admin'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  const child = spawn(bin, ['serve', '--dev', '--config', cfgPath, '--listen', `127.0.0.1:${port}`,
+    '--database', database], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, RUST_LOG: 'warn' },
   })
   let stderr = ''
@@ -156,7 +160,7 @@ export async function startHost(t, { bin = hostBinary(), toml = CONFIG_TOML } = 
     if (Date.now() > deadline) throw new Error(`guildhall serve did not answer: ${stderr}`)
     await new Promise((r) => setTimeout(r, 50))
   }
-  return { url, stop, child, dir }
+  return { url, key, stop, child, dir }
 }
 
 /** Asserts that `p` rejects with a guildhall error of `code`; returns the error. */

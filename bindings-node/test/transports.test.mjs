@@ -12,7 +12,7 @@ const transports = {
   native: async (t) => (await openNative(t)).gh,
   http: async (t) => {
     const host = await startHost(t)
-    const gh = await Guildhall.connect(host.url, { apiKey: 'test-key' })
+    const gh = await Guildhall.connect(host.url, { apiKey: host.key })
     t.after(() => gh.close())
     return gh
   },

@@ -520,9 +520,6 @@ impl Settings {
                 "no access-token secret is configured: set GUILDHALL_JWT_SECRET (or [auth] jwt_secret) to 32+ random bytes, e.g. `openssl rand -hex 32`; or pass --dev for a throwaway secret on a development machine",
             ));
         }
-        if settings.ephemeral_secret {
-            tracing::warn!("dev mode: access tokens are signed with a random secret of this start; they stop working at restart");
-        }
         Ok(settings)
     }
 

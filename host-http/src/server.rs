@@ -397,6 +397,9 @@ async fn run(
         catalog_items = settings.catalog.len(),
         "guildhall listening on http://{addr}"
     );
+    if settings.ephemeral_secret {
+        tracing::warn!("dev mode: access tokens are signed with a random secret of this start; they stop working at restart (set GUILDHALL_JWT_SECRET in production)");
+    }
     let pruner = spawn_pruner(gh.clone());
     let (stopping, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = scheduler::Scheduler::start(gh.clone(), settings.schedule, stop_rx.clone());

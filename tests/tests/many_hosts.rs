@@ -90,14 +90,27 @@ impl Host {
                 redis_url()
             )
         });
+        // Keys live in the shared database: each host's key works on every host.
+        let key = server
+            .guildhall()
+            .create_api_key(name, &["admin".to_string()])
+            .await
+            .expect("admin key");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", key.key).parse().unwrap(),
+        );
         Host {
             name,
             url: server.url(),
             http: reqwest::Client::builder()
+                .default_headers(headers.clone())
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
             streams: reqwest::Client::builder()
+                .default_headers(headers)
                 .connect_timeout(Duration::from_secs(5))
                 .build()
                 .unwrap(),

@@ -1,6 +1,9 @@
 //! A guided tour of a running guildhall host: plays one session over HTTP and checks
-//! every answer. Run a host (`guildhall serve --config examples/tour.toml`), then
-//! `cargo run -p guildhall-examples --bin tour -- http://127.0.0.1:8080`.
+//! every answer. Run a host (`guildhall serve --config examples/tour.toml --dev`),
+//! create a trusted server's key (`guildhall keys create --config examples/tour.toml
+//! --name tour --scope admin`), then
+//! `GUILDHALL_API_KEY=ghk_... cargo run -p guildhall-examples --bin tour -- http://127.0.0.1:8080`.
+//! The tour acts as that trusted server, and as a player who registers and logs in.
 //! Exits non-zero at the first answer that differs from what guildhall promises.
 
 use serde_json::{json, Value};
@@ -8,7 +11,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 struct Host {
     base: String,
+    /// Sends the trusted server's API key.
     http: reqwest::Client,
+}
+
+fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(v) = format!("Bearer {token}").parse() {
+        headers.insert(reqwest::header::AUTHORIZATION, v);
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("HTTP client")
 }
 
 impl Host {
@@ -65,9 +80,13 @@ async fn main() {
     let base = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let Ok(key) = std::env::var("GUILDHALL_API_KEY") else {
+        eprintln!("set GUILDHALL_API_KEY to a key with the admin scope (guildhall keys create --name tour --scope admin)");
+        std::process::exit(2);
+    };
     let host = Host {
         base: base.trim_end_matches('/').to_string(),
-        http: reqwest::Client::new(),
+        http: client_with(&key),
     };
     if let Err(e) = tour(&host).await {
         eprintln!("tour failed: {e}");
@@ -85,6 +104,56 @@ async fn tour(h: &Host) -> Result<(), String> {
     let alice = format!("alice-{run}");
     let bob = format!("bob-{run}");
     println!("guildhall tour against {} (players {alice}, {bob})", h.base);
+
+    println!("\n0. a player registers, logs in, and reaches only their own wallet");
+    let anon = Host {
+        base: h.base.clone(),
+        http: reqwest::Client::new(),
+    };
+    let (status, _) = anon
+        .call(M::GET, &format!("/v1/players/{alice}/wallet"), None)
+        .await?;
+    check(status == 401, "without a token: 401 UNAUTHENTICATED")?;
+    let reg = anon
+        .expect(
+            M::POST,
+            "/v1/auth/register",
+            Some(json!({ "username": format!("carol{run}"), "password": "correct horse battery" })),
+            201,
+        )
+        .await?;
+    let carol = reg["account"]["player"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let token = reg["access_token"].as_str().unwrap_or_default().to_string();
+    let as_carol = Host {
+        base: h.base.clone(),
+        http: client_with(&token),
+    };
+    as_carol
+        .expect(M::GET, &format!("/v1/players/{carol}/wallet"), None, 200)
+        .await?;
+    check(true, "with her access token Carol reads her own wallet")?;
+    let (status, body) = as_carol
+        .call(M::GET, &format!("/v1/players/{alice}/wallet"), None)
+        .await?;
+    check(
+        status == 403 && body["code"] == "FORBIDDEN",
+        "and not Alice's: 403 FORBIDDEN",
+    )?;
+    let refreshed = anon
+        .expect(
+            M::POST,
+            "/v1/auth/refresh",
+            Some(json!({ "refresh_token": reg["refresh_token"] })),
+            200,
+        )
+        .await?;
+    check(
+        refreshed["refresh_token"] != reg["refresh_token"],
+        "her refresh token rotates on use",
+    )?;
 
     println!("\n1. a donation is granted; the webhook is delivered twice");
     let grant = json!({ "currency": "gold", "amount": 1000, "source": "donations", "reason": "donation",
