@@ -30,6 +30,7 @@ pub mod memory;
 pub mod party;
 pub mod ports;
 pub mod service;
+pub mod telemetry;
 pub mod types;
 
 pub use config::Config;
