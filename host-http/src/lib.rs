@@ -39,6 +39,7 @@ pub mod extract;
 pub mod matchmaking;
 pub mod messaging;
 pub mod openapi;
+pub mod ops;
 pub mod party;
 pub mod presence;
 pub mod scheduler;
