@@ -8,5 +8,6 @@ mod config;
 mod events;
 mod mail;
 mod matchmaking;
+mod observability;
 mod party;
 mod process;
