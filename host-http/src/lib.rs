@@ -13,6 +13,8 @@
 //!   in route groups (player, admin, public) for a later authentication layer.
 //! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
 //! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
+//! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
+//! * [`ops`]: `guildhall backup` and `guildhall restore`.
 //! * [`spawn`]: start a server inside this process (tests, examples, load benchmarks):
 //!
 //! ```no_run
