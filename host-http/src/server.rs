@@ -179,6 +179,8 @@ fn admin_routes() -> Router<AppState> {
 
 /// Routes anyone may read: the catalog, currencies, queues, matches, health, OpenAPI,
 /// and the seed 002 compatibility routes (which keep their own, unauthenticated shape).
+/// `GET /metrics` (Prometheus text) is here for now; it will need the `metrics` scope
+/// once authentication lands.
 fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/v1/currencies", get(api::currencies))
