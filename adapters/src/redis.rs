@@ -345,11 +345,20 @@ impl RedisCoordinator {
         let started = Instant::now();
         let timed_out =
             || Error::unavailable(format!("redis {what} did not answer within {budget:?}"));
+        let failed = |e: Error| {
+            guildhall_core::telemetry::record_redis_failure(what);
+            e
+        };
         let (c, generation) = tokio::time::timeout(budget, self.conn())
             .await
-            .map_err(|_| timed_out())??;
+            .map_err(|_| failed(timed_out()))?
+            .map_err(failed)?;
         let left = budget.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, f(c)).await {
+        let outcome = tokio::time::timeout(left, f(c)).await;
+        if !matches!(outcome, Ok(Ok(_))) {
+            guildhall_core::telemetry::record_redis_failure(what);
+        }
+        match outcome {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
                 if e.is_io_error()

@@ -144,6 +144,17 @@ fn is_memory_url(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
+/// The file a `sqlite:` URL names; `None` for an in-memory database.
+/// Errors: `INVALID_ARGUMENT` for a malformed URL.
+pub fn database_file(url: &str) -> Result<Option<std::path::PathBuf>> {
+    if is_memory_url(url) {
+        return Ok(None);
+    }
+    let opts = SqliteConnectOptions::from_str(url)
+        .map_err(|e| Error::invalid("database", format!("bad SQLite URL '{url}': {e}")))?;
+    Ok(Some(opts.get_filename().to_path_buf()))
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) the database a URL names, with default options:
     /// `sqlite://path/to/file.db` (relative or absolute path; missing parent directories
@@ -227,6 +238,46 @@ impl SqliteStore {
             .fetch_one(&mut *c)
             .await
             .map_err(db_err)
+    }
+
+    /// Writes a consistent copy of the whole database to the new file `dest` with
+    /// `VACUUM INTO` (an online backup: it reads one snapshot on a read connection, so
+    /// commits of this and other processes go on meanwhile; the copy is compacted).
+    /// `dest` must not exist. Errors: `INVALID_ARGUMENT` for an in-memory database or an
+    /// existing `dest`, `UNAVAILABLE` when SQLite fails.
+    pub async fn backup_into(&self, dest: &std::path::Path) -> Result<()> {
+        let Some(pool) = &self.readers else {
+            return Err(Error::invalid(
+                "database",
+                "an in-memory database cannot be backed up to a file",
+            ));
+        };
+        if dest.exists() {
+            return Err(Error::invalid(
+                "out",
+                format!("{} exists already; choose a new file", dest.display()),
+            ));
+        }
+        let path = dest
+            .to_str()
+            .ok_or_else(|| Error::invalid("out", format!("{} is not UTF-8", dest.display())))?;
+        // A read connection taken out of the pool for good: `VACUUM INTO` writes the new
+        // file, which `query_only` would refuse, and the pool must never get back a
+        // connection without that guard.
+        let mut c = pool.acquire().await.map_err(db_err)?.detach();
+        let copied = async {
+            sqlx::query("PRAGMA query_only = OFF")
+                .execute(&mut c)
+                .await?;
+            sqlx::query("VACUUM INTO ?")
+                .bind(path)
+                .execute(&mut c)
+                .await
+        }
+        .await;
+        let _ = c.close().await;
+        copied.map_err(db_err)?;
+        Ok(())
     }
 
     async fn read(&self) -> Result<ReadConn<'_>> {

@@ -649,3 +649,64 @@ async fn an_overflowing_increment_is_a_balance_limit_and_fails_alone() {
     );
     assert_eq!(gold(&store, "n").await, BalanceRow::default());
 }
+
+/// `backup_into` copies a consistent snapshot while another connection keeps
+/// committing, and the copy opens with a clean ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn online_backup_is_a_consistent_copy() {
+    use guildhall_core::economy::GrantRequest;
+    use guildhall_core::types::Currency;
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let config = guildhall_core::Config::new(vec![Currency {
+        code: "gold".into(),
+        max_balance: None,
+    }])
+    .unwrap();
+    let gh = guildhall_adapters::open(&url(&path), config.clone())
+        .await
+        .unwrap();
+    let grant = |p: &str, amount: i64| GrantRequest {
+        player: player(p),
+        currency: "gold".into(),
+        amount,
+        source: None,
+        reason: None,
+        metadata: serde_json::Value::Null,
+        idempotency_key: None,
+    };
+    gh.grant(grant("alice", 100)).await.unwrap();
+    let writer = {
+        let gh = gh.clone();
+        tokio::spawn(async move {
+            for _ in 0..50 {
+                gh.grant(GrantRequest {
+                    player: PlayerId::new("bob").unwrap(),
+                    currency: "gold".into(),
+                    amount: 1,
+                    source: None,
+                    reason: None,
+                    metadata: serde_json::Value::Null,
+                    idempotency_key: None,
+                })
+                .await
+                .unwrap();
+            }
+        })
+    };
+    // A second process's view: its own store over the same file, as `guildhall backup`.
+    let other = SqliteStore::connect(&url(&path)).await.unwrap();
+    let dest = dir.path().join("backup.db");
+    other.backup_into(&dest).await.unwrap();
+    writer.await.unwrap();
+    let again = other.backup_into(&dest).await.unwrap_err();
+    assert_eq!(again.code, ErrorCode::InvalidArgument);
+    other.close().await;
+
+    let copy = guildhall_adapters::open(&url(&dest), config).await.unwrap();
+    assert!(copy.verify_ledger().await.unwrap().ok);
+    assert_eq!(copy.balance(&player("alice"), "gold").await.unwrap(), 100);
+    let bob = copy.balance(&player("bob"), "gold").await.unwrap();
+    assert!((0..=50).contains(&bob), "bob has {bob}");
+    assert_eq!(gh.balance(&player("bob"), "gold").await.unwrap(), 50);
+}

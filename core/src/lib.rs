@@ -31,6 +31,7 @@ pub mod memory;
 pub mod party;
 pub mod ports;
 pub mod service;
+pub mod telemetry;
 pub mod types;
 
 pub use config::Config;

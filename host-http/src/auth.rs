@@ -457,7 +457,7 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/admin/accounts/{player}/sign-out",
         )
         | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist") => Server("admin"),
-        ("GET", "/metrics") => Server("admin"),
+        ("GET", "/metrics") => Server("metrics"),
         _ => return None,
     })
 }

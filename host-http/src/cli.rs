@@ -1,4 +1,5 @@
-//! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`, `keys`.
+//! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`, `keys`, `backup`,
+//! `restore` (the last two in [`crate::ops`]).
 //!
 //! Exit codes: 0 success; 1 `verify-ledger` found differences; 2 the command could not
 //! run (bad configuration, database unreachable, address refused).
@@ -27,6 +28,10 @@ pub enum Command {
     Migrate(DbArgs),
     /// Recompute every balance from the ledger and report differences (exit 1 if any).
     VerifyLedger(DbArgs),
+    /// Copy a SQLite database to a new file while hosts keep serving it (online backup).
+    Backup(crate::ops::BackupArgs),
+    /// Put a SQLite backup in place after checking it opens and its ledger is sound.
+    Restore(crate::ops::RestoreArgs),
     /// Manage trusted servers' API keys (create, list, revoke).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -44,7 +49,7 @@ pub enum KeysCommand {
         #[arg(long)]
         name: String,
         /// A scope (repeat): admin, economy:read, economy:write, mail, mail:admin,
-        /// presence, party, matchmaking, events, accounts.
+        /// presence, party, matchmaking, events, accounts, metrics.
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
@@ -124,7 +129,7 @@ impl From<DbArgs> for Overrides {
     }
 }
 
-fn fail(e: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(e: impl std::fmt::Display) -> ExitCode {
     tracing::error!("{e}");
     eprintln!("guildhall: error: {e}");
     ExitCode::from(2)
@@ -157,6 +162,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Keys(cmd) => keys(cmd).await,
+        Command::Backup(args) => crate::ops::backup(args).await,
+        Command::Restore(args) => crate::ops::restore(args).await,
         Command::VerifyLedger(args) => {
             let settings = match Settings::load(args.into()) {
                 Ok(s) => s,

@@ -52,10 +52,30 @@ impl From<Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
-            tracing::warn!(code = %self.error.code, message = %self.error.message, "request failed");
+        // Logged inside the request's span, so the line carries its request id. The
+        // message is the rule's own text; a body parse error may quote the body (which
+        // can hold a password or token), so its message is not logged.
+        let code = self.error.code.as_str();
+        let quotes_body = self.error.details.get("field").and_then(|f| f.as_str()) == Some("body");
+        let error_message: &str = if quotes_body {
+            "the request body could not be read (text not logged)"
         } else {
-            tracing::debug!(code = %self.error.code, message = %self.error.message, "request refused");
+            &self.error.message
+        };
+        if status.is_server_error() {
+            tracing::warn!(
+                code,
+                status = status.as_u16(),
+                error_message,
+                "request failed"
+            );
+        } else {
+            tracing::info!(
+                code,
+                status = status.as_u16(),
+                error_message,
+                "request refused"
+            );
         }
         let retry_after = (self.error.code == ErrorCode::RateLimited)
             .then(|| {
@@ -65,7 +85,9 @@ impl IntoResponse for AppError {
                     .and_then(|v| v.as_u64())
             })
             .flatten();
+        let tag = ErrorCodeTag(self.error.code);
         let mut res = (status, Json(self.error)).into_response();
+        res.extensions_mut().insert(tag);
         if let Some(secs) = retry_after {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
@@ -73,6 +95,11 @@ impl IntoResponse for AppError {
         res
     }
 }
+
+/// The error code of an error response, kept in the response's extensions so the
+/// request metrics can label the answer with it (`code="INSUFFICIENT_FUNDS"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorCodeTag(pub ErrorCode);
 
 /// The code a transport-level status stands for, when the framework (not a handler)
 /// produced an error response without a JSON body.

@@ -3,15 +3,18 @@
 //! guildhall's HTTP host: a REST API under `/v1` for every core operation (economy,
 //! catalog, mail, announcements, presence, parties, matchmaking), a per-player
 //! server-sent-events stream, the seed 002 compatibility routes under `/api/v1`,
-//! `GET /openapi.json`, `/healthz` and `/readyz`, background jobs (scheduled
+//! `GET /openapi.json`, `/healthz`, `/readyz` and `GET /metrics` (Prometheus,
+//! [`telemetry`]), background jobs (scheduled
 //! announcements, the matchmaking tick, pruning), and the `guildhall` command line
-//! (`serve`, `migrate`, `verify-ledger`).
+//! (`serve`, `migrate`, `verify-ledger`, `backup`, `restore`).
 //!
 //! * [`config`]: the TOML file, environment and flags, merged into [`Settings`].
 //! * [`router`] / [`app`]: the axum [`axum::Router`] over a [`guildhall_core::Guildhall`],
 //!   in route groups (player, admin, public) for a later authentication layer.
 //! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
 //! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
+//! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
+//! * [`ops`]: `guildhall backup` and `guildhall restore`.
 //! * [`spawn`]: start a server inside this process (tests, examples, load benchmarks):
 //!
 //! ```no_run
@@ -41,11 +44,13 @@ pub mod extract;
 pub mod matchmaking;
 pub mod messaging;
 pub mod openapi;
+pub mod ops;
 pub mod party;
 pub mod presence;
 pub mod scheduler;
 pub mod server;
 pub mod sse;
+pub mod telemetry;
 
 pub use config::Settings;
 pub use error::AppError;
@@ -124,24 +129,136 @@ pub fn ledger_summary(report: &LedgerReport) -> String {
     out
 }
 
-/// Installs the log subscriber: human-readable lines on stderr, filtered by
-/// `GUILDHALL_LOG`, else `RUST_LOG`, else `info`. `GUILDHALL_LOG_FORMAT=json` writes JSON
-/// lines, `pretty` multi-line records. Does nothing when a subscriber is already set.
+/// How log lines are written (`GUILDHALL_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// One human-readable line per event (the default; `text`).
+    #[default]
+    Text,
+    /// One JSON object per line (`json`): the event's fields at the top level, the
+    /// current span under `span` and every enclosing span under `spans`, so a line
+    /// written while serving a request carries its `request_id`, `method` and `path`.
+    Json,
+    /// Multi-line human-readable records (`pretty`).
+    Pretty,
+}
+
+impl LogFormat {
+    /// Parses `json`, `pretty` or `text` (case-insensitive); anything else is `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "json" => Some(LogFormat::Json),
+            "pretty" => Some(LogFormat::Pretty),
+            "text" => Some(LogFormat::Text),
+            _ => None,
+        }
+    }
+
+    /// The format `GUILDHALL_LOG_FORMAT` names; `Text` when unset or unknown.
+    pub fn from_env() -> Self {
+        std::env::var("GUILDHALL_LOG_FORMAT")
+            .ok()
+            .and_then(|s| Self::parse(&s))
+            .unwrap_or_default()
+    }
+}
+
+/// A log subscriber writing `format` lines through `writer`, filtered by `filter` (an
+/// `EnvFilter` directive such as `info` or `guildhall_core=debug`; a bad one means
+/// `info`). [`init_tracing`] installs it over stderr; tests can capture it.
+pub fn log_subscriber<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+    ansi: bool,
+) -> Box<dyn tracing::Subscriber + Send + Sync>
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi);
+    match format {
+        LogFormat::Json => Box::new(
+            builder
+                .json()
+                .flatten_event(true)
+                .with_current_span(true)
+                .with_span_list(true)
+                .finish(),
+        ),
+        LogFormat::Pretty => Box::new(builder.pretty().finish()),
+        LogFormat::Text => Box::new(builder.finish()),
+    }
+}
+
+/// Installs the log subscriber: lines on stderr, filtered by `GUILDHALL_LOG`, else
+/// `RUST_LOG`, else `info`, in the [`LogFormat`] `GUILDHALL_LOG_FORMAT` names (`json`,
+/// `pretty`, default `text`). Lines written while serving a request carry its
+/// `request_id`. Does nothing when a subscriber is already set.
 pub fn init_tracing() {
     use std::io::IsTerminal;
-    use tracing_subscriber::EnvFilter;
     let filter = std::env::var("GUILDHALL_LOG")
         .ok()
         .or_else(|| std::env::var("RUST_LOG").ok())
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match std::env::var("GUILDHALL_LOG_FORMAT").as_deref() {
-        Ok("json") => builder.json().try_init(),
-        Ok("pretty") => builder.pretty().try_init(),
-        _ => builder.try_init(),
-    };
+        .unwrap_or_else(|| "info".into());
+    let format = LogFormat::from_env();
+    let ansi = format != LogFormat::Json && std::io::stderr().is_terminal();
+    let _ = tracing::subscriber::set_global_default(log_subscriber(
+        format,
+        &filter,
+        std::io::stderr,
+        ansi,
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_request_span() {
+        let buf = Buf::default();
+        let out = buf.clone();
+        let sub = log_subscriber(LogFormat::Json, "info", move || out.clone(), false);
+        tracing::subscriber::with_default(sub, || {
+            let span = tracing::info_span!(
+                "request",
+                method = "POST",
+                path = "/v1/x",
+                request_id = "rid-42"
+            );
+            let _in = span.enter();
+            tracing::info!(code = "INSUFFICIENT_FUNDS", "request refused");
+        });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(line["code"], "INSUFFICIENT_FUNDS");
+        assert_eq!(line["message"], "request refused");
+        assert_eq!(line["span"]["request_id"], "rid-42");
+        assert_eq!(line["spans"][0]["path"], "/v1/x");
+    }
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(LogFormat::parse("JSON"), Some(LogFormat::Json));
+        assert_eq!(LogFormat::parse("text"), Some(LogFormat::Text));
+        assert_eq!(LogFormat::parse("xml"), None);
+    }
 }

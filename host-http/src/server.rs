@@ -4,7 +4,7 @@ use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::{
     accounts, api, auth, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse,
-    AppState,
+    telemetry, AppState,
 };
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -206,7 +206,8 @@ fn auth_routes() -> Router<AppState> {
 
 /// Routes anyone may read (the catalog, currencies, queues, matches, health, OpenAPI)
 /// and the seed 002 compatibility routes (whose access rules are in
-/// [`auth::access_rule`] like every other route's).
+/// [`auth::access_rule`] like every other route's), and `GET /metrics` (Prometheus text;
+/// a key with the `metrics` scope).
 fn public_routes() -> Router<AppState> {
     Router::new()
         .route("/v1/currencies", get(api::currencies))
@@ -232,6 +233,9 @@ fn public_routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
+        // Prometheus metrics (text format), see [`telemetry`]. Public for now; it will
+        // need the `metrics` scope once authentication lands.
+        .route("/metrics", get(telemetry::metrics_text))
 }
 
 /// [`router`] over a prepared [`AppState`] (whose shutdown signal ends event streams).
@@ -240,6 +244,7 @@ fn public_routes() -> Router<AppState> {
 /// [`auth::guard`], applies each route's access rule ([`auth::access_rule`]) to every
 /// routed request; a route without a rule is refused.
 pub fn app(state: AppState, settings: &Settings) -> Router {
+    telemetry::install();
     let routes = Router::new()
         .merge(player_routes())
         .merge(admin_routes())
@@ -258,10 +263,12 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
                 TraceLayer::new_for_http()
                     .make_span_with(|req: &Request<Body>| {
                         let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
-                        tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %id)
+                        // The path only: a query string may carry a token. No headers.
+                        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
                     })
                     .on_response(DefaultOnResponse::new().level(Level::INFO)),
             )
+            .layer(middleware::from_fn(telemetry::track))
             .layer(PropagateRequestIdLayer::new(x_request_id))
             .layer(middleware::map_response(json_errors))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, settings.request_timeout))

@@ -168,6 +168,26 @@ impl Guildhall {
         }))
     }
 
+    /// How many tickets wait in each configured queue (every configured queue is named,
+    /// with 0 when empty), read in one pass over the pool. For gauges: a `GET /metrics`
+    /// scrape samples it.
+    pub async fn tickets_waiting(&self) -> Result<std::collections::BTreeMap<String, usize>> {
+        let mut counts: std::collections::BTreeMap<String, usize> = self
+            .config
+            .queues
+            .iter()
+            .map(|q| (q.name.clone(), 0))
+            .collect();
+        for doc in self.store.docs("ticket", "", 100_000).await? {
+            if let Ok(t) = Versioned::<Ticket>::decode(doc) {
+                if let Some(n) = counts.get_mut(&t.value.queue) {
+                    *n += 1;
+                }
+            }
+        }
+        Ok(counts)
+    }
+
     /// Tickets waiting in a queue, oldest first.
     pub async fn pool(&self, queue: &str) -> Result<Vec<Ticket>> {
         self.config.queue(queue)?;
@@ -255,7 +275,12 @@ impl Guildhall {
                     players,
                     json!({ "match": record, "waited_secs": waits }),
                 ));
+                let (wait_times, ratings): (Vec<_>, Vec<_>) = tickets
+                    .iter()
+                    .map(|t| ((now - t.created_at).to_std().unwrap_or_default(), t.rating))
+                    .unzip();
                 if self.commit_quietly("match_found", cs).await? {
+                    crate::telemetry::record_match(&q.name, &wait_times, &ratings);
                     formed.push(record);
                 }
             }

@@ -359,7 +359,18 @@ impl Guildhall {
         }
         keys.sort();
         keys.dedup();
-        let done = self.committer.commit(cs).await?;
+        let started = std::time::Instant::now();
+        let outcome = self.committer.commit(cs).await;
+        crate::telemetry::record_commit(
+            started.elapsed(),
+            match &outcome {
+                Ok(_) => "ok",
+                Err(e) if e.code == ErrorCode::Conflict => "conflict",
+                Err(_) => "error",
+            },
+        );
+        let done = outcome?;
+        crate::telemetry::record_committed(&done.events);
         // The commit happened: finish what follows it in a task of its own, so a caller
         // that goes away now (a client disconnect, a timeout) cannot leave a stale cache
         // entry or an event unpublished.
@@ -368,11 +379,13 @@ impl Guildhall {
             if !keys.is_empty() {
                 if let Err(e) = coordinator.cache_invalidate(&keys).await {
                     tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+                    crate::telemetry::record_fallback("cache_invalidate");
                 }
             }
             if !events.is_empty() {
                 if let Err(e) = coordinator.publish(&events).await {
                     tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
+                    crate::telemetry::record_fallback("publish");
                 }
             }
         });
@@ -394,12 +407,16 @@ impl Guildhall {
                 }
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cache unavailable; reading the store"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cache unavailable; reading the store");
+                crate::telemetry::record_fallback("cache_read");
+            }
         }
         let value = load.await?;
         if let Ok(v) = serde_json::to_value(&value) {
             if let Err(e) = self.coordinator.cache_put(&key, v, 60).await {
                 tracing::debug!(error = %e, "cache put failed");
+                crate::telemetry::record_fallback("cache_put");
             }
         }
         Ok(value)
@@ -417,6 +434,7 @@ impl Guildhall {
             Err(e) if e.code == ErrorCode::Conflict && *tries < self.config.max_retries => {
                 *tries += 1;
                 tracing::debug!(op, tries = *tries, "commit conflict, retrying");
+                crate::telemetry::record_retry(op);
                 if *tries > 2 {
                     // Jittered exponential backoff (up to ~10 ms), so writers of one hot
                     // row stop colliding in the same batch.
@@ -442,6 +460,7 @@ impl Guildhall {
                         tries = *tries,
                         "gave up after repeated commit conflicts"
                     );
+                    crate::telemetry::record_giveup(op);
                 }
                 Err(e)
             }

@@ -9,5 +9,6 @@ mod config;
 mod events;
 mod mail;
 mod matchmaking;
+mod observability;
 mod party;
 mod process;
