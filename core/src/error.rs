@@ -169,7 +169,7 @@ pub struct Error {
     /// A readable explanation; not stable, do not match on it.
     pub message: String,
     /// Structured context; `null` when there is none.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub details: serde_json::Value,
 }
 

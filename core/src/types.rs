@@ -199,7 +199,7 @@ pub struct CatalogItem {
     pub active: bool,
     /// Free-form JSON.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
 }
 
@@ -312,7 +312,7 @@ pub struct LedgerEntry {
     /// Caller-given reason (`reward`, `donation`, `mail_evicted`, ...).
     pub reason: String,
     /// Caller-given JSON.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// For purchases: the catalog item.
     pub item_id: Option<String>,
@@ -336,7 +336,7 @@ pub struct Event {
     #[schema(value_type = Vec<String>)]
     pub players: Vec<PlayerId>,
     /// Kind-specific JSON.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub payload: serde_json::Value,
 }
 

@@ -84,7 +84,7 @@ pub struct GrantBody {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, 1-255 bytes, scoped to the player.
     #[serde(default)]
@@ -108,7 +108,7 @@ pub struct SpendBody {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the player.
     #[serde(default)]
@@ -133,7 +133,7 @@ pub struct TransferBody {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the sender.
     #[serde(default)]
@@ -151,7 +151,7 @@ pub struct PurchaseBody {
     pub quantity: i64,
     /// JSON kept with the ledger entry.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the buyer.
     #[serde(default)]
@@ -208,7 +208,7 @@ pub struct CatalogItemBody {
     pub active: bool,
     /// Free-form JSON.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
 }
 

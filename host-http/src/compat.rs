@@ -32,6 +32,21 @@ pub struct UserId {
     pub json: serde_json::Value,
 }
 
+impl utoipa::PartialSchema for UserId {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+        OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::String))
+            .item(ObjectBuilder::new().schema_type(Type::Integer))
+            .description(Some(
+                "A user id: a string, or an integer as seed 002 clients send it (echoed as sent)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UserId {}
+
 impl UserId {
     /// From a path segment: an integer when canonical decimal within `i64`.
     pub fn from_path(s: String) -> Result<Self, AppError> {
@@ -91,7 +106,6 @@ fn one() -> i64 {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ProductBody {
     /// The user: a string or an integer.
-    #[schema(value_type = String)]
     pub user_id: UserId,
     /// Units, >= 1 (default 1).
     #[serde(default = "one")]
@@ -107,7 +121,6 @@ pub struct PurchaseAnswer {
     /// The purchase's transaction id.
     pub transaction_id: String,
     /// The user, as given.
-    #[schema(value_type = String)]
     pub user_id: UserId,
     /// The catalog item id.
     pub product_id: String,
@@ -123,7 +136,6 @@ pub struct PurchaseAnswer {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UseAnswer {
     /// The user, as given.
-    #[schema(value_type = String)]
     pub user_id: UserId,
     /// The catalog item id.
     pub product_id: String,
@@ -149,7 +161,6 @@ pub struct InventoryItem {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InventoryAnswer {
     /// The user.
-    #[schema(value_type = String)]
     pub user_id: UserId,
     /// Items held.
     pub items: Vec<InventoryItem>,
@@ -169,7 +180,6 @@ pub struct AddFundsBody {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AddFundsAnswer {
     /// The user.
-    #[schema(value_type = String)]
     pub user_id: UserId,
     /// Balance after, smallest units of the default currency.
     pub balance: i64,

@@ -77,7 +77,7 @@ pub struct TemplateBody {
 pub struct PreviewBody {
     /// Values for the placeholders.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -104,7 +104,7 @@ pub struct TriggerBody {
     pub template_id: String,
     /// Values for the template's placeholders.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: serde_json::Map<String, serde_json::Value>,
     /// `lobby`, `server`, `room`, `party` or `player`.
     pub audience: AudienceKind,
@@ -143,7 +143,7 @@ pub struct FireBody {
     pub location: Option<Location>,
     /// Values overriding the triggers' variables (e.g. the player's display name).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -79,7 +79,7 @@ pub struct Trigger {
     pub template_id: String,
     /// Values for the template's placeholders (JSON object; must cover every placeholder).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: serde_json::Map<String, serde_json::Value>,
     /// Audience kind.
     pub audience: AudienceKind,
@@ -145,7 +145,7 @@ pub struct FireRequest {
     pub location: Option<Location>,
     /// Values overriding the triggers' variables (e.g. the player's display name).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub variables: serde_json::Map<String, serde_json::Value>,
 }
 

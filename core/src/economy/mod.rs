@@ -33,7 +33,7 @@ pub struct GrantRequest {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "default_meta")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key (1-255 bytes), scoped to the player. A donation webhook passes the
     /// provider's payment id here so a redelivery credits once.
@@ -60,7 +60,7 @@ pub struct SpendRequest {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "default_meta")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the player.
     #[serde(default)]
@@ -88,7 +88,7 @@ pub struct TransferRequest {
     pub reason: Option<String>,
     /// JSON kept with the ledger entry.
     #[serde(default = "default_meta")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the sender.
     #[serde(default)]

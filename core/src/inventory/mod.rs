@@ -30,7 +30,7 @@ pub struct PurchaseRequest {
     pub quantity: i64,
     /// JSON kept with the ledger entry.
     #[serde(default = "null")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
     /// Idempotency key, scoped to the buyer.
     #[serde(default)]
