@@ -79,6 +79,58 @@ pub struct SqliteStore {
     writer: Mutex<SqliteConnection>,
     /// Read connections; `None` for an in-memory database.
     readers: Option<SqlitePool>,
+    /// Synchronous read connections for the hottest point reads (wallet balances);
+    /// `None` for an in-memory database.
+    point: Option<PointReads>,
+}
+
+/// Point reads on plain `rusqlite` connections, run inline on the calling task.
+///
+/// A wallet read is one indexed lookup of a few microseconds; through sqlx it also
+/// crosses to the connection's worker thread and back, which costs more than the
+/// lookup. These connections are read-only (WAL readers never wait for the writer), and
+/// each statement sees the latest commit of any process, like the pool's.
+struct PointReads {
+    path: std::path::PathBuf,
+    busy_timeout: Duration,
+    idle: std::sync::Mutex<Vec<rusqlite::Connection>>,
+}
+
+impl PointReads {
+    fn run<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = self.idle.lock().ok().and_then(|mut v| v.pop());
+        let conn = match conn {
+            Some(c) => c,
+            None => {
+                let c = rusqlite::Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(|e| Error::unavailable(format!("cannot open a read connection: {e}")))?;
+                c.busy_timeout(self.busy_timeout)
+                    .map_err(|e| Error::unavailable(e.to_string()))?;
+                c
+            }
+        };
+        let out = f(&conn).map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                Error::conflict("the database is busy")
+            }
+            e => Error::unavailable(format!("database error: {e}")),
+        });
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < 16 {
+                idle.push(conn);
+            }
+        }
+        out
+    }
 }
 
 /// A connection to read with: one from the reader pool, or the shared one in memory.
@@ -182,6 +234,7 @@ impl SqliteStore {
             return Ok(Self {
                 writer: Mutex::new(writer),
                 readers: None,
+                point: None,
             });
         }
 
@@ -217,6 +270,11 @@ impl SqliteStore {
         Ok(Self {
             writer: Mutex::new(writer),
             readers: Some(readers),
+            point: Some(PointReads {
+                path,
+                busy_timeout: options.busy_timeout,
+                idle: std::sync::Mutex::new(Vec::new()),
+            }),
         })
     }
 
@@ -793,6 +851,24 @@ impl Store for SqliteStore {
     }
 
     async fn balances(&self, account: &Account) -> Result<Vec<(String, BalanceRow)>> {
+        if let Some(point) = &self.point {
+            let key = account.to_string();
+            return point.run(|c| {
+                let mut st = c.prepare_cached(
+                    "SELECT currency, amount, version FROM balances WHERE account = ?1 ORDER BY currency",
+                )?;
+                let rows = st.query_map([&key], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        BalanceRow {
+                            amount: r.get(1)?,
+                            version: r.get(2)?,
+                        },
+                    ))
+                })?;
+                rows.collect()
+            });
+        }
         let mut c = self.read().await?;
         let rows: Vec<(String, i64, i64)> = sqlx::query_as(
             "SELECT currency, amount, version FROM balances WHERE account = ?1 ORDER BY currency",

@@ -710,3 +710,56 @@ async fn online_backup_is_a_consistent_copy() {
     assert!((0..=50).contains(&bob), "bob has {bob}");
     assert_eq!(gh.balance(&player("bob"), "gold").await.unwrap(), 50);
 }
+
+/// Wallet reads take the point-read path (plain read-only connections on the file): they
+/// must see every commit at once, whichever store (process) made it, and must not wait
+/// for a writer holding the lock.
+#[tokio::test]
+async fn wallet_reads_see_commits_of_another_store_on_the_same_file_at_once() {
+    use sqlx::{Connection, Executor};
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let a = open(&path).await;
+    let b = open(&path).await;
+    let rows = |v: Vec<(String, BalanceRow)>| -> Vec<(String, i64)> {
+        v.into_iter().map(|(c, r)| (c, r.amount)).collect()
+    };
+    let who = Account::Player(player("w"));
+    assert!(b.balances(&who).await.unwrap().is_empty());
+    a.commit(purchase("w", (0, 10), 90, 0, 1)).await.unwrap();
+    assert_eq!(
+        rows(b.balances(&who).await.unwrap()),
+        [("gold".to_string(), 90)]
+    );
+    b.commit(purchase("w", (1, 10), 80, 1, 2)).await.unwrap();
+    assert_eq!(
+        rows(a.balances(&who).await.unwrap()),
+        [("gold".to_string(), 80)]
+    );
+    for i in 2..40 {
+        let (writer, reader) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        writer
+            .commit(purchase("w", (i, 10), 90 - 10 * i + 10 * (i - 1), i, i + 1))
+            .await
+            .unwrap();
+        let seen = reader.balances(&who).await.unwrap();
+        assert_eq!(seen[0].1.version, i + 1, "read after commit {i}");
+    }
+
+    // A writer holding the lock (and an uncommitted change) does not block the read,
+    // which sees the last committed state.
+    let mut other = sqlx::sqlite::SqliteConnection::connect(&url(&path))
+        .await
+        .unwrap();
+    other.execute("BEGIN IMMEDIATE").await.unwrap();
+    other
+        .execute("UPDATE balances SET amount = 0 WHERE account = 'player:w'")
+        .await
+        .unwrap();
+    let seen = tokio::time::timeout(Duration::from_secs(2), b.balances(&who))
+        .await
+        .expect("the read waited for the writer")
+        .unwrap();
+    assert_ne!(seen[0].1.amount, 0);
+    other.execute("ROLLBACK").await.unwrap();
+}
