@@ -3,8 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::{
-    accounts, api, auth, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse,
-    telemetry, AppState,
+    accounts, api, auth, compat, console, matchmaking, messaging, openapi, party, presence,
+    scheduler, sse, telemetry, AppState,
 };
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -250,6 +250,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(admin_routes())
         .merge(auth_routes())
         .merge(public_routes())
+        .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)
         .with_state(state);
