@@ -320,12 +320,14 @@ async fn json_errors(res: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let is_json = res
+    // JSON errors pass as they are, and so do the console's HTML pages (which show
+    // their refusals to a person).
+    let keep = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
+    if keep {
         return res;
     }
     let message = match status {
