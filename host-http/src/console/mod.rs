@@ -54,7 +54,8 @@ pub const AUDIENCE: &str = "guildhall-console";
 const CSS: &str = include_str!("console.css");
 const JS: &str = include_str!("console.js");
 
-type Form_ = BTreeMap<String, String>;
+/// Fields of a posted form or of a query string.
+type Fields = BTreeMap<String, String>;
 
 /// The console's routes, all under `/console`; merged into the host's router by
 /// [`crate::app`].
@@ -346,8 +347,9 @@ impl Operator {
         )
     }
 
-    /// Checks a posted form's CSRF token (constant time).
-    fn check_csrf(&self, form: &Form_) -> Result<(), Response> {
+    /// Checks a posted form's CSRF token (constant time): `None` when it is right, else
+    /// the 403 page to answer.
+    fn csrf_refusal(&self, form: &Fields) -> Option<Response> {
         let given = form.get("csrf").map(String::as_str).unwrap_or("");
         let same = given.len() == self.csrf.len()
             && given
@@ -355,13 +357,11 @@ impl Operator {
                 .zip(self.csrf.bytes())
                 .fold(0u8, |acc, (a, b)| acc | (a ^ b))
                 == 0;
-        if same {
-            Ok(())
-        } else {
-            Err(forbidden_page(
+        (!same).then(|| {
+            forbidden_page(
                 "This form's CSRF token is missing or wrong. Reload the page and try again.",
-            ))
-        }
+            )
+        })
     }
 
     fn by(&self) -> String {
@@ -426,7 +426,7 @@ async fn login_page() -> Response {
     login_form(StatusCode::OK, None)
 }
 
-async fn login(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Form_>) -> Response {
+async fn login(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
     let key = f.get("key").map(|k| k.trim()).unwrap_or("");
     let info = match s.gh.authenticate_api_key(key).await {
         Ok(i) => i,
@@ -454,8 +454,8 @@ async fn login(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Form
     res
 }
 
-async fn logout(op: Operator, headers: HeaderMap, Form(f): Form<Form_>) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+async fn logout(op: Operator, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     to_login(true, https(&headers))
@@ -532,7 +532,7 @@ fn find_form() -> String {
 
 // ----- Players -----
 
-async fn find_player(State(s): State<AppState>, op: Operator, Query(q): Query<Form_>) -> Response {
+async fn find_player(State(s): State<AppState>, op: Operator, Query(q): Query<Fields>) -> Response {
     let q = q.get("q").map(|v| v.trim().to_string()).unwrap_or_default();
     if q.is_empty() {
         return html(
@@ -585,7 +585,7 @@ async fn player_page(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Query(q): Query<Form_>,
+    Query(q): Query<Fields>,
 ) -> Response {
     let notice = q.get("done").map(|d| Notice::Done(d.clone()));
     render_player(
@@ -940,23 +940,23 @@ async fn render_player(
     )
 }
 
-fn field<'a>(f: &'a Form_, name: &str) -> &'a str {
+fn field<'a>(f: &'a Fields, name: &str) -> &'a str {
     f.get(name).map(|v| v.trim()).unwrap_or("")
 }
 
-fn opt_field(f: &Form_, name: &str) -> Option<String> {
+fn opt_field(f: &Fields, name: &str) -> Option<String> {
     Some(field(f, name))
         .filter(|v| !v.is_empty())
         .map(str::to_string)
 }
 
-fn amount(f: &Form_, name: &str) -> Result<i64, Error> {
+fn amount(f: &Fields, name: &str) -> Result<i64, Error> {
     field(f, name)
         .parse::<i64>()
         .map_err(|_| Error::invalid(name, "a whole number is needed"))
 }
 
-fn required(f: &Form_, name: &str) -> Result<String, Error> {
+fn required(f: &Fields, name: &str) -> Result<String, Error> {
     opt_field(f, name).ok_or_else(|| Error::invalid(name, format!("{name} is required")))
 }
 
@@ -983,9 +983,9 @@ async fn grant(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1019,9 +1019,9 @@ async fn revoke(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1069,9 +1069,9 @@ async fn ban(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1090,9 +1090,9 @@ async fn unban(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1103,7 +1103,7 @@ async fn unban(
     after_player_action(&s, &op, &p, outcome).await
 }
 
-fn currency_attachment(f: &Form_) -> Result<Attachments, Error> {
+fn currency_attachment(f: &Fields) -> Result<Attachments, Error> {
     let mut a = Attachments::default();
     if let Some(currency) = opt_field(f, "currency") {
         if opt_field(f, "amount").is_some() {
@@ -1127,9 +1127,9 @@ async fn mail_player(
     State(s): State<AppState>,
     op: Operator,
     Path(p): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1151,7 +1151,11 @@ async fn mail_player(
 
 // ----- Catalog -----
 
-async fn catalog_page(State(s): State<AppState>, op: Operator, Query(q): Query<Form_>) -> Response {
+async fn catalog_page(
+    State(s): State<AppState>,
+    op: Operator,
+    Query(q): Query<Fields>,
+) -> Response {
     let notice = q.get("done").map(|d| Notice::Done(d.clone()));
     render_catalog(&s, &op, notice, StatusCode::OK).await
 }
@@ -1224,7 +1228,7 @@ async fn render_catalog(
     )
 }
 
-fn json_field(f: &Form_, name: &str) -> Result<serde_json::Value, Error> {
+fn json_field(f: &Fields, name: &str) -> Result<serde_json::Value, Error> {
     match opt_field(f, name) {
         None => Ok(serde_json::Value::Null),
         Some(t) => serde_json::from_str(&t)
@@ -1242,8 +1246,8 @@ async fn after_catalog(s: &AppState, op: &Operator, outcome: Result<String, Erro
     }
 }
 
-async fn upsert_item(State(s): State<AppState>, op: Operator, Form(f): Form<Form_>) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+async fn upsert_item(State(s): State<AppState>, op: Operator, Form(f): Form<Fields>) -> Response {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1280,9 +1284,9 @@ async fn set_active(
     State(s): State<AppState>,
     op: Operator,
     Path(id): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let active = field(&f, "active") == "true";
@@ -1301,7 +1305,7 @@ async fn set_active(
 async fn announcements_page(
     State(s): State<AppState>,
     op: Operator,
-    Query(q): Query<Form_>,
+    Query(q): Query<Fields>,
 ) -> Response {
     let notice = q.get("done").map(|d| Notice::Done(d.clone()));
     render_announcements(&s, &op, notice, StatusCode::OK, None).await
@@ -1450,8 +1454,8 @@ async fn after_announcements(
     }
 }
 
-async fn put_template(State(s): State<AppState>, op: Operator, Form(f): Form<Form_>) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+async fn put_template(State(s): State<AppState>, op: Operator, Form(f): Form<Fields>) -> Response {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1467,7 +1471,7 @@ async fn put_template(State(s): State<AppState>, op: Operator, Form(f): Form<For
     after_announcements(&s, &op, outcome).await
 }
 
-fn variables(f: &Form_) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+fn variables(f: &Fields) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
     match json_field(f, "variables")? {
         serde_json::Value::Null => Ok(Default::default()),
         serde_json::Value::Object(m) => Ok(m),
@@ -1482,9 +1486,9 @@ async fn preview(
     State(s): State<AppState>,
     op: Operator,
     Path(id): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let rendered = match variables(&f) {
@@ -1500,8 +1504,8 @@ async fn preview(
     }
 }
 
-async fn put_trigger(State(s): State<AppState>, op: Operator, Form(f): Form<Form_>) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+async fn put_trigger(State(s): State<AppState>, op: Operator, Form(f): Form<Fields>) -> Response {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
@@ -1541,9 +1545,9 @@ async fn cancel_trigger(
     State(s): State<AppState>,
     op: Operator,
     Path(id): Path<String>,
-    Form(f): Form<Form_>,
+    Form(f): Form<Fields>,
 ) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome =
@@ -1581,13 +1585,13 @@ fn mail_form_page(
     )
 }
 
-async fn mail_page(State(s): State<AppState>, op: Operator, Query(q): Query<Form_>) -> Response {
+async fn mail_page(State(s): State<AppState>, op: Operator, Query(q): Query<Fields>) -> Response {
     let notice = q.get("done").map(|d| Notice::Done(d.clone()));
     mail_form_page(&s, &op, notice, StatusCode::OK)
 }
 
-async fn broadcast(State(s): State<AppState>, op: Operator, Form(f): Form<Form_>) -> Response {
-    if let Err(r) = op.check_csrf(&f) {
+async fn broadcast(State(s): State<AppState>, op: Operator, Form(f): Form<Fields>) -> Response {
+    if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
