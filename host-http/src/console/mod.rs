@@ -19,8 +19,9 @@
 //! interpolated value goes through [`esc`]. The stylesheet and the one small script are
 //! compiled into the binary; nothing is fetched from elsewhere.
 
+use crate::auth::{limit, ClientAddr};
 use crate::AppState;
-use axum::extract::{Form, FromRequestParts, Path, Query, State};
+use axum::extract::{Extension, Form, FromRequestParts, Path, Query, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -426,7 +427,27 @@ async fn login_page() -> Response {
     login_form(StatusCode::OK, None)
 }
 
-async fn login(State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+async fn login(
+    State(s): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    // Sign-in attempts share the per-address login limit of the JSON logins.
+    let addr = addr
+        .map(|a| a.0 .0.clone())
+        .unwrap_or_else(|| "unknown".into());
+    if let Err(e) = limit(
+        &s.gh,
+        &format!("rl:login-addr:{addr}"),
+        s.auth.settings.limits.login_per_address_per_minute,
+        60,
+    )
+    .await
+    {
+        let status = e.status();
+        return login_form(status, Some(&Notice::Refused(e.error)));
+    }
     let key = f.get("key").map(|k| k.trim()).unwrap_or("");
     let info = match s.gh.authenticate_api_key(key).await {
         Ok(i) => i,
@@ -1211,7 +1232,7 @@ async fn render_catalog(
 <label for="item-price">Price amount</label><input id="item-price" name="price_amount" type="number" min="0" step="1">
 <label for="item-stack">Max stack (consumables)</label><input id="item-stack" name="max_stack" type="number" min="1" step="1">
 <label for="item-meta">Metadata (JSON, optional)</label><textarea id="item-meta" name="metadata" rows="2"></textarea>
-<label><input type="checkbox" name="active" value="true" checked style="width:auto"> active</label>
+<label class="check"><input type="checkbox" name="active" value="true" checked> active</label>
 <button type="submit">Save item</button></form></section>"#,
         csrf = op.csrf_field(),
         currency = currency_select(s, "price_currency", true),

@@ -549,3 +549,22 @@ async fn console_catalog_and_announcements_forms() {
     let mail = app.get("/v1/players/carol/mail").await;
     assert_eq!(mail.ok()["mails"][0]["subject"], "Patch day");
 }
+
+#[tokio::test]
+async fn console_sign_in_attempts_share_the_per_address_login_limit() {
+    let app = spawn_app_with(|s| {
+        s.auth.secret = SECRET.to_vec();
+        s.auth.limits.login_per_address_per_minute = 2;
+    })
+    .await;
+    let (_, admin) = key(&app, "admin").await;
+    assert_eq!(
+        sign_in(&app, "ghk_000000000000_nope").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(sign_in(&app, &admin).await.status(), StatusCode::SEE_OTHER);
+    let res = sign_in(&app, &admin).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("RATE_LIMITED"));
+}
