@@ -458,6 +458,10 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         )
         | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist") => Server("admin"),
         ("GET", "/metrics") => Server("metrics"),
+        // The operator's console authenticates with its own session cookie (no bearer
+        // header from a browser) and checks the admin scope on every request itself
+        // (crate::console::Operator).
+        (_, p) if p == "/console" || p.starts_with("/console/") => Public,
         _ => return None,
     })
 }

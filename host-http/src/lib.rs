@@ -11,6 +11,7 @@
 //! * [`config`]: the TOML file, environment and flags, merged into [`Settings`].
 //! * [`router`] / [`app`]: the axum [`axum::Router`] over a [`guildhall_core::Guildhall`],
 //!   in route groups (player, admin, public) for a later authentication layer.
+//! * [`console`]: the operator's console, HTML pages under `/console` (admin keys).
 //! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
 //! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
 //! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
@@ -39,6 +40,7 @@ pub mod auth;
 pub mod cli;
 pub mod compat;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod matchmaking;

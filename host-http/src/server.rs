@@ -3,8 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::{
-    accounts, api, auth, compat, matchmaking, messaging, openapi, party, presence, scheduler, sse,
-    telemetry, AppState,
+    accounts, api, auth, compat, console, matchmaking, messaging, openapi, party, presence,
+    scheduler, sse, telemetry, AppState,
 };
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
@@ -250,6 +250,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(admin_routes())
         .merge(auth_routes())
         .merge(public_routes())
+        .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)
         .with_state(state);
@@ -319,12 +320,14 @@ async fn json_errors(res: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return res;
     }
-    let is_json = res
+    // JSON errors pass as they are, and so do the console's HTML pages (which show
+    // their refusals to a person).
+    let keep = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/html"));
+    if keep {
         return res;
     }
     let message = match status {

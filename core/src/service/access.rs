@@ -663,6 +663,18 @@ impl Guildhall {
         .await
     }
 
+    /// One API key's public record (revoked ones included), read from the store, so a
+    /// revocation made by any host is seen at once. Used by the host's operator console,
+    /// which keeps a key id in its session and re-checks the key on every request.
+    /// Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (id 1-64 bytes).
+    pub async fn api_key(&self, id: &str) -> Result<ApiKeyInfo> {
+        check_text("id", id, 1, 64)?;
+        self.load::<ApiKeyRecord>(id)
+            .await?
+            .map(|r| ApiKeyInfo::from(&r.value))
+            .ok_or_else(|| Error::not_found("api key", id))
+    }
+
     /// Every API key (revoked ones included), ordered by id.
     pub async fn api_keys(&self) -> Result<Vec<ApiKeyInfo>> {
         let docs = self.store.docs(ApiKeyRecord::KIND, "", 10_000).await?;

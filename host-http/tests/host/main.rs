@@ -6,6 +6,7 @@ mod auth;
 mod common;
 mod compat;
 mod config;
+mod console;
 mod events;
 mod mail;
 mod matchmaking;

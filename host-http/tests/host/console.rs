@@ -1,0 +1,570 @@
+//! The operator's console (`/console`): sign-in with an admin key, the session cookie,
+//! refusals of other keys and of forged or expired sessions, CSRF checks, and a grant
+//! made from the console reaching the player's ledger as the JSON API shows it.
+
+use crate::common::{spawn_app_with, TestApp};
+use chrono::{Duration, Utc};
+use guildhall_host::console::issue_session;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::json;
+
+const SECRET: &[u8] = b"console-tests-0123456789-abcdefghijklmnopqrstuvwxyz";
+
+async fn app() -> TestApp {
+    spawn_app_with(|s| s.auth.secret = SECRET.to_vec()).await
+}
+
+/// A browser-like client: no credentials, no redirects followed, cookies sent by hand.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn key(app: &TestApp, scope: &str) -> (String, String) {
+    let k = app
+        .server
+        .guildhall()
+        .create_api_key("console-test", &[scope.to_string()])
+        .await
+        .unwrap();
+    (k.info.id, k.key)
+}
+
+/// Signs in with `key` and returns the response.
+async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
+    browser()
+        .post(format!("{}/console/login", app.url))
+        .form(&[("key", key)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `gh_console=...` pair of a sign-in's Set-Cookie.
+fn session_of(res: &reqwest::Response) -> String {
+    let set = res
+        .headers()
+        .get(SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap()
+        .to_string();
+    set.split(';').next().unwrap().to_string()
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
+    let mut req = browser().get(format!("{}{path}", app.url));
+    if let Some(c) = cookie {
+        req = req.header(COOKIE, c);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(LOCATION)
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let res = browser()
+        .post(format!("{}{path}", app.url))
+        .header(COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(LOCATION)
+        .map(|l| l.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, location, res.text().await.unwrap())
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_in(page: &str) -> String {
+    let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
+    page[at..at + 64].to_string()
+}
+
+#[tokio::test]
+async fn console_login_with_an_admin_key_sets_a_safe_session_cookie() {
+    let app = app().await;
+    let (id, admin) = key(&app, "admin").await;
+    let res = sign_in(&app, &admin).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[LOCATION], "/console");
+    let set = res.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(set.starts_with("gh_console="), "{set}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+        assert!(set.contains(attr), "{attr} missing: {set}");
+    }
+    assert!(!set.contains("Secure"), "plain http: no Secure: {set}");
+    assert!(
+        !set.contains(&admin),
+        "the key itself never goes to the browser"
+    );
+    let token = session_of(&res)
+        .trim_start_matches("gh_console=")
+        .to_string();
+    let header = jsonwebtoken::decode_header(&token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("console+jwt"));
+
+    let cookie = session_of(&res);
+    let (status, _, page) = get(&app, "/console", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Players online"), "{page}");
+    assert!(page.contains(&id));
+    let (status, _, json) = get(&app, "/console/status.json", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["online"], 0);
+    assert_eq!(v["tickets_waiting"]["duel"], 0);
+
+    // Over https (behind a proxy) the cookie is Secure.
+    let res = browser()
+        .post(format!("{}/console/login", app.url))
+        .header("x-forwarded-proto", "https")
+        .form(&[("key", admin.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
+
+    // A wrong key is refused on the login page.
+    let res = sign_in(&app, "ghk_000000000000_nope").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("UNAUTHENTICATED"));
+
+    // Logout clears the cookie (with the CSRF token).
+    let csrf = csrf_in(&page);
+    let (status, location, _) = post(&app, "/console/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/console/login");
+}
+
+#[tokio::test]
+async fn console_refuses_keys_without_admin_on_login_and_every_page() {
+    let app = app().await;
+    let (id, writer) = key(&app, "economy:write").await;
+    let res = sign_in(&app, &writer).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("admin scope"));
+
+    // Even with a validly signed session for that key, every page is refused.
+    let token = issue_session(SECRET, &id, Utc::now()).unwrap();
+    let cookie = format!("gh_console={token}");
+    for path in [
+        "/console",
+        "/console/status.json",
+        "/console/players/alice",
+        "/console/catalog",
+        "/console/announcements",
+        "/console/mail",
+    ] {
+        let (status, _, _) = get(&app, path, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _, _) = post(
+        &app,
+        "/console/players/alice/grant",
+        &cookie,
+        &[("currency", "gold"), ("amount", "5"), ("reason", "x")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A revoked admin key's session ends at once.
+    let (admin_id, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    assert_eq!(get(&app, "/console", Some(&cookie)).await.0, StatusCode::OK);
+    app.server
+        .guildhall()
+        .revoke_api_key(&admin_id)
+        .await
+        .unwrap();
+    let (status, location, _) = get(&app, "/console", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/console/login");
+}
+
+#[tokio::test]
+async fn console_without_a_valid_session_redirects_to_login() {
+    let app = app().await;
+    let (id, _) = key(&app, "admin").await;
+    let (status, location, _) = get(&app, "/console", None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/console/login");
+    let (status, _, page) = get(&app, "/console/login", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"name="key""#));
+
+    let forged = issue_session(
+        b"another-secret-another-secret-another-secret!",
+        &id,
+        Utc::now(),
+    )
+    .unwrap();
+    let expired = issue_session(SECRET, &id, Utc::now() - Duration::hours(9)).unwrap();
+    let raw_key = app
+        .server
+        .guildhall()
+        .create_api_key("x", &["admin".to_string()])
+        .await
+        .unwrap()
+        .key;
+    for bad in [
+        forged.as_str(),
+        expired.as_str(),
+        "not-a-jwt",
+        raw_key.as_str(),
+    ] {
+        let cookie = format!("gh_console={bad}");
+        for path in ["/console", "/console/players/alice", "/console/status.json"] {
+            let (status, location, _) = get(&app, path, Some(&cookie)).await;
+            assert_eq!(status, StatusCode::SEE_OTHER, "{path} with {bad}");
+            assert_eq!(location, "/console/login");
+        }
+        let (status, location, _) = post(
+            &app,
+            "/console/players/alice/grant",
+            &cookie,
+            &[("currency", "gold"), ("amount", "5"), ("reason", "x")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(location, "/console/login");
+    }
+    assert_eq!(
+        app.get("/v1/players/alice/balances/gold").await.ok()["amount"],
+        0
+    );
+}
+
+#[tokio::test]
+async fn console_posts_need_the_sessions_csrf_token() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let other = session_of(&sign_in(&app, &admin).await);
+    let (_, _, other_page) = get(&app, "/console", Some(&other)).await;
+    let others_token = csrf_in(&other_page);
+    for form in [
+        vec![("currency", "gold"), ("amount", "5"), ("reason", "x")],
+        vec![
+            ("currency", "gold"),
+            ("amount", "5"),
+            ("reason", "x"),
+            ("csrf", "00"),
+        ],
+        vec![
+            ("currency", "gold"),
+            ("amount", "5"),
+            ("reason", "x"),
+            ("csrf", others_token.as_str()),
+        ],
+    ] {
+        let (status, _, page) = post(&app, "/console/players/alice/grant", &cookie, &form).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(page.contains("CSRF"));
+    }
+    for path in [
+        "/console/players/alice/ban",
+        "/console/catalog",
+        "/console/templates",
+        "/console/mail/broadcast",
+        "/console/logout",
+    ] {
+        let (status, _, _) = post(&app, path, &cookie, &[("reason", "x")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        app.get("/v1/players/alice/balances/gold").await.ok()["amount"],
+        0
+    );
+    assert_eq!(
+        app.get("/v1/admin/accounts/alice").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn console_grant_and_revoke_reach_the_ledger_and_refusals_show_their_code() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let (status, _, page) = get(&app, "/console/players/alice", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("currency", "gold"),
+        ("amount", "250"),
+        ("reason", "compensation for <outage>"),
+        ("idempotency_key", "console-test-1"),
+    ];
+    let (status, location, _) = post(&app, "/console/players/alice/grant", &cookie, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/console/players/alice?done="));
+    // The same form posted again (a reload) grants once.
+    post(&app, "/console/players/alice/grant", &cookie, &form).await;
+
+    let history = app.get("/v1/players/alice/history").await;
+    let entries = history.ok()["entries"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["amount"], 250);
+    assert_eq!(entries[0]["reason"], "compensation for <outage>");
+    assert_eq!(entries[0]["kind"], "grant");
+    assert_eq!(entries[0]["debit"], "system:admin");
+
+    // The player page shows the entry, escaped.
+    let (_, _, page) = get(&app, &location, Some(&cookie)).await;
+    assert!(page.contains("compensation for &lt;outage&gt;"), "{page}");
+    assert!(!page.contains("<outage>"));
+    assert!(page.contains("Granted 250 gold"));
+
+    // Revoking more than the balance is refused with its code, nothing changes.
+    let (status, _, page) = post(
+        &app,
+        "/console/players/alice/revoke",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("currency", "gold"),
+            ("amount", "1000"),
+            ("reason", "chargeback"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("INSUFFICIENT_FUNDS"), "{page}");
+    let (status, _, _) = post(
+        &app,
+        "/console/players/alice/revoke",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("currency", "gold"),
+            ("amount", "50"),
+            ("reason", "chargeback"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let wallet = app.get("/v1/players/alice/balances/gold").await;
+    assert_eq!(wallet.ok()["amount"], 200, "{}", wallet.body);
+    let history = app.get("/v1/players/alice/history").await;
+    let newest = &history.ok()["entries"][0];
+    assert_eq!(newest["credit"], "system:admin_revoke");
+    assert_eq!(newest["reason"], "chargeback");
+
+    // Ban and unban through the same core calls.
+    let (status, _, _) = post(
+        &app,
+        "/console/players/alice/ban",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("reason", "cheating")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/v1/admin/accounts/alice").await.ok()["banned"],
+        true
+    );
+    post(
+        &app,
+        "/console/players/alice/unban",
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(
+        app.get("/v1/admin/accounts/alice").await.ok()["banned"],
+        false
+    );
+
+    // A system mail with an attachment lands in the mailbox.
+    let (status, _, _) = post(
+        &app,
+        "/console/players/alice/mail",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("subject", "Sorry"),
+            ("body", "for the outage"),
+            ("currency", "gold"),
+            ("amount", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mail = app.get("/v1/players/alice/mail").await;
+    assert_eq!(mail.ok()["mails"][0]["subject"], "Sorry");
+    assert_eq!(mail.body["mails"][0]["sender"]["kind"], "system");
+
+    // Finding a player by a linked identity.
+    let reg = app
+        .post(
+            "/v1/auth/register",
+            json!({"username": "bob", "password": "correct horse battery"}),
+        )
+        .await;
+    let bob = reg.body["account"]["player"].as_str().unwrap().to_string();
+    let (status, location, _) = get(&app, "/console/players?q=username:bob", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("/console/players/{bob}"));
+}
+
+#[tokio::test]
+async fn console_catalog_and_announcements_forms() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let (status, _, page) = get(&app, "/console/catalog", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Health Potion"));
+    let csrf = csrf_in(&page);
+    let (status, _, _) = post(
+        &app,
+        "/console/catalog",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "cape"),
+            ("name", "Red Cape"),
+            ("kind", "durable"),
+            ("price_currency", "gold"),
+            ("price_amount", "40"),
+            ("active", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let item = app.get("/v1/catalog/cape").await;
+    assert_eq!(item.ok()["price"]["amount"], 40);
+    post(
+        &app,
+        "/console/catalog/cape/active",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("active", "false")],
+    )
+    .await;
+    assert_eq!(app.get("/v1/catalog/cape").await.ok()["active"], false);
+
+    let (status, _, _) = post(
+        &app,
+        "/console/templates",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "welcome"),
+            ("body", "Welcome, {name}!"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = post(
+        &app,
+        "/console/templates/welcome/preview",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("variables", r#"{"name": "<Ann>"}"#),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Welcome, &lt;Ann&gt;!"), "{page}");
+
+    // A trigger whose variables miss a placeholder is refused with its code.
+    let (status, _, page) = post(
+        &app,
+        "/console/triggers",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "hello"),
+            ("event", "login"),
+            ("template_id", "welcome"),
+            ("variables", "{}"),
+            ("audience", "player"),
+            ("kind", "announcement"),
+            ("cap", "per_day"),
+            ("times", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("INVALID_ARGUMENT"));
+    let (status, _, _) = post(
+        &app,
+        "/console/triggers",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "hello"),
+            ("event", "login"),
+            ("template_id", "welcome"),
+            ("variables", r#"{"name": "traveller"}"#),
+            ("audience", "player"),
+            ("kind", "announcement"),
+            ("cap", "per_day"),
+            ("times", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let t = app.get("/v1/triggers/hello").await;
+    assert_eq!(t.ok()["cap"], json!({"every": "per_day", "times": 1}));
+
+    let (status, _, _) = post(
+        &app,
+        "/console/mail/broadcast",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("subject", "Patch day"),
+            ("body", "Servers restart at 18:00"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mail = app.get("/v1/players/carol/mail").await;
+    assert_eq!(mail.ok()["mails"][0]["subject"], "Patch day");
+}
+
+#[tokio::test]
+async fn console_sign_in_attempts_share_the_per_address_login_limit() {
+    let app = spawn_app_with(|s| {
+        s.auth.secret = SECRET.to_vec();
+        s.auth.limits.login_per_address_per_minute = 2;
+    })
+    .await;
+    let (_, admin) = key(&app, "admin").await;
+    assert_eq!(
+        sign_in(&app, "ghk_000000000000_nope").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(sign_in(&app, &admin).await.status(), StatusCode::SEE_OTHER);
+    let res = sign_in(&app, &admin).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("RATE_LIMITED"));
+}
