@@ -56,6 +56,14 @@ export declare class Guildhall {
   transfer(request: TransferRequest): Promise<TransferResult>
   /** A player's wallet: every configured currency, zero when never touched. */
   wallet(player: string): Promise<Wallet>
+  /**
+   * The wallet, when it can be read at once without waiting on I/O (a SQLite file's
+   * point read, or memory); `null` when the read would wait (PostgreSQL, Redis). The
+   * package's `wallet()` (index.js) tries this first and resolves at once, without a
+   * round trip through the runtime; otherwise it awaits the native `wallet()`. Throws
+   * what `wallet()` rejects with (`INVALID_ARGUMENT`, `UNAVAILABLE`).
+   */
+  walletNow(player: string): Wallet | null
   /** One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency). */
   balance(player: string, currency: string): Promise<number>
   /** A player's ledger entries, newest first, a page at a time. */

@@ -19,6 +19,21 @@ const connect = (url, options) => HttpGuildhall.connect(url, options)
 let Guildhall
 if (native) {
   Guildhall = native.Guildhall
+  // A wallet read that needs no I/O wait (SQLite point read, memory) is answered at
+  // once; any other goes through the runtime. Same result, same errors, as a Promise.
+  const readWallet = Guildhall.prototype.wallet
+  Object.defineProperty(Guildhall.prototype, 'wallet', {
+    value: function wallet(player) {
+      try {
+        const now = this.walletNow(player)
+        if (now != null) return Promise.resolve(now)
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      return readWallet.call(this, player)
+    },
+    writable: true, configurable: true, enumerable: false,
+  })
   Object.defineProperty(Guildhall, 'connect', {
     value: connect, writable: true, configurable: true, enumerable: false,
   })

@@ -139,6 +139,28 @@ impl Guildhall {
         done(async { core?.wallet(&player("player", player_id)?).await }.await)
     }
 
+    /// The wallet, when it can be read at once without waiting on I/O (a SQLite file's
+    /// point read, or memory); `null` when the read would wait (PostgreSQL, Redis). The
+    /// package's `wallet()` (index.js) tries this first and resolves at once, without a
+    /// round trip through the runtime; otherwise it awaits the native `wallet()`. Throws
+    /// what `wallet()` rejects with (`INVALID_ARGUMENT`, `UNAVAILABLE`).
+    #[napi(ts_args_type = "player: string", ts_return_type = "Wallet | null")]
+    pub fn wallet_now(&self, player_id: Value) -> napi::Result<Option<Reply>> {
+        let core = match self.core() {
+            Ok(c) => c,
+            Err(e) => return Ok(Some(Reply(Err(e)))),
+        };
+        let p = match player("player", player_id) {
+            Ok(p) => p,
+            Err(e) => return Ok(Some(Reply(Err(e)))),
+        };
+        // Polled once: a read that would wait is dropped (reads change nothing).
+        let ready = napi::bindgen_prelude::within_runtime_if_available(|| {
+            futures::FutureExt::now_or_never(core.wallet(&p))
+        });
+        Ok(ready.map(Reply::from))
+    }
+
     /// One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency).
     #[napi(
         ts_args_type = "player: string, currency: string",

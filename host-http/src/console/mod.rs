@@ -1006,34 +1006,7 @@ async fn grant(
     Path(p): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    if let Some(r) = op.csrf_refusal(&f) {
-        return r;
-    }
-    let outcome = async {
-        let req = GrantRequest {
-            player: parse_player(&p)?,
-            currency: required(&f, "currency")?,
-            amount: amount(&f, "amount")?,
-            source: Some("admin".into()),
-            reason: Some(required(&f, "reason")?),
-            metadata: json!({ "by": op.by() }),
-            idempotency_key: opt_field(&f, "idempotency_key"),
-        };
-        let r = s.gh.grant(req).await?;
-        Ok(format!(
-            "Granted {} {}{}; balance now {}.",
-            amount(&f, "amount")?,
-            field(&f, "currency"),
-            if r.replayed {
-                " (already done; not repeated)"
-            } else {
-                ""
-            },
-            r.balance
-        ))
-    }
-    .await;
-    after_player_action(&s, &op, &p, outcome).await
+    change_balance(s, op, p, f, true).await
 }
 
 async fn revoke(
@@ -1042,24 +1015,48 @@ async fn revoke(
     Path(p): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
+    change_balance(s, op, p, f, false).await
+}
+
+/// Grants (source `admin`) or revokes (sink `admin_revoke`) currency with the operator's
+/// reason, through the same services as the API, so the ledger row and event follow.
+async fn change_balance(s: AppState, op: Operator, p: String, f: Fields, grant: bool) -> Response {
     if let Some(r) = op.csrf_refusal(&f) {
         return r;
     }
     let outcome = async {
-        let req = SpendRequest {
-            player: parse_player(&p)?,
-            currency: required(&f, "currency")?,
-            amount: amount(&f, "amount")?,
-            sink: Some("admin_revoke".into()),
-            reason: Some(required(&f, "reason")?),
-            metadata: json!({ "by": op.by() }),
-            idempotency_key: opt_field(&f, "idempotency_key"),
+        let player = parse_player(&p)?;
+        let currency = required(&f, "currency")?;
+        let amount = amount(&f, "amount")?;
+        let reason = Some(required(&f, "reason")?);
+        let metadata = json!({ "by": op.by() });
+        let idempotency_key = opt_field(&f, "idempotency_key");
+        let r = if grant {
+            s.gh.grant(GrantRequest {
+                player,
+                currency: currency.clone(),
+                amount,
+                source: Some("admin".into()),
+                reason,
+                metadata,
+                idempotency_key,
+            })
+            .await?
+        } else {
+            s.gh.spend(SpendRequest {
+                player,
+                currency: currency.clone(),
+                amount,
+                sink: Some("admin_revoke".into()),
+                reason,
+                metadata,
+                idempotency_key,
+            })
+            .await?
         };
-        let r = s.gh.spend(req).await?;
         Ok(format!(
-            "Revoked {} {}{}; balance now {}.",
-            amount(&f, "amount")?,
-            field(&f, "currency"),
+            "{} {amount} {currency}{}; balance now {}.",
+            if grant { "Granted" } else { "Revoked" },
             if r.replayed {
                 " (already done; not repeated)"
             } else {
