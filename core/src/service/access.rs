@@ -383,11 +383,10 @@ impl Guildhall {
     }
 
     fn refresh_id(&self, token: &str) -> Result<String> {
-        let secret = token
+        token
             .strip_prefix(rules::REFRESH_PREFIX)
             .filter(|s| s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()))
             .ok_or_else(|| Error::new(ErrorCode::Unauthenticated, "malformed refresh token"))?;
-        let _ = secret;
         Ok(sha256_hex(token))
     }
 

@@ -394,6 +394,16 @@ async fn bans_whitelist_devices_and_vouching() {
     assert_eq!(ban.ok()["banned"], true);
     let r = as_client(&app, &c, Method::GET, &wallet, None).await;
     assert!(matches!(r.status.as_u16(), 401 | 403), "{}", r.body);
+    // Routes naming the acting player in the body refuse the banned player too.
+    as_client(
+        &app,
+        &c,
+        Method::POST,
+        "/v1/transfers",
+        Some(json!({ "from": dave.player, "to": "someone", "amount": 1 })),
+    )
+    .await
+    .assert_error(403, "BANNED");
     let login = app
         .send(
             app.anon
