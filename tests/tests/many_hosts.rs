@@ -141,6 +141,13 @@ impl Host {
             .await
     }
 
+    /// A POST through `other` with this host's key: the same caller reaching another
+    /// host (idempotency keys are scoped to the caller, so its retries replay there).
+    async fn post_via(&self, other: &Host, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.http.post(format!("{}{path}", other.url)).json(&body))
+            .await
+    }
+
     #[track_caller]
     fn ok(&self, what: &str, (status, body): (u16, Value)) -> Value {
         assert_eq!(status, 200, "host {}: {what}: {body}", self.name);
@@ -453,20 +460,29 @@ async fn a_grant_through_one_host_is_read_at_once_through_the_other() {
         .post(&format!("/v1/players/{p}/grant"), body.clone())
         .await;
     let first = a.ok("keyed grant", first);
-    let again = b.post(&format!("/v1/players/{p}/grant"), body).await;
+    let again = a
+        .post_via(&b, &format!("/v1/players/{p}/grant"), body.clone())
+        .await;
     let again = b.ok("keyed grant retried", again);
     assert_eq!(first["replayed"], false);
     assert_eq!(again["replayed"], true, "{again}");
     assert_eq!(again["transaction_id"], first["transaction_id"]);
-    assert_eq!(a.wallet_gold(&p).await, 22, "credited once");
-    assert_eq!(b.wallet_gold(&p).await, 22, "credited once");
+    // Another caller (host B's own key) with the same key does not meet A's call.
+    let other = b.post(&format!("/v1/players/{p}/grant"), body).await;
+    assert_eq!(
+        b.ok("keyed grant, another caller", other)["replayed"],
+        false
+    );
+    assert_eq!(a.wallet_gold(&p).await, 29, "credited once per caller");
+    assert_eq!(b.wallet_gold(&p).await, 29, "credited once per caller");
 
-    // The same keyed grant sent at once through both hosts: one credit, one result.
+    // The same keyed grant of one caller sent at once through both hosts: one credit,
+    // one result.
     let body = json!({ "amount": 100, "idempotency_key": "reward-2" });
     let path = format!("/v1/players/{p}/grant");
     let sends = (0..10).map(|i| {
         let host = if i % 2 == 0 { &a } else { &b };
-        host.post(&path, body.clone())
+        a.post_via(host, &path, body.clone())
     });
     let results = futures::future::join_all(sends).await;
     let mut fresh = 0;
@@ -478,8 +494,8 @@ async fn a_grant_through_one_host_is_read_at_once_through_the_other() {
     }
     assert_eq!(fresh, 1, "exactly one of the concurrent calls executed");
     assert_eq!(ids.len(), 1, "every call answers the one transaction");
-    assert_eq!(a.wallet_gold(&p).await, 122, "credited once");
-    assert_eq!(b.wallet_gold(&p).await, 122, "credited once");
+    assert_eq!(a.wallet_gold(&p).await, 129, "credited once");
+    assert_eq!(b.wallet_gold(&p).await, 129, "credited once");
 
     a.shutdown().await;
     b.shutdown().await;
@@ -657,7 +673,7 @@ async fn d_concurrent_transfers_through_both_hosts_conserve_totals() {
                         if i % 10 == 0 {
                             // The same request retried through the other host: a replay.
                             let other = &hosts[(t + i + 1) % 2];
-                            let (s2, again) = other.post("/v1/transfers", body).await;
+                            let (s2, again) = host.post_via(other, "/v1/transfers", body).await;
                             assert_eq!(s2, 200, "retry through {}: {again}", other.name);
                             assert_eq!(again["replayed"], true, "{again}");
                             assert_eq!(again["transaction_id"], res["transaction_id"]);

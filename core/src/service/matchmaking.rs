@@ -378,8 +378,14 @@ impl Guildhall {
             .value)
     }
 
-    /// A player's matches, newest first, at most `limit` (1-100).
-    pub async fn match_history(&self, player: &PlayerId, limit: u32) -> Result<Vec<MatchRecord>> {
+    /// A player's matches, newest first, at most `limit` (1-100, default
+    /// [`super::page::MATCH_HISTORY`]). Errors: `INVALID_ARGUMENT`.
+    pub async fn match_history(
+        &self,
+        player: &PlayerId,
+        limit: Option<u32>,
+    ) -> Result<Vec<MatchRecord>> {
+        let limit = limit.unwrap_or(super::page::MATCH_HISTORY);
         if !(1..=100).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 100"));
         }
