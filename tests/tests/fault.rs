@@ -612,7 +612,8 @@ async fn run() {
     assert!(resent >= 10, "keys were reused: {resent}");
 
     // The audit, through both hosts (the restarted one and the survivor).
-    for url in urls.read().unwrap().clone() {
+    let current = urls.read().unwrap().clone();
+    for url in current {
         let r = http
             .get(format!("{url}/v1/ledger/verify"))
             .send()

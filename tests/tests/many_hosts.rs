@@ -1225,31 +1225,32 @@ async fn g_a_tick_longer_than_the_lease_ttl_keeps_the_lease_to_its_end() {
             .expect("ticker task");
     }
 
-    let (ta, tb) = (a.trace(), b.trace());
-    // No tick of one host overlaps a tick of the other.
-    for &(a0, a1, _) in &ta.ticks {
-        for &(b0, b1, _) in &tb.ticks {
-            assert!(
-                a1 <= b0 || b1 <= a0,
-                "ticks overlap: A {:?}..{:?}, B {:?}..{:?} (since A's first tick)",
-                a0 - ta.ticks[0].0,
-                a1 - ta.ticks[0].0,
-                b0.saturating_duration_since(ta.ticks[0].0),
-                b1.saturating_duration_since(ta.ticks[0].0),
-            );
+    {
+        let (ta, tb) = (a.trace(), b.trace());
+        // No tick of one host overlaps a tick of the other.
+        for &(a0, a1, _) in &ta.ticks {
+            for &(b0, b1, _) in &tb.ticks {
+                assert!(
+                    a1 <= b0 || b1 <= a0,
+                    "ticks overlap: A {:?}..{:?}, B {:?}..{:?} (since A's first tick)",
+                    a0 - ta.ticks[0].0,
+                    a1 - ta.ticks[0].0,
+                    b0.saturating_duration_since(ta.ticks[0].0),
+                    b1.saturating_duration_since(ta.ticks[0].0),
+                );
+            }
         }
+        assert!(tb.ticks.is_empty(), "B never ticked: {:?}", tb.ticks);
+        assert!(tb.match_commits.is_empty(), "B committed no match");
+        // One tick of A formed every match, and it outlasted the lease's ttl several times.
+        let (t0, t1, formed) = *ta.ticks.iter().find(|t| t.2 > 0).unwrap();
+        assert_eq!(formed, SLOW_PLAYERS / 2, "one tick formed every match");
+        assert!(
+            t1 - t0 >= Duration::from_secs(SLOW_LEASE_SECS as u64 * 3),
+            "the tick lasted {:?}, more than the lease's ttl of {SLOW_LEASE_SECS} s",
+            t1 - t0
+        );
     }
-    assert!(tb.ticks.is_empty(), "B never ticked: {:?}", tb.ticks);
-    assert!(tb.match_commits.is_empty(), "B committed no match");
-    // One tick of A formed every match, and it outlasted the lease's ttl several times.
-    let (t0, t1, formed) = *ta.ticks.iter().find(|t| t.2 > 0).unwrap();
-    assert_eq!(formed, SLOW_PLAYERS / 2, "one tick formed every match");
-    assert!(
-        t1 - t0 >= Duration::from_secs(SLOW_LEASE_SECS as u64 * 3),
-        "the tick lasted {:?}, more than the lease's ttl of {SLOW_LEASE_SECS} s",
-        t1 - t0
-    );
-    drop((ta, tb));
     assert_each_matched_once(&a.gh, &players).await;
 }
 
