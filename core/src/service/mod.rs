@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, oneshot};
 
 mod access;
 mod announce;
+mod first_seen;
 mod mail;
 mod matchmaking;
 mod party;
@@ -50,7 +51,8 @@ replayable!(
     PurchaseResult,
     ItemChangeResult,
     crate::mail::SendMailResult,
-    crate::mail::ClaimResult
+    crate::mail::ClaimResult,
+    crate::mail::Broadcast
 );
 
 /// A page of a player's ledger history, newest first.
@@ -136,6 +138,8 @@ pub struct Guildhall {
     config: Arc<Config>,
     committer: Committer,
     stripes: Arc<Stripes>,
+    /// First-seen records this process knows (see `first_seen.rs`).
+    first_seen: Arc<first_seen::SeenCache>,
 }
 
 /// Per-player write locks of this process (striped). A call holds the stripes of the
@@ -205,6 +209,7 @@ impl Guildhall {
             config: Arc::new(config),
             committer,
             stripes: Arc::new(Stripes::new(1024)),
+            first_seen: Arc::default(),
         }
     }
 
@@ -260,8 +265,9 @@ impl Guildhall {
 
     /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
     /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
-    /// The scope of the key is `player:<players[0]>`; every player in `players` is
-    /// locked in this process for the call (see [`Stripes`]).
+    /// The scope of the key is `player:<players[0]>`, or `system` for a call that
+    /// writes no player (a broadcast); every player in `players` is locked in this
+    /// process for the call (see [`Stripes`]).
     async fn execute<'a, Req, R, F>(
         &'a self,
         op: &str,
@@ -276,7 +282,9 @@ impl Guildhall {
         F: FnMut(Ctx) -> Attempt<'a, R> + Send,
     {
         econ::check_key(&key.map(str::to_string))?;
-        let scope = format!("player:{}", players[0]);
+        let scope = players
+            .first()
+            .map_or_else(|| "system".to_string(), |p| format!("player:{p}"));
         let _locked = self.stripes.lock(players).await;
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
@@ -335,8 +343,11 @@ impl Guildhall {
 
     /// Commits a change set through the group committer, drops the cache entries of the
     /// players whose wallet or inventory it wrote, and publishes its events. The one way
-    /// services write.
-    pub(crate) async fn commit_changes(&self, cs: ChangeSet) -> Result<ChangeSet> {
+    /// services write. Adds the first-seen record of every player whose first state it
+    /// stores (SPEC.md Clarifications; `first_seen.rs`), so a conflict on it is this
+    /// commit's `CONFLICT`.
+    pub(crate) async fn commit_changes(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        let first_seen = self.record_first_seen(&mut cs).await?;
         let mut keys: Vec<String> = Vec::new();
         for w in &cs.balances {
             if let crate::ports::BalanceWrite::Set {
@@ -370,6 +381,7 @@ impl Guildhall {
             },
         );
         let done = outcome?;
+        self.remember_first_seen(first_seen);
         crate::telemetry::record_committed(&done.events);
         // The commit happened: finish what follows it in a task of its own, so a caller
         // that goes away now (a client disconnect, a timeout) cannot leave a stale cache
