@@ -255,7 +255,10 @@ pub struct SendMailRequest {
     pub idempotency_key: Option<String>,
 }
 
-/// Broadcast one mail. Errors: as [`SendMailRequest`]; a player cannot broadcast.
+/// Broadcast one mail: to every player who exists when it is sent, or to `recipients`
+/// (SPEC.md Clarifications). Errors: as [`SendMailRequest`] (`INVALID_ARGUMENT` also for
+/// a player sender or a recipients list of 0 or over 10000; `IDEMPOTENCY_CONFLICT` when
+/// the key was used for another request).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BroadcastRequest {

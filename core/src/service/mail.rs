@@ -195,7 +195,8 @@ impl Guildhall {
     }
 
     /// A player's mailbox listing: newest first, expired mails left out, at most
-    /// `mail.list_cap` (SPEC.md: 30). Copies in unseen broadcasts first (a write when any).
+    /// `mail.list_cap` (SPEC.md: 30). Copies in unseen broadcasts addressed to the player
+    /// first (a write when any; see [`rules::addressed_to`]).
     pub async fn mailbox(&self, player: &PlayerId) -> Result<Vec<Mail>> {
         self.retrying("mailbox", |ctx: Ctx| {
             Box::pin(async move {
