@@ -1592,7 +1592,7 @@ fn mail_form_page(
     status: StatusCode,
 ) -> Response {
     let body = format!(
-        r#"<section class="card"><form class="stack" method="post" action="/console/mail/broadcast">{csrf}
+        r#"<section class="card"><form class="stack" method="post" action="/console/mail/broadcast">{csrf}{idem}
 <h2>Broadcast a system mail</h2>
 <label for="bc-subject">Subject</label><input id="bc-subject" name="subject" required>
 <label for="bc-body">Body</label><textarea id="bc-body" name="body" rows="4"></textarea>
@@ -1603,6 +1603,7 @@ fn mail_form_page(
 <button type="submit">Broadcast</button></form>
 <p class="muted">Stored once; it appears in each box the next time that box is read.</p></section>"#,
         csrf = op.csrf_field(),
+        idem = idem_field(),
         currency = currency_select(s, "currency", true),
     );
     html(
@@ -1635,17 +1636,24 @@ async fn broadcast(State(s): State<AppState>, op: Operator, Form(f): Form<Fields
             Some(_) => Some(amount(&f, "expires_in_secs")?),
             None => None,
         };
-        let b =
-            s.gh.broadcast_mail(BroadcastRequest {
+        let b = op
+            .core(&s)
+            .broadcast_mail(BroadcastRequest {
                 from: system_sender(),
                 subject: required(&f, "subject")?,
                 body: field(&f, "body").to_string(),
                 attachments: currency_attachment(&f)?,
                 expires_in_secs,
                 recipients,
+                // The form's own key: a double submit or a resent POST stores one broadcast.
+                idempotency_key: opt_field(&f, "idempotency_key"),
             })
             .await?;
-        Ok(format!("Broadcast {} stored.", b.id))
+        Ok(if b.replayed {
+            format!("Broadcast {} was stored already (repeated submit).", b.id)
+        } else {
+            format!("Broadcast {} stored.", b.id)
+        })
     }
     .await;
     match outcome {
