@@ -31,6 +31,9 @@ pub struct Config {
     pub party: crate::party::PartyConfig,
     /// Matchmaking queues (SPEC.md Matchmaking).
     pub queues: Vec<crate::matchmaking::QueueConfig>,
+    /// Rating-system parameters (`[ratings]`; defaults: Glickman's Glicko-2 with tau 0.5,
+    /// openskill's Weng-Lin).
+    pub ratings: crate::matchmaking::RatingsConfig,
     /// Accounts: whitelist mode, refresh-token lifetime, password length (SPEC.md
     /// Accounts and access).
     pub accounts: crate::access::AccountsConfig,
@@ -51,6 +54,7 @@ impl Config {
             session_timeout_secs: 90,
             party: crate::party::PartyConfig::default(),
             queues: Vec::new(),
+            ratings: crate::matchmaking::RatingsConfig::default(),
             accounts: crate::access::AccountsConfig::default(),
         };
         cfg.validate()?;
@@ -139,6 +143,7 @@ impl Config {
                 ));
             }
         }
+        self.ratings.validate()?;
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));
         }
