@@ -332,7 +332,7 @@ async fn glicko2_free_for_all_is_rated_as_one_rating_period() {
         Arc::new(MemoryCoordinator::new()),
         config,
     )
-    .withclock(clock.clone());
+    .with_clock(clock.clone());
     let start = [
         ("me", 1500.0, 200.0),
         ("low", 1400.0, 30.0),
