@@ -362,6 +362,11 @@ export interface GuildhallConfig {
   mail?: MailConfig
   party?: PartyConfig
   queues?: Array<QueueConfig>
+  /**
+   * Rating parameters: `{ glicko2: { rating, deviation, volatility, tau }, wengLin: { mu,
+   * sigma, beta, kappa, tau } }`, every key optional (openskill's defaults for Weng-Lin).
+   */
+  ratings?: any
   /** Accepted and ignored (the host's background jobs). */
   schedule?: any
   /** Retries after a commit conflict (default 32). */

@@ -57,7 +57,8 @@ use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::mail::{Broadcast, Mail};
 use guildhall_core::ports::{
     system_overflow, BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc,
-    HistoryQuery, IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
+    HistoryQuery, IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem,
+    Store,
 };
 use guildhall_core::types::{
     Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId,
@@ -1487,9 +1488,14 @@ impl Store for PostgresStore {
         rows.into_iter().map(ledger_from).collect()
     }
 
-    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT account, currency, SUM(n)::bigint FROM ( \
+    async fn ledger_snapshot(&self) -> Result<LedgerSnapshot> {
+        // ONE statement, so one snapshot even under READ COMMITTED: a commit lands wholly
+        // before or after it. SUM over bigint is numeric in PostgreSQL, exact at any size;
+        // it travels as text and is parsed as i128.
+        let rows: Vec<(i32, String, String, String)> = sqlx::query_as(
+            "SELECT 0, account, currency, amount::text FROM balances \
+             UNION ALL \
+             SELECT 1, account, currency, SUM(n)::text FROM ( \
                  SELECT credit AS account, currency, amount AS n FROM ledger \
                  UNION ALL SELECT debit, currency, -amount FROM ledger) AS moves \
              GROUP BY account, currency",
@@ -1497,9 +1503,20 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_error)?;
-        rows.into_iter()
-            .map(|(a, cur, n)| Ok((parse_account(&a)?, cur, n)))
-            .collect()
+        let mut snap = LedgerSnapshot::default();
+        for (part, account, currency, n) in rows {
+            let account = parse_account(&account)?;
+            if part == 0 {
+                let amount = n.parse::<i64>().map_err(|e| bad_data("balance", e))?;
+                snap.balances.push((account, currency, amount));
+            } else {
+                let sum = n
+                    .parse::<i128>()
+                    .map_err(|e| bad_data("ledger sum", format!("{n}: {e}")))?;
+                snap.net.push((account, currency, sum));
+            }
+        }
+        Ok(snap)
     }
 
     async fn popular_items(

@@ -25,7 +25,7 @@ use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::mail::{Broadcast, Mail};
 use guildhall_core::ports::{
     BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery,
-    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, Store,
+    IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem, Store,
 };
 use guildhall_core::types::{
     Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId,
@@ -990,20 +990,47 @@ impl Store for SqliteStore {
         rows.into_iter().map(ledger_from).collect()
     }
 
-    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
+    async fn ledger_snapshot(&self) -> Result<LedgerSnapshot> {
+        // ONE statement, so one read transaction: in WAL mode it reads one snapshot, and
+        // a commit of this or another process lands wholly before or after it.
+        //
+        // SQLite's SUM raises "integer overflow" once a running sum passes i64, which a
+        // system account's credits alone may do on a valid ledger. So the sums are split
+        // until no part can overflow, and the parts are added in Rust as i128: each amount
+        // (> 0, CHECKed) is `hi * 2^32 + lo` with hi < 2^31 and lo < 2^32, and rows are
+        // grouped by `seq >> 30` as well, so no group sums more than 2^30 of either part
+        // (below 2^62 in magnitude).
         let mut c = self.read().await?;
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT account, currency, SUM(n) FROM ( \
-                 SELECT credit AS account, currency, amount AS n FROM ledger \
-                 UNION ALL SELECT debit, currency, -amount FROM ledger) \
-             GROUP BY account, currency",
+        let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+            "SELECT 0, account, currency, amount, 0 FROM balances \
+             UNION ALL \
+             SELECT 1, account, currency, SUM(hi), SUM(lo) FROM ( \
+                 SELECT credit AS account, currency, seq >> 30 AS chunk, \
+                        amount >> 32 AS hi, amount & 4294967295 AS lo FROM ledger \
+                 UNION ALL \
+                 SELECT debit, currency, seq >> 30, \
+                        -(amount >> 32), -(amount & 4294967295) FROM ledger) \
+             GROUP BY account, currency, chunk",
         )
         .fetch_all(&mut *c)
         .await
         .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(a, cur, n)| Ok((parse_account(&a)?, cur, n)))
-            .collect()
+        drop(c);
+        let mut snap = LedgerSnapshot::default();
+        let mut net: std::collections::HashMap<(String, String), i128> =
+            std::collections::HashMap::new();
+        for (part, account, currency, a, b) in rows {
+            if part == 0 {
+                snap.balances.push((parse_account(&account)?, currency, a));
+            } else {
+                *net.entry((account, currency)).or_default() +=
+                    i128::from(a) * (1i128 << 32) + i128::from(b);
+            }
+        }
+        for ((account, currency), n) in net {
+            snap.net.push((parse_account(&account)?, currency, n));
+        }
+        Ok(snap)
     }
 
     async fn popular_items(

@@ -250,7 +250,7 @@ async fn a_purchase_round_trips_exactly() {
         .unwrap();
     assert_eq!(history, done.ledger);
     assert_eq!(store.events_after(0, 10).await.unwrap(), done.events);
-    let net = store.ledger_net().await.unwrap();
+    let net = store.ledger_snapshot().await.unwrap().net;
     assert!(net.contains(&(shop(), "gold".into(), 10)));
     assert!(net.contains(&(Account::Player(player("alice")), "gold".into(), -10)));
     let popular = store

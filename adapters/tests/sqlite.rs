@@ -228,7 +228,7 @@ async fn data_persists_across_close_and_reopen() {
             }
         )]
     );
-    let net = store.ledger_net().await.unwrap();
+    let net = store.ledger_snapshot().await.unwrap().net;
     assert!(net.contains(&(alice, "gold".into(), -10)));
 }
 
@@ -291,12 +291,13 @@ async fn stale_version_is_a_conflict_and_changes_nothing() {
     assert_eq!(store.events_after(0, 100).await.unwrap().len(), 2);
     assert_eq!(
         store
-            .ledger_net()
+            .ledger_snapshot()
             .await
             .unwrap()
+            .net
             .iter()
             .map(|(_, _, n)| n.abs())
-            .sum::<i64>(),
+            .sum::<i128>(),
         40
     );
 }

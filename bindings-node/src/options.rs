@@ -6,7 +6,7 @@
 
 use crate::convert::snake_keys;
 use guildhall_core::mail::MailConfig;
-use guildhall_core::matchmaking::QueueConfig;
+use guildhall_core::matchmaking::{QueueConfig, RatingsConfig};
 use guildhall_core::party::PartyConfig;
 use guildhall_core::types::{CatalogItem, Currency};
 use guildhall_core::{Config, Error as CoreError};
@@ -42,6 +42,8 @@ pub struct FileConfig {
     party: Option<PartyConfig>,
     #[serde(default)]
     queues: Vec<QueueConfig>,
+    #[serde(default)]
+    ratings: Option<RatingsConfig>,
     #[serde(default)]
     schedule: Option<Value>,
     #[serde(default)]
@@ -139,6 +141,9 @@ pub fn resolve(config: Option<Value>) -> Result<Resolved, CoreError> {
         core.max_batch = v;
     }
     core.queues = file.queues;
+    if let Some(v) = file.ratings {
+        core.ratings = v;
+    }
     core.validate()?;
     let mut catalog = file.catalog;
     if let Some(extra) = file.catalog_file {

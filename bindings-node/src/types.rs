@@ -91,6 +91,9 @@ pub struct GuildhallConfig {
     pub mail: Option<MailConfig>,
     pub party: Option<PartyConfig>,
     pub queues: Option<Vec<QueueConfig>>,
+    /// Rating parameters: `{ glicko2: { rating, deviation, volatility, tau }, wengLin: { mu,
+    /// sigma, beta, kappa, tau } }`, every key optional (openskill's defaults for Weng-Lin).
+    pub ratings: Option<Value>,
     /// Accepted and ignored (the host's background jobs).
     pub schedule: Option<Value>,
     /// Retries after a commit conflict (default 32).

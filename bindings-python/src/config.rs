@@ -12,6 +12,7 @@
 //!     "queues": [{"name": "duel", "teams": 2, "team_size": 1,
 //!                 "window": {"initial": 100.0, "widen_per_sec": 10.0, "max": 500.0},
 //!                 "max_wait_secs": 120}],
+//!     "ratings": {"glicko2": {"tau": 0.5}, "weng_lin": {"tau": 25 / 300}},
 //! }
 //! ```
 //! An unknown key or a bad value raises `guildhall.InvalidArgument` naming it. The
@@ -20,7 +21,7 @@
 
 use guildhall_core::inventory::rules::check_catalog_item;
 use guildhall_core::mail::MailConfig;
-use guildhall_core::matchmaking::QueueConfig;
+use guildhall_core::matchmaking::{QueueConfig, RatingsConfig};
 use guildhall_core::party::PartyConfig;
 use guildhall_core::types::{CatalogItem, Currency};
 use guildhall_core::{Config, Error, Result};
@@ -72,6 +73,9 @@ pub struct BindingConfig {
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// Rating-system parameters (`[ratings]`: `glicko2`, `weng_lin`).
+    #[serde(default)]
+    pub ratings: Option<RatingsConfig>,
     /// Retries after a `CONFLICT` before giving up.
     #[serde(default)]
     pub max_retries: Option<u32>,
@@ -122,6 +126,9 @@ impl BindingConfig {
             core.party = p;
         }
         core.queues = self.queues;
+        if let Some(r) = self.ratings {
+            core.ratings = r;
+        }
         if let Some(v) = self.max_retries {
             core.max_retries = v;
         }

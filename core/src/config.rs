@@ -36,6 +36,10 @@ pub struct Config {
     /// this long after its holder stopped renewing (SPEC.md Matchmaking).
     #[serde(default = "default_matchmaking_lease_secs")]
     pub matchmaking_lease_secs: i64,
+    /// Rating-system parameters (`[ratings]`; defaults: Glickman's Glicko-2 with tau 0.5,
+    /// openskill's Weng-Lin).
+    #[serde(default)]
+    pub ratings: crate::matchmaking::RatingsConfig,
     /// Accounts: whitelist mode, refresh-token lifetime, password length (SPEC.md
     /// Accounts and access).
     pub accounts: crate::access::AccountsConfig,
@@ -61,6 +65,7 @@ impl Config {
             party: crate::party::PartyConfig::default(),
             queues: Vec::new(),
             matchmaking_lease_secs: default_matchmaking_lease_secs(),
+            ratings: crate::matchmaking::RatingsConfig::default(),
             accounts: crate::access::AccountsConfig::default(),
         };
         cfg.validate()?;
@@ -155,6 +160,7 @@ impl Config {
                 "matchmaking_lease_secs is 1 to 3600",
             ));
         }
+        self.ratings.validate()?;
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));
         }

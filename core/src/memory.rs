@@ -6,7 +6,8 @@ use crate::error::{Error, Result};
 use crate::mail::{Broadcast, Mail};
 use crate::ports::{
     BalanceRow, BalanceWrite, ChangeSet, Coordinator, CounterRow, DailyRevenue, Doc, HistoryQuery,
-    IdempotencyRecord, ItemRow, MailWrite, MailboxRow, PopularItem, RateDecision, Session, Store,
+    IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem, RateDecision,
+    Session, Store,
 };
 use crate::types::{Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -126,15 +127,24 @@ impl Store for MemoryStore {
             .cloned()
             .collect())
     }
-    async fn ledger_net(&self) -> Result<Vec<(Account, String, Amount)>> {
-        let mut net: HashMap<(Account, String), i64> = HashMap::new();
-        for e in &self.lock().ledger {
+    async fn ledger_snapshot(&self) -> Result<LedgerSnapshot> {
+        // One lock: a commit (which holds it throughout) lands wholly before or after.
+        let s = self.lock();
+        let mut net: HashMap<(Account, String), i128> = HashMap::new();
+        for e in &s.ledger {
             *net.entry((e.credit.clone(), e.currency.clone()))
-                .or_default() += e.amount;
+                .or_default() += i128::from(e.amount);
             *net.entry((e.debit.clone(), e.currency.clone()))
-                .or_default() -= e.amount;
+                .or_default() -= i128::from(e.amount);
         }
-        Ok(net.into_iter().map(|((a, c), n)| (a, c, n)).collect())
+        Ok(LedgerSnapshot {
+            balances: s
+                .balances
+                .iter()
+                .map(|((a, c), r)| (a.clone(), c.clone(), r.amount))
+                .collect(),
+            net: net.into_iter().map(|((a, c), n)| (a, c, n)).collect(),
+        })
     }
     async fn popular_items(
         &self,

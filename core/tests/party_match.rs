@@ -305,3 +305,90 @@ async fn cached_reads_never_show_the_state_before_a_commit() {
         );
     }
 }
+
+/// SPEC.md Clarifications (second round): Glicko-2 rates a rating period as Glickman's
+/// paper does. Through `report_match` (the call a reported result takes): a free for all
+/// of four in which the 1500/200 player beat 1400/30 and lost to 1550/100 and 1700/300
+/// is the paper's example, and gives its answer (tau 0.5 from the config).
+#[tokio::test]
+async fn glicko2_free_for_all_is_rated_as_one_rating_period() {
+    let (mut gh, clock) = setup();
+    let mut config = gh.config().clone();
+    config.ratings.glicko2.tau = 0.5;
+    config.queues.push(QueueConfig {
+        name: "ffa".into(),
+        teams: 4,
+        team_size: 1,
+        party_sizes: vec![],
+        properties: vec![],
+        window: RatingWindow {
+            initial: 1000.0,
+            widen_per_sec: 0.0,
+            max: 1000.0,
+        },
+        max_wait_secs: 600,
+        rating: Some(guildhall_core::matchmaking::RatingSystem::Glicko2),
+    });
+    config.validate().unwrap();
+    gh = Guildhall::new(
+        gh.store().clone(),
+        Arc::new(MemoryCoordinator::new()),
+        config,
+    )
+    .with_clock(clock.clone());
+    let start = [
+        ("me", 1500.0, 200.0),
+        ("low", 1400.0, 30.0),
+        ("mid", 1550.0, 100.0),
+        ("top", 1700.0, 300.0),
+    ];
+    let mut cs = guildhall_core::ports::ChangeSet::default();
+    for (who, rating, deviation) in start {
+        // The rating document of (queue, player): id `<queue>U+0001<player>`.
+        cs.docs.push(guildhall_core::ports::DocWrite {
+            kind: "rating".into(),
+            id: format!("ffa\u{1}{who}"),
+            expected_version: 0,
+            body: Some(serde_json::json!({
+                "rating": rating, "deviation": deviation, "volatility": 0.06, "games": 0
+            })),
+        });
+    }
+    gh.store().commit(cs).await.unwrap();
+    assert_eq!(gh.rating(&p("low"), "ffa").await.unwrap().deviation, 30.0);
+    for (who, _, _) in start {
+        gh.queue(QueueRequest {
+            player: p(who),
+            queue: "ffa".into(),
+            with_party: false,
+            properties: Default::default(),
+        })
+        .await
+        .unwrap();
+    }
+    clock.advance_secs(1);
+    let matches = gh.tick("host-a").await.unwrap();
+    assert_eq!(matches.len(), 1);
+    let m = &matches[0];
+    let rank_of = |who: &str| match who {
+        "mid" => 0,
+        "top" => 1,
+        "me" => 2,
+        _ => 3,
+    };
+    let ranks: Vec<usize> = m.teams.iter().map(|t| rank_of(t[0].as_str())).collect();
+    gh.report_match(&m.id, ranks).await.unwrap();
+    let r = gh.rating(&p("me"), "ffa").await.unwrap();
+    assert!((r.rating - 1464.05).abs() < 0.01, "rating {}", r.rating);
+    assert!(
+        (r.deviation - 151.52).abs() < 0.01,
+        "deviation {}",
+        r.deviation
+    );
+    assert!(
+        (r.volatility - 0.05999).abs() < 0.00001,
+        "volatility {}",
+        r.volatility
+    );
+    assert_eq!(r.games, 3);
+}

@@ -41,6 +41,20 @@
 //! properties = ["region"]              # must be equal within a match
 //! window = { initial = 100.0, widen_per_sec = 10.0, max = 500.0 }
 //! max_wait_secs = 120
+//! # rating = "glicko2" | "weng_lin"     # default: Glicko-2 for 1v1, Weng-Lin otherwise
+//!
+//! [ratings.glicko2]                    # every key optional; these are the defaults
+//! rating = 1500.0                      # a new player's rating, deviation and volatility
+//! deviation = 350.0
+//! volatility = 0.06
+//! tau = 0.5                            # constrains volatility changes (0.3 to 1.2)
+//!
+//! [ratings.weng_lin]                   # openskill's defaults
+//! mu = 25.0
+//! sigma = 8.333333333333334            # 25 / 3
+//! beta = 4.166666666666667             # 25 / 6
+//! kappa = 0.0001
+//! tau = 0.08333333333333333            # 25 / 300; 0 turns it off
 //!
 //! [schedule]                           # the host's background jobs
 //! lobby_interval_secs = 600            # lobby announcements to connected players
@@ -73,7 +87,7 @@
 
 use guildhall_core::inventory::rules::check_catalog_item;
 use guildhall_core::mail::MailConfig;
-use guildhall_core::matchmaking::QueueConfig;
+use guildhall_core::matchmaking::{QueueConfig, RatingsConfig};
 use guildhall_core::party::PartyConfig;
 use guildhall_core::types::{CatalogItem, Currency};
 use guildhall_core::Config;
@@ -212,6 +226,10 @@ pub struct FileConfig {
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// Rating-system parameters (`[ratings.glicko2]`, `[ratings.weng_lin]`); missing keys
+    /// keep their defaults (Glickman's tau 0.5; openskill's Weng-Lin).
+    #[serde(default)]
+    pub ratings: Option<RatingsConfig>,
     /// Intervals of the host's background jobs (`[schedule]`).
     #[serde(default)]
     pub schedule: Option<ScheduleConfig>,
@@ -622,6 +640,9 @@ impl Settings {
             })?;
         }
         core.queues = file.queues;
+        if let Some(ratings) = file.ratings {
+            core.ratings = ratings;
+        }
         core.validate()
             .map_err(|e| ConfigError::from_core("", &e))?;
         s.schedule = file.schedule.unwrap_or_default().resolve()?;

@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 macro_rules! cases_for_store {
     ($module:ident, $kind:expr, [$($case:ident),* $(,)?]) => {
@@ -64,6 +65,8 @@ conformance!(
     history_cursor_is_stable_under_new_writes,
     history_rejects_bad_cursor_and_limit,
     ledger_balances_sum_to_zero_and_match_history,
+    ledger_audit_during_load_reports_no_differences,
+    ledger_audit_sums_past_i64_exactly,
     popular_items_over_time_window,
     revenue_per_day_in_reset_timezone,
     analytics_defaults_come_from_the_core_clock,
@@ -2302,6 +2305,167 @@ async fn ledger_balances_sum_to_zero_and_match_history(fx: Fixture) {
 }
 
 // ----- Analytics -----
+
+/// Players of [`ledger_audit_during_load_reports_no_differences`].
+const AUDIT_LOAD_PLAYERS: usize = 6;
+/// Writing tasks of that case, and calls each makes.
+const AUDIT_LOAD_TASKS: usize = 3;
+const AUDIT_LOAD_OPS: usize = 150;
+
+/// SPEC.md Clarifications (second round): the audit reads balances and ledger sums from
+/// one consistent snapshot, so an audit of a live database never reports a difference
+/// that is not there. Audits run back to back while transfers, purchases, uses, grants
+/// and spends commit; every one of them must say ok.
+async fn ledger_audit_during_load_reports_no_differences(fx: Fixture) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let name = |i: usize| format!("load{i}");
+    for i in 0..AUDIT_LOAD_PLAYERS {
+        fx.gh
+            .grant(grant(&name(i), "gold", 1_000_000))
+            .await
+            .unwrap();
+    }
+    let writing = Arc::new(AtomicBool::new(true));
+    let auditor = {
+        let writing = writing.clone();
+        spawn_call(&fx.gh, move |gh| async move {
+            let (mut audits, mut bad) = (0usize, Vec::new());
+            while writing.load(Ordering::SeqCst) {
+                match gh.verify_ledger().await {
+                    Ok(r) if r.ok => {}
+                    Ok(r) => bad.push(format!("{r:?}")),
+                    Err(e) => bad.push(format!("error: {e}")),
+                }
+                audits += 1;
+            }
+            (audits, bad)
+        })
+    };
+    let workers: Vec<_> = (0..AUDIT_LOAD_TASKS)
+        .map(|w| {
+            spawn_call(&fx.gh, move |gh| async move {
+                let mut failures = Vec::new();
+                for i in 0..AUDIT_LOAD_OPS {
+                    let a = name((w * 2 + i) % AUDIT_LOAD_PLAYERS);
+                    let b = name((w * 2 + i + 1) % AUDIT_LOAD_PLAYERS);
+                    let amount = 1 + (i as i64 % 7);
+                    let r = match i % 4 {
+                        0 | 1 => gh
+                            .transfer(transfer(&a, &b, "gold", amount))
+                            .await
+                            .map(drop),
+                        2 => match gh.purchase(purchase(&a, "potion", 1)).await {
+                            Ok(_) => gh.use_item(use_item(&a, "potion", 1)).await.map(drop),
+                            Err(e) => Err(e),
+                        },
+                        _ => match gh.spend(spend(&a, "gold", amount)).await {
+                            Ok(_) => gh.grant(grant(&b, "gold", amount)).await.map(drop),
+                            Err(e) => Err(e),
+                        },
+                    };
+                    // CONFLICT (every retry lost) changes nothing and is documented.
+                    if let Err(e) = r {
+                        if e.code != ErrorCode::Conflict {
+                            failures.push(format!("{a}/{b} call {i}: {e}"));
+                        }
+                    }
+                }
+                failures
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for w in workers {
+        failures.extend(w.await.expect("writer task"));
+    }
+    writing.store(false, Ordering::SeqCst);
+    let (audits, bad) = auditor.await.expect("auditor task");
+    assert!(failures.is_empty(), "the load itself failed: {failures:#?}");
+    eprintln!("[{}] {audits} audits during the load", fx.kind);
+    assert!(audits >= 3, "only {audits} audits ran during the load");
+    assert!(
+        bad.is_empty(),
+        "{} of {audits} audits during the load reported differences that are not there; first: {}",
+        bad.len(),
+        bad[0]
+    );
+    fx.assert_ledger_ok().await;
+}
+
+/// SPEC.md Clarifications (second round): sums that pass the range of `i64` on the way
+/// are still summed exactly. `system:bank` is a grant source and a spend sink at once:
+/// its balance stays within a few units of zero while both its credits and its debits
+/// pass `i64::MAX` several times over, and every player balance stays in range.
+async fn ledger_audit_sums_past_i64_exactly(fx: Fixture) {
+    let bank = system_account("bank");
+    let big = i64::MAX - 2;
+    for round in 0..3 {
+        for p in ["whale1", "whale2"] {
+            let mut g = grant(p, "gold", big);
+            g.source = Some("bank".into());
+            fx.gh.grant(g).await.unwrap();
+            if round == 2 && p == "whale2" {
+                // whale2 keeps its last grant: system:bank ends at -big.
+                continue;
+            }
+            let mut s = spend(p, "gold", big);
+            s.sink = Some("bank".into());
+            fx.gh.spend(s).await.unwrap();
+        }
+    }
+    fx.gh
+        .transfer(transfer("whale2", "whale1", "gold", 5))
+        .await
+        .unwrap();
+    assert_eq!(fx.account_balance(&bank, "gold").await, -big);
+    assert_eq!(
+        fx.gh.balance(&pid("whale2"), "gold").await.unwrap(),
+        big - 5
+    );
+    let mut credits = 0i128;
+    let mut debits = 0i128;
+    for p in ["whale1", "whale2"] {
+        for e in fx.full_history(&pid(p)).await {
+            if e.credit == bank {
+                credits += i128::from(e.amount);
+            }
+            if e.debit == bank {
+                debits += i128::from(e.amount);
+            }
+        }
+    }
+    assert!(
+        credits > i128::from(i64::MAX) * 2 && debits > i128::from(i64::MAX) * 2,
+        "the case must take system:bank's sums past i64 ({credits}, {debits})"
+    );
+    let report = match fx.gh.verify_ledger().await {
+        Ok(r) => r,
+        Err(e) => panic!("the audit of a valid ledger failed on '{}': {e}", fx.kind),
+    };
+    assert!(report.ok, "audit on '{}': {report:?}", fx.kind);
+    assert_eq!(report.accounts_checked, fx.all_balances().await.len());
+
+    // A real difference on the same account is still found, exactly: a balance row
+    // moved without a ledger entry.
+    let mut cs = guildhall_core::ports::ChangeSet::default();
+    cs.balances.push(guildhall_core::ports::BalanceWrite::Add {
+        account: bank.clone(),
+        currency: "gold".into(),
+        delta: 1,
+    });
+    fx.gh.store().commit(cs).await.unwrap();
+    let report = fx.gh.verify_ledger().await.unwrap();
+    assert!(!report.ok);
+    assert_eq!(
+        report
+            .mismatches
+            .iter()
+            .map(|m| (m.account.clone(), m.currency.as_str(), m.balance, m.ledger))
+            .collect::<Vec<_>>(),
+        vec![(bank, "gold", -big + 1, -big)]
+    );
+    assert_eq!(report.unbalanced_currencies, vec![("gold".to_string(), 1)]);
+}
 
 async fn popular_items_over_time_window(fx: Fixture) {
     for p in ["alice", "bob"] {

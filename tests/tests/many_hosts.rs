@@ -958,8 +958,8 @@ impl Store for SlowMatchCommits {
     async fn history(&self, query: &HistoryQuery) -> GhResult<Vec<LedgerEntry>> {
         self.inner.history(query).await
     }
-    async fn ledger_net(&self) -> GhResult<Vec<(Account, String, Amount)>> {
-        self.inner.ledger_net().await
+    async fn ledger_snapshot(&self) -> GhResult<guildhall_core::ports::LedgerSnapshot> {
+        self.inner.ledger_snapshot().await
     }
     async fn popular_items(
         &self,

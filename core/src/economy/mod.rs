@@ -149,7 +149,8 @@ pub struct LedgerMismatch {
     pub currency: String,
     /// Stored balance.
     pub balance: Amount,
-    /// Credits minus debits in the ledger.
+    /// Credits minus debits in the ledger, smallest units (compared exactly; shown at the
+    /// nearest `i64` bound when the exact sum lies outside `i64`).
     pub ledger: Amount,
 }
 
@@ -162,6 +163,7 @@ pub struct LedgerReport {
     pub accounts_checked: usize,
     /// Balances that differ from the ledger.
     pub mismatches: Vec<LedgerMismatch>,
-    /// Currencies whose balances do not sum to zero over all accounts, with the sum.
+    /// Currencies whose balances do not sum to zero over all accounts, with the sum
+    /// (smallest units; shown at the nearest `i64` bound when it lies outside `i64`).
     pub unbalanced_currencies: Vec<(String, Amount)>,
 }

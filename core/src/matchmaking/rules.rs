@@ -1,12 +1,16 @@
 //! Matchmaking rules: queue validation, ticket windows, the deterministic tick, and
 //! rating updates (through `skillratings`; no formula is written here).
 
-use super::{QueueConfig, QueueRequest, Rating, RatingSystem, TickOutcome, Ticket};
+use super::{
+    Glicko2Params, QueueConfig, QueueRequest, Rating, RatingSystem, RatingsConfig, TickOutcome,
+    Ticket, WengLinParams,
+};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use skillratings::glicko2::{glicko2, Glicko2Config, Glicko2Rating};
+use skillratings::glicko2::{glicko2_rating_period, Glicko2Config, Glicko2Rating};
 use skillratings::weng_lin::{weng_lin_multi_team, WengLinConfig, WengLinRating};
-use skillratings::{MultiTeamOutcome, Outcomes};
+use skillratings::MultiTeamOutcome;
+pub use skillratings::Outcomes;
 
 /// Checks a queue's configuration. Errors: `INVALID_ARGUMENT` naming the field.
 pub fn check_queue(q: &QueueConfig) -> Result<()> {
@@ -32,6 +36,15 @@ pub fn check_queue(q: &QueueConfig) -> Result<()> {
             "queues.window",
             format!(
                 "queue '{}': window needs 0 <= initial <= max and widen_per_sec >= 0",
+                q.name
+            ),
+        ));
+    }
+    if q.system() == RatingSystem::Glicko2 && q.team_size != 1 {
+        return Err(Error::invalid(
+            "queues.rating",
+            format!(
+                "queue '{}': Glicko-2 rates players alone (team_size 1); use weng_lin for teams",
                 q.name
             ),
         ));
@@ -233,84 +246,136 @@ pub fn tick(q: &QueueConfig, pool: &[Ticket], now: DateTime<Utc>) -> TickOutcome
     out
 }
 
+/// Glicko-2 rating of one player after one rating period, as Glickman's paper rates it
+/// (SPEC.md Clarifications (second round)): every result of the period counts at once,
+/// against the opponents' ratings as they were before the period. `results` are
+/// (opponent, outcome for `player`); none: only the deviation grows (the paper's step for
+/// a player who did not compete). Ratings in Glicko points; `games` grows by the number of
+/// results. Uses `params.tau`. Computed by `skillratings::glicko2::glicko2_rating_period`.
+pub fn rate_period(
+    player: Rating,
+    results: &[(Rating, Outcomes)],
+    params: &Glicko2Params,
+) -> Rating {
+    let g = |r: &Rating| Glicko2Rating {
+        rating: r.rating,
+        deviation: r.deviation,
+        volatility: r.volatility,
+    };
+    let results: Vec<(Glicko2Rating, Outcomes)> =
+        results.iter().map(|(o, out)| (g(o), *out)).collect();
+    let config = Glicko2Config {
+        tau: params.tau,
+        ..Glicko2Config::new()
+    };
+    let new = glicko2_rating_period(&g(&player), &results, &config);
+    Rating {
+        rating: new.rating,
+        deviation: new.deviation,
+        volatility: new.volatility,
+        games: player.games + results.len() as u32,
+    }
+}
+
+/// Weng-Lin ratings after one game of `teams` with `ranks` (0 = first; equal ranks draw),
+/// as openskill's Bradley-Terry full-pairing model rates it with `params` (mu/sigma in
+/// the Weng-Lin scale): each sigma first becomes sqrt(sigma² + tau²) (openskill's tau),
+/// then `skillratings::weng_lin::weng_lin_multi_team` with beta and kappa. `games` + 1.
+pub fn rate_weng_lin(
+    teams: &[Vec<Rating>],
+    ranks: &[usize],
+    params: &WengLinParams,
+) -> Vec<Vec<Rating>> {
+    let wl: Vec<Vec<WengLinRating>> = teams
+        .iter()
+        .map(|t| {
+            t.iter()
+                .map(|r| WengLinRating {
+                    rating: r.rating,
+                    uncertainty: r.deviation.hypot(params.tau),
+                })
+                .collect()
+        })
+        .collect();
+    let input: Vec<(&[WengLinRating], MultiTeamOutcome)> = wl
+        .iter()
+        .zip(ranks)
+        .map(|(t, r)| (t.as_slice(), MultiTeamOutcome::new(r + 1)))
+        .collect();
+    let config = WengLinConfig {
+        beta: params.beta,
+        uncertainty_tolerance: params.kappa,
+    };
+    weng_lin_multi_team(&input, &config)
+        .into_iter()
+        .zip(teams)
+        .map(|(new, old)| {
+            new.into_iter()
+                .zip(old)
+                .map(|(n, o)| Rating {
+                    rating: n.rating,
+                    deviation: n.uncertainty,
+                    volatility: o.volatility,
+                    games: o.games + 1,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// New ratings after a match: `teams` of ratings in team order, `ranks` per team
-/// (0 = first; equal ranks draw). Glicko-2 for two single players, Weng-Lin otherwise.
-/// Errors: `INVALID_ARGUMENT` (ranks do not match the teams).
+/// (0 = first; equal ranks draw), with the configured parameters.
+///
+/// Glicko-2 (every team one player: 1v1 or free for all) rates each player's results
+/// against every other player of the match as ONE rating period ([`rate_period`]), all
+/// from the ratings before the match. Weng-Lin rates teams ([`rate_weng_lin`]).
+/// Errors: `INVALID_ARGUMENT` (ranks do not match the teams; Glicko-2 with a team of more
+/// than one player).
 pub fn rate(
     system: RatingSystem,
     teams: &[Vec<Rating>],
     ranks: &[usize],
+    config: &RatingsConfig,
 ) -> Result<Vec<Vec<Rating>>> {
-    if ranks.len() != teams.len() || teams.is_empty() || ranks.iter().any(|r| *r >= teams.len()) {
+    if ranks.len() != teams.len() || teams.len() < 2 || ranks.iter().any(|r| *r >= teams.len()) {
         return Err(Error::invalid(
             "ranks",
             format!(
-                "give one rank per team, each below {} (0 = first)",
+                "give one rank per team (2 or more teams), each below {} (0 = first)",
                 teams.len()
             ),
         ));
     }
-    let bump = |r: Rating, rating: f64, deviation: f64, volatility: f64| Rating {
-        rating,
-        deviation,
-        volatility,
-        games: r.games + 1,
-    };
     match system {
         RatingSystem::Glicko2 => {
-            if teams.len() != 2 || teams.iter().any(|t| t.len() != 1) {
-                return Err(Error::invalid("ranks", "Glicko-2 rates two single players"));
+            if teams.iter().any(|t| t.len() != 1) {
+                return Err(Error::invalid(
+                    "ranks",
+                    "Glicko-2 rates players alone (teams of one)",
+                ));
             }
-            let (a, b) = (teams[0][0], teams[1][0]);
-            let outcome = match ranks[0].cmp(&ranks[1]) {
-                std::cmp::Ordering::Less => Outcomes::WIN,
-                std::cmp::Ordering::Equal => Outcomes::DRAW,
-                std::cmp::Ordering::Greater => Outcomes::LOSS,
-            };
-            let ga = Glicko2Rating {
-                rating: a.rating,
-                deviation: a.deviation,
-                volatility: a.volatility,
-            };
-            let gb = Glicko2Rating {
-                rating: b.rating,
-                deviation: b.deviation,
-                volatility: b.volatility,
-            };
-            let (na, nb) = glicko2(&ga, &gb, &outcome, &Glicko2Config::new());
-            Ok(vec![
-                vec![bump(a, na.rating, na.deviation, na.volatility)],
-                vec![bump(b, nb.rating, nb.deviation, nb.volatility)],
-            ])
-        }
-        RatingSystem::WengLin => {
-            let wl: Vec<Vec<WengLinRating>> = teams
-                .iter()
-                .map(|t| {
-                    t.iter()
-                        .map(|r| WengLinRating {
-                            rating: r.rating,
-                            uncertainty: r.deviation,
+            Ok((0..teams.len())
+                .map(|i| {
+                    let results: Vec<(Rating, Outcomes)> = (0..teams.len())
+                        .filter(|&j| j != i)
+                        .map(|j| {
+                            let outcome = match ranks[i].cmp(&ranks[j]) {
+                                std::cmp::Ordering::Less => Outcomes::WIN,
+                                std::cmp::Ordering::Equal => Outcomes::DRAW,
+                                std::cmp::Ordering::Greater => Outcomes::LOSS,
+                            };
+                            (teams[j][0], outcome)
                         })
-                        .collect()
-                })
-                .collect();
-            let input: Vec<(&[WengLinRating], MultiTeamOutcome)> = wl
-                .iter()
-                .zip(ranks)
-                .map(|(t, r)| (t.as_slice(), MultiTeamOutcome::new(r + 1)))
-                .collect();
-            let out = weng_lin_multi_team(&input, &WengLinConfig::new());
-            Ok(out
-                .into_iter()
-                .zip(teams)
-                .map(|(new, old)| {
-                    new.into_iter()
-                        .zip(old)
-                        .map(|(n, o)| bump(*o, n.rating, n.uncertainty, o.volatility))
-                        .collect()
+                        .collect();
+                    vec![rate_period(teams[i][0], &results, &config.glicko2)]
                 })
                 .collect())
+        }
+        RatingSystem::WengLin => {
+            if teams.iter().any(|t| t.is_empty()) {
+                return Err(Error::invalid("ranks", "every team has a player"));
+            }
+            Ok(rate_weng_lin(teams, ranks, &config.weng_lin))
         }
     }
 }
@@ -321,7 +386,6 @@ mod tests {
     use crate::matchmaking::RatingWindow;
     use crate::types::PlayerId;
     use chrono::TimeZone;
-    use skillratings::glicko2::glicko2_rating_period;
 
     fn q(teams: usize, team_size: usize) -> QueueConfig {
         QueueConfig {
@@ -356,51 +420,77 @@ mod tests {
         }
     }
 
-    #[test]
-    fn glicko2_matches_glickmans_worked_example() {
-        // Glickman, "Example of the Glicko-2 system": tau = 0.5.
-        let player = Glicko2Rating {
-            rating: 1500.0,
-            deviation: 200.0,
+    fn glicko(rating: f64, deviation: f64) -> Rating {
+        Rating {
+            rating,
+            deviation,
             volatility: 0.06,
-        };
-        let games = [
-            (
-                Glicko2Rating {
-                    rating: 1400.0,
-                    deviation: 30.0,
-                    volatility: 0.06,
-                },
-                Outcomes::WIN,
-            ),
-            (
-                Glicko2Rating {
-                    rating: 1550.0,
-                    deviation: 100.0,
-                    volatility: 0.06,
-                },
-                Outcomes::LOSS,
-            ),
-            (
-                Glicko2Rating {
-                    rating: 1700.0,
-                    deviation: 300.0,
-                    volatility: 0.06,
-                },
-                Outcomes::LOSS,
-            ),
-        ];
-        let cfg = Glicko2Config {
-            tau: 0.5,
-            ..Glicko2Config::new()
-        };
-        let r = glicko2_rating_period(&player, &games, &cfg);
+            games: 0,
+        }
+    }
+
+    #[track_caller]
+    fn assert_glickman(r: Rating) {
+        // Glickman, "Example of the Glicko-2 system" (glicko.net/glicko/glicko2.pdf),
+        // end of the example: r' = 1464.06 (1464.05 from the unrounded steps),
+        // RD' = 151.52, sigma' = 0.05999.
         assert!((r.rating - 1464.05).abs() < 0.01, "rating {}", r.rating);
         assert!(
             (r.deviation - 151.52).abs() < 0.01,
             "deviation {}",
             r.deviation
         );
+        assert!(
+            (r.volatility - 0.05999).abs() < 0.00001,
+            "volatility {}",
+            r.volatility
+        );
+    }
+
+    #[test]
+    fn glicko2_rates_a_rating_period_as_glickmans_worked_example() {
+        // Glickman's example: a 1500/200/0.06 player wins against 1400/30, loses against
+        // 1550/100 and 1700/300 in one rating period; tau = 0.5.
+        let params = Glicko2Params {
+            tau: 0.5,
+            ..Glicko2Params::default()
+        };
+        let player = glicko(1500.0, 200.0);
+        let results = [
+            (glicko(1400.0, 30.0), Outcomes::WIN),
+            (glicko(1550.0, 100.0), Outcomes::LOSS),
+            (glicko(1700.0, 300.0), Outcomes::LOSS),
+        ];
+        let r = rate_period(player, &results, &params);
+        assert_glickman(r);
+        assert_eq!(r.games, 3);
+
+        // The same period through `rate`, the call that rates a reported match: a free for
+        // all of four in which the player (rank 2) beat 1400 (rank 3) and lost to 1550
+        // and 1700 (ranks 0 and 1).
+        let config = RatingsConfig {
+            glicko2: params,
+            ..RatingsConfig::default()
+        };
+        let teams = [
+            vec![player],
+            vec![glicko(1400.0, 30.0)],
+            vec![glicko(1550.0, 100.0)],
+            vec![glicko(1700.0, 300.0)],
+        ];
+        let out = rate(RatingSystem::Glicko2, &teams, &[2, 3, 0, 1], &config).unwrap();
+        assert_glickman(out[0][0]);
+        // Rating the results one at a time (the earlier behaviour) does not give the paper's
+        // answer: the period is not a sequence of games.
+        let mut one_by_one = player;
+        for res in &results {
+            one_by_one = rate_period(one_by_one, std::slice::from_ref(res), &params);
+        }
+        assert!((one_by_one.rating - 1464.05).abs() > 0.1, "{one_by_one:?}");
+        // No result in the period: the rating stays, the deviation grows.
+        let idle = rate_period(player, &[], &params);
+        assert_eq!((idle.rating, idle.games), (1500.0, 0));
+        assert!(idle.deviation > 200.0);
     }
 
     #[test]
@@ -496,13 +586,135 @@ mod tests {
 
     #[test]
     fn ratings_update_through_skillratings() {
-        let a = Rating::initial(RatingSystem::Glicko2);
-        let out = rate(RatingSystem::Glicko2, &[vec![a], vec![a]], &[0, 1]).unwrap();
+        let cfg = RatingsConfig::default();
+        let a = cfg.initial(RatingSystem::Glicko2);
+        let out = rate(RatingSystem::Glicko2, &[vec![a], vec![a]], &[0, 1], &cfg).unwrap();
         assert!(out[0][0].rating > 1500.0 && out[1][0].rating < 1500.0);
         assert_eq!(out[0][0].games, 1);
-        let w = Rating::initial(RatingSystem::WengLin);
-        let out = rate(RatingSystem::WengLin, &[vec![w, w], vec![w, w]], &[1, 0]).unwrap();
+        assert!(rate(
+            RatingSystem::Glicko2,
+            &[vec![a, a], vec![a, a]],
+            &[0, 1],
+            &cfg
+        )
+        .is_err());
+        let w = cfg.initial(RatingSystem::WengLin);
+        let out = rate(
+            RatingSystem::WengLin,
+            &[vec![w, w], vec![w, w]],
+            &[1, 0],
+            &cfg,
+        )
+        .unwrap();
         assert!(out[1][0].rating > 25.0 && out[0][0].rating < 25.0);
-        assert!(rate(RatingSystem::WengLin, &[vec![w], vec![w]], &[0]).is_err());
+        assert!(rate(RatingSystem::WengLin, &[vec![w], vec![w]], &[0], &cfg).is_err());
+    }
+
+    #[test]
+    fn weng_lin_defaults_are_openskills() {
+        let w = WengLinParams::default();
+        assert_eq!(
+            (w.mu, w.sigma, w.beta, w.kappa, w.tau),
+            (25.0, 25.0 / 3.0, 25.0 / 6.0, 0.0001, 25.0 / 300.0)
+        );
+    }
+
+    /// openskill.py's published vectors for its Bradley-Terry full-pairing model, with the
+    /// model's defaults (beta 25/6, kappa 0.0001, tau 25/300) and every player starting at
+    /// the file's `model` mu/sigma: `tests/models/data/bradleyterryfull.json` of
+    /// github.com/vivekjoshy/openskill.py (commit 0c5e3c44ee160c5daa488badf12ebead5300695d),
+    /// made by `tests/models/generate.py` there; sections "normal" (1 vs 2, first wins),
+    /// "ranks" (4 teams, openskill ranks [2, 1, 4, 3]) and "ties" (ranks [1, 2, 1]).
+    #[test]
+    fn weng_lin_matches_openskill_bradley_terry_full_vectors() {
+        let cfg = RatingsConfig::default();
+        let start = Rating {
+            rating: 33.93520996667812,
+            deviation: 9.863910103294474,
+            volatility: 0.0,
+            games: 0,
+        };
+        let team = |n: usize| vec![start; n];
+        #[track_caller]
+        fn check(out: &[Vec<Rating>], want: &[(f64, f64)]) {
+            for (t, (mu, sigma)) in out.iter().zip(want) {
+                for r in t {
+                    assert!((r.rating - mu).abs() < 1e-9, "mu {} != {mu}", r.rating);
+                    assert!(
+                        (r.deviation - sigma).abs() < 1e-9,
+                        "sigma {} != {sigma}",
+                        r.deviation
+                    );
+                    assert_eq!(r.games, 1);
+                }
+            }
+        }
+        let normal = rate(RatingSystem::WengLin, &[team(1), team(2)], &[0, 1], &cfg).unwrap();
+        check(
+            &normal,
+            &[
+                (38.60492430454205, 9.771557303944002),
+                (29.265495628814193, 9.73289909385935),
+            ],
+        );
+        let ranks = rate(
+            RatingSystem::WengLin,
+            &[team(1), team(2), team(1), team(2)],
+            &[1, 0, 3, 2],
+            &cfg,
+        )
+        .unwrap();
+        check(
+            &ranks,
+            &[
+                (41.10340607203985, 9.324153823645602),
+                (37.72654974043671, 9.400642042862893),
+                (29.29409518126862, 9.324153823645602),
+                (27.61678887296731, 9.400642042862893),
+            ],
+        );
+        let ties = rate(
+            RatingSystem::WengLin,
+            &[team(1), team(2), team(3)],
+            &[0, 1, 0],
+            &cfg,
+        )
+        .unwrap();
+        check(
+            &ties,
+            &[
+                (40.79914153848189, 9.752692687721002),
+                (28.47931237854228, 9.646741941115268),
+                (32.527175983010196, 9.7273209243063),
+            ],
+        );
+        // tau is configurable: without it, the first vector no longer holds (sigma moves
+        // by about 3e-4, far beyond the 1e-9 the vectors are checked to).
+        let no_tau = RatingsConfig {
+            weng_lin: WengLinParams {
+                tau: 0.0,
+                ..WengLinParams::default()
+            },
+            ..cfg
+        };
+        let out = rate(RatingSystem::WengLin, &[team(1), team(2)], &[0, 1], &no_tau).unwrap();
+        assert!((out[0][0].deviation - 9.771557303944002).abs() > 1e-6);
+    }
+
+    #[test]
+    fn ratings_config_refuses_bad_values() {
+        assert!(RatingsConfig::default().validate().is_ok());
+        let mut c = RatingsConfig::default();
+        c.glicko2.tau = 0.0;
+        assert_eq!(
+            c.validate().unwrap_err().details["field"],
+            "ratings.glicko2.tau"
+        );
+        let mut c = RatingsConfig::default();
+        c.weng_lin.sigma = f64::NAN;
+        assert!(c.validate().is_err());
+        let mut q = q(2, 2);
+        q.rating = Some(RatingSystem::Glicko2);
+        assert!(check_queue(&q).is_err(), "Glicko-2 rates players alone");
     }
 }

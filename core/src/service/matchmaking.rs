@@ -113,7 +113,7 @@ impl Guildhall {
         Ok(self
             .load::<Rating>(&rating_id(queue, player))
             .await?
-            .map_or(Rating::initial(q.system()), |r| r.value))
+            .map_or(self.config.ratings.initial(q.system()), |r| r.value))
     }
 
     /// Queues a player, or with `with_party` the leader's whole party (SPEC.md: one active
@@ -428,8 +428,11 @@ impl Guildhall {
     }
 
     /// Reports a match result: `ranks` per team (0 = first, equal = draw). Every player's
-    /// rating is updated once (Glicko-2 for 1v1, Weng-Lin for teams); reporting the same
-    /// result again is a replay. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (ranks),
+    /// rating is updated once with the configured `[ratings]` parameters: Glicko-2 (1v1 or
+    /// free for all) rates each player's results against every other player of the match
+    /// as one rating period, as Glickman's paper does; Weng-Lin (teams) as openskill does,
+    /// tau included (SPEC.md Matchmaking; Clarifications (second round): ratings; see
+    /// [`rules::rate`]). Reporting the same result again is a replay. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (ranks),
     /// `IDEMPOTENCY_CONFLICT` (a different result was reported).
     pub async fn report_match(&self, match_id: &str, ranks: Vec<usize>) -> Result<ReportResult> {
         crate::types::check_text("match_id", match_id, 1, 128)?;
@@ -448,12 +451,12 @@ impl Guildhall {
                 let mut rs = Vec::new();
                 for p in team {
                     let id = rating_id(&q.name, p);
-                    rs.push(self.load::<Rating>(&id).await?.unwrap_or_else(|| Versioned::new(id, Rating::initial(q.system()))));
+                    rs.push(self.load::<Rating>(&id).await?.unwrap_or_else(|| Versioned::new(id, self.config.ratings.initial(q.system()))));
                 }
                 before.push(rs);
             }
             let values: Vec<Vec<Rating>> = before.iter().map(|t| t.iter().map(|r| r.value).collect()).collect();
-            let after = rules::rate(q.system(), &values, ranks)?;
+            let after = rules::rate(q.system(), &values, ranks, &self.config.ratings)?;
             let mut cs = ChangeSet::default();
             for ((team, olds), news) in m.value.teams.clone().iter().zip(before).zip(after) {
                 for ((p, mut old), new) in team.iter().zip(olds).zip(news) {

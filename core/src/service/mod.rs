@@ -766,16 +766,23 @@ impl Guildhall {
     }
 
     /// Recomputes every balance from the ledger and reports differences, and any currency
-    /// whose balances do not sum to zero (SPEC.md `verify_ledger`).
+    /// whose balances do not sum to zero (SPEC.md Economy `verify_ledger`; the HTTP host's
+    /// `GET /v1/ledger/verify` and `guildhall verify-ledger` call this).
+    ///
+    /// Balances and ledger sums come from one consistent snapshot of the store
+    /// ([`Store::ledger_snapshot`]), so an audit of a live database never reports a
+    /// difference that is not there, and they are compared exactly (`i128`): a system
+    /// account's credits may pass `i64` on the way while its balance, an `i64` kept by
+    /// increments that refuse to overflow (`BALANCE_LIMIT`), stays credits minus debits
+    /// (SPEC.md Clarifications (second round)). Errors: `UNAVAILABLE` when the store fails.
     pub async fn verify_ledger(&self) -> Result<LedgerReport> {
-        let net: HashMap<(Account, String), i64> = self
-            .store
-            .ledger_net()
-            .await?
-            .into_iter()
-            .map(|(a, c, n)| ((a, c), n))
-            .collect();
-        let balances = self.store.all_balances().await?;
+        let snap = self.store.ledger_snapshot().await?;
+        let net: HashMap<(Account, String), i128> =
+            snap.net.into_iter().map(|(a, c, n)| ((a, c), n)).collect();
+        let balances = snap.balances;
+        // A ledger net outside i64 can only be a difference (no balance can hold it); the
+        // report shows it at the nearest i64 bound.
+        let clamp = |n: i128| i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX });
         let mut mismatches = Vec::new();
         let mut totals: HashMap<String, i128> = HashMap::new();
         let mut seen = std::collections::HashSet::new();
@@ -783,12 +790,12 @@ impl Guildhall {
             *totals.entry(currency.clone()).or_default() += i128::from(*amount);
             let key = (account.clone(), currency.clone());
             let ledger = net.get(&key).copied().unwrap_or(0);
-            if ledger != *amount {
+            if ledger != i128::from(*amount) {
                 mismatches.push(LedgerMismatch {
                     account: account.clone(),
                     currency: currency.clone(),
                     balance: *amount,
-                    ledger,
+                    ledger: clamp(ledger),
                 });
             }
             seen.insert(key);
@@ -799,7 +806,7 @@ impl Guildhall {
                     account: account.clone(),
                     currency: currency.clone(),
                     balance: 0,
-                    ledger: *ledger,
+                    ledger: clamp(*ledger),
                 });
             }
         }
@@ -809,7 +816,7 @@ impl Guildhall {
         let mut unbalanced: Vec<(String, i64)> = totals
             .into_iter()
             .filter(|(_, t)| *t != 0)
-            .map(|(c, t)| (c, i64::try_from(t).unwrap_or(i64::MAX)))
+            .map(|(c, t)| (c, clamp(t)))
             .collect();
         unbalanced.sort();
         if !mismatches.is_empty() || !unbalanced.is_empty() {

@@ -371,6 +371,35 @@ fn module_sections_name_their_bad_keys() {
     assert!(err("[schedule]\nsse_heartbeat = 5").contains("sse_heartbeat"));
 }
 
+/// SPEC.md Clarifications (second round): the rating parameters are configurable in the
+/// same file the host and the bindings read, unknown keys refused.
+#[test]
+fn ratings_section_sets_parameters_and_names_bad_keys() {
+    let d = Settings::from_toml_str("", None).unwrap();
+    assert_eq!(d.core.ratings.weng_lin.tau, 25.0 / 300.0);
+    assert_eq!(d.core.ratings.weng_lin.kappa, 0.0001);
+    assert_eq!(d.core.ratings.glicko2.tau, 0.5);
+    let s = Settings::from_toml_str(
+        "[ratings.glicko2]\ntau = 0.3\n[ratings.weng_lin]\ntau = 0.0\nbeta = 5.0",
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.core.ratings.glicko2.tau, 0.3);
+    assert_eq!(
+        s.core.ratings.glicko2.deviation, 350.0,
+        "unset keys keep defaults"
+    );
+    assert_eq!(
+        (s.core.ratings.weng_lin.tau, s.core.ratings.weng_lin.beta),
+        (0.0, 5.0)
+    );
+    assert_eq!(s.core.ratings.weng_lin.mu, 25.0);
+    assert!(err("[ratings.weng_lin]\ntaus = 1.0").contains("taus"));
+    assert!(err("[ratings]\nelo = 1").contains("elo"));
+    let tau = err("[ratings.glicko2]\ntau = 0.0");
+    assert!(tau.contains("ratings.glicko2.tau"), "{tau}");
+}
+
 /// Overrides in dev mode (no secret needed).
 fn dev() -> Overrides {
     Overrides {
