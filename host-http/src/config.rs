@@ -64,6 +64,9 @@
 //! key_per_minute = 60000
 //! login_per_address_per_minute = 30
 //! login_per_account_per_15_minutes = 10
+//!
+//! [compat]                             # seed 002 drop-in; off by default
+//! anonymous_from = ["127.0.0.1/32"]    # networks served the /api/v1 routes without credentials
 //! ```
 //!
 //! An unknown key or a bad value is a [`ConfigError`] whose message names the key.
@@ -215,6 +218,20 @@ pub struct FileConfig {
     /// Authentication, accounts and limits (`[auth]`).
     #[serde(default)]
     pub auth: Option<AuthFile>,
+    /// Seed 002 drop-in (`[compat]`).
+    #[serde(default)]
+    pub compat: Option<CompatFile>,
+}
+
+/// The `[compat]` section: seed 002 drop-in.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompatFile {
+    /// Networks (CIDR, e.g. `127.0.0.1/32`, `10.0.0.0/8`, `::1/128`) whose callers may
+    /// use the seed 002 routes without credentials, as an unmodified seed 002 client
+    /// does. Default: none (off). Every other route still needs credentials.
+    #[serde(default)]
+    pub anonymous_from: Vec<String>,
 }
 
 /// The `[auth]` section as written; every key optional.
@@ -610,6 +627,20 @@ impl Settings {
         s.schedule = file.schedule.unwrap_or_default().resolve()?;
         if let Some(auth) = file.auth {
             s.apply_auth(auth, &mut core)?;
+        }
+        if let Some(compat) = file.compat {
+            s.auth.anonymous_compat_from = compat
+                .anonymous_from
+                .iter()
+                .map(|n| {
+                    n.parse::<ipnet::IpNet>().map_err(|_| {
+                        ConfigError::invalid(
+                            "compat.anonymous_from",
+                            format!("'{n}' is not a network like 127.0.0.1/32 or 10.0.0.0/8"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
         }
 
         let mut catalog = file.catalog;

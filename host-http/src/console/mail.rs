@@ -79,7 +79,7 @@ pub(super) async fn mail_player(
             expires_in_secs: None,
             idempotency_key: optional(&form.idempotency_key),
         };
-        let r = s.gh.send_mail(req).await?;
+        let r = op.core(&s).send_mail(req).await?;
         Ok(format!("Mail sent ({}).", r.mail.id))
     }
     .await;

@@ -464,27 +464,29 @@ async fn change_balance(
         let metadata = json!({ "by": op.by() });
         let idempotency_key = super::optional(&f.idempotency_key);
         let r = if grant {
-            s.gh.grant(GrantRequest {
-                player,
-                currency: currency.clone(),
-                amount,
-                source: Some("admin".into()),
-                reason,
-                metadata,
-                idempotency_key,
-            })
-            .await?
+            op.core(&s)
+                .grant(GrantRequest {
+                    player,
+                    currency: currency.clone(),
+                    amount,
+                    source: Some("admin".into()),
+                    reason,
+                    metadata,
+                    idempotency_key,
+                })
+                .await?
         } else {
-            s.gh.spend(SpendRequest {
-                player,
-                currency: currency.clone(),
-                amount,
-                sink: Some("admin_revoke".into()),
-                reason,
-                metadata,
-                idempotency_key,
-            })
-            .await?
+            op.core(&s)
+                .spend(SpendRequest {
+                    player,
+                    currency: currency.clone(),
+                    amount,
+                    sink: Some("admin_revoke".into()),
+                    reason,
+                    metadata,
+                    idempotency_key,
+                })
+                .await?
         };
         Ok(format!(
             "{} {amount} {currency}{}; balance now {}.",

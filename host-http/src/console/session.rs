@@ -145,6 +145,12 @@ impl Operator {
                 == 0
     }
 
+    /// The core acting for this operator's key, so the console's idempotency keys are
+    /// scoped to that key as the API's are.
+    pub(super) fn core(&self, s: &AppState) -> guildhall_core::Guildhall {
+        s.gh.acting_as(guildhall_core::Caller::ApiKey(self.key.id.clone()))
+    }
+
     /// Who acted, as kept with bans and in ledger metadata: `console:<key name>`.
     pub(super) fn by(&self) -> String {
         format!("console:{}", self.key.name)
