@@ -247,6 +247,8 @@ export interface Broadcast {
   sentAt: string
   expiresAt?: string
   recipients?: Array<string>
+  /** True when an idempotency key repeated an earlier broadcast. */
+  replayed: boolean
 }
 
 export interface BroadcastRequest {
@@ -255,8 +257,10 @@ export interface BroadcastRequest {
   body?: string
   attachments?: Attachments
   expiresInSecs?: number
-  /** Only these players; none: everyone. */
+  /** Only these players; none: every player who exists when it is sent. */
   recipients?: Array<string>
+  /** Same key and request again: the stored broadcast, `replayed`; nothing stored twice. */
+  idempotencyKey?: string
 }
 
 export interface CatalogItem {

@@ -1619,6 +1619,21 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn broadcast(&self, id: &str) -> Result<Option<Broadcast>> {
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, body FROM broadcasts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_error)?;
+        row.map(|(seq, b)| {
+            let mut x: Broadcast = body_from("broadcast", &b)?;
+            x.seq = seq;
+            Ok(x)
+        })
+        .transpose()
+    }
+
     async fn template(&self, id: &str) -> Result<Option<Template>> {
         let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = $1")
             .bind(id)

@@ -1132,6 +1132,23 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn broadcast(&self, id: &str) -> Result<Option<Broadcast>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, body FROM broadcasts WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *c)
+                .await
+                .map_err(db_err)?;
+        row.map(|(seq, b)| {
+            let mut x: Broadcast =
+                serde_json::from_str(&b).map_err(|e| bad_data("broadcast", e))?;
+            x.seq = seq;
+            Ok(x)
+        })
+        .transpose()
+    }
+
     async fn template(&self, id: &str) -> Result<Option<Template>> {
         let mut c = self.read().await?;
         let row: Option<(String,)> = sqlx::query_as("SELECT body FROM templates WHERE id = ?1")

@@ -428,8 +428,10 @@ pub struct BroadcastRequest {
     pub body: Option<String>,
     pub attachments: Option<Attachments>,
     pub expires_in_secs: Option<i64>,
-    /// Only these players; none: everyone.
+    /// Only these players; none: every player who exists when it is sent.
     pub recipients: Option<Vec<String>>,
+    /// Same key and request again: the stored broadcast, `replayed`; nothing stored twice.
+    pub idempotency_key: Option<String>,
 }
 
 #[napi(object)]
@@ -466,6 +468,8 @@ pub struct Broadcast {
     pub sent_at: String,
     pub expires_at: Option<String>,
     pub recipients: Option<Vec<String>>,
+    /// True when an idempotency key repeated an earlier broadcast.
+    pub replayed: bool,
 }
 
 #[napi(object)]

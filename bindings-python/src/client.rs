@@ -487,15 +487,17 @@ async_client {
             }).await
         }
 
-    /// Sends one mail to every player (or to `recipients`), stored once. Returns a `Broadcast`.
-    fn broadcast_mail(subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, recipients: Option<Vec<String>>)
-        (subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, recipients = None)
+    /// Sends one mail to every player who exists now (or to `recipients`), stored once.
+    /// Returns a `Broadcast`; repeating `idempotency_key` with the same request returns the
+    /// stored one with `replayed` true and stores nothing.
+    fn broadcast_mail(subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, recipients: Option<Vec<String>>, idempotency_key: Option<String>)
+        (subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, recipients = None, idempotency_key = None)
         |gh| {
             let recipients = recipients.map(|r| r.iter().map(|p| pid(p)).collect::<CoreResult<Vec<_>>>()).transpose()?;
             gh.broadcast_mail(BroadcastRequest {
                 from: sender.map_or_else(Sender::system, |s| s.0),
                 subject, body, attachments: attachments.map(|a| a.0).unwrap_or_default(),
-                expires_in_secs, recipients,
+                expires_in_secs, recipients, idempotency_key,
             }).await
         }
 

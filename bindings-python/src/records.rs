@@ -348,13 +348,13 @@ record! {
     Broadcast {
         seq: i64, id: String, sender: Py<PyAny>, subject: String, body: String,
         attachments: Py<PyAny>, sent_at: DateTime<Utc>, expires_at: Option<DateTime<Utc>>,
-        recipients: Option<Vec<String>>,
+        recipients: Option<Vec<String>>, replayed: bool,
     }
 }
 record_of!(core::mail::Broadcast => Broadcast, |v, py| Broadcast {
     sender: js(py, &v.sender)?, attachments: js(py, &v.attachments)?, seq: v.seq, id: v.id,
     subject: v.subject, body: v.body, sent_at: v.sent_at, expires_at: v.expires_at,
-    recipients: v.recipients.map(|r| strs(&r)),
+    recipients: v.recipients.map(|r| strs(&r)), replayed: v.replayed,
 });
 
 // ----- Announcements and presence -----

@@ -194,16 +194,23 @@ async def test_mail(api):
     with pytest.raises(guildhall.InvalidArgument):
         await api.send_mail("erin", "bad", sender="martian")
 
+    await api.grant("zoe", "gold", 1)  # zoe exists before the broadcast, so it reaches her
     b = await api.broadcast_mail("Patch notes", "v1.2", sender="system",
                                  attachments={"currencies": [{"currency": "gems", "amount": 3}]},
-                                 expires_in_secs=3600)
+                                 expires_in_secs=3600, idempotency_key="patch-1.2")
     assert isinstance(b, guildhall.Broadcast) and b.recipients is None and b.expires_at is not None
+    assert not b.replayed
+    again = await api.broadcast_mail("Patch notes", "v1.2", sender="system",
+                                     attachments={"currencies": [{"currency": "gems", "amount": 3}]},
+                                     expires_in_secs=3600, idempotency_key="patch-1.2")
+    assert again.replayed and (again.id, again.seq) == (b.id, b.seq)
     only = await api.broadcast_mail("VIP", recipients=["erin"])
     assert only.recipients == ["erin"]
     box = await api.mailbox("erin")
     assert [m.subject for m in box][:2] == ["VIP", "Patch notes"]
     assert all(isinstance(m, guildhall.Mail) for m in box)
     assert [m.subject for m in await api.mailbox("zoe")] == ["Patch notes"]
+    assert await api.mailbox("newcomer") == [], "a player who did not exist then"
 
     await api.delete_mail("erin", mail.id)
     with pytest.raises(guildhall.NotFound):

@@ -232,6 +232,9 @@ impl Store for MemoryStore {
             .cloned()
             .collect())
     }
+    async fn broadcast(&self, id: &str) -> Result<Option<Broadcast>> {
+        Ok(self.lock().broadcasts.iter().find(|b| b.id == id).cloned())
+    }
     async fn template(&self, id: &str) -> Result<Option<Template>> {
         Ok(self.lock().templates.get(id).cloned())
     }

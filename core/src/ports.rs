@@ -411,6 +411,21 @@ pub trait Store: Send + Sync + 'static {
     async fn mailbox(&self, player: &PlayerId) -> Result<(MailboxRow, Vec<Mail>)>;
     /// Broadcasts with `seq > after`, oldest first, at most `limit`.
     async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>>;
+    /// One broadcast by id, with its `seq`. The default pages through
+    /// [`Store::broadcasts_after`]; the stores look the id up in its unique index.
+    async fn broadcast(&self, id: &str) -> Result<Option<Broadcast>> {
+        let mut after = 0;
+        loop {
+            let page = self.broadcasts_after(after, 1000).await?;
+            let Some(last) = page.last() else {
+                return Ok(None);
+            };
+            after = last.seq;
+            if let Some(b) = page.into_iter().find(|b| b.id == id) {
+                return Ok(Some(b));
+            }
+        }
+    }
     /// One announcement template.
     async fn template(&self, id: &str) -> Result<Option<Template>>;
     /// Every template, ordered by id.

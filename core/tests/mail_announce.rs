@@ -277,6 +277,18 @@ async fn expired_mail_is_not_listed_nor_claimable() {
 #[tokio::test]
 async fn a_broadcast_is_stored_once_and_copied_on_read() {
     let (gh, _) = setup().await;
+    // A broadcast reaches the players who exist when it is sent.
+    for who in ["gus", "hal"] {
+        gh.grant_item(guildhall_core::inventory::GrantItemRequest {
+            player: p(who),
+            item_id: "potion".into(),
+            quantity: 1,
+            reason: None,
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    }
     let b = gh
         .broadcast_mail(BroadcastRequest {
             from: Sender::admin("ops"),
@@ -291,6 +303,7 @@ async fn a_broadcast_is_stored_once_and_copied_on_read() {
             },
             expires_in_secs: None,
             recipients: None,
+            idempotency_key: None,
         })
         .await
         .unwrap();
@@ -321,6 +334,7 @@ async fn a_broadcast_is_stored_once_and_copied_on_read() {
             attachments: Attachments::default(),
             expires_in_secs: None,
             recipients: Some(vec![p("gus")]),
+            idempotency_key: None,
         })
         .await
         .unwrap();
@@ -343,6 +357,7 @@ async fn a_broadcast_is_stored_once_and_copied_on_read() {
         attachments: Attachments::default(),
         expires_in_secs: None,
         recipients: None,
+        idempotency_key: None,
     };
     assert_eq!(
         gh.broadcast_mail(player_broadcast).await.unwrap_err().code,

@@ -277,17 +277,27 @@ pub async fn send_mail(
     })
 }
 
-/// Broadcasts a mail to every player (or the listed ones): stored once, copied into each
-/// box the next time that box is read.
+/// Broadcasts a mail to every player who exists when it is sent (or to the listed ones):
+/// stored once, copied into each box the next time that box is read. A retry with the
+/// same idempotency key (body or header) returns the stored broadcast, `replayed`, and
+/// stores nothing.
 #[utoipa::path(post, path = "/v1/mail/broadcasts", tag = "mail",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Alternative to the body's idempotency_key")),
     request_body = BroadcastRequest,
     responses((status = 200, body = Broadcast), (status = 400, body = Error),
-        (status = 404, body = Error, description = "An attached catalog item does not exist")))]
+        (status = 404, body = Error, description = "An attached catalog item does not exist"),
+        (status = 409, body = Error, description = "IDEMPOTENCY_CONFLICT")))]
 pub async fn broadcast(
-    State(s): State<AppState>,
-    ApiJson(req): ApiJson<BroadcastRequest>,
-) -> ApiResult<Json<Broadcast>> {
-    Ok(Json(s.gh.broadcast_mail(req).await?))
+    Acting(gh): Acting,
+    key: IdempotencyKey,
+    ApiJson(mut req): ApiJson<BroadcastRequest>,
+) -> ApiResult<Replay<Broadcast>> {
+    req.idempotency_key = key.merge(req.idempotency_key.take())?;
+    let b = gh.broadcast_mail(req).await?;
+    Ok(Replay {
+        replayed: b.replayed,
+        body: b,
+    })
 }
 
 // ----- Templates -----

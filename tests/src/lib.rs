@@ -876,6 +876,7 @@ pub fn broadcast(subject: &str, gold: i64, recipients: Option<&[&str]>) -> Broad
         attachments: attachments(gold, &[]),
         expires_in_secs: None,
         recipients: recipients.map(|r| r.iter().map(|p| pid(p)).collect()),
+        idempotency_key: None,
     }
 }
 

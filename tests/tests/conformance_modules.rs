@@ -48,6 +48,8 @@ conformance!(
     mail_read_marks_claims_and_deletes => modules_config,
     mail_claim_over_a_limit_changes_nothing => modules_config,
     mail_broadcast_is_stored_once_and_copied_on_read => modules_config,
+    mail_broadcast_reaches_players_who_existed_when_it_was_sent => modules_config,
+    mail_broadcast_with_a_repeated_key_is_stored_and_paid_once => modules_config,
     mail_concurrent_claims_credit_once => modules_config,
     mail_concurrent_sends_never_pass_the_daily_limit => modules_config,
     mail_concurrent_deliveries_never_overfill_a_box => modules_config,
@@ -60,6 +62,8 @@ conformance!(
     announce_concurrent_fires_pass_a_cap_of_once_once => modules_config,
     announce_scheduled_trigger_goes_out_once => modules_config,
     announce_scheduled_trigger_goes_out_once_under_concurrent_senders => modules_config,
+    announce_scheduled_mail_trigger_delivers_a_mail_once => modules_config,
+    announce_template_change_is_checked_against_its_triggers => modules_config,
     party_lifecycle_with_events_to_every_member => modules_config,
     party_invites_expire_and_full_parties_refuse => modules_config,
     party_concurrent_accepts_fill_the_last_slot_once => modules_config,
@@ -632,6 +636,13 @@ async fn mail_claim_over_a_limit_changes_nothing(fx: Fixture) {
 
 async fn mail_broadcast_is_stored_once_and_copied_on_read(fx: Fixture) {
     let (gus, hal, ivy) = (pid("gus"), pid("hal"), pid("ivy"));
+    // A broadcast reaches the players who exist when it is sent.
+    for who in ["gus", "hal", "ivy", "jo"] {
+        fx.gh
+            .grant_item(grant_item(who, "potion", 1))
+            .await
+            .unwrap();
+    }
     let b = fx
         .gh
         .broadcast_mail(broadcast("gift for all", 10, None))
@@ -791,6 +802,174 @@ async fn mail_broadcast_is_stored_once_and_copied_on_read(fx: Fixture) {
         .all(|m| m.broadcast_id.as_deref() != Some(b2.id.as_str())));
     // Evicted unclaimed: gift for all (10), second (1), f0 (4).
     assert_eq!(fx.gh.balance(&jo, "gold").await.unwrap(), 15);
+    fx.assert_ledger_ok().await;
+}
+
+/// SPEC.md Clarifications: a broadcast reaches the players who existed when it was sent
+/// (an account, or any stored state) unless it names recipients.
+async fn mail_broadcast_reaches_players_who_existed_when_it_was_sent(fx: Fixture) {
+    let (ann, bob, cy, zed, leg) = (pid("ann"), pid("bob"), pid("cy"), pid("zed"), pid("leg"));
+    // ann exists (a grant); leg has state written before first-seen markers existed
+    // (an inventory row stored directly, as data from an older version would be).
+    fx.gh.grant(grant("ann", "gold", 1)).await.unwrap();
+    fx.gh
+        .store()
+        .commit(guildhall_core::ports::ChangeSet {
+            items: vec![guildhall_core::ports::ItemWrite {
+                player: leg.clone(),
+                item_id: "potion".into(),
+                expected_version: 0,
+                quantity: 1,
+                acquired_at: fx.now(),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    fx.clock.advance_secs(1);
+    let before_bob = fx
+        .gh
+        .broadcast_mail(broadcast("before bob", 10, None))
+        .await
+        .unwrap();
+    let named = fx
+        .gh
+        .broadcast_mail(broadcast("for zed", 0, Some(&["zed"])))
+        .await
+        .unwrap();
+    fx.clock.advance_secs(1);
+    // bob begins to exist now, after both broadcasts.
+    fx.gh.grant(grant("bob", "gold", 1)).await.unwrap();
+    assert!(
+        fx.gh.mailbox(&bob).await.unwrap().is_empty(),
+        "a player who did not exist when a broadcast was sent does not receive it"
+    );
+    assert!(
+        fx.gh.mailbox(&cy).await.unwrap().is_empty(),
+        "a player id never seen before receives no earlier broadcast"
+    );
+    assert_eq!(
+        subjects(&fx.gh.mailbox(&zed).await.unwrap()),
+        ["for zed"],
+        "a named recipient receives it whenever it began to exist"
+    );
+    assert_eq!(
+        subjects(&fx.gh.mailbox(&ann).await.unwrap()),
+        ["before bob"]
+    );
+    assert_eq!(
+        subjects(&fx.gh.mailbox(&leg).await.unwrap()),
+        ["before bob"],
+        "state stored before the upgrade counts as existing"
+    );
+    // cy's first read was a read only: cy exists from then on, like bob.
+    fx.clock.advance_secs(1);
+    let after = fx
+        .gh
+        .broadcast_mail(broadcast("after bob", 2, None))
+        .await
+        .unwrap();
+    for who in [&ann, &bob, &cy, &zed, &leg] {
+        assert!(
+            fx.gh
+                .mailbox(who)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.broadcast_id.as_deref() == Some(after.id.as_str())),
+            "{who} existed when 'after bob' was sent"
+        );
+    }
+    // A second service (another host) decides the same from the store alone.
+    let other = fx.second_service().await;
+    assert!(other
+        .mailbox(&bob)
+        .await
+        .unwrap()
+        .iter()
+        .all(
+            |m| m.broadcast_id.as_deref() != Some(before_bob.id.as_str())
+                && m.broadcast_id.as_deref() != Some(named.id.as_str())
+        ));
+    // Money: bob claims only what reached him.
+    let copy = format!("{}:bob", after.id);
+    fx.gh.open_mail(&bob, &copy).await.unwrap();
+    fx.gh.claim_mail(&bob, &copy, None).await.unwrap();
+    assert_eq!(fx.gh.balance(&bob, "gold").await.unwrap(), 3);
+    expect_code(
+        fx.gh
+            .open_mail(&bob, &format!("{}:bob", before_bob.id))
+            .await,
+        ErrorCode::NotFound,
+    );
+    fx.assert_ledger_ok().await;
+}
+
+/// SPEC.md Clarifications: a broadcast takes an idempotency key like every other write.
+async fn mail_broadcast_with_a_repeated_key_is_stored_and_paid_once(fx: Fixture) {
+    let ann = pid("ann");
+    fx.gh.grant(grant("ann", "gold", 1)).await.unwrap();
+    fx.clock.advance_secs(1);
+    let mut req = broadcast("gift", 25, None);
+    req.idempotency_key = Some("gift-2026-11".into());
+    let first = fx.gh.broadcast_mail(req.clone()).await.unwrap();
+    assert!(!first.replayed);
+    assert!(first.seq > 0);
+    let stored = fx.gh.store().broadcasts_after(0, 100).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    fx.clock.advance_secs(5);
+    let before = fx.snapshot(&[&ann]).await;
+    let again = fx.gh.broadcast_mail(req.clone()).await.unwrap();
+    assert!(again.replayed, "the retry is a replay");
+    assert_eq!(
+        (again.id.as_str(), again.seq, again.sent_at),
+        (first.id.as_str(), first.seq, first.sent_at)
+    );
+    fx.assert_unchanged(&before, &[&ann], "a replayed broadcast")
+        .await;
+    assert_eq!(
+        fx.gh.store().broadcasts_after(0, 100).await.unwrap().len(),
+        1,
+        "a retried broadcast is stored once"
+    );
+    // Concurrent retries, from this host and another: still one.
+    let other = fx.second_service().await;
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let gh = if i % 2 == 0 {
+            fx.gh.clone()
+        } else {
+            other.clone()
+        };
+        let req = req.clone();
+        tasks.push(tokio::spawn(async move { gh.broadcast_mail(req).await }));
+    }
+    for t in tasks {
+        let b = t.await.expect("task").expect("broadcast");
+        assert_eq!((b.id.as_str(), b.replayed), (first.id.as_str(), true));
+    }
+    // The same key for another broadcast is refused, and stores nothing.
+    let mut other_req = broadcast("another gift", 25, None);
+    other_req.idempotency_key = req.idempotency_key.clone();
+    refused!(
+        fx,
+        before,
+        &[&ann],
+        ErrorCode::IdempotencyConflict,
+        "same key, other broadcast",
+        fx.gh.broadcast_mail(other_req)
+    );
+    assert_eq!(
+        fx.gh.store().broadcasts_after(0, 100).await.unwrap().len(),
+        1
+    );
+    // The player gets one copy and is paid once.
+    let list = fx.gh.mailbox(&ann).await.unwrap();
+    assert_eq!(subjects(&list), ["gift"]);
+    fx.gh.open_mail(&ann, &list[0].id).await.unwrap();
+    fx.gh.claim_mail(&ann, &list[0].id, None).await.unwrap();
+    assert_eq!(fx.gh.balance(&ann, "gold").await.unwrap(), 26);
+    assert_eq!(fx.gh.mailbox(&ann).await.unwrap().len(), 1);
     fx.assert_ledger_ok().await;
 }
 
@@ -1546,6 +1725,111 @@ async fn announce_scheduled_trigger_goes_out_once_under_concurrent_senders(fx: F
         (1, 1),
         "concurrent schedulers (two hosts, or overlapping runs) send a scheduled trigger once"
     );
+}
+
+/// SPEC.md: kind `mail` goes to the player's mailbox, for a scheduled trigger too.
+async fn announce_scheduled_mail_trigger_delivers_a_mail_once(fx: Fixture) {
+    let t0 = fx.now();
+    fx.gh
+        .put_template(template("t", "Maintenance at {what}\nBack soon"))
+        .await
+        .unwrap();
+    // One to a named player (who need not be online), one to a lobby's players online.
+    let mut to_max = scheduled("to-max", t0 + secs(30));
+    to_max.kind = MessageKind::Mail;
+    to_max.audience = AudienceKind::Player;
+    to_max.target = Some("max".into());
+    fx.gh.put_trigger(to_max).await.unwrap();
+    let mut lobby_main = scheduled("lobby-main", t0 + secs(30));
+    lobby_main.kind = MessageKind::Mail;
+    lobby_main.target = Some("main".into());
+    fx.gh.put_trigger(lobby_main).await.unwrap();
+    let lobby = |l: &str| Location {
+        lobby: Some(l.into()),
+        ..Default::default()
+    };
+    fx.gh.login(&pid("kim"), lobby("main")).await.unwrap();
+    fx.gh.login(&pid("lee"), lobby("side")).await.unwrap();
+    fx.clock.advance_secs(30);
+    let mut sent = fx.gh.send_due_triggers().await.unwrap();
+    sent.sort();
+    assert_eq!(sent, ["lobby-main", "to-max"]);
+    assert!(
+        fx.gh.send_due_triggers().await.unwrap().is_empty(),
+        "sent once"
+    );
+    assert!(
+        fx.events_of("announcement").await.is_empty(),
+        "a mail trigger is not pushed as an announcement"
+    );
+    let max = fx.gh.mailbox(&pid("max")).await.unwrap();
+    assert_eq!(subjects(&max), ["Maintenance at to-max"]);
+    assert_eq!(max[0].body, "Maintenance at to-max\nBack soon");
+    assert_eq!(max[0].sender, Sender::system());
+    let kim = fx.gh.mailbox(&pid("kim")).await.unwrap();
+    assert_eq!(subjects(&kim), ["Maintenance at lobby-main"]);
+    assert!(
+        fx.gh.mailbox(&pid("lee")).await.unwrap().is_empty(),
+        "lee was in another lobby"
+    );
+    // Read again, by this host or another, and after more runs: still one mail each.
+    fx.clock.advance_secs(60);
+    assert!(fx.gh.send_due_triggers().await.unwrap().is_empty());
+    let other = fx.second_service().await;
+    assert!(other.send_due_triggers().await.unwrap().is_empty());
+    assert_eq!(other.mailbox(&pid("max")).await.unwrap().len(), 1);
+    assert_eq!(fx.gh.mailbox(&pid("kim")).await.unwrap().len(), 1);
+    let received = fx.events_of("mail_received").await;
+    assert_eq!(received.len(), 2, "one mail to max, one to kim");
+}
+
+/// SPEC.md: a trigger whose variables do not cover its template's placeholders is
+/// rejected; changing the template under an existing trigger is rejected the same way.
+async fn announce_template_change_is_checked_against_its_triggers(fx: Fixture) {
+    fx.gh
+        .put_template(template("welcome", "Hi {name}"))
+        .await
+        .unwrap();
+    fx.gh
+        .put_trigger(trigger(
+            "greet",
+            "welcome",
+            FrequencyCap::Once,
+            0,
+            &[("name", "friend")],
+        ))
+        .await
+        .unwrap();
+    let before = fx.snapshot(&[]).await;
+    let e = refused!(
+        fx,
+        before,
+        &[],
+        ErrorCode::InvalidArgument,
+        "a template change its trigger does not cover",
+        fx.gh
+            .put_template(template("welcome", "Hi {name}, welcome to {game}"))
+    );
+    assert!(
+        e.message.contains("greet"),
+        "names the trigger: {}",
+        e.message
+    );
+    assert_eq!(e.details["triggers"][0]["id"], json!("greet"));
+    assert_eq!(e.details["triggers"][0]["missing"], json!(["game"]));
+    assert_eq!(fx.gh.template("welcome").await.unwrap().body, "Hi {name}");
+    // Still covered: accepted; a cancelled trigger never fires and does not hold it back.
+    fx.gh
+        .put_template(template("welcome", "Hello {name}!"))
+        .await
+        .unwrap();
+    fx.gh.cancel_trigger("greet").await.unwrap();
+    fx.gh
+        .put_template(template("welcome", "Hello {name} in {game}"))
+        .await
+        .unwrap();
+    let msgs = fx.gh.fire(fire("ann", "login")).await.unwrap();
+    assert!(msgs.is_empty());
 }
 
 // ----- Parties -----

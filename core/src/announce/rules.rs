@@ -157,6 +157,107 @@ pub fn check_trigger(t: &Trigger, template: &Template) -> Result<()> {
     Ok(())
 }
 
+/// The subject of a mail a trigger sends: the rendered text's first line, at most 200
+/// characters; the body is the whole text.
+pub fn mail_subject(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// The players a scheduled trigger of kind `mail` mails, as broadcast recipients
+/// (SPEC.md: kind `mail` goes to the mailbox): audience `player` with a target, that
+/// player (online or not); audience `player` without one, `None`: every player who
+/// exists at send time; any other audience, the players standing there now
+/// (`online`: each player online with its location), or nobody (`Some(empty)`).
+pub fn scheduled_mail_recipients(
+    t: &Trigger,
+    online: &[(crate::types::PlayerId, Location)],
+) -> Option<Vec<crate::types::PlayerId>> {
+    match (t.audience, &t.target) {
+        (AudienceKind::Player, Some(p)) => Some(
+            crate::types::PlayerId::new(p.clone())
+                .map(|p| vec![p])
+                .unwrap_or_default(),
+        ),
+        (AudienceKind::Player, None) => None,
+        _ => Some(
+            online
+                .iter()
+                .filter(|(p, loc)| audience_matches(t, p.as_str(), loc))
+                .map(|(p, _)| p.clone())
+                .collect(),
+        ),
+    }
+}
+
+/// The broadcast a scheduled trigger of kind `mail` stores: from the system, subject
+/// and body as [`mail_subject`], expiring at the trigger's `ends_at`.
+pub fn scheduled_mail(
+    ctx: &Ctx,
+    t: &Trigger,
+    text: &str,
+    recipients: Option<Vec<crate::types::PlayerId>>,
+) -> crate::mail::Broadcast {
+    crate::mail::Broadcast {
+        seq: 0,
+        id: ctx.id(),
+        sender: Sender::system(),
+        subject: mail_subject(text),
+        body: text.to_string(),
+        attachments: Attachments::default(),
+        sent_at: ctx.now,
+        expires_at: t.ends_at,
+        recipients,
+        replayed: false,
+    }
+}
+
+/// SPEC.md: a trigger's variables cover its template's placeholders; so a new body for
+/// template `t` (parsed as `segments`) must be covered by every trigger in `users` that
+/// uses it and is not cancelled (a cancelled one never fires again).
+/// Errors: `INVALID_ARGUMENT` naming each uncovered trigger, with `details.triggers`
+/// = `[{id, missing}]`.
+pub fn check_template_users(t: &Template, segments: &[Segment], users: &[Trigger]) -> Result<()> {
+    let needed = placeholders(segments);
+    let uncovered: Vec<(String, Vec<String>)> = users
+        .iter()
+        .filter(|tr| tr.template_id == t.id && !tr.cancelled)
+        .filter_map(|tr| {
+            let missing: Vec<String> = needed
+                .iter()
+                .filter(|n| !tr.variables.contains_key(*n))
+                .cloned()
+                .collect();
+            (!missing.is_empty()).then(|| (tr.id.clone(), missing))
+        })
+        .collect();
+    if uncovered.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<String> = uncovered
+        .iter()
+        .map(|(id, missing)| format!("trigger '{id}' lacks {missing:?}"))
+        .collect();
+    Err(Error::invalid(
+        "body",
+        format!(
+            "the template's placeholders would not be covered by the triggers using it: {}",
+            names.join("; ")
+        ),
+    )
+    .with_details(json!({
+        "field": "body",
+        "triggers": uncovered
+            .iter()
+            .map(|(id, missing)| json!({ "id": id, "missing": missing }))
+            .collect::<Vec<_>>(),
+    })))
+}
+
 /// The calendar period of `cap` containing `now` in `tz`, as a key (`2026-11-22`,
 /// `2026-W47` for the week starting Monday, `2026-11`, `once`), and when a counter for
 /// it may be forgotten. `None` for `Unlimited`.
@@ -296,14 +397,7 @@ pub fn fire(
                     id: ctx.id(),
                     player: req.player.clone(),
                     sender: Sender::system(),
-                    subject: msg
-                        .text
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(200)
-                        .collect(),
+                    subject: mail_subject(&msg.text),
                     body: msg.text.clone(),
                     attachments: Attachments::default(),
                     sent_at: ctx.now,

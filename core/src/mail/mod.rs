@@ -179,8 +179,8 @@ impl Mail {
     }
 }
 
-/// A mail to every player, or to listed players, stored once and copied into each box
-/// the next time that box is read.
+/// A mail to every player who existed when it was sent, or to listed players, stored
+/// once and copied into each box the next time that box is read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Broadcast {
     /// Store-assigned position (0 before commit); boxes remember the last one copied.
@@ -199,9 +199,33 @@ pub struct Broadcast {
     pub sent_at: DateTime<Utc>,
     /// Expiry of every copy.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Only these players; `None`: everyone.
+    /// Only these players (each receives it whenever it existed); `None`: every player
+    /// who existed when it was sent (SPEC.md Clarifications).
     #[schema(value_type = Option<Vec<String>>)]
     pub recipients: Option<Vec<PlayerId>>,
+    /// True when this is the stored original of an earlier call with the same
+    /// idempotency key (nothing was stored again).
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// When a player began to exist, as broadcasts need it (SPEC.md Clarifications: a
+/// broadcast reaches the players who existed when it was sent). Stored as the document
+/// kind `first_seen`, id = the player, written once (guarded, version 0 = absent) in the
+/// same commit as the player's first stored state, and never changed after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstSeen {
+    /// The instant of the first commit that stored state of the player, UTC. For a
+    /// player whose state predates these records: the Unix epoch.
+    pub since: DateTime<Utc>,
+    /// True when the player had stored state before its record was written (data from an
+    /// older version): it counts as existing since before any broadcast.
+    #[serde(default)]
+    pub legacy: bool,
+}
+
+impl crate::docs::Document for FirstSeen {
+    const KIND: &'static str = "first_seen";
 }
 
 /// Send one mail. Errors: `INVALID_ARGUMENT` (subject/body length, attachments from a
@@ -232,7 +256,10 @@ pub struct SendMailRequest {
     pub idempotency_key: Option<String>,
 }
 
-/// Broadcast one mail. Errors: as [`SendMailRequest`]; a player cannot broadcast.
+/// Broadcast one mail: to every player who exists when it is sent, or to `recipients`
+/// (SPEC.md Clarifications). Errors: as [`SendMailRequest`] (`INVALID_ARGUMENT` also for
+/// a player sender or a recipients list of 0 or over 10000; `IDEMPOTENCY_CONFLICT` when
+/// the key was used for another request).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BroadcastRequest {
@@ -253,6 +280,11 @@ pub struct BroadcastRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<String>>)]
     pub recipients: Option<Vec<PlayerId>>,
+    /// Idempotency key, 1-255 bytes, scoped to the caller: the same key and request again
+    /// returns the stored broadcast marked `replayed` and stores nothing; the same key with
+    /// another request is `IDEMPOTENCY_CONFLICT`.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
 }
 
 /// The outcome of a send: the delivered mail and what delivering it evicted.

@@ -272,6 +272,7 @@ pub fn new_broadcast(ctx: &Ctx, req: &BroadcastRequest) -> Broadcast {
         sent_at: ctx.now,
         expires_at: req.expires_in_secs.map(|s| ctx.now + Duration::seconds(s)),
         recipients: req.recipients.clone(),
+        replayed: false,
     }
 }
 
@@ -394,9 +395,21 @@ fn credit_attachments(
     Ok((currencies, skipped))
 }
 
+/// True when broadcast `b` is addressed to `player`, who began to exist at `since`
+/// (SPEC.md Clarifications): a named recipient always; otherwise, for a broadcast to
+/// everyone, a player who existed when it was sent (`since <= sent_at`).
+pub fn addressed_to(b: &Broadcast, player: &PlayerId, since: DateTime<Utc>) -> bool {
+    match &b.recipients {
+        Some(r) => r.contains(player),
+        None => since <= b.sent_at,
+    }
+}
+
 /// Copies broadcasts the box has not seen (SPEC.md: stored once, appearing in each box
 /// the next time it is read, under the same caps). Broadcasts expired, or not addressed
-/// to this player, are passed over.
+/// to this player (see [`addressed_to`]; `since`: when the player began to exist), are
+/// passed over.
+#[allow(clippy::too_many_arguments)]
 pub fn materialize(
     cfg: &Config,
     mail: &MailConfig,
@@ -405,17 +418,14 @@ pub fn materialize(
     holdings: &mut Holdings,
     cs: &mut ChangeSet,
     broadcasts: &[Broadcast],
+    since: DateTime<Utc>,
 ) -> Result<()> {
     for b in broadcasts {
         if b.seq <= state.broadcast_seq {
             continue;
         }
         state.broadcast_seq = b.seq;
-        if b.expires_at.is_some_and(|e| e <= ctx.now)
-            || b.recipients
-                .as_ref()
-                .is_some_and(|r| !r.contains(&state.player))
-        {
+        if b.expires_at.is_some_and(|e| e <= ctx.now) || !addressed_to(b, &state.player, since) {
             continue;
         }
         let copy = Mail {

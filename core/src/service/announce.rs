@@ -14,9 +14,22 @@ use serde_json::json;
 use std::collections::HashMap;
 
 impl Guildhall {
-    /// Inserts or replaces a template. Errors: `INVALID_ARGUMENT` (id, body, placeholders).
+    /// Inserts or replaces a template. A replacement is checked against the triggers that
+    /// use it, as creating them was (SPEC.md: variables cover the template's
+    /// placeholders): a body with a placeholder some trigger (not cancelled) does not
+    /// cover is refused and nothing changes. Errors: `INVALID_ARGUMENT` (id, body,
+    /// placeholders; for uncovered ones the message names each trigger and
+    /// `details.triggers` lists `{id, missing}`).
     pub async fn put_template(&self, t: Template) -> Result<Template> {
-        rules::check_template(&t)?;
+        let segments = rules::check_template(&t)?;
+        let users: Vec<Trigger> = self
+            .store
+            .triggers(None)
+            .await?
+            .into_iter()
+            .filter(|tr| tr.template_id == t.id)
+            .collect();
+        rules::check_template_users(&t, &segments, &users)?;
         self.commit_changes(ChangeSet {
             templates: vec![t.clone()],
             ..Default::default()
@@ -210,8 +223,11 @@ impl Guildhall {
         Ok(sent)
     }
 
-    /// Sends every scheduled trigger (`send_at` reached, not sent, live) once to the
-    /// players of its audience connected now, and marks it sent in the same commit.
+    /// Sends every scheduled trigger (`send_at` reached, not sent, live) once, and marks
+    /// it sent in the same commit (a guarded `scheduled:<id>` counter, so once across
+    /// hosts). Kind `mail` stores one broadcast mail (SPEC.md: kind `mail` goes to the
+    /// mailbox; recipients as [`rules::scheduled_mail_recipients`]); the other kinds are
+    /// an `announcement` event to the players of its audience connected now.
     /// Returns the triggers sent.
     pub async fn send_due_triggers(&self) -> Result<Vec<String>> {
         let now = self.clock.now();
@@ -253,11 +269,30 @@ impl Guildhall {
                 text,
                 mail_id: None,
             };
-            let event = ctx.event(
-                "announcement",
-                players.clone(),
-                json!({ "scheduled": true, "message": msg, "recipients": players.len() }),
-            );
+            let (events, broadcasts, recipients) = if t.kind == MessageKind::Mail {
+                let online: Vec<(PlayerId, Location)> = sessions
+                    .iter()
+                    .map(|s| (s.player.clone(), s.location.clone()))
+                    .collect();
+                match rules::scheduled_mail_recipients(&t, &online) {
+                    Some(r) if r.is_empty() => (vec![], vec![], 0),
+                    r => {
+                        let n = r.as_ref().map_or(0, Vec::len);
+                        (
+                            vec![],
+                            vec![rules::scheduled_mail(&ctx, &t, &msg.text, r)],
+                            n,
+                        )
+                    }
+                }
+            } else {
+                let event = ctx.event(
+                    "announcement",
+                    players.clone(),
+                    json!({ "scheduled": true, "message": msg, "recipients": players.len() }),
+                );
+                (vec![event], vec![], players.len())
+            };
             // The guarded `scheduled:<id>` counter makes the send happen once, however many
             // hosts or calls race for it.
             let once = crate::ports::CounterWrite {
@@ -268,14 +303,15 @@ impl Guildhall {
             };
             let cs = ChangeSet {
                 triggers: vec![t.clone()],
-                events: vec![event],
+                events,
+                broadcasts,
                 counters: vec![once],
                 ..Default::default()
             };
             if !self.commit_quietly("scheduled_trigger", cs).await? {
                 continue;
             }
-            tracing::info!(trigger = %t.id, recipients = players.len(), "scheduled announcement sent");
+            tracing::info!(trigger = %t.id, kind = ?t.kind, recipients, "scheduled trigger sent");
             sent.push(t.id);
         }
         Ok(sent)

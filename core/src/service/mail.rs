@@ -11,12 +11,15 @@ use crate::mail::{
 };
 use crate::ports::ChangeSet;
 use crate::types::{Account, PlayerId};
+use chrono::{DateTime, Utc};
 
 /// A box as loaded for one attempt: header and mails, unseen broadcasts, holdings.
 pub(crate) struct LoadedBox {
     pub(crate) state: MailboxState,
     pub(crate) holdings: Holdings,
     broadcasts: Vec<Broadcast>,
+    /// When the player began to exist; `None`: with this call (no state before it).
+    since: Option<DateTime<Utc>>,
 }
 
 impl Guildhall {
@@ -47,19 +50,29 @@ impl Guildhall {
             .balances(&Account::Player(player.clone()))
             .await?;
         let items = self.store.items(player).await?;
+        let since = if broadcasts.is_empty() {
+            None // nothing to decide
+        } else {
+            self.existence_since(player, &row, !balances.is_empty(), !items.is_empty())
+                .await?
+        };
         Ok(LoadedBox {
             state: MailboxState::new(player.clone(), row, mails),
             holdings: Holdings::new(player.clone(), balances, items, catalog),
             broadcasts,
+            since,
         })
     }
 
-    /// Copies unseen broadcasts into the loaded box.
+    /// Copies unseen broadcasts into the loaded box: those to everyone sent since the
+    /// player began to exist (a player with no state before this call begins now), and
+    /// those naming it.
     fn catch_up(&self, ctx: &Ctx, b: &mut LoadedBox, cs: &mut ChangeSet) -> Result<()> {
         let LoadedBox {
             state,
             holdings,
             broadcasts,
+            since,
         } = b;
         rules::materialize(
             &self.config,
@@ -69,6 +82,7 @@ impl Guildhall {
             holdings,
             cs,
             broadcasts,
+            since.unwrap_or(ctx.now),
         )
     }
 
@@ -133,32 +147,56 @@ impl Guildhall {
     }
 
     /// Stores a broadcast once; it appears in each addressed box the next time that box is
-    /// read (SPEC.md: a broadcast to a million players costs one write).
-    /// See [`BroadcastRequest`] for errors.
+    /// read (SPEC.md: a broadcast to a million players costs one write): in the box of
+    /// every player who existed when it was sent, or of each named recipient (SPEC.md
+    /// Clarifications). With an idempotency key (scope `system`), the same request again
+    /// returns the stored broadcast with `replayed: true` and stores nothing, so its
+    /// attachments cannot be claimed twice. See [`BroadcastRequest`] for errors.
     pub async fn broadcast_mail(&self, req: BroadcastRequest) -> Result<Broadcast> {
         rules::check_broadcast(&self.config, &self.config.mail, &req)?;
         for a in &req.attachments.items {
             self.catalog_item(&a.item_id).await?;
         }
-        let ctx = self.ctx();
-        let b = rules::new_broadcast(&ctx, &req);
-        let done = self
-            .commit_changes(ChangeSet {
-                broadcasts: vec![b],
-                ..Default::default()
-            })
+        let req = &req;
+        let mut b = self
+            .execute(
+                "broadcast_mail",
+                &[],
+                req.idempotency_key.as_deref(),
+                &req,
+                |ctx: Ctx| {
+                    Box::pin(async move {
+                        let b = rules::new_broadcast(&ctx, req);
+                        let cs = ChangeSet {
+                            broadcasts: vec![b.clone()],
+                            ..Default::default()
+                        };
+                        Ok((cs, b))
+                    })
+                },
+            )
             .await?;
-        let b = done
-            .broadcasts
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::unavailable("the store returned no broadcast"))?;
-        tracing::info!(broadcast = %b.id, seq = b.seq, "broadcast mail stored");
+        // The store assigns `seq` at commit, after the result (and the idempotency record
+        // holding it) was built: read it back by id, one indexed lookup.
+        if b.seq == 0 {
+            b.seq = self
+                .store
+                .broadcast(&b.id)
+                .await?
+                .ok_or_else(|| Error::unavailable("the stored broadcast cannot be read back"))?
+                .seq;
+        }
+        if b.replayed {
+            tracing::info!(broadcast = %b.id, seq = b.seq, "broadcast mail replayed");
+        } else {
+            tracing::info!(broadcast = %b.id, seq = b.seq, "broadcast mail stored");
+        }
         Ok(b)
     }
 
     /// A player's mailbox listing: newest first, expired mails left out, at most
-    /// `mail.list_cap` (SPEC.md: 30). Copies in unseen broadcasts first (a write when any).
+    /// `mail.list_cap` (SPEC.md: 30). Copies in unseen broadcasts addressed to the player
+    /// first (a write when any; see [`rules::addressed_to`]).
     pub async fn mailbox(&self, player: &PlayerId) -> Result<Vec<Mail>> {
         self.retrying("mailbox", |ctx: Ctx| {
             Box::pin(async move {

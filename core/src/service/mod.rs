@@ -30,6 +30,7 @@ use tokio::sync::{mpsc, oneshot};
 
 mod access;
 mod announce;
+mod first_seen;
 mod mail;
 mod matchmaking;
 mod party;
@@ -50,7 +51,8 @@ replayable!(
     PurchaseResult,
     ItemChangeResult,
     crate::mail::SendMailResult,
-    crate::mail::ClaimResult
+    crate::mail::ClaimResult,
+    crate::mail::Broadcast
 );
 
 /// A page of a player's ledger history, newest first.
@@ -193,6 +195,8 @@ pub struct Guildhall {
     committer: Committer,
     stripes: Arc<Stripes>,
     caller: Caller,
+    /// First-seen records this process knows (see `first_seen.rs`).
+    first_seen: Arc<first_seen::SeenCache>,
 }
 
 /// Who makes the calls of a [`Guildhall`] handle: the scope of its idempotency keys
@@ -297,6 +301,7 @@ impl Guildhall {
             committer,
             stripes: Arc::new(Stripes::new(1024)),
             caller: Caller::Embedded,
+            first_seen: Arc::default(),
         }
     }
 
@@ -463,8 +468,11 @@ impl Guildhall {
 
     /// Commits a change set through the group committer, drops the cache entries of the
     /// players whose wallet or inventory it wrote, and publishes its events. The one way
-    /// services write.
-    pub(crate) async fn commit_changes(&self, cs: ChangeSet) -> Result<ChangeSet> {
+    /// services write. Adds the first-seen record of every player whose first state it
+    /// stores (SPEC.md Clarifications; `first_seen.rs`), so a conflict on it is this
+    /// commit's `CONFLICT`.
+    pub(crate) async fn commit_changes(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        let first_seen = self.record_first_seen(&mut cs).await?;
         let mut keys: Vec<String> = Vec::new();
         for w in &cs.balances {
             if let crate::ports::BalanceWrite::Set {
@@ -498,6 +506,7 @@ impl Guildhall {
             },
         );
         let done = outcome?;
+        self.remember_first_seen(first_seen);
         crate::telemetry::record_committed(&done.events);
         // The commit happened: finish what follows it in a task of its own, so a caller
         // that goes away now (a client disconnect, a timeout) cannot leave a stale cache

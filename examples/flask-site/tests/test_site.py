@@ -84,17 +84,20 @@ def test_admin_broadcast(client, gh):
     page = client.get("/admin?token=s3cret").get_data(as_text=True)
     assert "Ledger audit: <b>ok</b>" in page
     assert client.post("/admin/broadcast", data={"subject": "x"}).status_code == 403
+    for who in ("cy", "dee"):  # players who exist when it is sent
+        gh.grant(who, "gold", 1)
     r = client.post("/admin/broadcast", data={
         "token": "s3cret", "subject": "Server maintenance", "body": "Back at 18:00",
         "amount": "25", "currency": "gold", "admin": "gm-anna"}, follow_redirects=True)
     assert r.status_code == 200 and "sent to every player" in r.get_data(as_text=True)
-    # every player, including one never seen before, finds it in their box
+    # every player who existed when it was sent finds it in their box; a newcomer does not
+    assert "Server maintenance" not in client.get("/players/newcomer").get_data(as_text=True)
     for who in ("cy", "dee"):
         html = client.get(f"/players/{who}").get_data(as_text=True)
         assert "<b>Server maintenance</b>" in html and "admin gm-anna" in html
     box = gh.mailbox("cy")
     gh.open_mail("cy", box[0].id)
-    assert gh.claim_mail("cy", box[0].id).balances[0].amount == 25
+    assert gh.claim_mail("cy", box[0].id).balances[0].amount == 26
     r = client.post("/admin/broadcast", data={"token": "s3cret", "subject": ""})
     assert r.status_code == 400
 

@@ -3,8 +3,8 @@
 
 use super::players::{after_player_action, parse_player};
 use super::{
-    currency_select, done_redirect, layout, optional, optional_whole, required, respond, status_of,
-    whole, CsrfForm, DoneQuery, Notice, Operator,
+    currency_select, done_redirect, idem_field, layout, optional, optional_whole, required,
+    respond, status_of, whole, CsrfForm, DoneQuery, Notice, Operator,
 };
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -39,6 +39,8 @@ pub(super) struct BroadcastForm {
     /// Comma-separated player ids; empty: every player.
     recipients: String,
     expires_in_secs: String,
+    /// The form's own key: a double submit or a resent POST stores one broadcast.
+    idempotency_key: String,
 }
 
 /// A currency attachment when both a currency and an amount are given.
@@ -96,6 +98,7 @@ fn mail_form_page(
         section.card {
             form.stack method="post" action="/console/mail/broadcast" {
                 (op.csrf_field())
+                (idem_field())
                 h2 { "Broadcast a system mail" }
                 label for="bc-subject" { "Subject" }
                 input id="bc-subject" name="subject" required;
@@ -146,17 +149,23 @@ pub(super) async fn broadcast(
             ),
         };
         let expires_in_secs = optional_whole(&form.expires_in_secs, "expires_in_secs")?;
-        let b =
-            s.gh.broadcast_mail(BroadcastRequest {
+        let b = op
+            .core(&s)
+            .broadcast_mail(BroadcastRequest {
                 from: system_sender(),
                 subject: required(&form.subject, "subject")?,
                 body: form.body.trim().to_string(),
                 attachments: currency_attachment(&form.currency, &form.amount)?,
                 expires_in_secs,
                 recipients,
+                idempotency_key: optional(&form.idempotency_key),
             })
             .await?;
-        Ok(format!("Broadcast {} stored.", b.id))
+        Ok(if b.replayed {
+            format!("Broadcast {} was stored already (repeated submit).", b.id)
+        } else {
+            format!("Broadcast {} stored.", b.id)
+        })
     }
     .await;
     match outcome {

@@ -534,20 +534,30 @@ async fn console_catalog_and_announcements_forms() {
     let t = app.get("/v1/triggers/hello").await;
     assert_eq!(t.ok()["cap"], json!({"every": "per_day", "times": 1}));
 
-    let (status, _, _) = post(
-        &app,
-        "/console/mail/broadcast",
-        &cookie,
-        &[
-            ("csrf", csrf.as_str()),
-            ("subject", "Patch day"),
-            ("body", "Servers restart at 18:00"),
-        ],
-    )
-    .await;
+    // A broadcast reaches the players who exist when it is sent: carol does.
+    app.grant("carol", 1).await;
+    let (_, _, page) = get(&app, "/console/mail", Some(&cookie)).await;
+    let at = page
+        .find(r#"name="idempotency_key" value=""#)
+        .expect("the broadcast form carries its own idempotency key")
+        + r#"name="idempotency_key" value=""#.len();
+    let key = page[at..].split('"').next().unwrap().to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("subject", "Patch day"),
+        ("body", "Servers restart at 18:00"),
+    ];
+    let (status, _, _) = post(&app, "/console/mail/broadcast", &cookie, &form).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    // A resubmitted form (same key) stores nothing more.
+    let (status, location, _) = post(&app, "/console/mail/broadcast", &cookie, &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.contains("already"), "{location}");
     let mail = app.get("/v1/players/carol/mail").await;
-    assert_eq!(mail.ok()["mails"][0]["subject"], "Patch day");
+    let mails = mail.ok()["mails"].as_array().unwrap().clone();
+    assert_eq!(mails.len(), 1, "one broadcast, one copy");
+    assert_eq!(mails[0]["subject"], "Patch day");
 }
 
 #[tokio::test]

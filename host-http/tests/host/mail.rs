@@ -182,6 +182,61 @@ async fn broadcast_reaches_listed_players() {
 }
 
 #[tokio::test]
+async fn a_retried_broadcast_with_its_key_is_stored_and_paid_once() {
+    let app = spawn_app().await;
+    // fay and gil exist before the broadcast, so one to every player reaches them.
+    app.grant("fay", 1).await;
+    app.grant("gil", 1).await;
+    let body = json!({"from": {"kind": "admin", "id": "ops"}, "subject": "Sorry gift",
+                      "attachments": {"currencies": [{"currency": "gold", "amount": 40}]}});
+    let post = |key: &str, body: &serde_json::Value| {
+        app.req(Method::POST, "/v1/mail/broadcasts")
+            .header("Idempotency-Key", key)
+            .json(body)
+    };
+    let first = app.send(post("gift-1", &body)).await;
+    let first = first.ok().clone();
+    assert_eq!(first["replayed"], false);
+    assert!(first["seq"].as_i64().unwrap() > 0);
+    // The admin tool timed out and retried: the same broadcast comes back, marked.
+    let again = app.send(post("gift-1", &body)).await;
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let again = again.ok();
+    assert_eq!(again["replayed"], true);
+    assert_eq!((&again["id"], &again["seq"]), (&first["id"], &first["seq"]));
+    // The key in the body works the same.
+    let mut in_body = body.clone();
+    in_body["idempotency_key"] = json!("gift-1");
+    let third = app.post("/v1/mail/broadcasts", in_body).await;
+    assert_eq!(third.ok()["id"], first["id"]);
+    // The same key for another broadcast is refused.
+    let mut other = body.clone();
+    other["subject"] = json!("Another gift");
+    app.send(post("gift-1", &other))
+        .await
+        .assert_error(409, "IDEMPOTENCY_CONFLICT");
+
+    for who in ["fay", "gil"] {
+        let list = app.get(&format!("/v1/players/{who}/mail")).await;
+        let mails = list.ok()["mails"].as_array().unwrap().clone();
+        assert_eq!(mails.len(), 1, "{who}: one copy of one broadcast");
+        assert_eq!(mails[0]["broadcast_id"], first["id"]);
+        let id = mails[0]["id"].as_str().unwrap().to_string();
+        app.post(&format!("/v1/players/{who}/mail/{id}/open"), json!({}))
+            .await
+            .ok();
+        app.post(&format!("/v1/players/{who}/mail/{id}/claim"), json!({}))
+            .await
+            .ok();
+        app.post(&format!("/v1/players/{who}/mail/{id}/claim"), json!({}))
+            .await
+            .assert_error(409, "ALREADY_CLAIMED");
+        assert_eq!(app.gold(who).await, 41, "{who} is paid once");
+    }
+    assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
+}
+
+#[tokio::test]
 async fn templates_triggers_preview_and_fire() {
     let app = spawn_app().await;
     app.get("/v1/templates/welcome")
