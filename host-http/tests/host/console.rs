@@ -578,3 +578,210 @@ async fn console_sign_in_attempts_share_the_per_address_login_limit() {
     assert!(res.headers().get(SET_COOKIE).is_none());
     assert!(res.text().await.unwrap().contains("RATE_LIMITED"));
 }
+
+/// Percent-encodes a path segment as the console's links do.
+fn seg(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Asserts that `page` shows each of `shown` only escaped: the raw markup nowhere, its
+/// escaped form somewhere.
+fn shows_escaped(what: &str, page: &str, shown: &[&str]) {
+    for raw in shown {
+        let escaped = raw
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        assert!(!page.contains(raw), "{what}: raw {raw} in {page}");
+        assert!(page.contains(&escaped), "{what}: no {escaped} in {page}");
+    }
+    for tag in ["<script>alert", "<img src=x", "<b onmouseover"] {
+        assert!(!page.contains(tag), "{what}: {tag} in {page}");
+    }
+}
+
+#[tokio::test]
+async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    const IMG: &str = r#""><img src=x onerror=alert(1)>"#;
+    const BOLD: &str = "<b onmouseover=alert(1)>ops</b>";
+    let app = app().await;
+    // The key's name is in every page's header.
+    let admin = app
+        .server
+        .guildhall()
+        .create_api_key(BOLD, &["admin".to_string()])
+        .await
+        .unwrap()
+        .key;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    for path in [
+        "/console",
+        "/console/players",
+        "/console/catalog",
+        "/console/announcements",
+        "/console/mail",
+    ] {
+        let (status, _, page) = get(&app, path, Some(&cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        shows_escaped(path, &page, &[BOLD]);
+    }
+    let (_, _, page) = get(&app, "/console", Some(&cookie)).await;
+    let csrf = csrf_in(&page);
+
+    // A key without admin is refused on the login page, with its name.
+    let writer = app
+        .server
+        .guildhall()
+        .create_api_key(IMG, &["economy:write".to_string()])
+        .await
+        .unwrap()
+        .key;
+    let res = sign_in(&app, &writer).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    shows_escaped("login", &res.text().await.unwrap(), &[IMG]);
+
+    // Catalog: an item whose id and name carry markup.
+    let item_id = format!("hat{IMG}");
+    let (status, _, _) = post(
+        &app,
+        "/console/catalog",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", item_id.as_str()),
+            ("name", SCRIPT),
+            ("kind", "durable"),
+            ("price_currency", "gold"),
+            ("price_amount", "5"),
+            ("active", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = get(&app, "/console/catalog", Some(&cookie)).await;
+    shows_escaped("catalog", &page, &[SCRIPT, IMG]);
+    // A message of what was done, from the query string.
+    let (_, _, page) = get(
+        &app,
+        &format!("/console/catalog?done={}", seg(IMG)),
+        Some(&cookie),
+    )
+    .await;
+    shows_escaped("catalog notice", &page, &[IMG]);
+
+    // A player whose id carries markup: ledger reason, inventory item, ban reason and
+    // a mail's subject on the player page.
+    let player = format!("p{IMG}");
+    let url = format!("/console/players/{}", seg(&player));
+    let (status, location, _) = post(
+        &app,
+        &format!("{url}/grant"),
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("currency", "gold"),
+            ("amount", "50"),
+            ("reason", SCRIPT),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with(&url), "{location}");
+    app.post(
+        &format!("/v1/players/{}/purchases", seg(&player)),
+        json!({ "item_id": item_id }),
+    )
+    .await
+    .ok();
+    for (action, form) in [
+        ("ban", vec![("reason", IMG)]),
+        ("mail", vec![("subject", SCRIPT), ("body", IMG)]),
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf.as_str()));
+        let (status, _, _) = post(&app, &format!("{url}/{action}"), &cookie, &form).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{action}");
+    }
+    let (status, _, page) = get(&app, &url, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("badge bad"), "banned: {page}");
+    assert!(page.contains(r#"<table id="ledger">"#));
+    shows_escaped("player", &page, &[SCRIPT, IMG]);
+    assert!(
+        page.contains(&format!(
+            "Ban: {}",
+            IMG.replace('"', "&quot;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        )),
+        "{page}"
+    );
+    // Announcements: a template body and a preview with a variable carrying markup, a
+    // trigger whose target carries markup.
+    let (status, _, _) = post(
+        &app,
+        "/console/templates",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "xss"),
+            ("body", &format!("{SCRIPT} {{name}}")),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = post(
+        &app,
+        "/console/triggers",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("id", "xss"),
+            ("event", "login"),
+            ("template_id", "xss"),
+            ("variables", r#"{"name": "x"}"#),
+            ("audience", "player"),
+            ("target", IMG),
+            ("kind", "announcement"),
+            ("cap", "once"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = get(&app, "/console/announcements", Some(&cookie)).await;
+    shows_escaped("announcements", &page, &[SCRIPT, IMG]);
+    let (status, _, page) = post(
+        &app,
+        "/console/templates/xss/preview",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("variables", &json!({ "name": IMG }).to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("preview", &page, &[SCRIPT, IMG]);
+
+    // A refusal whose message carries the posted id.
+    let (status, _, page) = post(
+        &app,
+        &format!("/console/catalog/{}/active", seg(IMG)),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("active", "true")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("NOT_FOUND"), "{page}");
+    shows_escaped("refusal", &page, &[IMG]);
+}
