@@ -1005,27 +1005,19 @@ impl ToNapiValue for Opened {
     }
 }
 
+/// Opens a backend through the one builder the host and the Python module use
+/// (`guildhall_adapters::Backend`): the call's `database` and `redis` beat the
+/// environment's, which beat the config's; database default `sqlite://guildhall.db`;
+/// `cache` with Redis is refused.
 async fn open_core(options: Value) -> std::result::Result<Core, CoreError> {
     let o: types::OpenOptionsArg = arg("options", options)?;
     let resolved = options::resolve(o.config)?;
-    let database = o.database.or(resolved.database).ok_or_else(|| {
-        CoreError::invalid("database", "name a database: sqlite://FILE or memory://")
-    })?;
-    let core = match (&o.redis, o.cache.unwrap_or(false)) {
-        (None, true) => {
-            let store = guildhall_adapters::open_store(&database).await?;
-            Core::new(
-                store,
-                Arc::new(guildhall_core::memory::MemoryCoordinator::with_cache()),
-                resolved.core,
-            )
-        }
-        (redis, _) => {
-            guildhall_adapters::open_with(&database, redis.as_deref(), resolved.core).await?
-        }
-    };
-    for item in resolved.catalog {
-        core.upsert_catalog_item(item).await?;
+    let mut builder = guildhall_adapters::Backend::builder()
+        .settings(&resolved)
+        .redis(o.redis)
+        .cache(o.cache.unwrap_or(false));
+    if let Some(database) = o.database {
+        builder = builder.database(database);
     }
-    Ok(core)
+    builder.open().await
 }

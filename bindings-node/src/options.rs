@@ -1,167 +1,22 @@
 //! The `config` of `Guildhall.open`: the host's TOML shape (SPEC.md "Configuration")
 //! as a JavaScript object, or the path of such a TOML file. Keys may be written
-//! snake_case as in the file (`reset_timezone`) or camelCase (`resetTimezone`).
-//! Host-only keys (`listen`, `database`, `schedule`) are accepted and ignored, so one
-//! file serves the host and the module.
+//! snake_case as in the file (`reset_timezone`) or camelCase (`resetTimezone`): they are
+//! turned to snake_case here, then the one schema of
+//! [`guildhall_adapters::settings`] reads and checks them, exactly as the host and the
+//! Python module do (host-only sections are checked, then left to the host).
 
 use crate::convert::snake_keys;
-use guildhall_core::mail::MailConfig;
-use guildhall_core::matchmaking::QueueConfig;
-use guildhall_core::party::PartyConfig;
-use guildhall_core::types::{CatalogItem, Currency};
-use guildhall_core::{Config, Error as CoreError};
-use serde::Deserialize;
+use guildhall_adapters::settings::{self, ResolvedConfig};
+use guildhall_core::Error as CoreError;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
-/// The config as written; every key optional, unknown keys refused with their name.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    #[serde(default)]
-    listen: Option<String>,
-    #[serde(default)]
-    database: Option<String>,
-    #[serde(default)]
-    reset_timezone: Option<String>,
-    #[serde(default)]
-    currencies: Vec<Currency>,
-    #[serde(default)]
-    catalog: Vec<CatalogItem>,
-    #[serde(default)]
-    catalog_file: Option<PathBuf>,
-    #[serde(default)]
-    idempotency_retention_secs: Option<i64>,
-    #[serde(default)]
-    event_retention_secs: Option<i64>,
-    #[serde(default)]
-    session_timeout_secs: Option<i64>,
-    #[serde(default)]
-    mail: Option<MailConfig>,
-    #[serde(default)]
-    party: Option<PartyConfig>,
-    #[serde(default)]
-    queues: Vec<QueueConfig>,
-    #[serde(default)]
-    schedule: Option<Value>,
-    #[serde(default)]
-    max_retries: Option<u32>,
-    #[serde(default)]
-    max_batch: Option<usize>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CatalogFile {
-    #[serde(default)]
-    catalog: Vec<CatalogItem>,
-}
-
-fn invalid(key: &str, message: impl Into<String>) -> CoreError {
-    CoreError::invalid(key, message)
-}
-
-/// The resolved config: the core's settings, the catalog to load, and the database
-/// named by a config file (used when `open` is given none).
-#[derive(Debug)]
-pub struct Resolved {
-    pub core: Config,
-    pub catalog: Vec<CatalogItem>,
-    pub database: Option<String>,
-}
-
-fn read_toml(path: &Path) -> Result<String, CoreError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| invalid("config", format!("cannot read {}: {e}", path.display())))
-}
-
-/// Reads `config`: absent (one currency, `gold`), an object, or a TOML file path.
-/// Errors: `INVALID_ARGUMENT` naming the key.
-pub fn resolve(config: Option<Value>) -> Result<Resolved, CoreError> {
-    let (file, base): (FileConfig, Option<PathBuf>) = match config {
-        None | Some(Value::Null) => (FileConfig::default(), None),
-        Some(Value::String(path)) => {
-            let path = PathBuf::from(path);
-            let text = read_toml(&path)?;
-            let file = toml::from_str(&text)
-                .map_err(|e| invalid("config", format!("{}: {e}", path.display())))?;
-            (file, path.parent().map(Path::to_path_buf))
-        }
-        Some(v @ Value::Object(_)) => (
-            serde_json::from_value(snake_keys(v))
-                .map_err(|e| invalid("config", format!("config: {e}")))?,
-            None,
-        ),
-        Some(_) => {
-            return Err(invalid(
-                "config",
-                "config is an object or the path of a TOML file",
-            ))
-        }
-    };
-    let _ = (&file.listen, &file.schedule);
-    let currencies = if file.currencies.is_empty() {
-        vec![Currency {
-            code: "gold".into(),
-            max_balance: None,
-        }]
-    } else {
-        file.currencies
-    };
-    let mut core = Config::new(currencies)?;
-    if let Some(tz) = &file.reset_timezone {
-        core.reset_timezone = tz.parse().map_err(|_| {
-            invalid(
-                "reset_timezone",
-                format!("'{tz}' is not an IANA time zone name such as 'Europe/Moscow' or 'UTC'"),
-            )
-        })?;
-    }
-    if let Some(v) = file.idempotency_retention_secs {
-        core.idempotency_retention_secs = v;
-    }
-    if let Some(v) = file.event_retention_secs {
-        core.event_retention_secs = v;
-    }
-    if let Some(v) = file.session_timeout_secs {
-        core.session_timeout_secs = v;
-    }
-    if let Some(v) = file.mail {
-        core.mail = v;
-    }
-    if let Some(v) = file.party {
-        core.party = v;
-    }
-    if let Some(v) = file.max_retries {
-        core.max_retries = v;
-    }
-    if let Some(v) = file.max_batch {
-        core.max_batch = v;
-    }
-    core.queues = file.queues;
-    core.validate()?;
-    let mut catalog = file.catalog;
-    if let Some(extra) = file.catalog_file {
-        let path = match &base {
-            Some(b) if extra.is_relative() => b.join(extra),
-            _ => extra,
-        };
-        let more: CatalogFile = toml::from_str(&read_toml(&path)?)
-            .map_err(|e| invalid("catalog_file", format!("{}: {e}", path.display())))?;
-        catalog.extend(more.catalog);
-    }
-    for item in &catalog {
-        guildhall_core::inventory::rules::check_catalog_item(&core, item).map_err(|e| {
-            invalid(
-                &format!("catalog[\"{}\"]", item.id),
-                format!("catalog item '{}': {}", item.id, e.message),
-            )
-        })?;
-    }
-    Ok(Resolved {
-        core,
-        catalog,
-        database: file.database,
+/// Reads `config`: absent (one currency, `gold`), an object, or a TOML file path; then
+/// the environment. Errors: `INVALID_ARGUMENT` naming the key.
+pub fn resolve(config: Option<Value>) -> Result<ResolvedConfig, CoreError> {
+    settings::for_module(match config {
+        None => Value::Null,
+        Some(v @ Value::Object(_)) => snake_keys(v),
+        Some(v) => v,
     })
 }
 
@@ -183,7 +38,8 @@ mod tests {
             "queues": [{ "name": "duel", "teams": 2, "team_size": 1,
                          "window": { "initial": 100.0, "widen_per_sec": 10.0, "max": 500.0 },
                          "max_wait_secs": 60 }],
-            "schedule": { "lobby_interval_secs": 60 }
+            "schedule": { "lobby_interval_secs": 60 },
+            "redisPrefix": "game1:"
         })))
         .unwrap();
         assert_eq!(r.core.currencies.len(), 2);
@@ -191,6 +47,7 @@ mod tests {
         assert_eq!(r.core.party.max_size, 3);
         assert_eq!(r.catalog[0].max_stack, Some(5));
         assert_eq!(r.catalog[0].metadata["iconUrl"], "x");
+        assert_eq!(r.redis_prefix.as_deref(), Some("game1:"));
     }
 
     #[test]
@@ -199,5 +56,7 @@ mod tests {
         assert!(e.message.contains("currencys"), "{}", e.message);
         let e = resolve(Some(json!({ "reset_timezone": "Mars/Base" }))).unwrap_err();
         assert!(e.message.contains("Mars/Base"));
+        let e = resolve(Some(json!(3))).unwrap_err();
+        assert_eq!(e.details["field"], "config");
     }
 }

@@ -77,16 +77,18 @@ pub(crate) fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, CoreErro
 /// Options of `Guildhall.open`.
 #[napi(object)]
 pub struct OpenOptions {
-    /// `sqlite://FILE`, `sqlite::memory:` or `memory://` (default: the config's `database`).
+    /// `sqlite://FILE`, `sqlite::memory:`, `postgres://...` or `memory://` (default:
+    /// `GUILDHALL_DATABASE_URL`, else the config's `database`, else `sqlite://guildhall.db`).
     pub database: Option<String>,
-    /// `redis://HOST:PORT`: share events, sessions, cache, leases across instances.
+    /// `redis://HOST:PORT`: share events, sessions, cache, leases across instances
+    /// (default: `GUILDHALL_REDIS_URL`, else the config's `redis`, else none).
     pub redis: Option<String>,
     /// The host's config (TOML shape) as an object, or the path of its TOML file.
     #[napi(ts_type = "GuildhallConfig | string")]
     pub config: Option<Value>,
     /// Keep an in-process read cache of wallets and inventories (invalidated on every
-    /// commit here). Only when this process is the database's only writer; ignored with
-    /// `redis`. Default false.
+    /// commit here). Only when this process is the database's only writer; refused
+    /// (`INVALID_ARGUMENT`) with Redis, whose cache is shared. Default false.
     pub cache: Option<bool>,
 }
 
@@ -102,10 +104,14 @@ pub struct ConnectOptions {
 /// The config of SPEC.md "Configuration" (keys snake_case as in the TOML file, or camelCase).
 #[napi(object)]
 pub struct GuildhallConfig {
-    /// Accepted and ignored (a host setting).
+    /// Checked and ignored (a host setting).
     pub listen: Option<String>,
     /// Database URL used when `open` names none.
     pub database: Option<String>,
+    /// Redis URL used when `open` names none.
+    pub redis: Option<String>,
+    /// Prefix of every Redis key of this deployment (default `guildhall:`).
+    pub redis_prefix: Option<String>,
     /// IANA zone of daily/weekly/monthly periods (default UTC).
     pub reset_timezone: Option<String>,
     /// Currencies; the first is the default. None: one currency, `gold`.
@@ -120,8 +126,13 @@ pub struct GuildhallConfig {
     pub mail: Option<MailConfig>,
     pub party: Option<PartyConfig>,
     pub queues: Option<Vec<QueueConfig>>,
-    /// Accepted and ignored (the host's background jobs).
+    /// Checked and ignored (the host's background jobs).
     pub schedule: Option<Value>,
+    /// `[auth]`: `whitelist`, `refreshTtlSecs` and `minPasswordLen` apply to the core;
+    /// the other keys are checked and ignored (the host's tokens, CORS, rate limits).
+    pub auth: Option<Value>,
+    /// Checked and ignored (the host's seed 002 drop-in, `anonymous_from`).
+    pub compat: Option<Value>,
     /// Retries after a commit conflict (default 32).
     pub max_retries: Option<u32>,
     /// Change sets per group commit (default 128).
