@@ -87,8 +87,8 @@ export declare class Guildhall {
   /** Activates or deactivates a catalog item. Errors: `NOT_FOUND`. */
   setCatalogItemActive(itemId: string, active: boolean): Promise<CatalogItem>
   /**
-   * Top items by units bought in `[from, to)` (ISO times; default the last 30 days),
-   * at most `limit` (1-100, default 10).
+   * Top items by units bought in `[from, to)` (ISO times; default the last 24 hours
+   * on the core's clock), at most `limit` (1-100, default 10).
    */
   popularItems(query?: PopularItemsQuery): Promise<PopularItem[]>
   /**
@@ -557,9 +557,9 @@ export interface PopularItem {
 }
 
 export interface PopularItemsQuery {
-  /** ISO time, default 30 days before `to`. */
+  /** ISO time, default 24 hours before `to`. */
   from?: string
-  /** ISO time, default now. */
+  /** ISO time, default now (the core's clock). */
   to?: string
   /** 1-100, default 10. */
   limit?: number

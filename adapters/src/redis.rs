@@ -769,4 +769,19 @@ impl Coordinator for RedisCoordinator {
             .await?;
         Ok(taken == 1)
     }
+
+    async fn lease_held(&self, name: &str, holder: &str, now: DateTime<Utc>) -> Result<bool> {
+        let key = self.key("lease", name);
+        let raw: Option<String> = self
+            .run("lease_held", |mut c| async move {
+                redis::cmd("GET").arg(key).query_async(&mut c).await
+            })
+            .await?;
+        Ok(raw
+            .as_deref()
+            .and_then(|v| v.split_once('|'))
+            .is_some_and(|(until, h)| {
+                h == holder && until.parse::<i64>().is_ok_and(|u| u > micros(now))
+            }))
+    }
 }

@@ -17,6 +17,7 @@
 //! session_timeout_secs = 90             # presence: seconds without a heartbeat
 //! max_retries = 32                      # retries after a CONFLICT
 //! max_batch = 128                       # change sets per group commit
+//! matchmaking_lease_secs = 5            # another process takes the tick over after this
 //! catalog_file = "catalog.toml"         # more [[catalog]] entries, relative to this file
 //!
 //! [[currencies]]
@@ -162,6 +163,10 @@ pub struct FileConfig {
     /// Change sets committed in one transaction at most (default 128, at least 1).
     #[serde(default)]
     pub max_batch: Option<usize>,
+    /// Time to live of the matchmaking lease, seconds (default 5; 1 to 3600): another
+    /// process takes the tick over this long after its holder stopped renewing.
+    #[serde(default)]
+    pub matchmaking_lease_secs: Option<i64>,
     /// Mail caps and limits (`[mail]`); missing keys keep their defaults.
     #[serde(default)]
     pub mail: Option<MailConfig>,
@@ -518,6 +523,9 @@ impl FileConfig {
         }
         if let Some(n) = self.max_batch {
             core.max_batch = n;
+        }
+        if let Some(secs) = self.matchmaking_lease_secs {
+            core.matchmaking_lease_secs = secs;
         }
         if let Some(mail) = self.mail {
             check_mail(&mail)?;

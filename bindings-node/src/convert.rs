@@ -135,6 +135,14 @@ pub fn limit_or(name: &str, v: Option<Value>, default: u32) -> std::result::Resu
     u32::try_from(n).map_err(|_| CoreError::invalid(name, format!("{name} is out of range")))
 }
 
+/// An optional page size: absent or `null` is `None` (the core's default applies).
+pub fn opt_limit(name: &str, v: Option<Value>) -> std::result::Result<Option<u32>, CoreError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        v => limit_or(name, v, 0).map(Some),
+    }
+}
+
 /// The settled outcome of one call: a result for JavaScript, or a guildhall error that
 /// becomes a rejected Promise with `.code` and `.details`. Converted on the JavaScript
 /// thread, where the error object can be built.

@@ -14,7 +14,7 @@ mod convert;
 mod options;
 pub mod types;
 
-use convert::{arg, closed, int_or, limit_or, opt_arg, player, text, Reply};
+use convert::{arg, closed, int_or, limit_or, opt_arg, opt_limit, player, text, Reply};
 use guildhall_core::announce::{Location, Template, Trigger};
 use guildhall_core::types::CatalogItem;
 use guildhall_core::{Error as CoreError, Guildhall as Core};
@@ -295,8 +295,8 @@ impl Guildhall {
         )
     }
 
-    /// Top items by units bought in `[from, to)` (ISO times; default the last 30 days),
-    /// at most `limit` (1-100, default 10).
+    /// Top items by units bought in `[from, to)` (ISO times; default the last 24 hours
+    /// on the core's clock), at most `limit` (1-100, default 10).
     #[napi(
         ts_args_type = "query?: PopularItemsQuery",
         ts_return_type = "Promise<PopularItem[]>"
@@ -305,13 +305,9 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let q: types::PopularItemsArg = opt_arg("query", query)?.unwrap_or_default();
-                let core = core?;
-                let to = q.to.map(|t| types::parse_time("to", &t)).transpose()?;
-                let to = to.unwrap_or_else(|| core.clock().now());
-                let from = q.from.map(|t| types::parse_time("from", &t)).transpose()?;
-                let from = from.unwrap_or(to - chrono::Duration::days(30));
-                core.popular_items(from, to, q.limit.unwrap_or(10)).await
+                let q: guildhall_core::PopularItemsQuery =
+                    opt_arg("query", query)?.unwrap_or_default();
+                core?.popular_items(&q).await
             }
             .await,
         )
@@ -327,11 +323,8 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let q: types::RevenueArg = opt_arg("query", query)?.unwrap_or_default();
-                let core = core?;
-                let to = q.to.unwrap_or_else(|| core.today());
-                let from = q.from.unwrap_or(to - chrono::Duration::days(29));
-                core.revenue_per_day(from, to).await
+                let q: guildhall_core::RevenueQuery = opt_arg("query", query)?.unwrap_or_default();
+                core?.revenue_per_day(&q).await
             }
             .await,
         )
@@ -864,7 +857,7 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let limit = limit_or("limit", limit, 20)?;
+                let limit = opt_limit("limit", limit)?;
                 core?
                     .match_history(&player("player", player_id)?, limit)
                     .await
@@ -886,7 +879,7 @@ impl Guildhall {
         done(
             async {
                 let after = int_or("after", after, 0)?;
-                let limit = limit_or("limit", limit, 100)?;
+                let limit = opt_limit("limit", limit)?;
                 core?.events_after(after, limit).await
             }
             .await,

@@ -9,8 +9,6 @@
 //! are ISO-8601 strings in UTC.
 #![allow(dead_code)]
 
-use chrono::{DateTime, NaiveDate, Utc};
-use guildhall_core::Error as CoreError;
 use napi_derive::napi;
 use serde::Deserialize;
 use serde_json::Value;
@@ -33,26 +31,6 @@ pub(crate) struct OpenOptionsArg {
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct PopularItemsArg {
-    #[serde(default)]
-    pub from: Option<String>,
-    #[serde(default)]
-    pub to: Option<String>,
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RevenueArg {
-    #[serde(default)]
-    pub from: Option<NaiveDate>,
-    #[serde(default)]
-    pub to: Option<NaiveDate>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct KeyArg {
     #[serde(default)]
     pub idempotency_key: Option<String>,
@@ -63,13 +41,6 @@ pub(crate) struct KeyArg {
 pub(crate) struct PartyArg {
     #[serde(default)]
     pub open: Option<bool>,
-}
-
-/// An ISO-8601 time. Errors: `INVALID_ARGUMENT` naming `field`.
-pub(crate) fn parse_time(field: &str, s: &str) -> Result<DateTime<Utc>, CoreError> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| CoreError::invalid(field, format!("{field} is an ISO-8601 time: {e}")))
 }
 
 // ----- opening -----
@@ -391,9 +362,9 @@ pub struct InventoryEntry {
 
 #[napi(object)]
 pub struct PopularItemsQuery {
-    /// ISO time, default 30 days before `to`.
+    /// ISO time, default 24 hours before `to`.
     pub from: Option<String>,
-    /// ISO time, default now.
+    /// ISO time, default now (the core's clock).
     pub to: Option<String>,
     /// 1-100, default 10.
     pub limit: Option<u32>,

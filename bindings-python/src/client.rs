@@ -8,7 +8,7 @@
 use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
 use crate::errors::to_py_err;
 use crate::records::{remap, ReportResultOf, TicketStatusOf};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use guildhall_adapters::settings::{self, ResolvedConfig};
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
@@ -446,19 +446,27 @@ async_client {
     /// The whole catalog, by id.
     fn catalog() () |gh| { gh.catalog().await }
 
-    /// Top `limit` (1-100) items by units bought in `[since, until)` (default: all time).
-    fn popular_items(limit: u32, since: Option<Instant>, until: Option<Instant>)
-        (limit = 10, *, since = None, until = None)
+    /// Top `limit` (1-100, default 10) items by units bought in `[since, until)`
+    /// (default: the last 24 hours on the core's clock).
+    fn popular_items(limit: Option<u32>, since: Option<Instant>, until: Option<Instant>)
+        (limit = None, *, since = None, until = None)
         |gh| {
-            let until = until.map_or_else(|| Utc::now() + chrono::Duration::seconds(1), |i| i.0);
-            let since = since.map_or(DateTime::<Utc>::UNIX_EPOCH, |i| i.0);
-            gh.popular_items(since, until, limit).await
+            let query = guildhall_core::PopularItemsQuery {
+                from: since.map(|i| i.0),
+                to: until.map(|i| i.0),
+                limit,
+            };
+            gh.popular_items(&query).await
         }
 
-    /// Purchase revenue per currency per day (`date`s in the reset time zone, inclusive).
-    fn revenue_per_day(from_day: NaiveDate, to_day: NaiveDate) (from_day, to_day) |gh| {
-        gh.revenue_per_day(from_day, to_day).await
-    }
+    /// Purchase revenue per currency per day (`date`s in the reset time zone, inclusive;
+    /// default: the 30 days ending today).
+    fn revenue_per_day(from_day: Option<NaiveDate>, to_day: Option<NaiveDate>)
+        (from_day = None, to_day = None)
+        |gh| {
+            let query = guildhall_core::RevenueQuery { from: from_day, to: to_day };
+            gh.revenue_per_day(&query).await
+        }
 
     // ----- Mail -----
 
@@ -678,7 +686,7 @@ async_client {
     }
 
     /// A player's matches, newest first.
-    fn match_history(player: String, limit: u32) (player, limit = 20) |gh| {
+    fn match_history(player: String, limit: Option<u32>) (player, limit = None) |gh| {
         gh.match_history(&pid(&player)?, limit).await
     }
 
@@ -686,7 +694,7 @@ async_client {
 
     /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
     /// first, at most `limit` (1-1000).
-    fn events_after(after: i64, limit: u32) (after = 0, limit = 100) |gh| {
+    fn events_after(after: i64, limit: Option<u32>) (after = 0, limit = None) |gh| {
         gh.events_after(after, limit).await
     }
 
@@ -756,7 +764,7 @@ struct StreamState {
 impl StreamState {
     async fn fill_from_outbox(&mut self) -> CoreResult<()> {
         let from = self.last_seq.max(0);
-        let events = self.gh.events_after(from, 1000).await?;
+        let events = self.gh.events_after(from, Some(1000)).await?;
         self.replay = events.len() == 1000;
         self.backlog.extend(events);
         Ok(())

@@ -31,9 +31,18 @@ pub struct Config {
     pub party: crate::party::PartyConfig,
     /// Matchmaking queues (SPEC.md Matchmaking).
     pub queues: Vec<crate::matchmaking::QueueConfig>,
+    /// Time to live of the matchmaking lease, seconds (default 5): the ticking host
+    /// renews it every third of this while a tick runs, and another host takes it over
+    /// this long after its holder stopped renewing (SPEC.md Matchmaking).
+    #[serde(default = "default_matchmaking_lease_secs")]
+    pub matchmaking_lease_secs: i64,
     /// Accounts: whitelist mode, refresh-token lifetime, password length (SPEC.md
     /// Accounts and access).
     pub accounts: crate::access::AccountsConfig,
+}
+
+fn default_matchmaking_lease_secs() -> i64 {
+    5
 }
 
 impl Config {
@@ -51,6 +60,7 @@ impl Config {
             session_timeout_secs: 90,
             party: crate::party::PartyConfig::default(),
             queues: Vec::new(),
+            matchmaking_lease_secs: default_matchmaking_lease_secs(),
             accounts: crate::access::AccountsConfig::default(),
         };
         cfg.validate()?;
@@ -138,6 +148,12 @@ impl Config {
                     format!("queue '{}' is configured twice", q.name),
                 ));
             }
+        }
+        if !(1..=3600).contains(&self.matchmaking_lease_secs) {
+            return Err(Error::invalid(
+                "matchmaking_lease_secs",
+                "matchmaking_lease_secs is 1 to 3600",
+            ));
         }
         if self.max_batch == 0 {
             return Err(Error::invalid("max_batch", "max_batch is at least 1"));

@@ -36,7 +36,10 @@ pub mod types;
 
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};
-pub use service::{Guildhall, HistoryFilter, HistoryPage, ReportResult, TicketStatus};
+pub use service::{
+    Caller, Guildhall, HistoryFilter, HistoryPage, PopularItemsQuery, ReportResult, RevenueQuery,
+    TicketStatus,
+};
 
 impl std::str::FromStr for types::PlayerId {
     type Err = Error;

@@ -663,4 +663,10 @@ impl Coordinator for MemoryCoordinator {
         }
         Ok(free)
     }
+    async fn lease_held(&self, name: &str, holder: &str, now: DateTime<Utc>) -> Result<bool> {
+        let leases = self.leases.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(leases
+            .get(name)
+            .is_some_and(|(h, until)| h == holder && *until > now))
+    }
 }

@@ -518,4 +518,8 @@ pub trait Coordinator: Send + Sync + 'static {
         now: DateTime<Utc>,
         ttl_secs: i64,
     ) -> Result<bool>;
+    /// Whether `holder` holds the lease `name` at `now` (taken or renewed by it and not
+    /// expired). Changes nothing: a tick asks this before each commit, so a host whose
+    /// lease passed to another commits nothing more.
+    async fn lease_held(&self, name: &str, holder: &str, now: DateTime<Utc>) -> Result<bool>;
 }

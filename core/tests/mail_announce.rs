@@ -130,7 +130,7 @@ async fn a_full_box_keeps_29_plus_the_new_one_and_delivers_evicted_attachments()
         .entries
         .iter()
         .all(|e| e.reason == "mail_evicted" && e.debit.to_string() == "system:mail"));
-    let events = gh.events_after(0, 1000).await.unwrap();
+    let events = gh.events_after(0, Some(1000)).await.unwrap();
     assert_eq!(
         events.iter().filter(|e| e.kind == "mail_evicted").count(),
         21
@@ -296,7 +296,7 @@ async fn a_broadcast_is_stored_once_and_copied_on_read() {
         .unwrap();
     assert!(b.seq > 0);
     assert!(
-        gh.events_after(0, 100)
+        gh.events_after(0, Some(100))
             .await
             .unwrap()
             .iter()
@@ -496,7 +496,7 @@ async fn concurrent_logins_cannot_both_pass_a_cap_of_one() {
     }
     assert_eq!(total, 1);
     let shown = gh
-        .events_after(0, 1000)
+        .events_after(0, Some(1000))
         .await
         .unwrap()
         .into_iter()

@@ -209,7 +209,10 @@ async fn duel_queue_matches_rates_and_replays() {
         gh.report_match(&m.id, vec![1, 0]).await.unwrap_err().code,
         ErrorCode::IdempotencyConflict
     );
-    assert_eq!(gh.match_history(&winner, 10).await.unwrap()[0].id, m.id);
+    assert_eq!(
+        gh.match_history(&winner, Some(10)).await.unwrap()[0].id,
+        m.id
+    );
     // A lone ticket expires at the maximum wait.
     gh.queue(duel("cat")).await.unwrap();
     clock.advance_secs(60);

@@ -227,6 +227,9 @@ async fn ranks_are_checked_and_slashed_ids_keep_their_own_history() {
     .await
     .unwrap();
     assert_eq!(gh.tick("h").await.unwrap().len(), 1);
-    assert_eq!(gh.match_history(&p("x"), 10).await.unwrap().len(), 1);
-    assert_eq!(gh.match_history(&p("x/y"), 10).await.unwrap().len(), 2);
+    assert_eq!(gh.match_history(&p("x"), Some(10)).await.unwrap().len(), 1);
+    assert_eq!(
+        gh.match_history(&p("x/y"), Some(10)).await.unwrap().len(),
+        2
+    );
 }

@@ -6,7 +6,7 @@
 //! A repeated call with the same key and request answers the stored original result with
 //! `replayed: true`, the same status and an `Idempotent-Replayed: true` header.
 
-use crate::auth::{acting, Principal};
+use crate::auth::{acting, Acting, Principal};
 use crate::error::AppError;
 use crate::extract::{
     player, ApiJson, ApiPath, ApiQuery, IdempotencyKey, OptionalJson, IDEMPOTENT_REPLAYED,
@@ -16,7 +16,6 @@ use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use guildhall_core::economy::{
     BalanceChangeResult, GrantRequest, LedgerReport, SpendRequest, TransferRequest, TransferResult,
 };
@@ -27,7 +26,7 @@ use guildhall_core::ports::DailyRevenue;
 use guildhall_core::types::{
     CatalogItem, Currency, Event, InventoryEntry, ItemKind, Price, Wallet,
 };
-use guildhall_core::{Error, HistoryFilter, HistoryPage};
+use guildhall_core::{Error, HistoryFilter, HistoryPage, PopularItemsQuery, RevenueQuery};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
@@ -271,37 +270,6 @@ pub struct PruneResult {
     pub idempotency_records: u64,
 }
 
-/// Query of `GET /v1/analytics/popular-items`.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PopularQuery {
-    /// Window start, RFC 3339 (default: `to` minus 24 h).
-    #[serde(default)]
-    pub from: Option<DateTime<Utc>>,
-    /// Window end, exclusive, RFC 3339 (default: now).
-    #[serde(default)]
-    pub to: Option<DateTime<Utc>>,
-    /// How many items, 1-100 (default 10).
-    #[serde(default)]
-    pub limit: Option<u32>,
-}
-
-/// Query of `GET /v1/analytics/revenue`.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RevenueQuery {
-    /// First day, `YYYY-MM-DD` in the reset time zone (default: `to` minus 29 days).
-    #[serde(default)]
-    #[param(value_type = Option<String>, format = Date)]
-    pub from: Option<NaiveDate>,
-    /// Last day, inclusive (default: today).
-    #[serde(default)]
-    #[param(value_type = Option<String>, format = Date)]
-    pub to: Option<NaiveDate>,
-}
-
 /// Query of `GET /v1/events`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -378,6 +346,7 @@ pub async fn history(
         (status = 422, body = Error, description = "BALANCE_LIMIT")))]
 pub async fn grant(
     State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath(p): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<GrantBody>,
@@ -391,7 +360,7 @@ pub async fn grant(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.grant(req).await?;
+    let r = gh.grant(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -408,6 +377,7 @@ pub async fn grant(
         (status = 422, body = Error, description = "INSUFFICIENT_FUNDS")))]
 pub async fn spend(
     State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath(p): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<SpendBody>,
@@ -421,7 +391,7 @@ pub async fn spend(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.spend(req).await?;
+    let r = gh.spend(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -437,6 +407,7 @@ pub async fn spend(
         (status = 422, body = Error, description = "INSUFFICIENT_FUNDS, BALANCE_LIMIT")))]
 pub async fn transfer(
     State(s): State<AppState>,
+    Acting(gh): Acting,
     Extension(who): Extension<Principal>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<TransferBody>,
@@ -452,7 +423,7 @@ pub async fn transfer(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.transfer(req).await?;
+    let r = gh.transfer(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -500,7 +471,7 @@ pub async fn inventory(
         (status = 409, body = Error, description = "ALREADY_OWNED, IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "INSUFFICIENT_FUNDS, STACK_LIMIT, NOT_FOR_SALE")))]
 pub async fn purchase(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath(p): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<PurchaseBody>,
@@ -512,7 +483,7 @@ pub async fn purchase(
         metadata: b.metadata,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.purchase(req).await?;
+    let r = gh.purchase(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -528,7 +499,7 @@ pub async fn purchase(
         (status = 409, body = Error, description = "IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "NOT_CONSUMABLE, NOT_OWNED, INSUFFICIENT_QUANTITY")))]
 pub async fn use_item(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath((p, item_id)): ApiPath<(String, String)>,
     key: IdempotencyKey,
     OptionalJson(b): OptionalJson<UseBody>,
@@ -539,7 +510,7 @@ pub async fn use_item(
         quantity: b.quantity,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.use_item(req).await?;
+    let r = gh.use_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -555,7 +526,7 @@ pub async fn use_item(
         (status = 409, body = Error, description = "ALREADY_OWNED, IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "STACK_LIMIT")))]
 pub async fn grant_item(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath((p, item_id)): ApiPath<(String, String)>,
     key: IdempotencyKey,
     OptionalJson(b): OptionalJson<GrantItemBody>,
@@ -567,7 +538,7 @@ pub async fn grant_item(
         reason: b.reason,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.grant_item(req).await?;
+    let r = gh.grant_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -644,17 +615,13 @@ pub(crate) async fn names(s: &AppState) -> Result<HashMap<String, String>, AppEr
 }
 
 /// Top items by units bought in `[from, to)`.
-#[utoipa::path(get, path = "/v1/analytics/popular-items", tag = "analytics", params(PopularQuery),
+#[utoipa::path(get, path = "/v1/analytics/popular-items", tag = "analytics", params(PopularItemsQuery),
     responses((status = 200, body = Vec<PopularItemView>), (status = 400, body = Error)))]
 pub async fn popular_items(
     State(s): State<AppState>,
-    ApiQuery(q): ApiQuery<PopularQuery>,
+    ApiQuery(q): ApiQuery<PopularItemsQuery>,
 ) -> ApiResult<Json<Vec<PopularItemView>>> {
-    let to = q.to.unwrap_or_else(|| s.gh.clock().now());
-    let from = q
-        .from
-        .unwrap_or_else(|| to.checked_sub_signed(Duration::hours(24)).unwrap_or(to));
-    let items = s.gh.popular_items(from, to, q.limit.unwrap_or(10)).await?;
+    let items = s.gh.popular_items(&q).await?;
     let names = names(&s).await?;
     Ok(Json(
         items
@@ -676,11 +643,7 @@ pub async fn revenue(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<RevenueQuery>,
 ) -> ApiResult<Json<Vec<DailyRevenue>>> {
-    let to = q.to.unwrap_or_else(|| s.gh.today());
-    let from = q
-        .from
-        .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
-    Ok(Json(s.gh.revenue_per_day(from, to).await?))
+    Ok(Json(s.gh.revenue_per_day(&q).await?))
 }
 
 // ----- Events and maintenance -----
@@ -693,7 +656,7 @@ pub async fn events(
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> ApiResult<Json<EventsPage>> {
     let after = q.after.unwrap_or(0);
-    let events = s.gh.events_after(after, q.limit.unwrap_or(100)).await?;
+    let events = s.gh.events_after(after, q.limit).await?;
     let next_after = events.last().map_or(after, |e| e.seq);
     Ok(Json(EventsPage { events, next_after }))
 }

@@ -15,14 +15,15 @@
 
 use crate::error::AppError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, MatchedPath, RawPathParams, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, RawPathParams, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use guildhall_core::access::{scope_grants, ApiKeyInfo};
 use guildhall_core::types::PlayerId;
-use guildhall_core::{Error, ErrorCode, Guildhall};
+use guildhall_core::{Caller, Error, ErrorCode, Guildhall};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -49,6 +50,10 @@ pub struct AuthSettings {
     pub cors_origins: Vec<String>,
     /// Request limits.
     pub limits: RateLimits,
+    /// Networks whose callers may use the seed 002 routes (`/api/v1/...`) without
+    /// credentials (`[compat] anonymous_from`; SPEC.md "Clarifications (second round)").
+    /// Empty (the default): every seed 002 route but health needs credentials.
+    pub anonymous_compat_from: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for AuthSettings {
@@ -60,6 +65,7 @@ impl std::fmt::Debug for AuthSettings {
             .field("access_ttl_secs", &self.access_ttl_secs)
             .field("cors_origins", &self.cors_origins)
             .field("limits", &self.limits)
+            .field("anonymous_compat_from", &self.anonymous_compat_from)
             .finish()
     }
 }
@@ -80,6 +86,7 @@ impl AuthSettings {
             access_ttl_secs: 900,
             cors_origins: Vec::new(),
             limits: RateLimits::default(),
+            anonymous_compat_from: Vec::new(),
         }
     }
 }
@@ -246,12 +253,42 @@ impl Principal {
         }
     }
 
+    /// The caller this principal is for the core: the idempotency scope of its keys
+    /// (SPEC.md "Clarifications (second round)": the API key's id, or the token's player).
+    pub fn caller(&self) -> Caller {
+        match self {
+            Principal::Player { id, .. } => Caller::Player(id.clone()),
+            Principal::Server(k) => Caller::ApiKey(k.id.clone()),
+        }
+    }
+
     /// When the token was issued (players), for sign-out checks.
     pub fn issued_at(&self) -> Option<DateTime<Utc>> {
         match self {
             Principal::Player { issued_at, .. } => Some(*issued_at),
             Principal::Server(_) => None,
         }
+    }
+}
+
+/// The core acting for the request's caller ([`Principal::caller`]; a request the guard
+/// let in without credentials acts as [`Caller::Anonymous`]), so idempotency keys are
+/// scoped to the caller. Every handler of a keyed write takes the core from here.
+pub struct Acting(pub Guildhall);
+
+impl FromRequestParts<AppState> for Acting {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = parts
+            .extensions
+            .get::<Principal>()
+            .map(Principal::caller)
+            .unwrap_or(Caller::Anonymous);
+        Ok(Acting(state.gh.acting_as(caller)))
     }
 }
 
@@ -270,6 +307,28 @@ pub async fn acting(
     Ok(())
 }
 
+/// Checks that `principal` may read a party's or a match's record whose players are
+/// `members`: one of them (not banned, not signed out since the token was issued), or a
+/// key (whose scope the guard checked, [`Access::Members`]). `what` names the record in
+/// the refusal. Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
+pub async fn members_only(
+    gh: &Guildhall,
+    principal: &Principal,
+    members: &[PlayerId],
+    what: &str,
+) -> Result<(), AppError> {
+    match principal {
+        Principal::Server(_) => Ok(()),
+        Principal::Player { id, issued_at } => {
+            if !members.contains(id) {
+                return Err(forbidden(format!("only its members may read this {what}")));
+            }
+            gh.check_player_access(id, Some(*issued_at)).await?;
+            Ok(())
+        }
+    }
+}
+
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -284,6 +343,10 @@ pub enum Access {
     BodyPlayer(&'static str),
     /// Trusted servers and operators: a key with the scope.
     Server(&'static str),
+    /// A read of a party or a match: its members (the handler checks with
+    /// [`members_only`]) and keys with the scope (SPEC.md "Clarifications (second
+    /// round)").
+    Members(&'static str),
 }
 
 /// The access rule of a route (method and path template as routed). `None`: the route
@@ -297,7 +360,6 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/v1/currencies" | "/v1/catalog" | "/v1/catalog/{item_id}" | "/v1/queues") => {
             Public
         }
-        ("GET", "/v1/matches/{match_id}") => Public,
         (
             "POST",
             "/v1/auth/register" | "/v1/auth/login" | "/v1/auth/device" | "/v1/auth/refresh"
@@ -339,7 +401,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET" | "POST" | "DELETE", "/v1/players/{player}/session")
         | ("POST", "/v1/players/{player}/session/heartbeat") => OwnPlayer("presence"),
         ("GET", "/v1/players/{player}/party") => OwnPlayer("party"),
-        ("GET", "/v1/parties/{party_id}") => Authenticated,
+        ("GET", "/v1/parties/{party_id}") => Members("party"),
+        ("GET", "/v1/matches/{match_id}") => Members("matchmaking"),
         (
             "POST",
             "/v1/parties"
@@ -490,11 +553,26 @@ pub async fn limit(
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
 
-fn peer(req: &Request) -> String {
+fn peer_ip(req: &Request) -> Option<std::net::IpAddr> {
     req.extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+        .map(|c| c.0.ip())
+}
+
+/// Whether a request without credentials from `ip` may use the seed 002 route `path`:
+/// the route is one of seed 002's and `ip` is in a network of `[compat] anonymous_from`.
+pub fn anonymous_compat(settings: &AuthSettings, path: &str, ip: Option<std::net::IpAddr>) -> bool {
+    path.starts_with("/api/v1/")
+        && ip.is_some_and(|ip| {
+            let ip = match ip {
+                std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+                v4 => v4,
+            };
+            settings
+                .anonymous_compat_from
+                .iter()
+                .any(|n| n.contains(&ip))
+        })
 }
 
 /// The middleware on every routed request: finds the route's [`Access`] rule,
@@ -514,7 +592,8 @@ pub async fn guard(
             .map(|(_, v)| v.to_string())),
         Err(rej) => Err(AppError::invalid("path", rej.body_text())),
     };
-    let addr = ClientAddr(peer(&req));
+    let ip = peer_ip(&req);
+    let addr = ClientAddr(ip.map_or_else(|| "unknown".into(), |ip| ip.to_string()));
     req.extensions_mut().insert(addr);
     let method = req.method().clone();
     let path = req
@@ -524,7 +603,7 @@ pub async fn guard(
         .unwrap_or_default();
     // Only the bearer token is taken from the headers: the request stays untouched.
     let token = bearer(req.headers());
-    match check(&state, player, &method, &path, token).await {
+    match check(&state, player, &method, &path, token, ip).await {
         Ok(Some(principal)) => {
             req.extensions_mut().insert(principal);
             next.run(req).await
@@ -547,6 +626,7 @@ async fn check(
     method: &Method,
     path: &str,
     token: Result<Option<String>, AppError>,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<Option<Principal>, AppError> {
     // A path and method without a rule (a method the route does not serve, answered 405
     // by the router, or a route added without a rule) needs the admin scope: closed by
@@ -555,7 +635,33 @@ async fn check(
     if rule == Access::Public {
         return Ok(None);
     }
-    let principal = principal_of(state, token?).await?;
+    let settings = &state.auth.settings;
+    if matches!(token, Ok(None)) && anonymous_compat(settings, path, ip) {
+        // Seed 002 drop-in: an unmodified client on a listed network; limited per
+        // address, and the handlers still refuse banned players.
+        let addr = ip.map_or_else(String::new, |ip| ip.to_string());
+        limit(
+            &state.gh,
+            &format!("rl:anon:{addr}"),
+            settings.limits.player_per_minute,
+            60,
+        )
+        .await?;
+        return Ok(None);
+    }
+    let token = match token? {
+        None if path.starts_with("/api/v1/") => {
+            tracing::info!(
+                path,
+                "seed 002 route without credentials from an unlisted address"
+            );
+            return Err(unauthenticated(
+                "this route needs `Authorization: Bearer <access token or API key>`; seed 002 clients without credentials are served only from the networks in [compat] anonymous_from",
+            ));
+        }
+        token => token,
+    };
+    let principal = principal_of(state, token).await?;
     let limits = &state.auth.settings.limits;
     match &principal {
         Principal::Player { id, .. } => {
@@ -587,7 +693,7 @@ async fn check(
         }
         // The handler runs `acting` on the body's player (which for a player's token
         // also checks the ban and sign-out); a key is refused here without its scope.
-        Access::BodyPlayer(scope) => {
+        Access::BodyPlayer(scope) | Access::Members(scope) => {
             if let Principal::Server(_) = &principal {
                 principal.require_scope(scope)?
             }

@@ -9,17 +9,17 @@
 //! guildhall's JSON error body and statuses.
 
 use crate::api::{names, ApiResult, Replay, Status};
-use crate::auth::{acting, Principal};
+use crate::auth::{acting, Acting, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery, IdempotencyKey};
 use crate::AppState;
 use axum::extract::State;
 use axum::{Extension, Json};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use guildhall_core::economy::GrantRequest;
 use guildhall_core::inventory::{PurchaseRequest, UseItemRequest};
 use guildhall_core::types::{ItemKind, PlayerId};
-use guildhall_core::Error;
+use guildhall_core::{Error, PopularItemsQuery};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -215,6 +215,20 @@ pub async fn health() -> Json<Status> {
     })
 }
 
+/// The seed 002 routes' check of the body's user: the caller may act for them
+/// ([`acting`]), or, for a caller the guard let in without credentials (`[compat]
+/// anonymous_from`), the user is not banned. Errors: `FORBIDDEN`, `BANNED`.
+async fn compat_acting(
+    gh: &guildhall_core::Guildhall,
+    who: Option<Extension<Principal>>,
+    player: &PlayerId,
+) -> Result<(), AppError> {
+    match who {
+        Some(Extension(who)) => acting(gh, &who, player, "economy:write").await,
+        None => Ok(gh.check_player_access(player, None).await?),
+    }
+}
+
 /// Buys a product for a user.
 #[utoipa::path(post, path = "/api/v1/products/{product_id}/purchase", tag = "seed-002",
     params(("product_id" = String, Path, description = "Catalog item id"),
@@ -224,12 +238,13 @@ pub async fn health() -> Json<Status> {
         (status = 409, body = Error, description = "ALREADY_OWNED"), (status = 422, body = Error, description = "INSUFFICIENT_FUNDS")))]
 pub async fn purchase(
     State(s): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Acting(gh): Acting,
+    who: Option<Extension<Principal>>,
     ApiPath(product_id): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<Replay<PurchaseAnswer>> {
-    acting(&s.gh, &who, &b.user_id.player, "economy:write").await?;
+    compat_acting(&s.gh, who, &b.user_id.player).await?;
     let req = PurchaseRequest {
         player: b.user_id.player.clone(),
         item_id: product_id,
@@ -237,7 +252,7 @@ pub async fn purchase(
         metadata: serde_json::Value::Null,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.purchase(req).await?;
+    let r = gh.purchase(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: PurchaseAnswer {
@@ -260,19 +275,20 @@ pub async fn purchase(
         (status = 422, body = Error, description = "NOT_CONSUMABLE, NOT_OWNED, INSUFFICIENT_QUANTITY")))]
 pub async fn use_product(
     State(s): State<AppState>,
-    Extension(who): Extension<Principal>,
+    Acting(gh): Acting,
+    who: Option<Extension<Principal>>,
     ApiPath(product_id): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<ProductBody>,
 ) -> ApiResult<Replay<UseAnswer>> {
-    acting(&s.gh, &who, &b.user_id.player, "economy:write").await?;
+    compat_acting(&s.gh, who, &b.user_id.player).await?;
     let req = UseItemRequest {
         player: b.user_id.player.clone(),
         item_id: product_id,
         quantity: b.quantity,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.use_item(req).await?;
+    let r = gh.use_item(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: UseAnswer {
@@ -319,6 +335,7 @@ pub async fn inventory(
         (status = 409, body = Error, description = "IDEMPOTENCY_CONFLICT"), (status = 422, body = Error, description = "BALANCE_LIMIT")))]
 pub async fn add_funds(
     State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath(user): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<AddFundsBody>,
@@ -333,7 +350,7 @@ pub async fn add_funds(
         metadata: serde_json::Value::Null,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.grant(req).await?;
+    let r = gh.grant(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: AddFundsAnswer {
@@ -350,9 +367,13 @@ pub async fn popular_products(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PopularProductsQuery>,
 ) -> ApiResult<Json<Vec<PopularProduct>>> {
-    let from = DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default();
-    let to = s.gh.clock().now() + Duration::seconds(1);
-    let items = s.gh.popular_items(from, to, q.limit.unwrap_or(10)).await?;
+    // Seed 002 ranks over all time: the window starts at the epoch and ends now.
+    let query = PopularItemsQuery {
+        from: Some(DateTime::<Utc>::UNIX_EPOCH),
+        to: None,
+        limit: q.limit,
+    };
+    let items = s.gh.popular_items(&query).await?;
     let names = names(&s).await?;
     Ok(Json(
         items

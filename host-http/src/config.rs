@@ -70,6 +70,9 @@
 //! key_per_minute = 60000
 //! login_per_address_per_minute = 30
 //! login_per_account_per_15_minutes = 10
+//!
+//! [compat]                             # seed 002 drop-in; off by default
+//! anonymous_from = ["127.0.0.1/32"]    # networks served the /api/v1 routes without credentials
 //! ```
 //!
 //! An unknown key or a bad value is a [`ConfigError`] whose message names the key
@@ -300,6 +303,7 @@ impl Settings {
             s.auth.access_ttl_secs = t;
         }
         s.auth.cors_origins = a.cors_origins;
+        s.auth.anonymous_compat_from = r.anonymous_from;
         if let Some(l) = a.rate_limits {
             s.auth.limits = l;
         }

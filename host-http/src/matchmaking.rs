@@ -3,7 +3,7 @@
 //! matched player gets `match_found` on their event stream.
 
 use crate::api::{ApiResult, Replay};
-use crate::auth::{acting, Principal};
+use crate::auth::{acting, members_only, Principal};
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use axum::extract::State;
@@ -197,12 +197,17 @@ pub async fn report(
 /// One match: teams, tickets, and its result and rating changes once reported.
 #[utoipa::path(get, path = "/v1/matches/{match_id}", tag = "matchmaking",
     params(("match_id" = String, Path, description = "Match id")),
-    responses((status = 200, body = MatchRecord), (status = 404, body = Error)))]
+    responses((status = 200, body = MatchRecord), (status = 404, body = Error),
+        (status = 403, body = Error, description = "FORBIDDEN: not a member")))]
 pub async fn match_record(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<MatchRecord>> {
-    Ok(Json(s.gh.match_record(&id).await?))
+    let record = s.gh.match_record(&id).await?;
+    let players: Vec<_> = record.teams.iter().flatten().cloned().collect();
+    members_only(&s.gh, &who, &players, "match").await?;
+    Ok(Json(record))
 }
 
 /// A player's matches, newest first.
@@ -215,7 +220,7 @@ pub async fn match_history(
     ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<MatchHistoryView>> {
     let pid = player(p)?;
-    let matches = s.gh.match_history(&pid, q.limit.unwrap_or(20)).await?;
+    let matches = s.gh.match_history(&pid, q.limit).await?;
     Ok(Json(MatchHistoryView {
         player: pid.to_string(),
         matches,

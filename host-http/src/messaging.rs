@@ -6,6 +6,7 @@
 //! fire events for a player.
 
 use crate::api::{ApiResult, Replay};
+use crate::auth::Acting;
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath, IdempotencyKey, OptionalJson};
 use crate::AppState;
@@ -184,7 +185,7 @@ pub async fn mailbox(
         (status = 409, body = Error, description = "IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "MAIL_SEND_LIMIT")))]
 pub async fn send_player_mail(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath(p): ApiPath<String>,
     key: IdempotencyKey,
     ApiJson(b): ApiJson<PlayerMailBody>,
@@ -199,7 +200,7 @@ pub async fn send_player_mail(
         expires_in_secs: b.expires_in_secs,
         idempotency_key: key.merge(b.idempotency_key)?,
     };
-    let r = s.gh.send_mail(req).await?;
+    let r = gh.send_mail(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -226,13 +227,13 @@ pub async fn open_mail(
         (status = 409, body = Error, description = "ALREADY_CLAIMED, IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "MAIL_NOT_READ, BALANCE_LIMIT, STACK_LIMIT")))]
 pub async fn claim_mail(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     ApiPath((p, mail_id)): ApiPath<(String, String)>,
     key: IdempotencyKey,
     OptionalJson(b): OptionalJson<ClaimBody>,
 ) -> ApiResult<Replay<ClaimResult>> {
     let key = key.merge(b.idempotency_key)?;
-    let r = s.gh.claim_mail(&player(p)?, &mail_id, key).await?;
+    let r = gh.claim_mail(&player(p)?, &mail_id, key).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,
@@ -264,12 +265,12 @@ pub async fn delete_mail(
         (status = 409, body = Error, description = "IDEMPOTENCY_CONFLICT"),
         (status = 422, body = Error, description = "MAIL_SEND_LIMIT (player sender)")))]
 pub async fn send_mail(
-    State(s): State<AppState>,
+    Acting(gh): Acting,
     key: IdempotencyKey,
     ApiJson(mut req): ApiJson<SendMailRequest>,
 ) -> ApiResult<Replay<SendMailResult>> {
     req.idempotency_key = key.merge(req.idempotency_key.take())?;
-    let r = s.gh.send_mail(req).await?;
+    let r = gh.send_mail(req).await?;
     Ok(Replay {
         replayed: r.replayed,
         body: r,

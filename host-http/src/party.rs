@@ -6,7 +6,7 @@
 //! Every change is an event to all members, on their event streams.
 
 use crate::api::ApiResult;
-use crate::auth::{acting, Principal};
+use crate::auth::{acting, members_only, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath};
 use crate::AppState;
@@ -100,12 +100,16 @@ pub async fn create(
 /// One party: leader, members in join order, pending invites.
 #[utoipa::path(get, path = "/v1/parties/{party_id}", tag = "parties",
     params(("party_id" = String, Path, description = "Party id")),
-    responses((status = 200, body = Party), (status = 400, body = Error), (status = 404, body = Error)))]
+    responses((status = 200, body = Party), (status = 400, body = Error), (status = 404, body = Error),
+        (status = 403, body = Error, description = "FORBIDDEN: not a member")))]
 pub async fn get_party(
     State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Party>> {
-    Ok(Json(s.gh.party(&id).await?))
+    let party = s.gh.party(&id).await?;
+    members_only(&s.gh, &who, &party.players(), "party").await?;
+    Ok(Json(party))
 }
 
 /// The party the player is in.

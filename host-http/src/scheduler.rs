@@ -7,8 +7,9 @@
 //!   one host holding their coordinator lease, so a player gets each push once;
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
-//!   only while this process holds the matchmaking lease, so with a shared coordinator
-//!   one host instance at a time forms matches. The instance id is random per process.
+//!   only while this process holds the matchmaking lease (renewed while the tick runs,
+//!   checked before each of its commits), so with a shared coordinator one host
+//!   instance at a time forms matches. The instance id is random per process.
 //!
 //! Each job is its own task, so a slow one never delays the others. A failing run is
 //! logged and retried at the next interval; nothing here panics. Stopping waits for a

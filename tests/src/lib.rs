@@ -360,7 +360,7 @@ impl Fixture {
             let after = out.last().map_or(0, |e| e.seq);
             let page = self
                 .gh
-                .events_after(after, 1000)
+                .events_after(after, Some(1000))
                 .await
                 .unwrap_or_else(|e| panic!("events_after({after}) failed: {e}"));
             if page.is_empty() {

@@ -10,7 +10,7 @@ use guildhall_core::inventory::PurchaseResult;
 use guildhall_core::types::{
     Balance, CatalogItem, EntryKind, Event, InventoryEntry, ItemKind, LedgerEntry, PlayerId, Price,
 };
-use guildhall_core::{ErrorCode, HistoryFilter};
+use guildhall_core::{ErrorCode, HistoryFilter, PopularItemsQuery, RevenueQuery};
 use guildhall_tests::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -56,7 +56,8 @@ conformance!(
     grant_item_rules,
     unknown_player_has_empty_state,
     idempotent_replay_for_every_operation,
-    idempotency_keys_are_scoped_per_player_and_operation,
+    idempotency_keys_are_scoped_per_caller_and_operation,
+    idempotency_records_from_before_caller_scopes_still_replay,
     failed_call_does_not_consume_its_key,
     donation_webhook_credits_once,
     history_newest_first_with_cursor_pages_and_filters,
@@ -65,6 +66,7 @@ conformance!(
     ledger_balances_sum_to_zero_and_match_history,
     popular_items_over_time_window,
     revenue_per_day_in_reset_timezone,
+    analytics_defaults_come_from_the_core_clock,
     events_after_pages_in_commit_order,
     every_event_names_its_transaction,
     live_events_match_the_outbox,
@@ -88,6 +90,23 @@ macro_rules! refused {
         $fx.assert_unchanged(&$before, $players, $what).await;
         err
     }};
+}
+
+/// A popular-items query with every field given.
+fn pq(from: DateTime<Utc>, to: DateTime<Utc>, limit: u32) -> PopularItemsQuery {
+    PopularItemsQuery {
+        from: Some(from),
+        to: Some(to),
+        limit: Some(limit),
+    }
+}
+
+/// A revenue query with both days given.
+fn rq(from: NaiveDate, to: NaiveDate) -> RevenueQuery {
+    RevenueQuery {
+        from: Some(from),
+        to: Some(to),
+    }
 }
 
 fn wallet_of(gold: i64, gems: i64) -> Vec<Balance> {
@@ -1672,42 +1691,62 @@ async fn idempotent_replay_for_every_operation(fx: Fixture) {
     fx.assert_ledger_ok().await;
 }
 
-async fn idempotency_keys_are_scoped_per_player_and_operation(fx: Fixture) {
+async fn idempotency_keys_are_scoped_per_caller_and_operation(fx: Fixture) {
+    use guildhall_core::Caller;
     let (alice, bob) = (pid("alice"), pid("bob"));
     let a = fx
         .gh
         .grant(grant("alice", "gold", 10).key("shared"))
         .await
         .unwrap();
-    let b = fx
-        .gh
-        .grant(grant("bob", "gold", 10).key("shared"))
-        .await
-        .unwrap();
-    assert!(
-        !a.replayed && !b.replayed,
-        "the same key of two players is two keys"
+    assert!(!a.replayed);
+    // One caller reusing a key for the same call for another player: a conflict
+    // (SPEC.md Clarifications: the key belongs to the caller, not to the player).
+    let players = [&alice, &bob];
+    let before = fx.snapshot(&players).await;
+    refused!(
+        fx,
+        before,
+        &players,
+        ErrorCode::IdempotencyConflict,
+        "one caller's key reused for another player",
+        fx.gh.grant(grant("bob", "gold", 10).key("shared"))
     );
-    assert_ne!(a.transaction_id, b.transaction_id);
-    assert_eq!(fx.gh.balance(&alice, "gold").await.unwrap(), 10);
-    assert_eq!(fx.gh.balance(&bob, "gold").await.unwrap(), 10);
 
-    // A transfer's key belongs to the sender.
-    let t1 = fx
-        .gh
+    // Two trusted servers that happen to pick one key for one player do not meet: both
+    // grants are credited.
+    let (k1, k2) = (
+        fx.gh.acting_as(Caller::ApiKey("key-one".into())),
+        fx.gh.acting_as(Caller::ApiKey("key-two".into())),
+    );
+    let g1 = k1.grant(grant("bob", "gold", 7).key("srv")).await.unwrap();
+    let g2 = k2.grant(grant("bob", "gold", 7).key("srv")).await.unwrap();
+    assert!(!g1.replayed && !g2.replayed, "two callers, two keys");
+    assert_ne!(g1.transaction_id, g2.transaction_id);
+    assert_eq!(fx.gh.balance(&bob, "gold").await.unwrap(), 14);
+    // Each replays its own.
+    let again = k2.grant(grant("bob", "gold", 7).key("srv")).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!(again.transaction_id, g2.transaction_id);
+    assert_eq!(fx.gh.balance(&bob, "gold").await.unwrap(), 14);
+
+    // Players' tokens: each player's key is their own.
+    let (pa, pb) = (
+        fx.gh.acting_as(Caller::Player(alice.clone())),
+        fx.gh.acting_as(Caller::Player(bob.clone())),
+    );
+    let t1 = pa
         .transfer(transfer("alice", "bob", "gold", 3).key("tx"))
         .await
         .unwrap();
-    let t2 = fx
-        .gh
+    let t2 = pb
         .transfer(transfer("bob", "alice", "gold", 3).key("tx"))
         .await
         .unwrap();
     assert!(!t1.replayed && !t2.replayed);
     assert_eq!(fx.gh.balance(&alice, "gold").await.unwrap(), 10);
 
-    // One player's key used for another operation is a conflict, whatever the operation.
-    let players = [&alice, &bob];
+    // One caller's key used for another operation is a conflict, whatever the operation.
     let before = fx.snapshot(&players).await;
     refused!(
         fx,
@@ -1732,7 +1771,7 @@ async fn idempotency_keys_are_scoped_per_player_and_operation(fx: Fixture) {
         &players,
         ErrorCode::IdempotencyConflict,
         "transfer key reused by grant",
-        fx.gh.grant(grant("alice", "gold", 3).key("tx"))
+        pa.grant(grant("alice", "gold", 3).key("tx"))
     );
     refused!(
         fx,
@@ -1743,7 +1782,54 @@ async fn idempotency_keys_are_scoped_per_player_and_operation(fx: Fixture) {
         fx.gh
             .grant_item(grant_item("alice", "scroll", 1).key("shared"))
     );
-    assert_eq!(fx.all_events().await.len(), 4);
+    assert_eq!(fx.all_events().await.len(), 5);
+    fx.assert_ledger_ok().await;
+}
+
+/// A record stored before keys were scoped to the caller (scope `player:<id>`) still
+/// answers its replay after the upgrade, whoever retries it.
+async fn idempotency_records_from_before_caller_scopes_still_replay(fx: Fixture) {
+    use guildhall_core::ports::ChangeSet;
+    use guildhall_core::Caller;
+    let carol = pid("carol");
+    let first = fx
+        .gh
+        .grant(grant("carol", "gold", 25).key("old"))
+        .await
+        .unwrap();
+    // Move the stored record to the scope the earlier release wrote.
+    let mut rec = fx
+        .gh
+        .store()
+        .idempotency(&Caller::Embedded.scope(), "old")
+        .await
+        .unwrap()
+        .expect("the grant stored its key");
+    rec.scope = "player:carol".into();
+    rec.key = "old-legacy".into();
+    let cs = ChangeSet {
+        idempotency: Some(rec),
+        ..ChangeSet::default()
+    };
+    fx.gh.store().commit(cs).await.unwrap();
+    // The retry under the legacy key (same request) from a server's key replays it.
+    let server = fx.gh.acting_as(Caller::ApiKey("retrying-server".into()));
+    let again = server
+        .grant(grant("carol", "gold", 25).key("old-legacy"))
+        .await
+        .unwrap();
+    assert!(again.replayed, "a pre-upgrade record answers its replay");
+    assert_eq!(again.transaction_id, first.transaction_id);
+    assert_eq!(fx.gh.balance(&carol, "gold").await.unwrap(), 25);
+    // Another request under that key is still a conflict.
+    expect_code(
+        server
+            .grant(grant("carol", "gold", 26).key("old-legacy"))
+            .await,
+        ErrorCode::IdempotencyConflict,
+    );
+    assert_eq!(fx.gh.balance(&carol, "gold").await.unwrap(), 25);
+    fx.assert_ledger_ok().await;
 }
 
 async fn failed_call_does_not_consume_its_key(fx: Fixture) {
@@ -2256,7 +2342,7 @@ async fn popular_items_over_time_window(fx: Fixture) {
     let top = |from: DateTime<Utc>, to: DateTime<Utc>, limit: u32| {
         let gh = fx.gh.clone();
         async move {
-            gh.popular_items(from, to, limit)
+            gh.popular_items(&pq(from, to, limit))
                 .await
                 .expect("popular_items")
                 .into_iter()
@@ -2291,26 +2377,76 @@ async fn popular_items_over_time_window(fx: Fixture) {
     assert_eq!(top(t2 + secs(1), t2 + secs(7200), 10).await, vec![]);
     for limit in [0, 101] {
         expect_code(
-            fx.gh.popular_items(t0, t2, limit).await,
+            fx.gh.popular_items(&pq(t0, t2, limit)).await,
             ErrorCode::InvalidArgument,
         );
     }
     expect_code(
-        fx.gh.popular_items(t1, t1, 10).await,
+        fx.gh.popular_items(&pq(t1, t1, 10)).await,
         ErrorCode::InvalidArgument,
     );
     expect_code(
-        fx.gh.popular_items(t2, t1, 10).await,
+        fx.gh.popular_items(&pq(t2, t1, 10)).await,
         ErrorCode::InvalidArgument,
     );
     assert_eq!(
         fx.gh
-            .popular_items(t0, t2 + secs(1), 100)
+            .popular_items(&pq(t0, t2 + secs(1), 100))
             .await
             .unwrap()
             .len(),
         3
     );
+}
+
+/// The analytics defaults live in the core and read the core's clock (here the
+/// fixture's manual clock), so every surface agrees: popular items over the last 24 h,
+/// revenue over the 30 days ending today.
+async fn analytics_defaults_come_from_the_core_clock(fx: Fixture) {
+    fx.gh.grant(grant("alice", "gold", 1_000)).await.unwrap();
+    fx.gh.grant(grant("alice", "gems", 100)).await.unwrap();
+    fx.gh
+        .purchase(purchase("alice", "potion", 1))
+        .await
+        .unwrap();
+    fx.clock.advance_secs(23 * 3600);
+    fx.gh
+        .purchase(purchase("alice", "elixir", 1))
+        .await
+        .unwrap();
+    fx.clock.advance_secs(2 * 3600);
+    let top = fx
+        .gh
+        .popular_items(&PopularItemsQuery::default())
+        .await
+        .unwrap();
+    let ids: Vec<_> = top.iter().map(|p| p.item_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["elixir"],
+        "the potion was bought 25 h ago, outside 24 h"
+    );
+    let rev = fx
+        .gh
+        .revenue_per_day(&RevenueQuery::default())
+        .await
+        .unwrap();
+    assert!(!rev.is_empty());
+    fx.clock.advance_secs(31 * 86_400);
+    assert_eq!(
+        fx.gh
+            .revenue_per_day(&RevenueQuery::default())
+            .await
+            .unwrap(),
+        vec![],
+        "30 days later the purchases are outside the default window"
+    );
+    assert!(fx
+        .gh
+        .popular_items(&PopularItemsQuery::default())
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 async fn revenue_per_day_in_reset_timezone(fx: Fixture) {
@@ -2356,7 +2492,7 @@ async fn revenue_per_day_in_reset_timezone(fx: Fixture) {
     let rev = |from: NaiveDate, to: NaiveDate| {
         let gh = fx.gh.clone();
         async move {
-            gh.revenue_per_day(from, to)
+            gh.revenue_per_day(&rq(from, to))
                 .await
                 .expect("revenue_per_day")
                 .into_iter()
@@ -2383,16 +2519,18 @@ async fn revenue_per_day_in_reset_timezone(fx: Fixture) {
 
     let y = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     expect_code(
-        fx.gh.revenue_per_day(day(12), day(11)).await,
+        fx.gh.revenue_per_day(&rq(day(12), day(11))).await,
         ErrorCode::InvalidArgument,
     );
     expect_code(
-        fx.gh.revenue_per_day(y(2026, 1, 1), y(2027, 1, 3)).await,
+        fx.gh
+            .revenue_per_day(&rq(y(2026, 1, 1), y(2027, 1, 3)))
+            .await,
         ErrorCode::InvalidArgument,
     );
     assert_eq!(
         fx.gh
-            .revenue_per_day(y(2026, 1, 1), y(2027, 1, 2))
+            .revenue_per_day(&rq(y(2026, 1, 1), y(2027, 1, 2)))
             .await
             .unwrap()
             .len(),
@@ -2416,7 +2554,7 @@ async fn events_after_pages_in_commit_order(fx: Fixture) {
             fx.gh.grant(grant("alice", "gold", 10)).await.unwrap();
         }
     }
-    let all = fx.gh.events_after(0, 1000).await.unwrap();
+    let all = fx.gh.events_after(0, Some(1000)).await.unwrap();
     assert_eq!(all.len(), 13);
     assert!(
         all.windows(2).all(|w| w[0].seq < w[1].seq),
@@ -2444,7 +2582,7 @@ async fn events_after_pages_in_commit_order(fx: Fixture) {
     let mut paged: Vec<Event> = Vec::new();
     loop {
         let after = paged.last().map_or(0, |e| e.seq);
-        let page = fx.gh.events_after(after, 3).await.unwrap();
+        let page = fx.gh.events_after(after, Some(3)).await.unwrap();
         assert!(page.len() <= 3);
         if page.is_empty() {
             break;
@@ -2452,17 +2590,20 @@ async fn events_after_pages_in_commit_order(fx: Fixture) {
         paged.extend(page);
     }
     assert_eq!(paged, all, "pages cover every event exactly once");
-    assert_eq!(fx.gh.events_after(all[5].seq, 2).await.unwrap(), all[6..8]);
+    assert_eq!(
+        fx.gh.events_after(all[5].seq, Some(2)).await.unwrap(),
+        all[6..8]
+    );
     assert!(fx
         .gh
-        .events_after(all[12].seq, 10)
+        .events_after(all[12].seq, Some(10))
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(fx.gh.events_after(-5, 1).await.unwrap(), all[..1]);
+    assert_eq!(fx.gh.events_after(-5, Some(1)).await.unwrap(), all[..1]);
     for limit in [0, 1001] {
         expect_code(
-            fx.gh.events_after(0, limit).await,
+            fx.gh.events_after(0, Some(limit)).await,
             ErrorCode::InvalidArgument,
         );
     }
@@ -3516,7 +3657,7 @@ async fn two_services_over_one_database_share_state(fx: Fixture) {
     let events = fx.all_events().await;
     assert_eq!(events.len(), 3 + transfers);
     assert_eq!(
-        other.events_after(0, 1000).await.unwrap(),
+        other.events_after(0, Some(1000)).await.unwrap(),
         events,
         "both services read one outbox"
     );

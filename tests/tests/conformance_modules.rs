@@ -2238,7 +2238,7 @@ async fn match_tick_forms_matches_and_expires_tickets(fx: Fixture) {
     assert_eq!(players_of(&found[0]), set(&["ann", "bob"]));
     assert_eq!(found[0].payload["match"]["id"], json!(m.id));
     assert_eq!(
-        fx.gh.match_history(&pid("ann"), 10).await.unwrap(),
+        fx.gh.match_history(&pid("ann"), Some(10)).await.unwrap(),
         vec![m.clone()]
     );
 
@@ -2360,7 +2360,7 @@ async fn match_report_updates_every_rating_once(fx: Fixture) {
     assert!(!r2.replayed);
     assert_eq!(fx.gh.rating(&winner, "duel").await.unwrap().games, 2);
     assert!(fx.gh.rating(&winner, "duel").await.unwrap().rating < won.rating);
-    let h = fx.gh.match_history(&ann, 10).await.unwrap();
+    let h = fx.gh.match_history(&ann, Some(10)).await.unwrap();
     assert_eq!(
         h.iter().map(|m| m.id.clone()).collect::<Vec<_>>(),
         [m2.id.clone(), m1.id.clone()],
@@ -2371,18 +2371,18 @@ async fn match_report_updates_every_rating_once(fx: Fixture) {
         Some(vec![1, 0])
     );
     assert_eq!(h[1], results[0].record);
-    assert_eq!(fx.gh.match_history(&ann, 1).await.unwrap().len(), 1);
+    assert_eq!(fx.gh.match_history(&ann, Some(1)).await.unwrap().len(), 1);
     expect_code(
-        fx.gh.match_history(&ann, 0).await,
+        fx.gh.match_history(&ann, Some(0)).await,
         ErrorCode::InvalidArgument,
     );
     expect_code(
-        fx.gh.match_history(&ann, 101).await,
+        fx.gh.match_history(&ann, Some(101)).await,
         ErrorCode::InvalidArgument,
     );
     assert!(fx
         .gh
-        .match_history(&pid("zed"), 10)
+        .match_history(&pid("zed"), Some(10))
         .await
         .unwrap()
         .is_empty());
@@ -2425,7 +2425,14 @@ async fn match_party_ticket_plays_on_one_team(fx: Fixture) {
         assert!(r.rating > 25.0 && r.games == 1, "{who}: {r:?}");
     }
     for who in ["ann", "x1"] {
-        assert_eq!(fx.gh.match_history(&pid(who), 10).await.unwrap().len(), 1);
+        assert_eq!(
+            fx.gh
+                .match_history(&pid(who), Some(10))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
 

@@ -183,6 +183,7 @@ conformance!(
     rate_window_starts_again_after_it_passes,
     lease_is_exclusive_renewable_and_taken_over_after_its_ttl,
     lease_goes_to_exactly_one_of_many_concurrent_holders,
+    lease_held_answers_for_the_holder_until_its_ttl_passes,
     separate_deployments_share_nothing,
 );
 
@@ -673,6 +674,68 @@ async fn lease_goes_to_exactly_one_of_many_concurrent_holders(fx: Fx) {
             .unwrap();
         assert_eq!(got, &holder == winner, "{holder}: only the winner renews");
     }
+}
+
+async fn lease_held_answers_for_the_holder_until_its_ttl_passes(fx: Fx) {
+    let t = t0();
+    let (c, peer) = (&fx.c, &fx.peer);
+    assert!(
+        !c.lease_held("matchmaking", "host-a", t).await.unwrap(),
+        "nobody holds a lease never taken"
+    );
+    assert!(c.lease("matchmaking", "host-a", t, 5).await.unwrap());
+    for (who, at, held, why) in [
+        ("host-a", 0, true, "the holder, just after taking it"),
+        ("host-a", 4, true, "the holder, within the ttl"),
+        ("host-b", 1, false, "another holder"),
+        ("host-a", 5, false, "the holder, once the ttl passed"),
+    ] {
+        for inst in [c, peer] {
+            assert_eq!(
+                inst.lease_held("matchmaking", who, t + secs(at))
+                    .await
+                    .unwrap(),
+                held,
+                "{why} (asked at t+{at} s)"
+            );
+        }
+    }
+    assert!(
+        c.lease("matchmaking", "host-a", t + secs(4), 5)
+            .await
+            .unwrap(),
+        "renewed"
+    );
+    assert!(
+        peer.lease_held("matchmaking", "host-a", t + secs(8))
+            .await
+            .unwrap(),
+        "a renewal moves the end of the lease"
+    );
+    assert!(
+        peer.lease("matchmaking", "host-b", t + secs(9), 5)
+            .await
+            .unwrap(),
+        "taken over after the renewed ttl"
+    );
+    assert!(
+        !c.lease_held("matchmaking", "host-a", t + secs(9))
+            .await
+            .unwrap(),
+        "the old holder is told it lost the lease"
+    );
+    assert!(
+        c.lease_held("matchmaking", "host-b", t + secs(9))
+            .await
+            .unwrap(),
+        "the new holder holds it"
+    );
+    assert!(
+        !c.lease_held("other-job", "host-b", t + secs(9))
+            .await
+            .unwrap(),
+        "per lease name"
+    );
 }
 
 // ----- isolation -----

@@ -14,12 +14,24 @@
 //! player's events), the keys of those players are deleted at the end, and the two tests
 //! that need the matchmaking lease (one per Redis and prefix) run one at a time.
 //!
+//! The slow-tick tests (g, h) build two core instances directly (their store holds back
+//! each match commit) over one fresh database, with a Redis key prefix of their own.
+//!
 //! Every wait is bounded.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_adapters::postgres::TestDatabase;
-use guildhall_core::matchmaking::{QueueConfig, RatingWindow};
-use guildhall_core::ports::{Ids, UuidIds};
+use guildhall_adapters::redis::{RedisCoordinator, RedisOptions};
+use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::mail::{Broadcast, Mail};
+use guildhall_core::matchmaking::{QueueConfig, QueueRequest, RatingWindow};
+use guildhall_core::ports::{
+    BalanceRow, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery, IdempotencyRecord, Ids,
+    ItemRow, MailboxRow, PopularItem, Store, UuidIds,
+};
+use guildhall_core::types::{Account, Amount, CatalogItem, Currency, Event, LedgerEntry, PlayerId};
+use guildhall_core::{Config, Guildhall, Result as GhResult};
 use guildhall_host::{spawn, ServerHandle, Settings};
 use guildhall_tests::{fresh_postgres, redis_url, RedisKeys};
 use rand::rngs::StdRng;
@@ -138,6 +150,13 @@ impl Host {
 
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(self.http.post(format!("{}{path}", self.url)).json(&body))
+            .await
+    }
+
+    /// A POST through `other` with this host's key: the same caller reaching another
+    /// host (idempotency keys are scoped to the caller, so its retries replay there).
+    async fn post_via(&self, other: &Host, path: &str, body: Value) -> (u16, Value) {
+        self.send(self.http.post(format!("{}{path}", other.url)).json(&body))
             .await
     }
 
@@ -453,20 +472,29 @@ async fn a_grant_through_one_host_is_read_at_once_through_the_other() {
         .post(&format!("/v1/players/{p}/grant"), body.clone())
         .await;
     let first = a.ok("keyed grant", first);
-    let again = b.post(&format!("/v1/players/{p}/grant"), body).await;
+    let again = a
+        .post_via(&b, &format!("/v1/players/{p}/grant"), body.clone())
+        .await;
     let again = b.ok("keyed grant retried", again);
     assert_eq!(first["replayed"], false);
     assert_eq!(again["replayed"], true, "{again}");
     assert_eq!(again["transaction_id"], first["transaction_id"]);
-    assert_eq!(a.wallet_gold(&p).await, 22, "credited once");
-    assert_eq!(b.wallet_gold(&p).await, 22, "credited once");
+    // Another caller (host B's own key) with the same key does not meet A's call.
+    let other = b.post(&format!("/v1/players/{p}/grant"), body).await;
+    assert_eq!(
+        b.ok("keyed grant, another caller", other)["replayed"],
+        false
+    );
+    assert_eq!(a.wallet_gold(&p).await, 29, "credited once per caller");
+    assert_eq!(b.wallet_gold(&p).await, 29, "credited once per caller");
 
-    // The same keyed grant sent at once through both hosts: one credit, one result.
+    // The same keyed grant of one caller sent at once through both hosts: one credit,
+    // one result.
     let body = json!({ "amount": 100, "idempotency_key": "reward-2" });
     let path = format!("/v1/players/{p}/grant");
     let sends = (0..10).map(|i| {
         let host = if i % 2 == 0 { &a } else { &b };
-        host.post(&path, body.clone())
+        a.post_via(host, &path, body.clone())
     });
     let results = futures::future::join_all(sends).await;
     let mut fresh = 0;
@@ -478,8 +506,8 @@ async fn a_grant_through_one_host_is_read_at_once_through_the_other() {
     }
     assert_eq!(fresh, 1, "exactly one of the concurrent calls executed");
     assert_eq!(ids.len(), 1, "every call answers the one transaction");
-    assert_eq!(a.wallet_gold(&p).await, 122, "credited once");
-    assert_eq!(b.wallet_gold(&p).await, 122, "credited once");
+    assert_eq!(a.wallet_gold(&p).await, 129, "credited once");
+    assert_eq!(b.wallet_gold(&p).await, 129, "credited once");
 
     a.shutdown().await;
     b.shutdown().await;
@@ -657,7 +685,7 @@ async fn d_concurrent_transfers_through_both_hosts_conserve_totals() {
                         if i % 10 == 0 {
                             // The same request retried through the other host: a replay.
                             let other = &hosts[(t + i + 1) % 2];
-                            let (s2, again) = other.post("/v1/transfers", body).await;
+                            let (s2, again) = host.post_via(other, "/v1/transfers", body).await;
                             assert_eq!(s2, 200, "retry through {}: {again}", other.name);
                             assert_eq!(again["replayed"], true, "{again}");
                             assert_eq!(again["transaction_id"], res["transaction_id"]);
@@ -852,4 +880,478 @@ async fn f_a_session_started_through_one_host_is_seen_and_ended_through_the_othe
 
     a.shutdown().await;
     b.shutdown().await;
+}
+
+// ----- (g, h) the matchmaking lease is held for the whole of a slow tick -----
+//
+// Two core instances ("hosts": each its own Postgres connections and its own Redis
+// coordinator, over ONE fresh database and ONE Redis under a key prefix of the test's
+// own, so these tests share no lease with the others) tick every 100 ms as the host's
+// scheduler does. Their store holds back every commit that forms a match, so one tick
+// over the pool lasts several times the lease's time to live, as a tick over thousands
+// of tickets does on a busy database.
+
+/// Time to live of the matchmaking lease in these tests.
+const SLOW_LEASE_SECS: i64 = 1;
+/// How long each commit that forms a match is held back.
+const MATCH_COMMIT_DELAY: Duration = Duration::from_millis(250);
+/// Players queued: 24 one-against-one matches, so one tick lasts about 6 s: six times
+/// the lease's ttl here, and longer than the default ttl of 5 s.
+const SLOW_PLAYERS: usize = 48;
+
+/// What one host did, in the test's instants.
+#[derive(Debug, Default)]
+struct Trace {
+    /// Reads of the whole pool (a tick reads it only once it holds the lease).
+    pool_reads: usize,
+    /// Ticks that read the pool: (called, returned, matches formed).
+    ticks: Vec<(Instant, Instant, usize)>,
+    /// Commits that form a match: when each began (before the delay).
+    match_commits: Vec<Instant>,
+}
+
+/// A host's Store: the shared database, with commits that form a match held back by
+/// [`MATCH_COMMIT_DELAY`] and recorded, and pool reads counted, in [`Trace`].
+struct SlowMatchCommits {
+    inner: Arc<dyn Store>,
+    trace: Arc<std::sync::Mutex<Trace>>,
+}
+
+fn forms_a_match(cs: &ChangeSet) -> bool {
+    cs.docs
+        .iter()
+        .any(|d| d.kind == "match" && d.body.is_some())
+}
+
+#[async_trait::async_trait]
+impl Store for SlowMatchCommits {
+    async fn migrate(&self) -> GhResult<()> {
+        self.inner.migrate().await
+    }
+    async fn ping(&self) -> GhResult<()> {
+        self.inner.ping().await
+    }
+    async fn balance(&self, account: &Account, currency: &str) -> GhResult<BalanceRow> {
+        self.inner.balance(account, currency).await
+    }
+    async fn balances(&self, account: &Account) -> GhResult<Vec<(String, BalanceRow)>> {
+        self.inner.balances(account).await
+    }
+    async fn all_balances(&self) -> GhResult<Vec<(Account, String, Amount)>> {
+        self.inner.all_balances().await
+    }
+    async fn item(&self, player: &PlayerId, item_id: &str) -> GhResult<Option<ItemRow>> {
+        self.inner.item(player, item_id).await
+    }
+    async fn items(&self, player: &PlayerId) -> GhResult<Vec<ItemRow>> {
+        self.inner.items(player).await
+    }
+    async fn idempotency(&self, scope: &str, key: &str) -> GhResult<Option<IdempotencyRecord>> {
+        self.inner.idempotency(scope, key).await
+    }
+    async fn catalog_item(&self, id: &str) -> GhResult<Option<CatalogItem>> {
+        self.inner.catalog_item(id).await
+    }
+    async fn catalog(&self) -> GhResult<Vec<CatalogItem>> {
+        self.inner.catalog().await
+    }
+    async fn history(&self, query: &HistoryQuery) -> GhResult<Vec<LedgerEntry>> {
+        self.inner.history(query).await
+    }
+    async fn ledger_net(&self) -> GhResult<Vec<(Account, String, Amount)>> {
+        self.inner.ledger_net().await
+    }
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> GhResult<Vec<PopularItem>> {
+        self.inner.popular_items(from, to, limit).await
+    }
+    async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> GhResult<Vec<DailyRevenue>> {
+        self.inner.revenue_per_day(from, to).await
+    }
+    async fn events_after(&self, after: i64, limit: u32) -> GhResult<Vec<Event>> {
+        self.inner.events_after(after, limit).await
+    }
+    async fn counter(&self, key: &str) -> GhResult<CounterRow> {
+        self.inner.counter(key).await
+    }
+    async fn mailbox(&self, player: &PlayerId) -> GhResult<(MailboxRow, Vec<Mail>)> {
+        self.inner.mailbox(player).await
+    }
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> GhResult<Vec<Broadcast>> {
+        self.inner.broadcasts_after(after, limit).await
+    }
+    async fn template(&self, id: &str) -> GhResult<Option<Template>> {
+        self.inner.template(id).await
+    }
+    async fn templates(&self) -> GhResult<Vec<Template>> {
+        self.inner.templates().await
+    }
+    async fn trigger(&self, id: &str) -> GhResult<Option<Trigger>> {
+        self.inner.trigger(id).await
+    }
+    async fn triggers(&self, event: Option<&str>) -> GhResult<Vec<Trigger>> {
+        self.inner.triggers(event).await
+    }
+    async fn doc(&self, kind: &str, id: &str) -> GhResult<Option<Doc>> {
+        self.inner.doc(kind, id).await
+    }
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> GhResult<Vec<Doc>> {
+        if kind == "ticket" && prefix.is_empty() {
+            self.trace
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .pool_reads += 1;
+        }
+        self.inner.docs(kind, prefix, limit).await
+    }
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> GhResult<Vec<Event>> {
+        self.inner.player_events_after(player, after, limit).await
+    }
+    async fn commit(&self, changes: ChangeSet) -> GhResult<ChangeSet> {
+        if forms_a_match(&changes) {
+            self.trace
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .match_commits
+                .push(Instant::now());
+            tokio::time::sleep(MATCH_COMMIT_DELAY).await;
+        }
+        self.inner.commit(changes).await
+    }
+    async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<GhResult<ChangeSet>> {
+        let matches = batch.iter().filter(|cs| forms_a_match(cs)).count();
+        if matches > 0 {
+            let now = Instant::now();
+            self.trace
+                .lock()
+                .unwrap()
+                .match_commits
+                .extend(std::iter::repeat_n(now, matches));
+            tokio::time::sleep(MATCH_COMMIT_DELAY * matches as u32).await;
+        }
+        self.inner.commit_batch(batch).await
+    }
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> GhResult<(u64, u64)> {
+        self.inner.prune(events_before, idempotency_before).await
+    }
+}
+
+/// One host of the slow-tick tests: a core over [`SlowMatchCommits`] and a Redis
+/// coordinator under the test's prefix, with the `duel` queue and a 1 s lease.
+struct SlowHost {
+    gh: Guildhall,
+    /// Its lease holder id, as the host's scheduler has one per process.
+    holder: String,
+    trace: Arc<std::sync::Mutex<Trace>>,
+}
+
+impl SlowHost {
+    async fn start(name: &str, database: &str, prefix: &str) -> SlowHost {
+        let inner = guildhall_adapters::open_store(database)
+            .await
+            .unwrap_or_else(|e| panic!("host {name}: cannot open {database}: {e}"));
+        let trace = Arc::new(std::sync::Mutex::new(Trace::default()));
+        let store = Arc::new(SlowMatchCommits {
+            inner,
+            trace: trace.clone(),
+        });
+        let coordinator =
+            RedisCoordinator::connect(&redis_url(), RedisOptions::with_prefix(prefix))
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("host {name}: Redis at {} is unreachable: {e}", redis_url())
+                });
+        let mut config = Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .unwrap();
+        config.queues = vec![duel()];
+        config.matchmaking_lease_secs = SLOW_LEASE_SECS;
+        SlowHost {
+            gh: Guildhall::new(store, Arc::new(coordinator), config),
+            holder: format!("host-{name}-{}", UuidIds.next_id()),
+            trace,
+        }
+    }
+
+    /// Ticks every 100 ms (a tick in progress delays the next, as in the host's
+    /// scheduler) until `stop`, recording the ticks that read the pool.
+    fn ticker(&self, mut stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+        let (gh, holder, trace) = (self.gh.clone(), self.holder.clone(), self.trace.clone());
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while !*stop.borrow_and_update() {
+                tokio::select! {
+                    _ = every.tick() => {}
+                    _ = stop.changed() => break,
+                }
+                let reads = trace.lock().unwrap_or_else(|e| e.into_inner()).pool_reads;
+                let called = Instant::now();
+                let formed = gh.tick(&holder).await.map_or(0, |m| m.len());
+                let returned = Instant::now();
+                let mut t = trace.lock().unwrap_or_else(|e| e.into_inner());
+                if t.pool_reads > reads {
+                    t.ticks.push((called, returned, formed));
+                }
+            }
+        })
+    }
+
+    fn trace(&self) -> std::sync::MutexGuard<'_, Trace> {
+        self.trace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The matches stored in the shared database: each one's players, sorted.
+async fn stored_matches(gh: &Guildhall) -> Vec<Vec<String>> {
+    gh.store()
+        .docs("match", "", 10_000)
+        .await
+        .expect("match documents")
+        .into_iter()
+        .map(|d| {
+            let mut players: Vec<String> = d.body["teams"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|t| t.as_array().unwrap().clone())
+                .map(|p| p.as_str().unwrap().to_string())
+                .collect();
+            players.sort();
+            players
+        })
+        .collect()
+}
+
+/// Asserts that every queued player is in exactly one stored match.
+async fn assert_each_matched_once(gh: &Guildhall, players: &[String]) {
+    let matches = stored_matches(gh).await;
+    assert_eq!(matches.len(), players.len() / 2, "{matches:?}");
+    let mut seen: Vec<&String> = matches.iter().flatten().collect();
+    seen.sort();
+    let mut want: Vec<&String> = players.iter().collect();
+    want.sort();
+    assert_eq!(seen, want, "every player in exactly one match");
+}
+
+/// A fresh database and key prefix, two slow hosts, and [`SLOW_PLAYERS`] players queued
+/// (through A) before either ticks.
+async fn slow_setup() -> (
+    TestDatabase,
+    RedisKeys,
+    String,
+    SlowHost,
+    SlowHost,
+    Vec<String>,
+) {
+    let db = fresh_postgres().await;
+    let (prefix, keys) = RedisKeys::fresh_prefix();
+    let a = SlowHost::start("A", db.url(), &prefix).await;
+    let b = SlowHost::start("B", db.url(), &prefix).await;
+    let run = UuidIds.next_id();
+    let players: Vec<String> = (0..SLOW_PLAYERS)
+        .map(|i| format!("slow{i}-{run}"))
+        .collect();
+    for p in &players {
+        a.gh.queue(QueueRequest {
+            player: PlayerId::new(p.as_str()).unwrap(),
+            queue: "duel".into(),
+            with_party: false,
+            properties: BTreeMap::new(),
+        })
+        .await
+        .expect("queue");
+    }
+    (db, keys, prefix, a, b, players)
+}
+
+/// The holder of the test's matchmaking lease, read straight from Redis.
+async fn slow_lease_holder(prefix: &str) -> Option<String> {
+    redis_get(&format!("{prefix}lease:matchmaking"))
+        .await
+        .and_then(|v| v.split_once('|').map(|(_, h)| h.to_string()))
+}
+
+/// Waits (bounded by `within`) until `done` holds, polling every 10 ms.
+async fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn g_a_tick_longer_than_the_lease_ttl_keeps_the_lease_to_its_end() {
+    let (_db, _keys, prefix, a, b, players) = slow_setup().await;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+
+    // A starts ticking alone; B starts once A's tick is committing matches.
+    let ta = a.ticker(stop.clone());
+    wait_until("A commits its first match", WAIT, || {
+        !a.trace().match_commits.is_empty()
+    })
+    .await;
+    let tb = b.ticker(stop.clone());
+
+    // Throughout A's tick (6 s, six times the lease's ttl) and a while after, the
+    // lease stays with A: its tick renews it, and B, ticking every 100 ms, never takes it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut samples = 0;
+    loop {
+        let holder = slow_lease_holder(&prefix).await;
+        assert_eq!(
+            holder.as_deref(),
+            Some(a.holder.as_str()),
+            "the lease stays with A while its tick runs (sample {samples}, {} of {} matches \
+             committed)",
+            a.trace().match_commits.len(),
+            SLOW_PLAYERS / 2
+        );
+        samples += 1;
+        if a.trace().ticks.iter().any(|t| t.2 > 0) && samples > 20 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "A's tick did not end within 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop_tx.send(true).unwrap();
+    for t in [ta, tb] {
+        tokio::time::timeout(Duration::from_secs(10), t)
+            .await
+            .expect("tickers stop")
+            .expect("ticker task");
+    }
+
+    {
+        let (ta, tb) = (a.trace(), b.trace());
+        // No tick of one host overlaps a tick of the other.
+        for &(a0, a1, _) in &ta.ticks {
+            for &(b0, b1, _) in &tb.ticks {
+                assert!(
+                    a1 <= b0 || b1 <= a0,
+                    "ticks overlap: A {:?}..{:?}, B {:?}..{:?} (since A's first tick)",
+                    a0 - ta.ticks[0].0,
+                    a1 - ta.ticks[0].0,
+                    b0.saturating_duration_since(ta.ticks[0].0),
+                    b1.saturating_duration_since(ta.ticks[0].0),
+                );
+            }
+        }
+        assert!(tb.ticks.is_empty(), "B never ticked: {:?}", tb.ticks);
+        assert!(tb.match_commits.is_empty(), "B committed no match");
+        // One tick of A formed every match, and it outlasted the lease's ttl several times.
+        let (t0, t1, formed) = *ta.ticks.iter().find(|t| t.2 > 0).unwrap();
+        assert_eq!(formed, SLOW_PLAYERS / 2, "one tick formed every match");
+        assert!(
+            t1 - t0 >= Duration::from_secs(SLOW_LEASE_SECS as u64 * 3),
+            "the tick lasted {:?}, more than the lease's ttl of {SLOW_LEASE_SECS} s",
+            t1 - t0
+        );
+    }
+    assert_each_matched_once(&a.gh, &players).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn h_a_host_that_lost_the_lease_commits_no_more_matches() {
+    let (_db, _keys, prefix, a, b, players) = slow_setup().await;
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let ta = a.ticker(stop.clone());
+
+    // While A's third match commit is in flight, another holder takes the lease (as a
+    // host would after A's renewals stopped reaching Redis for a ttl).
+    wait_until("A begins its third match commit", WAIT, || {
+        a.trace().match_commits.len() >= 3
+    })
+    .await;
+    let key = format!("{prefix}lease:matchmaking");
+    let until = (Utc::now() + chrono::Duration::seconds(60)).timestamp_micros();
+    let mut c = raw_redis().await;
+    let () = redis::cmd("SET")
+        .arg(&key)
+        .arg(format!("{until}|thief"))
+        .arg("PX")
+        .arg(60_000)
+        .query_async(&mut c)
+        .await
+        .expect("SET the lease");
+    let stolen = Instant::now();
+    let third = a.trace().match_commits[2];
+    assert!(
+        stolen < third + MATCH_COMMIT_DELAY,
+        "the lease was taken while A's third match commit was in flight ({:?} after it began)",
+        stolen - third
+    );
+
+    // A's tick stops at its next check: it commits nothing more.
+    wait_until("A's tick ends", WAIT, || !a.trace().ticks.is_empty()).await;
+    let b_ticker = b.ticker(stop.clone());
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    {
+        let t = a.trace();
+        let late: Vec<Duration> = t
+            .match_commits
+            .iter()
+            .filter(|&&at| at > stolen)
+            .map(|&at| at - stolen)
+            .collect();
+        assert!(
+            late.is_empty(),
+            "A began {} match commit(s) after it lost the lease, at {late:?} after",
+            late.len()
+        );
+        assert_eq!(
+            t.match_commits.len(),
+            3,
+            "A committed its three matches, no more"
+        );
+        let (t0, t1, formed) = t.ticks[0];
+        assert_eq!(formed, 3, "A's tick returned the matches it committed");
+        assert!(
+            t1 - t0 < MATCH_COMMIT_DELAY * 6,
+            "A's tick stopped early ({:?})",
+            t1 - t0
+        );
+    }
+    assert_eq!(stored_matches(&a.gh).await.len(), 3);
+    assert!(
+        b.trace().match_commits.is_empty(),
+        "nobody ticks while the thief holds it"
+    );
+    assert_eq!(slow_lease_holder(&prefix).await.as_deref(), Some("thief"));
+
+    // Once the lease is free again, a host takes it and matches the others, once each.
+    let _: redis::RedisResult<()> = redis::cmd("DEL").arg(&key).query_async(&mut c).await;
+    let want = SLOW_PLAYERS / 2;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored_matches(&a.gh).await.len() < want {
+        assert!(Instant::now() < deadline, "the other matches within 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_tx.send(true).unwrap();
+    for t in [ta, b_ticker] {
+        tokio::time::timeout(Duration::from_secs(10), t)
+            .await
+            .expect("tickers stop")
+            .expect("ticker task");
+    }
+    assert_each_matched_once(&a.gh, &players).await;
 }

@@ -35,8 +35,9 @@ pub struct GrantRequest {
     #[serde(default = "default_meta")]
     #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
-    /// Idempotency key (1-255 bytes), scoped to the player. A donation webhook passes the
-    /// provider's payment id here so a redelivery credits once.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token). A donation webhook passes the provider's payment id here so a
+    /// redelivery credits once.
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }
@@ -62,7 +63,8 @@ pub struct SpendRequest {
     #[serde(default = "default_meta")]
     #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
-    /// Idempotency key, scoped to the player.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }
@@ -90,7 +92,8 @@ pub struct TransferRequest {
     #[serde(default = "default_meta")]
     #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
-    /// Idempotency key, scoped to the sender.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }

@@ -32,7 +32,8 @@ pub struct PurchaseRequest {
     #[serde(default = "null")]
     #[schema(value_type = Option<Object>)]
     pub metadata: serde_json::Value,
-    /// Idempotency key, scoped to the buyer.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }
@@ -50,7 +51,8 @@ pub struct UseItemRequest {
     /// Units, >= 1 (default 1).
     #[serde(default = "one")]
     pub quantity: i64,
-    /// Idempotency key, scoped to the player.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }
@@ -72,7 +74,8 @@ pub struct GrantItemRequest {
     /// Why, 1-64 bytes; default `grant`.
     #[serde(default)]
     pub reason: Option<String>,
-    /// Idempotency key, scoped to the player.
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }

@@ -226,7 +226,8 @@ pub struct SendMailRequest {
     /// Seconds until the mail expires; none: never.
     #[serde(default)]
     pub expires_in_secs: Option<i64>,
-    /// Idempotency key, scoped to the sender player (or to the recipient for system/admin mail).
+    /// Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+    /// of a token).
     #[serde(default)]
     pub idempotency_key: Option<String>,
 }

@@ -9,10 +9,13 @@ use crate::matchmaking::rules;
 use crate::matchmaking::{
     MatchRecord, MatchResult, QueueRequest, Rating, RatingChange, Ticket, TicketOf,
 };
-use crate::ports::{ChangeSet, DocWrite};
+use crate::ports::{ChangeSet, Clock, Coordinator, DocWrite};
 use crate::types::PlayerId;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// A player's ticket and how it stands now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -43,6 +46,64 @@ fn rating_id(queue: &str, player: &PlayerId) -> String {
 /// Document kind indexing a player's matches: id `<player>␁<micros>␁<match id>` (U+0001
 /// separators, which no player id contains).
 const MATCH_OF: &str = "match_of";
+
+/// Name of the Coordinator lease held by the one host that ticks.
+const LEASE: &str = "matchmaking";
+
+/// Renews the matchmaking lease while a tick runs: a task of its own calls
+/// [`Coordinator::lease`] every third of the lease's time to live and notes when the lease
+/// has passed to another holder. Dropping it (the tick ended, or its future was dropped)
+/// stops the renewals; the holder keeps the lease until it expires or its next tick.
+struct LeaseRenewal {
+    task: tokio::task::JoinHandle<()>,
+    lost: Arc<AtomicBool>,
+}
+
+impl LeaseRenewal {
+    fn start(
+        coordinator: Arc<dyn Coordinator>,
+        clock: Arc<dyn Clock>,
+        holder: String,
+        ttl_secs: i64,
+    ) -> Self {
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        let every = Duration::from_millis(u64::try_from(ttl_secs.max(1)).unwrap_or(1) * 1000 / 3);
+        let task = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match coordinator
+                    .lease(LEASE, &holder, clock.now(), ttl_secs)
+                    .await
+                {
+                    Ok(true) => tracing::trace!(holder = %holder, "matchmaking lease renewed"),
+                    Ok(false) => {
+                        flag.store(true, Ordering::SeqCst);
+                        tracing::warn!(holder = %holder, "matchmaking lease held by another host; the tick stops");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(holder = %holder, error = %e, "cannot renew the matchmaking lease; retrying");
+                    }
+                }
+            }
+        });
+        Self { task, lost }
+    }
+
+    /// True once a renewal found the lease held by another host.
+    fn lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LeaseRenewal {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 impl Guildhall {
     /// A player's rating in a queue (the system's initial rating when unrated).
@@ -209,15 +270,25 @@ impl Guildhall {
     /// (`ticket_expired`) and forms matches (`match_found` to every matched player).
     /// Returns the matches formed. A match whose tickets changed meanwhile is left for
     /// the next tick.
+    ///
+    /// The lease is held for the whole tick (SPEC.md Matchmaking): taken (or renewed) at
+    /// the start for [`crate::Config::matchmaking_lease_secs`], renewed by a task of its
+    /// own every third of that while the tick runs, and checked with the Coordinator
+    /// before each commit. When it has passed to another host (or cannot be confirmed),
+    /// the tick stops with a warning, commits nothing further and returns the matches
+    /// committed so far.
     pub async fn tick(&self, holder: &str) -> Result<Vec<MatchRecord>> {
         let now = self.clock.now();
-        if !self
-            .coordinator
-            .lease("matchmaking", holder, now, 5)
-            .await?
-        {
+        let ttl = self.config.matchmaking_lease_secs;
+        if !self.coordinator.lease(LEASE, holder, now, ttl).await? {
             return Ok(Vec::new());
         }
+        let renewal = LeaseRenewal::start(
+            self.coordinator.clone(),
+            self.clock.clone(),
+            holder.to_string(),
+            ttl,
+        );
         let docs: Vec<Versioned<Ticket>> = self
             .store
             .docs("ticket", "", 100_000)
@@ -228,13 +299,16 @@ impl Guildhall {
         let pool: Vec<Ticket> = docs.iter().map(|d| d.value.clone()).collect();
         let version = |id: &str| docs.iter().find(|d| d.id == id).map_or(0, |d| d.version);
         let mut formed = Vec::new();
-        for q in &self.config.queues {
+        'queues: for q in &self.config.queues {
             let out = rules::tick(q, &pool, now);
             for t in out.expired {
                 let ctx = self.ctx();
                 let mut cs = ChangeSet::default();
                 self.remove_tickets(&mut cs, &[&t], &version).await?;
                 cs.events.push(ctx.event("ticket_expired", t.players.clone(), json!({ "ticket_id": t.id, "queue": t.queue, "waited_secs": (now - t.created_at).num_seconds() })));
+                if !self.lease_still_held(&renewal, holder, formed.len()).await {
+                    break 'queues;
+                }
                 self.commit_quietly("ticket_expired", cs).await?;
             }
             for teams in out.matches {
@@ -279,13 +353,41 @@ impl Guildhall {
                     .iter()
                     .map(|t| ((now - t.created_at).to_std().unwrap_or_default(), t.rating))
                     .unzip();
+                if !self.lease_still_held(&renewal, holder, formed.len()).await {
+                    break 'queues;
+                }
                 if self.commit_quietly("match_found", cs).await? {
                     crate::telemetry::record_match(&q.name, &wait_times, &ratings);
                     formed.push(record);
                 }
             }
         }
+        drop(renewal);
         Ok(formed)
+    }
+
+    /// Whether this tick may commit: `holder` still holds the matchmaking lease, by its
+    /// renewal task and by the Coordinator now. Logs why not (the tick then stops).
+    async fn lease_still_held(&self, renewal: &LeaseRenewal, holder: &str, formed: usize) -> bool {
+        if renewal.lost() {
+            tracing::warn!(holder, matches_committed = formed, "matchmaking lease passed to another host during the tick; stopping the tick, committing nothing more");
+            return false;
+        }
+        match self
+            .coordinator
+            .lease_held(LEASE, holder, self.clock.now())
+            .await
+        {
+            Ok(true) => true,
+            Ok(false) => {
+                tracing::warn!(holder, matches_committed = formed, "matchmaking lease lost during the tick; stopping the tick, committing nothing more");
+                false
+            }
+            Err(e) => {
+                tracing::warn!(holder, matches_committed = formed, error = %e, "cannot confirm the matchmaking lease; stopping the tick, committing nothing more");
+                false
+            }
+        }
     }
 
     async fn remove_tickets(
@@ -378,8 +480,14 @@ impl Guildhall {
             .value)
     }
 
-    /// A player's matches, newest first, at most `limit` (1-100).
-    pub async fn match_history(&self, player: &PlayerId, limit: u32) -> Result<Vec<MatchRecord>> {
+    /// A player's matches, newest first, at most `limit` (1-100, default
+    /// [`super::page::MATCH_HISTORY`]). Errors: `INVALID_ARGUMENT`.
+    pub async fn match_history(
+        &self,
+        player: &PlayerId,
+        limit: Option<u32>,
+    ) -> Result<Vec<MatchRecord>> {
+        let limit = limit.unwrap_or(super::page::MATCH_HISTORY);
         if !(1..=100).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 100"));
         }

@@ -82,6 +82,62 @@ pub struct HistoryFilter {
     pub limit: Option<u32>,
 }
 
+/// How far back [`Guildhall::popular_items`] looks when the query names no `from`: 24 h.
+pub const POPULAR_ITEMS_WINDOW_SECS: i64 = 86_400;
+/// Days [`Guildhall::revenue_per_day`] covers when the query names no `from`: 30 (today
+/// and the 29 days before it).
+pub const REVENUE_DAYS: i64 = 30;
+/// Default page sizes of the listing calls (`limit` absent).
+pub mod page {
+    /// Items of [`super::Guildhall::popular_items`].
+    pub const POPULAR_ITEMS: u32 = 10;
+    /// Matches of [`super::Guildhall::match_history`].
+    pub const MATCH_HISTORY: u32 = 20;
+    /// Events of [`super::Guildhall::events_after`].
+    pub const EVENTS: u32 = 100;
+    /// Ledger entries of [`super::Guildhall::history`].
+    pub const HISTORY: u32 = 50;
+}
+
+/// Query of [`Guildhall::popular_items`] (SPEC.md Catalog and inventory, analytics):
+/// every field optional, defaults resolved by the core on its own clock, the same on
+/// every surface (HTTP query string, Node object, Python keywords).
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
+)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PopularItemsQuery {
+    /// Window start, UTC, RFC 3339 (default: `to` minus 24 h, [`POPULAR_ITEMS_WINDOW_SECS`]).
+    #[serde(default)]
+    pub from: Option<DateTime<Utc>>,
+    /// Window end, exclusive, UTC, RFC 3339 (default: now on the core's clock).
+    #[serde(default)]
+    pub to: Option<DateTime<Utc>>,
+    /// How many items, 1-100 (default 10).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Query of [`Guildhall::revenue_per_day`]: days of the reset time zone, inclusive.
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
+)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevenueQuery {
+    /// First day, `YYYY-MM-DD` in the reset time zone (default: `to` minus 29 days).
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive (default: today in the reset time zone, on the core's clock).
+    #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub to: Option<NaiveDate>,
+}
+
 /// One attempt of a call: the change set to commit and the result to return.
 pub(crate) type Attempt<'a, R> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(ChangeSet, R)>> + Send + 'a>>;
@@ -136,6 +192,41 @@ pub struct Guildhall {
     config: Arc<Config>,
     committer: Committer,
     stripes: Arc<Stripes>,
+    caller: Caller,
+}
+
+/// Who makes the calls of a [`Guildhall`] handle: the scope of its idempotency keys
+/// (SPEC.md Conventions and "Clarifications (second round)": a key is scoped to the
+/// caller, the API key or the player of a token). Two callers may use one key without
+/// meeting; one caller reusing a key for another request, the same call for another
+/// player included, gets `IDEMPOTENCY_CONFLICT`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Caller {
+    /// The process embedding the core (a Rust program, the Node or Python module, the
+    /// host's own scheduled work): one scope shared by every embedding process on the
+    /// database, so a retry from Node answers a call first made from Python.
+    #[default]
+    Embedded,
+    /// A trusted server or operator with an API key (by the key's public id).
+    ApiKey(String),
+    /// A player with an access token.
+    Player(PlayerId),
+    /// An unauthenticated caller the host lets in (seed 002 drop-in from listed
+    /// networks).
+    Anonymous,
+}
+
+impl Caller {
+    /// The idempotency scope of this caller: `by:embedded`, `by:key:<id>`,
+    /// `by:player:<id>` or `by:anonymous`.
+    pub fn scope(&self) -> String {
+        match self {
+            Caller::Embedded => "by:embedded".into(),
+            Caller::ApiKey(id) => format!("by:key:{id}"),
+            Caller::Player(p) => format!("by:player:{p}"),
+            Caller::Anonymous => "by:anonymous".into(),
+        }
+    }
 }
 
 /// Per-player write locks of this process (striped). A call holds the stripes of the
@@ -205,7 +296,24 @@ impl Guildhall {
             config: Arc::new(config),
             committer,
             stripes: Arc::new(Stripes::new(1024)),
+            caller: Caller::Embedded,
         }
+    }
+
+    /// This core acting for `caller`: the same store, coordinator and committer, with
+    /// idempotency keys scoped to `caller` (see [`Caller`]). Cheap (a clone of shared
+    /// handles); the host makes one per request from the authenticated principal.
+    pub fn acting_as(&self, caller: Caller) -> Self {
+        Self {
+            caller,
+            ..self.clone()
+        }
+    }
+
+    /// Who this handle's calls are made by ([`Caller::Embedded`] unless
+    /// [`Guildhall::acting_as`] said otherwise).
+    pub fn caller(&self) -> &Caller {
+        &self.caller
     }
 
     /// Replaces the clock (tests inject a [`crate::ports::ManualClock`]).
@@ -260,8 +368,9 @@ impl Guildhall {
 
     /// The heart of every mutating call: idempotency lookup, attempt, commit, retry on
     /// `CONFLICT` up to `max_retries`, publish. `attempt` loads state and calls a rule.
-    /// The scope of the key is `player:<players[0]>`; every player in `players` is
-    /// locked in this process for the call (see [`Stripes`]).
+    /// The key is scoped to the caller ([`Caller::scope`]); records stored before keys
+    /// were scoped so (`player:<players[0]>`) still answer their replays. Every player in
+    /// `players` is locked in this process for the call (see [`Stripes`]).
     async fn execute<'a, Req, R, F>(
         &'a self,
         op: &str,
@@ -276,14 +385,15 @@ impl Guildhall {
         F: FnMut(Ctx) -> Attempt<'a, R> + Send,
     {
         econ::check_key(&key.map(str::to_string))?;
-        let scope = format!("player:{}", players[0]);
+        let scope = self.caller.scope();
+        let legacy = players.first().map(|p| format!("player:{p}"));
         let _locked = self.stripes.lock(players).await;
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
         loop {
             let ctx = self.ctx();
             if let (Some(key), Some(print)) = (key, &print) {
-                if let Some(rec) = self.store.idempotency(&scope, key).await? {
+                if let Some(rec) = self.stored(&scope, legacy.as_deref(), key).await? {
                     return self.replay(rec, print);
                 }
             }
@@ -314,6 +424,24 @@ impl Guildhall {
             if self.commit_or_retry(op, cs, &mut tries).await? {
                 return Ok(result);
             }
+        }
+    }
+
+    /// The stored record of `key` in the caller's `scope`, or else in the `legacy` scope
+    /// (`player:<id>`) that records written before caller scopes still carry; such a
+    /// record lives until the key retention prunes it.
+    async fn stored(
+        &self,
+        scope: &str,
+        legacy: Option<&str>,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>> {
+        if let Some(rec) = self.store.idempotency(scope, key).await? {
+            return Ok(Some(rec));
+        }
+        match legacy {
+            Some(legacy) => self.store.idempotency(legacy, key).await,
+            None => Ok(None),
         }
     }
 
@@ -598,7 +726,7 @@ impl Guildhall {
         if let Some(c) = &filter.currency {
             self.config.currency(c)?;
         }
-        let limit = filter.limit.unwrap_or(50);
+        let limit = filter.limit.unwrap_or(page::HISTORY);
         if !(1..=200).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 200"));
         }
@@ -822,13 +950,16 @@ impl Guildhall {
         self.store.catalog().await
     }
 
-    /// Top `limit` (1-100) items by units bought in `[from, to)` (SPEC.md Analytics).
-    pub async fn popular_items(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<Vec<PopularItem>> {
+    /// Top items by units bought in `[from, to)` (SPEC.md Catalog and inventory,
+    /// analytics), defaults as [`PopularItemsQuery`] says. Errors: `INVALID_ARGUMENT`
+    /// (limit outside 1-100, `from` not before `to`).
+    pub async fn popular_items(&self, query: &PopularItemsQuery) -> Result<Vec<PopularItem>> {
+        let to = query.to.unwrap_or_else(|| self.clock.now());
+        let from = query.from.unwrap_or_else(|| {
+            to.checked_sub_signed(chrono::Duration::seconds(POPULAR_ITEMS_WINDOW_SECS))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC)
+        });
+        let limit = query.limit.unwrap_or(page::POPULAR_ITEMS);
         if !(1..=100).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 100"));
         }
@@ -839,12 +970,13 @@ impl Guildhall {
     }
 
     /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
-    /// (at most 366 days).
-    pub async fn revenue_per_day(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<DailyRevenue>> {
+    /// (at most 367 days), defaults as [`RevenueQuery`] says. Errors: `INVALID_ARGUMENT`.
+    pub async fn revenue_per_day(&self, query: &RevenueQuery) -> Result<Vec<DailyRevenue>> {
+        let to = query.to.unwrap_or_else(|| self.today());
+        let from = query.from.unwrap_or_else(|| {
+            to.checked_sub_signed(chrono::Duration::days(REVENUE_DAYS - 1))
+                .unwrap_or(NaiveDate::MIN)
+        });
         if from > to || (to - from).num_days() > 366 {
             return Err(Error::invalid("from", "from..to spans 1 to 367 days"));
         }
@@ -859,8 +991,9 @@ impl Guildhall {
     // ----- Events (SPEC.md Events) -----
 
     /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
-    /// first, at most `limit` (1-1000).
-    pub async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
+    /// first, at most `limit` (1-1000, default [`page::EVENTS`]). Errors: `INVALID_ARGUMENT`.
+    pub async fn events_after(&self, after: i64, limit: Option<u32>) -> Result<Vec<Event>> {
+        let limit = limit.unwrap_or(page::EVENTS);
         if !(1..=1000).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 1000"));
         }

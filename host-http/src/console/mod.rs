@@ -341,6 +341,12 @@ pub struct Operator {
 }
 
 impl Operator {
+    /// The core acting for this operator's key, so the console's idempotency keys are
+    /// scoped to that key as the API's are.
+    fn core(&self, s: &AppState) -> guildhall_core::Guildhall {
+        s.gh.acting_as(guildhall_core::Caller::ApiKey(self.key.id.clone()))
+    }
+
     fn csrf_field(&self) -> String {
         format!(
             r#"<input type="hidden" name="csrf" value="{}">"#,
@@ -1032,27 +1038,29 @@ async fn change_balance(s: AppState, op: Operator, p: String, f: Fields, grant: 
         let metadata = json!({ "by": op.by() });
         let idempotency_key = opt_field(&f, "idempotency_key");
         let r = if grant {
-            s.gh.grant(GrantRequest {
-                player,
-                currency: currency.clone(),
-                amount,
-                source: Some("admin".into()),
-                reason,
-                metadata,
-                idempotency_key,
-            })
-            .await?
+            op.core(&s)
+                .grant(GrantRequest {
+                    player,
+                    currency: currency.clone(),
+                    amount,
+                    source: Some("admin".into()),
+                    reason,
+                    metadata,
+                    idempotency_key,
+                })
+                .await?
         } else {
-            s.gh.spend(SpendRequest {
-                player,
-                currency: currency.clone(),
-                amount,
-                sink: Some("admin_revoke".into()),
-                reason,
-                metadata,
-                idempotency_key,
-            })
-            .await?
+            op.core(&s)
+                .spend(SpendRequest {
+                    player,
+                    currency: currency.clone(),
+                    amount,
+                    sink: Some("admin_revoke".into()),
+                    reason,
+                    metadata,
+                    idempotency_key,
+                })
+                .await?
         };
         Ok(format!(
             "{} {amount} {currency}{}; balance now {}.",
@@ -1160,7 +1168,7 @@ async fn mail_player(
             expires_in_secs: None,
             idempotency_key: opt_field(&f, "idempotency_key"),
         };
-        let r = s.gh.send_mail(req).await?;
+        let r = op.core(&s).send_mail(req).await?;
         Ok(format!("Mail sent ({}).", r.mail.id))
     }
     .await;

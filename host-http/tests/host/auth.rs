@@ -63,18 +63,19 @@ fn body_for(path: &str, victim: &str, other: &str) -> Value {
     }
 }
 
-fn fill(path: &str, victim: &str) -> String {
+/// `path` with its parameters filled: the victim, the victim's party and match.
+fn fill(path: &str, victim: &str, party: &str, match_id: &str) -> String {
     let mut out = path.to_string();
     for (k, v) in [
         ("{player}", victim),
         ("{user_id}", victim),
-        ("{party_id}", "party-1"),
+        ("{party_id}", party),
         ("{item_id}", "1"),
         ("{product_id}", "1"),
         ("{currency}", "gold"),
         ("{mail_id}", "mail-1"),
         ("{queue}", "duel"),
-        ("{match_id}", "match-1"),
+        ("{match_id}", match_id),
         ("{template_id}", "tpl-1"),
         ("{trigger_id}", "trg-1"),
         ("{provider}", "discord"),
@@ -112,6 +113,11 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
     )
     .await
     .ok();
+    // The victim's party and a match of the victim's, so reads of them are refused by
+    // membership, not answered 404.
+    let party = app.post("/v1/parties", json!({ "leader": v })).await;
+    let party = party.ok()["id"].as_str().unwrap().to_string();
+    let match_id = match_of(&app, v, "mate").await;
     let before = snapshot(&app, v).await;
 
     let narrow_scopes = vec!["presence".to_string()];
@@ -135,7 +141,7 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
             let m: Method = method.to_uppercase().parse().unwrap();
             let rule = access_rule(&m, path)
                 .unwrap_or_else(|| panic!("{method} {path} has no access rule"));
-            let url = fill(path, v);
+            let url = fill(path, v, &party, &match_id);
             let body = matches!(m, Method::POST | Method::PUT)
                 .then(|| body_for(path, v, &intruder.player));
             for (who, client) in &clients {
@@ -148,6 +154,7 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
                         _,
                         Access::OwnPlayer(scope)
                         | Access::BodyPlayer(scope)
+                        | Access::Members(scope)
                         | Access::Server(scope),
                     ) if !scope_grants(&narrow_scopes, scope) => Some((403, "FORBIDDEN")),
                     _ => None,
@@ -172,6 +179,91 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
     }
     assert!(checked > 150, "only {checked} refusals checked");
     assert_eq!(snapshot(&app, v).await, before, "nothing changed");
+}
+
+/// Queues `a` and `b` in the duel queue and waits for the scheduler's match; its id.
+async fn match_of(app: &TestApp, a: &str, b: &str) -> String {
+    for p in [a, b] {
+        app.post("/v1/queues/duel/tickets", json!({ "player": p }))
+            .await
+            .ok();
+    }
+    for _ in 0..100 {
+        let h = app.get(&format!("/v1/players/{a}/matches")).await;
+        if let Some(id) = h.ok()["matches"][0]["id"].as_str() {
+            return id.to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no match formed for {a} and {b}");
+}
+
+/// SPEC.md "Clarifications (second round)": reads of a party or a match are for its
+/// members and keys with the matching scope.
+#[tokio::test]
+async fn parties_and_matches_are_read_by_their_members_and_scoped_keys() {
+    let app = spawn_app().await;
+    let member = register(&app, "member").await;
+    let mate = register(&app, "mate").await;
+    let stranger = register(&app, "stranger").await;
+    let m = member.player.as_str();
+    let party = app.post("/v1/parties", json!({ "leader": m })).await;
+    let party = party.ok()["id"].as_str().unwrap().to_string();
+    let match_id = match_of(&app, m, &mate.player).await;
+    let party_path = format!("/v1/parties/{party}");
+    let match_path = format!("/v1/matches/{match_id}");
+
+    let keys = app.server.guildhall();
+    let party_key = keys
+        .create_api_key("p", &["party".into()])
+        .await
+        .unwrap()
+        .key;
+    let mm_key = keys
+        .create_api_key("m", &["matchmaking".into()])
+        .await
+        .unwrap()
+        .key;
+    let app = &app;
+    let get = |token: &str, path: &str| {
+        let (c, url) = (client_with(token), format!("{}{}", app.url, path));
+        async move { app.send(c.get(url)).await }
+    };
+    // Members.
+    assert_eq!(
+        get(&member.access, &party_path).await.ok()["id"],
+        json!(party)
+    );
+    assert_eq!(
+        get(&member.access, &match_path).await.ok()["id"],
+        json!(match_id)
+    );
+    assert_eq!(
+        get(&mate.access, &match_path).await.ok()["id"],
+        json!(match_id)
+    );
+    // Others.
+    get(&stranger.access, &party_path)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    get(&stranger.access, &match_path)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    get(&mate.access, &party_path)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    app.send(app.anon.get(format!("{}{}", app.url, match_path)))
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
+    // Keys: the matching scope only.
+    assert_eq!(get(&party_key, &party_path).await.ok()["id"], json!(party));
+    get(&party_key, &match_path)
+        .await
+        .assert_error(403, "FORBIDDEN");
+    assert_eq!(get(&mm_key, &match_path).await.ok()["id"], json!(match_id));
+    get(&mm_key, &party_path)
+        .await
+        .assert_error(403, "FORBIDDEN");
 }
 
 #[tokio::test]
@@ -634,4 +726,52 @@ async fn api_keys_are_managed_from_the_cli_and_revocation_is_immediate() {
     .await
     .assert_error(401, "UNAUTHENTICATED");
     assert_eq!(app.gold("p1").await, 5);
+}
+
+/// SPEC.md "Clarifications (second round)": an idempotency key belongs to its caller.
+/// Two trusted servers that pick one key for one player are both credited; one server
+/// reusing its key for another player is refused; a player's token has keys of its own.
+#[tokio::test]
+async fn idempotency_keys_are_scoped_to_the_calling_key_or_player() {
+    let app = spawn_app().await;
+    let p = register(&app, "payee").await;
+    let keys = app.server.guildhall();
+    let scopes = ["economy:write".to_string(), "economy:read".to_string()];
+    let bot = client_with(&keys.create_api_key("bot", &scopes).await.unwrap().key);
+    let site = client_with(&keys.create_api_key("site", &scopes).await.unwrap().key);
+    let grant = |c: &reqwest::Client, player: &str| {
+        c.post(format!("{}/v1/players/{player}/grant", app.url))
+            .header("Idempotency-Key", "order-1")
+            .json(&json!({ "amount": 40 }))
+    };
+    let a = app.send(grant(&bot, &p.player)).await;
+    let b = app.send(grant(&site, &p.player)).await;
+    assert_eq!(a.ok()["replayed"], false);
+    assert_eq!(
+        b.ok()["replayed"],
+        false,
+        "another key's caller is another scope"
+    );
+    assert_ne!(a.body["transaction_id"], b.body["transaction_id"]);
+    assert_eq!(app.gold(&p.player).await, 80);
+    // Each server's retry replays its own call.
+    let again = app.send(grant(&site, &p.player)).await;
+    assert_eq!(again.ok()["replayed"], true);
+    assert_eq!(again.body["transaction_id"], b.body["transaction_id"]);
+    assert_eq!(app.gold(&p.player).await, 80);
+    // One server reusing its key for another player: a conflict, nothing credited.
+    app.send(grant(&bot, "someone-else"))
+        .await
+        .assert_error(409, "IDEMPOTENCY_CONFLICT");
+    assert_eq!(app.gold("someone-else").await, 0);
+
+    // The player's own token: its keys are its own.
+    let me = client_with(&p.access);
+    let spend = me
+        .post(format!("{}/v1/players/{}/spend", app.url, p.player))
+        .header("Idempotency-Key", "order-1")
+        .json(&json!({ "amount": 5 }));
+    assert_eq!(app.send(spend).await.ok()["replayed"], false);
+    assert_eq!(app.gold(&p.player).await, 75);
+    assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
 }

@@ -176,3 +176,122 @@ async fn compat_errors_use_the_json_error_body() {
         .await
         .assert_error(400, "INVALID_ARGUMENT");
 }
+
+/// SPEC.md "Clarifications (second round)", seed 002 drop-in: with `[compat]
+/// anonymous_from`, an unmodified seed 002 client (no credentials) on a listed network
+/// completes a session; the same requests from another address get 401, and the rest
+/// of the API still needs credentials from everywhere.
+#[tokio::test]
+async fn seed_002_clients_without_credentials_are_served_from_listed_networks_only() {
+    let app = crate::common::spawn_app_with(|s| {
+        s.auth.anonymous_compat_from = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    // Loopback is 127.0.0.0/8 on Linux: a client bound to 127.0.0.2 is another address.
+    let listed = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 1]))
+        .build()
+        .unwrap();
+    let unlisted = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let post = |c: &reqwest::Client, path: &str, body: serde_json::Value| {
+        app.send(c.post(format!("{}{}", app.url, path)).json(&body))
+    };
+
+    // The seed 002 session, as its client sends it.
+    let f = post(&listed, "/api/v1/users/7/add-funds", json!({"amount": 100})).await;
+    assert_eq!(f.ok(), &json!({"user_id": 7, "balance": 100}));
+    let p = post(
+        &listed,
+        "/api/v1/products/1/purchase",
+        json!({"user_id": 7, "quantity": 2}),
+    )
+    .await;
+    assert_eq!(p.ok()["quantity"], 2);
+    let u = post(
+        &listed,
+        "/api/v1/products/1/use",
+        json!({"user_id": 7, "quantity": 1}),
+    )
+    .await;
+    assert_eq!(u.ok()["remaining"], 1);
+    let inv = app
+        .send(listed.get(format!("{}/api/v1/users/7/inventory", app.url)))
+        .await;
+    assert_eq!(inv.ok()["items"][0]["quantity"], 1);
+    let pop = app
+        .send(listed.get(format!(
+            "{}/api/v1/analytics/popular-products?limit=5",
+            app.url
+        )))
+        .await;
+    assert_eq!(pop.ok()[0]["product_id"], "1");
+    // The anonymous caller's idempotency keys work as everywhere else.
+    let k = json!({"amount": 5, "idempotency_key": "anon-1"});
+    post(&listed, "/api/v1/users/7/add-funds", k.clone())
+        .await
+        .ok();
+    let again = post(&listed, "/api/v1/users/7/add-funds", k).await;
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+    let balance = app.gold("7").await;
+    assert_eq!(balance, 100 - 2 * 10 + 5);
+
+    // Another address: 401, nothing changed.
+    for (path, body) in [
+        ("/api/v1/users/7/add-funds", json!({"amount": 100})),
+        (
+            "/api/v1/products/1/purchase",
+            json!({"user_id": 7, "quantity": 1}),
+        ),
+    ] {
+        let r = post(&unlisted, path, body).await;
+        r.assert_error(401, "UNAUTHENTICATED");
+        assert!(r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("anonymous_from"));
+    }
+    app.send(unlisted.get(format!("{}/api/v1/users/7/inventory", app.url)))
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
+    assert_eq!(app.gold("7").await, balance);
+    // Other routes still need credentials on the listed network.
+    app.send(listed.get(format!("{}/v1/players/7/wallet", app.url)))
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
+    // A banned user is refused even on the listed network.
+    app.post("/v1/admin/accounts/7/ban", json!({"reason": "test"}))
+        .await
+        .ok();
+    let banned = post(
+        &listed,
+        "/api/v1/products/1/purchase",
+        json!({"user_id": 7, "quantity": 1}),
+    )
+    .await;
+    assert_eq!(banned.status.as_u16(), 403, "{}", banned.body);
+    let gold = app
+        .server
+        .guildhall()
+        .balance(&guildhall_core::types::PlayerId::new("7").unwrap(), "gold")
+        .await
+        .unwrap();
+    assert_eq!(gold, balance);
+}
+
+/// Off by default: an anonymous seed 002 client from loopback gets 401.
+#[tokio::test]
+async fn seed_002_routes_need_credentials_by_default() {
+    let app = spawn_app().await;
+    let r = app
+        .send(
+            app.anon
+                .post(format!("{}/api/v1/users/7/add-funds", app.url))
+                .json(&json!({"amount": 100})),
+        )
+        .await;
+    r.assert_error(401, "UNAUTHENTICATED");
+    assert_eq!(app.gold("7").await, 0);
+}

@@ -490,6 +490,7 @@ fn opens_the_file_that_sets_every_key() {
     assert_eq!(s.core.session_timeout_secs, 120);
     assert_eq!(s.core.max_retries, 7);
     assert_eq!(s.core.max_batch, 64);
+    assert_eq!(s.core.matchmaking_lease_secs, 10);
     assert_eq!(s.currency_codes(), ["gold", "gems"]);
     assert_eq!(s.core.currencies[0].max_balance, Some(1_000_000_000_000));
     let ids: Vec<_> = s.catalog.iter().map(|i| i.id.as_str()).collect();
