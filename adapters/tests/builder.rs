@@ -51,13 +51,15 @@ async fn cache_with_redis_is_refused() {
         .cache(true)
         .open()
         .await
-        .unwrap_err();
+        .err()
+        .expect("cache with Redis is refused");
     assert_eq!(e.code, ErrorCode::InvalidArgument);
     assert_eq!(e.details["field"], "cache");
     let e = Backend::builder()
         .database("mysql://nowhere")
         .open()
         .await
-        .unwrap_err();
+        .err()
+        .expect("an unknown scheme is refused");
     assert_eq!(e.code, ErrorCode::InvalidArgument);
 }

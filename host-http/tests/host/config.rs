@@ -134,7 +134,7 @@ fn catalog_file_is_relative_to_the_config_file() {
     assert!(e.error().message.contains("colour"), "{e}");
     let file = e.error().details["file"].as_str().unwrap();
     assert!(file.ends_with("catalog.toml"), "{file}");
-    assert!(e.to_string().contains("catalog.toml:4:"), "{e}");
+    assert!(e.to_string().contains("catalog.toml:5:"), "{e}");
 }
 
 #[test]
