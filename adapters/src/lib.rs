@@ -240,6 +240,45 @@ impl BackendBuilder {
     }
 }
 
+/// The options of the Node and Python modules' `open` (Node: `Guildhall.open({ database,
+/// redis, config, cache })`; Python: `Client.open(database, config, redis=, cache=)`),
+/// read and applied the same way for both: `config` through
+/// [`settings::for_module`] (an object, a TOML file's path, or nothing; then the
+/// environment), then the [`BackendBuilder`] rule. Unknown option keys are refused.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenOptions {
+    /// Database URL; beats `GUILDHALL_DATABASE_URL` and the config's `database`.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Redis URL; beats `GUILDHALL_REDIS_URL` and the config's `redis`.
+    #[serde(default)]
+    pub redis: Option<String>,
+    /// The config: an object of the file's shape (snake_case keys), the path of a TOML
+    /// file, or `null`.
+    #[serde(default)]
+    pub config: serde_json::Value,
+    /// The in-process read cache (default off; refused with Redis).
+    #[serde(default)]
+    pub cache: Option<bool>,
+}
+
+impl OpenOptions {
+    /// Resolves the config and opens the backend. Errors: as [`settings::load_file`]
+    /// and [`BackendBuilder::open`].
+    pub async fn open(self) -> Result<Guildhall> {
+        let resolved = settings::for_module(self.config)?;
+        let mut builder = Backend::builder()
+            .settings(&resolved)
+            .redis(self.redis)
+            .cache(self.cache.unwrap_or(false));
+        if let Some(database) = self.database {
+            builder = builder.database(database);
+        }
+        builder.open().await
+    }
+}
+
 /// Opens a whole backend: the Store from `database_url` (migrated) and the in-process
 /// Coordinator, with `config`. Must be called inside a tokio runtime. Shorthand for
 /// `Backend::builder().database(url).config(config).open()`.

@@ -11,7 +11,6 @@
 //! `onEvent` callbacks through a thread-safe function fed by the core's subscription.
 
 mod convert;
-mod options;
 pub mod types;
 
 use convert::{arg, closed, int_or, limit_or, opt_arg, opt_limit, player, text, Reply};
@@ -998,19 +997,12 @@ impl ToNapiValue for Opened {
     }
 }
 
-/// Opens a backend through the one builder the host and the Python module use
-/// (`guildhall_adapters::Backend`): the call's `database` and `redis` beat the
-/// environment's, which beat the config's; database default `sqlite://guildhall.db`;
-/// `cache` with Redis is refused.
+/// Opens a backend the way the Python module does (`guildhall_adapters::OpenOptions`:
+/// the one config schema, then the one builder): the call's `database` and `redis` beat
+/// the environment's, which beat the config's; database default
+/// `sqlite://guildhall.db`; `cache` with Redis is refused. Keys of the options and of
+/// an object config may be camelCase.
 async fn open_core(options: Value) -> std::result::Result<Core, CoreError> {
-    let o: types::OpenOptionsArg = arg("options", options)?;
-    let resolved = options::resolve(o.config)?;
-    let mut builder = guildhall_adapters::Backend::builder()
-        .settings(&resolved)
-        .redis(o.redis)
-        .cache(o.cache.unwrap_or(false));
-    if let Some(database) = o.database {
-        builder = builder.database(database);
-    }
-    builder.open().await
+    let o: guildhall_adapters::OpenOptions = arg("options", options)?;
+    o.open().await
 }

@@ -16,19 +16,6 @@ use std::collections::HashMap;
 
 // ----- argument shapes read by the methods (not exported) -----
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OpenOptionsArg {
-    #[serde(default)]
-    pub database: Option<String>,
-    #[serde(default)]
-    pub redis: Option<String>,
-    #[serde(default)]
-    pub config: Option<Value>,
-    #[serde(default)]
-    pub cache: Option<bool>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeyArg {
@@ -108,6 +95,8 @@ pub struct GuildhallConfig {
     pub max_retries: Option<u32>,
     /// Change sets per group commit (default 128).
     pub max_batch: Option<u32>,
+    /// Seconds another process waits before taking the matchmaking tick over (default 5).
+    pub matchmaking_lease_secs: Option<i64>,
 }
 
 #[napi(object)]

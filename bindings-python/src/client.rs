@@ -9,7 +9,6 @@ use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
 use crate::errors::to_py_err;
 use crate::records::{remap, ReportResultOf, TicketStatusOf};
 use chrono::NaiveDate;
-use guildhall_adapters::settings::{self, ResolvedConfig};
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
@@ -76,33 +75,33 @@ fn spawn<'py, T: ToPy>(
     })
 }
 
-/// Opens a backend through the one builder the host and the Node module use
-/// (`guildhall_adapters::Backend`): the call's `database` and `redis` beat the
+/// Opens a backend the way the Node module does (`guildhall_adapters::OpenOptions`: the
+/// one config schema, then the one builder): the call's `database` and `redis` beat the
 /// environment's, which beat the config's; database default `sqlite://guildhall.db`;
 /// `cache=True` with Redis is refused. The config's catalog is upserted.
 async fn open_backend(
     database: Option<String>,
     redis: Option<String>,
     cache: bool,
-    config: ResolvedConfig,
+    config: serde_json::Value,
 ) -> CoreResult<Guildhall> {
-    let mut builder = guildhall_adapters::Backend::builder()
-        .settings(&config)
-        .redis(redis)
-        .cache(cache);
-    if let Some(database) = database {
-        builder = builder.database(database);
+    guildhall_adapters::OpenOptions {
+        database,
+        redis,
+        config,
+        cache: Some(cache),
     }
-    builder.open().await
+    .open()
+    .await
 }
 
-/// The `config` argument: `None`, the path of a TOML file (`str` or `os.PathLike`), or a
-/// dict of the file's shape (e.g. what `tomllib.load` returns), read by the one schema
-/// the host and the Node module use; then the environment.
-fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<ResolvedConfig> {
-    let value = match config {
-        None => serde_json::Value::Null,
-        Some(c) if c.is_none() => serde_json::Value::Null,
+/// The `config` argument as the shared options take it: `None`, the path of a TOML file
+/// (`str` or `os.PathLike`), or a dict of the file's shape (e.g. what `tomllib.load`
+/// returns).
+fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<serde_json::Value> {
+    match config {
+        None => Ok(serde_json::Value::Null),
+        Some(c) if c.is_none() => Ok(serde_json::Value::Null),
         Some(c)
             if c.is_instance_of::<pyo3::types::PyString>()
                 || c.hasattr("__fspath__").unwrap_or(false) =>
@@ -110,11 +109,12 @@ fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<ResolvedConfig> {
             let path: std::path::PathBuf = c
                 .extract()
                 .map_err(|e| Error::invalid("config", format!("config: {e}")))?;
-            serde_json::Value::String(path.to_string_lossy().into_owned())
+            Ok(serde_json::Value::String(
+                path.to_string_lossy().into_owned(),
+            ))
         }
-        Some(c) => crate::convert::from_py(c, "config")?,
-    };
-    settings::for_module(value)
+        Some(c) => crate::convert::from_py(c, "config"),
+    }
 }
 
 fn location(
