@@ -344,10 +344,14 @@ export interface GrantRequest {
 
 /** The config of SPEC.md "Configuration" (keys snake_case as in the TOML file, or camelCase). */
 export interface GuildhallConfig {
-  /** Accepted and ignored (a host setting). */
+  /** Checked and ignored (a host setting). */
   listen?: string
   /** Database URL used when `open` names none. */
   database?: string
+  /** Redis URL used when `open` names none. */
+  redis?: string
+  /** Prefix of every Redis key of this deployment (default `guildhall:`). */
+  redisPrefix?: string
   /** IANA zone of daily/weekly/monthly periods (default UTC). */
   resetTimezone?: string
   /** Currencies; the first is the default. None: one currency, `gold`. */
@@ -367,12 +371,21 @@ export interface GuildhallConfig {
    * sigma, beta, kappa, tau } }`, every key optional (openskill's defaults for Weng-Lin).
    */
   ratings?: any
-  /** Accepted and ignored (the host's background jobs). */
+  /** Checked and ignored (the host's background jobs). */
   schedule?: any
+  /**
+   * `[auth]`: `whitelist`, `refreshTtlSecs` and `minPasswordLen` apply to the core;
+   * the other keys are checked and ignored (the host's tokens, CORS, rate limits).
+   */
+  auth?: any
+  /** Checked and ignored (the host's seed 002 drop-in, `anonymous_from`). */
+  compat?: any
   /** Retries after a commit conflict (default 32). */
   maxRetries?: number
   /** Change sets per group commit (default 128). */
   maxBatch?: number
+  /** Seconds another process waits before taking the matchmaking tick over (default 5). */
+  matchmakingLeaseSecs?: number
 }
 
 /** The error every method rejects with (an `Error` named `GuildhallError`). */
@@ -526,16 +539,22 @@ export interface Message {
 
 /** Options of `Guildhall.open`. */
 export interface OpenOptions {
-  /** `sqlite://FILE`, `sqlite::memory:` or `memory://` (default: the config's `database`). */
+  /**
+   * `sqlite://FILE`, `sqlite::memory:`, `postgres://...` or `memory://` (default:
+   * `GUILDHALL_DATABASE_URL`, else the config's `database`, else `sqlite://guildhall.db`).
+   */
   database?: string
-  /** `redis://HOST:PORT`: share events, sessions, cache, leases across instances. */
+  /**
+   * `redis://HOST:PORT`: share events, sessions, cache, leases across instances
+   * (default: `GUILDHALL_REDIS_URL`, else the config's `redis`, else none).
+   */
   redis?: string
   /** The host's config (TOML shape) as an object, or the path of its TOML file. */
   config?: GuildhallConfig | string
   /**
    * Keep an in-process read cache of wallets and inventories (invalidated on every
-   * commit here). Only when this process is the database's only writer; ignored with
-   * `redis`. Default false.
+   * commit here). Only when this process is the database's only writer; refused
+   * (`INVALID_ARGUMENT`) with Redis, whose cache is shared. Default false.
    */
   cache?: boolean
 }

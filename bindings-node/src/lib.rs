@@ -11,7 +11,6 @@
 //! `onEvent` callbacks through a thread-safe function fed by the core's subscription.
 
 mod convert;
-mod options;
 pub mod types;
 
 use convert::{arg, closed, int_or, limit_or, opt_arg, opt_limit, player, text, Reply};
@@ -998,27 +997,12 @@ impl ToNapiValue for Opened {
     }
 }
 
+/// Opens a backend the way the Python module does (`guildhall_adapters::OpenOptions`:
+/// the one config schema, then the one builder): the call's `database` and `redis` beat
+/// the environment's, which beat the config's; database default
+/// `sqlite://guildhall.db`; `cache` with Redis is refused. Keys of the options and of
+/// an object config may be camelCase.
 async fn open_core(options: Value) -> std::result::Result<Core, CoreError> {
-    let o: types::OpenOptionsArg = arg("options", options)?;
-    let resolved = options::resolve(o.config)?;
-    let database = o.database.or(resolved.database).ok_or_else(|| {
-        CoreError::invalid("database", "name a database: sqlite://FILE or memory://")
-    })?;
-    let core = match (&o.redis, o.cache.unwrap_or(false)) {
-        (None, true) => {
-            let store = guildhall_adapters::open_store(&database).await?;
-            Core::new(
-                store,
-                Arc::new(guildhall_core::memory::MemoryCoordinator::with_cache()),
-                resolved.core,
-            )
-        }
-        (redis, _) => {
-            guildhall_adapters::open_with(&database, redis.as_deref(), resolved.core).await?
-        }
-    };
-    for item in resolved.catalog {
-        core.upsert_catalog_item(item).await?;
-    }
-    Ok(core)
+    let o: guildhall_adapters::OpenOptions = arg("options", options)?;
+    o.open().await
 }

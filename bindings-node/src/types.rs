@@ -16,19 +16,6 @@ use std::collections::HashMap;
 
 // ----- argument shapes read by the methods (not exported) -----
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OpenOptionsArg {
-    #[serde(default)]
-    pub database: Option<String>,
-    #[serde(default)]
-    pub redis: Option<String>,
-    #[serde(default)]
-    pub config: Option<Value>,
-    #[serde(default)]
-    pub cache: Option<bool>,
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeyArg {
@@ -48,16 +35,18 @@ pub(crate) struct PartyArg {
 /// Options of `Guildhall.open`.
 #[napi(object)]
 pub struct OpenOptions {
-    /// `sqlite://FILE`, `sqlite::memory:` or `memory://` (default: the config's `database`).
+    /// `sqlite://FILE`, `sqlite::memory:`, `postgres://...` or `memory://` (default:
+    /// `GUILDHALL_DATABASE_URL`, else the config's `database`, else `sqlite://guildhall.db`).
     pub database: Option<String>,
-    /// `redis://HOST:PORT`: share events, sessions, cache, leases across instances.
+    /// `redis://HOST:PORT`: share events, sessions, cache, leases across instances
+    /// (default: `GUILDHALL_REDIS_URL`, else the config's `redis`, else none).
     pub redis: Option<String>,
     /// The host's config (TOML shape) as an object, or the path of its TOML file.
     #[napi(ts_type = "GuildhallConfig | string")]
     pub config: Option<Value>,
     /// Keep an in-process read cache of wallets and inventories (invalidated on every
-    /// commit here). Only when this process is the database's only writer; ignored with
-    /// `redis`. Default false.
+    /// commit here). Only when this process is the database's only writer; refused
+    /// (`INVALID_ARGUMENT`) with Redis, whose cache is shared. Default false.
     pub cache: Option<bool>,
 }
 
@@ -73,10 +62,14 @@ pub struct ConnectOptions {
 /// The config of SPEC.md "Configuration" (keys snake_case as in the TOML file, or camelCase).
 #[napi(object)]
 pub struct GuildhallConfig {
-    /// Accepted and ignored (a host setting).
+    /// Checked and ignored (a host setting).
     pub listen: Option<String>,
     /// Database URL used when `open` names none.
     pub database: Option<String>,
+    /// Redis URL used when `open` names none.
+    pub redis: Option<String>,
+    /// Prefix of every Redis key of this deployment (default `guildhall:`).
+    pub redis_prefix: Option<String>,
     /// IANA zone of daily/weekly/monthly periods (default UTC).
     pub reset_timezone: Option<String>,
     /// Currencies; the first is the default. None: one currency, `gold`.
@@ -94,12 +87,19 @@ pub struct GuildhallConfig {
     /// Rating parameters: `{ glicko2: { rating, deviation, volatility, tau }, wengLin: { mu,
     /// sigma, beta, kappa, tau } }`, every key optional (openskill's defaults for Weng-Lin).
     pub ratings: Option<Value>,
-    /// Accepted and ignored (the host's background jobs).
+    /// Checked and ignored (the host's background jobs).
     pub schedule: Option<Value>,
+    /// `[auth]`: `whitelist`, `refreshTtlSecs` and `minPasswordLen` apply to the core;
+    /// the other keys are checked and ignored (the host's tokens, CORS, rate limits).
+    pub auth: Option<Value>,
+    /// Checked and ignored (the host's seed 002 drop-in, `anonymous_from`).
+    pub compat: Option<Value>,
     /// Retries after a commit conflict (default 32).
     pub max_retries: Option<u32>,
     /// Change sets per group commit (default 128).
     pub max_batch: Option<u32>,
+    /// Seconds another process waits before taking the matchmaking tick over (default 5).
+    pub matchmaking_lease_secs: Option<i64>,
 }
 
 #[napi(object)]

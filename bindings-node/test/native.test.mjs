@@ -47,7 +47,7 @@ describe('opening', () => {
 
   it('refuses bad options with INVALID_ARGUMENT or UNAVAILABLE', async (t) => {
     await rejectsWith(assert, Guildhall.open({ database: 'mysql://x' }), 'INVALID_ARGUMENT')
-    await rejectsWith(assert, Guildhall.open({}), 'INVALID_ARGUMENT')
+    await rejectsWith(assert, Guildhall.open({ config: 3 }), 'INVALID_ARGUMENT')
     await rejectsWith(assert, Guildhall.open({ database: 'memory://', config: { currencys: [] } }), 'INVALID_ARGUMENT')
     const e = await rejectsWith(assert, Guildhall.open({ database: 'memory://', config: { resetTimezone: 'Mars/Olympus' } }), 'INVALID_ARGUMENT')
     assert.match(e.message, /Mars\/Olympus/)

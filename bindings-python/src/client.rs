@@ -5,7 +5,6 @@
 //! it is safe to share between threads. The async client returns awaitables that run on
 //! the process's tokio runtime ([`crate::runtime`]); the event loop only waits.
 
-use crate::config::{BindingConfig, DEFAULT_DATABASE};
 use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
 use crate::errors::to_py_err;
 use crate::records::{remap, ReportResultOf, TicketStatusOf};
@@ -76,48 +75,44 @@ fn spawn<'py, T: ToPy>(
     })
 }
 
-/// Opens a backend from a database URL (or the config's, or the default) and loads the
-/// config's catalog.
+/// Opens a backend the way the Node module does (`guildhall_adapters::OpenOptions`: the
+/// one config schema, then the one builder): the call's `database` and `redis` beat the
+/// environment's, which beat the config's; database default `sqlite://guildhall.db`;
+/// `cache=True` with Redis is refused. The config's catalog is upserted.
 async fn open_backend(
     database: Option<String>,
     redis: Option<String>,
     cache: bool,
-    config: BindingConfig,
+    config: serde_json::Value,
 ) -> CoreResult<Guildhall> {
-    let database = database
-        .or_else(|| config.database.clone())
-        .unwrap_or_else(|| DEFAULT_DATABASE.to_string());
-    let redis = redis.or_else(|| config.redis.clone());
-    let (core, catalog) = config.resolve()?;
-    let gh =
-        match (&redis, cache) {
-            (Some(_), true) => return Err(Error::invalid(
-                "cache",
-                "cache=True is for a single process without Redis; with Redis the cache is shared",
-            )),
-            (Some(_), false) => {
-                guildhall_adapters::open_with(&database, redis.as_deref(), core).await?
-            }
-            (None, true) => {
-                let store = guildhall_adapters::open_store(&database).await?;
-                Guildhall::new(
-                    store,
-                    std::sync::Arc::new(guildhall_core::memory::MemoryCoordinator::with_cache()),
-                    core,
-                )
-            }
-            (None, false) => guildhall_adapters::open(&database, core).await?,
-        };
-    for item in catalog {
-        gh.upsert_catalog_item(item).await?;
+    guildhall_adapters::OpenOptions {
+        database,
+        redis,
+        config,
+        cache: Some(cache),
     }
-    Ok(gh)
+    .open()
+    .await
 }
 
-fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<BindingConfig> {
+/// The `config` argument as the shared options take it: `None`, the path of a TOML file
+/// (`str` or `os.PathLike`), or a dict of the file's shape (e.g. what `tomllib.load`
+/// returns).
+fn config_arg(config: Option<&Bound<'_, PyAny>>) -> CoreResult<serde_json::Value> {
     match config {
-        None => Ok(BindingConfig::default()),
-        Some(c) if c.is_none() => Ok(BindingConfig::default()),
+        None => Ok(serde_json::Value::Null),
+        Some(c) if c.is_none() => Ok(serde_json::Value::Null),
+        Some(c)
+            if c.is_instance_of::<pyo3::types::PyString>()
+                || c.hasattr("__fspath__").unwrap_or(false) =>
+        {
+            let path: std::path::PathBuf = c
+                .extract()
+                .map_err(|e| Error::invalid("config", format!("config: {e}")))?;
+            Ok(serde_json::Value::String(
+                path.to_string_lossy().into_owned(),
+            ))
+        }
         Some(c) => crate::convert::from_py(c, "config"),
     }
 }
@@ -209,12 +204,15 @@ macro_rules! api {
 
 api! {
 client {
-    /// Opens a backend: `database` is a URL (`sqlite:///path/game.db`, `memory://`);
-    /// `config` is the host's TOML shape as a dict (currencies, catalog, reset_timezone,
-    /// mail, party, queues); `redis` an optional Redis URL. The database is created and
-    /// migrated; the config's catalog is inserted or updated. `cache=True` keeps wallets
-    /// and inventories in an in-process read cache: only for a process that is the
-    /// database's only writer (no bot, site or host writing the same database).
+    /// Opens a backend: `database` is a URL (`sqlite:///path/game.db`, `postgres://...`,
+    /// `memory://`; default `GUILDHALL_DATABASE_URL`, else the config's `database`, else
+    /// `sqlite://guildhall.db`); `config` is the host's config file (its path) or its
+    /// TOML shape as a dict (every section; the host-only ones are checked and ignored);
+    /// `redis` an optional Redis URL (default `GUILDHALL_REDIS_URL`, else the config's).
+    /// The database is created and migrated; the config's catalog is inserted or
+    /// updated. `cache=True` keeps wallets and inventories in an in-process read cache:
+    /// only for a process that is the database's only writer (no bot, site or host
+    /// writing the same database); refused with Redis, whose cache is shared.
     #[staticmethod]
     #[pyo3(signature = (database = None, config = None, *, redis = None, cache = false))]
     fn open(

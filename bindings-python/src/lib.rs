@@ -14,7 +14,6 @@
 use pyo3::prelude::*;
 
 pub mod client;
-pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod records;

@@ -31,33 +31,9 @@ use std::sync::Arc;
 
 /// The `typ` header of access tokens (RFC 9068), checked on every token.
 pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
-/// Shortest JWT secret accepted, bytes (HS256 wants at least its 256-bit output).
-pub const MIN_SECRET_LEN: usize = 32;
-
-/// Request limits (`[auth.rate_limits]`): hits per fixed window.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RateLimits {
-    /// Requests per minute of one player's access tokens (default 600).
-    pub player_per_minute: u32,
-    /// Requests per minute of one API key (default 60000).
-    pub key_per_minute: u32,
-    /// Login, registration and refresh attempts per minute from one address (default 30).
-    pub login_per_address_per_minute: u32,
-    /// Password login attempts per 15 minutes on one username (default 10).
-    pub login_per_account_per_15_minutes: u32,
-}
-
-impl Default for RateLimits {
-    fn default() -> Self {
-        Self {
-            player_per_minute: 600,
-            key_per_minute: 60_000,
-            login_per_address_per_minute: 30,
-            login_per_account_per_15_minutes: 10,
-        }
-    }
-}
+// The secret rule, the minimum length and `[auth.rate_limits]` belong to the one config
+// schema (guildhall_adapters::settings), which checks the file on every surface.
+pub use guildhall_adapters::settings::{unsafe_secret, RateLimits, MIN_SECRET_LEN};
 
 /// The resolved authentication settings of a host.
 #[derive(Clone)]
@@ -113,40 +89,6 @@ impl AuthSettings {
             anonymous_compat_from: Vec::new(),
         }
     }
-}
-
-/// Why a configured secret is refused, if it is: shorter than [`MIN_SECRET_LEN`] bytes,
-/// a well-known placeholder, or too few distinct characters to be random.
-pub fn unsafe_secret(secret: &str) -> Option<String> {
-    if secret.len() < MIN_SECRET_LEN {
-        return Some(format!(
-            "it is {} bytes; use at least {MIN_SECRET_LEN} random bytes (e.g. `openssl rand -hex 32`)",
-            secret.len()
-        ));
-    }
-    let lower = secret.to_ascii_lowercase();
-    if [
-        "changeme",
-        "change-me",
-        "secret",
-        "password",
-        "example",
-        "your-",
-    ]
-    .iter()
-    .any(|p| lower.contains(p))
-    {
-        return Some(
-            "it looks like a placeholder; generate one (e.g. `openssl rand -hex 32`)".into(),
-        );
-    }
-    let mut distinct: Vec<char> = secret.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() < 10 {
-        return Some("it has too few distinct characters to be random".into());
-    }
-    None
 }
 
 /// Claims of an access token.

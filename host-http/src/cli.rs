@@ -169,7 +169,12 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            let gh = match guildhall_adapters::open(&settings.database, settings.core.clone()).await
+            let gh = match settings
+                .backend()
+                .no_redis()
+                .catalog(Vec::new())
+                .open()
+                .await
             {
                 Ok(gh) => gh,
                 Err(e) => return fail(StartError::Core(e)),
@@ -199,7 +204,13 @@ async fn keys(cmd: KeysCommand) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let gh = match guildhall_adapters::open(&settings.database, settings.core.clone()).await {
+    let gh = match settings
+        .backend()
+        .no_redis()
+        .catalog(Vec::new())
+        .open()
+        .await
+    {
         Ok(gh) => gh,
         Err(e) => return fail(StartError::Core(e)),
     };

@@ -345,20 +345,10 @@ async fn json_errors(res: Response) -> Response {
     out
 }
 
-/// Opens the backend the settings name (migrating it) and upserts the configured catalog.
+/// Opens the backend the settings name (migrating it) and upserts the configured catalog,
+/// through the one builder the bindings use too ([`guildhall_adapters::Backend`]).
 pub async fn open_backend(settings: &Settings) -> Result<Guildhall, StartError> {
-    let gh = guildhall_adapters::open_with(
-        &settings.database,
-        settings.redis.as_deref(),
-        settings.core.clone(),
-    )
-    .await?;
-    for item in &settings.catalog {
-        gh.upsert_catalog_item(item.clone()).await.map_err(|e| {
-            Error::new(e.code, format!("catalog item '{}': {}", item.id, e.message))
-        })?;
-    }
-    Ok(gh)
+    Ok(settings.backend().open().await?)
 }
 
 async fn bind(settings: &Settings) -> Result<TcpListener, StartError> {
