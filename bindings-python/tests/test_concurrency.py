@@ -31,9 +31,11 @@ def test_32_threads_sync(gh):
                 elif op == 2:
                     gh.wallet(a)
                 else:
-                    key = f"bonus-{seed}-{i % 3}"
+                    # Keys are scoped to the caller (this process), so each names its
+                    # player: the same key for another player would be a conflict.
+                    key = f"bonus-{seed}-{i % 3}-{a}"
                     gh.grant(a, "gold", 5, idempotency_key=key)
-                    bonus.add((a, key))  # keys are scoped to the player
+                    bonus.add((a, key))
             except guildhall.GuildhallError as e:
                 refusals.append(e.code)
             except Exception as e:  # pragma: no cover - a failure
