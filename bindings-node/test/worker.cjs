@@ -3,15 +3,26 @@
 const { parentPort, workerData } = require('node:worker_threads')
 const { Guildhall } = require('../index.js')
 
+// CONFLICT means "nothing changed, try again": another process held the SQLite write
+// lock longer than the retries of one call (opening migrates; both workers start at once).
+async function retrying(call, tries = 0) {
+  try {
+    return await call()
+  } catch (e) {
+    if (e.code === 'CONFLICT' && tries < 10) return retrying(call, tries + 1)
+    throw e
+  }
+}
+
 async function main() {
   const { name, database, config } = workerData
-  const gh = await Guildhall.open({ database, config })
+  const gh = await retrying(() => Guildhall.open({ database, config }))
   let events = 0
   gh.onEvent(() => { events++ })
   const mine = [0, 1, 2, 3].map((i) => `${name}${i}`)
   const other = name === 'wa' ? 'wb' : 'wa'
   const grants = []
-  for (let i = 0; i < 200; i++) grants.push(gh.grant({ player: mine[i % 4], currency: 'gold', amount: 10, idempotencyKey: `${name}-g-${i}` }))
+  for (let i = 0; i < 200; i++) grants.push(retrying(() => gh.grant({ player: mine[i % 4], currency: 'gold', amount: 10, idempotencyKey: `${name}-g-${i}` })))
   await Promise.all(grants)
   const moves = []
   for (let i = 0; i < 200; i++) {
@@ -28,7 +39,7 @@ async function main() {
     moves.push(move(0))
   }
   await Promise.all(moves)
-  const report = await gh.verifyLedger()
+  const report = await retrying(() => gh.verifyLedger())
   for (let i = 0; i < 100 && events < 200; i++) await new Promise((r) => setTimeout(r, 10))
   gh.close()
   return { ok: report.ok, events }
