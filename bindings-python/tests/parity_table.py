@@ -1,0 +1,1180 @@
+"""The parity table: one row per public `guildhall_core::Guildhall` method, saying how
+each surface reaches it, the canonical arguments of a success case (snake_case, as the
+Rust facade takes them), and where the call can fail on bad input, one failing case
+with its error code. `test_parity.py` runs every row through Rust (the
+`parity-driver` bin of guildhall-tests), the HTTP host, the Node module and this
+Python module against one SQLite file and compares them.
+
+Conventions:
+
+* `args(c)` builds the canonical arguments for surface `c.s` (`rust`, `http`, `node`,
+  `py`): players are `c.p("a")` = `par-a-<surface>`, so the surfaces never share
+  state; `c.saved` holds ids that earlier rows or the row's `setup` stored.
+* `pyasync` is `guildhall.AsyncClient` (each call awaited), read from the `py` column.
+* Rust: the canonical arguments as they are (see tests/src/bin/parity-driver.rs: the
+  request struct itself for a method taking one request, else one key per parameter
+  named as in the Rust signature).
+* `http(a, c)` -> `Http(method, path, query, body, token)`: the route reaching the op.
+* `py(g, a)`: the call on a `guildhall.Client` (keyword arguments as Python callers
+  write them).
+* `node(a)` -> the JavaScript argument list (`camel()` turns keys to camelCase as a JS
+  caller writes them); the method is the op's name in camelCase.
+* `absent={surface: reason}`: deliberately not on that surface.
+* `differs={surface: Diff(...)}`: a known, recorded difference of that surface (its
+  result shape, or an error where the others answer); the test asserts that the surface
+  behaves exactly so (and fails when the difference goes away, so the table is kept
+  true).
+* `check(result)`: an assertion on every surface's (unwrapped) result, used for the
+  defaults (page sizes of calls given no limit).
+* `values=True`: besides the shape, the values must be equal on every surface once
+  player suffixes, uuids and timestamps are normalized.
+"""
+
+import datetime as _dt
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+SURFACES = ("rust", "http", "node", "py", "pyasync")
+
+
+def column(surface: str) -> str:
+    """The table column a surface reads: `pyasync` (guildhall.AsyncClient, awaited) is
+    called exactly as `py` (guildhall.Client) and shares its rows' entries."""
+    return "py" if surface == "pyasync" else surface
+
+#: Keys whose object value belongs to the caller: Node passes them through unconverted.
+OPAQUE = ("metadata", "variables", "properties")
+
+
+def camel_key(k: str) -> str:
+    head, *rest = k.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def camel(v: Any) -> Any:
+    """A request as a JavaScript caller writes it: camelCase keys (not inside the
+    caller's own objects), `None` left out."""
+    if isinstance(v, dict):
+        return {camel_key(k): (x if k in OPAQUE else camel(x)) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [camel(x) for x in v]
+    return v
+
+
+def q(s: str) -> str:
+    return urllib.parse.quote(str(s), safe="")
+
+
+def kw(a: Dict[str, Any], *positional: str) -> Dict[str, Any]:
+    """The arguments not given positionally, for keyword use."""
+    return {k: v for k, v in a.items() if k not in positional}
+
+
+def without(a: Dict[str, Any], *keys: str) -> Dict[str, Any]:
+    return {k: v for k, v in a.items() if k not in keys}
+
+
+@dataclass
+class Http:
+    method: str
+    path: str
+    query: Optional[Dict[str, Any]] = None
+    body: Any = None
+    #: Bearer credential; default the test's admin API key; "" sends none.
+    token: Optional[str] = None
+
+
+@dataclass
+class Diff:
+    """A known difference of one surface from the Rust facade's answer."""
+
+    reason: str
+    #: The surface's result shape built from the reference (Rust) result.
+    wrap: Optional[Callable[[Any], Any]] = None
+    #: The reference-like result from the surface's result (for checks and values).
+    unwrap: Optional[Callable[[Any], Any]] = None
+    #: The surface refuses with this code where the facade answers.
+    code: Optional[str] = None
+    #: The surface answers where the facade refuses (a default only it has).
+    ok: bool = False
+
+
+@dataclass
+class Case:
+    args: Callable[[Any], Dict[str, Any]]
+    #: Expected error code; None for a success case.
+    code: Optional[str] = None
+    differs: Dict[str, Diff] = field(default_factory=dict)
+    check: Optional[Callable[[Any], None]] = None
+    save: Optional[Callable[[Any, Any], None]] = None
+    note: str = ""
+
+
+@dataclass
+class Row:
+    op: str
+    cases: List[Case] = field(default_factory=list)
+    http: Optional[Callable[[Dict[str, Any], Any], Http]] = None
+    py: Optional[Callable[[Any, Dict[str, Any]], Any]] = None
+    node: Optional[Callable[[Dict[str, Any]], List[Any]]] = None
+    #: Runs before the row's calls on a surface, with the helper Python client.
+    setup: Optional[Callable[[Any, Any], None]] = None
+    absent: Dict[str, str] = field(default_factory=dict)
+    #: Differences that apply to every case of the row.
+    differs: Dict[str, Diff] = field(default_factory=dict)
+    values: bool = False
+    #: Not an operation (construction, accessors, streams): listed, not called.
+    plumbing: str = ""
+
+    @property
+    def node_method(self) -> str:
+        return camel_key(self.op)
+
+    def present(self, surface: str) -> bool:
+        return not self.plumbing and column(surface) not in self.absent
+
+
+# ----- reusable shapes of known differences -----------------------------------------
+
+
+def http_wrap(**extra: Any) -> Callable[[str], Diff]:
+    """HTTP answers `{<key>: <the facade's result>, <extra keys>}`."""
+
+    def make(key: str, reason: str) -> Diff:
+        return Diff(reason=reason, wrap=lambda r: {**extra, key: r}, unwrap=lambda r: r[key])
+
+    return make
+
+
+def py_mail(m: Any) -> Any:
+    """Python's `Mail` record adds `unclaimed` (a derived bool) to the facade's Mail."""
+    return {**m, "unclaimed": False} if isinstance(m, dict) else m
+
+
+PY_MAIL = "guildhall.Mail adds the derived field `unclaimed` (attachments not yet claimed)"
+NULL_IS_404 = "the HTTP route answers 404 NOT_FOUND where the facade returns null (no such object)"
+ACCOUNTS_HOST_ONLY = "accounts, logins and tokens belong to the HTTP host; embedders bring their own authentication"
+HOST_INTERNAL = "used inside the host (its authentication guard), no route"
+
+BAD_PLAYER = "x" * 200  # longer than 128 bytes: INVALID_ARGUMENT on every surface
+TEMPLATE_BODY = "Hello {name}"
+
+
+def date(s: Optional[str]) -> Optional[_dt.date]:
+    return _dt.date.fromisoformat(s) if s else None
+
+
+# ----- setups (run through the helper Python client) ----------------------------------
+
+
+def mail_with_gold(h: Any, c: Any) -> None:
+    r = h.send_mail(c.p("a"), "Parity gift", "with gold", sender="system",
+                    attachments={"currencies": [{"currency": "gold", "amount": 7}]})
+    c.saved["mail"] = r.mail.id
+
+
+def second_invite(h: Any, c: Any) -> None:
+    h.invite_to_party(c.p("lead"), c.p("decliner"))
+
+
+def open_party(h: Any, c: Any) -> None:
+    c.saved["open_party"] = h.create_party(c.p("lead2"), open=True).id
+
+
+def duel_pair(h: Any, c: Any) -> None:
+    """A complete duel pair of this surface (region = the surface, so surfaces never
+    meet in a match)."""
+    for who in ("q1", "q2"):
+        h.queue(c.p(who), "duel", properties={"region": c.s})
+
+
+def http_match(h: Any, c: Any) -> None:
+    """The host ticks on its own schedule (no tick route): the HTTP surface's match is
+    formed by the helper's tick."""
+    if c.s == "http":
+        duel_pair(h, c)
+        formed = h.tick("parity-py")
+        c.saved["match"] = next(m.id for m in formed if c.p("q1") in m.teams[0] + m.teams[1])
+
+
+def save_match(r: Any, c: Any) -> None:
+    c.saved["match"] = next(m["id"] for m in r if c.p("q1") in m["teams"][0] + m["teams"][1])
+
+
+# ----- the table ----------------------------------------------------------------------
+
+ROWS: List[Row] = [
+    # ----- Economy -----
+    Row(
+        "grant",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 1000, "source": "parity",
+                            "reason": "parity grant", "metadata": {"orderId": 1}, "idempotency_key": f"g-{c.s}"}),
+            # The same key again: the stored result, marked replayed, nothing credited twice.
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 1000, "source": "parity",
+                            "reason": "parity grant", "metadata": {"orderId": 1}, "idempotency_key": f"g-{c.s}"},
+                 check=lambda r: _expect(r["replayed"] is True and r["balance"] == 1000, "a replay")),
+            # The same key for another request.
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 5, "idempotency_key": f"g-{c.s}"},
+                 code="IDEMPOTENCY_CONFLICT"),
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 0}, code="INVALID_ARGUMENT"),
+            # No currency: only HTTP has a default (the first configured currency).
+            Case(lambda c: {"player": c.p("nocur"), "amount": 1}, code="INVALID_ARGUMENT", differs={
+                "http": Diff("the HTTP body's `currency` defaults to the first configured currency; the facade, "
+                             "Node and Python require it", ok=True),
+                "py": Diff("Client.grant takes `currency` as a required argument: a TypeError, not a "
+                           "GuildhallError", code="PYTHON_TypeError"),
+            }),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/grant", body=without(a, "player")),
+        py=lambda g, a: g.grant(**a),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "spend",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 100, "sink": "parity"}),
+            Case(lambda c: {"player": c.p("a"), "currency": "gold", "amount": 10 ** 9}, code="INSUFFICIENT_FUNDS"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/spend", body=without(a, "player")),
+        py=lambda g, a: g.spend(a["player"], a["currency"], a["amount"], **kw(a, "player", "currency", "amount")),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "transfer",
+        cases=[
+            Case(lambda c: {"from": c.p("a"), "to": c.p("b"), "currency": "gold", "amount": 50, "reason": "parity"}),
+            Case(lambda c: {"from": c.p("a"), "to": c.p("b"), "currency": "gold", "amount": 10 ** 9},
+                 code="INSUFFICIENT_FUNDS"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/transfers", body=a),
+        py=lambda g, a: g.transfer(a["from"], a["to"], a["currency"], a["amount"], **kw(a, "from", "to", "currency", "amount")),
+        node=lambda a: [camel(a)],
+        differs={"py": Diff(
+            "guildhall.Transfer names the players from_player / to_player (`from` is a Python keyword)",
+            wrap=lambda r: {("from_player" if k == "from" else "to_player" if k == "to" else k): v for k, v in r.items()},
+            unwrap=lambda r: {("from" if k == "from_player" else "to" if k == "to_player" else k): v for k, v in r.items()},
+        )},
+        values=True,
+    ),
+    Row(
+        "wallet",
+        cases=[
+            Case(lambda c: {"player": c.p("a")}),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/wallet"),
+        py=lambda g, a: g.wallet(a["player"]),
+        node=lambda a: [a["player"]],
+        values=True,
+    ),
+    Row(
+        "balance",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "currency": "gold"}),
+            Case(lambda c: {"player": c.p("a"), "currency": "nope"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/balances/{q(a['currency'])}"),
+        py=lambda g, a: g.balance(a["player"], a["currency"]),
+        node=lambda a: [a["player"], a["currency"]],
+        differs={"http": Diff(
+            "GET /v1/players/{p}/balances/{c} answers an object {player, currency, amount}, the facade a bare number",
+            wrap=lambda r: {"player": "", "currency": "", "amount": r}, unwrap=lambda r: r["amount"])},
+        values=True,
+    ),
+    Row(
+        "history",
+        cases=[
+            # Default page size: the shared player has 110 entries; no limit gives 50.
+            Case(lambda c: {"player": "par-shared", "filter": {}},
+                 check=lambda r: _expect(len(r["entries"]) == 50 and r["next_cursor"], "history default page of 50")),
+            Case(lambda c: {"player": c.p("a"), "filter": {"currency": "gold", "kind": "grant", "limit": 5}}),
+            Case(lambda c: {"player": c.p("a"), "filter": {"limit": 0}}, code="INVALID_ARGUMENT"),
+            Case(lambda c: {"player": c.p("a"), "filter": {"cursor": "not-a-cursor"}}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/history", query=a["filter"]),
+        py=lambda g, a: g.history(a["player"], **a["filter"]),
+        node=lambda a: [a["player"]] + ([camel(a["filter"])] if a["filter"] else []),
+    ),
+    Row(
+        "verify_ledger",
+        cases=[Case(lambda c: {}, check=lambda r: _expect(r["ok"] is True, "ledger ok"))],
+        http=lambda a, c: Http("GET", "/v1/ledger/verify"),
+        py=lambda g, a: g.verify_ledger(),
+        node=lambda a: [],
+    ),
+    # ----- Catalog and inventory -----
+    Row(
+        "upsert_catalog_item",
+        cases=[
+            Case(lambda c: {"id": f"par-item-{c.s}", "name": "Parity item", "kind": "consumable",
+                            "price": {"currency": "gold", "amount": 5}, "max_stack": 50, "active": True,
+                            "metadata": {"rarityTier": 1}}),
+            Case(lambda c: {"id": f"par-item-{c.s}", "name": "Parity item", "kind": "consumable",
+                            "price": {"currency": "nope", "amount": 5}, "max_stack": 50, "active": True,
+                            "metadata": None}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/catalog/{q(a['id'])}", body=without(a, "id")),
+        py=lambda g, a: g.upsert_catalog_item(a),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "set_catalog_item_active",
+        cases=[
+            Case(lambda c: {"id": f"par-item-{c.s}", "active": True}),
+            Case(lambda c: {"id": "par-missing", "active": False}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/catalog/{q(a['id'])}/active", body={"active": a["active"]}),
+        py=lambda g, a: g.set_catalog_item_active(a["id"], a["active"]),
+        node=lambda a: [a["id"], a["active"]],
+        values=True,
+    ),
+    Row(
+        "catalog_item",
+        cases=[
+            Case(lambda c: {"id": "1"}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/catalog/{q(a['id'])}", token=""),
+        py=lambda g, a: g.catalog_item(a["id"]),
+        node=lambda a: [a["id"]],
+        values=True,
+    ),
+    Row(
+        "catalog",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("GET", "/v1/catalog", token=""),
+        py=lambda g, a: g.catalog(),
+        node=lambda a: [],
+        values=True,
+    ),
+    Row(
+        "purchase",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "item_id": "1", "quantity": 2, "metadata": {"orderId": 2}}),
+            # No quantity: 1 on every surface.
+            Case(lambda c: {"player": c.p("a"), "item_id": "1"},
+                 check=lambda r: _expect(r["quantity"] == 1, "purchase quantity default 1")),
+            Case(lambda c: {"player": c.p("broke"), "item_id": "1", "quantity": 1}, code="INSUFFICIENT_FUNDS"),
+            Case(lambda c: {"player": c.p("a"), "item_id": "par-missing", "quantity": 1}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/purchases", body=without(a, "player")),
+        py=lambda g, a: g.purchase(a["player"], a["item_id"], **kw(a, "player", "item_id")),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "use_item",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "item_id": "1", "quantity": 1}),
+            Case(lambda c: {"player": c.p("a"), "item_id": "1", "quantity": 50}, code="INSUFFICIENT_QUANTITY"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/items/{q(a['item_id'])}/use",
+                               body=without(a, "player", "item_id")),
+        py=lambda g, a: g.use_item(a["player"], a["item_id"], **kw(a, "player", "item_id")),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "grant_item",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "item_id": f"par-item-{c.s}", "quantity": 3, "reason": "parity"}),
+            Case(lambda c: {"player": c.p("a"), "item_id": "par-missing", "quantity": 1}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/items/{q(a['item_id'])}/grant",
+                               body=without(a, "player", "item_id")),
+        py=lambda g, a: g.grant_item(a["player"], a["item_id"], **kw(a, "player", "item_id")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "inventory",
+        cases=[
+            Case(lambda c: {"player": c.p("a")}),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/inventory"),
+        py=lambda g, a: g.inventory(a["player"]),
+        node=lambda a: [a["player"]],
+        differs={"http": http_wrap(player="")("items", "GET /v1/players/{p}/inventory answers {player, items}, the facade the list")},
+    ),
+    Row(
+        "popular_items",
+        cases=[
+            # Default: the last 24 h, 10 items (the fixture bought 12 distinct items).
+            Case(lambda c: {}, check=lambda r: _expect(len(r) == 10, "popular_items default of 10 items")),
+            Case(lambda c: {"limit": 0}, code="INVALID_ARGUMENT"),
+            Case(lambda c: {"from": "2026-01-02T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/analytics/popular-items", query=a),
+        py=lambda g, a: g.popular_items(a.get("limit"),
+                                        since=_instant(a.get("from")), until=_instant(a.get("to"))),
+        node=lambda a: [camel(a)] if a else [],
+        differs={"http": Diff(
+            "GET /v1/analytics/popular-items adds each item's catalog `name`",
+            wrap=lambda r: [{**i, "name": ""} for i in r],
+            unwrap=lambda r: [without(i, "name") for i in r])},
+        values=True,
+    ),
+    Row(
+        "revenue_per_day",
+        cases=[
+            Case(lambda c: {}),
+            Case(lambda c: {"from": "2026-01-10", "to": "2026-01-01"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/analytics/revenue", query=a),
+        py=lambda g, a: g.revenue_per_day(date(a.get("from")), date(a.get("to"))),
+        node=lambda a: [camel(a)] if a else [],
+        values=True,
+    ),
+    # ----- Events -----
+    Row(
+        "events_after",
+        cases=[
+            # Default page: 100 events (the fixture wrote more than that).
+            Case(lambda c: {"after": 0}, check=lambda r: _expect(len(r) == 100, "events_after default of 100")),
+            Case(lambda c: {"after": 0, "limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/events", query=a),
+        py=lambda g, a: g.events_after(**a),
+        node=lambda a: [a["after"]] + ([a["limit"]] if "limit" in a else []),
+        differs={"http": Diff(
+            "GET /v1/events answers a page {events, next_after}, the facade the list",
+            wrap=lambda r: {"events": r, "next_after": 0}, unwrap=lambda r: r["events"])},
+    ),
+    Row(
+        "player_events_after",
+        cases=[
+            Case(lambda c: {"player": "par-shared", "after": 0, "limit": 100},
+                 check=lambda r: _expect(len(r) == 100, "100 events")),
+            # No limit: Node and Python default to 100; the facade takes no default.
+            Case(lambda c: {"player": "par-shared", "after": 0},
+                 check=lambda r: _expect(len(r) == 100, "player_events_after default of 100"),
+                 differs={"rust": Diff("the facade's `limit` is a required u32 (no default); Node and Python "
+                                       "default it to 100", code="INVALID_ARGUMENT")}),
+            Case(lambda c: {"player": "par-shared", "after": 0, "limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        py=lambda g, a: g.player_events_after(**a),
+        node=lambda a: [a["player"], a["after"]] + ([a["limit"]] if "limit" in a else []),
+        absent={"http": "a player's events are the SSE stream GET /v1/players/{p}/events (resumed with "
+                        "Last-Event-ID), not a JSON page"},
+    ),
+    Row(
+        "prune",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("POST", "/v1/maintenance/prune"),
+        py=lambda g, a: g.prune(),
+        node=lambda a: [],
+        differs={
+            "http": Diff("POST /v1/maintenance/prune answers {events, idempotency_records}, the facade a pair",
+                         wrap=lambda r: {"events": r[0], "idempotency_records": r[1]}),
+            "node": Diff("Node's prune() resolves {events, idempotencyRecords}, the facade a pair",
+                         wrap=lambda r: {"events": r[0], "idempotency_records": r[1]}),
+        },
+    ),
+    # ----- Mail -----
+    Row(
+        "send_mail",
+        cases=[
+            Case(lambda c: {"from": {"kind": "system"}, "to": c.p("a"), "subject": "Parity", "body": "hello",
+                            "attachments": {"currencies": [{"currency": "gold", "amount": 5}], "items": []},
+                            "idempotency_key": f"m-{c.s}"}),
+            Case(lambda c: {"from": {"kind": "system"}, "to": BAD_PLAYER, "subject": "Parity", "body": "x"},
+                 code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/mail", body=a),
+        py=lambda g, a: g.send_mail(a["to"], a["subject"], a["body"], sender=a["from"],
+                                    **kw(a, "to", "subject", "body", "from")),
+        node=lambda a: [camel(a)],
+        differs={"py": Diff(PY_MAIL, wrap=lambda r: {**r, "mail": py_mail(r["mail"])})},
+    ),
+    Row(
+        "broadcast_mail",
+        cases=[
+            Case(lambda c: {"from": {"kind": "system"}, "subject": "Parity news", "body": "to some",
+                            "recipients": [c.p("a"), c.p("b")], "idempotency_key": f"bc-{c.s}"}),
+            Case(lambda c: {"from": {"kind": "system"}, "subject": "Parity news", "body": "x",
+                            "recipients": [BAD_PLAYER]}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/mail/broadcasts", body=a),
+        py=lambda g, a: g.broadcast_mail(a["subject"], a["body"], sender=a["from"], **kw(a, "subject", "body", "from")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "mailbox",
+        cases=[
+            Case(lambda c: {"player": c.p("a")}),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/mail"),
+        py=lambda g, a: g.mailbox(a["player"]),
+        node=lambda a: [a["player"]],
+        differs={
+            "http": http_wrap(player="")("mails", "GET /v1/players/{p}/mail answers {player, mails}, the facade the list"),
+            "py": Diff(PY_MAIL, wrap=lambda r: [py_mail(m) for m in r]),
+        },
+    ),
+    Row(
+        "open_mail",
+        setup=mail_with_gold,
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "mail_id": c.saved["mail"]}),
+            Case(lambda c: {"player": c.p("a"), "mail_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/mail/{q(a['mail_id'])}/open"),
+        py=lambda g, a: g.open_mail(a["player"], a["mail_id"]),
+        node=lambda a: [a["player"], a["mail_id"]],
+        differs={"py": Diff(PY_MAIL + " (here true: the gold is not claimed yet)",
+                            wrap=lambda r: {**r, "unclaimed": True})},
+    ),
+    Row(
+        "claim_mail",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "mail_id": c.saved["mail"], "idempotency_key": f"cl-{c.s}"}),
+            Case(lambda c: {"player": c.p("a"), "mail_id": c.saved["mail"]}, code="ALREADY_CLAIMED"),
+            Case(lambda c: {"player": c.p("a"), "mail_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/mail/{q(a['mail_id'])}/claim",
+                               body=without(a, "player", "mail_id") or None),
+        py=lambda g, a: g.claim_mail(a["player"], a["mail_id"], **kw(a, "player", "mail_id")),
+        node=lambda a: [a["player"], a["mail_id"]] + ([camel(kw(a, "player", "mail_id"))] if kw(a, "player", "mail_id") else []),
+        differs={"py": Diff(PY_MAIL, wrap=lambda r: {**r, "mail": py_mail(r["mail"])})},
+    ),
+    Row(
+        "delete_mail",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "mail_id": c.saved["mail"]}),
+            Case(lambda c: {"player": c.p("a"), "mail_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("DELETE", f"/v1/players/{q(a['player'])}/mail/{q(a['mail_id'])}"),
+        py=lambda g, a: g.delete_mail(a["player"], a["mail_id"]),
+        node=lambda a: [a["player"], a["mail_id"]],
+    ),
+    # ----- Announcements -----
+    Row(
+        "put_template",
+        cases=[
+            Case(lambda c: {"id": f"par-tpl-{c.s}", "body": TEMPLATE_BODY}),
+            Case(lambda c: {"id": f"par-tpl-{c.s}", "body": "Hello {"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/templates/{q(a['id'])}", body={"body": a["body"]}),
+        py=lambda g, a: g.put_template(a["id"], a["body"]),
+        node=lambda a: [a],
+    ),
+    Row(
+        "template",
+        cases=[
+            Case(lambda c: {"id": f"par-tpl-{c.s}"}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/templates/{q(a['id'])}"),
+        py=lambda g, a: g.template(a["id"]),
+        node=lambda a: [a["id"]],
+    ),
+    Row(
+        "templates",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("GET", "/v1/templates"),
+        py=lambda g, a: g.templates(),
+        node=lambda a: [],
+        values=True,
+    ),
+    Row(
+        "put_trigger",
+        cases=[
+            Case(lambda c: {"id": f"par-trg-{c.s}", "event": f"parity_evt_{c.s}", "template_id": f"par-tpl-{c.s}",
+                            "variables": {"name": "World"}, "audience": "player", "kind": "announcement",
+                            "cap": {"every": "unlimited"}, "priority": 1}),
+            Case(lambda c: {"id": f"par-trg-{c.s}", "event": f"parity_evt_{c.s}", "template_id": "par-missing",
+                            "variables": {}, "audience": "player", "kind": "announcement",
+                            "cap": {"every": "unlimited"}}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/triggers/{q(a['id'])}", body=without(a, "id")),
+        py=lambda g, a: g.put_trigger(a),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "trigger",
+        cases=[
+            Case(lambda c: {"id": f"par-trg-{c.s}"}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/triggers/{q(a['id'])}"),
+        py=lambda g, a: g.trigger(a["id"]),
+        node=lambda a: [a["id"]],
+    ),
+    Row(
+        "triggers",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("GET", "/v1/triggers"),
+        py=lambda g, a: g.triggers(),
+        node=lambda a: [],
+    ),
+    Row(
+        "preview",
+        cases=[
+            Case(lambda c: {"template_id": f"par-tpl-{c.s}", "variables": {"name": "Parity"}},
+                 check=lambda r: _expect(r == "Hello Parity", "rendered text")),
+            Case(lambda c: {"template_id": "par-missing", "variables": {}}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/templates/{q(a['template_id'])}/preview", body={"variables": a["variables"]}),
+        py=lambda g, a: g.preview(a["template_id"], a["variables"]),
+        node=lambda a: [a["template_id"], a["variables"]],
+        differs={"http": Diff("POST /v1/templates/{id}/preview answers {template_id, text}, the facade the string",
+                              wrap=lambda r: {"template_id": "", "text": r}, unwrap=lambda r: r["text"])},
+        values=True,
+    ),
+    Row(
+        "fire",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "event": f"parity_evt_{c.s}", "variables": {}}),
+            Case(lambda c: {"player": c.p("a"), "event": "", "variables": {}}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/events/fire", body=without(a, "player")),
+        py=lambda g, a: g.fire(a["player"], a["event"], **kw(a, "player", "event")),
+        node=lambda a: [camel(a)],
+        differs={"http": http_wrap(player="")("messages", "POST /v1/players/{p}/events/fire answers {player, messages}, the facade the list")},
+    ),
+    Row(
+        "cancel_trigger",
+        cases=[
+            Case(lambda c: {"id": f"par-trg-{c.s}"}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/triggers/{q(a['id'])}/cancel"),
+        py=lambda g, a: g.cancel_trigger(a["id"]),
+        node=lambda a: [a["id"]],
+    ),
+    Row(
+        "push_scheduled_audience",
+        cases=[
+            Case(lambda c: {"kind": "lobby"}),
+            Case(lambda c: {"kind": "nowhere"}, code="INVALID_ARGUMENT"),
+        ],
+        py=lambda g, a: g.push_scheduled_audience(a["kind"]),
+        absent={"http": "the host's scheduler pushes lobby and room triggers ([schedule] intervals); no route",
+                "node": "not exposed by the Node module (Python has push_scheduled_audience): a gap, recorded"},
+    ),
+    Row(
+        "send_due_triggers",
+        cases=[Case(lambda c: {})],
+        py=lambda g, a: g.send_due_triggers(),
+        node=lambda a: [],
+        absent={"http": "the host's scheduler sends scheduled triggers; no route"},
+    ),
+    Row(
+        "take_lease",
+        cases=[Case(lambda c: {"name": "parity-lease", "holder": "parity-rust", "ttl_secs": 5})],
+        absent={"http": "the host's scheduler's lease between hosts; no route",
+                "node": "a host's coordination primitive; the modules' tick takes its lease itself",
+                "py": "a host's coordination primitive; the modules' tick takes its lease itself"},
+    ),
+    # ----- Presence -----
+    Row(
+        "login",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "location": {"lobby": "main", "server": "s1"}}),
+            Case(lambda c: {"player": BAD_PLAYER, "location": {}}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/session", body=a["location"]),
+        py=lambda g, a: g.login(a["player"], **a["location"]),
+        node=lambda a: [a["player"], camel(a["location"])],
+    ),
+    Row(
+        "heartbeat",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "location": {"lobby": "main", "room": "r1"}}),
+            Case(lambda c: {"player": c.p("nosession"), "location": None}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/session/heartbeat",
+                               body={"location": a["location"]} if a["location"] else None),
+        py=lambda g, a: g.heartbeat(a["player"], **(a["location"] or {})),
+        node=lambda a: [a["player"]] + ([camel(a["location"])] if a["location"] else []),
+    ),
+    Row(
+        "session",
+        cases=[
+            Case(lambda c: {"player": c.p("a")}),
+            Case(lambda c: {"player": c.p("nosession")},
+                 differs={"http": Diff(NULL_IS_404, code="NOT_FOUND")}, note="no session: null"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/session"),
+        py=lambda g, a: g.session(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "online",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("GET", "/v1/online"),
+        py=lambda g, a: g.online(),
+        node=lambda a: [],
+        differs={"http": Diff("GET /v1/online answers {count, sessions}, the facade the list",
+                              wrap=lambda r: {"count": 0, "sessions": r}, unwrap=lambda r: r["sessions"])},
+    ),
+    Row(
+        "logout",
+        cases=[
+            Case(lambda c: {"player": c.p("a")}),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("DELETE", f"/v1/players/{q(a['player'])}/session"),
+        py=lambda g, a: g.logout(a["player"]),
+        node=lambda a: [a["player"]],
+        differs={"http": Diff("DELETE /v1/players/{p}/session answers {player, ended}, the facade a bool",
+                              wrap=lambda r: {"player": "", "ended": r}, unwrap=lambda r: r["ended"])},
+        values=True,
+    ),
+    # ----- Parties -----
+    Row(
+        "create_party",
+        cases=[
+            Case(lambda c: {"player": c.p("lead"), "open": False}, save=lambda r, c: c.saved.update(party=r["id"])),
+            Case(lambda c: {"player": c.p("lead"), "open": False}, code="ALREADY_IN_PARTY"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/parties", body={"leader": a["player"], "open": a["open"]}),
+        py=lambda g, a: g.create_party(a["player"], open=a["open"]),
+        node=lambda a: [a["player"], {"open": a["open"]}],
+    ),
+    Row(
+        "invite_to_party",
+        cases=[
+            Case(lambda c: {"leader": c.p("lead"), "invitee": c.p("mate")}),
+            Case(lambda c: {"leader": c.p("mate"), "invitee": c.p("other")}, code="NOT_IN_PARTY"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(c.saved['party'])}/invites",
+                               body={"leader": a["leader"], "player": a["invitee"]}),
+        py=lambda g, a: g.invite_to_party(a["leader"], a["invitee"]),
+        node=lambda a: [a["leader"], a["invitee"]],
+    ),
+    Row(
+        "accept_invite",
+        cases=[
+            Case(lambda c: {"player": c.p("mate"), "party_id": c.saved["party"]}),
+            Case(lambda c: {"player": c.p("stranger"), "party_id": c.saved["party"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(a['party_id'])}/accept", body={"player": a["player"]}),
+        py=lambda g, a: g.accept_invite(a["player"], a["party_id"]),
+        node=lambda a: [a["player"], a["party_id"]],
+    ),
+    Row(
+        "decline_invite",
+        setup=second_invite,
+        cases=[
+            Case(lambda c: {"player": c.p("decliner"), "party_id": c.saved["party"]}),
+            Case(lambda c: {"player": c.p("decliner"), "party_id": c.saved["party"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(a['party_id'])}/decline", body={"player": a["player"]}),
+        py=lambda g, a: g.decline_invite(a["player"], a["party_id"]),
+        node=lambda a: [a["player"], a["party_id"]],
+    ),
+    Row(
+        "join_party",
+        setup=open_party,
+        cases=[
+            Case(lambda c: {"player": c.p("joiner"), "party_id": c.saved["open_party"]}),
+            Case(lambda c: {"player": c.p("other"), "party_id": c.saved["party"]}, code="FORBIDDEN"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(a['party_id'])}/join", body={"player": a["player"]}),
+        py=lambda g, a: g.join_party(a["player"], a["party_id"]),
+        node=lambda a: [a["player"], a["party_id"]],
+    ),
+    Row(
+        "party_of",
+        cases=[
+            Case(lambda c: {"player": c.p("mate")}),
+            Case(lambda c: {"player": c.p("loner")}, differs={"http": Diff(NULL_IS_404, code="NOT_FOUND")},
+                 note="in no party: null"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/party"),
+        py=lambda g, a: g.party_of(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "party",
+        cases=[
+            Case(lambda c: {"party_id": c.saved["party"]}),
+            Case(lambda c: {"party_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/parties/{q(a['party_id'])}"),
+        py=lambda g, a: g.party(a["party_id"]),
+        node=lambda a: [a["party_id"]],
+    ),
+    Row(
+        "promote_in_party",
+        cases=[
+            Case(lambda c: {"leader": c.p("lead"), "target": c.p("mate")}),
+            Case(lambda c: {"leader": c.p("lead"), "target": c.p("mate")}, code="NOT_PARTY_LEADER"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(c.saved['party'])}/promote",
+                               body={"leader": a["leader"], "player": a["target"]}),
+        py=lambda g, a: g.promote_in_party(a["leader"], a["target"]),
+        node=lambda a: [a["leader"], a["target"]],
+    ),
+    Row(
+        "kick_from_party",
+        cases=[
+            Case(lambda c: {"leader": c.p("mate"), "target": c.p("lead")}),
+            Case(lambda c: {"leader": c.p("mate"), "target": c.p("lead")}, code="NOT_IN_PARTY"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(c.saved['party'])}/kick",
+                               body={"leader": a["leader"], "player": a["target"]}),
+        py=lambda g, a: g.kick_from_party(a["leader"], a["target"]),
+        node=lambda a: [a["leader"], a["target"]],
+    ),
+    Row(
+        "leave_party",
+        cases=[
+            Case(lambda c: {"player": c.p("joiner")}),
+            Case(lambda c: {"player": c.p("joiner")}, code="NOT_IN_PARTY"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(c.saved['open_party'])}/leave", body={"player": a["player"]}),
+        py=lambda g, a: g.leave_party(a["player"]),
+        node=lambda a: [a["player"]],
+        differs={"http": http_wrap(player="")("party", "POST /v1/parties/{id}/leave answers {player, party}, the facade the party (or null)")},
+    ),
+    Row(
+        "disband_party",
+        cases=[
+            Case(lambda c: {"leader": c.p("lead2")}),
+            Case(lambda c: {"leader": c.p("lead2")}, code="NOT_IN_PARTY", differs={"http": Diff(
+                "the route names the party: it checks the party first, and a disbanded party is NOT_FOUND "
+                "where the facade (given only the leader) answers NOT_IN_PARTY", code="NOT_FOUND")}),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/parties/{q(c.saved['open_party'])}/disband", body={"leader": a["leader"]}),
+        py=lambda g, a: g.disband_party(a["leader"]),
+        node=lambda a: [a["leader"]],
+    ),
+    # ----- Matchmaking -----
+    Row(
+        "rating",
+        cases=[
+            Case(lambda c: {"player": c.p("q1"), "queue": "duel"}),
+            Case(lambda c: {"player": c.p("q1"), "queue": "nope"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/ratings/{q(a['queue'])}"),
+        py=lambda g, a: g.rating(a["player"], a["queue"]),
+        node=lambda a: [a["player"], a["queue"]],
+        differs={"http": http_wrap(player="", queue="")("rating", "GET /v1/players/{p}/ratings/{q} answers {player, queue, rating}, the facade the rating")},
+        values=True,
+    ),
+    Row(
+        "queue",
+        cases=[
+            Case(lambda c: {"player": c.p("q1"), "queue": "duel", "properties": {"region": c.s}}),
+            Case(lambda c: {"player": c.p("q1"), "queue": "duel", "properties": {"region": c.s}}, code="TICKET_EXISTS"),
+            Case(lambda c: {"player": c.p("q3"), "queue": "nope", "properties": {}}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/queues/{q(a['queue'])}/tickets", body=without(a, "queue")),
+        py=lambda g, a: g.queue(a["player"], a["queue"], **kw(a, "player", "queue")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "ticket_status",
+        cases=[
+            Case(lambda c: {"player": c.p("q1")}),
+            Case(lambda c: {"player": c.p("q3")}, differs={"http": Diff(NULL_IS_404, code="NOT_FOUND")},
+                 note="no ticket: null"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/ticket"),
+        py=lambda g, a: g.ticket_status(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "pool",
+        cases=[
+            Case(lambda c: {"queue": "duel"}),
+            Case(lambda c: {"queue": "nope"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/queues/{q(a['queue'])}/pool"),
+        py=lambda g, a: g.pool(a["queue"]),
+        node=lambda a: [a["queue"]],
+        differs={"http": http_wrap(queue="")("tickets", "GET /v1/queues/{q}/pool answers {queue, tickets}, the facade the list")},
+    ),
+    Row(
+        "cancel_ticket",
+        cases=[
+            Case(lambda c: {"player": c.p("q1")}),
+            Case(lambda c: {"player": c.p("q1")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("DELETE", f"/v1/players/{q(a['player'])}/ticket"),
+        py=lambda g, a: g.cancel_ticket(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "tick",
+        setup=lambda h, c: duel_pair(h, c) if c.s != "http" else None,
+        cases=[Case(lambda c: {"holder": f"parity-{c.s}"}, save=save_match,
+                    check=lambda r: _expect(len(r) == 1, "one match formed: this surface's pair"))],
+        py=lambda g, a: g.tick(a["holder"]),
+        node=lambda a: [],
+        absent={"http": "the host ticks on its own scheduler ([schedule] matchmaking_tick_ms); no route"},
+    ),
+    Row(
+        "tickets_waiting",
+        cases=[Case(lambda c: {})],
+        absent={"http": "read by the host's metrics and console, no JSON route",
+                "node": "not exposed by the Node module", "py": "not exposed by the Python module"},
+    ),
+    Row(
+        "report_match",
+        setup=http_match,
+        cases=[
+            Case(lambda c: {"match_id": c.saved["match"], "ranks": [0]}, code="INVALID_ARGUMENT"),
+            Case(lambda c: {"match_id": c.saved["match"], "ranks": [0, 1]}),
+            # Reported again with another result (checked before the ranks' shape).
+            Case(lambda c: {"match_id": c.saved["match"], "ranks": [1, 0]}, code="IDEMPOTENCY_CONFLICT"),
+            Case(lambda c: {"match_id": "par-missing", "ranks": [0, 1]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/matches/{q(a['match_id'])}/result", body={"ranks": a["ranks"]}),
+        py=lambda g, a: g.report_match(a["match_id"], a["ranks"]),
+        node=lambda a: [a["match_id"], a["ranks"]],
+    ),
+    Row(
+        "match_record",
+        cases=[
+            Case(lambda c: {"match_id": c.saved["match"]}),
+            Case(lambda c: {"match_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/matches/{q(a['match_id'])}"),
+        py=lambda g, a: g.match_record(a["match_id"]),
+        node=lambda a: [a["match_id"]],
+    ),
+    Row(
+        "match_history",
+        cases=[
+            # Default: 20 matches (the fixture played 21 for the shared player).
+            Case(lambda c: {"player": "par-mm-shared"},
+                 check=lambda r: _expect(len(r) == 20, "match_history default of 20")),
+            Case(lambda c: {"player": "par-mm-shared", "limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/matches", query=kw(a, "player")),
+        py=lambda g, a: g.match_history(a["player"], **kw(a, "player")),
+        node=lambda a: [a["player"]] + ([a["limit"]] if "limit" in a else []),
+        differs={"http": http_wrap(player="")("matches", "GET /v1/players/{p}/matches answers {player, matches}, the facade the list")},
+    ),
+    # ----- Accounts and access (the host's) -----
+    Row(
+        "register_account",
+        cases=[
+            Case(lambda c: {"username": f"par_user_{c.s}", "password": "correct horse battery"},
+                 save=lambda r, c: c.saved.update(user=r["account"]["player"], refresh=r["refresh_token"],
+                                                  access=r.get("access_token"))),
+            Case(lambda c: {"username": "x", "password": "correct horse battery"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/auth/register", body=a, token=""),
+        differs={"http": Diff("POST /v1/auth/register adds the access token (access_token, token_type, expires_in)",
+                              wrap=lambda r: {**r, "access_token": "", "token_type": "", "expires_in": 0})},
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "login_password",
+        cases=[
+            Case(lambda c: {"username": f"par_user_{c.s}", "password": "correct horse battery"},
+                 save=lambda r, c: c.saved.update(refresh=r["refresh_token"], access=r.get("access_token"))),
+            Case(lambda c: {"username": f"par_user_{c.s}", "password": "wrong horse battery"}, code="UNAUTHENTICATED"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/auth/login", body=a, token=""),
+        differs={"http": Diff("POST /v1/auth/login adds the access token (access_token, token_type, expires_in)",
+                              wrap=lambda r: {**r, "access_token": "", "token_type": "", "expires_in": 0})},
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "login_identity",
+        cases=[
+            Case(lambda c: {"provider": "discord", "subject": f"1000{SURFACES.index(c.s)}", "player": c.p("disc")}),
+            Case(lambda c: {"provider": "", "subject": "1"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/auth/vouch", body=a),
+        differs={"http": Diff("POST /v1/auth/vouch adds the access token (access_token, token_type, expires_in)",
+                              wrap=lambda r: {**r, "access_token": "", "token_type": "", "expires_in": 0})},
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "rotate_refresh_token",
+        cases=[
+            Case(lambda c: {"token": c.saved["refresh"]},
+                 save=lambda r, c: c.saved.update(refresh=r["refresh_token"])),
+            Case(lambda c: {"token": "ghr_bogus"}, code="UNAUTHENTICATED"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/auth/refresh", body={"refresh_token": a["token"]}, token=""),
+        differs={"http": Diff("POST /v1/auth/refresh adds the access token (access_token, token_type, expires_in)",
+                              wrap=lambda r: {**r, "access_token": "", "token_type": "", "expires_in": 0})},
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "revoke_refresh_token",
+        cases=[
+            Case(lambda c: {"token": c.saved["refresh"]}),
+            Case(lambda c: {"token": "ghr_bogus"}, code="UNAUTHENTICATED"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/auth/logout", body={"refresh_token": a["token"]}, token=""),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "change_password",
+        cases=[
+            Case(lambda c: {"player": c.saved["user"], "current": "not my password", "new": "battery staple horse 2"},
+                 code="UNAUTHENTICATED"),
+            Case(lambda c: {"player": c.saved["user"], "current": "correct horse battery", "new": "battery staple horse"}),
+        ],
+        # The player's own token (the route takes the player from it).
+        http=lambda a, c: Http("POST", "/v1/auth/password", body={"current_password": a["current"], "new_password": a["new"]},
+                               token=c.saved["access"]),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "sign_out_everywhere",
+        cases=[
+            Case(lambda c: {"player": c.saved["user"]}),
+            Case(lambda c: {"player": c.p("nobody")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/admin/accounts/{q(a['player'])}/sign-out"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "ban_player",
+        cases=[
+            Case(lambda c: {"player": c.saved["user"], "req": {"reason": "parity"}, "by": "parity"}),
+            Case(lambda c: {"player": c.saved["user"], "req": {"reason": ""}, "by": "parity"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/admin/accounts/{q(a['player'])}/ban", body=a["req"]),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "unban_player",
+        cases=[
+            Case(lambda c: {"player": c.saved["user"], "by": "parity"}),
+            Case(lambda c: {"player": c.p("nobody"), "by": "parity"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/admin/accounts/{q(a['player'])}/unban"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "set_whitelisted",
+        cases=[Case(lambda c: {"player": c.saved["user"], "listed": True})],
+        http=lambda a, c: Http("PUT" if a["listed"] else "DELETE", f"/v1/admin/accounts/{q(a['player'])}/whitelist"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "account",
+        cases=[
+            Case(lambda c: {"player": c.saved["user"]}),
+            Case(lambda c: {"player": c.p("nobody")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/admin/accounts/{q(a['player'])}"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "find_account",
+        cases=[
+            Case(lambda c: {"provider": "username", "subject": f"par_user_{c.s}"}),
+            Case(lambda c: {"provider": "username", "subject": "par_nobody"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/admin/identities/{q(a['provider'])}/{q(a['subject'])}"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "api_keys",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("GET", "/v1/admin/keys"),
+        absent={"node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "create_api_key",
+        cases=[
+            Case(lambda c: {"name": "parity-rust", "scopes": ["economy:read"]},
+                 save=lambda r, c: c.saved.update(key_id=r["info"]["id"], key=r["key"])),
+            Case(lambda c: {"name": "parity-bad", "scopes": ["no-such-scope"]}, code="INVALID_ARGUMENT"),
+        ],
+        absent={"http": "keys are made with the CLI (`guildhall keys create`), never over HTTP",
+                "node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "authenticate_api_key",
+        cases=[
+            Case(lambda c: {"key": c.saved["key"]}),
+            Case(lambda c: {"key": "ghk_bogus"}, code="UNAUTHENTICATED"),
+        ],
+        absent={"http": HOST_INTERNAL, "node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "api_key",
+        cases=[
+            Case(lambda c: {"id": c.saved["key_id"]}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        absent={"http": "read by the console's session check; no JSON route (GET /v1/admin/keys lists them)",
+                "node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "revoke_api_key",
+        cases=[
+            Case(lambda c: {"id": c.saved["key_id"]}),
+            Case(lambda c: {"id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        absent={"http": "keys are revoked with the CLI (`guildhall keys revoke ID`), never over HTTP",
+                "node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "check_player_access",
+        cases=[Case(lambda c: {"player": c.p("a"), "issued_at": None})],
+        absent={"http": HOST_INTERNAL, "node": ACCOUNTS_HOST_ONLY, "py": ACCOUNTS_HOST_ONLY},
+    ),
+    Row(
+        "rate_hit",
+        cases=[Case(lambda c: {"key": "parity", "limit": 10, "window_secs": 60})],
+        absent={"http": "the host's rate limits ([auth.rate_limits]) call it; no route",
+                "node": "a host's rate-limit primitive", "py": "a host's rate-limit primitive"},
+    ),
+    Row(
+        "migrate",
+        cases=[Case(lambda c: {})],
+        absent={"http": "`guildhall migrate` and every start migrate; no route",
+                "node": "Guildhall.open migrates", "py": "Client.open migrates"},
+    ),
+    Row(
+        "today",
+        cases=[Case(lambda c: {})],
+        absent={"http": "the reset zone's day, an accessor; analytics use it", "node": "an accessor; not exposed",
+                "py": "an accessor; not exposed"},
+    ),
+    # ----- Not operations: construction, accessors, the live stream -----
+    Row("new", plumbing="constructor over a Store and a Coordinator; the surfaces open through guildhall_adapters"),
+    Row("acting_as", plumbing="a handle acting for a caller (idempotency scope); the host makes one per request"),
+    Row("caller", plumbing="accessor of the handle's caller"),
+    Row("with_clock", plumbing="test clock injection"),
+    Row("with_ids", plumbing="id generator injection"),
+    Row("config", plumbing="accessor of the configuration"),
+    Row("store", plumbing="accessor of the Store"),
+    Row("clock", plumbing="accessor of the clock"),
+    Row("subscribe", plumbing="the live event feed: Node onEvent, Python subscribe/events, HTTP SSE "
+                              "(covered by their own event tests, not a request/response call)"),
+]
+
+#: Differences of a whole surface, applied to every comparison by test_parity.py.
+SURFACE_RULES = {
+    "node": "results leave out keys whose value is null (bindings-node/src/convert.rs: `camel_keys` drops "
+            "nulls), and JavaScript has one number type (1500.0 arrives as 1500): Node's shapes are compared "
+            "with nulls dropped from the reference and int/float as `number`",
+    "py": "results are typed records (to_dict() compared), instants are aware datetimes, days are dates",
+}
+
+#: Methods of the surfaces that are not rows: the module's own plumbing.
+NODE_EXTRAS = {"walletNow": "the synchronous fast path behind wallet()", "onEvent": "live events (subscribe)",
+               "close": "closes the handle"}
+PY_EXTRAS = {"open": "opens a backend", "to_async": "the AsyncClient over the same backend",
+             "to_sync": "the Client over the same backend", "subscribe": "live events (subscribe)",
+             "events": "live events as an async iterator (subscribe)"}
+
+
+def _expect(ok: Any, what: str) -> None:
+    assert ok, f"expected {what}"
+
+
+def _instant(s: Optional[str]) -> Optional[_dt.datetime]:
+    if not s:
+        return None
+    return _dt.datetime.fromisoformat(s.replace("Z", "+00:00"))

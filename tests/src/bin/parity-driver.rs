@@ -1,0 +1,430 @@
+//! The Rust side of the surface parity test (`bindings-python/tests/test_parity.py`):
+//! opens the database the other surfaces use, through the same `guildhall_adapters`
+//! options as Node and Python (`OpenOptions`: the config file, then the one builder),
+//! reads one JSON call per line on stdin, `{"op": "grant", "args": {...}}`, calls the
+//! `Guildhall` facade method of that name, and prints one JSON line per call:
+//! `{"ok": <the result as the core serializes it>}` or `{"error": {"code", "message"}}`.
+//!
+//! The arguments are the parity table's canonical snake_case arguments: the request
+//! struct itself for a method taking one request (`grant`, `purchase`, `fire`, ...),
+//! otherwise one key per parameter, named as in the Rust signature (`player`,
+//! `mail_id`, `filter`, ...). An argument that does not deserialize is answered with
+//! `INVALID_ARGUMENT`, as Node's and Python's argument conversions do.
+//!
+//! ```text
+//! parity-driver --database sqlite://FILE --config examples/tour.toml
+//! ```
+
+use guildhall_core::types::PlayerId;
+use guildhall_core::{Error, Guildhall};
+use serde_json::{json, Value};
+use std::io::{BufRead, Write};
+
+type R = std::result::Result<Value, Error>;
+
+// Macros rather than generic functions: the crate depends on serde_json only, and the
+// target types are inferred at each call.
+
+/// A result as the core serializes it.
+macro_rules! ok {
+    ($e:expr) => {
+        serde_json::to_value($e)
+            .map_err(|e| Error::unavailable(format!("result not serializable: {e}")))
+    };
+}
+
+/// The whole argument object as the request type the call takes.
+macro_rules! whole {
+    ($a:expr) => {
+        serde_json::from_value($a.clone())
+            .map_err(|e| Error::invalid("args", format!("args: {e}")))?
+    };
+}
+
+/// Argument `k` (absent is `null`) as the type the call takes.
+macro_rules! arg {
+    ($a:expr, $k:expr) => {
+        serde_json::from_value($a.get($k).cloned().unwrap_or(Value::Null))
+            .map_err(|e| Error::invalid($k, format!("{}: {e}", $k)))?
+    };
+}
+
+fn text(a: &Value, k: &str) -> std::result::Result<String, Error> {
+    match a.get(k) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(Error::invalid(k, format!("{k} must be a string"))),
+    }
+}
+
+fn pid(a: &Value, k: &str) -> std::result::Result<PlayerId, Error> {
+    PlayerId::new(text(a, k)?)
+}
+
+/// Every operation the driver calls: the public `Guildhall` methods the parity table
+/// marks present on Rust. `parity-driver --list` prints them (the test checks the
+/// table's Rust column against this list).
+const OPS: &[&str] = &[
+    "grant",
+    "spend",
+    "transfer",
+    "wallet",
+    "balance",
+    "history",
+    "verify_ledger",
+    "purchase",
+    "use_item",
+    "grant_item",
+    "inventory",
+    "upsert_catalog_item",
+    "set_catalog_item_active",
+    "catalog_item",
+    "catalog",
+    "popular_items",
+    "revenue_per_day",
+    "events_after",
+    "prune",
+    "send_mail",
+    "broadcast_mail",
+    "mailbox",
+    "open_mail",
+    "claim_mail",
+    "delete_mail",
+    "put_template",
+    "template",
+    "templates",
+    "put_trigger",
+    "cancel_trigger",
+    "trigger",
+    "triggers",
+    "preview",
+    "fire",
+    "push_scheduled_audience",
+    "send_due_triggers",
+    "take_lease",
+    "login",
+    "heartbeat",
+    "logout",
+    "session",
+    "online",
+    "player_events_after",
+    "create_party",
+    "invite_to_party",
+    "accept_invite",
+    "decline_invite",
+    "join_party",
+    "leave_party",
+    "kick_from_party",
+    "promote_in_party",
+    "disband_party",
+    "party_of",
+    "party",
+    "rating",
+    "queue",
+    "cancel_ticket",
+    "ticket_status",
+    "tickets_waiting",
+    "pool",
+    "tick",
+    "report_match",
+    "match_record",
+    "match_history",
+    "register_account",
+    "login_password",
+    "login_identity",
+    "rotate_refresh_token",
+    "revoke_refresh_token",
+    "change_password",
+    "sign_out_everywhere",
+    "ban_player",
+    "unban_player",
+    "set_whitelisted",
+    "account",
+    "find_account",
+    "check_player_access",
+    "create_api_key",
+    "authenticate_api_key",
+    "revoke_api_key",
+    "api_key",
+    "api_keys",
+    "rate_hit",
+    "migrate",
+    "today",
+];
+
+async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
+    match op {
+        // ----- Economy -----
+        "grant" => ok!(gh.grant(whole!(a)).await?),
+        "spend" => ok!(gh.spend(whole!(a)).await?),
+        "transfer" => ok!(gh.transfer(whole!(a)).await?),
+        "wallet" => ok!(gh.wallet(&pid(a, "player")?).await?),
+        "balance" => ok!(gh
+            .balance(&pid(a, "player")?, &text(a, "currency")?)
+            .await?),
+        "history" => {
+            let filter = {
+                let v: Option<_> = arg!(a, "filter");
+                v
+            }
+            .unwrap_or_default();
+            ok!(gh.history(&pid(a, "player")?, filter).await?)
+        }
+        "verify_ledger" => ok!(gh.verify_ledger().await?),
+        // ----- Catalog and inventory -----
+        "purchase" => ok!(gh.purchase(whole!(a)).await?),
+        "use_item" => ok!(gh.use_item(whole!(a)).await?),
+        "grant_item" => ok!(gh.grant_item(whole!(a)).await?),
+        "inventory" => ok!(gh.inventory(&pid(a, "player")?).await?),
+        "upsert_catalog_item" => ok!(gh.upsert_catalog_item(whole!(a)).await?),
+        "set_catalog_item_active" => {
+            ok!(gh
+                .set_catalog_item_active(&text(a, "id")?, arg!(a, "active"))
+                .await?)
+        }
+        "catalog_item" => ok!(gh.catalog_item(&text(a, "id")?).await?),
+        "catalog" => ok!(gh.catalog().await?),
+        "popular_items" => ok!(gh.popular_items(&whole!(a)).await?),
+        "revenue_per_day" => ok!(gh.revenue_per_day(&whole!(a)).await?),
+        "today" => ok!(gh.today()),
+        // ----- Events -----
+        "events_after" => ok!(gh.events_after(arg!(a, "after"), arg!(a, "limit")).await?),
+        "prune" => ok!(gh.prune().await?),
+        // ----- Mail -----
+        "send_mail" => ok!(gh.send_mail(whole!(a)).await?),
+        "broadcast_mail" => ok!(gh.broadcast_mail(whole!(a)).await?),
+        "mailbox" => ok!(gh.mailbox(&pid(a, "player")?).await?),
+        "open_mail" => ok!(gh
+            .open_mail(&pid(a, "player")?, &text(a, "mail_id")?)
+            .await?),
+        "claim_mail" => ok!(gh
+            .claim_mail(
+                &pid(a, "player")?,
+                &text(a, "mail_id")?,
+                arg!(a, "idempotency_key")
+            )
+            .await?),
+        "delete_mail" => ok!(gh
+            .delete_mail(&pid(a, "player")?, &text(a, "mail_id")?)
+            .await?),
+        // ----- Announcements -----
+        "put_template" => ok!(gh.put_template(whole!(a)).await?),
+        "template" => ok!(gh.template(&text(a, "id")?).await?),
+        "templates" => ok!(gh.templates().await?),
+        "put_trigger" => ok!(gh.put_trigger(whole!(a)).await?),
+        "cancel_trigger" => ok!(gh.cancel_trigger(&text(a, "id")?).await?),
+        "trigger" => ok!(gh.trigger(&text(a, "id")?).await?),
+        "triggers" => ok!(gh.triggers().await?),
+        "preview" => {
+            let vars = {
+                let v: Option<_> = arg!(a, "variables");
+                v
+            }
+            .unwrap_or_default();
+            ok!(gh.preview(&text(a, "template_id")?, &vars).await?)
+        }
+        "fire" => ok!(gh.fire(whole!(a)).await?),
+        "push_scheduled_audience" => ok!(gh.push_scheduled_audience(arg!(a, "kind")).await?),
+        "send_due_triggers" => ok!(gh.send_due_triggers().await?),
+        "take_lease" => ok!(gh
+            .take_lease(&text(a, "name")?, &text(a, "holder")?, arg!(a, "ttl_secs"))
+            .await?),
+        // ----- Presence -----
+        "login" => {
+            let loc = {
+                let v: Option<_> = arg!(a, "location");
+                v
+            }
+            .unwrap_or_default();
+            ok!(gh.login(&pid(a, "player")?, loc).await?)
+        }
+        "heartbeat" => ok!(gh
+            .heartbeat(&pid(a, "player")?, arg!(a, "location"))
+            .await?),
+        "logout" => ok!(gh.logout(&pid(a, "player")?).await?),
+        "session" => ok!(gh.session(&pid(a, "player")?).await?),
+        "online" => ok!(gh.online().await?),
+        "player_events_after" => ok!(gh
+            .player_events_after(&pid(a, "player")?, arg!(a, "after"), arg!(a, "limit"))
+            .await?),
+        // ----- Parties -----
+        "create_party" => {
+            let open = {
+                let v: Option<bool> = arg!(a, "open");
+                v
+            }
+            .unwrap_or(false);
+            ok!(gh.create_party(&pid(a, "player")?, open).await?)
+        }
+        "invite_to_party" => {
+            ok!(gh
+                .invite_to_party(&pid(a, "leader")?, &pid(a, "invitee")?)
+                .await?)
+        }
+        "accept_invite" => ok!(gh
+            .accept_invite(&pid(a, "player")?, &text(a, "party_id")?)
+            .await?),
+        "decline_invite" => {
+            ok!(gh
+                .decline_invite(&pid(a, "player")?, &text(a, "party_id")?)
+                .await?)
+        }
+        "join_party" => ok!(gh
+            .join_party(&pid(a, "player")?, &text(a, "party_id")?)
+            .await?),
+        "leave_party" => ok!(gh.leave_party(&pid(a, "player")?).await?),
+        "kick_from_party" => ok!(gh
+            .kick_from_party(&pid(a, "leader")?, &pid(a, "target")?)
+            .await?),
+        "promote_in_party" => {
+            ok!(gh
+                .promote_in_party(&pid(a, "leader")?, &pid(a, "target")?)
+                .await?)
+        }
+        "disband_party" => ok!(gh.disband_party(&pid(a, "leader")?).await?),
+        "party_of" => ok!(gh.party_of(&pid(a, "player")?).await?),
+        "party" => ok!(gh.party(&text(a, "party_id")?).await?),
+        // ----- Matchmaking -----
+        "rating" => ok!(gh.rating(&pid(a, "player")?, &text(a, "queue")?).await?),
+        "queue" => ok!(gh.queue(whole!(a)).await?),
+        "cancel_ticket" => ok!(gh.cancel_ticket(&pid(a, "player")?).await?),
+        "ticket_status" => ok!(gh.ticket_status(&pid(a, "player")?).await?),
+        "tickets_waiting" => ok!(gh.tickets_waiting().await?),
+        "pool" => ok!(gh.pool(&text(a, "queue")?).await?),
+        "tick" => ok!(gh.tick(&text(a, "holder")?).await?),
+        "report_match" => ok!(gh
+            .report_match(&text(a, "match_id")?, arg!(a, "ranks"))
+            .await?),
+        "match_record" => ok!(gh.match_record(&text(a, "match_id")?).await?),
+        "match_history" => ok!(gh
+            .match_history(&pid(a, "player")?, arg!(a, "limit"))
+            .await?),
+        // ----- Accounts and access -----
+        "register_account" => ok!(gh.register_account(whole!(a)).await?),
+        "login_password" => {
+            ok!(gh
+                .login_password(&text(a, "username")?, &text(a, "password")?)
+                .await?)
+        }
+        "login_identity" => ok!(gh.login_identity(whole!(a)).await?),
+        "rotate_refresh_token" => ok!(gh.rotate_refresh_token(&text(a, "token")?).await?),
+        "revoke_refresh_token" => {
+            let player: Option<String> = arg!(a, "player");
+            let player = player.map(PlayerId::new).transpose()?;
+            ok!(gh
+                .revoke_refresh_token(&text(a, "token")?, player.as_ref())
+                .await?)
+        }
+        "change_password" => ok!(gh
+            .change_password(&pid(a, "player")?, &text(a, "current")?, &text(a, "new")?)
+            .await?),
+        "sign_out_everywhere" => ok!(gh.sign_out_everywhere(&pid(a, "player")?).await?),
+        "ban_player" => ok!(gh
+            .ban_player(&pid(a, "player")?, arg!(a, "req"), &text(a, "by")?)
+            .await?),
+        "unban_player" => ok!(gh.unban_player(&pid(a, "player")?, &text(a, "by")?).await?),
+        "set_whitelisted" => ok!(gh
+            .set_whitelisted(&pid(a, "player")?, arg!(a, "listed"))
+            .await?),
+        "account" => ok!(gh.account(&pid(a, "player")?).await?),
+        "find_account" => ok!(gh
+            .find_account(&text(a, "provider")?, &text(a, "subject")?)
+            .await?),
+        "check_player_access" => ok!(gh
+            .check_player_access(&pid(a, "player")?, arg!(a, "issued_at"))
+            .await?),
+        "create_api_key" => {
+            let scopes: Vec<String> = arg!(a, "scopes");
+            ok!(gh.create_api_key(&text(a, "name")?, &scopes).await?)
+        }
+        "authenticate_api_key" => ok!(gh.authenticate_api_key(&text(a, "key")?).await?),
+        "revoke_api_key" => ok!(gh.revoke_api_key(&text(a, "id")?).await?),
+        "api_key" => ok!(gh.api_key(&text(a, "id")?).await?),
+        "api_keys" => ok!(gh.api_keys().await?),
+        "rate_hit" => {
+            let d = gh
+                .rate_hit(&text(a, "key")?, arg!(a, "limit"), arg!(a, "window_secs"))
+                .await?;
+            Ok(json!({ "allowed": format!("{d:?}") }))
+        }
+        "migrate" => ok!(gh.migrate().await?),
+        other => Err(Error::invalid(
+            "op",
+            format!("the parity driver has no operation `{other}`"),
+        )),
+    }
+}
+
+fn main() {
+    let mut database = None;
+    let mut config = Value::Null;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--database" => database = args.next(),
+            "--config" => config = args.next().map_or(Value::Null, Value::String),
+            "--list" => {
+                for op in OPS {
+                    println!("{op}");
+                }
+                return;
+            }
+            other => {
+                eprintln!("parity-driver: unknown argument {other}");
+                std::process::exit(2);
+            }
+        }
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let opened = rt.block_on(
+        guildhall_adapters::OpenOptions {
+            database,
+            redis: None,
+            config,
+            cache: Some(false),
+        }
+        .open(),
+    );
+    let gh = match opened {
+        Ok(gh) => gh,
+        Err(e) => {
+            eprintln!(
+                "parity-driver: cannot open: {} {}",
+                e.code.as_str(),
+                e.message
+            );
+            std::process::exit(1);
+        }
+    };
+    let stdout = std::io::stdout();
+    println!("{}", json!({ "ready": true }));
+    stdout.lock().flush().ok();
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reply = match serde_json::from_str::<Value>(&line) {
+            Err(e) => {
+                json!({ "error": { "code": "INVALID_ARGUMENT", "message": format!("bad line: {e}") } })
+            }
+            Ok(req) => {
+                let op = req
+                    .get("op")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                let args = req.get("args").cloned().unwrap_or_else(|| json!({}));
+                match rt.block_on(call(&gh, &op, &args)) {
+                    Ok(v) => json!({ "ok": v }),
+                    Err(e) => json!({ "error": { "code": e.code.as_str(), "message": e.message } }),
+                }
+            }
+        };
+        let mut out = stdout.lock();
+        writeln!(out, "{reply}").ok();
+        out.flush().ok();
+    }
+}
