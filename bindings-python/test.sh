@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the guildhall Python wheel and runs its tests and the examples' tests in a
-# fresh virtualenv. Needs python3 (3.9+) with venv, a Rust toolchain and PyPI.
+# Builds the guildhall Python module and runs its tests and the examples' tests in a
+# fresh virtualenv. Needs python3 (3.9+) with venv, a Rust toolchain and PyPI. The module
+# comes from the workspace's cargo build; GUILDHALL_BINDINGS_RELEASE=1 builds the release
+# wheel with maturin instead.
 #
 #   bindings-python/test.sh [pytest args...]
 #
@@ -24,19 +26,30 @@ if [[ "${GUILDHALL_PY_KEEP_VENV:-0}" != 1 || ! -x "$venv/bin/python" ]]; then
   rm -rf "$venv"
   "$python" -m venv "$venv"
 fi
-step "tools: maturin, pytest, pytest-asyncio, flask, discord.py"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-  "maturin>=1.9,<2" "pytest>=8" "pytest-asyncio>=0.23" flask discord.py
+tools=("pytest>=8" "pytest-asyncio>=0.23" flask discord.py)
+if [[ "${GUILDHALL_BINDINGS_RELEASE:-0}" == 1 ]]; then tools+=("maturin>=1.9,<2"); fi
+step "tools: ${tools[*]}"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${tools[@]}"
 
-# Debug profile by default: it shares the workspace's debug build (the benchmark wants
-# GUILDHALL_BINDINGS_RELEASE=1).
-profile=()
-if [[ "${GUILDHALL_BINDINGS_RELEASE:-0}" == 1 ]]; then profile=(--release); fi
-step "build the wheel (${profile[*]:-debug})"
-rm -rf "$wheels"
-(cd "$here" && "$venv/bin/maturin" build "${profile[@]}" --quiet \
-  --interpreter "$venv/bin/python" --out "$wheels")
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/guildhall-*.whl
+if [[ "${GUILDHALL_BINDINGS_RELEASE:-0}" == 1 ]]; then
+  # The release wheel, as maturin packages it (for the benchmark).
+  step "build the release wheel (maturin)"
+  rm -rf "$wheels"
+  (cd "$here" && "$venv/bin/maturin" build --release --quiet \
+    --interpreter "$venv/bin/python" --out "$wheels")
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheels"/guildhall-*.whl
+else
+  # The module from the workspace's own cargo build (the README's test command runs the
+  # same command first, so nothing is compiled twice; .cargo/config.toml builds it as an
+  # extension module), installed into the venv's site-packages with the Python sources.
+  step "build the module (the workspace's cargo build) and install it into the venv"
+  (cd "$root" && cargo build --workspace --all-targets --locked)
+  site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  suffix=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+  rm -rf "$site/guildhall" "$site"/guildhall-*.dist-info
+  cp -r "$here/python/guildhall" "$site/guildhall"
+  cp "$CARGO_TARGET_DIR/debug/lib_native.so" "$site/guildhall/_native$suffix"
+fi
 
 # Each suite runs from its own directory against the installed wheel (not the source tree).
 step "bindings-python tests"

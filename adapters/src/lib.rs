@@ -16,6 +16,7 @@
 //! URL whose backend is compiled out is refused with `INVALID_ARGUMENT` naming the
 //! feature to enable.
 
+pub mod naming;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(feature = "redis")]

@@ -132,7 +132,7 @@ pub const ENV_JWT_SECRET: &str = "GUILDHALL_JWT_SECRET";
 pub const ENV_DEV: &str = "GUILDHALL_DEV";
 
 /// The config as written: every key optional, unknown keys refused (by name).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`).
@@ -160,6 +160,7 @@ pub struct FileConfig {
     /// A TOML file of further `[[catalog]]` entries, relative to the config file (or
     /// the current directory for an object).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub catalog_file: Option<PathBuf>,
     /// How long idempotency records are kept, seconds (default 86400, at least 86400).
     #[serde(default)]
@@ -205,7 +206,7 @@ pub struct FileConfig {
 }
 
 /// `[schedule]`: intervals of the host's background jobs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleSection {
     /// Seconds between pushes of lobby announcements (default 600; 1 s to 7 days).
@@ -230,7 +231,7 @@ impl Default for ScheduleSection {
 }
 
 /// `[auth.rate_limits]`: hits per fixed window.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimits {
     /// Requests per minute of one player's access tokens (default 600).
@@ -255,7 +256,7 @@ impl Default for RateLimits {
 }
 
 /// `[auth]` as written; every key optional.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSection {
     /// Host only: HMAC secret of access tokens, 32+ random bytes (prefer
@@ -292,7 +293,7 @@ pub struct AuthSection {
 }
 
 /// `[compat]`: the seed 002 drop-in (host only).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompatSection {
     /// Networks (CIDR, e.g. `127.0.0.1/32`, `10.0.0.0/8`, `::1/128`) whose callers may

@@ -18,36 +18,7 @@ use serde_json::{Map, Value};
 /// Keys whose object value belongs to the caller and is passed through untouched.
 const OPAQUE: [&str; 3] = ["metadata", "variables", "properties"];
 
-/// `itemId` → `item_id` (an already snake_case key is unchanged).
-pub fn to_snake(key: &str) -> String {
-    let mut out = String::with_capacity(key.len() + 4);
-    for c in key.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// `item_id` → `itemId`.
-pub fn to_camel(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        if c == '_' && !out.is_empty() {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use guildhall_adapters::naming::{to_camel, to_snake};
 
 fn rekey(v: Value, f: fn(&str) -> String) -> Value {
     match v {
@@ -97,6 +68,52 @@ pub fn opt_arg<T: DeserializeOwned>(
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(v) => arg(name, v).map(Some),
+    }
+}
+
+/// An options object (`undefined` or `null`: empty) with keys snake_cased. Errors:
+/// `INVALID_ARGUMENT` naming the first key that is not one of `known`, so a misspelled
+/// option is refused rather than ignored.
+pub fn options_arg(
+    name: &str,
+    v: Option<Value>,
+    known: &[&str],
+) -> std::result::Result<Map<String, Value>, CoreError> {
+    let map = match v.map(snake_keys) {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(_) => {
+            return Err(CoreError::invalid(
+                name,
+                format!("{name} must be an object"),
+            ))
+        }
+    };
+    if let Some(k) = map.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(CoreError::invalid(
+            name,
+            format!(
+                "{name}: unknown option `{}`, expected one of {known:?}",
+                to_camel(k)
+            ),
+        )
+        .with_details(serde_json::json!({ "field": name, "option": to_camel(k) })));
+    }
+    Ok(map)
+}
+
+/// An optional field of an options object. Errors: `INVALID_ARGUMENT` for a value of
+/// another type.
+pub fn opt_field<T: DeserializeOwned>(
+    options: &Map<String, Value>,
+    key: &str,
+) -> std::result::Result<Option<T>, CoreError> {
+    match options.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v.clone()).map(Some).map_err(|e| {
+            CoreError::invalid(key, format!("{}: {e}", to_camel(key)))
+                .with_details(serde_json::json!({ "field": to_camel(key) }))
+        }),
     }
 }
 
@@ -202,51 +219,4 @@ pub fn js_error(env: &Env, e: &CoreError) -> napi::Error {
 /// `UNAVAILABLE`, for a handle that was closed.
 pub fn closed() -> CoreError {
     CoreError::new(ErrorCode::Unavailable, "this Guildhall handle is closed")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn keys_round_trip_and_opaque_objects_are_kept() {
-        let js = json!({
-            "itemId": "1", "idempotencyKey": "k", "quantity": null,
-            "metadata": { "orderId": 7, "x_y": null },
-            "nested": [{ "expiresInSecs": 5 }]
-        });
-        let core = snake_keys(js);
-        assert_eq!(
-            core,
-            json!({
-                "item_id": "1", "idempotency_key": "k",
-                "metadata": { "orderId": 7, "x_y": null },
-                "nested": [{ "expires_in_secs": 5 }]
-            })
-        );
-        let back = camel_keys(core);
-        assert_eq!(back["itemId"], "1");
-        assert_eq!(back["metadata"]["orderId"], 7);
-        assert_eq!(back["nested"][0]["expiresInSecs"], 5);
-        assert_eq!(to_camel("a_b_c"), "aB".to_string() + "C");
-        assert_eq!(to_snake("alreadySnake_x"), "already_snake_x");
-    }
-
-    #[test]
-    fn bad_arguments_are_invalid_argument() {
-        let e = arg::<guildhall_core::economy::GrantRequest>("request", json!({ "player": "a" }))
-            .unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidArgument);
-        let e = arg::<guildhall_core::economy::GrantRequest>(
-            "request",
-            json!({ "player": "a", "currency": "gold", "amount": 1.5 }),
-        )
-        .unwrap_err();
-        assert_eq!(e.code, ErrorCode::InvalidArgument);
-        assert_eq!(
-            player("player", json!(5)).unwrap_err().code,
-            ErrorCode::InvalidArgument
-        );
-    }
 }

@@ -10,10 +10,12 @@
 //! context ([`convert::js_error`], the one place that mapping lives). Live events reach
 //! `onEvent` callbacks through a thread-safe function fed by the core's subscription.
 
-mod convert;
-pub mod types;
+#[doc(hidden)]
+pub mod convert;
 
-use convert::{arg, closed, int_or, limit_or, opt_arg, opt_limit, player, text, Reply};
+use convert::{
+    arg, closed, int_or, limit_or, opt_arg, opt_field, opt_limit, options_arg, player, text, Reply,
+};
 use guildhall_core::announce::{Location, Template, Trigger};
 use guildhall_core::types::CatalogItem;
 use guildhall_core::{Error as CoreError, Guildhall as Core};
@@ -104,7 +106,7 @@ impl Guildhall {
     /// `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
     #[napi(
         ts_args_type = "request: GrantRequest",
-        ts_return_type = "Promise<BalanceChange>"
+        ts_return_type = "Promise<BalanceChangeResult>"
     )]
     pub async fn grant(&self, request: Value) -> Out {
         let core = self.core();
@@ -114,7 +116,7 @@ impl Guildhall {
     /// Debits a player to a system sink. Errors: as `grant`, plus `INSUFFICIENT_FUNDS`.
     #[napi(
         ts_args_type = "request: SpendRequest",
-        ts_return_type = "Promise<BalanceChange>"
+        ts_return_type = "Promise<BalanceChangeResult>"
     )]
     pub async fn spend(&self, request: Value) -> Out {
         let core = self.core();
@@ -215,7 +217,7 @@ impl Guildhall {
     /// Uses up consumables.
     #[napi(
         ts_args_type = "request: UseItemRequest",
-        ts_return_type = "Promise<ItemChange>"
+        ts_return_type = "Promise<ItemChangeResult>"
     )]
     pub async fn use_item(&self, request: Value) -> Out {
         let core = self.core();
@@ -225,7 +227,7 @@ impl Guildhall {
     /// Grants items without payment (rewards, admins).
     #[napi(
         ts_args_type = "request: GrantItemRequest",
-        ts_return_type = "Promise<ItemChange>"
+        ts_return_type = "Promise<ItemChangeResult>"
     )]
     pub async fn grant_item(&self, request: Value) -> Out {
         let core = self.core();
@@ -390,12 +392,12 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let o: types::KeyArg = opt_arg("options", options)?.unwrap_or_default();
+                let o = options_arg("options", options, &["idempotency_key"])?;
                 core?
                     .claim_mail(
                         &player("player", player_id)?,
                         &text("mailId", mail_id)?,
-                        o.idempotency_key,
+                        opt_field(&o, "idempotency_key")?,
                     )
                     .await
             }
@@ -455,10 +457,7 @@ impl Guildhall {
 
     /// Inserts or replaces a trigger; refused when its variables do not cover its
     /// template's placeholders.
-    #[napi(
-        ts_args_type = "trigger: TriggerInput",
-        ts_return_type = "Promise<Trigger>"
-    )]
+    #[napi(ts_args_type = "trigger: Trigger", ts_return_type = "Promise<Trigger>")]
     pub async fn put_trigger(&self, trigger: Value) -> Out {
         let core = self.core();
         done(
@@ -600,9 +599,10 @@ impl Guildhall {
         let core = self.core();
         done(
             async {
-                let o: types::PartyArg = opt_arg("options", options)?.unwrap_or_default();
+                let o = options_arg("options", options, &["open"])?;
+                let open = opt_field::<bool>(&o, "open")?.unwrap_or(false);
                 core?
-                    .create_party(&player("player", player_id)?, o.open.unwrap_or(false))
+                    .create_party(&player("player", player_id)?, open)
                     .await
             }
             .await,

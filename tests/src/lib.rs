@@ -20,6 +20,8 @@
 //! (`tests/many_hosts.rs`) share the last helpers here: [`redis_url`], [`RedisKeys`]
 //! (a fresh key prefix and its cleanup) and [`fresh_postgres`] (a throwaway database).
 
+pub mod binding_types;
+
 use chrono::{DateTime, TimeZone, Utc};
 use guildhall_core::announce::{
     AudienceKind, FireRequest, FrequencyCap, Location, MessageKind, Template, Trigger,

@@ -104,7 +104,7 @@ impl Rating {
 /// unknown keys refused). SPEC.md Clarifications (second round): Glicko-2 rates a rating
 /// period as Glickman's paper does; Weng-Lin takes the openskill defaults, including tau,
 /// configurable.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RatingsConfig {
     /// Glicko-2 (`[ratings.glicko2]`).
@@ -166,7 +166,7 @@ impl RatingsConfig {
 
 /// Glicko-2 parameters (Glickman, "Example of the Glicko-2 system"). Ratings are on the
 /// Glicko scale (1500 at start).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Glicko2Params {
     /// Starting rating, rating points (default 1500).
@@ -191,7 +191,7 @@ impl Default for Glicko2Params {
 }
 
 /// Weng-Lin parameters, with openskill's defaults (the Bradley-Terry full-pairing model).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct WengLinParams {
     /// Starting mean skill mu (default 25).

@@ -1,0 +1,1093 @@
+// The core's request and result types as the Node module sees them (camelCase keys).
+// Generated from guildhall-core's schemas by guildhall-tests (src/binding_types.rs);
+// do not edit: `GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types`
+// rewrites it.
+
+/** What a mail carries; claimed together, once. */
+export interface Attachments {
+  /** Currency amounts. */
+  currencies?: CurrencyAttachment[]
+  /** Items. */
+  items?: ItemAttachment[]
+}
+
+/** Where a message is shown (SPEC.md audience). */
+export type AudienceKind = 'lobby' | 'server' | 'room' | 'party' | 'player'
+
+/** `[auth]` as written; every key optional. */
+export interface AuthSection {
+  /** Host only: access token lifetime, seconds (default 900; 30 to 86400). */
+  accessTtlSecs?: number
+  /** Host only: `aud` of access tokens (default `guildhall`; 1 to 200 characters). */
+  audience?: string
+  /** Host only: origins allowed to call from a browser (CORS), `scheme://host[:port]`. */
+  corsOrigins?: string[]
+  /** Host only: dev mode, a random secret per start when none is configured. */
+  dev?: boolean
+  /** Host only: `iss` of access tokens (default `guildhall`; 1 to 200 characters). */
+  issuer?: string
+  /**
+   * Host only: HMAC secret of access tokens, 32+ random bytes (prefer
+   * `GUILDHALL_JWT_SECRET`).
+   */
+  jwtSecret?: string
+  /** Shortest password accepted (default 8; 8 to 64). */
+  minPasswordLen?: number
+  rateLimits?: RateLimits
+  /** Refresh token lifetime, seconds (default 30 days; 60 to 365 days). */
+  refreshTtlSecs?: number
+  /** Whitelist mode (seed 003). */
+  whitelist?: boolean
+}
+
+/** One currency balance of a wallet. */
+export interface Balance {
+  /** Smallest units. */
+  amount: number
+  /** Currency code. */
+  currency: string
+}
+
+/** The outcome of a grant or spend. */
+export interface BalanceChangeResult {
+  /** Smallest units moved. */
+  amount: number
+  /** The player's balance after the call. */
+  balance: number
+  /** Currency code. */
+  currency: string
+  /** The player. */
+  player: string
+  /** True when this is the stored result of an earlier call with the same idempotency key. */
+  replayed: boolean
+  /** Id shared by the call's ledger entries. */
+  transactionId: string
+}
+
+/**
+ * A mail to every player who existed when it was sent, or to listed players, stored
+ * once and copied into each box the next time that box is read.
+ */
+export interface Broadcast {
+  /** Attachments each recipient may claim. */
+  attachments: Attachments
+  /** Body. */
+  body: string
+  /** Expiry of every copy. */
+  expiresAt?: string
+  /** Id. */
+  id: string
+  /**
+   * Only these players (each receives it whenever it existed); `None`: every player
+   * who existed when it was sent (SPEC.md Clarifications).
+   */
+  recipients?: string[]
+  /**
+   * True when this is the stored original of an earlier call with the same
+   * idempotency key (nothing was stored again).
+   */
+  replayed?: boolean
+  /** Sender (system or admin). */
+  sender: Sender
+  /** Send time, UTC. */
+  sentAt: string
+  /** Store-assigned position (0 before commit); boxes remember the last one copied. */
+  seq: number
+  /** Subject. */
+  subject: string
+}
+
+/**
+ * Broadcast one mail: to every player who exists when it is sent, or to `recipients`
+ * (SPEC.md Clarifications). Errors: as [`SendMailRequest`] (`INVALID_ARGUMENT` also for
+ * a player sender or a recipients list of 0 or over 10000; `IDEMPOTENCY_CONFLICT` when
+ * the key was used for another request).
+ */
+export interface BroadcastRequest {
+  /** Attachments each recipient may claim. */
+  attachments?: Attachments
+  /** Body. */
+  body?: string
+  /** Seconds until every copy expires. */
+  expiresInSecs?: number
+  /** Sender: system or admin. */
+  from: Sender
+  /**
+   * Idempotency key, 1-255 bytes, scoped to the caller: the same key and request again
+   * returns the stored broadcast marked `replayed` and stores nothing; the same key with
+   * another request is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** Only these players; none: every player. */
+  recipients?: string[]
+  /** Subject. */
+  subject: string
+}
+
+/** A catalog item (SPEC.md Catalog and inventory, seed 002). */
+export interface CatalogItem {
+  /** Inactive items cannot be bought. */
+  active?: boolean
+  /** Id, 1-128 bytes without control characters (seed 002's product id). */
+  id: string
+  /** Consumable or durable. */
+  kind: ItemKind
+  /** Largest stack a player may hold of a consumable; `None`: unlimited. Ignored for durables (always 1). */
+  maxStack?: number
+  /** Free-form JSON. */
+  metadata?: Record<string, any>
+  /** Display name. */
+  name: string
+  price?: Price
+}
+
+/** The outcome of a claim. */
+export interface ClaimResult {
+  /** Balances after, for the currencies credited. */
+  balances: Balance[]
+  /** The mail after the claim. */
+  mail: Mail
+  /** True for a replay. */
+  replayed: boolean
+  /** Durable items skipped because the player already owned them. */
+  skippedItems: string[]
+}
+
+/** `[compat]`: the seed 002 drop-in (host only). */
+export interface CompatSection {
+  /**
+   * Networks (CIDR, e.g. `127.0.0.1/32`, `10.0.0.0/8`, `::1/128`) whose callers may
+   * use the seed 002 routes without credentials. Default: none (off).
+   */
+  anonymousFrom?: string[]
+}
+
+/**
+ * A configured currency (SPEC.md Economy): code such as `gold`, optional maximum balance
+ * (smallest units) a player wallet may hold.
+ */
+export interface Currency {
+  /** Code, 1-32 of `[a-z0-9_]`. */
+  code: string
+  maxBalance?: number
+}
+
+/** Currency attached to a mail: `amount` smallest units, > 0. */
+export interface CurrencyAttachment {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+}
+
+/** Purchase revenue of one currency on one day of the reset time zone. */
+export interface DailyRevenue {
+  /** Sum of purchase amounts, smallest units. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** Calendar day in the reset time zone. */
+  day: string
+  /** Number of purchases. */
+  purchases: number
+}
+
+/** What a ledger entry records (SPEC.md Economy operations). */
+export type EntryKind = 'grant' | 'spend' | 'transfer' | 'purchase'
+
+/**
+ * The stable error codes of SPEC.md. Serialized in `SCREAMING_SNAKE_CASE`
+ * (`"INSUFFICIENT_FUNDS"`), the exact string every binding exposes as `code`.
+ */
+export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE'
+
+/** Fire an event for a player. Errors: `INVALID_ARGUMENT` (event name). */
+export interface FireRequest {
+  /** Event name. */
+  event: string
+  location?: Location
+  /** The player. */
+  player: string
+  /** Values overriding the triggers' variables (e.g. the player's display name). */
+  variables?: Record<string, any>
+}
+
+/** How often one trigger may reach one player. */
+export type FrequencyCap = {
+  every: 'once'
+} | {
+  every: 'per_day'
+  /** `n` times per calendar day of the reset time zone. */
+  times: number
+} | {
+  every: 'per_week'
+  /** `n` times per calendar week (from Monday) of the reset time zone. */
+  times: number
+} | {
+  every: 'per_month'
+  /** `n` times per calendar month of the reset time zone. */
+  times: number
+} | {
+  every: 'unlimited'
+}
+
+/**
+ * Glicko-2 parameters (Glickman, "Example of the Glicko-2 system"). Ratings are on the
+ * Glicko scale (1500 at start).
+ */
+export interface Glicko2Params {
+  /** Starting rating deviation, rating points (default 350). */
+  deviation?: number
+  /** Starting rating, rating points (default 1500). */
+  rating?: number
+  /** tau, which constrains the change of volatility (default 0.5; Glickman: 0.3 to 1.2). */
+  tau?: number
+  /** Starting volatility (default 0.06). */
+  volatility?: number
+}
+
+/**
+ * Give items without payment (rewards, mail attachments, admins). Inactive and
+ * not-for-sale items may be granted. Errors: `NOT_FOUND`, `ALREADY_OWNED`, `STACK_LIMIT`,
+ * `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface GrantItemRequest {
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** Catalog item id. */
+  itemId: string
+  /** Receiver. */
+  player: string
+  /** Units, >= 1 (default 1; exactly 1 for a durable). */
+  quantity?: number
+  /** Why, 1-64 bytes; default `grant`. */
+  reason?: string
+}
+
+/**
+ * Credit a player from a system source (reward, donation, admin, refund).
+ * Errors: `INVALID_ARGUMENT` (amount <= 0, unknown currency, bad source/reason/key),
+ * `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface GrantRequest {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token). A donation webhook passes the provider's payment id here so a
+   * redelivery credits once.
+   */
+  idempotencyKey?: string
+  /** JSON kept with the ledger entry. */
+  metadata?: Record<string, any>
+  /** Player credited. */
+  player: string
+  /** Why, 1-64 bytes; default `grant`. */
+  reason?: string
+  /** System account debited, e.g. `donations` (`system:donations`); default `rewards`. */
+  source?: string
+}
+
+/** The config as written: every key optional, unknown keys refused (by name). */
+export interface GuildhallConfig {
+  auth?: AuthSection
+  /** Catalog items, inserted or updated when a backend opens. */
+  catalog?: CatalogItem[]
+  /**
+   * A TOML file of further `[[catalog]]` entries, relative to the config file (or
+   * the current directory for an object).
+   */
+  catalogFile?: string
+  compat?: CompatSection
+  /** Currencies; the first is the default. None: one currency, `gold`. */
+  currencies?: Currency[]
+  /** Database URL (`sqlite://FILE`, `postgres://...`, `memory://`). */
+  database?: string
+  /** How long outbox events are kept, seconds (default 604800, positive). */
+  eventRetentionSecs?: number
+  /** How long idempotency records are kept, seconds (default 86400, at least 86400). */
+  idempotencyRetentionSecs?: number
+  /** Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`). */
+  listen?: string
+  mail?: MailConfig
+  /**
+   * Time to live of the matchmaking lease, seconds (default 5; 1 to 3600): another
+   * process takes the tick over this long after its holder stopped renewing.
+   */
+  matchmakingLeaseSecs?: number
+  /** Change sets committed in one transaction at most (default 128, at least 1). */
+  maxBatch?: number
+  /** Retries after a `CONFLICT` before a call gives up (default 32). */
+  maxRetries?: number
+  party?: PartyConfig
+  /** Matchmaking queues (`[[queues]]`). */
+  queues?: QueueConfig[]
+  ratings?: RatingsConfig
+  /**
+   * Redis URL (`redis://HOST:PORT`): cache, presence, live fan-out and leases shared
+   * by every process; none: in-process.
+   */
+  redis?: string
+  /** Prefix of every Redis key of this deployment (default `guildhall:`). */
+  redisPrefix?: string
+  /** IANA time zone of daily/weekly/monthly periods (default `UTC`). */
+  resetTimezone?: string
+  schedule?: ScheduleSection
+  /** Seconds without a heartbeat after which a session ends (default 90). */
+  sessionTimeoutSecs?: number
+}
+
+/**
+ * A refusal or failure: a stable code, a message a player or operator can read,
+ * and JSON details (for example `{"currency": "gold", "balance": 5, "required": 10}`).
+ */
+export interface GuildhallErrorShape {
+  /** The stable code. */
+  code: ErrorCode
+  /** Structured context; `null` when there is none. */
+  details?: Record<string, any>
+  /** A readable explanation; not stable, do not match on it. */
+  message: string
+}
+
+/** A domain event, written in the same commit as its change (outbox; SPEC.md Events). */
+export interface GuildhallEvent {
+  /** Commit time, UTC. */
+  at: string
+  /** Unique id. */
+  id: string
+  /** Kind such as `currency_granted`, `item_purchased`. */
+  kind: string
+  /** Kind-specific JSON. */
+  payload?: Record<string, any>
+  /** The players it concerns. */
+  players: string[]
+  /**
+   * Store-assigned position in the outbox, increasing with commit order (0 before commit);
+   * consumers resume after the last one they saw.
+   */
+  seq: number
+}
+
+/** Filter and page of [`Guildhall::history`]. */
+export interface HistoryFilter {
+  /** Only this currency. */
+  currency?: string
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  kind?: EntryKind
+  /** Page size, 1-200 (default 50). */
+  limit?: number
+}
+
+/** A page of a player's ledger history, newest first. */
+export interface HistoryPage {
+  /** Entries, newest first. */
+  entries: LedgerEntry[]
+  /** Pass as `cursor` to get the next (older) page; `None` at the end. */
+  nextCursor?: string
+}
+
+/** One stack in a player's inventory. */
+export interface InventoryEntry {
+  /** When the player first acquired the item (UTC). */
+  acquiredAt: string
+  /** Catalog item id. */
+  itemId: string
+  /** Kind from the catalog. */
+  kind: ItemKind
+  /** Item name from the catalog (empty when the item was removed from it). */
+  name: string
+  /** Units held, > 0. */
+  quantity: number
+}
+
+/** A pending invite. */
+export interface Invite {
+  /** After this instant accepting gives `INVITE_EXPIRED`. */
+  expiresAt: string
+  /** The leader who invited. */
+  invitedBy: string
+  /** Invitee. */
+  player: string
+}
+
+/** Items attached to a mail. */
+export interface ItemAttachment {
+  /** Catalog item id. */
+  itemId: string
+  /** Units, >= 1. */
+  quantity: number
+}
+
+/** The outcome of a use or an item grant. */
+export interface ItemChangeResult {
+  /** Catalog item id. */
+  itemId: string
+  /** The player. */
+  player: string
+  /** Units used or granted. */
+  quantity: number
+  /** Units held after. */
+  remaining: number
+  /** True for a replay. */
+  replayed: boolean
+  /** Id of the call. */
+  transactionId: string
+}
+
+/**
+ * Kind of a catalog item (SPEC.md Catalog): a consumable stacks and is used up; a
+ * durable (seed 002's "permanent") is owned once.
+ */
+export type ItemKind = 'consumable' | 'durable'
+
+/**
+ * A double-entry ledger entry: `amount` moves from `debit` (balance decreases) to
+ * `credit` (balance increases). For every currency the sum over all accounts is zero.
+ */
+export interface LedgerEntry {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Commit time, UTC. */
+  at: string
+  /** Account credited (increases). */
+  credit: string
+  /** Currency code. */
+  currency: string
+  /** Calendar day of `at` in the reset time zone (for revenue per day). */
+  day: string
+  /** Account debited (decreases). */
+  debit: string
+  /** Unique id of the entry. */
+  id: string
+  /** For purchases: the catalog item. */
+  itemId?: string
+  /** Operation kind. */
+  kind: EntryKind
+  /** Caller-given JSON. */
+  metadata?: Record<string, any>
+  /** For purchases: units bought. */
+  quantity?: number
+  /** Caller-given reason (`reward`, `donation`, `mail_evicted`, ...). */
+  reason: string
+  /** Store-assigned position, increasing with commit order; the history cursor. 0 before commit. */
+  seq: number
+  /** The operation's transaction id (shared by the entries of one call). */
+  transactionId: string
+}
+
+/** One account whose stored balance differs from what its ledger entries add up to. */
+export interface LedgerMismatch {
+  /** The account. */
+  account: string
+  /** Stored balance. */
+  balance: number
+  /** Currency code. */
+  currency: string
+  /**
+   * Credits minus debits in the ledger, smallest units (compared exactly; shown at the
+   * nearest `i64` bound when the exact sum lies outside `i64`).
+   */
+  ledger: number
+}
+
+/** The ledger audit (SPEC.md: `verify_ledger` recomputes balances from the ledger). */
+export interface LedgerReport {
+  /** (account, currency) pairs checked. */
+  accountsChecked: number
+  /** Balances that differ from the ledger. */
+  mismatches: LedgerMismatch[]
+  /** True when every balance matches its ledger and every currency sums to zero. */
+  ok: boolean
+  /**
+   * Currencies whose balances do not sum to zero over all accounts, with the sum
+   * (smallest units; shown at the nearest `i64` bound when it lies outside `i64`).
+   */
+  unbalancedCurrencies: any[][]
+}
+
+/** Where a player is when an event fires (from presence, or given by the caller). */
+export interface Location {
+  /** Lobby id. */
+  lobby?: string
+  /** Party id. */
+  party?: string
+  /** Room id. */
+  room?: string
+  /** Server id. */
+  server?: string
+}
+
+/** One stored mail of one player's box. */
+export interface Mail {
+  /** Attachments (empty: none). */
+  attachments: Attachments
+  /** Body text. */
+  body: string
+  /** The broadcast this copy came from. */
+  broadcastId?: string
+  /** When the attachments were claimed (or delivered on eviction). */
+  claimedAt?: string
+  /** After this instant the mail is not listed and cannot be claimed. */
+  expiresAt?: string
+  /** Id (for a broadcast copy: `<broadcast id>:<player>`). */
+  id: string
+  /** Recipient. */
+  player: string
+  /** When first opened. */
+  readAt?: string
+  /** Sender. */
+  sender: Sender
+  /** Delivery time, UTC; the box is ordered by it. */
+  sentAt: string
+  /** Subject line. */
+  subject: string
+}
+
+/** Mail limits (SPEC.md Mail; all configurable under `[mail]`). */
+export interface MailConfig {
+  /** Mails left in a full box before a new one goes in (default 29: the new one makes 30). */
+  evictTo?: number
+  /** Mails a listing shows, newest first (default 30). */
+  listCap?: number
+  /** Largest body, bytes (default 4000). */
+  maxBody?: number
+  /** Largest subject, bytes (default 200). */
+  maxSubject?: number
+  /**
+   * Mails a player may send per day of the reset time zone (default 10). System and
+   * admin mail have no limit.
+   */
+  playerDailyLimit?: number
+  /** Mails a box stores at most (default 50). */
+  storeCap?: number
+}
+
+/** A formed match and, once reported, its result (match history). */
+export interface MatchRecord {
+  /** Formation time, UTC. */
+  createdAt: string
+  /** Id. */
+  id: string
+  /** Queue name. */
+  queue: string
+  /** Rating changes applied by the report. */
+  ratingChanges: RatingChange[]
+  result?: MatchResult
+  /** Players per team. */
+  teams: string[][]
+  /** Tickets matched. */
+  ticketIds: string[]
+}
+
+/** The reported outcome: each team's rank (0 = first; equal ranks draw). */
+export interface MatchResult {
+  /** Rank per team, in team order. */
+  ranks: number[]
+  /** Report time, UTC. */
+  reportedAt: string
+}
+
+/** One rendered message to show. */
+export interface Message {
+  /** Audience kind. */
+  audience: AudienceKind
+  /** Delivery kind. */
+  kind: MessageKind
+  /** For kind `mail`: the mail delivered. */
+  mailId?: string
+  /** Priority. */
+  priority: number
+  /** Audience target. */
+  target?: string
+  /** Rendered text. */
+  text: string
+  /** The trigger. */
+  triggerId: string
+}
+
+/** How a message is delivered. */
+export type MessageKind = 'marquee' | 'announcement' | 'mail' | 'chat' | 'in_game'
+
+/** A party. */
+export interface Party {
+  /** Creation time, UTC. */
+  createdAt: string
+  /** Id. */
+  id: string
+  /** Pending invites. */
+  invites: Invite[]
+  /** The leader (always a member). */
+  leader: string
+  /** Members in join order. */
+  members: PartyMember[]
+  /** Open parties can be joined without an invite. */
+  open: boolean
+}
+
+/** Party limits (configurable under `[party]`). */
+export interface PartyConfig {
+  /** Seconds an invite stays valid (default 60). */
+  inviteTtlSecs?: number
+  /** Members at most (default 5). */
+  maxSize?: number
+}
+
+/** One member and when they joined (succession goes to the longest-standing). */
+export interface PartyMember {
+  /** Join time, UTC. */
+  joinedAt: string
+  /** The player. */
+  player: string
+}
+
+/** Units sold of one catalog item in a window (SPEC.md Analytics). */
+export interface PopularItem {
+  /** Catalog item id. */
+  itemId: string
+  /** Number of purchases. */
+  purchases: number
+  /** Units bought. */
+  totalQuantity: number
+}
+
+/**
+ * Query of [`Guildhall::popular_items`] (SPEC.md Catalog and inventory, analytics):
+ * every field optional, defaults resolved by the core on its own clock, the same on
+ * every surface (HTTP query string, Node object, Python keywords).
+ */
+export interface PopularItemsQuery {
+  /** Window start, UTC, RFC 3339 (default: `to` minus 24 h, [`POPULAR_ITEMS_WINDOW_SECS`]). */
+  from?: string
+  /** How many items, 1-100 (default 10). */
+  limit?: number
+  /** Window end, exclusive, UTC, RFC 3339 (default: now on the core's clock). */
+  to?: string
+}
+
+/** A price: amount in the smallest unit of `currency`, per unit of the item. */
+export interface Price {
+  /** Price per unit, smallest currency unit, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+}
+
+/**
+ * Buy `quantity` units of a catalog item: debit and item grant in one commit.
+ * Errors: `NOT_FOUND`, `NOT_FOR_SALE`, `ALREADY_OWNED` (durable), `STACK_LIMIT`,
+ * `INSUFFICIENT_FUNDS`, `INVALID_ARGUMENT` (quantity < 1, or != 1 for a durable),
+ * `IDEMPOTENCY_CONFLICT`.
+ */
+export interface PurchaseRequest {
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** Catalog item id. */
+  itemId: string
+  /** JSON kept with the ledger entry. */
+  metadata?: Record<string, any>
+  /** Buyer. */
+  player: string
+  /** Units, >= 1 (default 1). */
+  quantity?: number
+}
+
+/** The outcome of a purchase. */
+export interface PurchaseResult {
+  /** Total paid, smallest units. */
+  amount: number
+  /** Buyer's balance after. */
+  balance: number
+  /** Currency paid in. */
+  currency: string
+  /** Catalog item id. */
+  itemId: string
+  /** Units of the item the buyer holds after. */
+  itemQuantity: number
+  /** Buyer. */
+  player: string
+  /** Units bought. */
+  quantity: number
+  /** True for a replay. */
+  replayed: boolean
+  /** Id of the purchase's transaction (its ledger entry). */
+  transactionId: string
+}
+
+/** A configured queue (`[[queues]]`). */
+export interface QueueConfig {
+  /** Seconds a ticket waits at most; then it expires with `ticket_expired`. */
+  maxWaitSecs: number
+  /** Name, e.g. `duel`, `5v5`. */
+  name: string
+  /** Party sizes allowed to queue (default: 1 to team_size). */
+  partySizes?: number[]
+  /** Ticket properties that must be equal within a match (e.g. `region`, `mode`). */
+  properties?: string[]
+  rating?: RatingSystem
+  /** Players per team. */
+  teamSize: number
+  /** Number of teams (2 for 1v1 and 5v5; N for free for all). */
+  teams: number
+  /** Rating window. */
+  window: RatingWindow
+}
+
+/**
+ * Queue a player, or (from its leader) a whole party. Errors: `NOT_FOUND` (queue),
+ * `TICKET_EXISTS`, `NOT_PARTY_LEADER`, `INVALID_ARGUMENT` (party size not allowed,
+ * missing or extra properties).
+ */
+export interface QueueRequest {
+  /** The player (a party's leader queues the party). */
+  player: string
+  /** Values of the queue's properties. */
+  properties?: Record<string, string>
+  /** Queue name. */
+  queue: string
+  /** Queue the player's whole party. */
+  withParty?: boolean
+}
+
+/** `[auth.rate_limits]`: hits per fixed window. */
+export interface RateLimits {
+  /** Requests per minute of one API key (default 60000). */
+  keyPerMinute?: number
+  /** Password login attempts per 15 minutes on one username (default 10). */
+  loginPerAccountPer15Minutes?: number
+  /** Login, registration and refresh attempts per minute from one address (default 30). */
+  loginPerAddressPerMinute?: number
+  /** Requests per minute of one player's access tokens (default 600). */
+  playerPerMinute?: number
+}
+
+/** A player's rating in one queue. */
+export interface Rating {
+  /** Deviation (Glicko-2) or uncertainty (Weng-Lin). */
+  deviation: number
+  /** Rated matches played. */
+  games: number
+  /** Rating. */
+  rating: number
+  /** Volatility (Glicko-2 only). */
+  volatility: number
+}
+
+/** A rating change of one player. */
+export interface RatingChange {
+  /** After. */
+  after: Rating
+  /** Before. */
+  before: Rating
+  /** The player. */
+  player: string
+}
+
+/** How a queue's ratings are updated. */
+export type RatingSystem = 'glicko2' | 'weng_lin'
+
+/** The rating window of a ticket: `initial + widen_per_sec * seconds waited`, at most `max`. */
+export interface RatingWindow {
+  /** Width at queue time, rating points. */
+  initial: number
+  /** Largest width. */
+  max: number
+  /** Added per second of waiting. */
+  widenPerSec: number
+}
+
+/**
+ * Parameters of the rating systems (`[ratings]` in the config file; every key optional,
+ * unknown keys refused). SPEC.md Clarifications (second round): Glicko-2 rates a rating
+ * period as Glickman's paper does; Weng-Lin takes the openskill defaults, including tau,
+ * configurable.
+ */
+export interface RatingsConfig {
+  glicko2?: Glicko2Params
+  wengLin?: WengLinParams
+}
+
+/** The outcome of reporting a match result. */
+export interface ReportResult {
+  /** The match with its result and rating changes. */
+  record: MatchRecord
+  /** True when this result was reported before (nothing updated twice). */
+  replayed: boolean
+}
+
+/** Query of [`Guildhall::revenue_per_day`]: days of the reset time zone, inclusive. */
+export interface RevenueQuery {
+  /** First day, `YYYY-MM-DD` in the reset time zone (default: `to` minus 29 days). */
+  from?: string
+  /** Last day, inclusive (default: today in the reset time zone, on the core's clock). */
+  to?: string
+}
+
+/** `[schedule]`: intervals of the host's background jobs. */
+export interface ScheduleSection {
+  /** Seconds between pushes of lobby announcements (default 600; 1 s to 7 days). */
+  lobbyIntervalSecs?: number
+  /** Milliseconds between matchmaking ticks (default 1000; 10 ms to 1 hour). */
+  matchmakingTickMs?: number
+  /** Seconds between pushes of room messages (default 30; 1 s to 7 days). */
+  roomIntervalSecs?: number
+  /** Seconds between heartbeat comments on an idle event stream (default 15). */
+  sseHeartbeatSecs?: number
+}
+
+/**
+ * Send one mail. Errors: `INVALID_ARGUMENT` (subject/body length, attachments from a
+ * player, bad attachment, expiry in the past), `NOT_FOUND` (attached catalog item),
+ * `MAIL_SEND_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface SendMailRequest {
+  /** Attachments (system and admin mail only). */
+  attachments?: Attachments
+  /** Body, up to max_body bytes. */
+  body?: string
+  /** Seconds until the mail expires; none: never. */
+  expiresInSecs?: number
+  /** Sender. */
+  from: Sender
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** Subject, 1..=max_subject bytes. */
+  subject: string
+  /** Recipient. */
+  to: string
+}
+
+/** The outcome of a send: the delivered mail and what delivering it evicted. */
+export interface SendMailResult {
+  /** Ids of older mails removed to make room. */
+  evicted: string[]
+  /** The mail as stored. */
+  mail: Mail
+  /** True for a replay. */
+  replayed: boolean
+}
+
+/**
+ * Who sent a mail: `{"kind": "player", "id": "<player id>"}`, `{"kind": "system"}` or
+ * `{"kind": "admin", "id": "<operator name>"}`.
+ */
+export interface Sender {
+  /** The player id (kind player) or operator name (kind admin); none for the system. */
+  id?: string
+  /** Kind. */
+  kind: SenderKind
+}
+
+/** The kind of a mail's sender. */
+export type SenderKind = 'player' | 'system' | 'admin'
+
+/**
+ * A player's live session (SPEC.md Presence and sessions): started at login, kept
+ * alive by heartbeats, ended by logout or `session_timeout_secs` without a heartbeat.
+ */
+export interface Session {
+  /** The session ends at this instant unless a heartbeat comes first. */
+  expiresAt: string
+  /** Last heartbeat, UTC. */
+  lastSeen: string
+  /** Where the player is. */
+  location: Location
+  /** The player. */
+  player: string
+  /** Login time, UTC. */
+  startedAt: string
+}
+
+/** Debit a player to a system sink. Errors: as [`GrantRequest`], plus `INSUFFICIENT_FUNDS`. */
+export interface SpendRequest {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** JSON kept with the ledger entry. */
+  metadata?: Record<string, any>
+  /** Player debited. */
+  player: string
+  /** Why, 1-64 bytes; default `spend`. */
+  reason?: string
+  /** System account credited; default `sink`. */
+  sink?: string
+}
+
+/** A message template: `body` with `{name}` placeholders; `{{` and `}}` are literal braces. */
+export interface Template {
+  /** Text with placeholders, up to 4000 bytes. */
+  body: string
+  /** Id, 1-128 bytes. */
+  id: string
+}
+
+/** A ticket in a queue's pool: one player, or a whole party (queued by its leader). */
+export interface Ticket {
+  /** Queue time, UTC; older tickets go first. */
+  createdAt: string
+  /** Id. */
+  id: string
+  /** The party, for a party ticket. */
+  partyId?: string
+  /** Players (a party's members, leader first). */
+  players: string[]
+  /** Properties matched for equality (region, mode, ...). */
+  properties: Record<string, string>
+  /** Queue name. */
+  queue: string
+  /** Mean rating of the players at queue time. */
+  rating: number
+}
+
+/** A player's ticket and how it stands now. */
+export interface TicketStatus {
+  /** The ticket. */
+  ticket: Ticket
+  /** Seconds waited so far. */
+  waitedSecs: number
+  /** Current rating window width. */
+  window: number
+}
+
+/**
+ * Move currency from one player to another in one commit (seed 001's bank transfer).
+ * Errors: `INVALID_ARGUMENT` (same player, amount <= 0, ...), `INSUFFICIENT_FUNDS`,
+ * `BALANCE_LIMIT` (receiver), `IDEMPOTENCY_CONFLICT`.
+ */
+export interface TransferRequest {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** Sender (debited). */
+  from: string
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** JSON kept with the ledger entry. */
+  metadata?: Record<string, any>
+  /** Why, 1-64 bytes; default `transfer`. */
+  reason?: string
+  /** Receiver (credited). */
+  to: string
+}
+
+/** The outcome of a transfer. */
+export interface TransferResult {
+  /** Smallest units moved. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** Sender. */
+  from: string
+  /** Sender's balance after. */
+  fromBalance: number
+  /** True for a replay. */
+  replayed: boolean
+  /** Receiver. */
+  to: string
+  /** Receiver's balance after. */
+  toBalance: number
+  /** Id of the ledger entry's transaction. */
+  transactionId: string
+}
+
+/**
+ * A trigger rule: when `event` fires for a player inside `audience`, show `template`
+ * rendered with `variables`, within the window and the cap.
+ */
+export interface Trigger {
+  /** Audience kind. */
+  audience: AudienceKind
+  /** A cancelled trigger never fires. */
+  cancelled?: boolean
+  /** Frequency cap per player. */
+  cap: FrequencyCap
+  /** Creation time (set by the service); ties of priority go to the older trigger. */
+  createdAt?: string
+  /** Not shown from this instant. */
+  endsAt?: string
+  /** Event name: `login`, `register`, `password_changed`, `name_changed`, `online`, or custom. */
+  event: string
+  /** Id, 1-128 bytes. */
+  id: string
+  /** Delivery kind. */
+  kind: MessageKind
+  /** Higher first. */
+  priority?: number
+  /** For a scheduled announcement: the instant it goes out once to its audience. */
+  sendAt?: string
+  /** When it was sent (scheduled ones), set by the service. */
+  sentAt?: string
+  /** Not shown before this instant. */
+  startsAt?: string
+  /** Audience target id (lobby, server, room, party or player id); none: any. */
+  target?: string
+  /** Template id. */
+  templateId: string
+  /** Values for the template's placeholders (JSON object; must cover every placeholder). */
+  variables?: Record<string, any>
+}
+
+/**
+ * Use up `quantity` units of a consumable. Errors: `NOT_FOUND` (no such catalog item),
+ * `NOT_CONSUMABLE`, `NOT_OWNED`, `INSUFFICIENT_QUANTITY`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface UseItemRequest {
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** Catalog item id. */
+  itemId: string
+  /** Owner. */
+  player: string
+  /** Units, >= 1 (default 1). */
+  quantity?: number
+}
+
+/** A player's wallet: one balance per configured currency (zero when never touched). */
+export interface Wallet {
+  /** Balances in configured currency order. */
+  balances: Balance[]
+  /** The player. */
+  player: string
+}
+
+/** Weng-Lin parameters, with openskill's defaults (the Bradley-Terry full-pairing model). */
+export interface WengLinParams {
+  /** beta, the skill difference of a ~67 % win chance (default 25/6). */
+  beta?: number
+  /** kappa, the floor of the factor by which a game shrinks sigma² (default 0.0001). */
+  kappa?: number
+  /** Starting mean skill mu (default 25). */
+  mu?: number
+  /** Starting uncertainty sigma (default 25/3). */
+  sigma?: number
+  /**
+   * tau, the dynamics factor: before each game sigma becomes sqrt(sigma² + tau²), so
+   * uncertainty never settles to nothing (default 25/300; 0 turns it off).
+   */
+  tau?: number
+}
