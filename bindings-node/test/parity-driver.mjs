@@ -1,12 +1,15 @@
 // The Node side of the surface parity test (bindings-python/tests/test_parity.py); not a
 // node:test suite (it is started by that test, one process for the whole table).
 //
-//   node test/parity-driver.mjs --database sqlite://FILE --config examples/tour.toml
+//   node test/parity-driver.mjs --database sqlite://FILE --config examples/tour.toml \
+//        [--http http://127.0.0.1:PORT --api-key ghk_...]
 //
 // Opens the native module (`require('../index.js')`, `Guildhall.open({database,
-// config})`), then reads one JSON call per line on stdin:
+// config})`) and, with --http, the package's HTTP transport to that host
+// (`Guildhall.connect(url, {apiKey})`), then reads one JSON call per line on stdin:
 //   {"method": "grant", "args": [{"player": "a", "currency": "gold", "amount": 5}]}
 //   {"list": true}     -> the method names of Guildhall.prototype
+// ("transport": "http" in a line: the same on the HTTP transport's handle and class)
 // and prints one JSON line per call: {"ok": result} with the result's keys turned back
 // to snake_case (except inside the caller's own objects: metadata, variables,
 // properties, which Node passes through untouched), or {"error": {"code", "message"}}
@@ -60,6 +63,15 @@ try {
   write({ fatal: `Guildhall.open failed: ${e.code} ${e.message}` })
   process.exit(1)
 }
+let ghHttp = null
+if (opt('--http')) {
+  try {
+    ghHttp = await Guildhall.connect(opt('--http'), { apiKey: opt('--api-key') })
+  } catch (e) {
+    write({ fatal: `Guildhall.connect failed: ${e.code} ${e.message}` })
+    process.exit(1)
+  }
+}
 write({ ready: true })
 
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
@@ -72,22 +84,29 @@ for await (const line of rl) {
     write({ error: { code: 'DRIVER', message: `bad line: ${e.message}` } })
     continue
   }
+  const handle = req.transport === 'http' ? ghHttp : gh
+  if (!handle) {
+    write({ error: { code: 'DRIVER', message: 'no HTTP transport: start the driver with --http' } })
+    continue
+  }
   if (req.list) {
-    const names = Object.getOwnPropertyNames(Guildhall.prototype).filter(
-      (n) => n !== 'constructor' && typeof Guildhall.prototype[n] === 'function')
+    const proto = Object.getPrototypeOf(handle)
+    const names = Object.getOwnPropertyNames(proto).filter(
+      (n) => n !== 'constructor' && typeof proto[n] === 'function')
     write({ ok: names })
     continue
   }
-  const fn = gh[req.method]
+  const fn = handle[req.method]
   if (typeof fn !== 'function') {
     write({ error: { code: 'NO_SUCH_METHOD', message: `Guildhall.prototype.${req.method} is not a function` } })
     continue
   }
   try {
-    const result = await fn.apply(gh, req.args || [])
+    const result = await fn.apply(handle, req.args || [])
     write({ ok: result === undefined ? null : snake(result) })
   } catch (e) {
     write({ error: { code: e && e.code ? e.code : 'NO_CODE', message: String(e && e.message) } })
   }
 }
 gh.close()
+if (ghHttp) ghHttp.close()
