@@ -7,7 +7,6 @@
 
 use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
 use crate::errors::to_py_err;
-use crate::records::{remap, ReportResultOf, TicketStatusOf};
 use chrono::NaiveDate;
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
@@ -654,8 +653,7 @@ async_client {
 
     /// The player's `TicketStatus`, or `None`.
     fn ticket_status(player: String) (player) |gh| {
-        let s = gh.ticket_status(&pid(&player)?).await?;
-        s.map(remap::<_, TicketStatusOf>).transpose()
+        gh.ticket_status(&pid(&player)?).await
     }
 
     /// The tickets waiting in a queue, oldest first.
@@ -675,8 +673,7 @@ async_client {
     /// Reports a match result: each team's rank (0 first; equal ranks draw). Returns a
     /// `ReportResult` (ratings updated once).
     fn report_match(match_id: String, ranks: Vec<usize>) (match_id, ranks) |gh| {
-        let r = gh.report_match(&match_id, ranks).await?;
-        remap::<_, ReportResultOf>(r)
+        gh.report_match(&match_id, ranks).await
     }
 
     /// One `MatchRecord`.

@@ -4,12 +4,13 @@
 //! core API twice over, as [`client::Client`] (blocking; the GIL is released while Rust
 //! works, so many Flask threads can call it at once) and [`client::AsyncClient`]
 //! (awaitables driven by one Rust-owned tokio runtime; the asyncio event loop never
-//! blocks). Results are typed Python objects ([`records`]); every refusal is raised as a
-//! subclass of `guildhall.GuildhallError`, one per stable error code ([`errors`]).
+//! blocks). Results are typed Python records generated from the core's types
+//! (`guildhall/_records.py`, filled through serde by [`records`]); every refusal is raised
+//! as a subclass of `guildhall.GuildhallError`, one per stable error code ([`errors`]).
 //!
-//! Built with maturin (`bindings-python/pyproject.toml`), which turns on the
-//! `extension-module` feature; without it the crate builds and links as an ordinary
-//! library so `cargo build --workspace` and `cargo test --workspace` work.
+//! The workspace's `cargo build` builds it as the extension module (`.cargo/config.toml`
+//! sets `PYO3_BUILD_EXTENSION_MODULE`); maturin (`bindings-python/pyproject.toml`, the
+//! `extension-module` feature) packages the wheel.
 
 use pyo3::prelude::*;
 
@@ -30,7 +31,6 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
-    records::register(m)?;
     client::register(m)?;
     Ok(())
 }

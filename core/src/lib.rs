@@ -31,6 +31,7 @@ pub mod memory;
 pub mod party;
 pub mod ports;
 pub mod service;
+pub mod surface;
 pub mod telemetry;
 pub mod types;
 

@@ -18,8 +18,8 @@ use std::fmt::Write;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
-/// Every core type a Node method takes or returns (named in its `ts_args_type` /
-/// `ts_return_type`); the types they contain follow by reference.
+/// Every core type an operation takes or returns (`guildhall_core::surface`), the error
+/// body and the config file; the types they contain follow by reference.
 fn roots() -> Vec<(String, RefOr<Schema>)> {
     let mut out = Vec::new();
     macro_rules! add {
@@ -28,51 +28,9 @@ fn roots() -> Vec<(String, RefOr<Schema>)> {
             <$t as ToSchema>::schemas(&mut out);
         )*};
     }
-    add!(
-        core::economy::GrantRequest,
-        core::economy::SpendRequest,
-        core::economy::TransferRequest,
-        core::economy::BalanceChangeResult,
-        core::economy::TransferResult,
-        core::economy::LedgerReport,
-        core::types::Wallet,
-        core::HistoryFilter,
-        core::HistoryPage,
-        core::inventory::PurchaseRequest,
-        core::inventory::PurchaseResult,
-        core::inventory::UseItemRequest,
-        core::inventory::GrantItemRequest,
-        core::inventory::ItemChangeResult,
-        core::types::InventoryEntry,
-        core::types::CatalogItem,
-        core::PopularItemsQuery,
-        core::RevenueQuery,
-        core::ports::PopularItem,
-        core::ports::DailyRevenue,
-        core::mail::SendMailRequest,
-        core::mail::SendMailResult,
-        core::mail::BroadcastRequest,
-        core::mail::Broadcast,
-        core::mail::Mail,
-        core::mail::ClaimResult,
-        core::announce::Template,
-        core::announce::Trigger,
-        core::announce::Location,
-        core::announce::FireRequest,
-        core::announce::Message,
-        core::ports::Session,
-        core::party::Party,
-        core::party::Invite,
-        core::matchmaking::QueueRequest,
-        core::matchmaking::Ticket,
-        core::matchmaking::MatchRecord,
-        core::matchmaking::Rating,
-        core::TicketStatus,
-        core::ReportResult,
-        core::types::Event,
-        core::Error,
-        guildhall_adapters::settings::FileConfig,
-    );
+    core::for_each_request_type!(add);
+    core::for_each_result_type!(add);
+    add!(core::Error, guildhall_adapters::settings::FileConfig);
     out
 }
 
@@ -248,17 +206,26 @@ fn fields(out: &mut String, s: &Value, props: &Map<String, Value>, indent: &str)
     }
 }
 
-/// The declarations: one `interface` per object type, one `type` per other schema, in
-/// name order.
-pub fn typescript() -> String {
-    let mut schemas: BTreeMap<String, Value> = BTreeMap::new();
+/// Every schema reachable from the roots, by core type name, as JSON Schema.
+pub fn schemas() -> BTreeMap<String, Value> {
+    let mut schemas = BTreeMap::new();
     for (name, schema) in roots() {
         if primitive(&name).is_some() {
             continue;
         }
         let v = serde_json::to_value(&schema).expect("a schema serialises");
-        schemas.entry(rename(&name).to_string()).or_insert(v);
+        schemas.entry(name).or_insert(v);
     }
+    schemas
+}
+
+/// The declarations: one `interface` per object type, one `type` per other schema, in
+/// name order.
+pub fn typescript() -> String {
+    let schemas: BTreeMap<String, Value> = schemas()
+        .into_iter()
+        .map(|(name, v)| (rename(&name).to_string(), v))
+        .collect();
     let mut out = String::from(
         "// The core's request and result types as the Node module sees them (camelCase keys).\n\
          // Generated from guildhall-core's schemas by guildhall-tests (src/binding_types.rs);\n\
@@ -278,6 +245,342 @@ pub fn typescript() -> String {
             _ => {
                 let _ = writeln!(out, "export type {name} = {}", ts(s, ""));
             }
+        }
+    }
+    out
+}
+
+// ----- Python -----------------------------------------------------------------------
+
+/// The result types the Python module hands back as records: (core type, Python class).
+/// A few keep the Python names they were published under.
+const PY_RECORDS: &[(&str, &str)] = &[
+    ("Balance", "Balance"),
+    ("Wallet", "Wallet"),
+    ("BalanceChangeResult", "BalanceChange"),
+    ("TransferResult", "Transfer"),
+    ("LedgerEntry", "LedgerEntry"),
+    ("HistoryPage", "HistoryPage"),
+    ("LedgerMismatch", "LedgerMismatch"),
+    ("LedgerReport", "LedgerReport"),
+    ("Price", "Price"),
+    ("CatalogItem", "CatalogItem"),
+    ("InventoryEntry", "InventoryEntry"),
+    ("PurchaseResult", "Purchase"),
+    ("ItemChangeResult", "ItemChange"),
+    ("PopularItem", "PopularItem"),
+    ("DailyRevenue", "DailyRevenue"),
+    ("Mail", "Mail"),
+    ("SendMailResult", "SendMailResult"),
+    ("ClaimResult", "ClaimResult"),
+    ("Broadcast", "Broadcast"),
+    ("Template", "Template"),
+    ("Trigger", "Trigger"),
+    ("Message", "Message"),
+    ("Session", "Session"),
+    ("PartyMember", "PartyMember"),
+    ("Invite", "Invite"),
+    ("Party", "Party"),
+    ("Ticket", "Ticket"),
+    ("TicketStatus", "TicketStatus"),
+    ("Rating", "Rating"),
+    ("RatingChange", "RatingChange"),
+    ("MatchRecord", "MatchRecord"),
+    ("ReportResult", "ReportResult"),
+    ("Event", "Event"),
+];
+
+/// Fields whose core name is a Python keyword: (core type, core field, Python attribute).
+const PY_FIELD_NAMES: &[(&str, &str, &str)] = &[
+    ("TransferResult", "from", "from_player"),
+    ("TransferResult", "to", "to_player"),
+];
+
+/// Records with methods of their own (`_record.py`): the generated class takes them in.
+const PY_METHODS: &[&str] = &["Wallet", "LedgerReport", "Party", "Mail"];
+
+fn py_class(core_name: &str) -> Option<&'static str> {
+    PY_RECORDS
+        .iter()
+        .find(|(c, _)| *c == core_name)
+        .map(|(_, p)| *p)
+}
+
+fn py_attr<'a>(core_type: &str, field: &'a str) -> &'a str {
+    PY_FIELD_NAMES
+        .iter()
+        .find(|(t, f, _)| *t == core_type && *f == field)
+        .map_or(field, |(_, _, p)| p)
+}
+
+/// The schema without its `null` alternative.
+fn non_null(s: &Value) -> Value {
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alts) = s.get(key).and_then(Value::as_array) {
+            let rest: Vec<&Value> = alts
+                .iter()
+                .filter(|a| a.get("type").and_then(Value::as_str) != Some("null"))
+                .collect();
+            if rest.len() == 1 {
+                return rest[0].clone();
+            }
+        }
+    }
+    if let Some(Value::Array(ts)) = s.get("type") {
+        let rest: Vec<&Value> = ts.iter().filter(|t| *t != "null").collect();
+        if rest.len() == 1 {
+            let mut out = s.clone();
+            out["type"] = rest[0].clone();
+            return out;
+        }
+    }
+    s.clone()
+}
+
+fn ref_name(s: &Value) -> Option<&str> {
+    s.get("$ref")
+        .and_then(Value::as_str)
+        .map(|r| r.rsplit('/').next().unwrap_or(r))
+}
+
+/// The Python type of a field schema, for the stub.
+fn py_type(s: &Value, all: &BTreeMap<String, Value>) -> String {
+    if nullable(s) {
+        return format!("Optional[{}]", py_type(&non_null(s), all));
+    }
+    if let Some(name) = ref_name(s) {
+        if let Some(p) = primitive(name) {
+            return match p {
+                "number" if name.starts_with('f') => "float".into(),
+                "number" => "int".into(),
+                "string" => "str".into(),
+                "boolean" => "bool".into(),
+                _ => "Any".into(),
+            };
+        }
+        if let Some(class) = py_class(name) {
+            return class.into();
+        }
+        return match all.get(name) {
+            Some(t) if t.get("enum").is_some() => "str".into(),
+            _ => "dict[str, Any]".into(),
+        };
+    }
+    match s.get("type").and_then(Value::as_str) {
+        Some("string") => match s.get("format").and_then(Value::as_str) {
+            Some("date-time") => "datetime".into(),
+            Some("date") => "date".into(),
+            _ => "str".into(),
+        },
+        Some("integer") => "int".into(),
+        Some("number") => "float".into(),
+        Some("boolean") => "bool".into(),
+        Some("array") => match s.get("items") {
+            Some(Value::Bool(false)) | None => match s.get("prefixItems").and_then(Value::as_array)
+            {
+                Some(items) => format!(
+                    "tuple[{}]",
+                    items
+                        .iter()
+                        .map(|i| py_type(i, all))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => "list[Any]".into(),
+            },
+            Some(items) if items.get("prefixItems").is_some() => {
+                format!("list[{}]", py_type(items, all))
+            }
+            Some(items) => format!("list[{}]", py_type(items, all)),
+        },
+        Some("object") => match s.get("additionalProperties") {
+            Some(Value::Object(v)) if !v.is_empty() => {
+                format!("dict[str, {}]", py_type(&Value::Object(v.clone()), all))
+            }
+            _ => "dict[str, Any]".into(),
+        },
+        _ => "Any".into(),
+    }
+}
+
+/// The Python expression turning the JSON value `v` of a field schema into the field.
+fn py_conv(s: &Value, v: &str, all: &BTreeMap<String, Value>) -> String {
+    if nullable(s) {
+        let inner = py_conv(&non_null(s), v, all);
+        return if inner == v {
+            inner
+        } else {
+            format!("None if {v} is None else {inner}")
+        };
+    }
+    if let Some(name) = ref_name(s) {
+        return match py_class(name) {
+            Some(class) => format!("{class}._from({v})"),
+            None => v.to_string(),
+        };
+    }
+    match s.get("type").and_then(Value::as_str) {
+        Some("string") => match s.get("format").and_then(Value::as_str) {
+            Some("date-time") => format!("_instant({v})"),
+            Some("date") => format!("_day({v})"),
+            _ => v.to_string(),
+        },
+        Some("array") => {
+            if s.get("prefixItems").is_some() {
+                return format!("tuple({v})");
+            }
+            match s.get("items") {
+                Some(items) if items.is_object() => {
+                    let inner = py_conv(items, "x", all);
+                    if inner == "x" {
+                        v.to_string()
+                    } else {
+                        format!("[{inner} for x in {v}]")
+                    }
+                }
+                _ => v.to_string(),
+            }
+        }
+        _ => v.to_string(),
+    }
+}
+
+/// A record's fields in order: its required fields as declared, then the others by name.
+fn py_fields(s: &Value) -> Vec<(String, Value, bool)> {
+    let props = s
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let required: Vec<String> = s
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out: Vec<(String, Value, bool)> = required
+        .iter()
+        .filter_map(|r| props.get(r).map(|p| (r.clone(), p.clone(), true)))
+        .collect();
+    for (name, p) in &props {
+        if !required.contains(name) {
+            out.push((name.clone(), p.clone(), false));
+        }
+    }
+    out
+}
+
+fn py_doc(text: Option<&str>, indent: &str) -> String {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => String::new(),
+        Some(t) => {
+            let t = t.replace('\\', "\\\\").replace("\"\"\"", "'''");
+            let body = t
+                .lines()
+                .map(|l| {
+                    if l.trim().is_empty() {
+                        String::new()
+                    } else {
+                        format!("{indent}{}", l.trim_end())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            format!("{indent}\"\"\"{}\"\"\"\n", body.trim_start())
+        }
+    }
+}
+
+/// `guildhall/_records.py`: the Python module's result records, one class per core
+/// result type, each built from the core value's serde form (`_from`).
+pub fn python_records() -> String {
+    let all = schemas();
+    let mut out = String::from(
+        "# The result records of the guildhall Python module, generated from guildhall-core's\n\
+         # schemas by guildhall-tests (src/binding_types.rs); do not edit:\n\
+         # `GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types` rewrites it.\n\
+         # The native module turns a core result into its serde form and calls `_from` of the\n\
+         # class named in BY_SCHEMA; the shared behaviour (read-only, ==, repr, to_dict) and the\n\
+         # few methods of their own live in _record.py.\n\
+         # ruff: noqa\n\n\
+         from ._record import _Record, _instant, _day\n\
+         from . import _record\n",
+    );
+    for (core_name, class) in PY_RECORDS {
+        let s = &all[*core_name];
+        let fields = py_fields(s);
+        let base = if PY_METHODS.contains(class) {
+            format!("_record._{class}Methods, _Record")
+        } else {
+            "_Record".to_string()
+        };
+        let _ = write!(out, "\n\nclass {class}({base}):\n");
+        out.push_str(&py_doc(
+            s.get("description").and_then(Value::as_str),
+            "    ",
+        ));
+        let names: Vec<String> = fields
+            .iter()
+            .map(|(f, _, _)| format!("\"{}\"", py_attr(core_name, f)))
+            .collect();
+        let tuple = if names.len() == 1 {
+            format!("({},)", names[0])
+        } else {
+            format!("({})", names.join(", "))
+        };
+        let _ = writeln!(out, "    __slots__ = {tuple}");
+        let _ = writeln!(out, "    __guildhall_fields__ = {tuple}");
+        out.push_str("\n    @classmethod\n    def _from(cls, d):\n        o = object.__new__(cls)\n        s = object.__setattr__\n");
+        for (f, p, required) in &fields {
+            let get = if *required && !nullable(p) {
+                format!("d[\"{f}\"]")
+            } else {
+                format!("d.get(\"{f}\")")
+            };
+            let conv = py_conv(p, "v", &all);
+            if conv == "v" {
+                let _ = writeln!(out, "        s(o, \"{}\", {get})", py_attr(core_name, f));
+            } else {
+                let _ = writeln!(out, "        v = {get}");
+                let _ = writeln!(out, "        s(o, \"{}\", {conv})", py_attr(core_name, f));
+            }
+        }
+        out.push_str("        return o\n");
+    }
+    out.push_str("\n\n#: The record class of each core result type, by the core type's name.\nBY_SCHEMA = {\n");
+    for (core_name, class) in PY_RECORDS {
+        let _ = writeln!(out, "    \"{core_name}\": {class},");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The record part of `guildhall/__init__.pyi` (the rest is the hand-written
+/// `bindings-python/stubs/head.pyi` and `tail.pyi`).
+pub fn python_record_stubs() -> String {
+    let all = schemas();
+    let mut out = String::from(
+        "# ----- Records (read-only; each has to_dict() and ==). Generated from guildhall-core's\n\
+         # schemas by guildhall-tests (src/binding_types.rs). -----\n",
+    );
+    for (core_name, class) in PY_RECORDS {
+        let s = &all[*core_name];
+        let base = if PY_METHODS.contains(class) {
+            format!("_{class}Methods, _Record")
+        } else {
+            "_Record".to_string()
+        };
+        let _ = write!(out, "\nclass {class}({base}):\n");
+        out.push_str(&py_doc(
+            s.get("description").and_then(Value::as_str),
+            "    ",
+        ));
+        for (f, p, _) in py_fields(s) {
+            let _ = writeln!(out, "    {}: {}", py_attr(core_name, &f), py_type(&p, &all));
         }
     }
     out

@@ -1,6 +1,7 @@
-//! The Node module's `core-types.d.ts` is what the core's types render to today: a
-//! field added to, renamed in or removed from a core request or result type changes the
-//! declarations, and this test fails until the file is regenerated and committed.
+//! The Node module's `core-types.d.ts` and the Python module's `_records.py` and
+//! `__init__.pyi` are what the core's types render to today: a field added to, renamed
+//! in or removed from a core request or result type changes them, and these tests fail
+//! until the files are regenerated and committed.
 //!   GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types
 
 use std::path::PathBuf;
@@ -47,4 +48,20 @@ fn binding_types_are_generated() {
         );
     }
     check("bindings-node/core-types.d.ts", ts);
+}
+
+#[test]
+fn python_records_and_stubs_are_generated() {
+    let records = guildhall_tests::binding_types::python_records();
+    assert!(records.contains("class Wallet(_record._WalletMethods, _Record):"));
+    assert!(records.contains("\"TransferResult\": Transfer,"));
+    check("bindings-python/python/guildhall/_records.py", records);
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../bindings-python/stubs");
+    let head = std::fs::read_to_string(root.join("head.pyi")).expect("stubs/head.pyi");
+    let tail = std::fs::read_to_string(root.join("tail.pyi")).expect("stubs/tail.pyi");
+    let stub = format!(
+        "{head}{}{tail}",
+        guildhall_tests::binding_types::python_record_stubs()
+    );
+    check("bindings-python/python/guildhall/__init__.pyi", stub);
 }

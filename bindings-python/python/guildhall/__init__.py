@@ -22,14 +22,20 @@ process and share it:
 a subclass of `GuildhallError` named after its stable code.
 """
 
-from . import _native
+from . import _native, _records
 from ._native import *  # noqa: F401,F403
+from ._records import *  # noqa: F401,F403
 
 __version__: str = _native.__version__
 
+_RECORDS = sorted(cls.__name__ for cls in _records.BY_SCHEMA.values())
+
 #: Every public name: the clients, the result records, the exceptions.
 __all__ = sorted(
-    name
-    for name in dir(_native)
-    if not name.startswith("_") and name not in ("OPERATIONS", "ERROR_CLASSES")
+    [
+        name
+        for name in dir(_native)
+        if not name.startswith("_") and name not in ("OPERATIONS", "ERROR_CLASSES")
+    ]
+    + _RECORDS
 ) + ["ERROR_CLASSES", "OPERATIONS"]

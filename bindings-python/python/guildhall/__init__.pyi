@@ -1,6 +1,8 @@
-# Type stubs of the guildhall package. tests/test_stubs.py checks them against the
-# built module (names, record fields, method parameters, exception classes), so they
-# cannot drift from it.
+# Type stubs of the guildhall package, assembled from bindings-python/stubs/head.pyi,
+# the records generated from guildhall-core's types, and bindings-python/stubs/tail.pyi
+# (`GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types`).
+# tests/test_stubs.py checks them against the built module (names, record fields,
+# method parameters, exception classes), so they cannot drift from it.
 
 import os
 from datetime import date, datetime
@@ -49,23 +51,44 @@ class RateLimited(GuildhallError): ...
 class Conflict(GuildhallError): ...
 class Unavailable(GuildhallError): ...
 
-# ----- Records (read-only; each has to_dict() and ==) -----
+# ----- What records share, and the methods some add -----
 
 class _Record:
-    __guildhall_fields__: ClassVar[list[str]]
+    __guildhall_fields__: ClassVar[tuple[str, ...]]
     def to_dict(self) -> dict[str, Any]: ...
 
-class Balance(_Record):
-    currency: str
-    amount: int
-
-class Wallet(_Record):
-    player: str
+class _WalletMethods:
     balances: list[Balance]
     def __getitem__(self, currency: str) -> int: ...
     def get(self, currency: str, default: int = 0) -> int: ...
 
+class _LedgerReportMethods:
+    ok: bool
+    def __bool__(self) -> bool: ...
+
+class _PartyMethods:
+    @property
+    def players(self) -> list[str]: ...
+
+class _MailMethods:
+    @property
+    def unclaimed(self) -> bool: ...
+
+# ----- Records (read-only; each has to_dict() and ==). Generated from guildhall-core's
+# schemas by guildhall-tests (src/binding_types.rs). -----
+
+class Balance(_Record):
+    """One currency balance of a wallet."""
+    currency: str
+    amount: int
+
+class Wallet(_WalletMethods, _Record):
+    """A player's wallet: one balance per configured currency (zero when never touched)."""
+    player: str
+    balances: list[Balance]
+
 class BalanceChange(_Record):
+    """The outcome of a grant or spend."""
     transaction_id: str
     player: str
     currency: str
@@ -74,6 +97,7 @@ class BalanceChange(_Record):
     replayed: bool
 
 class Transfer(_Record):
+    """The outcome of a transfer."""
     transaction_id: str
     from_player: str
     to_player: str
@@ -84,6 +108,8 @@ class Transfer(_Record):
     replayed: bool
 
 class LedgerEntry(_Record):
+    """A double-entry ledger entry: `amount` moves from `debit` (balance decreases) to
+    `credit` (balance increases). For every currency the sum over all accounts is zero."""
     seq: int
     id: str
     transaction_id: str
@@ -95,41 +121,46 @@ class LedgerEntry(_Record):
     credit: str
     amount: int
     reason: str
-    metadata: JSON
     item_id: Optional[str]
+    metadata: Optional[dict[str, Any]]
     quantity: Optional[int]
 
 class HistoryPage(_Record):
+    """A page of a player's ledger history, newest first."""
     entries: list[LedgerEntry]
     next_cursor: Optional[str]
 
 class LedgerMismatch(_Record):
+    """One account whose stored balance differs from what its ledger entries add up to."""
     account: str
     currency: str
     balance: int
     ledger: int
 
-class LedgerReport(_Record):
+class LedgerReport(_LedgerReportMethods, _Record):
+    """The ledger audit (SPEC.md: `verify_ledger` recomputes balances from the ledger)."""
     ok: bool
     accounts_checked: int
     mismatches: list[LedgerMismatch]
     unbalanced_currencies: list[tuple[str, int]]
-    def __bool__(self) -> bool: ...
 
 class Price(_Record):
+    """A price: amount in the smallest unit of `currency`, per unit of the item."""
     currency: str
     amount: int
 
 class CatalogItem(_Record):
+    """A catalog item (SPEC.md Catalog and inventory, seed 002)."""
     id: str
     name: str
     kind: str
-    price: Optional[Price]
-    max_stack: Optional[int]
     active: bool
-    metadata: JSON
+    max_stack: Optional[int]
+    metadata: Optional[dict[str, Any]]
+    price: Optional[Price]
 
 class InventoryEntry(_Record):
+    """One stack in a player's inventory."""
     item_id: str
     name: str
     kind: str
@@ -137,6 +168,7 @@ class InventoryEntry(_Record):
     acquired_at: datetime
 
 class Purchase(_Record):
+    """The outcome of a purchase."""
     transaction_id: str
     player: str
     item_id: str
@@ -148,6 +180,7 @@ class Purchase(_Record):
     replayed: bool
 
 class ItemChange(_Record):
+    """The outcome of a use or an item grant."""
     transaction_id: str
     player: str
     item_id: str
@@ -156,17 +189,20 @@ class ItemChange(_Record):
     replayed: bool
 
 class PopularItem(_Record):
+    """Units sold of one catalog item in a window (SPEC.md Analytics)."""
     item_id: str
     total_quantity: int
     purchases: int
 
 class DailyRevenue(_Record):
+    """Purchase revenue of one currency on one day of the reset time zone."""
     day: date
     currency: str
     amount: int
     purchases: int
 
-class Mail(_Record):
+class Mail(_MailMethods, _Record):
+    """One stored mail of one player's box."""
     id: str
     player: str
     sender: dict[str, Any]
@@ -174,24 +210,27 @@ class Mail(_Record):
     body: str
     attachments: dict[str, Any]
     sent_at: datetime
+    broadcast_id: Optional[str]
+    claimed_at: Optional[datetime]
     expires_at: Optional[datetime]
     read_at: Optional[datetime]
-    claimed_at: Optional[datetime]
-    broadcast_id: Optional[str]
-    unclaimed: bool
 
 class SendMailResult(_Record):
+    """The outcome of a send: the delivered mail and what delivering it evicted."""
     mail: Mail
     evicted: list[str]
     replayed: bool
 
 class ClaimResult(_Record):
+    """The outcome of a claim."""
     mail: Mail
     balances: list[Balance]
     skipped_items: list[str]
     replayed: bool
 
 class Broadcast(_Record):
+    """A mail to every player who existed when it was sent, or to listed players, stored
+    once and copied into each box the next time that box is read."""
     seq: int
     id: str
     sender: dict[str, Any]
@@ -204,106 +243,120 @@ class Broadcast(_Record):
     replayed: bool
 
 class Template(_Record):
+    """A message template: `body` with `{name}` placeholders; `{{` and `}}` are literal braces."""
     id: str
     body: str
 
 class Trigger(_Record):
+    """A trigger rule: when `event` fires for a player inside `audience`, show `template`
+    rendered with `variables`, within the window and the cap."""
     id: str
     event: str
     template_id: str
-    variables: dict[str, Any]
     audience: str
-    target: Optional[str]
     kind: str
-    starts_at: Optional[datetime]
-    ends_at: Optional[datetime]
     cap: dict[str, Any]
-    priority: int
     cancelled: bool
+    created_at: datetime
+    ends_at: Optional[datetime]
+    priority: int
     send_at: Optional[datetime]
     sent_at: Optional[datetime]
-    created_at: datetime
+    starts_at: Optional[datetime]
+    target: Optional[str]
+    variables: Optional[dict[str, Any]]
 
 class Message(_Record):
+    """One rendered message to show."""
     trigger_id: str
     kind: str
     audience: str
-    target: Optional[str]
     priority: int
     text: str
     mail_id: Optional[str]
+    target: Optional[str]
 
 class Session(_Record):
+    """A player's live session (SPEC.md Presence and sessions): started at login, kept
+    alive by heartbeats, ended by logout or `session_timeout_secs` without a heartbeat."""
     player: str
-    location: dict[str, Optional[str]]
+    location: dict[str, Any]
     started_at: datetime
     last_seen: datetime
     expires_at: datetime
 
 class PartyMember(_Record):
+    """One member and when they joined (succession goes to the longest-standing)."""
     player: str
     joined_at: datetime
 
 class Invite(_Record):
+    """A pending invite."""
     player: str
     invited_by: str
     expires_at: datetime
 
-class Party(_Record):
+class Party(_PartyMethods, _Record):
+    """A party."""
     id: str
     leader: str
     members: list[PartyMember]
     open: bool
     invites: list[Invite]
     created_at: datetime
-    @property
-    def players(self) -> list[str]: ...
 
 class Ticket(_Record):
+    """A ticket in a queue's pool: one player, or a whole party (queued by its leader)."""
     id: str
     queue: str
     players: list[str]
-    party_id: Optional[str]
     properties: dict[str, str]
     rating: float
     created_at: datetime
+    party_id: Optional[str]
 
 class TicketStatus(_Record):
+    """A player's ticket and how it stands now."""
     ticket: Ticket
     waited_secs: int
     window: float
 
 class Rating(_Record):
+    """A player's rating in one queue."""
     rating: float
     deviation: float
     volatility: float
     games: int
 
 class RatingChange(_Record):
+    """A rating change of one player."""
     player: str
     before: Rating
     after: Rating
 
 class MatchRecord(_Record):
+    """A formed match and, once reported, its result (match history)."""
     id: str
     queue: str
     teams: list[list[str]]
     ticket_ids: list[str]
     created_at: datetime
-    result: Optional[dict[str, Any]]
     rating_changes: list[RatingChange]
+    result: Optional[dict[str, Any]]
 
 class ReportResult(_Record):
+    """The outcome of reporting a match result."""
     record: MatchRecord
     replayed: bool
 
 class Event(_Record):
+    """A domain event, written in the same commit as its change (outbox; SPEC.md Events)."""
     seq: int
     id: str
     kind: str
     at: datetime
     players: list[str]
-    payload: JSON
+    payload: Optional[dict[str, Any]]
 
 # ----- Live events -----
 

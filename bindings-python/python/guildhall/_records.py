@@ -1,0 +1,665 @@
+# The result records of the guildhall Python module, generated from guildhall-core's
+# schemas by guildhall-tests (src/binding_types.rs); do not edit:
+# `GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types` rewrites it.
+# The native module turns a core result into its serde form and calls `_from` of the
+# class named in BY_SCHEMA; the shared behaviour (read-only, ==, repr, to_dict) and the
+# few methods of their own live in _record.py.
+# ruff: noqa
+
+from ._record import _Record, _instant, _day
+from . import _record
+
+
+class Balance(_Record):
+    """One currency balance of a wallet."""
+    __slots__ = ("currency", "amount")
+    __guildhall_fields__ = ("currency", "amount")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        return o
+
+
+class Wallet(_record._WalletMethods, _Record):
+    """A player's wallet: one balance per configured currency (zero when never touched)."""
+    __slots__ = ("player", "balances")
+    __guildhall_fields__ = ("player", "balances")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["balances"]
+        s(o, "balances", [Balance._from(x) for x in v])
+        return o
+
+
+class BalanceChange(_Record):
+    """The outcome of a grant or spend."""
+    __slots__ = ("transaction_id", "player", "currency", "amount", "balance", "replayed")
+    __guildhall_fields__ = ("transaction_id", "player", "currency", "amount", "balance", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "player", d["player"])
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        s(o, "balance", d["balance"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class Transfer(_Record):
+    """The outcome of a transfer."""
+    __slots__ = ("transaction_id", "from_player", "to_player", "currency", "amount", "from_balance", "to_balance", "replayed")
+    __guildhall_fields__ = ("transaction_id", "from_player", "to_player", "currency", "amount", "from_balance", "to_balance", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "from_player", d["from"])
+        s(o, "to_player", d["to"])
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        s(o, "from_balance", d["from_balance"])
+        s(o, "to_balance", d["to_balance"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class LedgerEntry(_Record):
+    """A double-entry ledger entry: `amount` moves from `debit` (balance decreases) to
+    `credit` (balance increases). For every currency the sum over all accounts is zero."""
+    __slots__ = ("seq", "id", "transaction_id", "at", "day", "kind", "currency", "debit", "credit", "amount", "reason", "item_id", "metadata", "quantity")
+    __guildhall_fields__ = ("seq", "id", "transaction_id", "at", "day", "kind", "currency", "debit", "credit", "amount", "reason", "item_id", "metadata", "quantity")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "seq", d["seq"])
+        s(o, "id", d["id"])
+        s(o, "transaction_id", d["transaction_id"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        v = d["day"]
+        s(o, "day", _day(v))
+        s(o, "kind", d["kind"])
+        s(o, "currency", d["currency"])
+        s(o, "debit", d["debit"])
+        s(o, "credit", d["credit"])
+        s(o, "amount", d["amount"])
+        s(o, "reason", d["reason"])
+        s(o, "item_id", d.get("item_id"))
+        s(o, "metadata", d.get("metadata"))
+        s(o, "quantity", d.get("quantity"))
+        return o
+
+
+class HistoryPage(_Record):
+    """A page of a player's ledger history, newest first."""
+    __slots__ = ("entries", "next_cursor")
+    __guildhall_fields__ = ("entries", "next_cursor")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["entries"]
+        s(o, "entries", [LedgerEntry._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        return o
+
+
+class LedgerMismatch(_Record):
+    """One account whose stored balance differs from what its ledger entries add up to."""
+    __slots__ = ("account", "currency", "balance", "ledger")
+    __guildhall_fields__ = ("account", "currency", "balance", "ledger")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "account", d["account"])
+        s(o, "currency", d["currency"])
+        s(o, "balance", d["balance"])
+        s(o, "ledger", d["ledger"])
+        return o
+
+
+class LedgerReport(_record._LedgerReportMethods, _Record):
+    """The ledger audit (SPEC.md: `verify_ledger` recomputes balances from the ledger)."""
+    __slots__ = ("ok", "accounts_checked", "mismatches", "unbalanced_currencies")
+    __guildhall_fields__ = ("ok", "accounts_checked", "mismatches", "unbalanced_currencies")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "ok", d["ok"])
+        s(o, "accounts_checked", d["accounts_checked"])
+        v = d["mismatches"]
+        s(o, "mismatches", [LedgerMismatch._from(x) for x in v])
+        v = d["unbalanced_currencies"]
+        s(o, "unbalanced_currencies", [tuple(x) for x in v])
+        return o
+
+
+class Price(_Record):
+    """A price: amount in the smallest unit of `currency`, per unit of the item."""
+    __slots__ = ("currency", "amount")
+    __guildhall_fields__ = ("currency", "amount")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        return o
+
+
+class CatalogItem(_Record):
+    """A catalog item (SPEC.md Catalog and inventory, seed 002)."""
+    __slots__ = ("id", "name", "kind", "active", "max_stack", "metadata", "price")
+    __guildhall_fields__ = ("id", "name", "kind", "active", "max_stack", "metadata", "price")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "name", d["name"])
+        s(o, "kind", d["kind"])
+        s(o, "active", d.get("active"))
+        s(o, "max_stack", d.get("max_stack"))
+        s(o, "metadata", d.get("metadata"))
+        v = d.get("price")
+        s(o, "price", None if v is None else Price._from(v))
+        return o
+
+
+class InventoryEntry(_Record):
+    """One stack in a player's inventory."""
+    __slots__ = ("item_id", "name", "kind", "quantity", "acquired_at")
+    __guildhall_fields__ = ("item_id", "name", "kind", "quantity", "acquired_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "item_id", d["item_id"])
+        s(o, "name", d["name"])
+        s(o, "kind", d["kind"])
+        s(o, "quantity", d["quantity"])
+        v = d["acquired_at"]
+        s(o, "acquired_at", _instant(v))
+        return o
+
+
+class Purchase(_Record):
+    """The outcome of a purchase."""
+    __slots__ = ("transaction_id", "player", "item_id", "quantity", "currency", "amount", "balance", "item_quantity", "replayed")
+    __guildhall_fields__ = ("transaction_id", "player", "item_id", "quantity", "currency", "amount", "balance", "item_quantity", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "player", d["player"])
+        s(o, "item_id", d["item_id"])
+        s(o, "quantity", d["quantity"])
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        s(o, "balance", d["balance"])
+        s(o, "item_quantity", d["item_quantity"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class ItemChange(_Record):
+    """The outcome of a use or an item grant."""
+    __slots__ = ("transaction_id", "player", "item_id", "quantity", "remaining", "replayed")
+    __guildhall_fields__ = ("transaction_id", "player", "item_id", "quantity", "remaining", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "player", d["player"])
+        s(o, "item_id", d["item_id"])
+        s(o, "quantity", d["quantity"])
+        s(o, "remaining", d["remaining"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class PopularItem(_Record):
+    """Units sold of one catalog item in a window (SPEC.md Analytics)."""
+    __slots__ = ("item_id", "total_quantity", "purchases")
+    __guildhall_fields__ = ("item_id", "total_quantity", "purchases")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "item_id", d["item_id"])
+        s(o, "total_quantity", d["total_quantity"])
+        s(o, "purchases", d["purchases"])
+        return o
+
+
+class DailyRevenue(_Record):
+    """Purchase revenue of one currency on one day of the reset time zone."""
+    __slots__ = ("day", "currency", "amount", "purchases")
+    __guildhall_fields__ = ("day", "currency", "amount", "purchases")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["day"]
+        s(o, "day", _day(v))
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        s(o, "purchases", d["purchases"])
+        return o
+
+
+class Mail(_record._MailMethods, _Record):
+    """One stored mail of one player's box."""
+    __slots__ = ("id", "player", "sender", "subject", "body", "attachments", "sent_at", "broadcast_id", "claimed_at", "expires_at", "read_at")
+    __guildhall_fields__ = ("id", "player", "sender", "subject", "body", "attachments", "sent_at", "broadcast_id", "claimed_at", "expires_at", "read_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "player", d["player"])
+        s(o, "sender", d["sender"])
+        s(o, "subject", d["subject"])
+        s(o, "body", d["body"])
+        s(o, "attachments", d["attachments"])
+        v = d["sent_at"]
+        s(o, "sent_at", _instant(v))
+        s(o, "broadcast_id", d.get("broadcast_id"))
+        v = d.get("claimed_at")
+        s(o, "claimed_at", None if v is None else _instant(v))
+        v = d.get("expires_at")
+        s(o, "expires_at", None if v is None else _instant(v))
+        v = d.get("read_at")
+        s(o, "read_at", None if v is None else _instant(v))
+        return o
+
+
+class SendMailResult(_Record):
+    """The outcome of a send: the delivered mail and what delivering it evicted."""
+    __slots__ = ("mail", "evicted", "replayed")
+    __guildhall_fields__ = ("mail", "evicted", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["mail"]
+        s(o, "mail", Mail._from(v))
+        s(o, "evicted", d["evicted"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class ClaimResult(_Record):
+    """The outcome of a claim."""
+    __slots__ = ("mail", "balances", "skipped_items", "replayed")
+    __guildhall_fields__ = ("mail", "balances", "skipped_items", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["mail"]
+        s(o, "mail", Mail._from(v))
+        v = d["balances"]
+        s(o, "balances", [Balance._from(x) for x in v])
+        s(o, "skipped_items", d["skipped_items"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class Broadcast(_Record):
+    """A mail to every player who existed when it was sent, or to listed players, stored
+    once and copied into each box the next time that box is read."""
+    __slots__ = ("seq", "id", "sender", "subject", "body", "attachments", "sent_at", "expires_at", "recipients", "replayed")
+    __guildhall_fields__ = ("seq", "id", "sender", "subject", "body", "attachments", "sent_at", "expires_at", "recipients", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "seq", d["seq"])
+        s(o, "id", d["id"])
+        s(o, "sender", d["sender"])
+        s(o, "subject", d["subject"])
+        s(o, "body", d["body"])
+        s(o, "attachments", d["attachments"])
+        v = d["sent_at"]
+        s(o, "sent_at", _instant(v))
+        v = d.get("expires_at")
+        s(o, "expires_at", None if v is None else _instant(v))
+        s(o, "recipients", d.get("recipients"))
+        s(o, "replayed", d.get("replayed"))
+        return o
+
+
+class Template(_Record):
+    """A message template: `body` with `{name}` placeholders; `{{` and `}}` are literal braces."""
+    __slots__ = ("id", "body")
+    __guildhall_fields__ = ("id", "body")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "body", d["body"])
+        return o
+
+
+class Trigger(_Record):
+    """A trigger rule: when `event` fires for a player inside `audience`, show `template`
+    rendered with `variables`, within the window and the cap."""
+    __slots__ = ("id", "event", "template_id", "audience", "kind", "cap", "cancelled", "created_at", "ends_at", "priority", "send_at", "sent_at", "starts_at", "target", "variables")
+    __guildhall_fields__ = ("id", "event", "template_id", "audience", "kind", "cap", "cancelled", "created_at", "ends_at", "priority", "send_at", "sent_at", "starts_at", "target", "variables")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "event", d["event"])
+        s(o, "template_id", d["template_id"])
+        s(o, "audience", d["audience"])
+        s(o, "kind", d["kind"])
+        s(o, "cap", d["cap"])
+        s(o, "cancelled", d.get("cancelled"))
+        v = d.get("created_at")
+        s(o, "created_at", _instant(v))
+        v = d.get("ends_at")
+        s(o, "ends_at", None if v is None else _instant(v))
+        s(o, "priority", d.get("priority"))
+        v = d.get("send_at")
+        s(o, "send_at", None if v is None else _instant(v))
+        v = d.get("sent_at")
+        s(o, "sent_at", None if v is None else _instant(v))
+        v = d.get("starts_at")
+        s(o, "starts_at", None if v is None else _instant(v))
+        s(o, "target", d.get("target"))
+        s(o, "variables", d.get("variables"))
+        return o
+
+
+class Message(_Record):
+    """One rendered message to show."""
+    __slots__ = ("trigger_id", "kind", "audience", "priority", "text", "mail_id", "target")
+    __guildhall_fields__ = ("trigger_id", "kind", "audience", "priority", "text", "mail_id", "target")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "trigger_id", d["trigger_id"])
+        s(o, "kind", d["kind"])
+        s(o, "audience", d["audience"])
+        s(o, "priority", d["priority"])
+        s(o, "text", d["text"])
+        s(o, "mail_id", d.get("mail_id"))
+        s(o, "target", d.get("target"))
+        return o
+
+
+class Session(_Record):
+    """A player's live session (SPEC.md Presence and sessions): started at login, kept
+    alive by heartbeats, ended by logout or `session_timeout_secs` without a heartbeat."""
+    __slots__ = ("player", "location", "started_at", "last_seen", "expires_at")
+    __guildhall_fields__ = ("player", "location", "started_at", "last_seen", "expires_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "location", d["location"])
+        v = d["started_at"]
+        s(o, "started_at", _instant(v))
+        v = d["last_seen"]
+        s(o, "last_seen", _instant(v))
+        v = d["expires_at"]
+        s(o, "expires_at", _instant(v))
+        return o
+
+
+class PartyMember(_Record):
+    """One member and when they joined (succession goes to the longest-standing)."""
+    __slots__ = ("player", "joined_at")
+    __guildhall_fields__ = ("player", "joined_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["joined_at"]
+        s(o, "joined_at", _instant(v))
+        return o
+
+
+class Invite(_Record):
+    """A pending invite."""
+    __slots__ = ("player", "invited_by", "expires_at")
+    __guildhall_fields__ = ("player", "invited_by", "expires_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "invited_by", d["invited_by"])
+        v = d["expires_at"]
+        s(o, "expires_at", _instant(v))
+        return o
+
+
+class Party(_record._PartyMethods, _Record):
+    """A party."""
+    __slots__ = ("id", "leader", "members", "open", "invites", "created_at")
+    __guildhall_fields__ = ("id", "leader", "members", "open", "invites", "created_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "leader", d["leader"])
+        v = d["members"]
+        s(o, "members", [PartyMember._from(x) for x in v])
+        s(o, "open", d["open"])
+        v = d["invites"]
+        s(o, "invites", [Invite._from(x) for x in v])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        return o
+
+
+class Ticket(_Record):
+    """A ticket in a queue's pool: one player, or a whole party (queued by its leader)."""
+    __slots__ = ("id", "queue", "players", "properties", "rating", "created_at", "party_id")
+    __guildhall_fields__ = ("id", "queue", "players", "properties", "rating", "created_at", "party_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "queue", d["queue"])
+        s(o, "players", d["players"])
+        s(o, "properties", d["properties"])
+        s(o, "rating", d["rating"])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        s(o, "party_id", d.get("party_id"))
+        return o
+
+
+class TicketStatus(_Record):
+    """A player's ticket and how it stands now."""
+    __slots__ = ("ticket", "waited_secs", "window")
+    __guildhall_fields__ = ("ticket", "waited_secs", "window")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["ticket"]
+        s(o, "ticket", Ticket._from(v))
+        s(o, "waited_secs", d["waited_secs"])
+        s(o, "window", d["window"])
+        return o
+
+
+class Rating(_Record):
+    """A player's rating in one queue."""
+    __slots__ = ("rating", "deviation", "volatility", "games")
+    __guildhall_fields__ = ("rating", "deviation", "volatility", "games")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "rating", d["rating"])
+        s(o, "deviation", d["deviation"])
+        s(o, "volatility", d["volatility"])
+        s(o, "games", d["games"])
+        return o
+
+
+class RatingChange(_Record):
+    """A rating change of one player."""
+    __slots__ = ("player", "before", "after")
+    __guildhall_fields__ = ("player", "before", "after")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["before"]
+        s(o, "before", Rating._from(v))
+        v = d["after"]
+        s(o, "after", Rating._from(v))
+        return o
+
+
+class MatchRecord(_Record):
+    """A formed match and, once reported, its result (match history)."""
+    __slots__ = ("id", "queue", "teams", "ticket_ids", "created_at", "rating_changes", "result")
+    __guildhall_fields__ = ("id", "queue", "teams", "ticket_ids", "created_at", "rating_changes", "result")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "queue", d["queue"])
+        s(o, "teams", d["teams"])
+        s(o, "ticket_ids", d["ticket_ids"])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        v = d["rating_changes"]
+        s(o, "rating_changes", [RatingChange._from(x) for x in v])
+        s(o, "result", d.get("result"))
+        return o
+
+
+class ReportResult(_Record):
+    """The outcome of reporting a match result."""
+    __slots__ = ("record", "replayed")
+    __guildhall_fields__ = ("record", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["record"]
+        s(o, "record", MatchRecord._from(v))
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class Event(_Record):
+    """A domain event, written in the same commit as its change (outbox; SPEC.md Events)."""
+    __slots__ = ("seq", "id", "kind", "at", "players", "payload")
+    __guildhall_fields__ = ("seq", "id", "kind", "at", "players", "payload")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "seq", d["seq"])
+        s(o, "id", d["id"])
+        s(o, "kind", d["kind"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        s(o, "players", d["players"])
+        s(o, "payload", d.get("payload"))
+        return o
+
+
+#: The record class of each core result type, by the core type's name.
+BY_SCHEMA = {
+    "Balance": Balance,
+    "Wallet": Wallet,
+    "BalanceChangeResult": BalanceChange,
+    "TransferResult": Transfer,
+    "LedgerEntry": LedgerEntry,
+    "HistoryPage": HistoryPage,
+    "LedgerMismatch": LedgerMismatch,
+    "LedgerReport": LedgerReport,
+    "Price": Price,
+    "CatalogItem": CatalogItem,
+    "InventoryEntry": InventoryEntry,
+    "PurchaseResult": Purchase,
+    "ItemChangeResult": ItemChange,
+    "PopularItem": PopularItem,
+    "DailyRevenue": DailyRevenue,
+    "Mail": Mail,
+    "SendMailResult": SendMailResult,
+    "ClaimResult": ClaimResult,
+    "Broadcast": Broadcast,
+    "Template": Template,
+    "Trigger": Trigger,
+    "Message": Message,
+    "Session": Session,
+    "PartyMember": PartyMember,
+    "Invite": Invite,
+    "Party": Party,
+    "Ticket": Ticket,
+    "TicketStatus": TicketStatus,
+    "Rating": Rating,
+    "RatingChange": RatingChange,
+    "MatchRecord": MatchRecord,
+    "ReportResult": ReportResult,
+    "Event": Event,
+}

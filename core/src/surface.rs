@@ -1,0 +1,69 @@
+//! The types that cross every surface (HTTP, Node, Python), listed once. Each binding
+//! and the generator of their declarations (guildhall-tests' `binding_types`) expand
+//! these lists with a macro of their own, so a new operation's request and result types
+//! are named here and nowhere else; the field shapes come from the types themselves
+//! (serde and their `utoipa::ToSchema` derives).
+//!
+//! `for_each_result_type!(m)` expands to `m!(Type, Type, ...)` with every type a
+//! [`crate::Guildhall`] operation returns; `for_each_request_type!(m)` likewise with the
+//! request, filter and query types the operations take.
+
+/// Calls `$m!(...)` with every result type of a [`crate::Guildhall`] operation.
+#[macro_export]
+macro_rules! for_each_result_type {
+    ($m:ident) => {
+        $m!(
+            $crate::types::Wallet,
+            $crate::economy::BalanceChangeResult,
+            $crate::economy::TransferResult,
+            $crate::HistoryPage,
+            $crate::economy::LedgerReport,
+            $crate::types::CatalogItem,
+            $crate::types::InventoryEntry,
+            $crate::inventory::PurchaseResult,
+            $crate::inventory::ItemChangeResult,
+            $crate::ports::PopularItem,
+            $crate::ports::DailyRevenue,
+            $crate::mail::Mail,
+            $crate::mail::SendMailResult,
+            $crate::mail::ClaimResult,
+            $crate::mail::Broadcast,
+            $crate::announce::Template,
+            $crate::announce::Trigger,
+            $crate::announce::Message,
+            $crate::ports::Session,
+            $crate::party::Party,
+            $crate::party::Invite,
+            $crate::matchmaking::Ticket,
+            $crate::TicketStatus,
+            $crate::matchmaking::Rating,
+            $crate::matchmaking::MatchRecord,
+            $crate::ReportResult,
+            $crate::types::Event,
+        );
+    };
+}
+
+/// Calls `$m!(...)` with every request, filter and query type a [`crate::Guildhall`]
+/// operation takes.
+#[macro_export]
+macro_rules! for_each_request_type {
+    ($m:ident) => {
+        $m!(
+            $crate::economy::GrantRequest,
+            $crate::economy::SpendRequest,
+            $crate::economy::TransferRequest,
+            $crate::HistoryFilter,
+            $crate::inventory::PurchaseRequest,
+            $crate::inventory::UseItemRequest,
+            $crate::inventory::GrantItemRequest,
+            $crate::PopularItemsQuery,
+            $crate::RevenueQuery,
+            $crate::mail::SendMailRequest,
+            $crate::mail::BroadcastRequest,
+            $crate::announce::Location,
+            $crate::announce::FireRequest,
+            $crate::matchmaking::QueueRequest,
+        );
+    };
+}
