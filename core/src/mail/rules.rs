@@ -638,6 +638,17 @@ mod tests {
         cs.events.iter().map(|e| e.kind.as_str()).collect()
     }
 
+    /// [`claim`] of mail `id`, `secs` after the start.
+    fn claim_at(
+        secs: i64,
+        state: &mut MailboxState,
+        holdings: &mut Holdings,
+        cs: &mut ChangeSet,
+        id: &str,
+    ) -> Result<ClaimResult> {
+        claim(&config(), &at(secs), state, holdings, cs, id)
+    }
+
     fn code<T: std::fmt::Debug>(r: Result<T>) -> ErrorCode {
         r.expect_err("refused").code
     }
@@ -771,14 +782,7 @@ mod tests {
         );
         assert_eq!(code(open(&at(60), &mut state, "m000")), ErrorCode::NotFound);
         assert_eq!(
-            code(claim(
-                &cfg,
-                &at(60),
-                &mut state,
-                &mut holdings,
-                &mut cs,
-                "m000"
-            )),
+            code(claim_at(60, &mut state, &mut holdings, &mut cs, "m000")),
             ErrorCode::NotFound
         );
         assert!(cs.ledger.is_empty());
@@ -813,41 +817,19 @@ mod tests {
 
     #[test]
     fn attachments_are_claimed_once_after_reading() {
-        let cfg = config();
         let mut state = boxed(vec![mail(0, 25), mail(1, 0)]);
         let (mut holdings, mut cs) = (empty_holdings(), ChangeSet::default());
         assert_eq!(
-            code(claim(
-                &cfg,
-                &at(1),
-                &mut state,
-                &mut holdings,
-                &mut cs,
-                "m000"
-            )),
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m000")),
             ErrorCode::MailNotRead
         );
         assert_eq!(
-            code(claim(
-                &cfg,
-                &at(1),
-                &mut state,
-                &mut holdings,
-                &mut cs,
-                "m001"
-            )),
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m001")),
             ErrorCode::InvalidArgument,
             "nothing attached"
         );
         assert_eq!(
-            code(claim(
-                &cfg,
-                &at(1),
-                &mut state,
-                &mut holdings,
-                &mut cs,
-                "m999"
-            )),
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m999")),
             ErrorCode::NotFound
         );
         assert_eq!(
@@ -862,7 +844,7 @@ mod tests {
             Some(at(2).now),
             "the first read time is kept"
         );
-        let claimed = claim(&cfg, &at(4), &mut state, &mut holdings, &mut cs, "m000").unwrap();
+        let claimed = claim_at(4, &mut state, &mut holdings, &mut cs, "m000").unwrap();
         let balances: Vec<(&str, i64)> = claimed
             .balances
             .iter()
@@ -876,14 +858,7 @@ mod tests {
             ("mail_claim", 25)
         );
         assert_eq!(
-            code(claim(
-                &cfg,
-                &at(5),
-                &mut state,
-                &mut holdings,
-                &mut cs,
-                "m000"
-            )),
+            code(claim_at(5, &mut state, &mut holdings, &mut cs, "m000")),
             ErrorCode::AlreadyClaimed
         );
         assert_eq!(cs.ledger.len(), 1, "a second claim credits nothing");

@@ -548,40 +548,19 @@ mod tests {
             "the invitee hears of it"
         );
 
+        let mut scratch = ChangeSet::default();
         let mut in_time = p.clone();
-        let joined = accept(
-            &cfg(),
-            &at(59),
-            &mut ChangeSet::default(),
-            &mut in_time,
-            &bob,
-            None,
-        )
-        .unwrap();
+        let joined = accept(&cfg(), &at(59), &mut scratch, &mut in_time, &bob, None).unwrap();
         assert!(joined.has(&bob));
         assert!(joined.invites.is_empty(), "accepting uses the invite up");
 
         let mut late = p.clone();
         assert_eq!(
-            code(accept(
-                &cfg(),
-                &at(60),
-                &mut ChangeSet::default(),
-                &mut late,
-                &bob,
-                None
-            )),
+            code(accept(&cfg(), &at(60), &mut scratch, &mut late, &bob, None)),
             ErrorCode::InviteExpired
         );
         assert_eq!(
-            code(join(
-                &cfg(),
-                &at(60),
-                &mut ChangeSet::default(),
-                &mut late,
-                &bob,
-                None
-            )),
+            code(join(&cfg(), &at(60), &mut scratch, &mut late, &bob, None)),
             ErrorCode::Forbidden,
             "an expired invite does not open a closed party"
         );
@@ -589,7 +568,7 @@ mod tests {
             code(accept(
                 &cfg(),
                 &at(1),
-                &mut ChangeSet::default(),
+                &mut scratch,
                 &mut late,
                 &pid("carol"),
                 None
