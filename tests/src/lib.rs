@@ -659,7 +659,7 @@ macro_rules! cases_per_kind {
 /// config function of this crate its fixture is built from (default
 /// [`standard_config`]):
 ///
-/// ```ignore
+/// ```text
 /// guildhall_tests::conformance!(
 ///     grant_credits_player,
 ///     mail_box_caps => modules_config,
