@@ -1,9 +1,10 @@
-//! Event services (SPEC.md Events): the outbox read by `seq`, live events, and pruning
-//! of events and idempotency records past their retention.
+//! Event services (SPEC.md Events): the outbox read by `seq` (all of it, or one
+//! player's events for a stream's resume), live events, and pruning of events and
+//! idempotency records past their retention.
 
 use super::{page, Guildhall};
 use crate::error::{Error, Result};
-use crate::types::Event;
+use crate::types::{Event, PlayerId};
 
 impl Guildhall {
     /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
@@ -27,5 +28,18 @@ impl Guildhall {
         let events = now - chrono::Duration::seconds(self.config.event_retention_secs);
         let keys = now - chrono::Duration::seconds(self.config.idempotency_retention_secs);
         self.store.prune(events, keys).await
+    }
+
+    /// Outbox events concerning one player after `after`, oldest first (SSE resume).
+    pub async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::types::Event>> {
+        if !(1..=1000).contains(&limit) {
+            return Err(Error::invalid("limit", "limit is 1 to 1000"));
+        }
+        self.store.player_events_after(player, after, limit).await
     }
 }

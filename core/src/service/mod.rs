@@ -6,7 +6,7 @@
 //! shared accessors); `commit.rs` the commit engine every mutating call goes through
 //! (idempotency, per-player stripes, group commit, retries); and a file per module its
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
-//! `mail.rs`, `announce.rs` (with presence), `party.rs`, `matchmaking.rs`, `access.rs`,
+//! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
 //! `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
@@ -26,6 +26,7 @@ mod inventory;
 mod mail;
 mod matchmaking;
 mod party;
+mod presence;
 
 pub use commit::{Caller, Replayable};
 use commit::{Committer, Stripes};
