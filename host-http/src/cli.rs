@@ -1,5 +1,5 @@
 //! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`, `keys`, `backup`,
-//! `restore` (the last two in [`crate::ops`]).
+//! `restore` (the last two in [`crate::backup`]).
 //!
 //! Exit codes: 0 success; 1 `verify-ledger` found differences; 2 the command could not
 //! run (bad configuration, database unreachable, address refused).
@@ -29,9 +29,9 @@ pub enum Command {
     /// Recompute every balance from the ledger and report differences (exit 1 if any).
     VerifyLedger(DbArgs),
     /// Copy a SQLite database to a new file while hosts keep serving it (online backup).
-    Backup(crate::ops::BackupArgs),
+    Backup(crate::backup::BackupArgs),
     /// Put a SQLite backup in place after checking it opens and its ledger is sound.
-    Restore(crate::ops::RestoreArgs),
+    Restore(crate::backup::RestoreArgs),
     /// Manage trusted servers' API keys (create, list, revoke).
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -162,8 +162,8 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Keys(cmd) => keys(cmd).await,
-        Command::Backup(args) => crate::ops::backup(args).await,
-        Command::Restore(args) => crate::ops::restore(args).await,
+        Command::Backup(args) => crate::backup::backup(args).await,
+        Command::Restore(args) => crate::backup::restore(args).await,
         Command::VerifyLedger(args) => {
             let settings = match Settings::load(args.into()) {
                 Ok(s) => s,

@@ -8,10 +8,12 @@
 //! Unknown body fields are ignored here, as the seed's clients expect. Errors use
 //! guildhall's JSON error body and statuses.
 
-use crate::api::{names, ApiResult, Replay, Status};
 use crate::auth::{acting, Acting, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery, IdempotencyKey};
+use crate::routes::health::Status;
+use crate::routes::inventory::names;
+use crate::routes::{ApiResult, Replay};
 use crate::AppState;
 use axum::extract::State;
 use axum::{Extension, Json};

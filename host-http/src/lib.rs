@@ -15,7 +15,8 @@
 //! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
 //! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
 //! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
-//! * [`ops`]: `guildhall backup` and `guildhall restore`.
+//! * [`routes`]: the REST handlers under `/v1`, a file per core module they serve.
+//! * [`backup`]: `guildhall backup` and `guildhall restore`.
 //! * [`spawn`]: start a server inside this process (tests, examples, load benchmarks):
 //!
 //! ```no_run
@@ -34,25 +35,40 @@
 //! Every route has an access rule ([`auth::access_rule`]): player access tokens reach
 //! their own player's routes, trusted servers' API keys what their scopes grant.
 
-pub mod accounts;
-pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod compat;
 pub mod config;
 pub mod console;
 pub mod error;
 pub mod extract;
-pub mod matchmaking;
-pub mod messaging;
 pub mod openapi;
-pub mod ops;
-pub mod party;
-pub mod presence;
+pub mod routes;
 pub mod scheduler;
 pub mod server;
 pub mod sse;
 pub mod telemetry;
+
+// The module paths the route handlers had before they were filed under [`routes`] by
+// the core module they serve, kept so code naming them still builds.
+pub use backup as ops;
+pub use routes::access as accounts;
+pub use routes::{matchmaking, party, presence};
+/// Economy, catalog and inventory, event and health routes: now [`routes::economy`],
+/// [`routes::inventory`], [`routes::events`] and [`routes::health`].
+pub mod api {
+    pub use crate::routes::economy::*;
+    pub use crate::routes::events::*;
+    pub use crate::routes::health::*;
+    pub use crate::routes::inventory::*;
+    pub use crate::routes::{ApiResult, Replay};
+}
+/// Mail and announcement routes: now [`routes::mail`] and [`routes::announce`].
+pub mod messaging {
+    pub use crate::routes::announce::*;
+    pub use crate::routes::mail::*;
+}
 
 pub use config::Settings;
 pub use error::AppError;

@@ -1,7 +1,10 @@
 //! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations and
 //! served at `GET /openapi.json`.
 
-use crate::{accounts, api, auth, compat, matchmaking, messaging, party, presence, sse};
+use crate::routes::{
+    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
+};
+use crate::{auth, compat, sse};
 use axum::Json;
 use utoipa::OpenApi;
 
@@ -11,25 +14,25 @@ use utoipa::OpenApi;
     info(title = "guildhall", description = "guildhall game backend: wallets and ledger, catalog and inventory, mail, announcements, presence, parties, matchmaking and ratings, events (outbox and per-player server-sent events). \
 Amounts are integers in the currency's smallest unit. Errors are `{code, message, details}` with a stable `code`."),
     paths(
-        api::wallet, api::balance, api::history, api::grant, api::spend, api::transfer, api::currencies, api::verify_ledger,
-        api::inventory, api::purchase, api::use_item, api::grant_item,
-        api::catalog, api::catalog_item, api::put_catalog_item, api::set_active,
-        api::popular_items, api::revenue, api::events, api::prune, api::healthz, api::readyz,
+        economy::wallet, economy::balance, economy::history, economy::grant, economy::spend, economy::transfer, economy::currencies, economy::verify_ledger,
+        inventory::inventory, inventory::purchase, inventory::use_item, inventory::grant_item,
+        inventory::catalog, inventory::catalog_item, inventory::put_catalog_item, inventory::set_active,
+        inventory::popular_items, inventory::revenue, events::events, events::prune, health::healthz, health::readyz,
         compat::health, compat::purchase, compat::use_product, compat::inventory, compat::add_funds, compat::popular_products,
-        messaging::mailbox, messaging::send_player_mail, messaging::open_mail, messaging::claim_mail, messaging::delete_mail,
-        messaging::send_mail, messaging::broadcast,
-        messaging::templates, messaging::template, messaging::put_template, messaging::preview,
-        messaging::triggers, messaging::trigger, messaging::put_trigger, messaging::cancel_trigger, messaging::fire,
+        mail::mailbox, mail::send_player_mail, mail::open_mail, mail::claim_mail, mail::delete_mail,
+        mail::send_mail, mail::broadcast,
+        announce::templates, announce::template, announce::put_template, announce::preview,
+        announce::triggers, announce::trigger, announce::put_trigger, announce::cancel_trigger, announce::fire,
         presence::login, presence::heartbeat, presence::logout, presence::session, presence::online,
         party::create, party::get_party, party::party_of, party::invite, party::accept, party::decline, party::join,
         party::leave, party::kick, party::promote, party::disband,
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
-        accounts::register, accounts::login, accounts::device, accounts::vouch, accounts::refresh, accounts::logout,
-        accounts::change_password, accounts::sign_out, accounts::me,
-        accounts::account, accounts::find_identity, accounts::ban, accounts::unban, accounts::admin_sign_out,
-        accounts::whitelist, accounts::unwhitelist, accounts::keys,
+        access::register, access::login, access::device, access::vouch, access::refresh, access::logout,
+        access::change_password, access::sign_out, access::me,
+        access::account, access::find_identity, access::ban, access::unban, access::admin_sign_out,
+        access::whitelist, access::unwhitelist, access::keys,
     ),
     modifiers(&Security),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),

@@ -2,10 +2,10 @@
 
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
-use crate::{
-    accounts, api, auth, compat, console, matchmaking, messaging, openapi, party, presence,
-    scheduler, sse, telemetry, AppState,
+use crate::routes::{
+    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
 };
+use crate::{auth, compat, console, openapi, scheduler, sse, telemetry, AppState};
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, Request, StatusCode};
@@ -63,35 +63,35 @@ pub fn router(gh: Guildhall, settings: &Settings) -> Router {
 /// body names the acting player.
 fn player_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/players/{player}/wallet", get(api::wallet))
+        .route("/v1/players/{player}/wallet", get(economy::wallet))
         .route(
             "/v1/players/{player}/balances/{currency}",
-            get(api::balance),
+            get(economy::balance),
         )
-        .route("/v1/players/{player}/history", get(api::history))
-        .route("/v1/players/{player}/inventory", get(api::inventory))
-        .route("/v1/players/{player}/spend", post(api::spend))
-        .route("/v1/players/{player}/purchases", post(api::purchase))
+        .route("/v1/players/{player}/history", get(economy::history))
+        .route("/v1/players/{player}/inventory", get(inventory::inventory))
+        .route("/v1/players/{player}/spend", post(economy::spend))
+        .route("/v1/players/{player}/purchases", post(inventory::purchase))
         .route(
             "/v1/players/{player}/items/{item_id}/use",
-            post(api::use_item),
+            post(inventory::use_item),
         )
-        .route("/v1/transfers", post(api::transfer))
+        .route("/v1/transfers", post(economy::transfer))
         .route(
             "/v1/players/{player}/mail",
-            get(messaging::mailbox).post(messaging::send_player_mail),
+            get(mail::mailbox).post(mail::send_player_mail),
         )
         .route(
             "/v1/players/{player}/mail/{mail_id}",
-            delete(messaging::delete_mail),
+            delete(mail::delete_mail),
         )
         .route(
             "/v1/players/{player}/mail/{mail_id}/open",
-            post(messaging::open_mail),
+            post(mail::open_mail),
         )
         .route(
             "/v1/players/{player}/mail/{mail_id}/claim",
-            post(messaging::claim_mail),
+            post(mail::claim_mail),
         )
         .route("/v1/players/{player}/events", get(sse::player_events))
         .route(
@@ -135,56 +135,56 @@ fn player_routes() -> Router<AppState> {
 /// presence overview, queue pools and match results.
 fn admin_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/players/{player}/grant", post(api::grant))
+        .route("/v1/players/{player}/grant", post(economy::grant))
         .route(
             "/v1/players/{player}/items/{item_id}/grant",
-            post(api::grant_item),
+            post(inventory::grant_item),
         )
-        .route("/v1/catalog/{item_id}", put(api::put_catalog_item))
-        .route("/v1/catalog/{item_id}/active", put(api::set_active))
-        .route("/v1/ledger/verify", get(api::verify_ledger))
-        .route("/v1/analytics/popular-items", get(api::popular_items))
-        .route("/v1/analytics/revenue", get(api::revenue))
-        .route("/v1/events", get(api::events))
-        .route("/v1/maintenance/prune", post(api::prune))
-        .route("/v1/mail", post(messaging::send_mail))
-        .route("/v1/mail/broadcasts", post(messaging::broadcast))
-        .route("/v1/templates", get(messaging::templates))
+        .route("/v1/catalog/{item_id}", put(inventory::put_catalog_item))
+        .route("/v1/catalog/{item_id}/active", put(inventory::set_active))
+        .route("/v1/ledger/verify", get(economy::verify_ledger))
+        .route("/v1/analytics/popular-items", get(inventory::popular_items))
+        .route("/v1/analytics/revenue", get(inventory::revenue))
+        .route("/v1/events", get(events::events))
+        .route("/v1/maintenance/prune", post(events::prune))
+        .route("/v1/mail", post(mail::send_mail))
+        .route("/v1/mail/broadcasts", post(mail::broadcast))
+        .route("/v1/templates", get(announce::templates))
         .route(
             "/v1/templates/{template_id}",
-            get(messaging::template).put(messaging::put_template),
+            get(announce::template).put(announce::put_template),
         )
         .route(
             "/v1/templates/{template_id}/preview",
-            post(messaging::preview),
+            post(announce::preview),
         )
-        .route("/v1/triggers", get(messaging::triggers))
+        .route("/v1/triggers", get(announce::triggers))
         .route(
             "/v1/triggers/{trigger_id}",
-            get(messaging::trigger).put(messaging::put_trigger),
+            get(announce::trigger).put(announce::put_trigger),
         )
         .route(
             "/v1/triggers/{trigger_id}/cancel",
-            post(messaging::cancel_trigger),
+            post(announce::cancel_trigger),
         )
-        .route("/v1/players/{player}/events/fire", post(messaging::fire))
+        .route("/v1/players/{player}/events/fire", post(announce::fire))
         .route("/v1/online", get(presence::online))
-        .route("/v1/admin/accounts/{player}", get(accounts::account))
+        .route("/v1/admin/accounts/{player}", get(access::account))
         .route(
             "/v1/admin/identities/{provider}/{subject}",
-            get(accounts::find_identity),
+            get(access::find_identity),
         )
-        .route("/v1/admin/accounts/{player}/ban", post(accounts::ban))
-        .route("/v1/admin/accounts/{player}/unban", post(accounts::unban))
+        .route("/v1/admin/accounts/{player}/ban", post(access::ban))
+        .route("/v1/admin/accounts/{player}/unban", post(access::unban))
         .route(
             "/v1/admin/accounts/{player}/sign-out",
-            post(accounts::admin_sign_out),
+            post(access::admin_sign_out),
         )
         .route(
             "/v1/admin/accounts/{player}/whitelist",
-            put(accounts::whitelist).delete(accounts::unwhitelist),
+            put(access::whitelist).delete(access::unwhitelist),
         )
-        .route("/v1/admin/keys", get(accounts::keys))
+        .route("/v1/admin/keys", get(access::keys))
         .route("/v1/queues/{queue}/pool", get(matchmaking::pool))
         .route("/v1/matches/{match_id}/result", post(matchmaking::report))
 }
@@ -193,15 +193,15 @@ fn admin_routes() -> Router<AppState> {
 /// account (`me`, password, sign-out).
 fn auth_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/auth/register", post(accounts::register))
-        .route("/v1/auth/login", post(accounts::login))
-        .route("/v1/auth/device", post(accounts::device))
-        .route("/v1/auth/vouch", post(accounts::vouch))
-        .route("/v1/auth/refresh", post(accounts::refresh))
-        .route("/v1/auth/logout", post(accounts::logout))
-        .route("/v1/auth/password", post(accounts::change_password))
-        .route("/v1/auth/sign-out", post(accounts::sign_out))
-        .route("/v1/auth/me", get(accounts::me))
+        .route("/v1/auth/register", post(access::register))
+        .route("/v1/auth/login", post(access::login))
+        .route("/v1/auth/device", post(access::device))
+        .route("/v1/auth/vouch", post(access::vouch))
+        .route("/v1/auth/refresh", post(access::refresh))
+        .route("/v1/auth/logout", post(access::logout))
+        .route("/v1/auth/password", post(access::change_password))
+        .route("/v1/auth/sign-out", post(access::sign_out))
+        .route("/v1/auth/me", get(access::me))
 }
 
 /// Routes anyone may read (the catalog, currencies, queues, matches, health, OpenAPI)
@@ -210,9 +210,9 @@ fn auth_routes() -> Router<AppState> {
 /// a key with the `metrics` scope).
 fn public_routes() -> Router<AppState> {
     Router::new()
-        .route("/v1/currencies", get(api::currencies))
-        .route("/v1/catalog", get(api::catalog))
-        .route("/v1/catalog/{item_id}", get(api::catalog_item))
+        .route("/v1/currencies", get(economy::currencies))
+        .route("/v1/catalog", get(inventory::catalog))
+        .route("/v1/catalog/{item_id}", get(inventory::catalog_item))
         .route("/v1/queues", get(matchmaking::queues))
         .route("/v1/matches/{match_id}", get(matchmaking::match_record))
         .route("/api/v1/health", get(compat::health))
@@ -231,8 +231,8 @@ fn public_routes() -> Router<AppState> {
             get(compat::popular_products),
         )
         .route("/openapi.json", get(openapi::openapi_json))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         // Prometheus metrics (text format), see [`telemetry`]. Public for now; it will
         // need the `metrics` scope once authentication lands.
         .route("/metrics", get(telemetry::metrics_text))

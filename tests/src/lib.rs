@@ -1,8 +1,9 @@
 //! # guildhall-tests
 //!
-//! The harness of the store conformance suite (`tests/conformance.rs`): one set of
-//! cases run against every [`Store`](guildhall_core::ports::Store) implementation, the
-//! store chosen by the environment.
+//! The harness of the store conformance suite (`tests/conformance/`, a file per area):
+//! one set of cases run against every [`Store`](guildhall_core::ports::Store)
+//! implementation, the store chosen by the environment. [`conformance!`] stamps out a
+//! test per (case, store kind); [`refused!`] checks that a refused call changed nothing.
 //!
 //! * `GUILDHALL_TEST_STORES`: comma-separated store kinds to run, default
 //!   `memory,sqlite`. Known kinds: `memory`, `sqlite`, `postgres`. Cases of a store
@@ -614,14 +615,7 @@ where
     F: FnOnce(Fixture) -> Fut,
     Fut: Future<Output = ()>,
 {
-    if !is_selected(kind) {
-        eprintln!(
-            "conformance case '{name}' on store '{kind}': not selected by GUILDHALL_TEST_STORES"
-        );
-        return;
-    }
-    let fixture = Fixture::new(kind).await;
-    case(fixture).await;
+    run_case_with(kind, name, standard_config, case).await;
 }
 
 /// Runs one conformance case against `kind` with a fixture built from `config()`
@@ -640,6 +634,80 @@ where
     }
     let fixture = Fixture::with_config(kind, config()).await;
     case(fixture).await;
+}
+
+/// Stamps out, in a module `$module`, one `#[tokio::test]` per case (an `async fn` of
+/// the invoking module), each calling `$run($kind, "<case>", super::<case>)`. The
+/// building block of [`conformance!`]; the coordinator suite uses it with its own kinds
+/// and runner.
+#[macro_export]
+macro_rules! cases_per_kind {
+    ($module:ident, $kind:expr, $run:path, [$($case:ident),* $(,)?]) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    $run($kind, stringify!($case), super::$case).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Generates one test per (case, store kind) of the Store conformance suite: modules
+/// `memory`, `sqlite` and `postgres` in the invoking module, each with a test per case
+/// run by [`run_case_with`] (so `GUILDHALL_TEST_STORES` selects the kinds that run).
+/// A case is an `async fn(Fixture)` of the invoking module; `case => config` names the
+/// config function of this crate its fixture is built from (default
+/// [`standard_config`]):
+///
+/// ```text
+/// guildhall_tests::conformance!(
+///     grant_credits_player,
+///     mail_box_caps => modules_config,
+/// );
+/// ```
+#[macro_export]
+macro_rules! conformance {
+    ($($case:ident $(=> $config:ident)?),* $(,)?) => {
+        $crate::conformance!(@store memory, $crate::StoreKind::Memory, [$($case $(=> $config)?),*]);
+        $crate::conformance!(@store sqlite, $crate::StoreKind::Sqlite, [$($case $(=> $config)?),*]);
+        $crate::conformance!(@store postgres, $crate::StoreKind::Postgres, [$($case $(=> $config)?),*]);
+    };
+    (@store $module:ident, $kind:expr, [$($case:ident $(=> $config:ident)?),*]) => {
+        mod $module {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    $crate::run_case_with(
+                        $kind,
+                        stringify!($case),
+                        $crate::conformance!(@config $($config)?),
+                        super::$case,
+                    )
+                    .await;
+                }
+            )*
+        }
+    };
+    (@config) => { $crate::standard_config };
+    (@config $config:ident) => { $crate::$config };
+}
+
+/// Asserts `$call` fails with `$code` and that the state of `$players` and the store is
+/// what `$before` (a [`Snapshot`]) captured. Evaluates to the error.
+#[macro_export]
+macro_rules! refused {
+    ($fx:expr, $before:expr, $players:expr, $code:expr, $what:expr, $call:expr) => {{
+        let err = $crate::expect_code($call.await, $code);
+        $fx.assert_unchanged(&$before, $players, $what).await;
+        err
+    }};
+}
+
+/// `n` seconds.
+pub fn secs(n: i64) -> chrono::Duration {
+    chrono::Duration::seconds(n)
 }
 
 /// Adds an idempotency key to a request.

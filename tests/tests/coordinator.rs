@@ -14,13 +14,13 @@
 //! coordinator serves one process). Redis keys live under a fresh prefix per case and are
 //! deleted when the case ends.
 
-use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use guildhall_adapters::redis::{RedisCoordinator, RedisOptions};
 use guildhall_core::announce::Location;
 use guildhall_core::memory::MemoryCoordinator;
 use guildhall_core::ports::{Coordinator, Ids, Session, UuidIds};
-use guildhall_core::types::{Event, PlayerId};
-use guildhall_tests::{redis_url, RedisKeys};
+use guildhall_core::types::Event;
+use guildhall_tests::{pid, redis_url, secs, start_time, RedisKeys};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -148,24 +148,11 @@ where
     case(fx).await;
 }
 
-macro_rules! cases_for {
-    ($module:ident, $kind:expr, [$($case:ident),* $(,)?]) => {
-        mod $module {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    super::run($kind, stringify!($case), super::$case).await;
-                }
-            )*
-        }
-    };
-}
-
 /// Generates one test per (case, coordinator kind).
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
-        cases_for!(memory, super::Kind::Memory, [$($case),*]);
-        cases_for!(redis, super::Kind::Redis, [$($case),*]);
+        guildhall_tests::cases_per_kind!(memory, super::Kind::Memory, super::run, [$($case),*]);
+        guildhall_tests::cases_per_kind!(redis, super::Kind::Redis, super::run, [$($case),*]);
     };
 }
 
@@ -194,25 +181,12 @@ const EVENT_WAIT: Duration = Duration::from_secs(5);
 /// How long a case watches for an unexpected (duplicate or foreign) event.
 const QUIET: Duration = Duration::from_millis(400);
 
-fn pid(id: &str) -> PlayerId {
-    PlayerId::new(id).unwrap()
-}
-
-/// A fixed instant, so the session and lease cases run on a given clock.
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap() + ChronoDuration::microseconds(123_456)
-}
-
-fn secs(n: i64) -> ChronoDuration {
-    ChronoDuration::seconds(n)
-}
-
 fn event(tag: &str, n: i64) -> Event {
     Event {
         seq: n,
         id: format!("{tag}-{n}-{}", UuidIds.next_id()),
         kind: "currency_granted".into(),
-        at: t0() + ChronoDuration::microseconds(n),
+        at: start_time() + ChronoDuration::microseconds(n),
         players: vec![pid("alice"), pid("bob")],
         payload: json!({ "tag": tag, "n": n, "nested": { "list": [1, 2, 3] } }),
     }
@@ -226,7 +200,7 @@ fn session(player: &str, room: &str, last_seen: DateTime<Utc>, timeout: i64) -> 
             room: Some(room.into()),
             ..Location::default()
         },
-        started_at: t0(),
+        started_at: start_time(),
         last_seen,
         expires_at: last_seen + secs(timeout),
     }
@@ -321,7 +295,7 @@ async fn events_of_both_instances_arrive_once_in_each_publishers_order(fx: Fx) {
 // ----- sessions -----
 
 async fn sessions_are_stored_replaced_and_expire_by_the_given_clock(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     let s1 = session("alice", "r1", t, 90);
     fx.c.put_session(s1.clone()).await.expect("put");
     for c in fx.both() {
@@ -358,7 +332,7 @@ async fn sessions_are_stored_replaced_and_expire_by_the_given_clock(fx: Fx) {
 }
 
 async fn sessions_list_is_ordered_by_player_without_expired_ones(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     // Put in no particular order, through both instances.
     fx.c.put_session(session("carol", "r", t, 50))
         .await
@@ -397,7 +371,7 @@ async fn sessions_list_is_ordered_by_player_without_expired_ones(fx: Fx) {
 }
 
 async fn end_session_reports_whether_one_existed(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     fx.c.put_session(session("alice", "r", t, 90))
         .await
         .unwrap();
@@ -591,7 +565,7 @@ async fn rate_window_starts_again_after_it_passes(fx: Fx) {
 // ----- leases -----
 
 async fn lease_is_exclusive_renewable_and_taken_over_after_its_ttl(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     let (c, peer) = (&fx.c, &fx.peer);
     assert!(
         c.lease("matchmaking", "host-a", t, 5).await.unwrap(),
@@ -643,7 +617,7 @@ async fn lease_is_exclusive_renewable_and_taken_over_after_its_ttl(fx: Fx) {
 }
 
 async fn lease_goes_to_exactly_one_of_many_concurrent_holders(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     let mut tasks = Vec::new();
     for i in 0..16 {
         let c = if i % 2 == 0 {
@@ -677,7 +651,7 @@ async fn lease_goes_to_exactly_one_of_many_concurrent_holders(fx: Fx) {
 }
 
 async fn lease_held_answers_for_the_holder_until_its_ttl_passes(fx: Fx) {
-    let t = t0();
+    let t = start_time();
     let (c, peer) = (&fx.c, &fx.peer);
     assert!(
         !c.lease_held("matchmaking", "host-a", t).await.unwrap(),
@@ -742,7 +716,7 @@ async fn lease_held_answers_for_the_holder_until_its_ttl_passes(fx: Fx) {
 
 async fn separate_deployments_share_nothing(fx: Fx) {
     let other = fx.isolated().await;
-    let t = t0();
+    let t = start_time();
     let mut rx_other = other.subscribe();
     let mut rx_c = fx.c.subscribe();
     fx.c.publish(&[event("mine", 1)]).await.unwrap();

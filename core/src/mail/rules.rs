@@ -553,3 +553,345 @@ pub fn delete(ctx: &Ctx, state: &mut MailboxState, id: &str) -> Result<()> {
     state.remove_at(i);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::CurrencyAttachment;
+    use crate::ports::SequentialIds;
+    use crate::types::Currency;
+    use chrono::TimeZone;
+    use std::sync::Arc;
+
+    fn config() -> Config {
+        Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .unwrap()
+    }
+
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
+    }
+
+    /// A context `secs` seconds after the start.
+    fn at(secs: i64) -> Ctx {
+        Ctx::new(
+            &config(),
+            start() + Duration::seconds(secs),
+            Arc::new(SequentialIds::new("t")),
+        )
+    }
+
+    fn pid(id: &str) -> PlayerId {
+        PlayerId::new(id).unwrap()
+    }
+
+    /// System mail `m<n>` to `p`, sent `n` seconds after the start, with `gold` attached
+    /// when positive.
+    fn mail(n: i64, gold: i64) -> Mail {
+        let currencies = if gold > 0 {
+            vec![CurrencyAttachment {
+                currency: "gold".into(),
+                amount: gold,
+            }]
+        } else {
+            vec![]
+        };
+        Mail {
+            id: format!("m{n:03}"),
+            player: pid("p"),
+            sender: Sender::system(),
+            subject: format!("subject {n}"),
+            body: String::new(),
+            attachments: Attachments {
+                currencies,
+                items: vec![],
+            },
+            sent_at: start() + Duration::seconds(n),
+            expires_at: None,
+            read_at: None,
+            claimed_at: None,
+            broadcast_id: None,
+        }
+    }
+
+    /// `p`'s box, read at version 4.
+    fn boxed(mails: Vec<Mail>) -> MailboxState {
+        let row = MailboxRow {
+            version: 4,
+            broadcast_seq: 0,
+        };
+        MailboxState::new(pid("p"), row, mails)
+    }
+
+    fn empty_holdings() -> Holdings {
+        Holdings::new(pid("p"), vec![], vec![], vec![])
+    }
+
+    fn ids(mails: &[Mail]) -> Vec<String> {
+        mails.iter().map(|m| m.id.clone()).collect()
+    }
+
+    fn kinds(cs: &ChangeSet) -> Vec<&str> {
+        cs.events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    /// [`claim`] of mail `id`, `secs` after the start.
+    fn claim_at(
+        secs: i64,
+        state: &mut MailboxState,
+        holdings: &mut Holdings,
+        cs: &mut ChangeSet,
+        id: &str,
+    ) -> Result<ClaimResult> {
+        claim(&config(), &at(secs), state, holdings, cs, id)
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> ErrorCode {
+        r.expect_err("refused").code
+    }
+
+    #[test]
+    fn a_full_box_evicts_its_oldest_to_29_and_delivers_their_attachments() {
+        let (cfg, caps) = (config(), MailConfig::default());
+        assert_eq!((caps.store_cap, caps.list_cap, caps.evict_to), (50, 30, 29));
+        // 50 mails; the two oldest hold unclaimed gold, the third's was claimed.
+        let mut mails: Vec<Mail> = (0..50)
+            .map(|n| mail(n, if n < 3 { 10 + n } else { 0 }))
+            .collect();
+        mails[2].read_at = Some(start());
+        mails[2].claimed_at = Some(start());
+        let mut state = boxed(mails);
+        let mut holdings = empty_holdings();
+        let mut cs = ChangeSet::default();
+        let evicted = deliver(
+            &cfg,
+            &caps,
+            &at(1000),
+            &mut state,
+            &mut holdings,
+            &mut cs,
+            mail(1000, 0),
+        )
+        .unwrap();
+        let oldest: Vec<String> = (0..21).map(|n| format!("m{n:03}")).collect();
+        assert_eq!(evicted, oldest, "the 21 oldest go, leaving 29");
+        assert_eq!(state.mails.len(), 30);
+        assert_eq!(state.mails[0].id, "m021");
+        assert_eq!(state.mails[29].id, "m1000", "the new mail goes in last");
+        assert_eq!(
+            holdings.balance("gold"),
+            21,
+            "unclaimed attachments of evicted mail are delivered, claimed ones not again"
+        );
+        let entries: Vec<(&str, i64)> = cs
+            .ledger
+            .iter()
+            .map(|e| (e.reason.as_str(), e.amount))
+            .collect();
+        assert_eq!(entries, [("mail_evicted", 10), ("mail_evicted", 11)]);
+        assert_eq!(
+            kinds(&cs).iter().filter(|k| **k == "mail_evicted").count(),
+            21
+        );
+        assert_eq!(kinds(&cs).last(), Some(&"mail_received"));
+
+        state.finish(&mut cs);
+        assert_eq!(
+            cs.mailboxes[0].expected_version, 4,
+            "the box is written under the version read"
+        );
+        let deleted = cs
+            .mails
+            .iter()
+            .filter(|w| matches!(w, MailWrite::Delete { .. }))
+            .count();
+        assert_eq!(deleted, 21);
+    }
+
+    #[test]
+    fn a_box_below_the_cap_keeps_every_mail() {
+        let (cfg, caps) = (config(), MailConfig::default());
+        let mut state = boxed((0..49).map(|n| mail(n, 0)).collect());
+        let (mut holdings, mut cs) = (empty_holdings(), ChangeSet::default());
+        let evicted = deliver(
+            &cfg,
+            &caps,
+            &at(100),
+            &mut state,
+            &mut holdings,
+            &mut cs,
+            mail(100, 0),
+        );
+        assert!(evicted.unwrap().is_empty());
+        assert_eq!(state.mails.len(), 50, "the 50th mail fits");
+        let evicted = deliver(
+            &cfg,
+            &caps,
+            &at(101),
+            &mut state,
+            &mut holdings,
+            &mut cs,
+            mail(101, 0),
+        );
+        assert_eq!(
+            evicted.unwrap().len(),
+            21,
+            "the 51st makes room down to 29 first"
+        );
+        assert_eq!(state.mails.len(), 30);
+    }
+
+    #[test]
+    fn the_listing_shows_the_30_newest_without_expired_ones() {
+        let caps = MailConfig::default();
+        let mut mails: Vec<Mail> = (0..50).map(|n| mail(n, 0)).collect();
+        mails[49].expires_at = Some(at(500).now);
+        let state = boxed(mails);
+        let shown = listing(&caps, &state, at(499).now);
+        assert_eq!(shown.len(), 30);
+        assert_eq!(
+            (shown[0].id.as_str(), shown[29].id.as_str()),
+            ("m049", "m020")
+        );
+        let shown = listing(&caps, &state, at(500).now);
+        assert_eq!(shown.len(), 30);
+        assert_eq!(
+            (shown[0].id.as_str(), shown[29].id.as_str()),
+            ("m048", "m019"),
+            "a mail is expired from its expiry instant on"
+        );
+    }
+
+    #[test]
+    fn expired_mail_is_hidden_unclaimable_and_dropped_at_the_next_delivery() {
+        let (cfg, caps) = (config(), MailConfig::default());
+        let mut expiring = mail(0, 5);
+        expiring.expires_at = Some(at(60).now);
+        let mut state = boxed(vec![expiring, mail(1, 0)]);
+        let (mut holdings, mut cs) = (empty_holdings(), ChangeSet::default());
+        assert_eq!(
+            open(&at(59), &mut state, "m000").unwrap().read_at,
+            Some(at(59).now)
+        );
+        assert_eq!(
+            code(delete(&at(59), &mut state.clone(), "m000")),
+            ErrorCode::UnclaimedAttachments
+        );
+        assert_eq!(code(open(&at(60), &mut state, "m000")), ErrorCode::NotFound);
+        assert_eq!(
+            code(claim_at(60, &mut state, &mut holdings, &mut cs, "m000")),
+            ErrorCode::NotFound
+        );
+        assert!(cs.ledger.is_empty());
+        assert_eq!(ids(&listing(&caps, &state, at(60).now)), ["m001"]);
+
+        let mut later = state.clone();
+        delete(&at(60), &mut state, "m000").unwrap();
+        assert_eq!(
+            ids(&state.mails),
+            ["m001"],
+            "an expired mail may always be deleted"
+        );
+
+        deliver(
+            &cfg,
+            &caps,
+            &at(61),
+            &mut later,
+            &mut holdings,
+            &mut cs,
+            mail(2, 0),
+        )
+        .unwrap();
+        assert_eq!(ids(&later.mails), ["m001", "m002"]);
+        assert_eq!(
+            holdings.balance("gold"),
+            0,
+            "an expired mail's attachments are dropped with it"
+        );
+        assert_eq!(kinds(&cs), ["mail_received"]);
+    }
+
+    #[test]
+    fn attachments_are_claimed_once_after_reading() {
+        let mut state = boxed(vec![mail(0, 25), mail(1, 0)]);
+        let (mut holdings, mut cs) = (empty_holdings(), ChangeSet::default());
+        assert_eq!(
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m000")),
+            ErrorCode::MailNotRead
+        );
+        assert_eq!(
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m001")),
+            ErrorCode::InvalidArgument,
+            "nothing attached"
+        );
+        assert_eq!(
+            code(claim_at(1, &mut state, &mut holdings, &mut cs, "m999")),
+            ErrorCode::NotFound
+        );
+        assert_eq!(
+            code(delete(&at(1), &mut state, "m000")),
+            ErrorCode::MailNotRead
+        );
+
+        open(&at(2), &mut state, "m000").unwrap();
+        let again = open(&at(3), &mut state, "m000").unwrap();
+        assert_eq!(
+            again.read_at,
+            Some(at(2).now),
+            "the first read time is kept"
+        );
+        let claimed = claim_at(4, &mut state, &mut holdings, &mut cs, "m000").unwrap();
+        let balances: Vec<(&str, i64)> = claimed
+            .balances
+            .iter()
+            .map(|b| (b.currency.as_str(), b.amount))
+            .collect();
+        assert_eq!(balances, [("gold", 25)]);
+        assert_eq!(claimed.mail.claimed_at, Some(at(4).now));
+        assert_eq!(cs.ledger.len(), 1);
+        assert_eq!(
+            (cs.ledger[0].reason.as_str(), cs.ledger[0].amount),
+            ("mail_claim", 25)
+        );
+        assert_eq!(
+            code(claim_at(5, &mut state, &mut holdings, &mut cs, "m000")),
+            ErrorCode::AlreadyClaimed
+        );
+        assert_eq!(cs.ledger.len(), 1, "a second claim credits nothing");
+        delete(&at(6), &mut state, "m000").unwrap();
+        assert_eq!(ids(&state.mails), ["m001"]);
+    }
+
+    #[test]
+    fn a_player_sends_at_most_the_daily_limit() {
+        let caps = MailConfig::default();
+        let ctx = at(0);
+        let mut cs = ChangeSet::default();
+        let nine = CounterRow {
+            count: 9,
+            version: 9,
+        };
+        count_send(&caps, &ctx, &mut cs, &pid("p"), nine).unwrap();
+        let w = &cs.counters[0];
+        assert_eq!(w.key, format!("mail_sent:p:{}", ctx.day));
+        assert_eq!(
+            (w.expected_version, w.count),
+            (9, 10),
+            "a guarded counter of the reset-zone day"
+        );
+        let mut cs = ChangeSet::default();
+        let ten = CounterRow {
+            count: 10,
+            version: 10,
+        };
+        assert_eq!(
+            code(count_send(&caps, &ctx, &mut cs, &pid("p"), ten)),
+            ErrorCode::MailSendLimit
+        );
+        assert!(cs.counters.is_empty());
+    }
+}

@@ -386,3 +386,368 @@ pub fn disband(
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::docs::Document;
+    use crate::ports::SequentialIds;
+    use crate::types::Currency;
+    use chrono::{TimeZone, Utc};
+    use std::sync::Arc;
+
+    /// Parties of at most three, invites valid for a minute.
+    fn cfg() -> PartyConfig {
+        PartyConfig {
+            max_size: 3,
+            invite_ttl_secs: 60,
+        }
+    }
+
+    /// A context `secs` seconds after the fixed start.
+    fn at(secs: i64) -> Ctx {
+        let config = Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .unwrap();
+        let start = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
+        Ctx::new(
+            &config,
+            start + Duration::seconds(secs),
+            Arc::new(SequentialIds::new("t")),
+        )
+    }
+
+    fn pid(id: &str) -> PlayerId {
+        PlayerId::new(id).unwrap()
+    }
+
+    /// A stored party led by the first of `members`, who joined in that order, a second
+    /// apart from the start.
+    fn party(members: &[&str], open: bool) -> Versioned<Party> {
+        let start = at(0).now;
+        let value = Party {
+            id: "party-1".into(),
+            leader: pid(members[0]),
+            members: members
+                .iter()
+                .zip(0..)
+                .map(|(p, i)| PartyMember {
+                    player: pid(p),
+                    joined_at: start + Duration::seconds(i),
+                })
+                .collect(),
+            open,
+            invites: vec![],
+            created_at: start,
+        };
+        Versioned {
+            id: value.id.clone(),
+            value,
+            version: 3,
+        }
+    }
+
+    fn membership(player: &str) -> Versioned<Membership> {
+        Versioned {
+            id: player.into(),
+            value: Membership {
+                party_id: "party-1".into(),
+            },
+            version: 1,
+        }
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> ErrorCode {
+        r.expect_err("refused").code
+    }
+
+    fn kinds(cs: &ChangeSet) -> Vec<&str> {
+        cs.events.iter().map(|e| e.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn only_the_leader_invites_kicks_promotes_and_disbands() {
+        let ctx = at(10);
+        let mut p = party(&["lead", "bob"], false);
+        let before = p.clone();
+        let mut cs = ChangeSet::default();
+        let (lead, bob, carol) = (pid("lead"), pid("bob"), pid("carol"));
+        let all = [membership("lead"), membership("bob")];
+        assert_eq!(
+            code(invite(&cfg(), &ctx, &mut cs, &mut p, &bob, &carol)),
+            ErrorCode::NotPartyLeader
+        );
+        assert_eq!(
+            code(kick(&ctx, &mut cs, &mut p, &bob, &lead, &all[0])),
+            ErrorCode::NotPartyLeader
+        );
+        assert_eq!(
+            code(promote(&ctx, &mut cs, &mut p, &bob, &bob)),
+            ErrorCode::NotPartyLeader
+        );
+        assert_eq!(
+            code(disband(&ctx, &mut cs, &p, &bob, &all)),
+            ErrorCode::NotPartyLeader
+        );
+        assert_eq!(
+            code(invite(&cfg(), &ctx, &mut cs, &mut p, &carol, &pid("dave"))),
+            ErrorCode::NotInParty,
+            "an outsider is refused before leadership is asked"
+        );
+        assert_eq!(
+            code(kick(&ctx, &mut cs, &mut p, &lead, &lead, &all[0])),
+            ErrorCode::InvalidArgument,
+            "a leader leaves rather than kicks themselves"
+        );
+        assert_eq!(
+            code(promote(&ctx, &mut cs, &mut p, &lead, &carol)),
+            ErrorCode::NotInParty
+        );
+        assert_eq!(p, before, "refusals change nothing");
+        assert!(cs.docs.is_empty() && cs.events.is_empty());
+
+        let promoted = promote(&ctx, &mut cs, &mut p, &lead, &bob).unwrap();
+        assert_eq!(promoted.leader, bob);
+        assert_eq!(kinds(&cs), ["party_leader_changed"]);
+        assert_eq!(cs.events[0].players, [lead.clone(), bob.clone()]);
+        assert_eq!(
+            (cs.docs[0].id.as_str(), cs.docs[0].expected_version),
+            ("party-1", 3),
+            "the party write is guarded by the version read"
+        );
+        assert_eq!(
+            code(kick(&ctx, &mut cs, &mut p, &lead, &bob, &all[1])),
+            ErrorCode::NotPartyLeader,
+            "the former leader lost the right"
+        );
+        let kicked = kick(&ctx, &mut cs, &mut p, &bob, &lead, &all[0]).unwrap();
+        assert_eq!(kicked.players(), [bob.clone()]);
+        assert!(cs
+            .docs
+            .iter()
+            .any(|d| d.kind == Membership::KIND && d.id == "lead" && d.body.is_none()));
+        assert!(
+            cs.events.last().unwrap().players.contains(&lead),
+            "the kicked player hears of it too"
+        );
+    }
+
+    #[test]
+    fn an_invite_expires_after_its_ttl() {
+        let (lead, bob) = (pid("lead"), pid("bob"));
+        let mut p = party(&["lead"], false);
+        let mut cs = ChangeSet::default();
+        let inv = invite(&cfg(), &at(0), &mut cs, &mut p, &lead, &bob).unwrap();
+        assert_eq!(inv.expires_at, at(60).now);
+        assert_eq!(kinds(&cs), ["party_invited"]);
+        assert!(
+            cs.events[0].players.contains(&bob),
+            "the invitee hears of it"
+        );
+
+        let mut scratch = ChangeSet::default();
+        let mut in_time = p.clone();
+        let joined = accept(&cfg(), &at(59), &mut scratch, &mut in_time, &bob, None).unwrap();
+        assert!(joined.has(&bob));
+        assert!(joined.invites.is_empty(), "accepting uses the invite up");
+
+        let mut late = p.clone();
+        assert_eq!(
+            code(accept(&cfg(), &at(60), &mut scratch, &mut late, &bob, None)),
+            ErrorCode::InviteExpired
+        );
+        assert_eq!(
+            code(join(&cfg(), &at(60), &mut scratch, &mut late, &bob, None)),
+            ErrorCode::Forbidden,
+            "an expired invite does not open a closed party"
+        );
+        assert_eq!(
+            code(accept(
+                &cfg(),
+                &at(1),
+                &mut scratch,
+                &mut late,
+                &pid("carol"),
+                None
+            )),
+            ErrorCode::NotFound
+        );
+
+        // A fresh invite replaces the invitee's older one; expired invites are dropped.
+        let pending = |p: &Versioned<Party>| -> Vec<String> {
+            p.value
+                .invites
+                .iter()
+                .map(|i| i.player.to_string())
+                .collect()
+        };
+        let mut again = p.clone();
+        let mut cs = ChangeSet::default();
+        invite(&cfg(), &at(30), &mut cs, &mut again, &lead, &pid("carol")).unwrap();
+        invite(&cfg(), &at(40), &mut cs, &mut again, &lead, &bob).unwrap();
+        invite(&cfg(), &at(50), &mut cs, &mut again, &lead, &pid("carol")).unwrap();
+        assert_eq!(pending(&again), ["bob", "carol"]);
+        assert_eq!(again.value.invites[1].expires_at, at(110).now);
+        invite(&cfg(), &at(105), &mut cs, &mut again, &lead, &pid("dave")).unwrap();
+        assert_eq!(
+            pending(&again),
+            ["carol", "dave"],
+            "bob's invite expired at 100 s"
+        );
+    }
+
+    #[test]
+    fn a_full_party_refuses_invites_accepts_and_joins() {
+        let lead = pid("lead");
+        let mut p = party(&["lead", "bob"], true);
+        let mut cs = ChangeSet::default();
+        invite(&cfg(), &at(0), &mut cs, &mut p, &lead, &pid("carol")).unwrap();
+        join(&cfg(), &at(1), &mut cs, &mut p, &pid("erin"), None).unwrap();
+        assert_eq!(
+            p.value.members.len(),
+            3,
+            "an open party takes players without an invite"
+        );
+        let before = p.clone();
+        let mut cs = ChangeSet::default();
+        assert_eq!(
+            code(accept(&cfg(), &at(2), &mut cs, &mut p, &pid("carol"), None)),
+            ErrorCode::PartyFull
+        );
+        assert_eq!(
+            code(join(&cfg(), &at(2), &mut cs, &mut p, &pid("frank"), None)),
+            ErrorCode::PartyFull
+        );
+        assert_eq!(
+            code(invite(
+                &cfg(),
+                &at(2),
+                &mut cs,
+                &mut p,
+                &lead,
+                &pid("frank")
+            )),
+            ErrorCode::PartyFull
+        );
+        assert_eq!(p, before);
+        assert!(cs.docs.is_empty() && cs.events.is_empty());
+    }
+
+    #[test]
+    fn a_player_is_in_one_party_at_a_time() {
+        let elsewhere = Versioned {
+            id: "bob".into(),
+            value: Membership {
+                party_id: "party-2".into(),
+            },
+            version: 1,
+        };
+        let mut cs = ChangeSet::default();
+        assert_eq!(
+            code(create(&at(0), &mut cs, &pid("bob"), true, Some(&elsewhere))),
+            ErrorCode::AlreadyInParty
+        );
+        let mut p = party(&["lead"], true);
+        assert_eq!(
+            code(join(
+                &cfg(),
+                &at(0),
+                &mut cs,
+                &mut p,
+                &pid("bob"),
+                Some(&elsewhere)
+            )),
+            ErrorCode::AlreadyInParty
+        );
+        assert!(cs.docs.is_empty());
+
+        let made = create(&at(0), &mut cs, &pid("bob"), false, None).unwrap();
+        assert_eq!((made.leader.as_str(), made.players().len()), ("bob", 1));
+        let membership_write = cs
+            .docs
+            .iter()
+            .find(|d| d.kind == Membership::KIND)
+            .expect("a membership document");
+        assert_eq!(
+            (
+                membership_write.id.as_str(),
+                membership_write.expected_version
+            ),
+            ("bob", 0),
+            "the membership is created guarded at version 0, so a second party cannot win"
+        );
+    }
+
+    #[test]
+    fn the_longest_standing_member_succeeds_a_leader_who_leaves() {
+        let mut p = party(&["lead", "bob", "carol"], false);
+        // Carol has stood longer than Bob, though listed after him.
+        p.value.members[2].joined_at = p.value.members[1].joined_at - Duration::milliseconds(1);
+        let mut cs = ChangeSet::default();
+        let left = leave(&at(10), &mut cs, &mut p, &pid("lead"), &membership("lead"))
+            .unwrap()
+            .expect("the party stays");
+        assert_eq!(left.leader, pid("carol"));
+        assert_eq!(kinds(&cs), ["party_left", "party_leader_changed"]);
+
+        let mut cs = ChangeSet::default();
+        assert_eq!(
+            code(leave(
+                &at(11),
+                &mut cs,
+                &mut p,
+                &pid("lead"),
+                &membership("lead")
+            )),
+            ErrorCode::NotInParty
+        );
+        leave(&at(11), &mut cs, &mut p, &pid("bob"), &membership("bob")).unwrap();
+        assert_eq!(
+            kinds(&cs),
+            ["party_left"],
+            "a member leaving keeps the leader"
+        );
+        let mut cs = ChangeSet::default();
+        let gone = leave(
+            &at(12),
+            &mut cs,
+            &mut p,
+            &pid("carol"),
+            &membership("carol"),
+        )
+        .unwrap();
+        assert!(gone.is_none(), "the party ends with its last member");
+        assert_eq!(kinds(&cs), ["party_left", "party_disbanded"]);
+        assert!(cs
+            .docs
+            .iter()
+            .any(|d| d.kind == Party::KIND && d.id == "party-1" && d.body.is_none()));
+    }
+
+    #[test]
+    fn disbanding_ends_every_membership() {
+        let p = party(&["lead", "bob"], false);
+        let all = [membership("lead"), membership("bob")];
+        let mut cs = ChangeSet::default();
+        disband(&at(5), &mut cs, &p, &pid("lead"), &all).unwrap();
+        let deleted: Vec<_> = cs
+            .docs
+            .iter()
+            .filter(|d| d.body.is_none())
+            .map(|d| (d.kind.as_str(), d.id.as_str()))
+            .collect();
+        assert_eq!(
+            deleted,
+            [
+                (Membership::KIND, "lead"),
+                (Membership::KIND, "bob"),
+                (Party::KIND, "party-1")
+            ]
+        );
+        assert_eq!(kinds(&cs), ["party_disbanded"]);
+        assert_eq!(cs.events[0].players, [pid("lead"), pid("bob")]);
+    }
+}

@@ -1,4 +1,4 @@
-//! Announcement and presence services (SPEC.md Announcements, Presence and sessions).
+//! Announcement services (SPEC.md Announcements).
 
 use super::Guildhall;
 use crate::announce::rules::{self as rules, candidates};
@@ -7,9 +7,8 @@ use crate::announce::{
 };
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::ports::{ChangeSet, Session};
+use crate::ports::ChangeSet;
 use crate::types::{check_text, PlayerId};
-use chrono::Duration;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -323,72 +322,5 @@ impl Guildhall {
         self.coordinator
             .lease(name, holder, self.clock.now(), ttl_secs)
             .await
-    }
-
-    // ----- Presence (SPEC.md Presence and sessions) -----
-
-    /// Starts (or restarts) a player's session at `location`; it lasts
-    /// `session_timeout_secs` without a heartbeat.
-    pub async fn login(&self, player: &PlayerId, location: Location) -> Result<Session> {
-        let now = self.clock.now();
-        let s = Session {
-            player: player.clone(),
-            location,
-            started_at: now,
-            last_seen: now,
-            expires_at: now + Duration::seconds(self.config.session_timeout_secs),
-        };
-        self.coordinator.put_session(s.clone()).await?;
-        Ok(s)
-    }
-
-    /// Keeps a session alive and optionally moves it. Errors: `NOT_FOUND` (no live session:
-    /// log in again).
-    pub async fn heartbeat(
-        &self,
-        player: &PlayerId,
-        location: Option<Location>,
-    ) -> Result<Session> {
-        let now = self.clock.now();
-        let mut s = self
-            .coordinator
-            .session(player, now)
-            .await?
-            .ok_or_else(|| Error::not_found("session", player.as_str()))?;
-        if let Some(l) = location {
-            s.location = l;
-        }
-        s.last_seen = now;
-        s.expires_at = now + Duration::seconds(self.config.session_timeout_secs);
-        self.coordinator.put_session(s.clone()).await?;
-        Ok(s)
-    }
-
-    /// Ends a session. Returns whether one was live.
-    pub async fn logout(&self, player: &PlayerId) -> Result<bool> {
-        self.coordinator.end_session(player).await
-    }
-
-    /// A player's live session.
-    pub async fn session(&self, player: &PlayerId) -> Result<Option<Session>> {
-        self.coordinator.session(player, self.clock.now()).await
-    }
-
-    /// Every live session, by player.
-    pub async fn online(&self) -> Result<Vec<Session>> {
-        self.coordinator.sessions(self.clock.now()).await
-    }
-
-    /// Outbox events concerning one player after `after`, oldest first (SSE resume).
-    pub async fn player_events_after(
-        &self,
-        player: &PlayerId,
-        after: i64,
-        limit: u32,
-    ) -> Result<Vec<crate::types::Event>> {
-        if !(1..=1000).contains(&limit) {
-            return Err(Error::invalid("limit", "limit is 1 to 1000"));
-        }
-        self.store.player_events_after(player, after, limit).await
     }
 }

@@ -2,7 +2,7 @@
 //! Matches are formed by the host's matchmaking tick ([`crate::scheduler`]); each
 //! matched player gets `match_found` on their event stream.
 
-use crate::api::{ApiResult, Replay};
+use super::{ApiResult, Replay};
 use crate::auth::{acting, members_only, Principal};
 use crate::extract::{player, ApiJson, ApiPath, ApiQuery};
 use crate::AppState;

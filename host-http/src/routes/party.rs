@@ -5,7 +5,7 @@
 //! the rest (`NOT_PARTY_LEADER`, `PARTY_FULL`, `ALREADY_IN_PARTY`, `INVITE_EXPIRED`).
 //! Every change is an event to all members, on their event streams.
 
-use crate::api::ApiResult;
+use super::ApiResult;
 use crate::auth::{acting, members_only, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath};

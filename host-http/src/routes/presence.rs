@@ -2,7 +2,7 @@
 //! alive by heartbeats and ends after `session_timeout_secs` without one, or at logout.
 //! Its location (lobby, server, room, party) decides which announcements reach the player.
 
-use crate::api::ApiResult;
+use super::ApiResult;
 use crate::extract::{player, ApiPath, OptionalJson};
 use crate::AppState;
 use axum::extract::State;

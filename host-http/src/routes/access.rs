@@ -3,7 +3,7 @@
 //! operator's account routes (bans, whitelist, sign-out everywhere, API key list).
 //! Login-type routes are limited per address, password logins also per username.
 
-use crate::api::ApiResult;
+use super::ApiResult;
 use crate::auth::{limit, ClientAddr, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath};

@@ -1,0 +1,61 @@
+//! The REST API under `/v1`, a file per core module it serves (`economy`, `inventory`
+//! with the catalog and its analytics, `mail`, `announce`, `presence`, `party`,
+//! `matchmaking`, `access`, `events`) and the health routes: one route per core
+//! operation. Amounts are `i64` in the currency's smallest unit; times are RFC 3339 UTC;
+//! errors are `{code, message, details}`.
+//!
+//! Every mutating route takes an optional idempotency key, in the body's
+//! `idempotency_key` or the `Idempotency-Key` header (not both with different values).
+//! A repeated call with the same key and request answers the stored original result with
+//! `replayed: true`, the same status and an `Idempotent-Replayed: true` header.
+
+use crate::error::AppError;
+use crate::extract::IDEMPOTENT_REPLAYED;
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+pub mod access;
+pub mod announce;
+pub mod economy;
+pub mod events;
+pub mod health;
+pub mod inventory;
+pub mod mail;
+pub mod matchmaking;
+pub mod party;
+pub mod presence;
+
+/// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.
+#[derive(Debug)]
+pub struct Replay<T> {
+    /// The result.
+    pub body: T,
+    /// Whether it is the stored original of an earlier call.
+    pub replayed: bool,
+}
+
+impl<T: Serialize> IntoResponse for Replay<T> {
+    fn into_response(self) -> Response {
+        let mut res = Json(self.body).into_response();
+        if self.replayed {
+            res.headers_mut()
+                .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+        }
+        res
+    }
+}
+
+fn null() -> serde_json::Value {
+    serde_json::Value::Null
+}
+fn one() -> i64 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+
+/// Result type of the handlers.
+pub type ApiResult<T> = Result<T, AppError>;
