@@ -50,26 +50,6 @@ pub mod server;
 pub mod sse;
 pub mod telemetry;
 
-// The module paths the route handlers had before they were filed under [`routes`] by
-// the core module they serve, kept so code naming them still builds.
-pub use backup as ops;
-pub use routes::access as accounts;
-pub use routes::{matchmaking, party, presence};
-/// Economy, catalog and inventory, event and health routes: now [`routes::economy`],
-/// [`routes::inventory`], [`routes::events`] and [`routes::health`].
-pub mod api {
-    pub use crate::routes::economy::*;
-    pub use crate::routes::events::*;
-    pub use crate::routes::health::*;
-    pub use crate::routes::inventory::*;
-    pub use crate::routes::{ApiResult, Replay};
-}
-/// Mail and announcement routes: now [`routes::mail`] and [`routes::announce`].
-pub mod messaging {
-    pub use crate::routes::announce::*;
-    pub use crate::routes::mail::*;
-}
-
 pub use config::Settings;
 pub use error::AppError;
 pub use server::{
