@@ -11,7 +11,7 @@ use crate::economy::rules as econ;
 use crate::economy::{BalanceChangeResult, TransferResult};
 use crate::error::{Error, ErrorCode, Result};
 use crate::inventory::{ItemChangeResult, PurchaseResult};
-use crate::ports::{ChangeSet, IdempotencyRecord, Store};
+use crate::ports::{ChangeSet, Coordinator, IdempotencyRecord, Store};
 use crate::types::{Account, PlayerId};
 use serde::{de::DeserializeOwned, Serialize};
 use sha2::{Digest, Sha256};
@@ -40,7 +40,9 @@ replayable!(
 pub(crate) type Attempt<'a, R> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<(ChangeSet, R)>> + Send + 'a>>;
 
-type Pending = (ChangeSet, oneshot::Sender<Result<ChangeSet>>);
+/// A change set to commit, the cache keys its commit makes stale, and where its outcome
+/// goes.
+type Pending = (ChangeSet, Vec<String>, oneshot::Sender<Result<ChangeSet>>);
 
 /// Coalesces concurrent commits into batches (group commit; ARCHITECTURE.md).
 #[derive(Clone)]
@@ -49,33 +51,76 @@ pub(super) struct Committer {
 }
 
 impl Committer {
-    pub(super) fn spawn(store: Arc<dyn Store>, max_batch: usize) -> Self {
+    /// The committer task. What follows a commit (dropping the cache entries it made
+    /// stale, publishing its events) is part of the commit: it runs from here, in a task
+    /// of its own per committed change set, whether or not the caller is still waiting
+    /// (a cancelled asyncio task, a dropped Promise, a disconnected HTTP client), and the
+    /// caller hears the outcome only after it, so its next cached read sees its write.
+    pub(super) fn spawn(
+        store: Arc<dyn Store>,
+        coordinator: Arc<dyn Coordinator>,
+        max_batch: usize,
+    ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Pending>(4096);
         tokio::spawn(async move {
             let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
             while rx.recv_many(&mut batch, max_batch).await > 0 {
-                let (sets, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+                let mut sets = Vec::with_capacity(batch.len());
+                let mut waiting = Vec::with_capacity(batch.len());
+                for (cs, keys, reply) in batch.drain(..) {
+                    sets.push(cs);
+                    waiting.push((keys, reply));
+                }
                 let outcomes = if sets.len() == 1 {
                     vec![store.commit(sets.into_iter().next().expect("one")).await]
                 } else {
                     store.commit_batch(sets).await
                 };
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(outcome);
+                for ((keys, reply), outcome) in waiting.into_iter().zip(outcomes) {
+                    match outcome {
+                        Ok(done) => {
+                            let coordinator = coordinator.clone();
+                            tokio::spawn(async move {
+                                after_commit(coordinator.as_ref(), &keys, &done).await;
+                                let _ = reply.send(Ok(done));
+                            });
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
                 }
             }
         });
         Self { tx }
     }
 
-    async fn commit(&self, cs: ChangeSet) -> Result<ChangeSet> {
+    async fn commit(&self, cs: ChangeSet, stale: Vec<String>) -> Result<ChangeSet> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send((cs, reply))
+            .send((cs, stale, reply))
             .await
             .map_err(|_| Error::unavailable("the committer has stopped"))?;
         rx.await
             .map_err(|_| Error::unavailable("the committer dropped a commit"))?
+    }
+}
+
+/// What follows a commit, run by the committer (never by the caller, who may be gone):
+/// drop the cache entries the commit made stale, count and publish its events.
+async fn after_commit(coordinator: &dyn Coordinator, stale: &[String], done: &ChangeSet) {
+    crate::telemetry::record_committed(&done.events);
+    if !stale.is_empty() {
+        if let Err(e) = coordinator.cache_invalidate(stale).await {
+            tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
+            crate::telemetry::record_fallback("cache_invalidate");
+        }
+    }
+    if !done.events.is_empty() {
+        if let Err(e) = coordinator.publish(&done.events).await {
+            tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
+            crate::telemetry::record_fallback("publish");
+        }
     }
 }
 
@@ -293,7 +338,7 @@ impl Guildhall {
         keys.sort();
         keys.dedup();
         let started = std::time::Instant::now();
-        let outcome = self.committer.commit(cs).await;
+        let outcome = self.committer.commit(cs, keys).await;
         crate::telemetry::record_commit(
             started.elapsed(),
             match &outcome {
@@ -304,26 +349,6 @@ impl Guildhall {
         );
         let done = outcome?;
         self.remember_first_seen(first_seen);
-        crate::telemetry::record_committed(&done.events);
-        // The commit happened: finish what follows it in a task of its own, so a caller
-        // that goes away now (a client disconnect, a timeout) cannot leave a stale cache
-        // entry or an event unpublished.
-        let (coordinator, events) = (self.coordinator.clone(), done.events.clone());
-        let after = tokio::spawn(async move {
-            if !keys.is_empty() {
-                if let Err(e) = coordinator.cache_invalidate(&keys).await {
-                    tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
-                    crate::telemetry::record_fallback("cache_invalidate");
-                }
-            }
-            if !events.is_empty() {
-                if let Err(e) = coordinator.publish(&events).await {
-                    tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
-                    crate::telemetry::record_fallback("publish");
-                }
-            }
-        });
-        let _ = after.await;
         Ok(done)
     }
 

@@ -66,7 +66,7 @@ impl Guildhall {
     /// A core over `store` and `coordinator` with the system clock and UUIDv7 ids.
     /// Does not migrate: call [`Guildhall::migrate`] (the facade does).
     pub fn new(store: Arc<dyn Store>, coordinator: Arc<dyn Coordinator>, config: Config) -> Self {
-        let committer = Committer::spawn(store.clone(), config.max_batch);
+        let committer = Committer::spawn(store.clone(), coordinator.clone(), config.max_batch);
         Self {
             store,
             coordinator,

@@ -9,7 +9,71 @@ conformance!(
     live_events_match_the_outbox,
     prune_removes_only_expired_events_and_keys,
     events_player_events_after_returns_exactly_that_players_events => modules_config,
+    calls_cancelled_at_random_moments_still_publish_and_invalidate,
 );
+
+/// A caller that goes away after its commit (a cancelled task, a dropped Promise, a
+/// disconnected client) must not take the commit's after-work with it: every committed
+/// event is published live and no cached wallet is left stale (issue: the after-work
+/// ran in the caller, after `commit_changes` returned to it).
+async fn calls_cancelled_at_random_moments_still_publish_and_invalidate(fx: Fixture) {
+    use guildhall_core::memory::MemoryCoordinator;
+    use guildhall_core::ports::Clock;
+    let gh = guildhall_core::Guildhall::new(
+        fx.gh.store().clone(),
+        Arc::new(MemoryCoordinator::with_cache()),
+        fx.gh.config().clone(),
+    )
+    .with_clock(fx.clock.clone() as Arc<dyn Clock>);
+    let players = ["alice", "bob", "carol", "dave"];
+    let mut live = gh.subscribe();
+    for p in players {
+        gh.wallet(&pid(p)).await.unwrap(); // cached now
+    }
+    let mut rng = StdRng::seed_from_u64(15);
+    let mut calls = Vec::new();
+    for i in 0..160 {
+        let gh = gh.clone();
+        let p = players[i % players.len()];
+        let call = tokio::spawn(async move { gh.grant(grant(p, "gold", 1)).await });
+        calls.push((call, rng.gen_range(0..3000u64)));
+    }
+    let mut cancelled = 0;
+    for (call, after_micros) in calls {
+        tokio::time::sleep(std::time::Duration::from_micros(after_micros)).await;
+        if !call.is_finished() {
+            cancelled += 1;
+        }
+        call.abort();
+    }
+    // Let every commit that was handed to the committer finish its after-work.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let outbox = gh.events_after(0, Some(1000)).await.unwrap();
+    let mut published = BTreeSet::new();
+    while let Ok(e) = live.try_recv() {
+        published.insert(e.id.clone());
+    }
+    let unpublished: Vec<&str> = outbox
+        .iter()
+        .filter(|e| !published.contains(&e.id))
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert!(
+        unpublished.is_empty(),
+        "{} of {} committed events never published live ({cancelled} calls cancelled): {unpublished:?}",
+        unpublished.len(),
+        outbox.len()
+    );
+    for p in players {
+        let cached = gh.wallet(&pid(p)).await.unwrap();
+        let stored = fx.gh.wallet(&pid(p)).await.unwrap();
+        assert_eq!(cached, stored, "{p}: the cached wallet is stale");
+    }
+    assert!(
+        !outbox.is_empty(),
+        "no call committed before it was cancelled"
+    );
+}
 
 async fn events_after_pages_in_commit_order(fx: Fixture) {
     let mut times = Vec::new();
