@@ -22,6 +22,31 @@ export declare class GuildhallError extends Error {
 }
 
 
+/**
+ * A request as JavaScript may write it: every number may also be a `bigint`. Numbers
+ * must be finite, and whole numbers within `Number.MAX_SAFE_INTEGER` (2^53 - 1); a
+ * bigint must fit in a signed 64-bit integer. Anything else (NaN, Infinity, a function,
+ * a missing argument) rejects with `INVALID_ARGUMENT` whose `details.field` names it.
+ * Results always hold numbers: one holding an integer beyond 2^53 - 1 rejects with
+ * `BALANCE_LIMIT` (`details: { field, value: '<exact decimal>', completed: true }`)
+ * instead of rounding it.
+ */
+export type Input<T> = T extends number
+  ? number | bigint
+  : T extends string | boolean | null | undefined
+    ? T
+    : T extends ReadonlyArray<infer E>
+      ? ReadonlyArray<Input<E>>
+      : T extends object
+        ? { [K in keyof T]: Input<T[K]> }
+        : T
+
+/** A wallet as `wallet()` answers it: the balances, plus the same as a map by currency. */
+export type WalletView = Wallet & {
+  /** `{ gold: 350, gems: 0 }`: every configured currency's amount (not enumerable). */
+  readonly byCurrency: Record<string, number>
+}
+
 /** Options of `Guildhall.open`. */
 export interface OpenOptions {
   /**
@@ -38,7 +63,7 @@ export interface OpenOptions {
    * The config file's contents (the host's TOML shape; keys snake_case as in the file,
    * or camelCase) as an object, or the path of a TOML file.
    */
-  config?: GuildhallConfig | string
+  config?: Input<GuildhallConfig> | string
   /**
    * Keep an in-process read cache of wallets and inventories (invalidated on every
    * commit here). Only when this process is the database's only writer; refused

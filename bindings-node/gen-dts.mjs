@@ -21,6 +21,6 @@ const { dts } = await generateTypeDef({
   typeDefDir,
   dtsHeader: `${header}\n${coreTypes}`,
   cwd: here,
-  declareBindingTarget: true,
+  declareBindingTarget: false,
 })
 writeFileSync(out, dts)

@@ -26,6 +26,90 @@ const toSnake = (v) => rekey(v, snake)
 /** A host answer as JavaScript sees it: camelCase keys, nulls dropped. */
 const toCamel = (v) => rekey(v, camel)
 
+/** The largest integer a JavaScript number holds exactly (2^53 - 1). */
+const MAX_SAFE = Number.MAX_SAFE_INTEGER
+const I64_MIN = -(2n ** 63n)
+const I64_MAX = 2n ** 63n - 1n
+
+/**
+ * The JSON text of a request (snake_case keys except inside the caller's own objects,
+ * null and undefined left out), by the native module's rules: whole numbers within the
+ * safe integers, other finite numbers, and bigints within a signed 64-bit integer
+ * (written as exact JSON integers); NaN, the infinities, whole numbers beyond the safe
+ * integers, functions and symbols refused with INVALID_ARGUMENT naming the field
+ * (`name` for the argument itself, else the path inside it).
+ */
+function jsonText(name, v) {
+  const walk = (x, path, opaque) => {
+    const here = () => path || name
+    switch (typeof x) {
+      case 'number':
+        if (!Number.isFinite(x)) throw fail('INVALID_ARGUMENT', `${here()}: must be a finite number, got ${x}`, { field: here() })
+        if (Number.isInteger(x) && Math.abs(x) > MAX_SAFE) {
+          throw fail('INVALID_ARGUMENT', `${here()}: ${x} is beyond Number.MAX_SAFE_INTEGER (2^53 - 1), where numbers are not exact: pass it as a bigint`, { field: here() })
+        }
+        return JSON.stringify(x)
+      case 'bigint':
+        if (x < I64_MIN || x > I64_MAX) throw fail('INVALID_ARGUMENT', `${here()}: is out of range: a bigint must fit in a signed 64-bit integer`, { field: here() })
+        return x.toString()
+      case 'string':
+      case 'boolean':
+        return JSON.stringify(x)
+      case 'undefined':
+        return 'null'
+      case 'function':
+        throw fail('INVALID_ARGUMENT', `${here()}: must be data, not a function`, { field: here() })
+      case 'symbol':
+        throw fail('INVALID_ARGUMENT', `${here()}: must be data, not a symbol`, { field: here() })
+      default:
+        if (x === null) return 'null'
+        if (Array.isArray(x)) return '[' + x.map((e, i) => walk(e, `${path}[${i}]`, opaque)).join(',') + ']'
+        return '{' + Object.entries(x)
+          .filter(([, e]) => e !== undefined && (opaque || e !== null))
+          .map(([k, e]) => JSON.stringify(opaque ? k : snake(k)) + ':' +
+            walk(e, path ? `${path}.${k}` : k, opaque || OPAQUE.has(k))).join(',') + '}'
+    }
+  }
+  return walk(v, '', false)
+}
+
+/**
+ * The first integer in a JSON text that a JavaScript number cannot hold exactly, with
+ * the text around it; `null` when there is none. Strings are skipped.
+ */
+function unsafeInteger(text) {
+  const re = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
+  for (let m; (m = re.exec(text));) {
+    const t = m[0]
+    if (t[0] === '"' || /[.eE]/.test(t)) continue
+    if (t.replace('-', '').length >= 16 && (BigInt(t) > BigInt(MAX_SAFE) || BigInt(t) < -BigInt(MAX_SAFE))) return t
+  }
+  return null
+}
+
+/** `{currency: amount}` of a wallet, as a non-enumerable `byCurrency` (the shape stays). */
+function withByCurrency(wallet) {
+  const map = {}
+  for (const b of wallet.balances) map[b.currency] = b.amount
+  Object.defineProperty(wallet, 'byCurrency', { value: map, enumerable: false, configurable: true })
+  return wallet
+}
+
+// Promises settled on the event loop's next turn, all at once (one setImmediate).
+let later = []
+function flushLater() {
+  const due = later
+  later = []
+  for (const [ok, value, resolve, reject] of due) (ok ? resolve : reject)(value)
+}
+/** A Promise that resolves with (or, `ok` false, rejects with) `value` on the next turn. */
+function settleLater(value, ok) {
+  return new Promise((resolve, reject) => {
+    if (later.length === 0) setImmediate(flushLater)
+    later.push([ok, value, resolve, reject])
+  })
+}
+
 /** Every stable error code (SPEC.md "Error codes"). */
 const ERROR_CODES = Object.freeze([
   'INVALID_ARGUMENT', 'NOT_FOUND', 'INSUFFICIENT_FUNDS', 'BALANCE_LIMIT', 'ALREADY_OWNED',
@@ -84,7 +168,11 @@ function requireObject(name, v) {
 
 function query(params) {
   const q = new URLSearchParams()
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(snake(k), String(v))
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null) continue
+    jsonText(k, v) // refuses NaN, functions, ... as the native module does
+    q.set(snake(k), String(v))
+  }
   const s = q.toString()
   return s ? '?' + s : ''
 }
@@ -108,6 +196,7 @@ class HttpGuildhall {
     this.pollMs = options.pollMs ?? 250
     this.closed = false
     this.pollers = new Set()
+    this.pending = new Set()
   }
 
   /** Connects to a host and checks that it answers (`/healthz`). */
@@ -120,14 +209,23 @@ class HttpGuildhall {
     return gh
   }
 
-  async request(method, path, body) {
-    if (this.closed) throw fail('UNAVAILABLE', 'this Guildhall handle is closed')
+  /** One call to the host; tracked until it settles, so `close()` can wait for it. */
+  request(method, path, body) {
+    if (this.closed) return Promise.reject(fail('UNAVAILABLE', 'this Guildhall handle is closed'))
+    const p = this.#send(method, path, body)
+    this.pending.add(p)
+    const done = () => this.pending.delete(p)
+    p.then(done, done)
+    return p
+  }
+
+  async #send(method, path, body) {
     const headers = { accept: 'application/json' }
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`
     const init = { method, headers, signal: AbortSignal.timeout(this.timeoutMs) }
     if (body !== undefined) {
       headers['content-type'] = 'application/json'
-      init.body = JSON.stringify(toSnake(body))
+      init.body = jsonText('request', body)
     }
     let res
     try {
@@ -145,6 +243,11 @@ class HttpGuildhall {
       }
     }
     if (!res.ok) throw GuildhallError.fromBody(json, res.status)
+    const big = text && unsafeInteger(text)
+    if (big) {
+      throw fail('BALANCE_LIMIT', `the call completed, but its result holds ${big}, beyond the largest integer a JavaScript number holds exactly (2^53 - 1); keep maxBalance at or below Number.MAX_SAFE_INTEGER for currencies used from JavaScript`,
+        { value: big, limit: MAX_SAFE, completed: true })
+    }
     return json === null ? undefined : toCamel(json)
   }
 
@@ -165,7 +268,7 @@ class HttpGuildhall {
     return this.request('POST', '/v1/transfers', requireObject('request', request))
   }
   async wallet(player) {
-    return this.request('GET', `/v1/players/${this.#player(player)}/wallet`)
+    return withByCurrency(await this.request('GET', `/v1/players/${this.#player(player)}/wallet`))
   }
   async balance(player, currency) {
     const r = await this.request('GET', `/v1/players/${this.#player(player)}/balances/${enc(requireText('currency', currency))}`)
@@ -390,76 +493,68 @@ class HttpGuildhall {
 
   /**
    * Calls `callback` with every event committed from now on, read by polling the
-   * host's outbox (`/v1/events`) every `pollMs` (default 250 ms). The returned Promise
-   * settles once the poller knows where "now" is in the outbox: await it before acting
-   * if the first events matter. The poller does not keep the process alive; `close()`
-   * stops it.
+   * host's outbox (`/v1/events`) every `pollMs` (default 250 ms). Returns a function
+   * that stops this callback; its `ready` Promise settles once the poller knows where
+   * "now" is in the outbox (await it before acting if the first events matter). The
+   * poller does not keep the process alive; `close()` stops every one.
    */
   onEvent(callback) {
     if (this.closed) throw fail('UNAVAILABLE', 'this Guildhall handle is closed')
     if (typeof callback !== 'function') throw fail('INVALID_ARGUMENT', 'callback must be a function', { field: 'callback' })
     const state = { timer: null, after: null, stopped: false }
+    const page = (after) => this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
+    const findEnd = async () => {
+      let after = 0
+      for (let p; (p = await page(after)).events?.length;) after = p.nextAfter
+      state.after = after
+    }
+    const next = (f) => {
+      if (state.stopped) return
+      state.timer = setTimeout(f, this.pollMs)
+      state.timer.unref?.()
+    }
     const poll = async () => {
       try {
-        if (state.after === null) {
-          let after = 0
-          for (;;) {
-            const page = await this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
-            if (!page.events?.length) break
-            after = page.nextAfter
-          }
-          state.after = after
-        }
+        if (state.after === null) await findEnd()
         for (;;) {
-          const page = await this.request('GET', `/v1/events${query({ after: state.after, limit: 1000 })}`)
-          for (const e of page.events ?? []) {
+          const p = await page(state.after)
+          for (const e of p.events ?? []) {
             if (state.stopped) return
             state.after = e.seq
             callback(e)
           }
-          if ((page.events?.length ?? 0) < 1000) break
+          if ((p.events?.length ?? 0) < 1000) break
         }
       } catch {
         // The host is unreachable for now: the next poll resumes after the last event seen.
       }
-      if (!state.stopped) {
-        state.timer = setTimeout(poll, this.pollMs)
-        state.timer.unref?.()
-      }
+      next(poll)
     }
     this.pollers.add(state)
-    return new Promise((resolve) => {
-      const start = async () => {
-        try {
-          let after = 0
-          for (;;) {
-            const page = await this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
-            if (!page.events?.length) break
-            after = page.nextAfter
-          }
-          state.after = after
-        } catch {
-          // Unreachable for now: the first poll finds the end of the outbox itself.
-        }
-        resolve()
-        if (!state.stopped) {
-          state.timer = setTimeout(poll, this.pollMs)
-          state.timer.unref?.()
-        }
-      }
-      start()
-    })
+    const unsubscribe = () => {
+      state.stopped = true
+      if (state.timer) clearTimeout(state.timer)
+      this.pollers.delete(state)
+    }
+    unsubscribe.ready = findEnd()
+      .catch(() => {}) // unreachable for now: the first poll finds the end itself
+      .then(() => next(poll))
+    return unsubscribe
   }
 
-  /** Stops every `onEvent` poller and refuses further calls (`UNAVAILABLE`). */
-  close() {
+  /**
+   * Stops every `onEvent` poller, refuses further calls (`UNAVAILABLE`) and resolves
+   * once every call made before it has finished.
+   */
+  async close() {
     this.closed = true
     for (const s of this.pollers) {
       s.stopped = true
       if (s.timer) clearTimeout(s.timer)
     }
     this.pollers.clear()
+    await Promise.allSettled([...this.pending])
   }
 }
 
-module.exports = { HttpGuildhall, GuildhallError, ERROR_CODES, toSnake, toCamel }
+module.exports = { HttpGuildhall, GuildhallError, ERROR_CODES, toSnake, toCamel, withByCurrency, settleLater }

@@ -22,6 +22,31 @@ export declare class GuildhallError extends Error {
 }
 
 
+/**
+ * A request as JavaScript may write it: every number may also be a `bigint`. Numbers
+ * must be finite, and whole numbers within `Number.MAX_SAFE_INTEGER` (2^53 - 1); a
+ * bigint must fit in a signed 64-bit integer. Anything else (NaN, Infinity, a function,
+ * a missing argument) rejects with `INVALID_ARGUMENT` whose `details.field` names it.
+ * Results always hold numbers: one holding an integer beyond 2^53 - 1 rejects with
+ * `BALANCE_LIMIT` (`details: { field, value: '<exact decimal>', completed: true }`)
+ * instead of rounding it.
+ */
+export type Input<T> = T extends number
+  ? number | bigint
+  : T extends string | boolean | null | undefined
+    ? T
+    : T extends ReadonlyArray<infer E>
+      ? ReadonlyArray<Input<E>>
+      : T extends object
+        ? { [K in keyof T]: Input<T[K]> }
+        : T
+
+/** A wallet as `wallet()` answers it: the balances, plus the same as a map by currency. */
+export type WalletView = Wallet & {
+  /** `{ gold: 350, gems: 0 }`: every configured currency's amount (not enumerable). */
+  readonly byCurrency: Record<string, number>
+}
+
 /** Options of `Guildhall.open`. */
 export interface OpenOptions {
   /**
@@ -38,7 +63,7 @@ export interface OpenOptions {
    * The config file's contents (the host's TOML shape; keys snake_case as in the file,
    * or camelCase) as an object, or the path of a TOML file.
    */
-  config?: GuildhallConfig | string
+  config?: Input<GuildhallConfig> | string
   /**
    * Keep an in-process read cache of wallets and inventories (invalidated on every
    * commit here). Only when this process is the database's only writer; refused
@@ -1149,14 +1174,6 @@ export interface WengLinParams {
   tau?: number
 }
 
-/**
- * Which binding artifact the generated loader actually loaded: `'native'` for
- * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
- * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
- * can point the loader at a WASI artifact this package does not build itself.
- */
-export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
-
 /** A guildhall backend opened in this process. */
 export declare class Guildhall {
   /**
@@ -1178,33 +1195,34 @@ export declare class Guildhall {
    * Credits a player from a system source. Errors: `INVALID_ARGUMENT`,
    * `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
    */
-  grant(request: GrantRequest): Promise<BalanceChangeResult>
+  grant(request: Input<GrantRequest>): Promise<BalanceChangeResult>
   /** Debits a player to a system sink. Errors: as `grant`, plus `INSUFFICIENT_FUNDS`. */
-  spend(request: SpendRequest): Promise<BalanceChangeResult>
+  spend(request: Input<SpendRequest>): Promise<BalanceChangeResult>
   /** Moves currency between two players in one commit. */
-  transfer(request: TransferRequest): Promise<TransferResult>
+  transfer(request: Input<TransferRequest>): Promise<TransferResult>
   /** A player's wallet: every configured currency, zero when never touched. */
-  wallet(player: string): Promise<Wallet>
+  wallet(player: string): Promise<WalletView>
   /**
-   * The wallet, when it can be read at once without waiting on I/O (a SQLite file's
-   * point read, or memory); `null` when the read would wait (PostgreSQL, Redis). The
-   * package's `wallet()` (index.js) tries this first and resolves at once, without a
-   * round trip through the runtime; otherwise it awaits the native `wallet()`. Throws
-   * what `wallet()` rejects with (`INVALID_ARGUMENT`, `UNAVAILABLE`).
+   * The wallet, synchronously, when it can be read at once without waiting on I/O (a
+   * SQLite file's point read of a few microseconds, or memory); `null` when the read
+   * would wait (PostgreSQL, Redis). The package's `wallet()` (index.js) reads through
+   * this and settles its Promise on the event loop's next turn, without a round trip
+   * through the runtime; otherwise it awaits the native read. Throws what `wallet()`
+   * rejects with (`INVALID_ARGUMENT`, `BALANCE_LIMIT`, `UNAVAILABLE`).
    */
-  walletNow(player: string): Wallet | null
+  walletSync(player: string): WalletView | null
   /** One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency). */
   balance(player: string, currency: string): Promise<number>
   /** A player's ledger entries, newest first, a page at a time. */
-  history(player: string, filter?: HistoryFilter): Promise<HistoryPage>
+  history(player: string, filter?: Input<HistoryFilter>): Promise<HistoryPage>
   /** Recomputes every balance from the ledger and reports differences. */
   verifyLedger(): Promise<LedgerReport>
   /** Buys catalog items: debit and item grant in one commit. */
-  purchase(request: PurchaseRequest): Promise<PurchaseResult>
+  purchase(request: Input<PurchaseRequest>): Promise<PurchaseResult>
   /** Uses up consumables. */
-  useItem(request: UseItemRequest): Promise<ItemChangeResult>
+  useItem(request: Input<UseItemRequest>): Promise<ItemChangeResult>
   /** Grants items without payment (rewards, admins). */
-  grantItem(request: GrantItemRequest): Promise<ItemChangeResult>
+  grantItem(request: Input<GrantItemRequest>): Promise<ItemChangeResult>
   /** A player's inventory, by item id. */
   inventory(player: string): Promise<InventoryEntry[]>
   /** The whole catalog, by id. */
@@ -1212,23 +1230,23 @@ export declare class Guildhall {
   /** One catalog item. Errors: `NOT_FOUND`. */
   catalogItem(itemId: string): Promise<CatalogItem>
   /** Inserts or replaces a catalog item. */
-  upsertCatalogItem(item: CatalogItem): Promise<CatalogItem>
+  upsertCatalogItem(item: Input<CatalogItem>): Promise<CatalogItem>
   /** Activates or deactivates a catalog item. Errors: `NOT_FOUND`. */
   setCatalogItemActive(itemId: string, active: boolean): Promise<CatalogItem>
   /**
    * Top items by units bought in `[from, to)` (ISO times; default the last 24 hours
    * on the core's clock), at most `limit` (1-100, default 10).
    */
-  popularItems(query?: PopularItemsQuery): Promise<PopularItem[]>
+  popularItems(query?: Input<PopularItemsQuery>): Promise<PopularItem[]>
   /**
    * Purchase revenue per currency per day of the reset time zone, days `from..=to`
    * (`YYYY-MM-DD`; default the last 30 days).
    */
-  revenuePerDay(query?: RevenueQuery): Promise<DailyRevenue[]>
+  revenuePerDay(query?: Input<RevenueQuery>): Promise<DailyRevenue[]>
   /** Sends one mail (player, system or admin sender). */
-  sendMail(request: SendMailRequest): Promise<SendMailResult>
+  sendMail(request: Input<SendMailRequest>): Promise<SendMailResult>
   /** Stores one mail for every player (or the listed ones), delivered on their next read. */
-  broadcastMail(request: BroadcastRequest): Promise<Broadcast>
+  broadcastMail(request: Input<BroadcastRequest>): Promise<Broadcast>
   /** A player's mailbox listing, newest first. */
   mailbox(player: string): Promise<Mail[]>
   /** Opens a mail and marks it read. Errors: `NOT_FOUND`. */
@@ -1241,7 +1259,7 @@ export declare class Guildhall {
   /** Deletes a read mail. Errors: `NOT_FOUND`, `UNCLAIMED_ATTACHMENTS`. */
   deleteMail(player: string, mailId: string): Promise<void>
   /** Inserts or replaces a template. */
-  putTemplate(template: Template): Promise<Template>
+  putTemplate(template: Input<Template>): Promise<Template>
   /** One template. Errors: `NOT_FOUND`. */
   template(id: string): Promise<Template>
   /** Every template, by id. */
@@ -1250,7 +1268,7 @@ export declare class Guildhall {
    * Inserts or replaces a trigger; refused when its variables do not cover its
    * template's placeholders.
    */
-  putTrigger(trigger: Trigger): Promise<Trigger>
+  putTrigger(trigger: Input<Trigger>): Promise<Trigger>
   /** Cancels a trigger. Errors: `NOT_FOUND`. */
   cancelTrigger(id: string): Promise<Trigger>
   /** One trigger. Errors: `NOT_FOUND`. */
@@ -1260,7 +1278,7 @@ export declare class Guildhall {
   /** Renders a template with variables, storing nothing. */
   preview(templateId: string, variables?: Record<string, unknown>): Promise<string>
   /** Fires an event for a player: the messages to show, highest priority first. */
-  fire(request: FireRequest): Promise<Message[]>
+  fire(request: Input<FireRequest>): Promise<Message[]>
   /** Sends every scheduled trigger whose time has come; returns their ids. */
   sendDueTriggers(): Promise<string[]>
   /** Starts (or restarts) a player's session at a location. */
@@ -1305,7 +1323,7 @@ export declare class Guildhall {
   /** One party. Errors: `NOT_FOUND`. */
   party(partyId: string): Promise<Party>
   /** Queues a player, or (`withParty`) the leader's whole party. */
-  queue(request: QueueRequest): Promise<Ticket>
+  queue(request: Input<QueueRequest>): Promise<Ticket>
   /** Cancels the player's ticket. Errors: `NOT_FOUND`. */
   cancelTicket(player: string): Promise<Ticket>
   /** The player's ticket and how it stands, or `null`. */
@@ -1324,25 +1342,28 @@ export declare class Guildhall {
   /** A player's rating in a queue. Errors: `NOT_FOUND` (queue). */
   rating(player: string, queue: string): Promise<Rating>
   /** A player's matches, newest first, at most `limit` (1-100, default 20). */
-  matchHistory(player: string, limit?: number): Promise<MatchRecord[]>
+  matchHistory(player: string, limit?: number | bigint): Promise<MatchRecord[]>
   /**
    * Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
    * first, at most `limit` (1-1000, default 100).
    */
-  eventsAfter(after?: number, limit?: number): Promise<GuildhallEvent[]>
+  eventsAfter(after?: number | bigint, limit?: number | bigint): Promise<GuildhallEvent[]>
   /** Outbox events concerning one player after `after`, oldest first. */
-  playerEventsAfter(player: string, after?: number, limit?: number): Promise<GuildhallEvent[]>
+  playerEventsAfter(player: string, after?: number | bigint, limit?: number | bigint): Promise<GuildhallEvent[]>
   /** Removes events and idempotency records past their retention. */
   prune(): Promise<{ events: number, idempotencyRecords: number }>
   /**
    * Calls `callback` with every event as it commits (in this process, or on every
    * instance with the Redis coordinator), on the JavaScript thread. Does not keep the
-   * process alive by itself; `close()` stops every callback. Returns nothing.
+   * process alive by itself. Returns a function that stops this callback; `close()`
+   * stops every callback. Throws `INVALID_ARGUMENT` when `callback` is not a function
+   * and `UNAVAILABLE` after `close()`.
    */
-  onEvent(callback: (event: GuildhallEvent) => void): void
+  onEvent(callback: (event: GuildhallEvent) => void): () => void
   /**
-   * Stops every `onEvent` callback and refuses further calls (`UNAVAILABLE`). The
-   * database closes when the last handle on it is collected.
+   * Stops every `onEvent` callback, refuses further calls (`UNAVAILABLE`) and resolves
+   * once every call made before it has finished. The database closes when the last
+   * handle on it is collected.
    */
-  close(): void
+  close(): Promise<void>
 }

@@ -4,7 +4,7 @@
 // speaks to a guildhall HTTP host with the same API (http.js), for runtimes where the
 // addon cannot load. Both reject with errors whose `.code` is the stable SPEC code.
 
-const { HttpGuildhall, GuildhallError, ERROR_CODES } = require('./http.js')
+const { HttpGuildhall, GuildhallError, ERROR_CODES, withByCurrency, settleLater } = require('./http.js')
 
 let native = null
 let loadError = null
@@ -16,27 +16,68 @@ try {
 
 const connect = (url, options) => HttpGuildhall.connect(url, options)
 
+const define = (target, name, value) =>
+  Object.defineProperty(target, name, { value, writable: true, configurable: true, enumerable: false })
+
 let Guildhall
 if (native) {
   Guildhall = native.Guildhall
-  // A wallet read that needs no I/O wait (SQLite point read, memory) is answered at
-  // once; any other goes through the runtime. Same result, same errors, as a Promise.
-  const readWallet = Guildhall.prototype.wallet
-  Object.defineProperty(Guildhall.prototype, 'wallet', {
-    value: function wallet(player) {
-      try {
-        const now = this.walletNow(player)
-        if (now != null) return Promise.resolve(now)
-      } catch (e) {
-        return Promise.reject(e)
-      }
-      return readWallet.call(this, player)
-    },
-    writable: true, configurable: true, enumerable: false,
+  const proto = Guildhall.prototype
+  const nativeWallet = proto.wallet
+  const nativeWalletSync = proto.walletSync
+  const nativeOnEvent = proto.onEvent
+  const nativeClose = proto.close
+  // The live onEvent subscriptions of each handle, so close() silences them all.
+  const subscriptions = new WeakMap()
+
+  // A wallet read that needs no I/O wait (a SQLite file's point read, memory) is made
+  // at once by walletSync(); its Promise settles on the event loop's next turn, so a
+  // loop of awaited reads lets timers and I/O run between reads. Any other read goes
+  // through the runtime. Same result, same errors.
+  define(proto, 'walletSync', function walletSync(player) {
+    const now = nativeWalletSync.call(this, player)
+    return now == null ? now : withByCurrency(now)
   })
-  Object.defineProperty(Guildhall, 'connect', {
-    value: connect, writable: true, configurable: true, enumerable: false,
+  define(proto, 'wallet', function wallet(player) {
+    let now
+    try {
+      now = nativeWalletSync.call(this, player)
+    } catch (e) {
+      return settleLater(e, false)
+    }
+    if (now != null) return settleLater(withByCurrency(now), true)
+    return nativeWallet.call(this, player).then(withByCurrency)
   })
+
+  // The native callback is wrapped so that no event reaches it once unsubscribed or
+  // closed, even one already queued for the JavaScript thread.
+  define(proto, 'onEvent', function onEvent(callback) {
+    if (typeof callback !== 'function') {
+      throw new GuildhallError('INVALID_ARGUMENT', 'callback must be a function', { field: 'callback' })
+    }
+    const sub = { live: true }
+    const stop = nativeOnEvent.call(this, (event) => { if (sub.live) callback(event) })
+    sub.stop = stop
+    let subs = subscriptions.get(this)
+    if (!subs) subscriptions.set(this, (subs = new Set()))
+    subs.add(sub)
+    return function unsubscribe() {
+      if (!sub.live) return
+      sub.live = false
+      subs.delete(sub)
+      stop()
+    }
+  })
+
+  define(proto, 'close', function close() {
+    for (const sub of subscriptions.get(this) ?? []) sub.live = false
+    subscriptions.delete(this)
+    // The native close resolves once every call made before it has finished; the
+    // extra turn lets wallet reads already answered settle their Promises first.
+    return nativeClose.call(this).then(() => new Promise((resolve) => setImmediate(resolve)))
+  })
+
+  define(Guildhall, 'connect', connect)
 } else {
   Guildhall = class Guildhall {
     static async open() {

@@ -14,7 +14,8 @@
 pub mod convert;
 
 use convert::{
-    arg, closed, int_or, limit_or, opt_arg, opt_field, opt_limit, options_arg, player, text, Reply,
+    arg, closed, int_or, limit_or, opt_arg, opt_field, opt_limit, options_arg, player, text, Arg,
+    Reply,
 };
 use guildhall_core::announce::{Location, Template, Trigger};
 use guildhall_core::types::CatalogItem;
@@ -33,11 +34,68 @@ static INSTANCES: AtomicU64 = AtomicU64::new(1);
 pub struct Guildhall {
     core: Core,
     closed: Arc<AtomicBool>,
-    listeners: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// Every call holds a read guard while it runs; `close()` takes the write side, so
+    /// it resolves once the calls made before it are done, and refuses later ones.
+    gate: Arc<tokio::sync::RwLock<()>>,
+    listeners: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
     holder: String,
 }
 
+/// The core for one call, holding the handle's gate until the call is done.
+struct Busy {
+    core: Core,
+    hold: Hold,
+}
+
+impl std::ops::Deref for Busy {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
 type Out = std::result::Result<Reply, napi::Error>;
+
+/// What every method returns: a Promise settled on the JavaScript thread from the
+/// module's runtime.
+type Call = napi::Result<AsyncBlock<Settled>>;
+
+/// A hold on a handle's gate (see [`Guildhall::core`]).
+type Hold = Arc<tokio::sync::OwnedRwLockReadGuard<()>>;
+
+/// Runs one call's future on the runtime. The method itself runs synchronously when
+/// JavaScript calls it, so its arguments are read and the handle's gate is taken at that
+/// moment, before `close()` can begin. The hold is released only once the outcome has
+/// settled the Promise on the JavaScript thread, so `close()` resolves after it.
+fn call(
+    env: &Env,
+    hold: Option<Hold>,
+    f: impl std::future::Future<Output = Out> + Send + 'static,
+) -> Call {
+    AsyncBlockBuilder::new(async move { f.await.map(|r| Settled(r, hold)) }).build(env)
+}
+
+/// The hold of a call that is not refused already.
+fn hold(core: &std::result::Result<Busy, CoreError>) -> Option<Hold> {
+    core.as_ref().ok().map(|b| b.hold.clone())
+}
+
+/// A call's outcome with the hold it keeps until converted on the JavaScript thread.
+pub struct Settled(Reply, Option<Hold>);
+
+impl ToNapiValue for Settled {
+    /// # Safety
+    /// Called by napi on the JavaScript thread with a live `env`.
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        let Settled(reply, hold) = val;
+        let v = unsafe { Reply::to_napi_value(env, reply) };
+        drop(hold);
+        v
+    }
+}
 
 fn done<T: serde::Serialize>(r: std::result::Result<T, CoreError>) -> Out {
     Ok(Reply::from(r))
@@ -59,10 +117,11 @@ impl Guildhall {
         ts_args_type = "options: OpenOptions",
         ts_return_type = "Promise<Guildhall>"
     )]
-    pub async fn open(options: Value) -> std::result::Result<Opened, napi::Error> {
+    pub async fn open(options: Arg) -> std::result::Result<Opened, napi::Error> {
         Ok(Opened(open_core(options).await.map(|core| Guildhall {
             core,
             closed: Arc::new(AtomicBool::new(false)),
+            gate: Arc::new(tokio::sync::RwLock::new(())),
             listeners: Arc::new(Mutex::new(Vec::new())),
             holder: format!(
                 "node-{}-{}",
@@ -81,7 +140,7 @@ impl Guildhall {
         ts_args_type = "url: string, options?: ConnectOptions",
         ts_return_type = "Promise<Guildhall>"
     )]
-    pub fn connect(env: Env, url: Value, options: Option<Value>) -> napi::Result<()> {
+    pub fn connect(env: Env, url: Arg, options: Arg) -> napi::Result<()> {
         let _ = (url, options);
         Err(convert::js_error(
             &env,
@@ -92,11 +151,16 @@ impl Guildhall {
         ))
     }
 
-    fn core(&self) -> std::result::Result<Core, CoreError> {
+    fn core(&self) -> std::result::Result<Busy, CoreError> {
         if self.closed.load(Ordering::Acquire) {
-            Err(closed())
-        } else {
-            Ok(self.core.clone())
+            return Err(closed());
+        }
+        match self.gate.clone().try_read_owned() {
+            Ok(guard) => Ok(Busy {
+                core: self.core.clone(),
+                hold: Arc::new(guard),
+            }),
+            Err(_) => Err(closed()),
         }
     }
 
@@ -105,48 +169,60 @@ impl Guildhall {
     /// Credits a player from a system source. Errors: `INVALID_ARGUMENT`,
     /// `BALANCE_LIMIT`, `IDEMPOTENCY_CONFLICT`.
     #[napi(
-        ts_args_type = "request: GrantRequest",
+        ts_args_type = "request: Input<GrantRequest>",
         ts_return_type = "Promise<BalanceChangeResult>"
     )]
-    pub async fn grant(&self, request: Value) -> Out {
+    pub fn grant(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.grant(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.grant(arg("request", request)?).await }.await)
+        })
     }
 
     /// Debits a player to a system sink. Errors: as `grant`, plus `INSUFFICIENT_FUNDS`.
     #[napi(
-        ts_args_type = "request: SpendRequest",
+        ts_args_type = "request: Input<SpendRequest>",
         ts_return_type = "Promise<BalanceChangeResult>"
     )]
-    pub async fn spend(&self, request: Value) -> Out {
+    pub fn spend(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.spend(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.spend(arg("request", request)?).await }.await)
+        })
     }
 
     /// Moves currency between two players in one commit.
     #[napi(
-        ts_args_type = "request: TransferRequest",
+        ts_args_type = "request: Input<TransferRequest>",
         ts_return_type = "Promise<TransferResult>"
     )]
-    pub async fn transfer(&self, request: Value) -> Out {
+    pub fn transfer(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.transfer(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.transfer(arg("request", request)?).await }.await)
+        })
     }
 
     /// A player's wallet: every configured currency, zero when never touched.
-    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Wallet>")]
-    pub async fn wallet(&self, player_id: Value) -> Out {
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<WalletView>"
+    )]
+    pub fn wallet(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.wallet(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.wallet(&player("player", player_id)?).await }.await)
+        })
     }
 
-    /// The wallet, when it can be read at once without waiting on I/O (a SQLite file's
-    /// point read, or memory); `null` when the read would wait (PostgreSQL, Redis). The
-    /// package's `wallet()` (index.js) tries this first and resolves at once, without a
-    /// round trip through the runtime; otherwise it awaits the native `wallet()`. Throws
-    /// what `wallet()` rejects with (`INVALID_ARGUMENT`, `UNAVAILABLE`).
-    #[napi(ts_args_type = "player: string", ts_return_type = "Wallet | null")]
-    pub fn wallet_now(&self, player_id: Value) -> napi::Result<Option<Reply>> {
+    /// The wallet, synchronously, when it can be read at once without waiting on I/O (a
+    /// SQLite file's point read of a few microseconds, or memory); `null` when the read
+    /// would wait (PostgreSQL, Redis). The package's `wallet()` (index.js) reads through
+    /// this and settles its Promise on the event loop's next turn, without a round trip
+    /// through the runtime; otherwise it awaits the native read. Throws what `wallet()`
+    /// rejects with (`INVALID_ARGUMENT`, `BALANCE_LIMIT`, `UNAVAILABLE`).
+    #[napi(ts_args_type = "player: string", ts_return_type = "WalletView | null")]
+    pub fn wallet_sync(&self, player_id: Arg) -> napi::Result<Option<Reply>> {
         let core = match self.core() {
             Ok(c) => c,
             Err(e) => return Ok(Some(Reply(Err(e)))),
@@ -167,71 +243,83 @@ impl Guildhall {
         ts_args_type = "player: string, currency: string",
         ts_return_type = "Promise<number>"
     )]
-    pub async fn balance(&self, player_id: Value, currency: Value) -> Out {
+    pub fn balance(&self, env: &Env, player_id: Arg, currency: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .balance(&player("player", player_id)?, &text("currency", currency)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .balance(&player("player", player_id)?, &text("currency", currency)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// A player's ledger entries, newest first, a page at a time.
     #[napi(
-        ts_args_type = "player: string, filter?: HistoryFilter",
+        ts_args_type = "player: string, filter?: Input<HistoryFilter>",
         ts_return_type = "Promise<HistoryPage>"
     )]
-    pub async fn history(&self, player_id: Value, filter: Option<Value>) -> Out {
+    pub fn history(&self, env: &Env, player_id: Arg, filter: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let filter = opt_arg("filter", filter)?.unwrap_or_default();
-                core?.history(&player("player", player_id)?, filter).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let filter = opt_arg("filter", filter)?.unwrap_or_default();
+                    core?.history(&player("player", player_id)?, filter).await
+                }
+                .await,
+            )
+        })
     }
 
     /// Recomputes every balance from the ledger and reports differences.
     #[napi(ts_return_type = "Promise<LedgerReport>")]
-    pub async fn verify_ledger(&self) -> Out {
+    pub fn verify_ledger(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.verify_ledger().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.verify_ledger().await }.await)
+        })
     }
 
     // ----- Catalog and inventory -----
 
     /// Buys catalog items: debit and item grant in one commit.
     #[napi(
-        ts_args_type = "request: PurchaseRequest",
+        ts_args_type = "request: Input<PurchaseRequest>",
         ts_return_type = "Promise<PurchaseResult>"
     )]
-    pub async fn purchase(&self, request: Value) -> Out {
+    pub fn purchase(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.purchase(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.purchase(arg("request", request)?).await }.await)
+        })
     }
 
     /// Uses up consumables.
     #[napi(
-        ts_args_type = "request: UseItemRequest",
+        ts_args_type = "request: Input<UseItemRequest>",
         ts_return_type = "Promise<ItemChangeResult>"
     )]
-    pub async fn use_item(&self, request: Value) -> Out {
+    pub fn use_item(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.use_item(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.use_item(arg("request", request)?).await }.await)
+        })
     }
 
     /// Grants items without payment (rewards, admins).
     #[napi(
-        ts_args_type = "request: GrantItemRequest",
+        ts_args_type = "request: Input<GrantItemRequest>",
         ts_return_type = "Promise<ItemChangeResult>"
     )]
-    pub async fn grant_item(&self, request: Value) -> Out {
+    pub fn grant_item(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.grant_item(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.grant_item(arg("request", request)?).await }.await)
+        })
     }
 
     /// A player's inventory, by item id.
@@ -239,16 +327,20 @@ impl Guildhall {
         ts_args_type = "player: string",
         ts_return_type = "Promise<InventoryEntry[]>"
     )]
-    pub async fn inventory(&self, player_id: Value) -> Out {
+    pub fn inventory(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.inventory(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.inventory(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// The whole catalog, by id.
     #[napi(ts_return_type = "Promise<CatalogItem[]>")]
-    pub async fn catalog(&self) -> Out {
+    pub fn catalog(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.catalog().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.catalog().await }.await)
+        })
     }
 
     /// One catalog item. Errors: `NOT_FOUND`.
@@ -256,26 +348,30 @@ impl Guildhall {
         ts_args_type = "itemId: string",
         ts_return_type = "Promise<CatalogItem>"
     )]
-    pub async fn catalog_item(&self, item_id: Value) -> Out {
+    pub fn catalog_item(&self, env: &Env, item_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.catalog_item(&text("itemId", item_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.catalog_item(&text("itemId", item_id)?).await }.await)
+        })
     }
 
     /// Inserts or replaces a catalog item.
     #[napi(
-        ts_args_type = "item: CatalogItem",
+        ts_args_type = "item: Input<CatalogItem>",
         ts_return_type = "Promise<CatalogItem>"
     )]
-    pub async fn upsert_catalog_item(&self, item: Value) -> Out {
+    pub fn upsert_catalog_item(&self, env: &Env, item: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .upsert_catalog_item(arg::<CatalogItem>("item", item)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .upsert_catalog_item(arg::<CatalogItem>("item", item)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Activates or deactivates a catalog item. Errors: `NOT_FOUND`.
@@ -283,81 +379,94 @@ impl Guildhall {
         ts_args_type = "itemId: string, active: boolean",
         ts_return_type = "Promise<CatalogItem>"
     )]
-    pub async fn set_catalog_item_active(&self, item_id: Value, active: Value) -> Out {
+    pub fn set_catalog_item_active(&self, env: &Env, item_id: Arg, active: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let active: bool = arg("active", active)?;
-                core?
-                    .set_catalog_item_active(&text("itemId", item_id)?, active)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let active: bool = arg("active", active)?;
+                    core?
+                        .set_catalog_item_active(&text("itemId", item_id)?, active)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Top items by units bought in `[from, to)` (ISO times; default the last 24 hours
     /// on the core's clock), at most `limit` (1-100, default 10).
     #[napi(
-        ts_args_type = "query?: PopularItemsQuery",
+        ts_args_type = "query?: Input<PopularItemsQuery>",
         ts_return_type = "Promise<PopularItem[]>"
     )]
-    pub async fn popular_items(&self, query: Option<Value>) -> Out {
+    pub fn popular_items(&self, env: &Env, query: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let q: guildhall_core::PopularItemsQuery =
-                    opt_arg("query", query)?.unwrap_or_default();
-                core?.popular_items(&q).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let q: guildhall_core::PopularItemsQuery =
+                        opt_arg("query", query)?.unwrap_or_default();
+                    core?.popular_items(&q).await
+                }
+                .await,
+            )
+        })
     }
 
     /// Purchase revenue per currency per day of the reset time zone, days `from..=to`
     /// (`YYYY-MM-DD`; default the last 30 days).
     #[napi(
-        ts_args_type = "query?: RevenueQuery",
+        ts_args_type = "query?: Input<RevenueQuery>",
         ts_return_type = "Promise<DailyRevenue[]>"
     )]
-    pub async fn revenue_per_day(&self, query: Option<Value>) -> Out {
+    pub fn revenue_per_day(&self, env: &Env, query: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let q: guildhall_core::RevenueQuery = opt_arg("query", query)?.unwrap_or_default();
-                core?.revenue_per_day(&q).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let q: guildhall_core::RevenueQuery =
+                        opt_arg("query", query)?.unwrap_or_default();
+                    core?.revenue_per_day(&q).await
+                }
+                .await,
+            )
+        })
     }
 
     // ----- Mail -----
 
     /// Sends one mail (player, system or admin sender).
     #[napi(
-        ts_args_type = "request: SendMailRequest",
+        ts_args_type = "request: Input<SendMailRequest>",
         ts_return_type = "Promise<SendMailResult>"
     )]
-    pub async fn send_mail(&self, request: Value) -> Out {
+    pub fn send_mail(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.send_mail(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.send_mail(arg("request", request)?).await }.await)
+        })
     }
 
     /// Stores one mail for every player (or the listed ones), delivered on their next read.
     #[napi(
-        ts_args_type = "request: BroadcastRequest",
+        ts_args_type = "request: Input<BroadcastRequest>",
         ts_return_type = "Promise<Broadcast>"
     )]
-    pub async fn broadcast_mail(&self, request: Value) -> Out {
+    pub fn broadcast_mail(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.broadcast_mail(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.broadcast_mail(arg("request", request)?).await }.await)
+        })
     }
 
     /// A player's mailbox listing, newest first.
     #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Mail[]>")]
-    pub async fn mailbox(&self, player_id: Value) -> Out {
+    pub fn mailbox(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.mailbox(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.mailbox(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// Opens a mail and marks it read. Errors: `NOT_FOUND`.
@@ -365,16 +474,18 @@ impl Guildhall {
         ts_args_type = "player: string, mailId: string",
         ts_return_type = "Promise<Mail>"
     )]
-    pub async fn open_mail(&self, player_id: Value, mail_id: Value) -> Out {
+    pub fn open_mail(&self, env: &Env, player_id: Arg, mail_id: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .open_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .open_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Claims a read mail's attachments exactly once. Errors: `NOT_FOUND`,
@@ -383,26 +494,23 @@ impl Guildhall {
         ts_args_type = "player: string, mailId: string, options?: { idempotencyKey?: string }",
         ts_return_type = "Promise<ClaimResult>"
     )]
-    pub async fn claim_mail(
-        &self,
-        player_id: Value,
-        mail_id: Value,
-        options: Option<Value>,
-    ) -> Out {
+    pub fn claim_mail(&self, env: &Env, player_id: Arg, mail_id: Arg, options: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let o = options_arg("options", options, &["idempotency_key"])?;
-                core?
-                    .claim_mail(
-                        &player("player", player_id)?,
-                        &text("mailId", mail_id)?,
-                        opt_field(&o, "idempotency_key")?,
-                    )
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let o = options_arg("options", options, &["idempotency_key"])?;
+                    core?
+                        .claim_mail(
+                            &player("player", player_id)?,
+                            &text("mailId", mail_id)?,
+                            opt_field(&o, "idempotency_key")?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Deletes a read mail. Errors: `NOT_FOUND`, `UNCLAIMED_ATTACHMENTS`.
@@ -410,88 +518,107 @@ impl Guildhall {
         ts_args_type = "player: string, mailId: string",
         ts_return_type = "Promise<void>"
     )]
-    pub async fn delete_mail(&self, player_id: Value, mail_id: Value) -> Out {
+    pub fn delete_mail(&self, env: &Env, player_id: Arg, mail_id: Arg) -> Call {
         let core = self.core();
-        void(
-            async {
-                core?
-                    .delete_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            void(
+                async {
+                    core?
+                        .delete_mail(&player("player", player_id)?, &text("mailId", mail_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     // ----- Announcements -----
 
     /// Inserts or replaces a template.
     #[napi(
-        ts_args_type = "template: Template",
+        ts_args_type = "template: Input<Template>",
         ts_return_type = "Promise<Template>"
     )]
-    pub async fn put_template(&self, template: Value) -> Out {
+    pub fn put_template(&self, env: &Env, template: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .put_template(arg::<Template>("template", template)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .put_template(arg::<Template>("template", template)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// One template. Errors: `NOT_FOUND`.
     #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Template>")]
-    pub async fn template(&self, id: Value) -> Out {
+    pub fn template(&self, env: &Env, id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.template(&text("id", id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.template(&text("id", id)?).await }.await)
+        })
     }
 
     /// Every template, by id.
     #[napi(ts_return_type = "Promise<Template[]>")]
-    pub async fn templates(&self) -> Out {
+    pub fn templates(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.templates().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.templates().await }.await)
+        })
     }
 
     /// Inserts or replaces a trigger; refused when its variables do not cover its
     /// template's placeholders.
-    #[napi(ts_args_type = "trigger: Trigger", ts_return_type = "Promise<Trigger>")]
-    pub async fn put_trigger(&self, trigger: Value) -> Out {
+    #[napi(
+        ts_args_type = "trigger: Input<Trigger>",
+        ts_return_type = "Promise<Trigger>"
+    )]
+    pub fn put_trigger(&self, env: &Env, trigger: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let mut v = trigger;
-                if let Value::Object(m) = &mut v {
-                    m.remove("createdAt");
-                    m.remove("sentAt");
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let mut v = trigger.value("trigger")?;
+                    if let Value::Object(m) = &mut v {
+                        m.remove("createdAt");
+                        m.remove("sentAt");
+                    }
+                    core?.put_trigger(arg::<Trigger>("trigger", v)?).await
                 }
-                core?.put_trigger(arg::<Trigger>("trigger", v)?).await
-            }
-            .await,
-        )
+                .await,
+            )
+        })
     }
 
     /// Cancels a trigger. Errors: `NOT_FOUND`.
     #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Trigger>")]
-    pub async fn cancel_trigger(&self, id: Value) -> Out {
+    pub fn cancel_trigger(&self, env: &Env, id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.cancel_trigger(&text("id", id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.cancel_trigger(&text("id", id)?).await }.await)
+        })
     }
 
     /// One trigger. Errors: `NOT_FOUND`.
     #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Trigger>")]
-    pub async fn trigger(&self, id: Value) -> Out {
+    pub fn trigger(&self, env: &Env, id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.trigger(&text("id", id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.trigger(&text("id", id)?).await }.await)
+        })
     }
 
     /// Every trigger, by id.
     #[napi(ts_return_type = "Promise<Trigger[]>")]
-    pub async fn triggers(&self) -> Out {
+    pub fn triggers(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.triggers().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.triggers().await }.await)
+        })
     }
 
     /// Renders a template with variables, storing nothing.
@@ -499,35 +626,41 @@ impl Guildhall {
         ts_args_type = "templateId: string, variables?: Record<string, unknown>",
         ts_return_type = "Promise<string>"
     )]
-    pub async fn preview(&self, template_id: Value, variables: Option<Value>) -> Out {
+    pub fn preview(&self, env: &Env, template_id: Arg, variables: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let vars: serde_json::Map<String, Value> =
-                    opt_arg("variables", variables)?.unwrap_or_default();
-                core?
-                    .preview(&text("templateId", template_id)?, &vars)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let vars: serde_json::Map<String, Value> =
+                        opt_arg("variables", variables)?.unwrap_or_default();
+                    core?
+                        .preview(&text("templateId", template_id)?, &vars)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Fires an event for a player: the messages to show, highest priority first.
     #[napi(
-        ts_args_type = "request: FireRequest",
+        ts_args_type = "request: Input<FireRequest>",
         ts_return_type = "Promise<Message[]>"
     )]
-    pub async fn fire(&self, request: Value) -> Out {
+    pub fn fire(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.fire(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.fire(arg("request", request)?).await }.await)
+        })
     }
 
     /// Sends every scheduled trigger whose time has come; returns their ids.
     #[napi(ts_return_type = "Promise<string[]>")]
-    pub async fn send_due_triggers(&self) -> Out {
+    pub fn send_due_triggers(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.send_due_triggers().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.send_due_triggers().await }.await)
+        })
     }
 
     // ----- Presence -----
@@ -537,15 +670,17 @@ impl Guildhall {
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"
     )]
-    pub async fn login(&self, player_id: Value, location: Option<Value>) -> Out {
+    pub fn login(&self, env: &Env, player_id: Arg, location: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let loc: Location = opt_arg("location", location)?.unwrap_or_default();
-                core?.login(&player("player", player_id)?, loc).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let loc: Location = opt_arg("location", location)?.unwrap_or_default();
+                    core?.login(&player("player", player_id)?, loc).await
+                }
+                .await,
+            )
+        })
     }
 
     /// Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session).
@@ -553,22 +688,26 @@ impl Guildhall {
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"
     )]
-    pub async fn heartbeat(&self, player_id: Value, location: Option<Value>) -> Out {
+    pub fn heartbeat(&self, env: &Env, player_id: Arg, location: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let loc: Option<Location> = opt_arg("location", location)?;
-                core?.heartbeat(&player("player", player_id)?, loc).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let loc: Option<Location> = opt_arg("location", location)?;
+                    core?.heartbeat(&player("player", player_id)?, loc).await
+                }
+                .await,
+            )
+        })
     }
 
     /// Ends a session; whether one was live.
     #[napi(ts_args_type = "player: string", ts_return_type = "Promise<boolean>")]
-    pub async fn logout(&self, player_id: Value) -> Out {
+    pub fn logout(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.logout(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.logout(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// A player's live session, or `null`.
@@ -576,16 +715,20 @@ impl Guildhall {
         ts_args_type = "player: string",
         ts_return_type = "Promise<Session | null>"
     )]
-    pub async fn session(&self, player_id: Value) -> Out {
+    pub fn session(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.session(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.session(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// Every live session.
     #[napi(ts_return_type = "Promise<Session[]>")]
-    pub async fn online(&self) -> Out {
+    pub fn online(&self, env: &Env) -> Call {
         let core = self.core();
-        done(async { core?.online().await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.online().await }.await)
+        })
     }
 
     // ----- Parties -----
@@ -595,18 +738,20 @@ impl Guildhall {
         ts_args_type = "player: string, options?: { open?: boolean }",
         ts_return_type = "Promise<Party>"
     )]
-    pub async fn create_party(&self, player_id: Value, options: Option<Value>) -> Out {
+    pub fn create_party(&self, env: &Env, player_id: Arg, options: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let o = options_arg("options", options, &["open"])?;
-                let open = opt_field::<bool>(&o, "open")?.unwrap_or(false);
-                core?
-                    .create_party(&player("player", player_id)?, open)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let o = options_arg("options", options, &["open"])?;
+                    let open = opt_field::<bool>(&o, "open")?.unwrap_or(false);
+                    core?
+                        .create_party(&player("player", player_id)?, open)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// The leader invites a player. Errors: `NOT_IN_PARTY`, `NOT_PARTY_LEADER`,
@@ -615,16 +760,18 @@ impl Guildhall {
         ts_args_type = "leader: string, invitee: string",
         ts_return_type = "Promise<Invite>"
     )]
-    pub async fn invite_to_party(&self, leader: Value, invitee: Value) -> Out {
+    pub fn invite_to_party(&self, env: &Env, leader: Arg, invitee: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .invite_to_party(&player("leader", leader)?, &player("invitee", invitee)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .invite_to_party(&player("leader", leader)?, &player("invitee", invitee)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Accepts an invite. Errors: `NOT_FOUND`, `INVITE_EXPIRED`, `PARTY_FULL`,
@@ -633,16 +780,18 @@ impl Guildhall {
         ts_args_type = "player: string, partyId: string",
         ts_return_type = "Promise<Party>"
     )]
-    pub async fn accept_invite(&self, player_id: Value, party_id: Value) -> Out {
+    pub fn accept_invite(&self, env: &Env, player_id: Arg, party_id: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .accept_invite(&player("player", player_id)?, &text("partyId", party_id)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .accept_invite(&player("player", player_id)?, &text("partyId", party_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Declines an invite. Errors: `NOT_FOUND`.
@@ -650,16 +799,18 @@ impl Guildhall {
         ts_args_type = "player: string, partyId: string",
         ts_return_type = "Promise<void>"
     )]
-    pub async fn decline_invite(&self, player_id: Value, party_id: Value) -> Out {
+    pub fn decline_invite(&self, env: &Env, player_id: Arg, party_id: Arg) -> Call {
         let core = self.core();
-        void(
-            async {
-                core?
-                    .decline_invite(&player("player", player_id)?, &text("partyId", party_id)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            void(
+                async {
+                    core?
+                        .decline_invite(&player("player", player_id)?, &text("partyId", party_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Joins an open party. Errors: `NOT_FOUND`, `FORBIDDEN` (not open), `PARTY_FULL`,
@@ -668,16 +819,18 @@ impl Guildhall {
         ts_args_type = "player: string, partyId: string",
         ts_return_type = "Promise<Party>"
     )]
-    pub async fn join_party(&self, player_id: Value, party_id: Value) -> Out {
+    pub fn join_party(&self, env: &Env, player_id: Arg, party_id: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .join_party(&player("player", player_id)?, &text("partyId", party_id)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .join_party(&player("player", player_id)?, &text("partyId", party_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Leaves the party; the party after, or `null` when it is gone. Errors: `NOT_IN_PARTY`.
@@ -685,9 +838,11 @@ impl Guildhall {
         ts_args_type = "player: string",
         ts_return_type = "Promise<Party | null>"
     )]
-    pub async fn leave_party(&self, player_id: Value) -> Out {
+    pub fn leave_party(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.leave_party(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.leave_party(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// The leader removes a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
@@ -695,16 +850,18 @@ impl Guildhall {
         ts_args_type = "leader: string, target: string",
         ts_return_type = "Promise<Party>"
     )]
-    pub async fn kick_from_party(&self, leader: Value, target: Value) -> Out {
+    pub fn kick_from_party(&self, env: &Env, leader: Arg, target: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .kick_from_party(&player("leader", leader)?, &player("target", target)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .kick_from_party(&player("leader", leader)?, &player("target", target)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// The leader hands leadership to a member. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
@@ -712,23 +869,27 @@ impl Guildhall {
         ts_args_type = "leader: string, target: string",
         ts_return_type = "Promise<Party>"
     )]
-    pub async fn promote_in_party(&self, leader: Value, target: Value) -> Out {
+    pub fn promote_in_party(&self, env: &Env, leader: Arg, target: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .promote_in_party(&player("leader", leader)?, &player("target", target)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .promote_in_party(&player("leader", leader)?, &player("target", target)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// The leader ends the party. Errors: `NOT_PARTY_LEADER`, `NOT_IN_PARTY`.
     #[napi(ts_args_type = "leader: string", ts_return_type = "Promise<void>")]
-    pub async fn disband_party(&self, leader: Value) -> Out {
+    pub fn disband_party(&self, env: &Env, leader: Arg) -> Call {
         let core = self.core();
-        void(async { core?.disband_party(&player("leader", leader)?).await }.await)
+        call(env, hold(&core), async move {
+            void(async { core?.disband_party(&player("leader", leader)?).await }.await)
+        })
     }
 
     /// The party a player is in, or `null`.
@@ -736,35 +897,43 @@ impl Guildhall {
         ts_args_type = "player: string",
         ts_return_type = "Promise<Party | null>"
     )]
-    pub async fn party_of(&self, player_id: Value) -> Out {
+    pub fn party_of(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.party_of(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.party_of(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// One party. Errors: `NOT_FOUND`.
     #[napi(ts_args_type = "partyId: string", ts_return_type = "Promise<Party>")]
-    pub async fn party(&self, party_id: Value) -> Out {
+    pub fn party(&self, env: &Env, party_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.party(&text("partyId", party_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.party(&text("partyId", party_id)?).await }.await)
+        })
     }
 
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.
     #[napi(
-        ts_args_type = "request: QueueRequest",
+        ts_args_type = "request: Input<QueueRequest>",
         ts_return_type = "Promise<Ticket>"
     )]
-    pub async fn queue(&self, request: Value) -> Out {
+    pub fn queue(&self, env: &Env, request: Arg) -> Call {
         let core = self.core();
-        done(async { core?.queue(arg("request", request)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.queue(arg("request", request)?).await }.await)
+        })
     }
 
     /// Cancels the player's ticket. Errors: `NOT_FOUND`.
     #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Ticket>")]
-    pub async fn cancel_ticket(&self, player_id: Value) -> Out {
+    pub fn cancel_ticket(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.cancel_ticket(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.cancel_ticket(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// The player's ticket and how it stands, or `null`.
@@ -772,36 +941,45 @@ impl Guildhall {
         ts_args_type = "player: string",
         ts_return_type = "Promise<TicketStatus | null>"
     )]
-    pub async fn ticket_status(&self, player_id: Value) -> Out {
+    pub fn ticket_status(&self, env: &Env, player_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.ticket_status(&player("player", player_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.ticket_status(&player("player", player_id)?).await }.await)
+        })
     }
 
     /// Tickets waiting in a queue, oldest first. Errors: `NOT_FOUND` (queue).
     #[napi(ts_args_type = "queue: string", ts_return_type = "Promise<Ticket[]>")]
-    pub async fn pool(&self, queue: Value) -> Out {
+    pub fn pool(&self, env: &Env, queue: Arg) -> Call {
         let core = self.core();
-        done(async { core?.pool(&text("queue", queue)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.pool(&text("queue", queue)?).await }.await)
+        })
     }
 
     /// One matchmaking tick over every queue (when this handle holds the tick lease):
     /// expires old tickets and forms matches. Returns the matches formed.
     #[napi(ts_return_type = "Promise<MatchRecord[]>")]
-    pub async fn tick(&self) -> Out {
+    pub fn tick(&self, env: &Env) -> Call {
         let core = self.core();
         let holder = self.holder.clone();
-        done(
-            async {
-                let core = core?;
-                // The core's tick future is not `Send`, so it runs to completion on a
-                // blocking thread of the runtime instead of being spawned.
-                let rt = tokio::runtime::Handle::current();
-                tokio::task::spawn_blocking(move || rt.block_on(core.tick(&holder)))
-                    .await
-                    .map_err(|e| CoreError::unavailable(format!("matchmaking tick failed: {e}")))?
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let core = core?;
+                    // The core's tick future is not `Send`, so it runs to completion on a
+                    // blocking thread of the runtime instead of being spawned.
+                    let rt = tokio::runtime::Handle::current();
+                    // `Busy` moves into the blocking task, so `close()` waits for the tick.
+                    tokio::task::spawn_blocking(move || rt.block_on(core.tick(&holder)))
+                        .await
+                        .map_err(|e| {
+                            CoreError::unavailable(format!("matchmaking tick failed: {e}"))
+                        })?
+                }
+                .await,
+            )
+        })
     }
 
     /// Reports a match result: each team's rank (0 = first; equal ranks draw).
@@ -809,15 +987,17 @@ impl Guildhall {
         ts_args_type = "matchId: string, ranks: number[]",
         ts_return_type = "Promise<ReportResult>"
     )]
-    pub async fn report_match(&self, match_id: Value, ranks: Value) -> Out {
+    pub fn report_match(&self, env: &Env, match_id: Arg, ranks: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let ranks: Vec<usize> = arg("ranks", ranks)?;
-                core?.report_match(&text("matchId", match_id)?, ranks).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let ranks: Vec<usize> = arg("ranks", ranks)?;
+                    core?.report_match(&text("matchId", match_id)?, ranks).await
+                }
+                .await,
+            )
+        })
     }
 
     /// One match. Errors: `NOT_FOUND`.
@@ -825,9 +1005,11 @@ impl Guildhall {
         ts_args_type = "matchId: string",
         ts_return_type = "Promise<MatchRecord>"
     )]
-    pub async fn match_record(&self, match_id: Value) -> Out {
+    pub fn match_record(&self, env: &Env, match_id: Arg) -> Call {
         let core = self.core();
-        done(async { core?.match_record(&text("matchId", match_id)?).await }.await)
+        call(env, hold(&core), async move {
+            done(async { core?.match_record(&text("matchId", match_id)?).await }.await)
+        })
     }
 
     /// A player's rating in a queue. Errors: `NOT_FOUND` (queue).
@@ -835,34 +1017,38 @@ impl Guildhall {
         ts_args_type = "player: string, queue: string",
         ts_return_type = "Promise<Rating>"
     )]
-    pub async fn rating(&self, player_id: Value, queue: Value) -> Out {
+    pub fn rating(&self, env: &Env, player_id: Arg, queue: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                core?
-                    .rating(&player("player", player_id)?, &text("queue", queue)?)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .rating(&player("player", player_id)?, &text("queue", queue)?)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// A player's matches, newest first, at most `limit` (1-100, default 20).
     #[napi(
-        ts_args_type = "player: string, limit?: number",
+        ts_args_type = "player: string, limit?: number | bigint",
         ts_return_type = "Promise<MatchRecord[]>"
     )]
-    pub async fn match_history(&self, player_id: Value, limit: Option<Value>) -> Out {
+    pub fn match_history(&self, env: &Env, player_id: Arg, limit: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let limit = opt_limit("limit", limit)?;
-                core?
-                    .match_history(&player("player", player_id)?, limit)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let limit = opt_limit("limit", limit)?;
+                    core?
+                        .match_history(&player("player", player_id)?, limit)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     // ----- Events -----
@@ -870,66 +1056,84 @@ impl Guildhall {
     /// Outbox events after `after` (a previous event's `seq`; 0 from the start), oldest
     /// first, at most `limit` (1-1000, default 100).
     #[napi(
-        ts_args_type = "after?: number, limit?: number",
+        ts_args_type = "after?: number | bigint, limit?: number | bigint",
         ts_return_type = "Promise<GuildhallEvent[]>"
     )]
-    pub async fn events_after(&self, after: Option<Value>, limit: Option<Value>) -> Out {
+    pub fn events_after(&self, env: &Env, after: Arg, limit: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let after = int_or("after", after, 0)?;
-                let limit = opt_limit("limit", limit)?;
-                core?.events_after(after, limit).await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let after = int_or("after", after, 0)?;
+                    let limit = opt_limit("limit", limit)?;
+                    core?.events_after(after, limit).await
+                }
+                .await,
+            )
+        })
     }
 
     /// Outbox events concerning one player after `after`, oldest first.
     #[napi(
-        ts_args_type = "player: string, after?: number, limit?: number",
+        ts_args_type = "player: string, after?: number | bigint, limit?: number | bigint",
         ts_return_type = "Promise<GuildhallEvent[]>"
     )]
-    pub async fn player_events_after(
-        &self,
-        player_id: Value,
-        after: Option<Value>,
-        limit: Option<Value>,
-    ) -> Out {
+    pub fn player_events_after(&self, env: &Env, player_id: Arg, after: Arg, limit: Arg) -> Call {
         let core = self.core();
-        done(
-            async {
-                let after = int_or("after", after, 0)?;
-                let limit = limit_or("limit", limit, 100)?;
-                core?
-                    .player_events_after(&player("player", player_id)?, after, limit)
-                    .await
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let after = int_or("after", after, 0)?;
+                    let limit = limit_or("limit", limit, 100)?;
+                    core?
+                        .player_events_after(&player("player", player_id)?, after, limit)
+                        .await
+                }
+                .await,
+            )
+        })
     }
 
     /// Removes events and idempotency records past their retention.
     #[napi(ts_return_type = "Promise<{ events: number, idempotencyRecords: number }>")]
-    pub async fn prune(&self) -> Out {
+    pub fn prune(&self, env: &Env) -> Call {
         let core = self.core();
-        done(
-            async {
-                let (events, records) = core?.prune().await?;
-                Ok(serde_json::json!({ "events": events, "idempotency_records": records }))
-            }
-            .await,
-        )
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let (events, records) = core?.prune().await?;
+                    Ok(serde_json::json!({ "events": events, "idempotency_records": records }))
+                }
+                .await,
+            )
+        })
     }
 
     /// Calls `callback` with every event as it commits (in this process, or on every
     /// instance with the Redis coordinator), on the JavaScript thread. Does not keep the
-    /// process alive by itself; `close()` stops every callback. Returns nothing.
-    #[napi(ts_args_type = "callback: (event: GuildhallEvent) => void")]
-    pub fn on_event(&self, env: Env, callback: Function<Value, ()>) -> napi::Result<()> {
+    /// process alive by itself. Returns a function that stops this callback; `close()`
+    /// stops every callback. Throws `INVALID_ARGUMENT` when `callback` is not a function
+    /// and `UNAVAILABLE` after `close()`.
+    #[napi(
+        ts_args_type = "callback: (event: GuildhallEvent) => void",
+        ts_return_type = "() => void"
+    )]
+    pub fn on_event<'env>(
+        &self,
+        env: &'env Env,
+        callback: Unknown<'env>,
+    ) -> napi::Result<Function<'env, (), ()>> {
         if self.closed.load(Ordering::Acquire) {
-            return Err(convert::js_error(&env, &closed()));
+            return Err(convert::js_error(env, &closed()));
         }
+        if callback.get_type()? != ValueType::Function {
+            return Err(convert::js_error(
+                env,
+                &CoreError::invalid("callback", "callback must be a function"),
+            ));
+        }
+        // SAFETY: checked above to be a function, on the JavaScript thread.
+        let callback: Function<Value, ()> = unsafe { callback.cast() }?;
         let tsfn: ThreadsafeFunction<Value, (), Value, Status, false, true> = callback
             .build_threadsafe_function()
             .weak::<true>()
@@ -942,7 +1146,7 @@ impl Guildhall {
                 match rx.recv().await {
                     Ok(event) => {
                         let v = serde_json::to_value(&event)
-                            .map(convert::camel_keys)
+                            .map(|v| convert::rounded(convert::camel_keys(v)))
                             .unwrap_or(Value::Null);
                         tsfn.call(v, ThreadsafeFunctionCallMode::NonBlocking);
                     }
@@ -950,24 +1154,35 @@ impl Guildhall {
                     Err(RecvError::Closed) => break,
                 }
             }
-        });
+        })
+        .abort_handle();
         self.listeners
             .lock()
             .map_err(|_| napi::Error::from_reason("listener list poisoned"))?
-            .push(handle);
-        Ok(())
+            .push(handle.clone());
+        env.create_function_from_closure("unsubscribe", move |_| {
+            handle.abort();
+            Ok(())
+        })
     }
 
-    /// Stops every `onEvent` callback and refuses further calls (`UNAVAILABLE`). The
-    /// database closes when the last handle on it is collected.
-    #[napi]
-    pub fn close(&self) {
+    /// Stops every `onEvent` callback, refuses further calls (`UNAVAILABLE`) and resolves
+    /// once every call made before it has finished. The database closes when the last
+    /// handle on it is collected.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close(&self, env: &Env) -> napi::Result<AsyncBlock<()>> {
         self.closed.store(true, Ordering::Release);
         if let Ok(mut l) = self.listeners.lock() {
             for h in l.drain(..) {
                 h.abort();
             }
         }
+        let gate = self.gate.clone();
+        AsyncBlockBuilder::new(async move {
+            drop(gate.write().await);
+            Ok(())
+        })
+        .build(env)
     }
 }
 
@@ -1002,7 +1217,7 @@ impl ToNapiValue for Opened {
 /// the environment's, which beat the config's; database default
 /// `sqlite://guildhall.db`; `cache` with Redis is refused. Keys of the options and of
 /// an object config may be camelCase.
-async fn open_core(options: Value) -> std::result::Result<Core, CoreError> {
+async fn open_core(options: Arg) -> std::result::Result<Core, CoreError> {
     let o: guildhall_adapters::OpenOptions = arg("options", options)?;
     o.open().await
 }

@@ -163,6 +163,17 @@ export async function startHost(t, { bin = hostBinary(), toml = CONFIG_TOML } = 
   return { url, key, stop, child, dir }
 }
 
+/** The two transports of the package, each a maker of a handle torn down after `t`. */
+export const transports = {
+  native: async (t) => (await openNative(t)).gh,
+  http: async (t) => {
+    const host = await startHost(t)
+    const gh = await Guildhall.connect(host.url, { apiKey: host.key })
+    t.after(() => gh.close())
+    return gh
+  },
+}
+
 /** Asserts that `p` rejects with a guildhall error of `code`; returns the error. */
 export async function rejectsWith(assert, p, code) {
   try {

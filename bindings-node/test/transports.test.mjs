@@ -3,20 +3,11 @@
 // Covers economy, catalog and inventory, and mail, with their error codes.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Guildhall, GuildhallError, openNative, startHost, rejectsWith, hostBinary } from './helpers.mjs'
+import { GuildhallError, rejectsWith, hostBinary, transports } from './helpers.mjs'
 
 let n = 0
 const uid = (p) => `${p}-${process.pid}-${++n}`
 
-const transports = {
-  native: async (t) => (await openNative(t)).gh,
-  http: async (t) => {
-    const host = await startHost(t)
-    const gh = await Guildhall.connect(host.url, { apiKey: host.key })
-    t.after(() => gh.close())
-    return gh
-  },
-}
 
 for (const [name, make] of Object.entries(transports)) {
   describe(`${name} transport`, { skip: name === 'http' && !hostBinary() && 'no host binary' }, () => {

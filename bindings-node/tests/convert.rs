@@ -46,3 +46,36 @@ fn bad_arguments_are_invalid_argument() {
         ErrorCode::InvalidArgument
     );
 }
+
+#[test]
+fn numbers_cross_exactly_or_are_refused() {
+    use guildhall_node::convert::{bigint_to_json, exact, number_to_json, MAX_SAFE_INTEGER};
+    assert_eq!(
+        number_to_json("amount", 4_294_967_296.0).unwrap(),
+        json!(4_294_967_296i64)
+    );
+    assert_eq!(
+        number_to_json("a", 1e12).unwrap(),
+        json!(1_000_000_000_000i64)
+    );
+    assert_eq!(
+        number_to_json("a", 9_007_199_254_740_991.0).unwrap(),
+        json!(MAX_SAFE_INTEGER)
+    );
+    assert!(number_to_json("a", 9_007_199_254_740_992.0).is_err());
+    assert!(number_to_json("a", f64::NAN).is_err());
+    assert!(number_to_json("a", f64::INFINITY).is_err());
+    assert_eq!(number_to_json("a", 1.5).unwrap(), json!(1.5));
+    assert_eq!(bigint_to_json("a", false, &[]).unwrap(), json!(0));
+    assert_eq!(
+        bigint_to_json("a", true, &[1u64 << 63]).unwrap(),
+        json!(i64::MIN)
+    );
+    assert!(bigint_to_json("a", false, &[1u64 << 63]).is_err());
+    assert!(bigint_to_json("a", false, &[0, 1]).is_err());
+    let e = exact(json!({ "balance": MAX_SAFE_INTEGER + 2 })).unwrap_err();
+    assert_eq!(e.code, ErrorCode::BalanceLimit);
+    assert_eq!(e.details["value"], "9007199254740993");
+    assert_eq!(e.details["field"], "balance");
+    assert!(exact(json!({ "balance": MAX_SAFE_INTEGER, "rating": 1e300 })).is_ok());
+}
