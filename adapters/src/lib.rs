@@ -7,7 +7,7 @@
 //! | URL | Store | cargo feature |
 //! |---|---|---|
 //! | `memory://` | [`guildhall_core::memory::MemoryStore`] (nothing persists) | always |
-//! | `sqlite://path/to/file.db` (`sqlite::memory:` too) | `sqlite::SqliteStore` | `sqlite` |
+//! | `sqlite:path/to/file.db` (relative), `sqlite:////abs/file.db` (absolute), `sqlite::memory:` ([`sqlite::resolve_url`] has the rule) | `sqlite::SqliteStore` | `sqlite` |
 //! | `postgres://user@host:5432/db` (or `postgresql://`) | `postgres::PostgresStore` | `postgres` |
 //! | `redis://host:6379` (coordinator) | `redis::RedisCoordinator` | `redis` |
 //!
@@ -67,7 +67,7 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
     } else {
         return Err(Error::invalid(
             "database",
-            format!("unsupported database URL '{database_url}': use sqlite://FILE, postgres://... or memory://"),
+            format!("unsupported database URL '{database_url}': use sqlite:FILE, postgres://... or memory://"),
         ));
     };
     store.migrate().await?;
@@ -79,15 +79,16 @@ pub async fn open_store(database_url: &str) -> Result<Arc<dyn Store>> {
 pub struct Backend;
 
 impl Backend {
-    /// A builder with the defaults: database [`settings::DEFAULT_DATABASE`]
-    /// (`sqlite://guildhall.db`), no Redis, no cache, one currency `gold`, no catalog.
+    /// A builder with the defaults: no database (one must be named: opening without one
+    /// is refused, so no file is ever created unasked), no Redis, no cache, one currency
+    /// `gold`, no catalog.
     ///
     /// ```no_run
     /// # async fn f() -> guildhall_core::Result<()> {
     /// let config = guildhall_adapters::settings::load_file("guildhall.toml".as_ref())?;
     /// let gh = guildhall_adapters::Backend::builder()
     ///     .settings(&config)
-    ///     .database("sqlite://game.db")
+    ///     .database("sqlite:game.db")
     ///     .open()
     ///     .await?;
     /// # Ok(()) }
@@ -102,7 +103,11 @@ impl Backend {
 /// The rule, the same for the host, the Node module and the Python module:
 /// - database: the last of [`settings`](Self::settings) (the file's `database`, or
 ///   `GUILDHALL_DATABASE_URL` once applied) and [`database`](Self::database) (a flag,
-///   or the `database` argument of `open`); none: `sqlite://guildhall.db`.
+///   or the `database` argument of `open`); none: refused (`INVALID_ARGUMENT` naming
+///   `database`), never a file created unasked. The host names its own default
+///   ([`settings::DEFAULT_DATABASE`]). SQLite URLs follow [`sqlite::resolve_url`]'s rule
+///   (`sqlite:game.db` relative, `sqlite:////srv/game.db` absolute, the ambiguous
+///   `sqlite:///x` only where it cannot be mistaken).
 /// - Redis: likewise from `redis` / `GUILDHALL_REDIS_URL` / an argument; none: the
 ///   in-process coordinator. The key prefix is `redis_prefix` (default `guildhall:`).
 /// - cache: off by default. On without Redis: the in-process coordinator keeps a read
@@ -137,7 +142,7 @@ impl BackendBuilder {
         self
     }
 
-    /// The database URL: `sqlite://FILE`, `postgres://...` or `memory://`.
+    /// The database URL: `sqlite:FILE`, `postgres://...` or `memory://`.
     pub fn database(mut self, url: impl Into<String>) -> Self {
         self.database = Some(url.into());
         self
@@ -185,16 +190,15 @@ impl BackendBuilder {
         self
     }
 
-    /// The database URL [`open`](Self::open) will use.
-    pub fn database_url(&self) -> &str {
-        self.database
-            .as_deref()
-            .unwrap_or(settings::DEFAULT_DATABASE)
+    /// The database URL [`open`](Self::open) will use; `None` when none was named
+    /// (`open` refuses then).
+    pub fn database_url(&self) -> Option<&str> {
+        self.database.as_deref()
     }
 
     /// Opens the backend: the Store (migrated), the coordinator, then upserts the
-    /// catalog. Must be called inside a tokio runtime. Errors: `INVALID_ARGUMENT` for a
-    /// bad URL, a backend compiled out, or `cache` with Redis; `UNAVAILABLE` when the
+    /// catalog. Must be called inside a tokio runtime. Errors: `INVALID_ARGUMENT` for no
+    /// database, a bad or ambiguous URL, a backend compiled out, or `cache` with Redis; `UNAVAILABLE` when the
     /// database or Redis cannot be reached; a catalog item's error names its id.
     pub async fn open(self) -> Result<Guildhall> {
         let config = match self.config.clone() {
@@ -212,7 +216,13 @@ impl BackendBuilder {
             None if self.cache => Arc::new(MemoryCoordinator::with_cache()),
             None => Arc::new(MemoryCoordinator::new()),
         };
-        let store = open_store(self.database_url()).await?;
+        let Some(database) = self.database_url() else {
+            return Err(Error::invalid(
+                "database",
+                "no database named: pass one (sqlite:game.db for a file relative to the working directory, sqlite:////srv/game.db for an absolute one, postgres://..., or memory:// to keep nothing), or set GUILDHALL_DATABASE_URL or the config's `database`",
+            ));
+        };
+        let store = open_store(database).await?;
         let gh = Guildhall::new(store, coordinator, config);
         for item in self.catalog {
             let id = item.id.clone();

@@ -109,7 +109,9 @@ use serde_json::json;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-/// Database URL when neither a call, the environment nor the file names one.
+/// The HTTP host's database when neither a flag, the environment nor the file names
+/// one (`guildhall serve` creates it in its working directory, as documented). The
+/// builder and the modules have no default: they refuse to open without a database.
 pub const DEFAULT_DATABASE: &str = "sqlite://guildhall.db";
 /// Currency configured when the file names none.
 pub const DEFAULT_CURRENCY: &str = "gold";

@@ -196,31 +196,114 @@ fn is_memory_url(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
-/// The file a `sqlite:` URL names; `None` for an in-memory database.
-/// Errors: `INVALID_ARGUMENT` for a malformed URL.
+/// A `sqlite:` URL read by the rule every surface shares (the host, the Node and the
+/// Python modules and the Rust API all open SQLite through here), returned in the form
+/// sqlx reads (`sqlite://` followed by the path, then any `?query`):
+///
+/// - `sqlite:game.db`, `sqlite:data/game.db` and `sqlite://game.db`: relative to the
+///   working directory;
+/// - `sqlite:////srv/game.db` (SQLAlchemy's absolute spelling) and `sqlite:/srv/game.db`:
+///   absolute;
+/// - `sqlite::memory:` (or `mode=memory`): in memory;
+/// - `sqlite:///x/game.db` is the one ambiguous spelling: SQLAlchemy and Flask-SQLAlchemy
+///   read it as the relative `x/game.db`, sqlx (and code that writes `sqlite://` before
+///   an absolute path) as `/x/game.db`. It is read as `/x/game.db` only when that cannot
+///   be mistaken: `/x` is an existing directory and `./x` is not (or they are the same
+///   directory). Otherwise it is refused, naming the two unambiguous spellings, so
+///   `sqlite:///site.db` never creates `/site.db`, and no directory is ever created for
+///   it.
+///
+/// Errors: `INVALID_ARGUMENT` naming `database` for a URL that is not `sqlite:`, names no
+/// file, or is ambiguous.
+pub fn resolve_url(url: &str) -> Result<String> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Err(Error::invalid(
+            "database",
+            format!("'{url}' is not a SQLite URL (sqlite:FILE)"),
+        ));
+    };
+    if is_memory_url(url) {
+        return Ok(url.to_string());
+    }
+    let (body, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let path = if let Some(abs) = body.strip_prefix("////") {
+        format!("/{abs}")
+    } else if let Some(p) = body.strip_prefix("///") {
+        absolute_if_unmistakable(url, p, query)?
+    } else if let Some(p) = body.strip_prefix("//") {
+        p.to_string()
+    } else {
+        body.to_string()
+    };
+    if path.is_empty() {
+        return Err(Error::invalid(
+            "database",
+            format!("'{url}' names no file: write sqlite:FILE (relative to the working directory), sqlite:////ABSOLUTE/PATH or sqlite::memory:"),
+        ));
+    }
+    Ok(match query {
+        Some(q) => format!("sqlite://{path}?{q}"),
+        None => format!("sqlite://{path}"),
+    })
+}
+
+/// `sqlite:///p` as `/p` when `/p`'s directory exists and `./p`'s does not (or they are
+/// one directory); otherwise the refusal of the ambiguous spelling.
+fn absolute_if_unmistakable(url: &str, p: &str, query: Option<&str>) -> Result<String> {
+    use std::path::Path;
+    let absolute = format!("/{p}");
+    let abs_dir = Path::new(&absolute).parent().unwrap_or(Path::new("/"));
+    let rel_dir = match Path::new(p).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let same = matches!(
+        (abs_dir.canonicalize(), rel_dir.canonicalize()),
+        (Ok(a), Ok(r)) if a == r
+    );
+    if same || (abs_dir.is_dir() && !rel_dir.is_dir()) {
+        return Ok(absolute);
+    }
+    let q = query.map(|q| format!("?{q}")).unwrap_or_default();
+    Err(Error::invalid(
+        "database",
+        format!(
+            "'{url}' is ambiguous: SQLAlchemy reads it as {p} relative to the working directory, sqlx as /{p}. Write sqlite:{p}{q} for the relative file or sqlite:////{p}{q} for the absolute one"
+        ),
+    ))
+}
+
+/// The file a `sqlite:` URL names ([`resolve_url`]'s rule); `None` for an in-memory
+/// database. Errors: `INVALID_ARGUMENT` for a malformed or ambiguous URL.
 pub fn database_file(url: &str) -> Result<Option<std::path::PathBuf>> {
     if is_memory_url(url) {
         return Ok(None);
     }
-    let opts = SqliteConnectOptions::from_str(url)
+    let url = resolve_url(url)?;
+    let opts = SqliteConnectOptions::from_str(&url)
         .map_err(|e| Error::invalid("database", format!("bad SQLite URL '{url}': {e}")))?;
     Ok(Some(opts.get_filename().to_path_buf()))
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database a URL names, with default options:
-    /// `sqlite://path/to/file.db` (relative or absolute path; missing parent directories
-    /// are created), `sqlite::memory:` for a private in-memory database. Does not
-    /// migrate: call [`Store::migrate`] next.
+    /// Opens (creating if missing) the database a URL names, with default options, read
+    /// by [`resolve_url`]'s rule: `sqlite:path/to/file.db` (relative; `sqlite://path`
+    /// too), `sqlite:////abs/path.db` (absolute), `sqlite::memory:` for a private
+    /// in-memory database; missing parent directories are created. Does not migrate:
+    /// call [`Store::migrate`] next.
     ///
-    /// Errors: `INVALID_ARGUMENT` for a malformed URL, `UNAVAILABLE` when the database
-    /// cannot be opened.
+    /// Errors: `INVALID_ARGUMENT` for a malformed or ambiguous URL, `UNAVAILABLE` when
+    /// the database cannot be opened.
     pub async fn connect(url: &str) -> Result<Self> {
         Self::connect_with(url, SqliteStoreOptions::default()).await
     }
 
     /// [`SqliteStore::connect`] with explicit [`SqliteStoreOptions`].
     pub async fn connect_with(url: &str, options: SqliteStoreOptions) -> Result<Self> {
+        let url = &resolve_url(url)?;
         let base = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::invalid("database", format!("bad SQLite URL '{url}': {e}")))?
             .busy_timeout(options.busy_timeout)

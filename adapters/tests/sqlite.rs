@@ -25,7 +25,7 @@ fn player(id: &str) -> PlayerId {
 }
 
 fn url(path: &Path) -> String {
-    format!("sqlite://{}", path.display())
+    format!("sqlite:{}", path.display())
 }
 
 fn db_path(dir: &tempfile::TempDir) -> PathBuf {

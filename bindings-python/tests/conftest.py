@@ -36,7 +36,7 @@ CALLED = {"sync": set(), "async": set()}
 
 @pytest.fixture
 def db_url(tmp_path):
-    return f"sqlite://{tmp_path}/game.db"
+    return f"sqlite:{tmp_path}/game.db"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ async def test_open_rejects_bad_config(db_url):
 
 async def test_open_defaults_and_host_keys(tmp_path):
     gh = guildhall.Client.open(config={
-        "database": f"sqlite://{tmp_path}/from-config.db",
+        "database": f"sqlite:{tmp_path}/from-config.db",
         "listen": "127.0.0.1:8080",
         "schedule": {"matchmaking_tick_ms": 1000},
     })

@@ -116,7 +116,7 @@ def test_codes_reached_through_calls(gh):
 
 def test_invite_expired(tmp_path):
     from conftest import CONFIG
-    gh = guildhall.Client.open(f"sqlite://{tmp_path}/x.db", {**CONFIG, "party": {"max_size": 3, "invite_ttl_secs": 1}})
+    gh = guildhall.Client.open(f"sqlite:{tmp_path}/x.db", {**CONFIG, "party": {"max_size": 3, "invite_ttl_secs": 1}})
     party = gh.create_party("l")
     gh.invite_to_party("l", "m")
     time.sleep(1.1)
@@ -128,7 +128,7 @@ def test_unavailable_storage(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(guildhall.Unavailable):
-        guildhall.Client.open(f"sqlite://{blocker}/sub/game.db")
+        guildhall.Client.open(f"sqlite:{blocker}/sub/game.db")
 
 
 async def test_async_errors_are_the_same_classes(agh):

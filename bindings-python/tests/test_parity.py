@@ -269,7 +269,7 @@ def world(tmp_path_factory):
     work = tmp_path_factory.mktemp("parity")
     config = work / "parity.toml"
     config.write_text((ROOT / "examples" / "tour.toml").read_text() + CONFIG_EXTRA)
-    db = f"sqlite://{work}/parity.db"
+    db = f"sqlite:{work}/parity.db"
     # Every surface: this database, this config, the in-process coordinator (no Redis
     # from the environment).
     overrides = ("GUILDHALL_DATABASE_URL", "GUILDHALL_REDIS_URL", "GUILDHALL_REDIS_PREFIX", "GUILDHALL_CONFIG")

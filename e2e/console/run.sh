@@ -27,7 +27,7 @@ fi
 
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-db="sqlite://$work/console.db"
+db="sqlite:$work/console.db"
 key=$("$guildhall" keys create --config "$root/examples/tour.toml" --database "$db" --name console-e2e --scope admin)
 "$guildhall" serve --dev --config "$root/examples/tour.toml" --listen "127.0.0.1:$port" --database "$db" \
   >"$work/host.log" 2>&1 &

@@ -18,4 +18,4 @@ def config():
 
 @pytest.fixture
 async def gh(tmp_path, config):
-    return await guildhall.AsyncClient.open(f"sqlite://{tmp_path}/bot.db", config)
+    return await guildhall.AsyncClient.open(f"sqlite:{tmp_path}/bot.db", config)

@@ -14,7 +14,7 @@ from app import create_app, load_config  # noqa: E402
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(f"sqlite://{tmp_path}/site.db", load_config(), admin_token="s3cret")
+    app = create_app(f"sqlite:{tmp_path}/site.db", load_config(), admin_token="s3cret")
     app.config["TESTING"] = True
     return app
 

@@ -342,7 +342,7 @@ async fn backup_while_serving_restores_with_the_same_balances() {
 
     // Restore into a fresh file, then audit it with the CLI.
     let restored = work.path().join("restored").join("guildhall.db");
-    let restored_url = format!("sqlite://{}", restored.display());
+    let restored_url = format!("sqlite:{}", restored.display());
     let (code, out) = run(guildhall(&work)
         .args(["restore", "--from"])
         .arg(&backup)
