@@ -16,11 +16,13 @@ use guildhall_core::matchmaking::QueueRequest;
 use guildhall_core::types::{CatalogItem, EntryKind, Event};
 use guildhall_core::{Error, Guildhall, HistoryFilter, Result as CoreResult};
 use pyo3::exceptions::PyStopAsyncIteration;
+use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::broadcast::error::RecvError;
 
 /// Runs a future to completion on the shared runtime from a thread that is not one of
@@ -43,15 +45,77 @@ fn call<T: ToPy>(
     }
 }
 
-/// The async call: an awaitable resolved by the runtime. A call that completes without
-/// waiting (a cached read, a presence lookup) is polled once right here and handed back
-/// as an already-resolved future, saving the round trip through the runtime's threads;
-/// any other call continues on the runtime from where that first poll left it.
+/// The operations that only read and may complete without waiting (point reads on
+/// SQLite, cached reads, presence lookups). `verify_ledger` reads everything, so it is
+/// left out; every change waits for its commit anyway.
+const READS: &[&str] = &[
+    "wallet",
+    "balance",
+    "history",
+    "inventory",
+    "catalog_item",
+    "catalog",
+    "popular_items",
+    "revenue_per_day",
+    "mailbox",
+    "template",
+    "templates",
+    "trigger",
+    "triggers",
+    "preview",
+    "session",
+    "online",
+    "party_of",
+    "party",
+    "ticket_status",
+    "pool",
+    "match_record",
+    "rating",
+    "match_history",
+    "events_after",
+    "player_events_after",
+];
+
+/// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
+const fn is_read(name: &str) -> bool {
+    let mut i = 0;
+    while i < READS.len() {
+        let (a, b) = (READS[i].as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The async call: an awaitable resolved by the runtime. A read (`inline`, one of
+/// [`READS`]) is polled once right here, so one that completes without waiting (a wallet
+/// read from SQLite, a cached read) saves the round trip through the runtime's threads;
+/// its result is still handed over through `loop.call_soon`, so the awaiting task is
+/// suspended and the event loop turns (timers, other tasks, I/O) at every awaited call,
+/// as for a call that waits. Any other call runs on the runtime (a read from where that
+/// first poll left it), so the event loop's thread never does a change's work.
 fn spawn<'py, T: ToPy>(
     py: Python<'py>,
+    inline: bool,
     fut: impl Future<Output = CoreResult<T>> + Send + 'static,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut fut = Box::pin(fut);
+    if !inline {
+        return pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match fut.await {
+                Ok(v) => Ok(Out(v)),
+                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
+            }
+        });
+    }
     let first = {
         let _runtime = crate::runtime().enter();
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
@@ -59,12 +123,19 @@ fn spawn<'py, T: ToPy>(
     };
     if let std::task::Poll::Ready(result) = first {
         let event_loop = pyo3_async_runtimes::tokio::get_current_loop(py)?;
-        let done = event_loop.call_method0("create_future")?;
-        match result {
-            Ok(v) => done.call_method1("set_result", (v.to_py(py)?,))?,
-            Err(e) => done.call_method1("set_exception", (to_py_err(py, e).into_value(py),))?,
+        let pending = event_loop.call_method0(intern!(py, "create_future"))?;
+        let (value, failed) = match result {
+            Ok(v) => (v.to_py(py)?, false),
+            Err(e) => (to_py_err(py, e).into_value(py).into_any(), true),
         };
-        return Ok(done);
+        let resolve = RESOLVE.get_or_try_init(py, || -> PyResult<_> {
+            Ok(wrap_pyfunction!(resolve_ready, py)?.into_any().unbind())
+        })?;
+        event_loop.call_method1(
+            intern!(py, "call_soon"),
+            (resolve.bind(py), &pending, value, failed),
+        )?;
+        return Ok(pending);
     }
     pyo3_async_runtimes::tokio::future_into_py(py, async move {
         match fut.await {
@@ -74,9 +145,41 @@ fn spawn<'py, T: ToPy>(
     })
 }
 
+/// A Python object handed back as the result of an awaitable (`__aenter__`'s client).
+struct ClientRef(Py<PyAny>);
+
+impl ToPy for ClientRef {
+    fn to_py(self, _py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.0)
+    }
+}
+
+static RESOLVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Sets a ready call's result (or exception) on its future at the loop's next turn,
+/// unless the awaiting task was cancelled meanwhile.
+#[pyfunction]
+fn resolve_ready(
+    pending: &Bound<'_, PyAny>,
+    value: Bound<'_, PyAny>,
+    failed: bool,
+) -> PyResult<()> {
+    let py = pending.py();
+    if pending.call_method0(intern!(py, "done"))?.is_truthy()? {
+        return Ok(());
+    }
+    let method = if failed {
+        intern!(py, "set_exception")
+    } else {
+        intern!(py, "set_result")
+    };
+    pending.call_method1(method, (value,))?;
+    Ok(())
+}
+
 /// Opens a backend the way the Node module does (`guildhall_adapters::OpenOptions`: the
 /// one config schema, then the one builder): the call's `database` and `redis` beat the
-/// environment's, which beat the config's; database default `sqlite://guildhall.db`;
+/// environment's, which beat the config's; no database named is refused;
 /// `cache=True` with Redis is refused. The config's catalog is upserted.
 async fn open_backend(
     database: Option<String>,
@@ -143,17 +246,85 @@ fn audience_arg(kind: &str) -> CoreResult<AudienceKind> {
     })
 }
 
+/// A client's hold on its backend. `close` lets go of it and stops the client's event
+/// subscriptions and streams; every later call is `UNAVAILABLE`. The database itself
+/// closes when the last handle on it is gone (a client made by `to_async`/`to_sync`, an
+/// event stream or a call still in flight keeps it open until then).
+struct Handle {
+    gh: RwLock<Option<Guildhall>>,
+    stops: Mutex<Vec<Arc<AtomicBool>>>,
+}
+
+impl Handle {
+    fn new(gh: Guildhall) -> Self {
+        Handle {
+            gh: RwLock::new(Some(gh)),
+            stops: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The backend, or `UNAVAILABLE` once closed.
+    fn get(&self) -> CoreResult<Guildhall> {
+        self.gh
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::unavailable("this guildhall client is closed"))
+    }
+
+    fn is_closed(&self) -> bool {
+        self.gh.read().unwrap_or_else(|p| p.into_inner()).is_none()
+    }
+
+    /// A stop flag set when the client closes (for a subscription or a stream).
+    fn stop_flag(&self) -> Arc<AtomicBool> {
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut stops = self.stops.lock().unwrap_or_else(|p| p.into_inner());
+        stops.retain(|f| Arc::strong_count(f) > 1);
+        stops.push(flag.clone());
+        flag
+    }
+
+    fn close(&self) {
+        self.gh.write().unwrap_or_else(|p| p.into_inner()).take();
+        for flag in self
+            .stops
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            flag.store(true, Ordering::Release);
+        }
+    }
+
+    fn repr(&self, class: &str) -> String {
+        match self.get() {
+            Ok(gh) => format!(
+                "{class}(currencies={:?})",
+                gh.config()
+                    .currencies
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+            ),
+            Err(_) => format!("{class}(closed)"),
+        }
+    }
+}
+
 /// The blocking client: every call returns when the change is committed (or refused).
-/// Share one per process; it is safe to call from many threads.
+/// Share one per process; it is safe to call from many threads. `close()` (or leaving a
+/// `with` block) ends it.
 #[pyclass(module = "guildhall", frozen)]
 pub struct Client {
-    gh: Guildhall,
+    handle: Handle,
 }
 
 /// The asyncio client: every call returns an awaitable. Share one per process.
+/// `await aclose()` (or leaving an `async with` block) ends it.
 #[pyclass(module = "guildhall", frozen)]
 pub struct AsyncClient {
-    gh: Guildhall,
+    handle: Handle,
 }
 
 /// Generates every operation on both clients from one definition: the blocking method
@@ -164,7 +335,7 @@ macro_rules! api {
         client { $($client_extra:tt)* }
         async_client { $($async_extra:tt)* }
         $(
-            $(#[doc = $doc:literal])*
+            $(#[$meta:meta])*
             fn $name:ident ( $($arg:ident : $ty:ty),* ) $sig:tt |$gh:ident| $body:block
         )*
     ) => {
@@ -172,11 +343,11 @@ macro_rules! api {
         impl Client {
             $($client_extra)*
             $(
-                $(#[doc = $doc])*
+                $(#[$meta])*
                 #[pyo3(signature = $sig)]
                 #[allow(clippy::too_many_arguments, unused_braces)]
                 fn $name(&self, py: Python<'_>, $($arg: $ty),*) -> PyResult<Py<PyAny>> {
-                    let $gh = self.gh.clone();
+                    let $gh = self.handle.get().map_err(|e| to_py_err(py, e))?;
                     call(py, async move { let $gh = &$gh; $body })
                 }
             )*
@@ -186,12 +357,16 @@ macro_rules! api {
         impl AsyncClient {
             $($async_extra)*
             $(
-                $(#[doc = $doc])*
+                $(#[$meta])*
                 #[pyo3(signature = $sig)]
                 #[allow(clippy::too_many_arguments, unused_braces)]
                 fn $name<'py>(&self, py: Python<'py>, $($arg: $ty),*) -> PyResult<Bound<'py, PyAny>> {
-                    let $gh = self.gh.clone();
-                    spawn(py, async move { let $gh = &$gh; $body })
+                    let $gh = match self.handle.get() {
+                        Ok(gh) => gh,
+                        Err(e) => return spawn(py, true, async move { CoreResult::<()>::Err(e) }),
+                    };
+                    const INLINE: bool = is_read(stringify!($name));
+                    spawn(py, INLINE, async move { let $gh = &$gh; $body })
                 }
             )*
         }
@@ -203,9 +378,11 @@ macro_rules! api {
 
 api! {
 client {
-    /// Opens a backend: `database` is a URL (`sqlite:///path/game.db`, `postgres://...`,
-    /// `memory://`; default `GUILDHALL_DATABASE_URL`, else the config's `database`, else
-    /// `sqlite://guildhall.db`); `config` is the host's config file (its path) or its
+    /// Opens a backend: `database` is a URL (`sqlite:game.db` relative to the working
+    /// directory, `sqlite:////srv/game.db` absolute, `postgres://...`, `memory://`;
+    /// default `GUILDHALL_DATABASE_URL`, else the config's `database`, else refused:
+    /// no file is created unasked; the ambiguous `sqlite:///x` is refused unless only
+    /// one reading can be meant); `config` is the host's config file (its path) or its
     /// TOML shape as a dict (every section; the host-only ones are checked and ignored);
     /// `redis` an optional Redis URL (default `GUILDHALL_REDIS_URL`, else the config's).
     /// The database is created and migrated; the config's catalog is inserted or
@@ -225,14 +402,41 @@ client {
         let gh = py
             .detach(|| crate::runtime().block_on(open_backend(database, redis, cache, config)))
             .map_err(|e| to_py_err(py, e))?;
-        Ok(Client { gh })
+        Ok(Client {
+            handle: Handle::new(gh),
+        })
     }
 
-    /// An `AsyncClient` over the same backend (shares its connections and caches).
-    fn to_async(&self) -> AsyncClient {
-        AsyncClient {
-            gh: self.gh.clone(),
-        }
+    /// An `AsyncClient` over the same backend (shares its connections and caches; each
+    /// closes on its own).
+    fn to_async(&self, py: Python<'_>) -> PyResult<AsyncClient> {
+        let gh = self.handle.get().map_err(|e| to_py_err(py, e))?;
+        Ok(AsyncClient {
+            handle: Handle::new(gh),
+        })
+    }
+
+    /// Ends this client: its subscriptions stop and every later call raises
+    /// `guildhall.Unavailable`. Calls already running finish. Closing twice is a no-op.
+    fn close(&self) {
+        self.handle.close();
+    }
+
+    /// True once `close()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Leaving a `with` block closes the client (exceptions propagate).
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.handle.close();
+        false
     }
 
     /// Calls `callback(event)` on a background thread for every live event (optionally
@@ -241,12 +445,13 @@ client {
     #[pyo3(signature = (callback, *, player = None, kinds = None))]
     fn subscribe(
         &self,
+        py: Python<'_>,
         callback: Py<PyAny>,
         player: Option<String>,
         kinds: Option<Vec<String>>,
     ) -> PyResult<Subscription> {
-        let mut rx = self.gh.subscribe();
-        let closed = Arc::new(AtomicBool::new(false));
+        let mut rx = self.handle.get().map_err(|e| to_py_err(py, e))?.subscribe();
+        let closed = self.handle.stop_flag();
         let stop = closed.clone();
         let filter = Filter { player, kinds };
         std::thread::Builder::new()
@@ -280,15 +485,7 @@ client {
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "Client(currencies={:?})",
-            self.gh
-                .config()
-                .currencies
-                .iter()
-                .map(|c| c.code.as_str())
-                .collect::<Vec<_>>()
-        )
+        self.handle.repr("Client")
     }
 }
 
@@ -306,17 +503,51 @@ async_client {
         let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match open_backend(database, redis, cache, config).await {
-                Ok(gh) => Ok(AsyncClient { gh }),
+                Ok(gh) => Ok(AsyncClient {
+                    handle: Handle::new(gh),
+                }),
                 Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
             }
         })
     }
 
-    /// A blocking `Client` over the same backend.
-    fn to_sync(&self) -> Client {
-        Client {
-            gh: self.gh.clone(),
-        }
+    /// A blocking `Client` over the same backend (each closes on its own).
+    fn to_sync(&self, py: Python<'_>) -> PyResult<Client> {
+        let gh = self.handle.get().map_err(|e| to_py_err(py, e))?;
+        Ok(Client {
+            handle: Handle::new(gh),
+        })
+    }
+
+    /// Ends this client (an awaitable): its event streams end and every later call
+    /// raises `guildhall.Unavailable`. Calls already running finish. Closing twice is a
+    /// no-op.
+    fn aclose<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.handle.close();
+        spawn(py, true, async { CoreResult::Ok(()) })
+    }
+
+    /// True once `aclose()` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.handle.is_closed()
+    }
+
+    fn __aenter__<'py>(slf: Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let me = slf.into_any().unbind();
+        spawn(py, true, async move { CoreResult::Ok(ClientRef(me)) })
+    }
+
+    /// Leaving an `async with` block closes the client (exceptions propagate).
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _args: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.handle.close();
+        spawn(py, true, async { CoreResult::Ok(false) })
     }
 
     /// Live events as an async iterator: `async for event in client.events(): ...`.
@@ -327,15 +558,18 @@ async_client {
     #[pyo3(signature = (*, after = None, player = None, kinds = None))]
     fn events(
         &self,
+        py: Python<'_>,
         after: Option<i64>,
         player: Option<String>,
         kinds: Option<Vec<String>>,
-    ) -> EventStream {
+    ) -> PyResult<EventStream> {
+        let gh = self.handle.get().map_err(|e| to_py_err(py, e))?;
         let _guard = crate::runtime().enter();
-        let rx = self.gh.subscribe();
-        EventStream {
+        let rx = gh.subscribe();
+        Ok(EventStream {
             state: Arc::new(tokio::sync::Mutex::new(StreamState {
-                gh: self.gh.clone(),
+                gh,
+                stop: self.handle.stop_flag(),
                 rx,
                 last_seq: after.unwrap_or(-1),
                 replay: after.is_some(),
@@ -343,19 +577,11 @@ async_client {
                 closed: false,
                 filter: Filter { player, kinds },
             })),
-        }
+        })
     }
 
     fn __repr__(&self) -> String {
-        format!(
-            "AsyncClient(currencies={:?})",
-            self.gh
-                .config()
-                .currencies
-                .iter()
-                .map(|c| c.code.as_str())
-                .collect::<Vec<_>>()
-        )
+        self.handle.repr("AsyncClient")
     }
 }
 
@@ -363,24 +589,24 @@ async_client {
 
     /// Credits a player from a system source (`source` names `system:<source>`, default
     /// `rewards`). Returns a `BalanceChange`.
-    fn grant(player: String, currency: String, amount: i64, source: Option<String>, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
-        (player, currency, amount, *, source = None, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+    fn grant(player: String, currency: String, amount: i64, source: Option<String>, reason: Option<String>, metadata: Option<Json>, idempotency_key: Option<String>)
+        (player, currency, amount, *, source = None, reason = None, metadata = None, idempotency_key = None)
         |gh| {
-            gh.grant(GrantRequest { player: pid(&player)?, currency, amount, source, reason, metadata: metadata.0, idempotency_key }).await
+            gh.grant(GrantRequest { player: pid(&player)?, currency, amount, source, reason, metadata: metadata.unwrap_or_default().0, idempotency_key }).await
         }
 
     /// Debits a player to a system sink (default `sink`). Returns a `BalanceChange`.
-    fn spend(player: String, currency: String, amount: i64, sink: Option<String>, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
-        (player, currency, amount, *, sink = None, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+    fn spend(player: String, currency: String, amount: i64, sink: Option<String>, reason: Option<String>, metadata: Option<Json>, idempotency_key: Option<String>)
+        (player, currency, amount, *, sink = None, reason = None, metadata = None, idempotency_key = None)
         |gh| {
-            gh.spend(SpendRequest { player: pid(&player)?, currency, amount, sink, reason, metadata: metadata.0, idempotency_key }).await
+            gh.spend(SpendRequest { player: pid(&player)?, currency, amount, sink, reason, metadata: metadata.unwrap_or_default().0, idempotency_key }).await
         }
 
     /// Moves currency from one player to another in one commit. Returns a `Transfer`.
-    fn transfer(from_player: String, to_player: String, currency: String, amount: i64, reason: Option<String>, metadata: Json, idempotency_key: Option<String>)
-        (from_player, to_player, currency, amount, *, reason = None, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+    fn transfer(from_player: String, to_player: String, currency: String, amount: i64, reason: Option<String>, metadata: Option<Json>, idempotency_key: Option<String>)
+        (from_player, to_player, currency, amount, *, reason = None, metadata = None, idempotency_key = None)
         |gh| {
-            gh.transfer(TransferRequest { from: pid(&from_player)?, to: pid(&to_player)?, currency, amount, reason, metadata: metadata.0, idempotency_key }).await
+            gh.transfer(TransferRequest { from: pid(&from_player)?, to: pid(&to_player)?, currency, amount, reason, metadata: metadata.unwrap_or_default().0, idempotency_key }).await
         }
 
     /// A player's `Wallet`: every configured currency, zero when never touched.
@@ -407,10 +633,10 @@ async_client {
 
     /// Buys `quantity` units of a catalog item: debit and item grant in one commit.
     /// Returns a `Purchase`.
-    fn purchase(player: String, item_id: String, quantity: i64, metadata: Json, idempotency_key: Option<String>)
-        (player, item_id, quantity = 1, *, metadata = Json(serde_json::Value::Null), idempotency_key = None)
+    fn purchase(player: String, item_id: String, quantity: i64, metadata: Option<Json>, idempotency_key: Option<String>)
+        (player, item_id, quantity = 1, *, metadata = None, idempotency_key = None)
         |gh| {
-            gh.purchase(PurchaseRequest { player: pid(&player)?, item_id, quantity, metadata: metadata.0, idempotency_key }).await
+            gh.purchase(PurchaseRequest { player: pid(&player)?, item_id, quantity, metadata: metadata.unwrap_or_default().0, idempotency_key }).await
         }
 
     /// Uses up `quantity` units of a consumable. Returns an `ItemChange`.
@@ -473,6 +699,7 @@ async_client {
     /// `"player:<id>"`; `attachments` (system and admin only) is
     /// `{"currencies": [{"currency", "amount"}], "items": [{"item_id", "quantity"}]}`.
     /// Returns a `SendMailResult`.
+    #[pyo3(text_signature = "($self, to, subject, body='', *, sender=None, attachments=None, expires_in_secs=None, idempotency_key=None)")]
     fn send_mail(to: String, subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, idempotency_key: Option<String>)
         (to, subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, idempotency_key = None)
         |gh| {
@@ -487,6 +714,7 @@ async_client {
     /// Sends one mail to every player who exists now (or to `recipients`), stored once.
     /// Returns a `Broadcast`; repeating `idempotency_key` with the same request returns the
     /// stored one with `replayed` true and stores nothing.
+    #[pyo3(text_signature = "($self, subject, body='', *, sender=None, attachments=None, expires_in_secs=None, recipients=None, idempotency_key=None)")]
     fn broadcast_mail(subject: String, body: String, sender: Option<SenderArg>, attachments: Option<Arg<Attachments>>, expires_in_secs: Option<i64>, recipients: Option<Vec<String>>, idempotency_key: Option<String>)
         (subject, body = String::new(), *, sender = None, attachments = None, expires_in_secs = None, recipients = None, idempotency_key = None)
         |gh| {
@@ -544,16 +772,16 @@ async_client {
     fn cancel_trigger(trigger_id: String) (trigger_id) |gh| { gh.cancel_trigger(&trigger_id).await }
 
     /// Renders a template with variables without storing anything.
-    fn preview(template_id: String, variables: Json) (template_id, variables = Json(serde_json::Value::Null)) |gh| {
-        gh.preview(&template_id, &variables.into_map("variables")?).await
+    fn preview(template_id: String, variables: Option<Json>) (template_id, variables = None) |gh| {
+        gh.preview(&template_id, &variables.unwrap_or_default().into_map("variables")?).await
     }
 
     /// Fires an event for a player: the `Message`s to show, highest priority first.
     /// The location (`lobby`, `server`, `room`, `party`) defaults to the player's session's.
-    fn fire(player: String, event: String, location: Option<Arg<Location>>, variables: Json)
-        (player, event, *, location = None, variables = Json(serde_json::Value::Null))
+    fn fire(player: String, event: String, location: Option<Arg<Location>>, variables: Option<Json>)
+        (player, event, *, location = None, variables = None)
         |gh| {
-            gh.fire(FireRequest { player: pid(&player)?, event, location: location.map(|l| l.0), variables: variables.into_map("variables")? }).await
+            gh.fire(FireRequest { player: pid(&player)?, event, location: location.map(|l| l.0), variables: variables.unwrap_or_default().into_map("variables")? }).await
         }
 
     /// Pushes live `online` triggers of one audience kind (`lobby`, `room`, ...) to the
@@ -660,6 +888,7 @@ async_client {
     fn pool(queue: String) (queue) |gh| { gh.pool(&queue).await }
 
     /// Runs one matchmaking tick under the lease named `holder`; returns the matches formed.
+    #[pyo3(text_signature = "($self, holder='python')")]
     fn tick(holder: String) (holder = "python".to_string()) |gh| {
         // The core's tick future is not `Send`; it runs to completion on a blocking thread.
         let gh = gh.clone();
@@ -757,6 +986,8 @@ struct StreamState {
     replay: bool,
     backlog: VecDeque<Event>,
     closed: bool,
+    /// Set when the client closes.
+    stop: Arc<AtomicBool>,
     filter: Filter,
 }
 
@@ -771,7 +1002,7 @@ impl StreamState {
 
     async fn next(&mut self) -> CoreResult<Option<Event>> {
         loop {
-            if self.closed {
+            if self.closed || self.stop.load(Ordering::Acquire) {
                 return Ok(None);
             }
             if self.backlog.is_empty() && self.replay {

@@ -42,6 +42,7 @@ impl<'a, 'py, T: DeserializeOwned> FromPyObject<'a, 'py> for Arg<T> {
 }
 
 /// A JSON object argument (metadata, variables, properties); `None` is `null`.
+#[derive(Default)]
 pub struct Json(pub serde_json::Value);
 
 impl<'a, 'py> FromPyObject<'a, 'py> for Json {

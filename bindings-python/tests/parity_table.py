@@ -1187,7 +1187,8 @@ NODE_EXTRAS = {"walletNow": "the synchronous fast path behind wallet()", "onEven
                "close": "closes the handle", "request": "the HTTP transport's one request helper"}
 PY_EXTRAS = {"open": "opens a backend", "to_async": "the AsyncClient over the same backend",
              "to_sync": "the Client over the same backend", "subscribe": "live events (subscribe)",
-             "events": "live events as an async iterator (subscribe)"}
+             "events": "live events as an async iterator (subscribe)",
+             "close": "ends the Client (close)", "aclose": "ends the AsyncClient (close)"}
 
 
 def _expect(ok: Any, what: str) -> None:

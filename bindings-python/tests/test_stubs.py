@@ -34,6 +34,8 @@ def stub_names():
             names.add(node.name)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
+        elif isinstance(node, ast.Assign):  # type aliases (`JSON = Any`) are names too
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return {n for n in names if not n.startswith("_")}
 
 

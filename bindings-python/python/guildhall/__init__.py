@@ -6,7 +6,7 @@ process and share it:
 
     import guildhall
 
-    gh = guildhall.Client.open("sqlite:///game.db", config={
+    gh = guildhall.Client.open("sqlite:game.db", config={
         "currencies": [{"code": "gold"}],
         "catalog": [{"id": "potion", "name": "Potion", "kind": "consumable",
                      "price": {"currency": "gold", "amount": 10}}],
@@ -22,11 +22,20 @@ process and share it:
 a subclass of `GuildhallError` named after its stable code.
 """
 
+from datetime import datetime as _datetime
+from typing import Any as _Any, Mapping as _Mapping, Union as _Union
+
 from . import _native, _records
 from ._native import *  # noqa: F401,F403
 from ._records import *  # noqa: F401,F403
 
 __version__: str = _native.__version__
+
+#: Type aliases the stubs use in signatures, importable for annotations.
+JSON = _Any  # a JSON value as Python objects (dict, list, str, int, float, bool, None)
+Instant = _Union[_datetime, int, float]  # an aware datetime, or UNIX seconds
+SenderSpec = _Union[str, _Mapping[str, _Any]]  # 'system', 'admin:<name>', 'player:<id>' or a dict
+_ALIASES = ["Instant", "JSON", "SenderSpec"]
 
 _RECORDS = sorted(cls.__name__ for cls in _records.BY_SCHEMA.values())
 
@@ -38,4 +47,5 @@ __all__ = sorted(
         if not name.startswith("_") and name not in ("OPERATIONS", "ERROR_CLASSES")
     ]
     + _RECORDS
+    + _ALIASES
 ) + ["ERROR_CLASSES", "OPERATIONS"]

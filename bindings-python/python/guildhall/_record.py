@@ -1,5 +1,5 @@
-"""What every result record shares (read-only attributes, ``==``, ``repr``,
-``to_dict()``) and the few methods some records add. The record classes themselves are
+"""What every result record shares (read-only attributes, ``==`` and ``hash``,
+``repr``, ``to_dict()``) and the few methods some records add. The record classes themselves are
 generated from guildhall-core's types into ``_records.py``."""
 
 from datetime import date, datetime, timezone
@@ -41,6 +41,20 @@ def _plain(v):
     return v
 
 
+def _frozen(v):
+    """A hashable form of a field value: lists become tuples, dicts frozensets of their
+    items, records their fields; values ``==`` to each other get equal forms."""
+    if isinstance(v, _Record):
+        return v.__hash__()
+    if isinstance(v, (list, tuple)):
+        return tuple(_frozen(x) for x in v)
+    if isinstance(v, dict):
+        return frozenset((k, _frozen(x)) for k, x in v.items())
+    if isinstance(v, (set, frozenset)):
+        return frozenset(_frozen(x) for x in v)
+    return v
+
+
 class _Record:
     """A read-only result record; fields in ``__guildhall_fields__``."""
 
@@ -62,7 +76,10 @@ class _Record:
             return NotImplemented
         return all(getattr(self, f) == getattr(other, f) for f in self.__guildhall_fields__)
 
-    __hash__ = None
+    def __hash__(self):
+        # Over a frozen form of the fields, so records equal by ``==`` hash alike
+        # (usable in sets and as dict keys).
+        return hash((type(self).__name__, _frozen(tuple(getattr(self, f) for f in self.__guildhall_fields__))))
 
     def __repr__(self):
         fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__guildhall_fields__)
@@ -95,6 +112,33 @@ class _WalletMethods:
             if b.currency == currency:
                 return b.amount
         return default
+
+    def __contains__(self, currency):
+        """Whether the wallet has a balance of ``currency`` (every configured one)."""
+        return any(b.currency == currency for b in self.balances)
+
+    def __iter__(self):
+        """The currencies, in configuration order (as a dict iterates its keys)."""
+        return iter([b.currency for b in self.balances])
+
+    def __len__(self):
+        """The number of currencies."""
+        return len(self.balances)
+
+    def _as_dict(self):
+        return {b.currency: b.amount for b in self.balances}
+
+    def keys(self):
+        """The currencies, as ``dict.keys()``."""
+        return self._as_dict().keys()
+
+    def values(self):
+        """The amounts, in the order of ``keys()``."""
+        return self._as_dict().values()
+
+    def items(self):
+        """``(currency, amount)`` pairs, as ``dict.items()``."""
+        return self._as_dict().items()
 
 
 class _LedgerReportMethods:

@@ -1,0 +1,124 @@
+"""What a bot or site author reaches for: closing a client (`close()`, `aclose()`,
+`with` / `async with`), records usable in sets and as dict keys, a wallet that reads as
+a map by currency, type aliases the stubs name that exist at runtime, and `help()`
+showing the real defaults."""
+
+import inspect
+
+import pytest
+
+import guildhall
+from conftest import CONFIG
+
+# One argument per parameter name, enough to reach the closed client's refusal.
+ARGS = {
+    "player": "p", "currency": "gold", "amount": 1, "from_player": "p", "to_player": "q",
+    "item_id": "potion", "item": {"id": "x", "name": "X", "kind": "durable"},
+    "active": True, "to": "p", "subject": "s", "mail_id": "m", "template_id": "t",
+    "body": "b", "trigger_id": "t", "event": "login", "kind": "lobby", "leader": "p",
+    "invitee": "q", "party_id": "x", "target": "q", "queue": "duel", "match_id": "x",
+    "ranks": [0, 1],
+    "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
+                "kind": "announcement", "cap": {"every": "once"}},
+}
+
+
+def call_args(method):
+    params = list(inspect.signature(method).parameters.values())
+    return [ARGS[p.name] for p in params
+            if p.name != "self" and p.default is inspect.Parameter.empty
+            and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def test_client_closes_by_with_and_every_call_then_raises_unavailable(db_url):
+    with guildhall.Client.open(db_url, CONFIG) as gh:
+        assert not gh.closed
+        gh.grant("p", "gold", 5)
+    assert gh.closed and "closed" in repr(gh)
+    for op in guildhall.OPERATIONS:
+        method = getattr(gh, op)
+        with pytest.raises(guildhall.Unavailable):
+            method(*call_args(method))
+    for make in (gh.to_async, lambda: gh.subscribe(print)):
+        with pytest.raises(guildhall.Unavailable):
+            make()
+    gh.close()  # twice: a no-op
+    # The data stayed: another client reads it.
+    with guildhall.Client.open(db_url, CONFIG) as again:
+        assert again.balance("p", "gold") == 5
+
+
+def test_leaving_with_by_an_exception_closes_and_propagates(db_url):
+    with pytest.raises(ZeroDivisionError):
+        with guildhall.Client.open(db_url, CONFIG) as gh:
+            1 / 0
+    assert gh.closed
+
+
+def test_closing_stops_subscriptions(db_url):
+    gh = guildhall.Client.open(db_url, CONFIG)
+    sub = gh.subscribe(lambda e: None)
+    gh.close()
+    assert sub.closed
+
+
+async def test_async_client_closes_by_async_with_and_aclose(db_url):
+    async with await guildhall.AsyncClient.open(db_url, CONFIG) as agh:
+        assert isinstance(agh, guildhall.AsyncClient)
+        await agh.grant("p", "gold", 7)
+        stream = agh.events()
+    assert agh.closed
+    for op in guildhall.OPERATIONS:
+        method = getattr(agh, op)
+        with pytest.raises(guildhall.Unavailable):
+            await method(*call_args(method))
+    with pytest.raises(StopAsyncIteration):
+        await stream.__anext__()
+    other = await guildhall.AsyncClient.open(db_url, CONFIG)
+    sibling = other.to_sync()
+    assert await other.aclose() is None
+    assert other.closed and not sibling.closed  # each closes on its own
+    assert sibling.balance("p", "gold") == 7
+    await other.aclose()  # twice: a no-op
+
+
+async def test_records_are_hashable_consistently_with_eq(api):
+    await api.grant("h", "gold", 3)
+    a, b = await api.wallet("h"), await api.wallet("h")
+    assert a == b and hash(a) == hash(b)
+    assert len({a, b}) == 1 and {a: 1}[b] == 1
+    await api.grant("h", "gold", 1)
+    c = await api.wallet("h")
+    assert c != a and len({a, c}) == 2
+    # Records holding dicts and lists (metadata, payloads) hash too.
+    page = await api.history("h")
+    assert hash(page) == hash(await api.history("h"))
+    events = await api.events_after(0)
+    assert len(set(events)) == len(events)
+
+
+async def test_a_wallet_reads_as_a_map_by_currency(api):
+    await api.grant("m", "gems", 4)
+    w = await api.wallet("m")
+    assert list(w) == ["gold", "gems"] == list(w.keys())
+    assert dict(w.items()) == {"gold": 0, "gems": 4} == dict(zip(w.keys(), w.values()))
+    assert "gems" in w and "silver" not in w
+    assert len(w) == 2 and w["gems"] == 4 and w.get("silver") == 0
+    with pytest.raises(KeyError):
+        w["silver"]
+
+
+def test_stub_aliases_exist_at_runtime():
+    for name in ("JSON", "Instant", "SenderSpec"):
+        assert hasattr(guildhall, name) and name in guildhall.__all__, name
+
+
+def test_help_shows_real_defaults():
+    sig = inspect.signature(guildhall.Client.grant)
+    assert sig.parameters["metadata"].default is None
+    for cls in (guildhall.Client, guildhall.AsyncClient):
+        for op in guildhall.OPERATIONS:
+            for p in inspect.signature(getattr(cls, op)).parameters.values():
+                assert p.default is not Ellipsis, f"{cls.__name__}.{op}({p.name}=...)"
+    assert inspect.signature(guildhall.Client.tick).parameters["holder"].default == "python"
+    assert inspect.signature(guildhall.Client.send_mail).parameters["body"].default == ""
