@@ -78,4 +78,6 @@ export interface ConnectOptions {
   apiKey?: string
   /** Per-request timeout, milliseconds (default 30000). */
   timeoutMs?: number
+  /** How often `onEvent` polls the host's outbox, milliseconds (default 250). */
+  pollMs?: number
 }

@@ -78,6 +78,8 @@ export interface ConnectOptions {
   apiKey?: string
   /** Per-request timeout, milliseconds (default 30000). */
   timeoutMs?: number
+  /** How often `onEvent` polls the host's outbox, milliseconds (default 250). */
+  pollMs?: number
 }
 
 // The core's request and result types as the Node module sees them (camelCase keys).
@@ -1210,7 +1212,7 @@ export declare class Guildhall {
    * through the runtime; otherwise it awaits the native read. Throws what `wallet()`
    * rejects with (`INVALID_ARGUMENT`, `BALANCE_LIMIT`, `UNAVAILABLE`).
    */
-  walletSync(player: string): WalletView | null
+  walletNow(player: string): WalletView | null
   /** One balance, smallest units. Errors: `INVALID_ARGUMENT` (unknown currency). */
   balance(player: string, currency: string): Promise<number>
   /** A player's ledger entries, newest first, a page at a time. */

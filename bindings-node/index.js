@@ -24,24 +24,24 @@ if (native) {
   Guildhall = native.Guildhall
   const proto = Guildhall.prototype
   const nativeWallet = proto.wallet
-  const nativeWalletSync = proto.walletSync
+  const nativeWalletNow = proto.walletNow
   const nativeOnEvent = proto.onEvent
   const nativeClose = proto.close
   // The live onEvent subscriptions of each handle, so close() silences them all.
   const subscriptions = new WeakMap()
 
   // A wallet read that needs no I/O wait (a SQLite file's point read, memory) is made
-  // at once by walletSync(); its Promise settles on the event loop's next turn, so a
+  // at once by walletNow(); its Promise settles on the event loop's next turn, so a
   // loop of awaited reads lets timers and I/O run between reads. Any other read goes
   // through the runtime. Same result, same errors.
-  define(proto, 'walletSync', function walletSync(player) {
-    const now = nativeWalletSync.call(this, player)
+  define(proto, 'walletNow', function walletNow(player) {
+    const now = nativeWalletNow.call(this, player)
     return now == null ? now : withByCurrency(now)
   })
   define(proto, 'wallet', function wallet(player) {
     let now
     try {
-      now = nativeWalletSync.call(this, player)
+      now = nativeWalletNow.call(this, player)
     } catch (e) {
       return settleLater(e, false)
     }

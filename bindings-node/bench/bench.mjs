@@ -6,7 +6,9 @@
 //   node bench/bench.mjs                 (GUILDHALL_BIN: the host binary; default the
 //                                         workspace's release build, else debug)
 // Prints one line per case: calls/s and mean latency, sequential (one awaited call at
-// a time) and concurrent (CONCURRENCY calls in flight, default 64).
+// a time) and concurrent (CONCURRENCY calls in flight, default 64), and the largest gap
+// between ticks of a 5 ms interval timer running meanwhile (how long the event loop
+// was kept from turning).
 import { createRequire } from 'node:module'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir, cpus } from 'node:os'
@@ -37,6 +39,13 @@ async function measure(label, fn, { concurrency }) {
   let calls = 0
   let latency = 0n
   const end = performance.now() + SECONDS * 1000
+  let last = performance.now()
+  let gap = 0
+  const timer = setInterval(() => {
+    const now = performance.now()
+    gap = Math.max(gap, now - last)
+    last = now
+  }, 5)
   const t0 = process.hrtime.bigint()
   const worker = async (w) => {
     while (performance.now() < end && calls < MAX_CALLS) {
@@ -48,8 +57,10 @@ async function measure(label, fn, { concurrency }) {
   }
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)))
   const secs = Number(process.hrtime.bigint() - t0) / 1e9
-  const row = { case: label, concurrency, calls, seconds: +secs.toFixed(2), callsPerSec: Math.round(calls / secs), meanLatencyUs: +(Number(latency / BigInt(calls)) / 1000).toFixed(1) }
-  console.log(`${label.padEnd(34)} in flight ${String(concurrency).padStart(3)}  ${String(row.callsPerSec).padStart(8)} calls/s  mean ${String(row.meanLatencyUs).padStart(8)} µs  (${calls} calls)`)
+  clearInterval(timer)
+  gap = Math.max(gap, performance.now() - last)
+  const row = { case: label, concurrency, calls, seconds: +secs.toFixed(2), callsPerSec: Math.round(calls / secs), meanLatencyUs: +(Number(latency / BigInt(calls)) / 1000).toFixed(1), maxTimerGapMs: +gap.toFixed(1) }
+  console.log(`${label.padEnd(34)} in flight ${String(concurrency).padStart(3)}  ${String(row.callsPerSec).padStart(8)} calls/s  mean ${String(row.meanLatencyUs).padStart(8)} µs  timer gap ${String(row.maxTimerGapMs).padStart(5)} ms  (${calls} calls)`)
   return row
 }
 
@@ -74,7 +85,7 @@ const rows = []
 try {
   const gh = await Guildhall.open({ database: `sqlite://${join(dir, 'inproc.db')}`, config: cfg })
   rows.push(...await suite('in-process', gh))
-  gh.close()
+  await gh.close()
 
   const bin = hostBinary()
   if (bin) {
@@ -85,7 +96,7 @@ try {
     try {
       rows.push(...await suite('http', http))
     } finally {
-      http.close()
+      await http.close()
       for (const f of hooks.reverse()) await f()
     }
   } else {

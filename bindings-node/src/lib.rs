@@ -222,7 +222,7 @@ impl Guildhall {
     /// through the runtime; otherwise it awaits the native read. Throws what `wallet()`
     /// rejects with (`INVALID_ARGUMENT`, `BALANCE_LIMIT`, `UNAVAILABLE`).
     #[napi(ts_args_type = "player: string", ts_return_type = "WalletView | null")]
-    pub fn wallet_sync(&self, player_id: Arg) -> napi::Result<Option<Reply>> {
+    pub fn wallet_now(&self, player_id: Arg) -> napi::Result<Option<Reply>> {
         let core = match self.core() {
             Ok(c) => c,
             Err(e) => return Ok(Some(Reply(Err(e)))),

@@ -77,5 +77,5 @@ it('every awaitable call settles on a later turn of the event loop, a wallet rea
     await p
   }
   // The synchronous read exists under a name that says so.
-  assert.deepEqual(gh.walletSync('p').balances, [{ currency: 'gold', amount: 0 }])
+  assert.deepEqual(gh.walletNow('p').balances, [{ currency: 'gold', amount: 0 }])
 })
