@@ -404,9 +404,9 @@ fn py_type(s: &Value, all: &BTreeMap<String, Value>) -> String {
 }
 
 /// The Python expression turning the JSON value `v` of a field schema into the field.
-fn py_conv(s: &Value, v: &str, all: &BTreeMap<String, Value>) -> String {
+fn py_conv(s: &Value, v: &str) -> String {
     if nullable(s) {
-        let inner = py_conv(&non_null(s), v, all);
+        let inner = py_conv(&non_null(s), v);
         return if inner == v {
             inner
         } else {
@@ -431,7 +431,7 @@ fn py_conv(s: &Value, v: &str, all: &BTreeMap<String, Value>) -> String {
             }
             match s.get("items") {
                 Some(items) if items.is_object() => {
-                    let inner = py_conv(items, "x", all);
+                    let inner = py_conv(items, "x");
                     if inner == "x" {
                         v.to_string()
                     } else {
@@ -541,7 +541,7 @@ pub fn python_records() -> String {
             } else {
                 format!("d.get(\"{f}\")")
             };
-            let conv = py_conv(p, "v", &all);
+            let conv = py_conv(p, "v");
             if conv == "v" {
                 let _ = writeln!(out, "        s(o, \"{}\", {get})", py_attr(core_name, f));
             } else {

@@ -524,7 +524,7 @@ mod tests {
             "the former leader lost the right"
         );
         let kicked = kick(&ctx, &mut cs, &mut p, &bob, &lead, &all[0]).unwrap();
-        assert_eq!(kicked.players(), [bob.clone()]);
+        assert_eq!(kicked.players(), std::slice::from_ref(&bob));
         assert!(cs
             .docs
             .iter()
