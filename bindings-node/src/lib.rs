@@ -1110,7 +1110,10 @@ impl Guildhall {
     }
 
     /// Calls `callback` with every event as it commits (in this process, or on every
-    /// instance with the Redis coordinator), on the JavaScript thread. Does not keep the
+    /// instance with the Redis coordinator), on the JavaScript thread. Without `redis`,
+    /// commits made by another process on the same database (a Python bot, another
+    /// resource) never arrive here: give every process the same `redis`, or follow the
+    /// outbox with `eventsAfter(seq)`. Does not keep the
     /// process alive by itself. Returns a function that stops this callback; `close()`
     /// stops every callback. Throws `INVALID_ARGUMENT` when `callback` is not a function
     /// and `UNAVAILABLE` after `close()`.
