@@ -490,7 +490,9 @@ client {
 }
 
 async_client {
-    /// Opens a backend like `Client.open`; returns an awaitable of an `AsyncClient`.
+    /// Opens a backend like `Client.open`; returns an awaitable of an `AsyncClient`, which
+    /// is also an async context manager: `async with AsyncClient.open(...) as gh:` closes
+    /// the client on the way out.
     #[staticmethod]
     #[pyo3(signature = (database = None, config = None, *, redis = None, cache = false))]
     fn open<'py>(
@@ -501,14 +503,21 @@ async_client {
         cache: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        let opening = pyo3_async_runtimes::tokio::future_into_py(py, async move {
             match open_backend(database, redis, cache, config).await {
                 Ok(gh) => Ok(AsyncClient {
                     handle: Handle::new(gh),
                 }),
                 Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
             }
-        })
+        })?;
+        Ok(Bound::new(
+            py,
+            AsyncOpen {
+                opening: opening.unbind(),
+            },
+        )?
+        .into_any())
     }
 
     /// A blocking `Client` over the same backend (each closes on its own).
@@ -933,6 +942,46 @@ async_client {
 
     /// Removes events and idempotency records past their retention; returns the counts.
     fn prune() () |gh| { gh.prune().await }
+}
+
+/// What `AsyncClient.open` returns: awaiting it gives the client; as an async context
+/// manager it gives the client and closes it on the way out.
+#[pyclass(module = "guildhall", name = "_AsyncOpen", frozen)]
+pub struct AsyncOpen {
+    /// The asyncio future of the opened client.
+    opening: Py<PyAny>,
+}
+
+#[pymethods]
+impl AsyncOpen {
+    fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.opening.bind(py).call_method0(intern!(py, "__await__"))
+    }
+
+    fn __aenter__<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.opening.bind(py).clone()
+    }
+
+    /// Closes the client opened (exceptions propagate).
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        _args: &Bound<'py, pyo3::types::PyTuple>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let opening = self.opening.bind(py);
+        let opened = opening.call_method0(intern!(py, "done"))?.is_truthy()?
+            && !opening
+                .call_method0(intern!(py, "cancelled"))?
+                .is_truthy()?
+            && opening.call_method0(intern!(py, "exception"))?.is_none();
+        if opened {
+            opening
+                .call_method0(intern!(py, "result"))?
+                .call_method0(intern!(py, "aclose"))?;
+        }
+        spawn(py, true, async { CoreResult::Ok(false) })
+    }
 }
 
 /// Which live events a consumer wants.

@@ -6,7 +6,7 @@
 
 import os
 from datetime import date, datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, ItemsView, Iterator, KeysView, Mapping, Optional, Sequence, Union, ValuesView
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Generator, ItemsView, Iterator, KeysView, Mapping, Optional, Sequence, Union, ValuesView
 
 __version__: str
 OPERATIONS: list[str]

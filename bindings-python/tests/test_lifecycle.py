@@ -63,7 +63,7 @@ def test_closing_stops_subscriptions(db_url):
 
 
 async def test_async_client_closes_by_async_with_and_aclose(db_url):
-    async with await guildhall.AsyncClient.open(db_url, CONFIG) as agh:
+    async with guildhall.AsyncClient.open(db_url, CONFIG) as agh:
         assert isinstance(agh, guildhall.AsyncClient)
         await agh.grant("p", "gold", 7)
         stream = agh.events()
@@ -80,6 +80,14 @@ async def test_async_client_closes_by_async_with_and_aclose(db_url):
     assert other.closed and not sibling.closed  # each closes on its own
     assert sibling.balance("p", "gold") == 7
     await other.aclose()  # twice: a no-op
+    # An opened client is an async context manager itself.
+    async with await guildhall.AsyncClient.open(db_url, CONFIG) as third:
+        assert await third.balance("p", "gold") == 7
+    assert third.closed
+    # A refused open raises on the way in, as when awaited.
+    with pytest.raises(guildhall.InvalidArgument):
+        async with guildhall.AsyncClient.open("mysql://nope"):
+            pass
 
 
 async def test_records_are_hashable_consistently_with_eq(api):

@@ -6,7 +6,7 @@
 
 import os
 from datetime import date, datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, ItemsView, Iterator, KeysView, Mapping, Optional, Sequence, Union, ValuesView
+from typing import Any, AsyncIterator, Awaitable, Callable, ClassVar, Generator, ItemsView, Iterator, KeysView, Mapping, Optional, Sequence, Union, ValuesView
 
 __version__: str
 OPERATIONS: list[str]
@@ -467,13 +467,21 @@ class Client:
     def player_events_after(self, player: str, after: int = 0, limit: int = 100) -> list[Event]: ...
     def prune(self) -> tuple[int, int]: ...
 
+class _AsyncOpen:
+    """What `AsyncClient.open` returns: `await` it for the client, or
+    `async with AsyncClient.open(...) as gh:` to close the client on the way out."""
+
+    def __await__(self) -> Generator[Any, None, AsyncClient]: ...
+    def __aenter__(self) -> Awaitable[AsyncClient]: ...
+    def __aexit__(self, *_args: Any) -> Awaitable[bool]: ...
+
 class AsyncClient:
     """asyncio client: every operation returns an awaitable; share one per process.
-    `await aclose()` or leaving `async with await AsyncClient.open(...) as gh:` ends it;
+    `await aclose()` or leaving `async with AsyncClient.open(...) as gh:` ends it;
     later calls raise `Unavailable`."""
 
     @staticmethod
-    def open(database: Optional[str] = None, config: Union[Mapping[str, Any], str, os.PathLike[str], None] = None, *, redis: Optional[str] = None, cache: bool = False) -> Awaitable[AsyncClient]: ...
+    def open(database: Optional[str] = None, config: Union[Mapping[str, Any], str, os.PathLike[str], None] = None, *, redis: Optional[str] = None, cache: bool = False) -> _AsyncOpen: ...
     def to_sync(self) -> Client: ...
     def aclose(self) -> Awaitable[None]: ...
     @property
