@@ -50,8 +50,9 @@ export type WalletView = Wallet & {
 /** Options of `Guildhall.open`. */
 export interface OpenOptions {
   /**
-   * `sqlite://FILE`, `sqlite::memory:`, `postgres://...` or `memory://` (default:
-   * `GUILDHALL_DATABASE_URL`, else the config's `database`, else `sqlite://guildhall.db`).
+   * `sqlite:FILE` (relative), `sqlite:////PATH` (absolute), `sqlite::memory:`,
+   * `postgres://...` or `memory://` (default: `GUILDHALL_DATABASE_URL`, else the config's
+   * `database`; none of them: `INVALID_ARGUMENT`, and no file is created).
    */
   database?: string
   /**

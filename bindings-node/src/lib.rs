@@ -1217,8 +1217,8 @@ impl ToNapiValue for Opened {
 
 /// Opens a backend the way the Python module does (`guildhall_adapters::OpenOptions`:
 /// the one config schema, then the one builder): the call's `database` and `redis` beat
-/// the environment's, which beat the config's; database default
-/// `sqlite://guildhall.db`; `cache` with Redis is refused. Keys of the options and of
+/// the environment's, which beat the config's; none of them naming a database is
+/// `INVALID_ARGUMENT` (no file is created); `cache` with Redis is refused. Keys of the options and of
 /// an object config may be camelCase.
 async fn open_core(options: Arg) -> std::result::Result<Core, CoreError> {
     let o: guildhall_adapters::OpenOptions = arg("options", options)?;
