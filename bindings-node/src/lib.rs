@@ -14,8 +14,7 @@
 pub mod convert;
 
 use convert::{
-    arg, closed, int_or, limit_or, opt_arg, opt_field, opt_limit, options_arg, player, text, Arg,
-    Reply,
+    arg, closed, int_or, opt_arg, opt_field, opt_limit, options_arg, player, text, Arg, Reply,
 };
 use guildhall_core::announce::{Location, Template, Trigger};
 use guildhall_core::types::CatalogItem;
@@ -1084,7 +1083,7 @@ impl Guildhall {
             done(
                 async {
                     let after = int_or("after", after, 0)?;
-                    let limit = limit_or("limit", limit, 100)?;
+                    let limit = opt_limit("limit", limit)?;
                     core?
                         .player_events_after(&player("player", player_id)?, after, limit)
                         .await

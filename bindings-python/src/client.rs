@@ -936,7 +936,7 @@ async_client {
     }
 
     /// Outbox events concerning one player after `after`, oldest first.
-    fn player_events_after(player: String, after: i64, limit: u32) (player, after = 0, limit = 100) |gh| {
+    fn player_events_after(player: String, after: i64, limit: Option<u32>) (player, after = 0, limit = None) |gh| {
         gh.player_events_after(&pid(&player)?, after, limit).await
     }
 

@@ -462,11 +462,9 @@ ROWS: List[Row] = [
         cases=[
             Case(lambda c: {"player": "par-shared", "after": 0, "limit": 100},
                  check=lambda r: _expect(len(r) == 100, "100 events")),
-            # No limit: Node and Python default to 100; the facade takes no default.
+            # No limit: the facade's default page (100) on every surface.
             Case(lambda c: {"player": "par-shared", "after": 0},
-                 check=lambda r: _expect(len(r) == 100, "player_events_after default of 100"),
-                 differs={"rust": Diff("the facade's `limit` is a required u32 (no default); Node and Python "
-                                       "default it to 100", code="INVALID_ARGUMENT")}),
+                 check=lambda r: _expect(len(r) == 100, "player_events_after default of 100")),
             Case(lambda c: {"player": "par-shared", "after": 0, "limit": 0}, code="INVALID_ARGUMENT", differs={
                 "nodehttp": Diff("Node's HTTP transport filters GET /v1/events itself and never checks `limit`: "
                                  "limit 0 answers one event where the others refuse with INVALID_ARGUMENT (a bug)",

@@ -631,6 +631,9 @@ async fn scheduled_triggers_go_out_once() {
         gh.send_due_triggers().await.unwrap().is_empty(),
         "sent once"
     );
-    let ev = gh.player_events_after(&p("max"), 0, 100).await.unwrap();
+    let ev = gh
+        .player_events_after(&p("max"), 0, Some(100))
+        .await
+        .unwrap();
     assert_eq!(ev.iter().filter(|e| e.kind == "announcement").count(), 1);
 }

@@ -134,7 +134,7 @@ async fn party_lifecycle() {
         ErrorCode::NotFound
     );
     let kinds: Vec<String> = gh
-        .player_events_after(&p("cat"), 0, 1000)
+        .player_events_after(&p("cat"), 0, Some(1000))
         .await
         .unwrap()
         .into_iter()
@@ -219,7 +219,7 @@ async fn duel_queue_matches_rates_and_replays() {
     gh.tick("host-a").await.unwrap();
     assert!(gh.ticket_status(&p("cat")).await.unwrap().is_none());
     assert!(gh
-        .player_events_after(&p("cat"), 0, 100)
+        .player_events_after(&p("cat"), 0, Some(100))
         .await
         .unwrap()
         .iter()
@@ -253,7 +253,7 @@ async fn parties_queue_together_and_a_membership_change_cancels() {
         "the join cancelled the party ticket"
     );
     assert!(gh
-        .player_events_after(&p("bob"), 0, 100)
+        .player_events_after(&p("bob"), 0, Some(100))
         .await
         .unwrap()
         .iter()

@@ -177,7 +177,7 @@ impl Feed {
                 let after = r.after;
                 match self
                     .gh
-                    .player_events_after(&self.player, after, REPLAY_PAGE)
+                    .player_events_after(&self.player, after, Some(REPLAY_PAGE))
                     .await
                 {
                     Ok(page) => {

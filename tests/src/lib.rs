@@ -479,7 +479,7 @@ impl Fixture {
             let after = out.last().map_or(0, |e| e.seq);
             let got = self
                 .gh
-                .player_events_after(player, after, page)
+                .player_events_after(player, after, Some(page))
                 .await
                 .unwrap_or_else(|e| panic!("player_events_after({player}, {after}) failed: {e}"));
             if got.is_empty() {

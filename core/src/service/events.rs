@@ -30,13 +30,15 @@ impl Guildhall {
         self.store.prune(events, keys).await
     }
 
-    /// Outbox events concerning one player after `after`, oldest first (SSE resume).
+    /// Outbox events concerning one player after `after`, oldest first (SSE resume), at
+    /// most `limit` (1-1000, default [`page::EVENTS`]). Errors: `INVALID_ARGUMENT`.
     pub async fn player_events_after(
         &self,
         player: &PlayerId,
         after: i64,
-        limit: u32,
+        limit: Option<u32>,
     ) -> Result<Vec<crate::types::Event>> {
+        let limit = limit.unwrap_or(page::EVENTS);
         if !(1..=1000).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 1000"));
         }

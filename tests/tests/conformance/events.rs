@@ -370,7 +370,10 @@ async fn events_player_events_after_returns_exactly_that_players_events(fx: Fixt
         }
         let mid = want[want.len() / 2].seq;
         assert_eq!(
-            fx.gh.player_events_after(&p, mid, 1000).await.unwrap(),
+            fx.gh
+                .player_events_after(&p, mid, Some(1000))
+                .await
+                .unwrap(),
             want.iter()
                 .filter(|e| e.seq > mid)
                 .cloned()
@@ -395,11 +398,11 @@ async fn events_player_events_after_returns_exactly_that_players_events(fx: Fixt
     assert!(fx.player_events(&pid("nobody"), 10).await.is_empty());
     assert!(fx.player_events(&pid("a"), 10).await.is_empty());
     expect_code(
-        fx.gh.player_events_after(&pid("al"), 0, 0).await,
+        fx.gh.player_events_after(&pid("al"), 0, Some(0)).await,
         ErrorCode::InvalidArgument,
     );
     expect_code(
-        fx.gh.player_events_after(&pid("al"), 0, 1001).await,
+        fx.gh.player_events_after(&pid("al"), 0, Some(1001)).await,
         ErrorCode::InvalidArgument,
     );
 }
