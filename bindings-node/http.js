@@ -475,6 +475,12 @@ class HttpGuildhall {
   /** Events concerning one player: read from the outbox and filtered here. */
   async playerEventsAfter(player, after = 0, limit = 100) {
     requireText('player', player)
+    // The same bounds as the native module (the core's 1 to 1000), checked here because
+    // this transport filters GET /v1/events itself.
+    if (typeof limit === 'bigint') limit = Number(limit)
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      throw fail('INVALID_ARGUMENT', 'limit is 1 to 1000', { field: 'limit' })
+    }
     const out = []
     let cursor = after
     for (;;) {
