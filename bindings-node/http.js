@@ -374,6 +374,13 @@ class HttpGuildhall {
   async sendDueTriggers() {
     return []
   }
+  /** The host pushes scheduled audiences itself ([schedule] intervals): nothing to do. */
+  async pushScheduledAudience(kind) {
+    if (!['lobby', 'server', 'room', 'party', 'player'].includes(kind)) {
+      throw fail('INVALID_ARGUMENT', 'kind is one of lobby, server, room, party, player', { field: 'kind' })
+    }
+    return 0
+  }
 
   // ----- Presence -----
   async login(player, location) {

@@ -1282,6 +1282,12 @@ export declare class Guildhall {
   preview(templateId: string, variables?: Record<string, unknown>): Promise<string>
   /** Fires an event for a player: the messages to show, highest priority first. */
   fire(request: Input<FireRequest>): Promise<Message[]>
+  /**
+   * Pushes the live `online` triggers of one audience kind (`lobby`, `room`, ...) to
+   * the players connected there (a host's scheduler does this every lobby / room
+   * interval); resolves how many messages went out. Errors: `INVALID_ARGUMENT`.
+   */
+  pushScheduledAudience(kind: AudienceKind): Promise<number>
   /** Sends every scheduled trigger whose time has come; returns their ids. */
   sendDueTriggers(): Promise<string[]>
   /** Starts (or restarts) a player's session at a location. */

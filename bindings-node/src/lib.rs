@@ -653,6 +653,26 @@ impl Guildhall {
         })
     }
 
+    /// Pushes the live `online` triggers of one audience kind (`lobby`, `room`, ...) to
+    /// the players connected there (a host's scheduler does this every lobby / room
+    /// interval); resolves how many messages went out. Errors: `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "kind: AudienceKind",
+        ts_return_type = "Promise<number>"
+    )]
+    pub fn push_scheduled_audience(&self, env: &Env, kind: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let kind: guildhall_core::announce::AudienceKind = arg("kind", kind)?;
+                    core?.push_scheduled_audience(kind).await
+                }
+                .await,
+            )
+        })
+    }
+
     /// Sends every scheduled trigger whose time has come; returns their ids.
     #[napi(ts_return_type = "Promise<string[]>")]
     pub fn send_due_triggers(&self, env: &Env) -> Call {

@@ -665,8 +665,11 @@ ROWS: List[Row] = [
             Case(lambda c: {"kind": "nowhere"}, code="INVALID_ARGUMENT"),
         ],
         py=lambda g, a: g.push_scheduled_audience(a["kind"]),
-        absent={"http": "the host's scheduler pushes lobby and room triggers ([schedule] intervals); no route",
-                "node": "not exposed by the Node module (Python has push_scheduled_audience): a gap, recorded"},
+        node=lambda a: [a["kind"]],
+        differs={"nodehttp": Diff("Node's HTTP transport resolves pushScheduledAudience() to 0 without doing "
+                                  "anything (the host pushes on its schedule); same answer here, as no one is "
+                                  "connected there")},
+        absent={"http": "the host's scheduler pushes lobby and room triggers ([schedule] intervals); no route"},
     ),
     Row(
         "send_due_triggers",
