@@ -322,11 +322,22 @@ pub struct QueueRequest {
     pub properties: BTreeMap<String, String>,
 }
 
-/// What one tick decided for one queue.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TickOutcome {
+/// What one tick decided for one queue: the tickets themselves (`rules::tick`), or
+/// references into the pool (`TickOutcome<&Ticket>`, from `rules::plan`, which copies
+/// nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TickOutcome<T = Ticket> {
     /// Matches: tickets per team, in team order.
-    pub matches: Vec<Vec<Vec<Ticket>>>,
+    pub matches: Vec<Vec<Vec<T>>>,
     /// Tickets past the maximum wait.
-    pub expired: Vec<Ticket>,
+    pub expired: Vec<T>,
+}
+
+impl<T> Default for TickOutcome<T> {
+    fn default() -> Self {
+        Self {
+            matches: Vec::new(),
+            expired: Vec::new(),
+        }
+    }
 }

@@ -300,11 +300,11 @@ impl Guildhall {
         let version = |id: &str| docs.iter().find(|d| d.id == id).map_or(0, |d| d.version);
         let mut formed = Vec::new();
         'queues: for q in &self.config.queues {
-            let out = rules::tick(q, &pool, now);
+            let out = rules::plan(q, &pool, now);
             for t in out.expired {
                 let ctx = self.ctx();
                 let mut cs = ChangeSet::default();
-                self.remove_tickets(&mut cs, &[&t], &version).await?;
+                self.remove_tickets(&mut cs, &[t], &version).await?;
                 cs.events.push(ctx.event("ticket_expired", t.players.clone(), json!({ "ticket_id": t.id, "queue": t.queue, "waited_secs": (now - t.created_at).num_seconds() })));
                 if !self.lease_still_held(&renewal, holder, formed.len()).await {
                     break 'queues;
@@ -314,7 +314,7 @@ impl Guildhall {
             for teams in out.matches {
                 let ctx = self.ctx();
                 let mut cs = ChangeSet::default();
-                let tickets: Vec<&Ticket> = teams.iter().flatten().collect();
+                let tickets: Vec<&Ticket> = teams.iter().flatten().copied().collect();
                 self.remove_tickets(&mut cs, &tickets, &version).await?;
                 let record = MatchRecord {
                     id: ctx.id(),
