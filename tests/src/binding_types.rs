@@ -388,9 +388,6 @@ fn py_type(s: &Value, all: &BTreeMap<String, Value>) -> String {
                 ),
                 None => "list[Any]".into(),
             },
-            Some(items) if items.get("prefixItems").is_some() => {
-                format!("list[{}]", py_type(items, all))
-            }
             Some(items) => format!("list[{}]", py_type(items, all)),
         },
         Some("object") => match s.get("additionalProperties") {

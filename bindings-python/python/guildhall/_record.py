@@ -9,9 +9,8 @@ __all__ = []
 
 def _instant(s):
     """An RFC 3339 instant as the core writes it (``2026-11-30T10:00:00.123456Z``) as an
-    aware ``datetime`` in UTC. Accepts any number of fractional digits."""
-    if s is None:
-        return None
+    aware ``datetime`` in UTC. Accepts any number of fractional digits. (The generated
+    records call it only for a present value.)"""
     body = s[:-1] if s.endswith("Z") else s
     offset = ""
     for sign in ("+", "-"):
@@ -28,7 +27,7 @@ def _instant(s):
 
 def _day(s):
     """A calendar day (``2026-11-30``) as a ``date``."""
-    return None if s is None else date.fromisoformat(s)
+    return date.fromisoformat(s)
 
 
 def _plain(v):
