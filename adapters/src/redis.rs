@@ -6,7 +6,7 @@
 //!
 //! | key | holds |
 //! |---|---|
-//! | `<prefix>events` | pub/sub channel: `{"origin", "events": [Event]}` per publish |
+//! | `<prefix>events` | pub/sub channel: `{"origin", "events": [Event]}` per publish, or `{"origin", "events": [], "access": ["doc:<kind>:<id>"]}` after a commit changed API keys or accounts |
 //! | `<prefix>session:<player>` | a [`Session`] as JSON, expiring with the session |
 //! | `<prefix>sessions` | sorted set of players scored by `expires_at` (microseconds) |
 //! | `<prefix>cache:<key>` | a cached JSON value, or `""` (a tombstone) after an invalidation |
@@ -146,6 +146,8 @@ pub struct RedisCoordinator {
     connecting: tokio::sync::Mutex<()>,
     origin: String,
     tx: broadcast::Sender<Event>,
+    /// Access changes (`doc:<kind>:<id>` keys) other instances published.
+    access_tx: broadcast::Sender<Vec<String>>,
     subscribed: watch::Receiver<bool>,
     subscriber: tokio::task::JoinHandle<()>,
     rate_script: redis::Script,
@@ -185,13 +187,14 @@ impl RedisCoordinator {
         let client = redis::Client::open(url)
             .map_err(|e| Error::invalid("redis", format!("invalid Redis URL: {e}")))?;
         let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let (access_tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         let (ready_tx, ready_rx) = watch::channel(false);
         let origin = UuidIds.next_id();
         let subscriber = runtime.spawn(subscription_task(
             client.clone(),
             format!("{}events", options.prefix),
             origin.clone(),
-            tx.clone(),
+            (tx.clone(), access_tx.clone()),
             ready_tx,
             options.connect_timeout,
         ));
@@ -202,6 +205,7 @@ impl RedisCoordinator {
             connecting: tokio::sync::Mutex::new(()),
             origin,
             tx,
+            access_tx,
             subscribed: ready_rx,
             subscriber,
             rate_script: redis::Script::new(RATE_SCRIPT),
@@ -262,6 +266,21 @@ impl RedisCoordinator {
 
     fn channel(&self) -> String {
         format!("{}events", self.options.prefix)
+    }
+
+    /// Publishes one message on the event channel.
+    async fn publish_envelope(&self, envelope: &Envelope<'_>) -> Result<()> {
+        let payload = serde_json::to_vec(envelope)
+            .map_err(|e| Error::unavailable(format!("message not serialisable: {e}")))?;
+        let channel = self.channel();
+        self.run("PUBLISH", |mut c| async move {
+            redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(payload)
+                .query_async::<()>(&mut c)
+                .await
+        })
+        .await
     }
 
     fn lock_state(&self) -> std::sync::MutexGuard<'_, ConnState> {
@@ -384,7 +403,14 @@ struct Envelope<'a> {
     /// The publishing instance (its own receivers already have the events).
     origin: std::borrow::Cow<'a, str>,
     events: std::borrow::Cow<'a, [Event]>,
+    /// Access records changed by a commit (`doc:<kind>:<id>`), whose in-memory copies
+    /// every instance drops (absent from instances that predate it).
+    #[serde(default, skip_serializing_if = "<[String]>::is_empty")]
+    access: std::borrow::Cow<'a, [String]>,
 }
+
+/// Where the subscription delivers: live events, and access changes.
+type Feeds = (broadcast::Sender<Event>, broadcast::Sender<Vec<String>>);
 
 /// Keeps the event subscription: subscribes, forwards other instances' events to `tx`,
 /// checks the connection with a PING, and reconnects with backoff when it is lost.
@@ -392,7 +418,7 @@ async fn subscription_task(
     client: redis::Client,
     channel: String,
     origin: String,
-    tx: broadcast::Sender<Event>,
+    tx: Feeds,
     ready: watch::Sender<bool>,
     connect_timeout: Duration,
 ) {
@@ -462,7 +488,7 @@ async fn open_subscription(
 async fn pump(
     pubsub: redis::aio::PubSub,
     origin: &str,
-    tx: &broadcast::Sender<Event>,
+    (tx, access_tx): &Feeds,
     timeout: Duration,
 ) -> String {
     let (mut sink, mut stream) = pubsub.split();
@@ -480,6 +506,9 @@ async fn pump(
                         for e in env.events.iter() {
                             // No receiver is not an error: nobody is listening live.
                             let _ = tx.send(e.clone());
+                        }
+                        if !env.access.is_empty() {
+                            let _ = access_tx.send(env.access.into_owned());
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "ignored an unreadable message on the redis event channel"),
@@ -521,24 +550,32 @@ impl Coordinator for RedisCoordinator {
         for e in events {
             let _ = self.tx.send(e.clone());
         }
-        let payload = serde_json::to_vec(&Envelope {
+        self.publish_envelope(&Envelope {
             origin: self.origin.as_str().into(),
             events: events.into(),
-        })
-        .map_err(|e| Error::unavailable(format!("event not serialisable: {e}")))?;
-        let channel = self.channel();
-        self.run("PUBLISH", |mut c| async move {
-            redis::cmd("PUBLISH")
-                .arg(channel)
-                .arg(payload)
-                .query_async::<()>(&mut c)
-                .await
+            access: std::borrow::Cow::Borrowed(&[]),
         })
         .await
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+
+    async fn publish_access_change(&self, keys: &[String]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        self.publish_envelope(&Envelope {
+            origin: self.origin.as_str().into(),
+            events: std::borrow::Cow::Borrowed(&[]),
+            access: keys.into(),
+        })
+        .await
+    }
+
+    fn access_changes(&self) -> Option<broadcast::Receiver<Vec<String>>> {
+        Some(self.access_tx.subscribe())
     }
 
     async fn put_session(&self, session: Session) -> Result<()> {

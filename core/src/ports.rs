@@ -555,4 +555,19 @@ pub trait Coordinator: Send + Sync + 'static {
     /// expired). Changes nothing: a tick asks this before each commit, so a host whose
     /// lease passed to another commits nothing more.
     async fn lease_held(&self, name: &str, holder: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// Tells the other instances sharing this coordinator that the access records under
+    /// `keys` (`doc:<kind>:<id>`: API keys, accounts) changed in a commit, so they drop
+    /// their in-memory copies at once (ARCHITECTURE.md, "Authentication cache"). Sent
+    /// after the commit. The in-process coordinator reaches no other instance: it does
+    /// nothing, and other processes learn of the change by polling the store.
+    async fn publish_access_change(&self, keys: &[String]) -> Result<()> {
+        let _ = keys;
+        Ok(())
+    }
+    /// The access changes other instances publish ([`Coordinator::publish_access_change`]),
+    /// each a list of `doc:<kind>:<id>` keys; `None` when this coordinator carries none
+    /// (the in-process one). A lagging receiver must drop its whole cache.
+    fn access_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<String>>> {
+        None
+    }
 }

@@ -4,6 +4,7 @@
 //! [`crate::access::rules`]; every write is a guarded document change set through the
 //! one write path, so two hosts cannot both claim a username or spend one refresh token.
 
+use super::access_cache::Cached;
 use super::Guildhall;
 use crate::access::rules::{self, Rotation};
 use crate::access::{
@@ -24,7 +25,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
@@ -87,6 +88,20 @@ fn wrong_login() -> Error {
 }
 
 impl Guildhall {
+    /// An API key or account as the in-process access cache holds it (`None`: no such
+    /// record), read from the store on a miss (`access_cache.rs`).
+    async fn access_record<T: Cached>(&self, id: &str) -> Result<Option<Arc<T>>> {
+        let epoch = match self.access_cache.get::<T>(id) {
+            Ok(hit) => return Ok(hit),
+            Err(epoch) => epoch,
+        };
+        self.access_cache
+            .watch(&self.store, || self.coordinator.access_changes());
+        let value = self.load::<T>(id).await?.map(|d| Arc::new(d.value));
+        self.access_cache.keep(id, epoch, value.clone());
+        Ok(value)
+    }
+
     async fn account_doc(&self, player: &PlayerId) -> Result<Option<Versioned<AccountRecord>>> {
         self.load::<AccountRecord>(player.as_str()).await
     }
@@ -569,20 +584,15 @@ impl Guildhall {
 
     /// Whether `player` may act now with a token issued at `issued_at` (`None`: a
     /// trusted server acting for them). A player with no account record may act (ids
-    /// of embedding games need no account). Read through the cache; a ban or sign-out
-    /// drops the cached copy on every host. Errors: `BANNED`, `UNAUTHENTICATED`.
+    /// of embedding games need no account). Served from this process's memory after
+    /// the first read; a ban or sign-out made by any process takes effect within 1 s
+    /// (at once with Redis; `access_cache.rs`). Errors: `BANNED`, `UNAUTHENTICATED`.
     pub async fn check_player_access(
         &self,
         player: &PlayerId,
         issued_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let key = doc_cache_key(AccountRecord::KIND, player.as_str());
-        let account: Option<AccountRecord> = self
-            .cached(key, async {
-                Ok(self.account_doc(player).await?.map(|a| a.value))
-            })
-            .await?;
-        match account {
+        match self.access_record::<AccountRecord>(player.as_str()).await? {
             Some(a) => rules::may_act(&a, issued_at, self.clock.now()),
             None => Ok(()),
         }
@@ -623,15 +633,12 @@ impl Guildhall {
         .await
     }
 
-    /// Checks an API key (read through the cache). Errors: `UNAUTHENTICATED` (malformed,
-    /// unknown, wrong secret, revoked).
+    /// Checks an API key, served from this process's memory after the first read; a
+    /// revocation made by any process takes effect within 1 s (at once with Redis).
+    /// Errors: `UNAUTHENTICATED` (malformed, unknown, wrong secret, revoked).
     pub async fn authenticate_api_key(&self, key: &str) -> Result<ApiKeyInfo> {
         let (id, secret) = rules::split_api_key(key)?;
-        let record: Option<ApiKeyRecord> = self
-            .cached(doc_cache_key(ApiKeyRecord::KIND, id), async {
-                Ok(self.load::<ApiKeyRecord>(id).await?.map(|r| r.value))
-            })
-            .await?;
+        let record = self.access_record::<ApiKeyRecord>(id).await?;
         let bad = || Error::new(ErrorCode::Unauthenticated, "unknown or revoked API key");
         let record = record.ok_or_else(bad)?;
         if !rules::digests_equal(&record.secret_sha256, &sha256_hex(secret))
@@ -639,10 +646,11 @@ impl Guildhall {
         {
             return Err(bad());
         }
-        Ok(ApiKeyInfo::from(&record))
+        Ok(ApiKeyInfo::from(&*record))
     }
 
-    /// Revokes an API key at once (on every host). Errors: `NOT_FOUND`.
+    /// Revokes an API key: refused at once by this process, within 1 s by every other
+    /// (at once with Redis). Errors: `NOT_FOUND`.
     pub async fn revoke_api_key(&self, id: &str) -> Result<ApiKeyInfo> {
         check_text("id", id, 1, 64)?;
         self.retrying("revoke_api_key", |ctx| {

@@ -4,7 +4,7 @@
 //! jittered backoff, and what follows a commit (cache invalidation, event publishing).
 //! Also the read cache (`cached`) whose keys a commit drops.
 
-use super::{access, Guildhall};
+use super::{access, access_cache, Guildhall};
 use crate::ctx::Ctx;
 use crate::docs::Document as _;
 use crate::economy::rules as econ;
@@ -59,6 +59,7 @@ impl Committer {
     pub(super) fn spawn(
         store: Arc<dyn Store>,
         coordinator: Arc<dyn Coordinator>,
+        access: Arc<access_cache::AccessCache>,
         max_batch: usize,
     ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Pending>(4096);
@@ -80,7 +81,10 @@ impl Committer {
                     match outcome {
                         Ok(done) => {
                             let coordinator = coordinator.clone();
+                            let (store, access) = (store.clone(), access.clone());
                             tokio::spawn(async move {
+                                after_access_commit(&*store, coordinator.as_ref(), &access, &keys)
+                                    .await;
                                 after_commit(coordinator.as_ref(), &keys, &done).await;
                                 let _ = reply.send(Ok(done));
                             });
@@ -103,6 +107,32 @@ impl Committer {
             .map_err(|_| Error::unavailable("the committer has stopped"))?;
         rx.await
             .map_err(|_| Error::unavailable("the committer dropped a commit"))?
+    }
+}
+
+/// What follows a commit that changed API keys or accounts (their keys are
+/// `doc:<kind>:<id>`): this process drops its copies, the store's access generation is
+/// bumped (other processes poll it) and, with Redis, the change is published to the
+/// other instances (`access_cache.rs`).
+async fn after_access_commit(
+    store: &dyn Store,
+    coordinator: &dyn Coordinator,
+    access: &access_cache::AccessCache,
+    keys: &[String],
+) {
+    let changed: Vec<String> = keys
+        .iter()
+        .filter(|k| k.starts_with("doc:"))
+        .cloned()
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    access.forget(&changed);
+    access_cache::bump_generation(store).await;
+    if let Err(e) = coordinator.publish_access_change(&changed).await {
+        tracing::warn!(error = %e, "access change not published; other instances see it at their next poll");
+        crate::telemetry::record_fallback("publish_access_change");
     }
 }
 

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use std::sync::Arc;
 
 mod access;
+mod access_cache;
 mod announce;
 mod commit;
 mod economy;
@@ -60,13 +61,21 @@ pub struct Guildhall {
     caller: Caller,
     /// First-seen records this process knows (see `first_seen.rs`).
     first_seen: Arc<first_seen::SeenCache>,
+    /// API keys and accounts served from memory (see `access_cache.rs`).
+    access_cache: Arc<access_cache::AccessCache>,
 }
 
 impl Guildhall {
     /// A core over `store` and `coordinator` with the system clock and UUIDv7 ids.
     /// Does not migrate: call [`Guildhall::migrate`] (the facade does).
     pub fn new(store: Arc<dyn Store>, coordinator: Arc<dyn Coordinator>, config: Config) -> Self {
-        let committer = Committer::spawn(store.clone(), coordinator.clone(), config.max_batch);
+        let access_cache = Arc::new(access_cache::AccessCache::default());
+        let committer = Committer::spawn(
+            store.clone(),
+            coordinator.clone(),
+            access_cache.clone(),
+            config.max_batch,
+        );
         Self {
             store,
             coordinator,
@@ -77,6 +86,7 @@ impl Guildhall {
             stripes: Arc::new(Stripes::new(1024)),
             caller: Caller::Embedded,
             first_seen: Arc::default(),
+            access_cache,
         }
     }
 
