@@ -8,25 +8,40 @@
 //! `player:<id>` / `system:<name>` text, JSON is text, key columns use the "C" collation
 //! so ids sort by their bytes as in every other store.
 //!
-//! # Writes and the order of `seq`
+//! # Writes, row locks and the order of `seq`
 //!
-//! Every writing transaction (a commit, a group-commit batch, a prune) begins by taking
-//! one transaction-level advisory lock ([`COMMIT_LOCK`]) and holds it until it commits
-//! or rolls back. Writers of every host therefore run one at a time, which gives:
+//! Writers take no lock of their own: concurrent transactions, of one host's
+//! committer or of many hosts, are kept apart by the guarded writes alone (every
+//! player row, document, counter and mailbox is written with `version = expected`;
+//! under READ COMMITTED a write that finds the row changed by a transaction that
+//! committed meanwhile changes nothing and the change set is refused with `CONFLICT`,
+//! which the service retries). Two consequences are handled here:
 //!
-//! * **`seq` order is commit order.** Ledger, event and broadcast `seq`s come from
-//!   identity columns, and they are drawn only while the lock is held; Postgres makes a
-//!   transaction visible before it releases its locks. So when a reader sees `seq` N,
-//!   every transaction that drew a smaller `seq` has already committed or rolled back:
-//!   `events_after(cursor)` never skips an event that commits later with a smaller
-//!   `seq`. Without the lock, two transactions could draw 10 and 11 and commit 11
-//!   first; a consumer reading 11 would then resume past 10 and lose it. (Savepoints
-//!   rolled back inside a batch and failed transactions leave gaps; gaps are harmless:
-//!   consumers resume after the last `seq` they saw.)
-//! * **No deadlocks and no lock waits between guildhall writers**, so the row locks the
-//!   guarded writes take need no particular order. Throughput comes from group commit:
-//!   a host's committer sends a whole batch in one transaction, so the lock is taken
-//!   once per batch, not once per call. The lock is never taken by reads.
+//! * **The outbox stays resumable.** A reader follows `events` (and `broadcasts`) by
+//!   `seq` and resumes after the last `seq` it saw, so a row that commits after the
+//!   reader passed its `seq` would be lost. With concurrent writers an identity column
+//!   cannot prevent that (two transactions draw 10 and 11, 11 commits first, a reader
+//!   sees 11 and resumes past 10). So `seq` is built from the writer's transaction id
+//!   ([`SEQ_OF_WRITER`]: `base + (xid - xid₀) · 65536 + ordinal`, table
+//!   `outbox_clock`, migration 0002) and readers take only rows below the oldest
+//!   transaction id still running ([`OUTBOX_HORIZON`]). Transaction ids are assigned
+//!   at a transaction's first write and only grow, so every transaction below the
+//!   horizon has ended: every row a reader can see later has a larger `seq` than
+//!   every row it has read. The price: a writing transaction of this database that
+//!   stays open (a stuck session, a long migration) holds back what readers see
+//!   until it ends, never what writers write; readers wait a moment
+//!   (up to [`HORIZON_WAIT`]) for rows they can see but may not yet hand out, then
+//!   return the part that is safe. At most 65,536 outbox rows per transaction; a
+//!   batch that would need more is split into several transactions.
+//!   Ledger `seq`s still come from an identity: they order a player's history, and
+//!   nothing resumes on them.
+//! * **Hot rows are locked last, in one order.** System accounts (`system:shop`,
+//!   ...) take an increment from many calls at once. Their increments are summed over
+//!   a batch and written by one statement just before `COMMIT`, in key order, so a
+//!   transaction holds those rows only for its commit and two transactions never
+//!   wait for each other's system rows in opposite orders. Deadlocks between player
+//!   rows of two hosts (the same two players written in opposite orders at the same
+//!   moment) remain possible; Postgres breaks them and they surface as `CONFLICT`.
 //!
 //! A change set is normally applied with ONE statement: data-modifying CTEs that first
 //! evaluate every guard (versions, the idempotency key, and whether each system-account
@@ -66,7 +81,7 @@ use guildhall_core::types::{
 use guildhall_core::{Error, Result};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Arguments, Connection, Executor, Postgres, Row};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -74,13 +89,50 @@ use std::time::Duration;
 /// The embedded migrations (`adapters/migrations/postgres`).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The key of the transaction-level advisory lock every writing transaction holds
-/// (the bytes of `"guildhal"`). See the module documentation.
-pub const COMMIT_LOCK: i64 = 7_454_980_672_443_670_892;
+/// Opens a writing transaction.
+const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
-/// Opens a writing transaction: `BEGIN`, then the commit lock, in one round trip.
-const BEGIN_WRITE: &str =
-    "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(7454980672443670892)";
+/// Outbox rows (events and broadcasts) one transaction may write: the width of the
+/// ordinal part of their `seq`.
+pub const SEQ_SLOTS: i64 = 65_536;
+
+/// The SQL of [`SEQ_OF_WRITER`], for `concat!`.
+macro_rules! seq_of_writer {
+    () => {
+        "(SELECT base + (pg_current_xact_id()::text::bigint - xid) * 65536 FROM outbox_clock)"
+    };
+}
+
+/// The `seq` of the first outbox row a writing transaction appends; add the row's
+/// ordinal in the transaction (`0 ..` [`SEQ_SLOTS`]). See the module documentation.
+pub const SEQ_OF_WRITER: &str = seq_of_writer!();
+
+/// The SQL of [`OUTBOX_HORIZON`], for `concat!`.
+macro_rules! outbox_horizon {
+    () => {
+        "(SELECT c.base + (COALESCE(\
+            (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x \
+             WHERE x::text::bigint % 4294967296 NOT IN (SELECT a.backend_xid::text::bigint \
+                 FROM pg_stat_activity a WHERE a.backend_xid IS NOT NULL \
+                 AND a.datname IS DISTINCT FROM current_database())), \
+            pg_snapshot_xmax(s.snap)::text::bigint) - c.xid) * 65536 \
+         FROM outbox_clock c, (SELECT pg_current_snapshot() AS snap) s)"
+    };
+}
+
+/// Every outbox row with a smaller `seq` was written by a transaction that has ended,
+/// as of the statement's snapshot; rows at or above it may still be joined by rows of
+/// running transactions with smaller `seq`s.
+///
+/// The oldest transaction that counts is the smallest id the snapshot lists as in
+/// progress (`pg_snapshot_xip`), leaving out those `pg_stat_activity` shows running in
+/// another database of the cluster (they cannot write these tables); a transaction
+/// that ended between the snapshot and that look is kept, which only lowers the
+/// horizon. Without in-progress transactions: the snapshot's `xmax`.
+pub const OUTBOX_HORIZON: &str = outbox_horizon!();
+
+/// How long an outbox read waits, in all, for transactions below rows it can see.
+pub const HORIZON_WAIT: Duration = Duration::from_millis(250);
 
 /// More bind parameters than this in one change set: it is applied statement by
 /// statement (Postgres accepts at most 65535 per statement).
@@ -299,12 +351,34 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    /// Commits `sets` in one transaction; one outcome per set.
+    /// Commits `sets`, in as few transactions as their outbox rows allow (at most
+    /// [`SEQ_SLOTS`] per transaction, normally one); one outcome per set.
     async fn commit_all(&self, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
         let n = sets.len();
         if sets.iter().all(ChangeSet::is_empty) {
             return vec![Ok(()); n];
         }
+        let mut out = Vec::with_capacity(n);
+        let mut start = 0;
+        while start < n {
+            let (mut end, mut rows) = (start, 0);
+            while end < n {
+                let more = outbox_rows(&sets[end]);
+                if end > start && rows + more > SEQ_SLOTS {
+                    break;
+                }
+                rows += more;
+                end += 1;
+            }
+            out.extend(self.commit_one_transaction(&mut sets[start..end]).await);
+            start = end;
+        }
+        out
+    }
+
+    /// Commits `sets` in one transaction; one outcome per set.
+    async fn commit_one_transaction(&self, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
+        let n = sets.len();
         let mut conn = match self.pool.acquire().await {
             Ok(c) => c,
             Err(e) => return vec![Err(map_error(e)); n],
@@ -324,6 +398,45 @@ impl PostgresStore {
     }
 }
 
+/// The outbox rows (events and broadcasts) a change set appends.
+fn outbox_rows(cs: &ChangeSet) -> i64 {
+    i64::try_from(cs.events.len() + cs.broadcasts.len()).unwrap_or(i64::MAX)
+}
+
+/// Increments of system accounts summed over a batch, written just before `COMMIT`,
+/// rows in key order (see the module documentation).
+const DEFERRED_ADDS: &str = "INSERT INTO balances (account, currency, amount, version) \
+     SELECT a, c, d, 0 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(a, c, d) ORDER BY a, c \
+     ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount";
+
+impl PostgresStore {
+    /// Outbox events after `after` (all, or those naming `player`), below the horizon.
+    async fn read_events(
+        &self,
+        player: Option<&PlayerId>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        let sql = match player {
+            None => format!("{EVENT_COLUMNS_AND_HORIZON} WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            Some(_) => format!(
+                "{EVENT_COLUMNS_AND_HORIZON} WHERE seq > $1 AND players @> ARRAY[$3::text] ORDER BY seq LIMIT $2"
+            ),
+        };
+        let mut wait = HorizonWait::new();
+        loop {
+            let mut query = sqlx::query_as(&sql).bind(after).bind(i64::from(limit));
+            if let Some(p) = player {
+                query = query.bind(p.as_str());
+            }
+            let rows: Vec<EventRow> = query.fetch_all(&self.pool).await.map_err(map_error)?;
+            if let Some(events) = wait.settled(rows, |r| (r.0, r.6)).await {
+                return events.into_iter().map(event_from).collect();
+            }
+        }
+    }
+}
+
 /// Why a batch's transaction did not commit.
 enum BatchFailure {
     /// A statement failed in the database: roll back and run the batch statement by
@@ -334,13 +447,29 @@ enum BatchFailure {
 }
 
 /// Runs one transaction over `sets`. `fast`: one statement per change set where
-/// possible; otherwise every set statement by statement in its own savepoint.
+/// possible, increments of rows no member sets summed and written last; otherwise
+/// every set statement by statement in its own savepoint.
 async fn run_batch(
     conn: &mut PgConnection,
     sets: &mut [ChangeSet],
     fast: bool,
 ) -> std::result::Result<Vec<Result<()>>, BatchFailure> {
     let fatal = |e: sqlx::Error| BatchFailure::Fatal(map_error(e));
+    let set_rows: HashSet<(String, String)> = sets
+        .iter()
+        .flat_map(|cs| &cs.balances)
+        .filter_map(|w| match w {
+            BalanceWrite::Set {
+                account, currency, ..
+            } => Some((account.to_string(), currency.clone())),
+            BalanceWrite::Add { .. } => None,
+        })
+        .collect();
+    let deferrable = |account: &Account, currency: &str| {
+        fast && !set_rows.contains(&(account.to_string(), currency.to_string()))
+    };
+    let mut deferred: BTreeMap<(String, String), i64> = BTreeMap::new();
+    let mut ordinal = 0;
     // Dropping `tx` on an early return rolls the transaction back.
     let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(fatal)?;
     let mut out = Vec::with_capacity(sets.len());
@@ -349,9 +478,42 @@ async fn run_batch(
             out.push(Ok(()));
             continue;
         }
+        let rows = outbox_rows(cs);
+        if rows > SEQ_SLOTS {
+            out.push(Err(Error::invalid(
+                "events",
+                format!("one change set appends at most {SEQ_SLOTS} events and broadcasts on PostgreSQL ({rows} given)"),
+            )));
+            continue;
+        }
+        let first = ordinal;
+        ordinal += rows;
         if fast && one_statement_fits(cs) {
-            match apply_combined(&mut tx, cs).await {
-                Ok(outcome) => out.push(outcome),
+            match apply_combined(&mut tx, cs, first, &deferrable).await {
+                Ok(Ok(())) => {
+                    for w in &cs.balances {
+                        if let BalanceWrite::Add {
+                            account,
+                            currency,
+                            delta,
+                        } = w
+                        {
+                            if !deferrable(account, currency) {
+                                continue;
+                            }
+                            let sum = deferred
+                                .entry((account.to_string(), currency.clone()))
+                                .or_insert(0);
+                            *sum = sum.checked_add(*delta).ok_or_else(|| {
+                                BatchFailure::Retry(sqlx::Error::Protocol(format!(
+                                    "the increments of {account} {currency} in one batch leave the BIGINT range"
+                                )))
+                            })?;
+                        }
+                    }
+                    out.push(Ok(()));
+                }
+                Ok(Err(e)) => out.push(Err(e)),
                 Err(Combined::Db(e)) if is_statement_failure(&e) => {
                     return Err(BatchFailure::Retry(e))
                 }
@@ -366,7 +528,7 @@ async fn run_batch(
             continue;
         }
         tx.execute("SAVEPOINT change_set").await.map_err(fatal)?;
-        match apply_each(&mut tx, cs).await {
+        match apply_each(&mut tx, cs, first).await {
             Ok(()) => {
                 tx.execute("RELEASE SAVEPOINT change_set")
                     .await
@@ -389,6 +551,27 @@ async fn run_batch(
                     .map_err(fatal)?;
                 out.push(Err(context.unwrap_or_else(|| map_error(e))));
             }
+        }
+    }
+    if !deferred.is_empty() {
+        let mut accounts = Vec::with_capacity(deferred.len());
+        let mut currencies = Vec::with_capacity(deferred.len());
+        let mut deltas = Vec::with_capacity(deferred.len());
+        for ((a, c), d) in deferred {
+            accounts.push(a);
+            currencies.push(c);
+            deltas.push(d);
+        }
+        let result = sqlx::query(DEFERRED_ADDS)
+            .bind(accounts)
+            .bind(currencies)
+            .bind(deltas)
+            .execute(&mut *tx)
+            .await;
+        match result {
+            Ok(_) => {}
+            Err(e) if is_statement_failure(&e) => return Err(BatchFailure::Retry(e)),
+            Err(e) => return Err(fatal(e)),
         }
     }
     tx.commit().await.map_err(fatal)?;
@@ -433,7 +616,14 @@ fn balance_conflict(account: &Account, currency: &str) -> Error {
 /// order the in-memory store checks its guards (balances, items, counters, documents,
 /// mailboxes, increments, idempotency), then the appends and upserts. Stops at the
 /// first refusal; the caller rolls the savepoint back. Fills in the `seq`s.
-async fn apply_each(conn: &mut PgConnection, cs: &mut ChangeSet) -> std::result::Result<(), Each> {
+///
+/// `ordinal`: where the change set's outbox rows start in the transaction's `seq`
+/// slots (events first, then broadcasts).
+async fn apply_each(
+    conn: &mut PgConnection,
+    cs: &mut ChangeSet,
+    mut ordinal: i64,
+) -> std::result::Result<(), Each> {
     for w in &cs.balances {
         if let BalanceWrite::Set {
             account,
@@ -610,8 +800,10 @@ async fn apply_each(conn: &mut PgConnection, cs: &mut ChangeSet) -> std::result:
             .bind(e.at.timestamp_micros())
             .bind(players)
             .bind(to_json(&e.payload)?)
+            .bind(ordinal)
             .fetch_one(&mut *conn)
             .await?;
+        ordinal += 1;
     }
     for w in &cs.mails {
         match w {
@@ -637,8 +829,10 @@ async fn apply_each(conn: &mut PgConnection, cs: &mut ChangeSet) -> std::result:
         b.seq = sqlx::query_scalar(BROADCAST_INSERT)
             .bind(b.id.as_str())
             .bind(to_json(&*b)?)
+            .bind(ordinal)
             .fetch_one(&mut *conn)
             .await?;
+        ordinal += 1;
     }
     for t in &cs.templates {
         sqlx::query(TEMPLATE_PUT)
@@ -680,8 +874,11 @@ const ITEM_INSERT: &str = "INSERT INTO items (player, item_id, quantity, acquire
 const ITEM_UPDATE: &str = "UPDATE items SET quantity = $1, acquired_at = $2, version = version + 1 WHERE player = $3 AND item_id = $4 AND version = $5";
 const LEDGER_INSERT: &str = "INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq";
-const EVENT_INSERT: &str =
-    "INSERT INTO events (id, kind, at, players, payload) VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+const EVENT_INSERT: &str = concat!(
+    "INSERT INTO events (seq, id, kind, at, players, payload) VALUES (",
+    seq_of_writer!(),
+    " + $6, $1, $2, $3, $4, $5) RETURNING seq"
+);
 const IDEMPOTENCY_INSERT: &str = "INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 const CATALOG_UPSERT: &str = "INSERT INTO catalog (id, name, kind, price_currency, price_amount, max_stack, active, metadata) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
@@ -694,7 +891,11 @@ const MAILBOX_UPDATE: &str = "UPDATE mailboxes SET broadcast_seq = $1, version =
 const MAIL_PUT: &str = "INSERT INTO mails (player, id, sent_at, body) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (player, id) DO UPDATE SET sent_at = excluded.sent_at, body = excluded.body";
 const MAIL_DELETE: &str = "DELETE FROM mails WHERE player = $1 AND id = $2";
-const BROADCAST_INSERT: &str = "INSERT INTO broadcasts (id, body) VALUES ($1, $2) RETURNING seq";
+const BROADCAST_INSERT: &str = concat!(
+    "INSERT INTO broadcasts (seq, id, body) VALUES (",
+    seq_of_writer!(),
+    " + $3, $1, $2) RETURNING seq"
+);
 const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
 const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES ($1, $2, $3) \
      ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body";
@@ -855,8 +1056,14 @@ impl Plan {
 /// Every write of the combined statement runs only when every guard holds.
 const GATE: &str = "(SELECT ok FROM ok)";
 
-/// Builds the combined statement of a change set whose keys are unique.
-fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
+/// Builds the combined statement of a change set whose keys are unique. `ordinal`:
+/// where its outbox rows start in the transaction's `seq` slots; increments for which
+/// `deferred` holds are left out (the batch writes them last).
+fn plan_combined(
+    cs: &ChangeSet,
+    ordinal: i64,
+    deferred: &(dyn Fn(&Account, &str) -> bool + Sync),
+) -> Result<Plan> {
     let mut p = Plan::new();
     let mut adds = Vec::new();
     for (i, w) in cs.balances.iter().enumerate() {
@@ -1038,6 +1245,9 @@ fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
         else {
             continue;
         };
+        if deferred(account, currency) {
+            continue;
+        }
         let (a, c, d) = (
             p.p(account.to_string())?,
             p.p(currency.as_str())?,
@@ -1127,10 +1337,11 @@ fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
                 .map(|e| to_json(&e.payload))
                 .collect::<Result<Vec<_>>>()?)?,
         ];
+        let first = p.p(ordinal - 1)?;
         let name = p.write(
             format!(
-                "INSERT INTO events (id, kind, at, players, payload) \
-             SELECT id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
+                "INSERT INTO events (seq, id, kind, at, players, payload) \
+             SELECT {SEQ_OF_WRITER} + {first} + ord, id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
              FROM unnest({}) WITH ORDINALITY AS u(id, kind, at, players, payload, ord) \
              WHERE {GATE} ORDER BY ord RETURNING seq",
                 cols.join(", ")
@@ -1175,8 +1386,10 @@ fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
             .iter()
             .map(to_json)
             .collect::<Result<Vec<_>>>()?)?;
+        let events = i64::try_from(cs.events.len()).unwrap_or(i64::MAX);
+        let first = p.p(ordinal + events - 1)?;
         let name = p.write(format!(
-            "INSERT INTO broadcasts (id, body) SELECT id, body \
+            "INSERT INTO broadcasts (seq, id, body) SELECT {SEQ_OF_WRITER} + {first} + ord, id, body \
              FROM unnest({ids}, {bodies}) WITH ORDINALITY AS u(id, body, ord) WHERE {GATE} ORDER BY ord RETURNING seq"
         ), false);
         p.seq_ctes[2] = Some(name);
@@ -1229,8 +1442,10 @@ fn plan_combined(cs: &ChangeSet) -> Result<Plan> {
 async fn apply_combined(
     conn: &mut PgConnection,
     cs: &mut ChangeSet,
+    ordinal: i64,
+    deferred: &(dyn Fn(&Account, &str) -> bool + Sync),
 ) -> std::result::Result<Result<()>, Combined> {
-    let plan = plan_combined(cs).map_err(Combined::Encode)?;
+    let plan = plan_combined(cs, ordinal, deferred).map_err(Combined::Encode)?;
     let sql = plan.sql();
     let guards: Vec<Guard> = plan.guards.iter().map(|(_, g)| *g).collect();
     let expected = plan.counted.len();
@@ -1305,10 +1520,8 @@ fn guard_error(cs: &ChangeSet, guard: Guard) -> Error {
 
 // ----- reads -----
 
-type EventTuple = (i64, String, String, i64, Vec<String>, String);
-
-fn event_from(t: EventTuple) -> Result<Event> {
-    let (seq, id, kind, at, players, payload) = t;
+fn event_from(t: EventRow) -> Result<Event> {
+    let (seq, id, kind, at, players, payload, _horizon) = t;
     Ok(Event {
         seq,
         id,
@@ -1339,7 +1552,65 @@ const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, 
 
 const CATALOG_COLUMNS: &str =
     "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog";
-const EVENT_COLUMNS: &str = "SELECT seq, id, kind, at, players, payload FROM events";
+/// The event columns and the outbox horizon of the statement (an [`EventRow`]).
+const EVENT_COLUMNS_AND_HORIZON: &str = concat!(
+    "SELECT seq, id, kind, at, players, payload, ",
+    outbox_horizon!(),
+    " FROM events"
+);
+
+/// An event row with the horizon of the statement that read it.
+type EventRow = (i64, String, String, i64, Vec<String>, String, i64);
+
+/// The waiting of one outbox read: rows at or above the horizon are held back (they
+/// may yet be joined by rows with smaller `seq`s of transactions still running), and
+/// the read is repeated after 1, 2, 4, ... ms while some are, for [`HORIZON_WAIT`] in
+/// all; then the rows below the horizon are handed out.
+struct HorizonWait {
+    slept: Duration,
+    next: Duration,
+}
+
+impl HorizonWait {
+    fn new() -> Self {
+        Self {
+            slept: Duration::ZERO,
+            next: Duration::from_millis(1),
+        }
+    }
+
+    /// `Some(rows below the horizon)` when nothing was held back or the wait is over;
+    /// `None` after sleeping, to read again. `key`: a row's `(seq, horizon)`; rows
+    /// come in `seq` order.
+    async fn settled<R>(
+        &mut self,
+        mut rows: Vec<R>,
+        key: impl Fn(&R) -> (i64, i64),
+    ) -> Option<Vec<R>> {
+        let safe = rows
+            .iter()
+            .position(|r| {
+                let (seq, horizon) = key(r);
+                seq >= horizon
+            })
+            .unwrap_or(rows.len());
+        if safe == rows.len() {
+            return Some(rows);
+        }
+        if self.slept >= HORIZON_WAIT {
+            tracing::debug!(
+                held_back = rows.len() - safe,
+                "outbox read: a transaction still running holds back rows"
+            );
+            rows.truncate(safe);
+            return Some(rows);
+        }
+        tokio::time::sleep(self.next).await;
+        self.slept += self.next;
+        self.next = (self.next * 2).min(Duration::from_millis(50));
+        None
+    }
+}
 
 #[async_trait::async_trait]
 impl Store for PostgresStore {
@@ -1570,15 +1841,7 @@ impl Store for PostgresStore {
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<Event>> {
-        let rows: Vec<EventTuple> = sqlx::query_as(&format!(
-            "{EVENT_COLUMNS} WHERE seq > $1 ORDER BY seq LIMIT $2"
-        ))
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
-        rows.into_iter().map(event_from).collect()
+        self.read_events(None, after, limit).await
     }
 
     async fn counter(&self, key: &str) -> Result<CounterRow> {
@@ -1620,15 +1883,23 @@ impl Store for PostgresStore {
     }
 
     async fn broadcasts_after(&self, after: i64, limit: u32) -> Result<Vec<Broadcast>> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT seq, body FROM broadcasts WHERE seq > $1 ORDER BY seq LIMIT $2")
+        let sql = format!(
+            "SELECT seq, body, {OUTBOX_HORIZON} FROM broadcasts WHERE seq > $1 ORDER BY seq LIMIT $2"
+        );
+        let mut wait = HorizonWait::new();
+        let rows = loop {
+            let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
                 .bind(after)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_error)?;
+            if let Some(rows) = wait.settled(rows, |r| (r.0, r.2)).await {
+                break rows;
+            }
+        };
         rows.into_iter()
-            .map(|(seq, b)| {
+            .map(|(seq, b, _)| {
                 let mut x: Broadcast = body_from("broadcast", &b)?;
                 x.seq = seq;
                 Ok(x)
@@ -1756,16 +2027,7 @@ impl Store for PostgresStore {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Event>> {
-        let rows: Vec<EventTuple> = sqlx::query_as(&format!(
-            "{EVENT_COLUMNS} WHERE players @> ARRAY[$1::text] AND seq > $2 ORDER BY seq LIMIT $3"
-        ))
-        .bind(player.as_str())
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(map_error)?;
-        rows.into_iter().map(event_from).collect()
+        self.read_events(Some(player), after, limit).await
     }
 
     async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {

@@ -523,9 +523,11 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
     let err = b.execute("COMMIT").await.unwrap_err();
     assert_eq!(map_error(err).code, ErrorCode::Conflict);
 
-    // A deadlock between a foreign transaction and a commit of the store: the store's
-    // transaction is the one Postgres aborts (the foreign one waits longer before
-    // checking), and the commit reports CONFLICT so the service retries.
+    // A deadlock between a foreign transaction and a batch of the store: the batch
+    // writes ivy, then waits for hal (locked by the foreign transaction), which then
+    // waits for ivy. The store's transaction is the one Postgres aborts (the foreign
+    // one waits longer before checking), and every member reports CONFLICT so the
+    // service retries.
     let mut foreign = sqlx::PgConnection::connect(db.url()).await.unwrap();
     foreign
         .execute("SET deadlock_timeout = '30s'")
@@ -539,14 +541,18 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
     let store = Arc::new(store);
     let committing = {
         let store = store.clone();
-        tokio::spawn(async move { store.commit(grant("hal", 1, 5)).await })
+        tokio::spawn(async move {
+            store
+                .commit_batch(vec![grant("ivy", 1, 7), grant("hal", 1, 5)])
+                .await
+        })
     };
-    // Wait until the store's transaction holds the commit lock and waits for the row.
+    // Wait until the store's transaction waits for hal's row.
     let mut watcher = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    for _ in 0..100 {
+    for _ in 0..200 {
         let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = \
-             (SELECT oid FROM pg_database WHERE datname = current_database())",
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE NOT l.granted AND a.datname = current_database()",
         )
         .fetch_one(&mut watcher)
         .await
@@ -554,27 +560,27 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
         if waiting > 0 {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let foreign_wait = tokio::spawn(async move {
         let r = foreign
-            .execute(&*format!(
-                "SELECT pg_advisory_xact_lock({})",
-                guildhall_adapters::postgres::COMMIT_LOCK
-            ))
+            .execute("UPDATE balances SET version = version WHERE account = 'player:ivy'")
             .await;
         let _ = foreign.execute("ROLLBACK").await;
         r.map(|_| ())
     });
-    let outcome = tokio::time::timeout(Duration::from_secs(20), committing)
+    let outcomes = tokio::time::timeout(Duration::from_secs(20), committing)
         .await
         .expect("the deadlock is detected")
         .unwrap();
-    assert_eq!(outcome.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(outcomes.len(), 2);
+    for outcome in outcomes {
+        assert_eq!(outcome.unwrap_err().code, ErrorCode::Conflict);
+    }
     foreign_wait.await.unwrap().unwrap();
-    // Nothing of the refused commit applied; the retry does.
+    // Nothing of the refused batch applied; the retry does.
     assert_eq!(gold(&store, "hal").await.amount, 101);
+    assert_eq!(gold(&store, "ivy").await.amount, 100);
     store.commit(grant("hal", 1, 5)).await.unwrap();
     assert_eq!(
         gold(&store, "hal").await,
@@ -583,6 +589,182 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
             version: 2
         }
     );
+}
+
+/// A change set appending one event (and crediting the shop, a hot system row).
+fn one_event(kind: &str, p: &str) -> ChangeSet {
+    ChangeSet {
+        events: vec![event(kind, &[p])],
+        balances: vec![BalanceWrite::Add {
+            account: shop(),
+            currency: "gold".into(),
+            delta: 1,
+        }],
+        ..Default::default()
+    }
+}
+
+/// A writer of another host that has appended an event (of kind `kind`, for player
+/// `b`) with the store's own `seq` and not yet committed: its connection, in the open
+/// transaction, and the `seq`.
+async fn open_writer(db: &TestDatabase, kind: &str) -> (sqlx::PgConnection, i64) {
+    let mut conn = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    conn.execute("BEGIN").await.unwrap();
+    let seq = sqlx::query_scalar(&format!(
+        "INSERT INTO events (seq, id, kind, at, players, payload) \
+         VALUES ({} + 0, $1, $1, 0, ARRAY['b'], 'null') RETURNING seq",
+        guildhall_adapters::postgres::SEQ_OF_WRITER
+    ))
+    .bind(kind)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    (conn, seq)
+}
+
+#[tokio::test]
+async fn a_reader_resuming_after_seq_n_never_misses_a_smaller_seq_committed_later() {
+    let (db, store) = fresh().await;
+    let before = store.commit(one_event("before", "a")).await.unwrap().events[0].seq;
+    // A writer of another host that has drawn its seq and not yet committed: the same
+    // insert the store uses, in a transaction held open.
+    let (mut late, late_seq) = open_writer(&db, "late").await;
+    // A second writer draws a larger seq and commits first.
+    let early = store.commit(one_event("early", "c")).await.unwrap().events[0].seq;
+    assert!(
+        before < late_seq && late_seq < early,
+        "{before} {late_seq} {early}"
+    );
+    // Without the horizon a reader would see `early` now and resume past `late_seq`.
+    let mut raw = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let visible: Vec<i64> =
+        sqlx::query_scalar("SELECT seq FROM events WHERE seq > $1 ORDER BY seq")
+            .bind(before)
+            .fetch_all(&mut raw)
+            .await
+            .unwrap();
+    assert_eq!(
+        visible,
+        vec![early],
+        "the hazard is real: the larger seq is visible first"
+    );
+    // The store's reader does not hand `early` out while `late` may still commit below it
+    // (it waits its bounded while, then returns the safe part: nothing).
+    assert!(store.events_after(before, 10).await.unwrap().is_empty());
+    assert!(store
+        .player_events_after(&player("c"), before, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // The late writer commits; a reader resuming after `before` gets both, in order.
+    late.execute("COMMIT").await.unwrap();
+    let kinds: Vec<(i64, String)> = store
+        .events_after(before, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.seq, e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![(late_seq, "late".to_string()), (early, "early".to_string())]
+    );
+    // A rolled-back writer leaves a gap and holds back nothing after it ends.
+    let (mut gone, _) = open_writer(&db, "gone").await;
+    let after = store.commit(one_event("after", "a")).await.unwrap().events[0].seq;
+    gone.execute("ROLLBACK").await.unwrap();
+    let next: Vec<i64> = store
+        .events_after(early, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(next, vec![after]);
+}
+
+/// A stored broadcast body (the store keeps the whole broadcast as JSON).
+fn broadcast_body(id: &str) -> String {
+    json!({
+        "seq": 0, "id": id, "sender": { "kind": "system" }, "subject": "s", "body": "b",
+        "attachments": {}, "sent_at": "2025-03-01T12:00:00Z", "expires_at": null,
+        "recipients": null
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn broadcasts_follow_the_same_horizon() {
+    let (db, store) = fresh().await;
+    let insert = format!(
+        "INSERT INTO broadcasts (seq, id, body) VALUES ({} + 0, $1, $2) RETURNING seq",
+        guildhall_adapters::postgres::SEQ_OF_WRITER
+    );
+    let mut late = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    late.execute("BEGIN").await.unwrap();
+    let late_seq: i64 = sqlx::query_scalar(&insert)
+        .bind("late")
+        .bind(broadcast_body("late"))
+        .fetch_one(&mut late)
+        .await
+        .unwrap();
+    let mut raw = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    let early: i64 = sqlx::query_scalar(&insert)
+        .bind("early")
+        .bind(broadcast_body("early"))
+        .fetch_one(&mut raw)
+        .await
+        .unwrap();
+    assert!(late_seq < early);
+    assert!(store.broadcasts_after(0, 10).await.unwrap().is_empty());
+    late.execute("COMMIT").await.unwrap();
+    let seen: Vec<(i64, String)> = store
+        .broadcasts_after(0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|b| (b.seq, b.id))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![(late_seq, "late".to_string()), (early, "early".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn writers_of_two_stores_run_at_once() {
+    // Two stores (two hosts) each hold a writing transaction open at the same moment:
+    // the second commits while the first still waits, which one commit lock for all
+    // writers would forbid.
+    let (db, store) = fresh().await;
+    let other = PostgresStore::connect(db.url()).await.unwrap();
+    store.commit(grant("hal", 0, 100)).await.unwrap();
+    let mut foreign = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    foreign.execute("BEGIN").await.unwrap();
+    foreign
+        .execute("UPDATE balances SET version = version WHERE account = 'player:hal'")
+        .await
+        .unwrap();
+    let store = Arc::new(store);
+    let blocked = {
+        let store = store.clone();
+        tokio::spawn(async move { store.commit(grant("hal", 1, 5)).await })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !blocked.is_finished(),
+        "the first writer waits for hal's row"
+    );
+    // Meanwhile the other store commits a purchase-like change set (events and a shop
+    // increment) without waiting.
+    tokio::time::timeout(Duration::from_secs(5), other.commit(one_event("x", "kim")))
+        .await
+        .expect("a second writer is not held up by the first")
+        .unwrap();
+    foreign.execute("ROLLBACK").await.unwrap();
+    blocked.await.unwrap().unwrap();
+    assert_eq!(gold(&store, "hal").await.amount, 5);
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 1);
 }
 
 #[tokio::test]
