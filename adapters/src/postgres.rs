@@ -155,6 +155,11 @@ pub struct PostgresStoreOptions {
     pub idle_timeout: Option<Duration>,
     /// Prepared statements cached per connection (URL: `statement_cache`). Default 256.
     pub statement_cache: usize,
+    /// Group-commit batches one process keeps in flight at once (URL:
+    /// `concurrent_batches`, at least 1; see [`Store::concurrent_batches`]). Default 4:
+    /// enough to keep the database busy while batches wait on round trips and on
+    /// their commits, leaving connections of the default pool for reads.
+    pub concurrent_batches: usize,
 }
 
 impl Default for PostgresStoreOptions {
@@ -165,24 +170,26 @@ impl Default for PostgresStoreOptions {
             acquire_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(600)),
             statement_cache: 256,
+            concurrent_batches: 4,
         }
     }
 }
 
 /// The URL query parameters [`PostgresStoreOptions::from_url`] takes for itself.
-const POOL_PARAMS: [&str; 5] = [
+const POOL_PARAMS: [&str; 6] = [
     "max_connections",
     "min_connections",
     "acquire_timeout",
     "idle_timeout",
     "statement_cache",
+    "concurrent_batches",
 ];
 
 impl PostgresStoreOptions {
     /// Splits a database URL into the URL the driver is given and the pool options:
     /// the query parameters `max_connections`, `min_connections`, `acquire_timeout`
-    /// (seconds, may be fractional), `idle_timeout` (seconds, 0: never) and
-    /// `statement_cache` are taken out and override [`Default`]; every other parameter
+    /// (seconds, may be fractional), `idle_timeout` (seconds, 0: never),
+    /// `statement_cache` and `concurrent_batches` are taken out and override [`Default`]; every other parameter
     /// (`sslmode`, `application_name`, ...) stays for the driver.
     ///
     /// Errors: `INVALID_ARGUMENT` naming a parameter whose value does not parse.
@@ -223,6 +230,10 @@ impl PostgresStoreOptions {
                     let d = secs()?;
                     options.idle_timeout = (!d.is_zero()).then_some(d);
                 }
+                "concurrent_batches" => {
+                    options.concurrent_batches =
+                        value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
+                }
                 _ => options.statement_cache = value.parse().map_err(|_| bad())?,
             }
         }
@@ -242,6 +253,7 @@ impl PostgresStoreOptions {
 /// share one database.
 pub struct PostgresStore {
     pool: PgPool,
+    concurrent_batches: usize,
 }
 
 /// Maps a driver error to guildhall's: serialization failure (`40001`), deadlock
@@ -338,7 +350,10 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(|e| Error::unavailable(format!("cannot connect to Postgres: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            concurrent_batches: options.concurrent_batches.max(1),
+        })
     }
 
     /// The connection pool (for operators' tooling and tests).
@@ -1621,6 +1636,10 @@ impl Store for PostgresStore {
             .map_err(|e| Error::unavailable(format!("postgres migration failed: {e}")))
     }
 
+    fn concurrent_batches(&self) -> usize {
+        self.concurrent_batches
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
@@ -2226,6 +2245,10 @@ mod tests {
         assert_eq!(o.idle_timeout, None);
         assert!(PostgresStoreOptions::from_url("postgres://h/db?max_connections=x").is_err());
         assert!(PostgresStoreOptions::from_url("postgres://h/db?max_connections=0").is_err());
+        let (_, o) =
+            PostgresStoreOptions::from_url("postgres://h/db?concurrent_batches=8").unwrap();
+        assert_eq!((o.concurrent_batches, o.max_connections), (8, 10));
+        assert!(PostgresStoreOptions::from_url("postgres://h/db?concurrent_batches=0").is_err());
     }
 
     #[test]

@@ -476,6 +476,15 @@ pub trait Store: Send + Sync + 'static {
         }
         out
     }
+    /// How many group-commit batches a process may have in flight on this store at
+    /// once. 1 (the default) for a store with one writer (SQLite, memory): batches
+    /// follow each other. A store whose writers run concurrently (PostgreSQL) answers
+    /// more, so a process keeps the database busy while a batch waits on the network
+    /// or on its commit. Calls of one player never share a moment in flight (the
+    /// service serializes them per player before they reach the committer).
+    fn concurrent_batches(&self) -> usize {
+        1
+    }
     /// Deletes events older than `events_before`, idempotency records older than
     /// `idempotency_before`, and counters that expired before `events_before`. Returns
     /// (events, records) removed.

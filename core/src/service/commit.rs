@@ -63,35 +63,35 @@ impl Committer {
         max_batch: usize,
     ) -> Self {
         let (tx, mut rx) = mpsc::channel::<Pending>(4096);
+        // Batches in flight at once: the store's answer (1 for a single-writer store:
+        // each batch runs inline, the next one gathering what queued meanwhile). A
+        // slot is taken before a batch is gathered, so while every slot is busy the
+        // calls queue up and the next batch takes them all.
+        let concurrent = store.concurrent_batches().max(1);
+        let slots = Arc::new(tokio::sync::Semaphore::new(concurrent));
         tokio::spawn(async move {
             let mut batch: Vec<Pending> = Vec::with_capacity(max_batch);
-            while rx.recv_many(&mut batch, max_batch).await > 0 {
-                let mut sets = Vec::with_capacity(batch.len());
-                let mut waiting = Vec::with_capacity(batch.len());
-                for (cs, keys, reply) in batch.drain(..) {
-                    sets.push(cs);
-                    waiting.push((keys, reply));
-                }
-                let outcomes = if sets.len() == 1 {
-                    vec![store.commit(sets.into_iter().next().expect("one")).await]
-                } else {
-                    store.commit_batch(sets).await
+            loop {
+                let slot = match concurrent {
+                    1 => None,
+                    _ => match slots.clone().acquire_owned().await {
+                        Ok(slot) => Some(slot),
+                        Err(_) => break,
+                    },
                 };
-                for ((keys, reply), outcome) in waiting.into_iter().zip(outcomes) {
-                    match outcome {
-                        Ok(done) => {
-                            let coordinator = coordinator.clone();
-                            let (store, access) = (store.clone(), access.clone());
-                            tokio::spawn(async move {
-                                after_access_commit(&*store, coordinator.as_ref(), &access, &keys)
-                                    .await;
-                                after_commit(coordinator.as_ref(), &keys, &done).await;
-                                let _ = reply.send(Ok(done));
-                            });
-                        }
-                        Err(e) => {
-                            let _ = reply.send(Err(e));
-                        }
+                if rx.recv_many(&mut batch, max_batch).await == 0 {
+                    break;
+                }
+                let pending = std::mem::replace(&mut batch, Vec::with_capacity(max_batch));
+                let run =
+                    commit_pending(store.clone(), coordinator.clone(), access.clone(), pending);
+                match slot {
+                    None => run.await,
+                    Some(slot) => {
+                        tokio::spawn(async move {
+                            run.await;
+                            drop(slot);
+                        });
                     }
                 }
             }
@@ -107,6 +107,42 @@ impl Committer {
             .map_err(|_| Error::unavailable("the committer has stopped"))?;
         rx.await
             .map_err(|_| Error::unavailable("the committer dropped a commit"))?
+    }
+}
+
+/// Commits one batch and hands each caller its outcome, after what follows its commit.
+async fn commit_pending(
+    store: Arc<dyn Store>,
+    coordinator: Arc<dyn Coordinator>,
+    access: Arc<access_cache::AccessCache>,
+    batch: Vec<Pending>,
+) {
+    let mut sets = Vec::with_capacity(batch.len());
+    let mut waiting = Vec::with_capacity(batch.len());
+    for (cs, keys, reply) in batch {
+        sets.push(cs);
+        waiting.push((keys, reply));
+    }
+    let outcomes = if sets.len() == 1 {
+        vec![store.commit(sets.into_iter().next().expect("one")).await]
+    } else {
+        store.commit_batch(sets).await
+    };
+    for ((keys, reply), outcome) in waiting.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(done) => {
+                let coordinator = coordinator.clone();
+                let (store, access) = (store.clone(), access.clone());
+                tokio::spawn(async move {
+                    after_access_commit(&*store, coordinator.as_ref(), &access, &keys).await;
+                    after_commit(coordinator.as_ref(), &keys, &done).await;
+                    let _ = reply.send(Ok(done));
+                });
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
     }
 }
 
