@@ -84,11 +84,12 @@ pub struct SqliteStore {
     point: Option<PointReads>,
 }
 
-/// Point reads on plain `rusqlite` connections, run inline on the calling task.
+/// Point reads on plain `rusqlite` connections, run inline on the calling task: the
+/// reads of a purchase (wallet, balance, held item, catalog item, idempotency record),
+/// documents (API keys, accounts) and counters.
 ///
-/// A wallet read is one indexed lookup of a few microseconds; through sqlx it also
-/// crosses to the connection's worker thread and back, which costs more than the
-/// lookup. These connections are read-only (WAL readers never wait for the writer), and
+/// Each is one indexed lookup of a few microseconds; through sqlx it also crosses to
+/// the connection's worker thread and back, which costs more than the lookup. These connections are read-only (WAL readers never wait for the writer), and
 /// each statement sees the latest commit of any process, like the pool's.
 struct PointReads {
     path: std::path::PathBuf,
@@ -130,6 +131,17 @@ impl PointReads {
             }
         }
         out
+    }
+
+    /// The one row `sql` finds with `params` (`None`: no row), read by `f`.
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>> {
+        use rusqlite::OptionalExtension;
+        self.run(|c| c.prepare_cached(sql)?.query_row(params, f).optional())
     }
 }
 
@@ -426,6 +438,30 @@ impl SqliteStore {
             Some(pool) => pool.acquire().await.map(ReadConn::Pooled).map_err(db_err),
             None => Ok(ReadConn::Shared(self.writer.lock().await)),
         }
+    }
+
+    /// The one row `sql` finds by the keys `a` and `b` (`?1`, `?2`): inline on a point
+    /// read connection ([`PointReads`], read by `f`), or in memory on the shared one.
+    async fn row_by<T>(
+        &self,
+        sql: &'static str,
+        a: &str,
+        b: &str,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Option<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        if let Some(p) = &self.point {
+            return p.row(sql, (a, b), f);
+        }
+        let mut c = self.read().await?;
+        sqlx::query_as(sql)
+            .bind(a)
+            .bind(b)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)
     }
 }
 
@@ -919,15 +955,12 @@ impl Store for SqliteStore {
     }
 
     async fn balance(&self, account: &Account, currency: &str) -> Result<BalanceRow> {
-        let mut c = self.read().await?;
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT amount, version FROM balances WHERE account = ?1 AND currency = ?2",
-        )
-        .bind(account.to_string())
-        .bind(currency)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?;
+        const SQL: &str =
+            "SELECT amount, version FROM balances WHERE account = ?1 AND currency = ?2";
+        let key = account.to_string();
+        let row: Option<(i64, i64)> = self
+            .row_by(SQL, &key, currency, |r| Ok((r.get(0)?, r.get(1)?)))
+            .await?;
         Ok(row
             .map(|(amount, version)| BalanceRow { amount, version })
             .unwrap_or_default())
@@ -979,15 +1012,13 @@ impl Store for SqliteStore {
     }
 
     async fn item(&self, player: &PlayerId, item_id: &str) -> Result<Option<ItemRow>> {
-        let mut c = self.read().await?;
-        let row: Option<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT quantity, acquired_at, version FROM items WHERE player = ?1 AND item_id = ?2",
-        )
-        .bind(player.as_str())
-        .bind(item_id)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?;
+        const SQL: &str =
+            "SELECT quantity, acquired_at, version FROM items WHERE player = ?1 AND item_id = ?2";
+        let row: Option<(i64, i64, i64)> = self
+            .row_by(SQL, player.as_str(), item_id, |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .await?;
         row.map(|(quantity, at, version)| {
             Ok(ItemRow {
                 item_id: item_id.to_string(),
@@ -1020,14 +1051,10 @@ impl Store for SqliteStore {
     }
 
     async fn idempotency(&self, scope: &str, key: &str) -> Result<Option<IdempotencyRecord>> {
-        let mut c = self.read().await?;
-        let row: Option<(String, String, i64)> =
-            sqlx::query_as("SELECT fingerprint, result, created_at FROM idempotency WHERE scope = ?1 AND \"key\" = ?2")
-                .bind(scope)
-                .bind(key)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_err)?;
+        const SQL: &str = "SELECT fingerprint, result, created_at FROM idempotency WHERE scope = ?1 AND \"key\" = ?2";
+        let row: Option<(String, String, i64)> = self
+            .row_by(SQL, scope, key, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .await?;
         row.map(|(fingerprint, result, at)| {
             Ok(IdempotencyRecord {
                 scope: scope.to_string(),
@@ -1041,12 +1068,28 @@ impl Store for SqliteStore {
     }
 
     async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>> {
-        let mut c = self.read().await?;
-        let row: Option<CatalogTuple> = sqlx::query_as(CATALOG_BY_ID)
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?;
+        let row: Option<CatalogTuple> = match &self.point {
+            Some(p) => p.row(CATALOG_BY_ID, [id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?,
+            None => {
+                let mut c = self.read().await?;
+                sqlx::query_as(CATALOG_BY_ID)
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(db_err)?
+            }
+        };
         row.map(catalog_from).transpose()
     }
 
@@ -1181,13 +1224,18 @@ impl Store for SqliteStore {
     }
 
     async fn counter(&self, key: &str) -> Result<CounterRow> {
-        let mut c = self.read().await?;
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT count, version FROM counters WHERE \"key\" = ?1")
-                .bind(key)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_err)?;
+        const SQL: &str = "SELECT count, version FROM counters WHERE \"key\" = ?1";
+        let row: Option<(i64, i64)> = match &self.point {
+            Some(p) => p.row(SQL, [key], |r| Ok((r.get(0)?, r.get(1)?)))?,
+            None => {
+                let mut c = self.read().await?;
+                sqlx::query_as(SQL)
+                    .bind(key)
+                    .fetch_optional(&mut *c)
+                    .await
+                    .map_err(db_err)?
+            }
+        };
         Ok(
             row.map_or_else(CounterRow::default, |(count, version)| CounterRow {
                 count,
@@ -1306,14 +1354,10 @@ impl Store for SqliteStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
-        let mut c = self.read().await?;
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, body FROM docs WHERE kind = ?1 AND id = ?2")
-                .bind(kind)
-                .bind(id)
-                .fetch_optional(&mut *c)
-                .await
-                .map_err(db_err)?;
+        const SQL: &str = "SELECT version, body FROM docs WHERE kind = ?1 AND id = ?2";
+        let row: Option<(i64, String)> = self
+            .row_by(SQL, kind, id, |r| Ok((r.get(0)?, r.get(1)?)))
+            .await?;
         row.map(|(version, b)| {
             Ok(Doc {
                 kind: kind.into(),
