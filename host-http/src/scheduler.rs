@@ -8,8 +8,9 @@
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
-//!   checked before each of its commits), so with a shared coordinator one host
-//!   instance at a time forms matches. The instance id is random per process.
+//!   checked before each batch of its commits), so with a shared coordinator one host
+//!   instance at a time forms matches. The instance id is random per process. A tick
+//!   forms up to thousands of matches: it logs how many at `info`, each one at `debug`.
 //!
 //! Each job is its own task, so a slow one never delays the others. A failing run is
 //! logged and retried at the next interval; nothing here panics. Stopping waits for a
@@ -173,9 +174,9 @@ async fn due_triggers(gh: Guildhall) {
     }
 }
 
-/// One matchmaking tick; logs each match formed and how many tickets expired since the
-/// last tick (counted from the live `ticket_expired` events, since `tick` returns only
-/// the matches).
+/// One matchmaking tick; logs how many matches it formed (each one at `debug`) and how
+/// many tickets expired since the last tick (counted from the live `ticket_expired`
+/// events, since `tick` returns only the matches).
 async fn tick(
     gh: Guildhall,
     holder: String,
@@ -185,7 +186,10 @@ async fn tick(
         Ok(matches) => {
             for m in &matches {
                 let players: Vec<&str> = m.teams.iter().flatten().map(|p| p.as_str()).collect();
-                tracing::info!(match_id = %m.id, queue = %m.queue, players = ?players, "match formed");
+                tracing::debug!(match_id = %m.id, queue = %m.queue, players = ?players, "match formed");
+            }
+            if !matches.is_empty() {
+                tracing::info!(matches = matches.len(), "matchmaking tick formed matches");
             }
         }
         Err(e) => tracing::warn!(error = %e, "matchmaking tick failed"),

@@ -3,16 +3,18 @@
 
 use super::Guildhall;
 use crate::ctx::Ctx;
-use crate::docs::Versioned;
+use crate::docs::{Document as _, Versioned};
 use crate::error::{Error, ErrorCode, Result};
 use crate::matchmaking::rules;
 use crate::matchmaking::{
-    MatchRecord, MatchResult, QueueRequest, Rating, RatingChange, Ticket, TicketOf,
+    MatchRecord, MatchResult, QueueConfig, QueueRequest, Rating, RatingChange, Ticket, TicketOf,
 };
 use crate::ports::{ChangeSet, Clock, Coordinator, DocWrite};
 use crate::types::PlayerId;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -104,6 +106,72 @@ impl Drop for LeaseRenewal {
         self.task.abort();
     }
 }
+
+/// Most change sets of a tick in one batch.
+const MAX_TICK_BATCH: usize = 512;
+
+/// How many of a tick's change sets go in its next batch. The lease is checked before
+/// each batch, and a batch under way when the lease passes to another host still
+/// commits (as a single commit under way did before batches), so a batch is kept to a
+/// tenth of the lease's time to live: the first batch is one change set, and each next
+/// one as many as fit in that budget at the time per change set the last batch took,
+/// from 1 to [`MAX_TICK_BATCH`].
+struct TickBatches {
+    size: usize,
+    budget: Duration,
+}
+
+impl TickBatches {
+    fn new(lease_ttl_secs: i64) -> Self {
+        Self {
+            size: 1,
+            budget: Duration::from_millis(u64::try_from(lease_ttl_secs.max(1)).unwrap_or(1) * 100),
+        }
+    }
+
+    /// Sizes the next batch after one of `n` change sets took `elapsed`.
+    fn took(&mut self, n: usize, elapsed: Duration) {
+        let each = (elapsed.as_nanos() / n.max(1) as u128).max(1);
+        let fit = usize::try_from(self.budget.as_nanos() / each).unwrap_or(MAX_TICK_BATCH);
+        self.size = fit.clamp(1, MAX_TICK_BATCH);
+    }
+}
+
+/// One thing a tick commits: a ticket past its maximum wait, or a match (tickets per
+/// team), by reference into the pool.
+#[derive(Clone, Copy)]
+enum Work<'p, 'o> {
+    Expire(&'p Ticket),
+    Match(&'o [Vec<&'p Ticket>]),
+}
+
+/// A change set of a tick and what the tick reports once it commits.
+struct TickCommit {
+    /// Operation name for the logs.
+    op: &'static str,
+    cs: ChangeSet,
+    formed: Option<Formed>,
+}
+
+/// A match a change set forms, with each ticket's wait and rating for the metrics.
+struct Formed {
+    record: MatchRecord,
+    waits: Vec<Duration>,
+    ratings: Vec<f64>,
+}
+
+/// What every change set of a tick is written from: the tick's time, the version of
+/// each ticket in the pool, and the players' ticket pointers.
+#[derive(Clone, Copy)]
+struct TickState<'a> {
+    now: DateTime<Utc>,
+    versions: &'a HashMap<String, i64>,
+    pointers: &'a Pointers,
+}
+
+/// Players' ticket pointers as a tick read them, by player id.
+#[derive(Default)]
+struct Pointers(HashMap<String, Versioned<TicketOf>>);
 
 impl Guildhall {
     /// A player's rating in a queue (the system's initial rating when unrated).
@@ -271,12 +339,23 @@ impl Guildhall {
     /// Returns the matches formed. A match whose tickets changed meanwhile is left for
     /// the next tick.
     ///
+    /// Each expiry and each match is a change set of its own, guarded by the versions of
+    /// its tickets and their players' pointers, so it commits whole or not at all. They
+    /// are committed in batches (see [`TickBatches`]): every change set of a batch goes
+    /// to the group committer at once, which commits them in as few store transactions
+    /// as it can, each with its own outcome. A change set refused with `CONFLICT` (a
+    /// ticket cancelled or taken meanwhile) leaves its tickets queued and takes nothing
+    /// else of its batch with it.
+    ///
     /// The lease is held for the whole tick (SPEC.md Matchmaking): taken (or renewed) at
     /// the start for [`crate::Config::matchmaking_lease_secs`], renewed by a task of its
     /// own every third of that while the tick runs, and checked with the Coordinator
-    /// before each commit. When it has passed to another host (or cannot be confirmed),
-    /// the tick stops with a warning, commits nothing further and returns the matches
-    /// committed so far.
+    /// before each batch is committed. When it has passed to another host (or cannot be
+    /// confirmed), the tick stops with a warning, commits nothing further and returns the
+    /// matches committed so far.
+    ///
+    /// Errors: `UNAVAILABLE` when the store or the coordinator fails (matches of earlier
+    /// batches stay committed).
     pub async fn tick(&self, holder: &str) -> Result<Vec<MatchRecord>> {
         let now = self.clock.now();
         let ttl = self.config.matchmaking_lease_secs;
@@ -289,81 +368,220 @@ impl Guildhall {
             holder.to_string(),
             ttl,
         );
-        let docs: Vec<Versioned<Ticket>> = self
-            .store
-            .docs("ticket", "", 100_000)
-            .await?
-            .into_iter()
-            .filter_map(|d| Versioned::decode(d).ok())
-            .collect();
-        let pool: Vec<Ticket> = docs.iter().map(|d| d.value.clone()).collect();
-        let version = |id: &str| docs.iter().find(|d| d.id == id).map_or(0, |d| d.version);
-        let mut formed = Vec::new();
-        'queues: for q in &self.config.queues {
-            let out = rules::plan(q, &pool, now);
-            for t in out.expired {
-                let ctx = self.ctx();
-                let mut cs = ChangeSet::default();
-                self.remove_tickets(&mut cs, &[t], &version).await?;
-                cs.events.push(ctx.event("ticket_expired", t.players.clone(), json!({ "ticket_id": t.id, "queue": t.queue, "waited_secs": (now - t.created_at).num_seconds() })));
-                if !self.lease_still_held(&renewal, holder, formed.len()).await {
-                    break 'queues;
-                }
-                self.commit_quietly("ticket_expired", cs).await?;
+        let docs = self.store.docs("ticket", "", 100_000).await?;
+        let mut versions: HashMap<String, i64> = HashMap::with_capacity(docs.len());
+        let mut pool: Vec<Ticket> = Vec::with_capacity(docs.len());
+        for d in docs {
+            if let Ok(t) = Versioned::<Ticket>::decode(d) {
+                versions.insert(t.id, t.version);
+                pool.push(t.value);
             }
-            for teams in out.matches {
-                let ctx = self.ctx();
-                let mut cs = ChangeSet::default();
-                let tickets: Vec<&Ticket> = teams.iter().flatten().copied().collect();
-                self.remove_tickets(&mut cs, &tickets, &version).await?;
-                let record = MatchRecord {
-                    id: ctx.id(),
-                    queue: q.name.clone(),
-                    teams: teams
-                        .iter()
-                        .map(|team| team.iter().flat_map(|t| t.players.clone()).collect())
-                        .collect(),
-                    ticket_ids: tickets.iter().map(|t| t.id.clone()).collect(),
-                    created_at: now,
-                    result: None,
-                    rating_changes: vec![],
-                };
-                let players: Vec<PlayerId> = record.teams.iter().flatten().cloned().collect();
-                for p in &players {
-                    let id = format!("{p}\u{1}{:020}\u{1}{}", now.timestamp_micros(), record.id);
-                    cs.docs.push(DocWrite {
-                        kind: MATCH_OF.into(),
-                        id,
-                        expected_version: 0,
-                        body: Some(json!({ "match_id": record.id })),
-                    });
-                }
-                cs.docs
-                    .push(Versioned::new(record.id.clone(), record.clone()).put());
-                let waits: Vec<i64> = tickets
-                    .iter()
-                    .map(|t| (now - t.created_at).num_seconds())
-                    .collect();
-                cs.events.push(ctx.event(
-                    "match_found",
-                    players,
-                    json!({ "match": record, "waited_secs": waits }),
-                ));
-                let (wait_times, ratings): (Vec<_>, Vec<_>) = tickets
-                    .iter()
-                    .map(|t| ((now - t.created_at).to_std().unwrap_or_default(), t.rating))
-                    .unzip();
+        }
+        let plans: Vec<_> = self
+            .config
+            .queues
+            .iter()
+            .map(|q| (q, rules::plan(q, &pool, now)))
+            .collect();
+        let pointers = if plans
+            .iter()
+            .any(|(_, out)| !out.expired.is_empty() || !out.matches.is_empty())
+        {
+            self.pointers(&pool).await?
+        } else {
+            Pointers::default()
+        };
+        let tick = TickState {
+            now,
+            versions: &versions,
+            pointers: &pointers,
+        };
+        let mut batches = TickBatches::new(ttl);
+        let mut formed = Vec::new();
+        'queues: for (q, out) in &plans {
+            let work: Vec<Work> = out
+                .expired
+                .iter()
+                .map(|t| Work::Expire(t))
+                .chain(out.matches.iter().map(|m| Work::Match(m)))
+                .collect();
+            let mut taken = batches.size.min(work.len());
+            let mut batch = self.tick_batch(q, &work[..taken], &tick).await?;
+            // Each batch is committed while the next one is written (no commit of it
+            // before the lease is checked again).
+            while !batch.is_empty() {
                 if !self.lease_still_held(&renewal, holder, formed.len()).await {
                     break 'queues;
                 }
-                if self.commit_quietly("match_found", cs).await? {
-                    crate::telemetry::record_match(&q.name, &wait_times, &ratings);
-                    formed.push(record);
+                let n = batch.len();
+                let upto = work.len().min(taken + batches.size);
+                let started = std::time::Instant::now();
+                let (outcomes, upcoming) = tokio::join!(
+                    self.commit_tick_batch(batch),
+                    self.tick_batch(q, &work[taken..upto], &tick)
+                );
+                taken = upto;
+                batches.took(n, started.elapsed());
+                let mut failed = None;
+                for (done, outcome) in outcomes {
+                    match outcome {
+                        Ok(true) => {
+                            if let Some(m) = done {
+                                crate::telemetry::record_match(&q.name, &m.waits, &m.ratings);
+                                formed.push(m.record);
+                            }
+                        }
+                        Ok(false) => {}
+                        Err(e) => failed = failed.or(Some(e)),
+                    }
                 }
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                batch = upcoming?;
             }
         }
         drop(renewal);
         Ok(formed)
+    }
+
+    /// The change sets of `work`, in order.
+    async fn tick_batch(
+        &self,
+        q: &QueueConfig,
+        work: &[Work<'_, '_>],
+        tick: &TickState<'_>,
+    ) -> Result<Vec<TickCommit>> {
+        let mut batch = Vec::with_capacity(work.len());
+        for w in work {
+            batch.push(self.tick_commit(q, *w, tick).await?);
+        }
+        Ok(batch)
+    }
+
+    /// The change set of one expiry or one match of a tick, with what the tick reports
+    /// once it is committed.
+    async fn tick_commit(
+        &self,
+        q: &QueueConfig,
+        work: Work<'_, '_>,
+        tick: &TickState<'_>,
+    ) -> Result<TickCommit> {
+        let TickState {
+            now,
+            versions,
+            pointers,
+        } = *tick;
+        let ctx = self.ctx();
+        let mut cs = ChangeSet::default();
+        let teams = match work {
+            Work::Expire(t) => {
+                self.remove_tickets(&mut cs, &[t], versions, pointers)
+                    .await?;
+                cs.events.push(ctx.event("ticket_expired", t.players.clone(), json!({ "ticket_id": t.id, "queue": t.queue, "waited_secs": (now - t.created_at).num_seconds() })));
+                return Ok(TickCommit {
+                    op: "ticket_expired",
+                    cs,
+                    formed: None,
+                });
+            }
+            Work::Match(teams) => teams,
+        };
+        let tickets: Vec<&Ticket> = teams.iter().flatten().copied().collect();
+        self.remove_tickets(&mut cs, &tickets, versions, pointers)
+            .await?;
+        let record = MatchRecord {
+            id: ctx.id(),
+            queue: q.name.clone(),
+            teams: teams
+                .iter()
+                .map(|team| team.iter().flat_map(|t| t.players.clone()).collect())
+                .collect(),
+            ticket_ids: tickets.iter().map(|t| t.id.clone()).collect(),
+            created_at: now,
+            result: None,
+            rating_changes: vec![],
+        };
+        let players: Vec<PlayerId> = record.teams.iter().flatten().cloned().collect();
+        for p in &players {
+            let id = format!("{p}\u{1}{:020}\u{1}{}", now.timestamp_micros(), record.id);
+            cs.docs.push(DocWrite {
+                kind: MATCH_OF.into(),
+                id,
+                expected_version: 0,
+                body: Some(json!({ "match_id": record.id })),
+            });
+        }
+        cs.docs
+            .push(Versioned::new(record.id.clone(), record.clone()).put());
+        let waits: Vec<i64> = tickets
+            .iter()
+            .map(|t| (now - t.created_at).num_seconds())
+            .collect();
+        cs.events.push(ctx.event(
+            "match_found",
+            players,
+            json!({ "match": record, "waited_secs": waits }),
+        ));
+        let (waits, ratings) = tickets
+            .iter()
+            .map(|t| ((now - t.created_at).to_std().unwrap_or_default(), t.rating))
+            .unzip();
+        Ok(TickCommit {
+            op: "match_found",
+            cs,
+            formed: Some(Formed {
+                record,
+                waits,
+                ratings,
+            }),
+        })
+    }
+
+    /// Commits a batch of a tick's change sets at once through the group committer (each
+    /// in a task of its own, so they reach it together), each quietly (see
+    /// [`Guildhall::commit_quietly`]). Returns each one's report with its outcome, in
+    /// the batch's order.
+    async fn commit_tick_batch(
+        &self,
+        batch: Vec<TickCommit>,
+    ) -> Vec<(Option<Formed>, Result<bool>)> {
+        let mut reports = Vec::with_capacity(batch.len());
+        let mut commits = tokio::task::JoinSet::new();
+        for (i, c) in batch.into_iter().enumerate() {
+            let gh = self.clone();
+            commits.spawn(async move { (i, gh.commit_quietly(c.op, c.cs).await) });
+            reports.push((
+                c.formed,
+                Err(Error::unavailable("a tick's commit ended unanswered")),
+            ));
+        }
+        while let Some(joined) = commits.join_next().await {
+            match joined {
+                Ok((i, outcome)) => reports[i].1 = outcome,
+                Err(e) => {
+                    tracing::error!(error = %e, "a commit of the matchmaking tick did not finish")
+                }
+            }
+        }
+        reports
+    }
+
+    /// Every player's ticket pointer, read in one pass (for a tick that commits
+    /// something): a tick over many tickets then needs no read per player.
+    async fn pointers(&self, pool: &[Ticket]) -> Result<Pointers> {
+        let players: usize = pool.iter().map(|t| t.players.len()).sum();
+        // Room for pointers whose ticket is gone; one missing from the page is read alone.
+        let limit = u32::try_from(players.saturating_add(1024)).unwrap_or(u32::MAX);
+        Ok(Pointers(
+            self.store
+                .docs(TicketOf::KIND, "", limit)
+                .await?
+                .into_iter()
+                .filter_map(|d| Versioned::<TicketOf>::decode(d).ok())
+                .map(|v| (v.id.clone(), v))
+                .collect(),
+        ))
     }
 
     /// Whether this tick may commit: `holder` still holds the matchmaking lease, by its
@@ -390,21 +608,28 @@ impl Guildhall {
         }
     }
 
+    /// Deletes `tickets` (at the versions the tick read) and the pointers of their
+    /// players that still name them.
     async fn remove_tickets(
         &self,
         cs: &mut ChangeSet,
         tickets: &[&Ticket],
-        version: &(dyn Fn(&str) -> i64 + Sync),
+        versions: &HashMap<String, i64>,
+        pointers: &Pointers,
     ) -> Result<()> {
         for t in tickets {
             cs.docs.push(DocWrite {
                 kind: "ticket".into(),
                 id: t.id.clone(),
-                expected_version: version(&t.id),
+                expected_version: versions.get(t.id.as_str()).copied().unwrap_or(0),
                 body: None,
             });
             for p in &t.players {
-                if let Some(of) = self.load::<TicketOf>(p.as_str()).await? {
+                let of = match pointers.0.get(p.as_str()) {
+                    Some(of) => Some(of.clone()),
+                    None => self.load::<TicketOf>(p.as_str()).await?,
+                };
+                if let Some(of) = of {
                     if of.value.ticket_id == t.id {
                         cs.docs.push(of.delete());
                     }

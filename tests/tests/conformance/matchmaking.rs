@@ -2,6 +2,10 @@
 //! the tick, result reports and ratings.
 
 use super::*;
+use guildhall_core::matchmaking::MatchRecord;
+use guildhall_core::memory::MemoryCoordinator;
+use guildhall_core::ports::{Clock, Coordinator, RateDecision, Session};
+use guildhall_core::{Error, Guildhall};
 
 conformance!(
     match_one_ticket_per_player_even_concurrently => modules_config,
@@ -9,6 +13,8 @@ conformance!(
     match_tick_forms_matches_and_expires_tickets => modules_config,
     match_report_updates_every_rating_once => modules_config,
     match_party_ticket_plays_on_one_team => modules_config,
+    match_tick_commits_five_hundred_matches_with_their_events => modules_config,
+    match_ticket_cancelled_before_the_commit_is_left_out_of_its_batch => modules_config,
 );
 
 async fn match_one_ticket_per_player_even_concurrently(fx: Fixture) {
@@ -449,4 +455,194 @@ async fn match_party_ticket_plays_on_one_team(fx: Fixture) {
             1
         );
     }
+}
+
+/// Queues a solo `duel` ticket for each of `players`, 50 at a time, the clock moving on
+/// 1 µs after each group (so the pool has an age order).
+async fn queue_duels(fx: &Fixture, players: &[String]) {
+    for group in players.chunks(50) {
+        let calls = group.iter().map(|p| fx.gh.queue(duel(p)));
+        for t in futures::future::join_all(calls).await {
+            t.expect("queue");
+        }
+        fx.clock.advance_micros(1);
+    }
+}
+
+/// Checks the stored traces of `formed`: one `match_found` event per match naming its
+/// players with the match as committed, one `match` document each, one `match_of` index
+/// entry per player (so each player's history is that match).
+async fn assert_matches_stored(fx: &Fixture, formed: &[MatchRecord]) {
+    let found = fx.events_of("match_found").await;
+    assert_eq!(found.len(), formed.len(), "one match_found per match");
+    let by_id: HashMap<&str, &MatchRecord> = formed.iter().map(|m| (m.id.as_str(), m)).collect();
+    let mut seen = BTreeSet::new();
+    for ev in &found {
+        let id = ev.payload["match"]["id"].as_str().expect("match id");
+        let m = by_id
+            .get(id)
+            .unwrap_or_else(|| panic!("event of an unknown match {id}"));
+        assert!(seen.insert(id.to_string()), "one event for match {id}");
+        let players: BTreeSet<String> = m.teams.iter().flatten().map(|p| p.to_string()).collect();
+        assert_eq!(players_of(ev), players, "match {id}");
+        assert_eq!(ev.payload["match"], serde_json::to_value(m).unwrap());
+    }
+    assert_eq!(fx.all_docs("match").await.len(), formed.len());
+    let players: usize = formed
+        .iter()
+        .map(|m| m.teams.iter().flatten().count())
+        .sum();
+    assert_eq!(fx.all_docs("match_of").await.len(), players);
+    for m in formed.iter().step_by(37) {
+        let p = &m.teams[1][0];
+        assert_eq!(
+            fx.gh.match_history(p, Some(10)).await.unwrap(),
+            vec![m.clone()],
+            "history of {p}"
+        );
+    }
+}
+
+async fn match_tick_commits_five_hundred_matches_with_their_events(fx: Fixture) {
+    let players: Vec<String> = (0..1000).map(|i| format!("many{i:04}")).collect();
+    queue_duels(&fx, &players).await;
+    let formed = fx.gh.tick("host-a").await.unwrap();
+    assert_eq!(formed.len(), 500, "every ticket is matched in one tick");
+    let mut matched: Vec<String> = formed
+        .iter()
+        .flat_map(|m| m.teams.iter().flatten().map(|p| p.to_string()))
+        .collect();
+    matched.sort();
+    assert_eq!(matched, players, "each player in exactly one match");
+    for m in &formed {
+        assert_eq!((m.queue.as_str(), m.teams.len()), ("duel", 2));
+        assert_eq!(fx.gh.match_record(&m.id).await.unwrap(), *m);
+    }
+    assert_matches_stored(&fx, &formed).await;
+    assert!(fx.all_docs("ticket").await.is_empty());
+    assert!(fx.all_docs("ticket_of").await.is_empty());
+    assert!(fx.gh.tick("host-a").await.unwrap().is_empty());
+    // The players may queue again: no pointer of theirs was left behind.
+    fx.gh.queue(duel("many0000")).await.unwrap();
+}
+
+/// A coordinator that, the first time a tick asks whether it still holds the lease
+/// (after it planned, before its first commit), has `gh` cancel `player`'s ticket.
+struct CancelBeforeCommit {
+    inner: MemoryCoordinator,
+    cancel: std::sync::Mutex<Option<(Guildhall, PlayerId)>>,
+}
+
+#[async_trait::async_trait]
+impl Coordinator for CancelBeforeCommit {
+    async fn publish(&self, events: &[Event]) -> Result<(), Error> {
+        self.inner.publish(events).await
+    }
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.inner.subscribe()
+    }
+    async fn put_session(&self, session: Session) -> Result<(), Error> {
+        self.inner.put_session(session).await
+    }
+    async fn session(&self, p: &PlayerId, now: DateTime<Utc>) -> Result<Option<Session>, Error> {
+        self.inner.session(p, now).await
+    }
+    async fn end_session(&self, p: &PlayerId) -> Result<bool, Error> {
+        self.inner.end_session(p).await
+    }
+    async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>, Error> {
+        self.inner.sessions(now).await
+    }
+    async fn cache_get(&self, key: &str) -> Result<Option<Value>, Error> {
+        self.inner.cache_get(key).await
+    }
+    async fn cache_put(&self, key: &str, value: Value, ttl_secs: u64) -> Result<(), Error> {
+        self.inner.cache_put(key, value, ttl_secs).await
+    }
+    async fn cache_invalidate(&self, keys: &[String]) -> Result<(), Error> {
+        self.inner.cache_invalidate(keys).await
+    }
+    async fn rate_hit(&self, key: &str, limit: u32, window: u64) -> Result<RateDecision, Error> {
+        self.inner.rate_hit(key, limit, window).await
+    }
+    async fn lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        ttl_secs: i64,
+    ) -> Result<bool, Error> {
+        self.inner.lease(name, holder, now, ttl_secs).await
+    }
+    async fn lease_held(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, Error> {
+        let cancel = self.cancel.lock().unwrap().take();
+        if let Some((gh, player)) = cancel {
+            gh.cancel_ticket(&player)
+                .await
+                .expect("cancel during the tick");
+        }
+        self.inner.lease_held(name, holder, now).await
+    }
+}
+
+async fn match_ticket_cancelled_before_the_commit_is_left_out_of_its_batch(fx: Fixture) {
+    let players: Vec<String> = (0..100).map(|i| format!("few{i:03}")).collect();
+    queue_duels(&fx, &players).await;
+    // The tick runs on a second core over the same store, whose coordinator lets the
+    // first one cancel a ticket in the middle of the pool once the tick has planned.
+    let gone = pid("few060");
+    let ticker = Guildhall::new(
+        fx.gh.store().clone(),
+        Arc::new(CancelBeforeCommit {
+            inner: MemoryCoordinator::new(),
+            cancel: std::sync::Mutex::new(Some((fx.gh.clone(), gone.clone()))),
+        }),
+        fx.gh.config().clone(),
+    )
+    .with_clock(fx.clock.clone() as Arc<dyn Clock>);
+    let formed = ticker.tick("host-a").await.unwrap();
+    assert_eq!(
+        formed.len(),
+        49,
+        "every match but the cancelled ticket's is committed"
+    );
+    let matched: BTreeSet<String> = formed
+        .iter()
+        .flat_map(|m| m.teams.iter().flatten().map(|p| p.to_string()))
+        .collect();
+    assert_eq!(matched.len(), 98);
+    assert!(
+        !matched.contains(gone.as_str()),
+        "the cancelled ticket is not matched"
+    );
+    let left: Vec<&String> = players.iter().filter(|p| !matched.contains(*p)).collect();
+    assert_eq!(left.len(), 2);
+    let partner = pid(left.iter().find(|p| **p != gone.as_str()).unwrap());
+    assert_matches_stored(&fx, &formed).await;
+    assert_eq!(fx.events_of("ticket_cancelled").await.len(), 1);
+    assert!(fx.gh.ticket_status(&gone).await.unwrap().is_none());
+    // The partner's ticket stays queued, whole, for the next tick.
+    let pool = fx.gh.pool("duel").await.unwrap();
+    assert_eq!(pool.len(), 1);
+    assert_eq!(pool[0].players, vec![partner.clone()]);
+    assert!(fx.gh.ticket_status(&partner).await.unwrap().is_some());
+    assert_eq!(fx.all_docs("ticket_of").await.len(), 1);
+    fx.gh.queue(duel("late")).await.unwrap();
+    let next = ticker.tick("host-a").await.unwrap();
+    assert_eq!(next.len(), 1);
+    let players: BTreeSet<String> = next[0]
+        .teams
+        .iter()
+        .flatten()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(
+        players,
+        BTreeSet::from([partner.to_string(), "late".to_string()])
+    );
 }
