@@ -25,7 +25,6 @@ use crate::error::ErrorCode;
 use crate::ports::{ChangeSet, CounterWrite, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
@@ -88,7 +87,9 @@ impl State {
 #[derive(Default)]
 pub(crate) struct AccessCache {
     state: Mutex<State>,
-    watching: AtomicBool,
+    /// The task keeping the copies current; one that ended (with its runtime) is
+    /// started again on the next miss.
+    watcher: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl AccessCache {
@@ -153,20 +154,22 @@ impl AccessCache {
         s.fresh_until = Some(started + FRESH_FOR);
     }
 
-    /// Starts (once) the task that keeps the cache current: it polls the store's access
-    /// generation every [`POLL_EVERY`] and applies the changes `changes` carries (other
-    /// instances' commits, with Redis). It ends when the cache or the store is dropped.
+    /// Starts the task that keeps the cache current, unless it runs: it polls the
+    /// store's access generation every [`POLL_EVERY`] and applies the changes `changes`
+    /// carries (other instances' commits, with Redis). It ends when the cache or the
+    /// store is dropped, or with its runtime (then the next miss starts another).
     pub(crate) fn watch(
         self: &Arc<Self>,
         store: &Arc<dyn Store>,
         changes: impl FnOnce() -> Option<broadcast::Receiver<Vec<String>>>,
     ) {
-        if self.watching.load(Ordering::Acquire) || self.watching.swap(true, Ordering::AcqRel) {
+        let mut task = self.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        if task.as_ref().is_some_and(|t| !t.is_finished()) {
             return;
         }
         let cache = Arc::downgrade(self);
         let store = Arc::downgrade(store);
-        tokio::spawn(watcher(cache, store, changes()));
+        *task = Some(tokio::spawn(watcher(cache, store, changes())));
     }
 }
 
@@ -305,6 +308,31 @@ mod tests {
         // A read that started before the drop does not put its copy back.
         c.keep("k", before, Some(key("k")));
         assert!(c.get::<ApiKeyRecord>("k").is_err());
+    }
+
+    #[test]
+    fn a_watcher_that_ended_with_its_runtime_is_started_again() {
+        let cache = Arc::new(AccessCache::default());
+        let store: Arc<dyn Store> = Arc::new(crate::memory::MemoryStore::new());
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+        };
+        // Started, but its runtime ends before it ever polls.
+        runtime().block_on(async { cache.watch(&store, || None) });
+        runtime().block_on(async {
+            cache.watch(&store, || None);
+            let start = Instant::now();
+            while !cache.lock().fresh(Instant::now()) {
+                assert!(
+                    start.elapsed() < Duration::from_secs(2),
+                    "no watcher polls the store"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        });
     }
 
     #[test]
