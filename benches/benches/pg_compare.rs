@@ -172,9 +172,10 @@ impl Opts {
 
 /// Forwards every TCP connection accepted on `listen` to `to`, holding each chunk of
 /// bytes for `delay` in each direction (so a round trip across it takes `2 * delay`
-/// more), in order, without limiting how much is in flight. Runs until killed. Each
-/// direction of a connection has a reading and a writing thread; the writer sleeps
-/// until a chunk is due (`nanosleep`, tens of microseconds late on an idle machine).
+/// more). Runs until killed. One thread per direction of a connection reads a chunk,
+/// sleeps until `delay` after the read (`nanosleep`, tens of microseconds late on an
+/// idle machine) and writes it: bytes that arrive meanwhile wait for the write, which
+/// a request-response protocol (PostgreSQL's) never sees.
 fn delay_proxy(listen: &str, to: &str, delay: Duration) {
     let listener = std::net::TcpListener::bind(listen).expect("bind proxy");
     for client in listener.incoming() {
@@ -186,39 +187,40 @@ fn delay_proxy(listen: &str, to: &str, delay: Duration) {
         let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
             continue;
         };
-        delayed_pipe(client, s2, delay);
-        delayed_pipe(server, c2, delay);
+        std::thread::spawn(move || delayed_pipe(client, s2, delay));
+        std::thread::spawn(move || delayed_pipe(server, c2, delay));
     }
+}
+
+/// For a Postgres URL: its `host:port`, and a free loopback address for a proxy with
+/// the URL that reaches the same server through it.
+fn through_proxy(url: &str) -> Option<(&str, (String, String))> {
+    let start = url.find("://")? + 3;
+    let rest = &url[start..];
+    let host_start = rest.find('@').map_or(0, |i| i + 1);
+    let end = rest[host_start..]
+        .find('/')
+        .map_or(rest.len(), |i| host_start + i);
+    let authority = &rest[host_start..end];
+    let listen = format!("127.0.0.1:{}", free_port());
+    let proxied = format!("{}{listen}{}", &url[..start + host_start], &rest[end..]);
+    Some((authority, (listen, proxied)))
 }
 
 /// Copies `from` to `to`, each chunk `delay` after it was read; shuts `to`'s write
 /// side when `from` ends.
 fn delayed_pipe(mut from: std::net::TcpStream, mut to: std::net::TcpStream, delay: Duration) {
-    let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
-    std::thread::spawn(move || {
-        let mut buf = vec![0u8; 64 * 1024];
-        while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
-            if n == 0
-                || tx
-                    .send((Instant::now() + delay, buf[..n].to_vec()))
-                    .is_err()
-            {
-                break;
-            }
+    let mut buf = vec![0u8; 64 * 1024];
+    while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
+        if n == 0 {
+            break;
         }
-    });
-    std::thread::spawn(move || {
-        for (due, data) in rx {
-            let now = Instant::now();
-            if due > now {
-                std::thread::sleep(due - now);
-            }
-            if to.write_all(&data).is_err() {
-                break;
-            }
+        std::thread::sleep(delay);
+        if to.write_all(&buf[..n]).is_err() {
+            break;
         }
-        let _ = to.shutdown(std::net::Shutdown::Write);
-    });
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
 // ----- CPU time from /proc -----
@@ -1246,6 +1248,30 @@ fn smoke() {
         assert!(row.p99 > 0.0, "pgbench logs were read");
     } else {
         println!("pg_compare: pgbench is not installed; its part skipped");
+    }
+    // The delaying link: a query through it answers, and its connection's round trips
+    // (start-up, authentication, the query) each take at least 1 ms.
+    if let Some((authority, proxied)) = through_proxy(&admin) {
+        let to = authority.to_string();
+        std::thread::spawn(move || {
+            delay_proxy(&proxied.0, &to, Duration::from_micros(500));
+        });
+        let t = Instant::now();
+        let mut answer = None;
+        while answer.is_none() && t.elapsed() < Duration::from_secs(5) {
+            answer = psql(&proxied.1, "select 1");
+        }
+        let took = t.elapsed();
+        println!("select 1 through the 1 ms link: {answer:?} in {took:?}");
+        assert_eq!(
+            answer.as_deref().map(str::trim),
+            Some("1"),
+            "query through the link"
+        );
+        assert!(
+            took >= Duration::from_millis(2),
+            "the link delays: {took:?}"
+        );
     }
     let players = 16;
     let (db, key) = rt.block_on(fresh_database(&admin, players));
