@@ -39,9 +39,12 @@
 //!   ...) take an increment from many calls at once. Their increments are summed over
 //!   a batch and written by one statement just before `COMMIT`, in key order, so a
 //!   transaction holds those rows only for its commit and two transactions never
-//!   wait for each other's system rows in opposite orders. Deadlocks between player
-//!   rows of two hosts (the same two players written in opposite orders at the same
-//!   moment) remain possible; Postgres breaks them and they surface as `CONFLICT`.
+//!   wait for each other's system rows in opposite orders. The other rows a batch
+//!   writes under a version guard are locked first, table by table and by key
+//!   ([`lock_in_order`]), so transfers between the same players in opposite
+//!   directions on two hosts wait for each other instead of deadlocking. Only a
+//!   transaction outside guildhall can still deadlock with one of ours; Postgres
+//!   breaks it and it surfaces as `CONFLICT`.
 //!
 //! A change set is normally applied with ONE statement: data-modifying CTEs that first
 //! evaluate every guard (versions, the idempotency key, and whether each system-account
@@ -81,7 +84,7 @@ use guildhall_core::types::{
 use guildhall_core::{Error, Result};
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Arguments, Connection, Executor, Postgres, Row};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -413,6 +416,101 @@ impl PostgresStore {
     }
 }
 
+/// Locks the existing rows a batch will write under a version guard (balances,
+/// items, counters, mailboxes, documents), table by table in that order and by key
+/// within each table, before anything else. Every writing transaction of every host
+/// takes them in the same order, so two of them never wait for each other (the
+/// system rows are taken last, also in order; see [`DEFERRED_ADDS`]). A batch that
+/// writes at most one such row needs no order and skips this.
+async fn lock_in_order(conn: &mut PgConnection, sets: &[ChangeSet]) -> sqlx::Result<()> {
+    let mut balances = BTreeSet::new();
+    let mut items = BTreeSet::new();
+    let mut counters = BTreeSet::new();
+    let mut mailboxes = BTreeSet::new();
+    let mut docs = BTreeSet::new();
+    for cs in sets {
+        for w in &cs.balances {
+            if let BalanceWrite::Set {
+                account,
+                currency,
+                expected_version,
+                ..
+            } = w
+            {
+                if *expected_version != 0 {
+                    balances.insert((account.to_string(), currency.as_str()));
+                }
+            }
+        }
+        for w in cs.items.iter().filter(|w| w.expected_version != 0) {
+            items.insert((w.player.as_str(), w.item_id.as_str()));
+        }
+        for w in cs.counters.iter().filter(|w| w.expected_version != 0) {
+            counters.insert(w.key.as_str());
+        }
+        for w in cs.mailboxes.iter().filter(|w| w.expected_version != 0) {
+            mailboxes.insert(w.player.as_str());
+        }
+        for w in cs.docs.iter().filter(|w| w.expected_version != 0) {
+            docs.insert((w.kind.as_str(), w.id.as_str()));
+        }
+    }
+    let rows = balances.len() + items.len() + counters.len() + mailboxes.len() + docs.len();
+    if rows < 2 {
+        return Ok(());
+    }
+    if !balances.is_empty() {
+        let (a, c): (Vec<String>, Vec<&str>) = balances.into_iter().unzip();
+        sqlx::query(
+            "SELECT 1 FROM balances WHERE (account, currency) IN \
+             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY account, currency FOR UPDATE",
+        )
+        .bind(a)
+        .bind(c)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !items.is_empty() {
+        let (p, i): (Vec<&str>, Vec<&str>) = items.into_iter().unzip();
+        sqlx::query(
+            "SELECT 1 FROM items WHERE (player, item_id) IN \
+             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY player, item_id FOR UPDATE",
+        )
+        .bind(p)
+        .bind(i)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !counters.is_empty() {
+        sqlx::query(
+            "SELECT 1 FROM counters WHERE \"key\" = ANY($1::text[]) ORDER BY \"key\" FOR UPDATE",
+        )
+        .bind(counters.into_iter().collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !mailboxes.is_empty() {
+        sqlx::query(
+            "SELECT 1 FROM mailboxes WHERE player = ANY($1::text[]) ORDER BY player FOR UPDATE",
+        )
+        .bind(mailboxes.into_iter().collect::<Vec<_>>())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !docs.is_empty() {
+        let (k, i): (Vec<&str>, Vec<&str>) = docs.into_iter().unzip();
+        sqlx::query(
+            "SELECT 1 FROM docs WHERE (kind, id) IN \
+             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY kind, id FOR UPDATE",
+        )
+        .bind(k)
+        .bind(i)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The outbox rows (events and broadcasts) a change set appends.
 fn outbox_rows(cs: &ChangeSet) -> i64 {
     i64::try_from(cs.events.len() + cs.broadcasts.len()).unwrap_or(i64::MAX)
@@ -487,6 +585,13 @@ async fn run_batch(
     let mut ordinal = 0;
     // Dropping `tx` on an early return rolls the transaction back.
     let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(fatal)?;
+    lock_in_order(&mut tx, sets).await.map_err(|e| {
+        if is_statement_failure(&e) {
+            BatchFailure::Retry(e)
+        } else {
+            fatal(e)
+        }
+    })?;
     let mut out = Vec::with_capacity(sets.len());
     for cs in sets.iter_mut() {
         if cs.is_empty() {

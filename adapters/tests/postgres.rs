@@ -524,8 +524,8 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
     assert_eq!(map_error(err).code, ErrorCode::Conflict);
 
     // A deadlock between a foreign transaction and a batch of the store: the batch
-    // writes ivy, then waits for hal (locked by the foreign transaction), which then
-    // waits for ivy. The store's transaction is the one Postgres aborts (the foreign
+    // locks its rows in key order, takes hal, then waits for ivy (locked by the
+    // foreign transaction), which then waits for hal. The store's transaction is the one Postgres aborts (the foreign
     // one waits longer before checking), and every member reports CONFLICT so the
     // service retries.
     let mut foreign = sqlx::PgConnection::connect(db.url()).await.unwrap();
@@ -535,7 +535,7 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
         .unwrap();
     foreign.execute("BEGIN").await.unwrap();
     foreign
-        .execute("UPDATE balances SET version = version WHERE account = 'player:hal'")
+        .execute("UPDATE balances SET version = version WHERE account = 'player:ivy'")
         .await
         .unwrap();
     let store = Arc::new(store);
@@ -547,7 +547,7 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
                 .await
         })
     };
-    // Wait until the store's transaction waits for hal's row.
+    // Wait until the store's transaction waits for ivy's row.
     let mut watcher = sqlx::PgConnection::connect(db.url()).await.unwrap();
     for _ in 0..200 {
         let waiting: i64 = sqlx::query_scalar(
@@ -564,7 +564,7 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
     }
     let foreign_wait = tokio::spawn(async move {
         let r = foreign
-            .execute("UPDATE balances SET version = version WHERE account = 'player:ivy'")
+            .execute("UPDATE balances SET version = version WHERE account = 'player:hal'")
             .await;
         let _ = foreign.execute("ROLLBACK").await;
         r.map(|_| ())
@@ -729,6 +729,69 @@ async fn broadcasts_follow_the_same_horizon() {
         seen,
         vec![(late_seq, "late".to_string()), (early, "early".to_string())]
     );
+}
+
+#[tokio::test]
+async fn opposite_transfers_on_two_stores_never_deadlock() {
+    // Two stores (two hosts) write the same two balances in opposite orders, many
+    // times at once: without an order of locks they deadlock (Postgres then aborts one
+    // after a second); with rows locked in key order they only wait or conflict.
+    let (db, store) = fresh().await;
+    store.commit(grant("hal", 0, 1_000)).await.unwrap();
+    store.commit(grant("ivy", 0, 1_000)).await.unwrap();
+    let stores = [
+        Arc::new(store),
+        Arc::new(PostgresStore::connect(db.url()).await.unwrap()),
+    ];
+    let tasks: Vec<_> = (0..8)
+        .map(|t| {
+            let s = stores[t % 2].clone();
+            tokio::spawn(async move {
+                let (from, to) = if t % 2 == 0 {
+                    ("hal", "ivy")
+                } else {
+                    ("ivy", "hal")
+                };
+                let (mut done, mut deadlocks) = (0, 0);
+                while done < 20 {
+                    let (a, b) = (gold(&s, from).await, gold(&s, to).await);
+                    let cs = ChangeSet {
+                        balances: vec![
+                            BalanceWrite::Set {
+                                account: Account::Player(player(from)),
+                                currency: "gold".into(),
+                                expected_version: a.version,
+                                amount: a.amount - 1,
+                            },
+                            BalanceWrite::Set {
+                                account: Account::Player(player(to)),
+                                currency: "gold".into(),
+                                expected_version: b.version,
+                                amount: b.amount + 1,
+                            },
+                        ],
+                        ..Default::default()
+                    };
+                    match s.commit(cs).await {
+                        Ok(_) => done += 1,
+                        Err(e) if e.message.contains("deadlock") => deadlocks += 1,
+                        Err(e) => assert_eq!(e.code, ErrorCode::Conflict, "{e:?}"),
+                    }
+                }
+                deadlocks
+            })
+        })
+        .collect();
+    let mut deadlocks = 0;
+    for t in tasks {
+        deadlocks += tokio::time::timeout(Duration::from_secs(60), t)
+            .await
+            .expect("the transfers finish")
+            .unwrap();
+    }
+    assert_eq!(deadlocks, 0);
+    let total = gold(&stores[0], "hal").await.amount + gold(&stores[0], "ivy").await.amount;
+    assert_eq!(total, 2_000);
 }
 
 #[tokio::test]
