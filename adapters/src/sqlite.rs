@@ -1,11 +1,12 @@
 //! The SQLite [`Store`]: guildhall's embedded default, one database file, nothing to
 //! install.
 //!
-//! Layout: one dedicated write connection (every commit goes through it, in
-//! `BEGIN IMMEDIATE` transactions) and a pool of read connections, so reads proceed
-//! while a commit is being written (WAL journal). An in-memory database
-//! (`sqlite::memory:`) is a single connection shared by reads and writes, since each
-//! in-memory connection would otherwise be its own database.
+//! Layout: one dedicated write connection, owned by a writer thread (every commit and
+//! prune goes through it, in `BEGIN IMMEDIATE` transactions; a group-commit batch is
+//! handed to it whole), and read connections, so reads proceed while a commit is being
+//! written (WAL journal). An in-memory database (`sqlite::memory:`) is a single sqlx
+//! connection shared by reads and writes, since each in-memory connection would
+//! otherwise be its own database.
 //!
 //! Schema: `migrations/sqlite/`, embedded in the binary and applied by
 //! [`Store::migrate`]. Times are stored as i64 microseconds since the Unix epoch (UTC),
@@ -75,8 +76,11 @@ impl Default for SqliteStoreOptions {
 /// [`crate::open_store`], which does both. Dropping it closes its connections in the
 /// background; [`SqliteStore::close`] waits for that.
 pub struct SqliteStore {
-    /// The only connection that writes (and, in memory, the only connection).
+    /// In memory, the only connection (reads and writes); for a database file, the
+    /// connection that migrates.
     writer: Mutex<SqliteConnection>,
+    /// For a database file, the thread every commit and prune runs on; `None` in memory.
+    write_thread: Option<WriteThread>,
     /// Read connections; `None` for an in-memory database.
     readers: Option<SqlitePool>,
     /// Synchronous read connections for the hottest point reads (wallet balances);
@@ -114,17 +118,7 @@ impl PointReads {
                 c
             }
         };
-        let out = f(&conn).map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
-                ) =>
-            {
-                Error::conflict("the database is busy")
-            }
-            e => Error::unavailable(format!("database error: {e}")),
-        });
+        let out = f(&conn).map_err(sqlite_err);
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < 16 {
                 idle.push(conn);
@@ -328,6 +322,7 @@ impl SqliteStore {
                 .map_err(db_err)?;
             return Ok(Self {
                 writer: Mutex::new(writer),
+                write_thread: None,
                 readers: None,
                 point: None,
             });
@@ -362,8 +357,11 @@ impl SqliteStore {
             .connect_with(reader_opts)
             .await
             .map_err(db_err)?;
+        // Opened once the file exists in WAL mode (the sqlx connection made sure).
+        let write_thread = WriteThread::start(&path, &options)?;
         Ok(Self {
             writer: Mutex::new(writer),
+            write_thread: Some(write_thread),
             readers: Some(readers),
             point: Some(PointReads {
                 path,
@@ -378,6 +376,9 @@ impl SqliteStore {
     pub async fn close(self) {
         if let Some(pool) = self.readers {
             pool.close().await;
+        }
+        if let Some(t) = self.write_thread {
+            t.stop().await;
         }
         // An error while closing leaves nothing to clean up: the data is committed.
         let _ = self.writer.into_inner().close().await;
@@ -567,36 +568,87 @@ struct Failed {
     fatal: bool,
 }
 
-fn add_arg<'q, T>(args: &mut SqliteArguments<'q>, value: T) -> Result<()>
-where
-    T: 'q + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
-{
-    args.add(value)
-        .map_err(|e| Error::unavailable(format!("sqlite: cannot bind an argument: {e}")))
+/// One value bound to a write statement.
+enum Arg<'q> {
+    Null,
+    Int(i64),
+    Str(&'q str),
+    Text(String),
 }
 
-/// Builds the statements of a change set: `prefix` (savepoint handling, may be empty),
-/// then the balance, item, idempotency, ledger, event and catalog writes.
-fn plan<'q>(
-    cs: &'q ChangeSet,
-    prefix: &str,
-    prefix_statements: usize,
-) -> Result<(String, SqliteArguments<'q>, Vec<Step>)> {
-    let mut sql = String::with_capacity(
-        prefix.len()
-            + 160 * (cs.balances.len() + cs.items.len() + cs.ledger.len() + cs.events.len() + 1),
-    );
-    let mut args = SqliteArguments::default();
-    let mut steps = Vec::with_capacity(
-        prefix_statements
-            + cs.balances.len()
-            + cs.items.len()
-            + cs.ledger.len()
-            + cs.events.len()
-            + 2,
-    );
-    sql.push_str(prefix);
-    steps.extend(std::iter::repeat_n(Step::Plain, prefix_statements));
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Int(i64::from(v))
+    }
+}
+impl<'q> From<&'q str> for Arg<'q> {
+    fn from(v: &'q str) -> Self {
+        Arg::Str(v)
+    }
+}
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+impl<'q, T: Into<Arg<'q>>> From<Option<T>> for Arg<'q> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Arg::Null, Into::into)
+    }
+}
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Arg::Null => ValueRef::Null,
+            Arg::Int(v) => ValueRef::Integer(*v),
+            Arg::Str(s) => ValueRef::Text(s.as_bytes()),
+            Arg::Text(s) => ValueRef::Text(s.as_bytes()),
+        }))
+    }
+}
+
+/// The statements of one change set, each with what it reports back, and their
+/// arguments in order (each statement takes as many as it has `?`s).
+struct Plan<'q> {
+    stmts: Vec<(&'static str, Step)>,
+    args: Vec<Arg<'q>>,
+}
+
+impl<'q> Plan<'q> {
+    /// Starts the next statement (reporting nothing until [`Plan::step`] says what).
+    fn sql(&mut self, sql: &'static str) {
+        self.stmts.push((sql, Step::Plain));
+    }
+    fn arg(&mut self, v: impl Into<Arg<'q>>) {
+        self.args.push(v.into());
+    }
+    /// What the statement just started reports back.
+    fn step(&mut self, step: Step) {
+        if let Some(last) = self.stmts.last_mut() {
+            last.1 = step;
+        }
+    }
+}
+
+/// Builds the statements of a change set: the balance, item, idempotency, ledger,
+/// event, counter, mailbox, mail, broadcast, template, trigger, document and catalog
+/// writes, in that order.
+fn plan(cs: &ChangeSet) -> Result<Plan<'_>> {
+    let mut plan = Plan {
+        stmts: Vec::with_capacity(
+            cs.balances.len() + cs.items.len() + cs.ledger.len() + cs.events.len() + 2,
+        ),
+        args: Vec::with_capacity(
+            5 * (cs.balances.len() + cs.items.len() + cs.events.len() + 1) + 13 * cs.ledger.len(),
+        ),
+    };
     for (i, w) in cs.balances.iter().enumerate() {
         match w {
             BalanceWrite::Set {
@@ -606,290 +658,342 @@ fn plan<'q>(
                 amount,
             } => {
                 if *expected_version == 0 {
-                    sql.push_str(BALANCE_INSERT);
-                    add_arg(&mut args, account.to_string())?;
-                    add_arg(&mut args, currency.as_str())?;
-                    add_arg(&mut args, *amount)?;
+                    plan.sql(BALANCE_INSERT);
+                    plan.arg(account.to_string());
+                    plan.arg(currency.as_str());
+                    plan.arg(*amount);
                 } else {
-                    sql.push_str(BALANCE_UPDATE);
-                    add_arg(&mut args, *amount)?;
-                    add_arg(&mut args, account.to_string())?;
-                    add_arg(&mut args, currency.as_str())?;
-                    add_arg(&mut args, *expected_version)?;
+                    plan.sql(BALANCE_UPDATE);
+                    plan.arg(*amount);
+                    plan.arg(account.to_string());
+                    plan.arg(currency.as_str());
+                    plan.arg(*expected_version);
                 }
-                steps.push(Step::Balance(i));
+                plan.step(Step::Balance(i));
             }
             BalanceWrite::Add {
                 account,
                 currency,
                 delta,
             } => {
-                sql.push_str(BALANCE_ADD);
-                add_arg(&mut args, account.to_string())?;
-                add_arg(&mut args, currency.as_str())?;
-                add_arg(&mut args, *delta)?;
-                steps.push(Step::Add(i));
+                plan.sql(BALANCE_ADD);
+                plan.arg(account.to_string());
+                plan.arg(currency.as_str());
+                plan.arg(*delta);
+                plan.step(Step::Add(i));
             }
         }
     }
     for (i, w) in cs.items.iter().enumerate() {
         let at = w.acquired_at.timestamp_micros();
         if w.expected_version == 0 {
-            sql.push_str(ITEM_INSERT);
-            add_arg(&mut args, w.player.as_str())?;
-            add_arg(&mut args, w.item_id.as_str())?;
-            add_arg(&mut args, w.quantity)?;
-            add_arg(&mut args, at)?;
+            plan.sql(ITEM_INSERT);
+            plan.arg(w.player.as_str());
+            plan.arg(w.item_id.as_str());
+            plan.arg(w.quantity);
+            plan.arg(at);
         } else {
-            sql.push_str(ITEM_UPDATE);
-            add_arg(&mut args, w.quantity)?;
-            add_arg(&mut args, at)?;
-            add_arg(&mut args, w.player.as_str())?;
-            add_arg(&mut args, w.item_id.as_str())?;
-            add_arg(&mut args, w.expected_version)?;
+            plan.sql(ITEM_UPDATE);
+            plan.arg(w.quantity);
+            plan.arg(at);
+            plan.arg(w.player.as_str());
+            plan.arg(w.item_id.as_str());
+            plan.arg(w.expected_version);
         }
-        steps.push(Step::Item(i));
+        plan.step(Step::Item(i));
     }
     if let Some(rec) = &cs.idempotency {
-        sql.push_str(IDEMPOTENCY_INSERT);
-        add_arg(&mut args, rec.scope.as_str())?;
-        add_arg(&mut args, rec.key.as_str())?;
-        add_arg(&mut args, rec.fingerprint.as_str())?;
-        add_arg(&mut args, to_json(&rec.result)?)?;
-        add_arg(&mut args, rec.created_at.timestamp_micros())?;
-        steps.push(Step::Idempotency);
+        plan.sql(IDEMPOTENCY_INSERT);
+        plan.arg(rec.scope.as_str());
+        plan.arg(rec.key.as_str());
+        plan.arg(rec.fingerprint.as_str());
+        plan.arg(to_json(&rec.result)?);
+        plan.arg(rec.created_at.timestamp_micros());
+        plan.step(Step::Idempotency);
     }
     for (i, e) in cs.ledger.iter().enumerate() {
-        sql.push_str(LEDGER_INSERT);
-        add_arg(&mut args, e.id.as_str())?;
-        add_arg(&mut args, e.transaction_id.as_str())?;
-        add_arg(&mut args, e.at.timestamp_micros())?;
-        add_arg(&mut args, e.day.to_string())?;
-        add_arg(&mut args, e.kind.as_str())?;
-        add_arg(&mut args, e.currency.as_str())?;
-        add_arg(&mut args, e.debit.to_string())?;
-        add_arg(&mut args, e.credit.to_string())?;
-        add_arg(&mut args, e.amount)?;
-        add_arg(&mut args, e.reason.as_str())?;
-        add_arg(&mut args, to_json(&e.metadata)?)?;
-        add_arg(&mut args, e.item_id.as_deref())?;
-        add_arg(&mut args, e.quantity)?;
-        steps.push(Step::Ledger(i));
+        plan.sql(LEDGER_INSERT);
+        plan.arg(e.id.as_str());
+        plan.arg(e.transaction_id.as_str());
+        plan.arg(e.at.timestamp_micros());
+        plan.arg(e.day.to_string());
+        plan.arg(e.kind.as_str());
+        plan.arg(e.currency.as_str());
+        plan.arg(e.debit.to_string());
+        plan.arg(e.credit.to_string());
+        plan.arg(e.amount);
+        plan.arg(e.reason.as_str());
+        plan.arg(to_json(&e.metadata)?);
+        plan.arg(e.item_id.as_deref());
+        plan.arg(e.quantity);
+        plan.step(Step::Ledger(i));
     }
     for (i, e) in cs.events.iter().enumerate() {
-        sql.push_str(EVENT_INSERT);
-        add_arg(&mut args, e.id.as_str())?;
-        add_arg(&mut args, e.kind.as_str())?;
-        add_arg(&mut args, e.at.timestamp_micros())?;
-        add_arg(&mut args, to_json(&e.players)?)?;
-        add_arg(&mut args, to_json(&e.payload)?)?;
-        steps.push(Step::Event(i));
+        plan.sql(EVENT_INSERT);
+        plan.arg(e.id.as_str());
+        plan.arg(e.kind.as_str());
+        plan.arg(e.at.timestamp_micros());
+        plan.arg(to_json(&e.players)?);
+        plan.arg(to_json(&e.payload)?);
+        plan.step(Step::Event(i));
     }
     for (i, w) in cs.counters.iter().enumerate() {
         if w.expected_version == 0 {
-            sql.push_str(COUNTER_INSERT);
-            add_arg(&mut args, w.key.as_str())?;
-            add_arg(&mut args, w.count)?;
-            add_arg(&mut args, w.expires_at.timestamp_micros())?;
+            plan.sql(COUNTER_INSERT);
+            plan.arg(w.key.as_str());
+            plan.arg(w.count);
+            plan.arg(w.expires_at.timestamp_micros());
         } else {
-            sql.push_str(COUNTER_UPDATE);
-            add_arg(&mut args, w.count)?;
-            add_arg(&mut args, w.expires_at.timestamp_micros())?;
-            add_arg(&mut args, w.key.as_str())?;
-            add_arg(&mut args, w.expected_version)?;
+            plan.sql(COUNTER_UPDATE);
+            plan.arg(w.count);
+            plan.arg(w.expires_at.timestamp_micros());
+            plan.arg(w.key.as_str());
+            plan.arg(w.expected_version);
         }
-        steps.push(Step::Counter(i));
+        plan.step(Step::Counter(i));
     }
     for (i, w) in cs.mailboxes.iter().enumerate() {
         if w.expected_version == 0 {
-            sql.push_str(MAILBOX_INSERT);
-            add_arg(&mut args, w.player.as_str())?;
-            add_arg(&mut args, w.broadcast_seq)?;
+            plan.sql(MAILBOX_INSERT);
+            plan.arg(w.player.as_str());
+            plan.arg(w.broadcast_seq);
         } else {
-            sql.push_str(MAILBOX_UPDATE);
-            add_arg(&mut args, w.broadcast_seq)?;
-            add_arg(&mut args, w.player.as_str())?;
-            add_arg(&mut args, w.expected_version)?;
+            plan.sql(MAILBOX_UPDATE);
+            plan.arg(w.broadcast_seq);
+            plan.arg(w.player.as_str());
+            plan.arg(w.expected_version);
         }
-        steps.push(Step::Mailbox(i));
+        plan.step(Step::Mailbox(i));
     }
     for w in &cs.mails {
         match w {
             MailWrite::Put(m) => {
-                sql.push_str(MAIL_PUT);
-                add_arg(&mut args, m.player.as_str())?;
-                add_arg(&mut args, m.id.as_str())?;
-                add_arg(&mut args, m.sent_at.timestamp_micros())?;
-                add_arg(&mut args, to_json(m)?)?;
+                plan.sql(MAIL_PUT);
+                plan.arg(m.player.as_str());
+                plan.arg(m.id.as_str());
+                plan.arg(m.sent_at.timestamp_micros());
+                plan.arg(to_json(m)?);
             }
             MailWrite::Delete { player, mail_id } => {
-                sql.push_str(MAIL_DELETE);
-                add_arg(&mut args, player.as_str())?;
-                add_arg(&mut args, mail_id.as_str())?;
+                plan.sql(MAIL_DELETE);
+                plan.arg(player.as_str());
+                plan.arg(mail_id.as_str());
             }
         }
-        steps.push(Step::Plain);
+        plan.step(Step::Plain);
     }
     for (i, b) in cs.broadcasts.iter().enumerate() {
-        sql.push_str(BROADCAST_INSERT);
-        add_arg(&mut args, b.id.as_str())?;
-        add_arg(&mut args, to_json(b)?)?;
-        steps.push(Step::Broadcast(i));
+        plan.sql(BROADCAST_INSERT);
+        plan.arg(b.id.as_str());
+        plan.arg(to_json(b)?);
+        plan.step(Step::Broadcast(i));
     }
     for t in &cs.templates {
-        sql.push_str(TEMPLATE_PUT);
-        add_arg(&mut args, t.id.as_str())?;
-        add_arg(&mut args, to_json(t)?)?;
-        steps.push(Step::Plain);
+        plan.sql(TEMPLATE_PUT);
+        plan.arg(t.id.as_str());
+        plan.arg(to_json(t)?);
+        plan.step(Step::Plain);
     }
     for t in &cs.triggers {
-        sql.push_str(TRIGGER_PUT);
-        add_arg(&mut args, t.id.as_str())?;
-        add_arg(&mut args, t.event.as_str())?;
-        add_arg(&mut args, to_json(t)?)?;
-        steps.push(Step::Plain);
+        plan.sql(TRIGGER_PUT);
+        plan.arg(t.id.as_str());
+        plan.arg(t.event.as_str());
+        plan.arg(to_json(t)?);
+        plan.step(Step::Plain);
     }
     for (i, w) in cs.docs.iter().enumerate() {
         match (&w.body, w.expected_version) {
             (Some(body), 0) => {
-                sql.push_str(DOC_INSERT);
-                add_arg(&mut args, w.kind.as_str())?;
-                add_arg(&mut args, w.id.as_str())?;
-                add_arg(&mut args, to_json(body)?)?;
+                plan.sql(DOC_INSERT);
+                plan.arg(w.kind.as_str());
+                plan.arg(w.id.as_str());
+                plan.arg(to_json(body)?);
             }
             (Some(body), v) => {
-                sql.push_str(DOC_UPDATE);
-                add_arg(&mut args, to_json(body)?)?;
-                add_arg(&mut args, w.kind.as_str())?;
-                add_arg(&mut args, w.id.as_str())?;
-                add_arg(&mut args, v)?;
+                plan.sql(DOC_UPDATE);
+                plan.arg(to_json(body)?);
+                plan.arg(w.kind.as_str());
+                plan.arg(w.id.as_str());
+                plan.arg(v);
             }
             (None, v) => {
-                sql.push_str(DOC_DELETE);
-                add_arg(&mut args, w.kind.as_str())?;
-                add_arg(&mut args, w.id.as_str())?;
-                add_arg(&mut args, v)?;
+                plan.sql(DOC_DELETE);
+                plan.arg(w.kind.as_str());
+                plan.arg(w.id.as_str());
+                plan.arg(v);
             }
         }
-        steps.push(Step::Doc(i));
+        plan.step(Step::Doc(i));
     }
     for item in &cs.catalog {
-        sql.push_str(CATALOG_UPSERT);
-        add_arg(&mut args, item.id.as_str())?;
-        add_arg(&mut args, item.name.as_str())?;
-        add_arg(&mut args, item.kind.as_str())?;
-        add_arg(&mut args, item.price.as_ref().map(|p| p.currency.as_str()))?;
-        add_arg(&mut args, item.price.as_ref().map(|p| p.amount))?;
-        add_arg(&mut args, item.max_stack)?;
-        add_arg(&mut args, item.active)?;
-        add_arg(&mut args, to_json(&item.metadata)?)?;
-        steps.push(Step::Plain);
+        plan.sql(CATALOG_UPSERT);
+        plan.arg(item.id.as_str());
+        plan.arg(item.name.as_str());
+        plan.arg(item.kind.as_str());
+        plan.arg(item.price.as_ref().map(|p| p.currency.as_str()));
+        plan.arg(item.price.as_ref().map(|p| p.amount));
+        plan.arg(item.max_stack);
+        plan.arg(item.active);
+        plan.arg(to_json(&item.metadata)?);
+        plan.step(Step::Plain);
     }
-    Ok((sql, args, steps))
+    Ok(plan)
+}
+
+/// What the statements of a change set reported so far: the first guard that changed
+/// no row, and the new rowids (`seq`s) of its inserts.
+#[derive(Default)]
+struct Reports {
+    conflict: Option<Step>,
+    seqs: Vec<(Step, i64)>,
+}
+
+impl Reports {
+    /// Records what statement `step` reported: `changed` rows, `rowid` the last
+    /// inserted.
+    fn record(&mut self, step: Step, changed: u64, rowid: i64) {
+        match step {
+            Step::Plain | Step::Add(_) => {}
+            Step::Balance(_)
+            | Step::Item(_)
+            | Step::Idempotency
+            | Step::Counter(_)
+            | Step::Mailbox(_)
+            | Step::Doc(_) => {
+                if changed == 0 && self.conflict.is_none() {
+                    self.conflict = Some(step);
+                }
+            }
+            Step::Ledger(_) | Step::Event(_) | Step::Broadcast(_) => self.seqs.push((step, rowid)),
+        }
+    }
+
+    /// Once every statement ran: `CONFLICT` naming the first guard that failed, or the
+    /// `seq`s filled in.
+    fn settle(self, cs: &mut ChangeSet) -> Result<(), Failed> {
+        if let Some(step) = self.conflict {
+            let error = match step {
+                Step::Balance(i) => match &cs.balances[i] {
+                    BalanceWrite::Set {
+                        account, currency, ..
+                    }
+                    | BalanceWrite::Add {
+                        account, currency, ..
+                    } => Error::conflict(format!("balance {account}/{currency} moved")),
+                },
+                Step::Item(i) => Error::conflict(format!(
+                    "item {}/{} moved",
+                    cs.items[i].player, cs.items[i].item_id
+                )),
+                Step::Counter(i) => {
+                    Error::conflict(format!("counter {} moved", cs.counters[i].key))
+                }
+                Step::Mailbox(i) => {
+                    Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player))
+                }
+                Step::Doc(i) => {
+                    Error::conflict(format!("{} {} moved", cs.docs[i].kind, cs.docs[i].id))
+                }
+                _ => Error::conflict("idempotency key stored concurrently"),
+            };
+            return Err(Failed {
+                error,
+                fatal: false,
+            });
+        }
+        for (step, seq) in self.seqs {
+            match step {
+                Step::Ledger(i) => cs.ledger[i].seq = seq,
+                Step::Event(i) => cs.events[i].seq = seq,
+                Step::Broadcast(i) => cs.broadcasts[i].seq = seq,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Applies one change set on `conn` inside a transaction the caller owns, as one
 /// multi-statement query preceded by `prefix` (`prefix_statements` statements). Fills in
 /// the `seq`s. On failure the caller undoes the change set (rolls back its savepoint or
-/// the transaction): statements after a failed guard may have run.
+/// the transaction): statements after a failed guard may have run. Used in memory,
+/// where the one shared connection is sqlx's.
 async fn apply(
     conn: &mut SqliteConnection,
     cs: &mut ChangeSet,
     prefix: &str,
     prefix_statements: usize,
 ) -> Result<(), Failed> {
-    let (sql, args, steps) = plan(cs, prefix, prefix_statements).map_err(|error| Failed {
+    let not_fatal = |error| Failed {
         error,
         fatal: false,
-    })?;
-    let mut seqs: Vec<(Step, i64)> = Vec::with_capacity(cs.ledger.len() + cs.events.len());
-    let mut conflict: Option<Step> = None;
+    };
+    let mut reports = Reports::default();
     let mut done = 0usize;
-    let mut failure: Option<sqlx::Error> = None;
+    let mut failure: Option<(Step, sqlx::Error)> = None;
     {
+        let Plan {
+            stmts,
+            args: values,
+        } = plan(cs).map_err(not_fatal)?;
+        let mut sql = String::with_capacity(prefix.len() + 160 * stmts.len());
+        sql.push_str(prefix);
+        let mut steps = vec![Step::Plain; prefix_statements];
+        for (s, step) in stmts {
+            sql.push_str(s);
+            steps.push(step);
+        }
+        let mut args = SqliteArguments::default();
+        for v in values {
+            match v {
+                Arg::Null => args.add(None::<i64>),
+                Arg::Int(i) => args.add(i),
+                Arg::Str(s) => args.add(s),
+                Arg::Text(s) => args.add(s),
+            }
+            .map_err(|e| {
+                not_fatal(Error::unavailable(format!(
+                    "sqlite: cannot bind an argument: {e}"
+                )))
+            })?;
+        }
         let mut results = conn.fetch_many(sqlx::query_with(&sql, args));
         while let Some(next) = results.next().await {
+            let step = steps.get(done).copied().unwrap_or(Step::Plain);
             match next {
                 Ok(Either::Left(result)) => {
-                    match steps.get(done).copied().unwrap_or(Step::Plain) {
-                        Step::Plain | Step::Add(_) => {}
-                        step @ (Step::Balance(_)
-                        | Step::Item(_)
-                        | Step::Idempotency
-                        | Step::Counter(_)
-                        | Step::Mailbox(_)
-                        | Step::Doc(_)) => {
-                            if result.rows_affected() == 0 && conflict.is_none() {
-                                conflict = Some(step);
-                            }
-                        }
-                        step @ (Step::Ledger(_) | Step::Event(_) | Step::Broadcast(_)) => {
-                            seqs.push((step, result.last_insert_rowid()))
-                        }
-                    }
+                    reports.record(step, result.rows_affected(), result.last_insert_rowid());
                     done += 1;
                 }
                 // No statement of a change set returns rows.
                 Ok(Either::Right(_)) => {}
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some((step, e));
                     break;
                 }
             }
         }
+        if failure.is_none() && done != steps.len() {
+            return Err(Failed {
+                error: Error::unavailable(format!(
+                    "sqlite: {done} of {} statements reported back",
+                    steps.len()
+                )),
+                fatal: done < prefix_statements,
+            });
+        }
     }
-    let fatal = done < prefix_statements;
-    if let Some(e) = failure {
-        let error = match steps.get(done) {
-            Some(Step::Add(i)) if is_check_failure(&e) => overflow(&cs.balances[*i]),
-            _ => db_err(e),
-        };
-        return Err(Failed { error, fatal });
-    }
-    if done != steps.len() {
-        return Err(Failed {
-            error: Error::unavailable(format!(
-                "sqlite: {done} of {} statements reported back",
-                steps.len()
-            )),
-            fatal,
-        });
-    }
-    if let Some(step) = conflict {
+    if let Some((step, e)) = failure {
         let error = match step {
-            Step::Balance(i) => match &cs.balances[i] {
-                BalanceWrite::Set {
-                    account, currency, ..
-                }
-                | BalanceWrite::Add {
-                    account, currency, ..
-                } => Error::conflict(format!("balance {account}/{currency} moved")),
-            },
-            Step::Item(i) => Error::conflict(format!(
-                "item {}/{} moved",
-                cs.items[i].player, cs.items[i].item_id
-            )),
-            Step::Counter(i) => Error::conflict(format!("counter {} moved", cs.counters[i].key)),
-            Step::Mailbox(i) => {
-                Error::conflict(format!("mailbox of {} moved", cs.mailboxes[i].player))
-            }
-            Step::Doc(i) => Error::conflict(format!("{} {} moved", cs.docs[i].kind, cs.docs[i].id)),
-            _ => Error::conflict("idempotency key stored concurrently"),
+            Step::Add(i) if is_check_failure(&e) => overflow(&cs.balances[i]),
+            _ => db_err(e),
         };
         return Err(Failed {
             error,
-            fatal: false,
+            fatal: done < prefix_statements,
         });
     }
-    for (step, seq) in seqs {
-        match step {
-            Step::Ledger(i) => cs.ledger[i].seq = seq,
-            Step::Event(i) => cs.events[i].seq = seq,
-            Step::Broadcast(i) => cs.broadcasts[i].seq = seq,
-            _ => {}
-        }
-    }
-    Ok(())
+    reports.settle(cs)
 }
 
 /// Applies every change set of a batch, each in its own savepoint, on an open
@@ -924,6 +1028,215 @@ async fn apply_batch(
     }
     Ok(out)
 }
+
+// ----- The writer thread (database files) -----
+//
+// A database file's commits run on one thread that owns a plain `rusqlite` connection
+// (the same libsqlite3 sqlx links). A batch is handed to it whole, as one job: `BEGIN
+// IMMEDIATE`, each change set in its savepoint, statement by statement from the
+// connection's statement cache, `COMMIT`; the answer comes back on a oneshot. That is
+// one hand-off per batch where sqlx's connection thread took one per step (begin, each
+// change set, commit), each waking the calling task's worker.
+
+/// Maps a `rusqlite` error: busy/locked to `CONFLICT`, anything else to `UNAVAILABLE`.
+fn sqlite_err(e: rusqlite::Error) -> Error {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ) =>
+        {
+            Error::conflict(format!("the database is busy: {e}"))
+        }
+        _ => Error::unavailable(format!("sqlite: {e}")),
+    }
+}
+
+/// A job for the writer thread.
+type WriteJob = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
+
+/// The thread that owns a database file's write connection, and the way to it.
+struct WriteThread {
+    jobs: std::sync::mpsc::Sender<WriteJob>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl WriteThread {
+    /// Opens the write connection to the (existing, WAL) database file `path` and starts
+    /// its thread. Errors: `UNAVAILABLE` when the file cannot be opened.
+    fn start(path: &std::path::Path, options: &SqliteStoreOptions) -> Result<Self> {
+        let open = || -> rusqlite::Result<rusqlite::Connection> {
+            let c = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            c.busy_timeout(options.busy_timeout)?;
+            c.pragma_update(None, "foreign_keys", true)?;
+            c.pragma_update(None, "synchronous", "NORMAL")?;
+            c.set_prepared_statement_cache_capacity(options.statement_cache.max(1));
+            Ok(c)
+        };
+        let mut conn = open()
+            .map_err(|e| Error::unavailable(format!("cannot open the write connection: {e}")))?;
+        let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
+        let thread = std::thread::Builder::new()
+            .name("gh-sqlite-writer".into())
+            .spawn(move || {
+                // Ends when the store (the only sender) is gone; closes the connection.
+                while let Ok(job) = queue.recv() {
+                    let ran =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
+                    // No job may leave a transaction open for the next one.
+                    if ran.is_err() || !conn.is_autocommit() {
+                        let _ = conn.execute_batch("ROLLBACK");
+                    }
+                }
+            })
+            .map_err(|e| Error::unavailable(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self { jobs, thread })
+    }
+
+    /// Runs `f` on the writer thread and returns its answer. Errors: `UNAVAILABLE` when
+    /// the thread is gone or `f` panicked.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut rusqlite::Connection) -> T + Send + 'static,
+    ) -> Result<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let gone = || Error::unavailable("sqlite: the writer thread has stopped");
+        self.jobs
+            .send(Box::new(move |c| {
+                let _ = answer.send(f(c));
+            }))
+            .map_err(|_| gone())?;
+        answered.await.map_err(|_| gone())
+    }
+
+    /// Stops the thread once the jobs sent so far have run, and waits for it (its
+    /// connection is closed then).
+    async fn stop(self) {
+        let Self { jobs, thread } = self;
+        drop(jobs);
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+    }
+}
+
+/// Runs a statement of the writer's cache with the first of `args` (as many as it has
+/// parameters; `args` is left at the rest) and returns the rows it changed.
+fn execute(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &mut &[Arg<'_>],
+) -> rusqlite::Result<usize> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let (these, rest) = args.split_at(stmt.parameter_count().min(args.len()));
+    *args = rest;
+    stmt.execute(rusqlite::params_from_iter(these))
+}
+
+/// Applies one change set statement by statement inside the open transaction, filling in
+/// its `seq`s. On failure the caller rolls back its savepoint.
+fn apply_on(conn: &rusqlite::Connection, cs: &mut ChangeSet) -> Result<(), Failed> {
+    let mut reports = Reports::default();
+    {
+        let Plan { stmts, args } = plan(cs).map_err(|error| Failed {
+            error,
+            fatal: false,
+        })?;
+        let mut rest = &args[..];
+        for (sql, step) in stmts {
+            match execute(conn, sql, &mut rest) {
+                Ok(changed) => reports.record(step, changed as u64, conn.last_insert_rowid()),
+                Err(e) => {
+                    let error = match (step, &e) {
+                        (Step::Add(i), rusqlite::Error::SqliteFailure(f, _))
+                            if f.extended_code == 275 =>
+                        {
+                            overflow(&cs.balances[i])
+                        }
+                        _ => sqlite_err(e),
+                    };
+                    return Err(Failed {
+                        error,
+                        fatal: false,
+                    });
+                }
+            }
+        }
+    }
+    reports.settle(cs)
+}
+
+/// Commits a batch on the writer thread: `BEGIN IMMEDIATE`, each change set in its own
+/// savepoint (a refused one rolled back alone), `COMMIT`. When the transaction itself
+/// fails, it is rolled back and every member gets that error.
+fn commit_on(conn: &mut rusqlite::Connection, batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+    let n = batch.len();
+    match write_batch(conn, batch) {
+        Ok(out) => out,
+        Err(e) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            vec![Err(e); n]
+        }
+    }
+}
+
+/// The transaction of [`commit_on`]: each member's outcome, or `Err` when the
+/// transaction itself failed (it may still be open then).
+fn write_batch(
+    conn: &rusqlite::Connection,
+    batch: Vec<ChangeSet>,
+) -> Result<Vec<Result<ChangeSet>>> {
+    let n = batch.len();
+    execute(conn, "BEGIN IMMEDIATE", &mut &[][..]).map_err(sqlite_err)?;
+    let mut out = Vec::with_capacity(n);
+    for (i, mut cs) in batch.into_iter().enumerate() {
+        if i > 0 {
+            execute(conn, "RELEASE change_set", &mut &[][..]).map_err(sqlite_err)?;
+        }
+        execute(conn, "SAVEPOINT change_set", &mut &[][..]).map_err(sqlite_err)?;
+        match apply_on(conn, &mut cs) {
+            Ok(()) => out.push(Ok(cs)),
+            Err(Failed { error, .. }) => {
+                // A failed rollback means the transaction is gone: the batch fails.
+                execute(conn, SAVEPOINT_UNDO, &mut &[][..]).map_err(sqlite_err)?;
+                out.push(Err(error));
+            }
+        }
+    }
+    execute(conn, "COMMIT", &mut &[][..]).map_err(sqlite_err)?;
+    Ok(out)
+}
+
+/// The deletions of [`Store::prune`] in one transaction on the writer thread.
+fn prune_on(
+    conn: &mut rusqlite::Connection,
+    events_before: i64,
+    records_before: i64,
+) -> Result<(u64, u64)> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sqlite_err)?;
+    let events = tx
+        .execute(PRUNE_EVENTS, [events_before])
+        .map_err(sqlite_err)?;
+    let records = tx
+        .execute(PRUNE_IDEMPOTENCY, [records_before])
+        .map_err(sqlite_err)?;
+    tx.execute(PRUNE_COUNTERS, [events_before])
+        .map_err(sqlite_err)?;
+    // On error the transaction is dropped, which rolls it back.
+    tx.commit().map_err(sqlite_err)?;
+    Ok((events as u64, records as u64))
+}
+
+const PRUNE_EVENTS: &str = "DELETE FROM events WHERE at < ?1";
+const PRUNE_IDEMPOTENCY: &str = "DELETE FROM idempotency WHERE created_at < ?1";
+const PRUNE_COUNTERS: &str = "DELETE FROM counters WHERE expires_at < ?1";
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -1415,6 +1728,14 @@ impl Store for SqliteStore {
     }
 
     async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        if self.write_thread.is_some() {
+            // A batch of one: its savepoint changes nothing of the outcome.
+            return self
+                .commit_batch(vec![cs])
+                .await
+                .pop()
+                .unwrap_or_else(|| Err(Error::unavailable("sqlite: a commit went unanswered")));
+        }
         let mut w = self.writer.lock().await;
         let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
         // On error the transaction is dropped, which rolls it back.
@@ -1425,6 +1746,12 @@ impl Store for SqliteStore {
 
     async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
         let n = batch.len();
+        if let Some(t) = &self.write_thread {
+            return match t.run(move |c| commit_on(c, batch)).await {
+                Ok(out) => out,
+                Err(e) => vec![Err(e); n],
+            };
+        }
         let mut w = self.writer.lock().await;
         let outcome = async {
             let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
@@ -1444,22 +1771,31 @@ impl Store for SqliteStore {
         events_before: DateTime<Utc>,
         idempotency_before: DateTime<Utc>,
     ) -> Result<(u64, u64)> {
+        let (events_before, idempotency_before) = (
+            events_before.timestamp_micros(),
+            idempotency_before.timestamp_micros(),
+        );
+        if let Some(t) = &self.write_thread {
+            return t
+                .run(move |c| prune_on(c, events_before, idempotency_before))
+                .await?;
+        }
         let mut w = self.writer.lock().await;
         let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
-        let events = sqlx::query("DELETE FROM events WHERE at < ?1")
-            .bind(events_before.timestamp_micros())
+        let events = sqlx::query(PRUNE_EVENTS)
+            .bind(events_before)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?
             .rows_affected();
-        let records = sqlx::query("DELETE FROM idempotency WHERE created_at < ?1")
-            .bind(idempotency_before.timestamp_micros())
+        let records = sqlx::query(PRUNE_IDEMPOTENCY)
+            .bind(idempotency_before)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?
             .rows_affected();
-        sqlx::query("DELETE FROM counters WHERE expires_at < ?1")
-            .bind(events_before.timestamp_micros())
+        sqlx::query(PRUNE_COUNTERS)
+            .bind(events_before)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;

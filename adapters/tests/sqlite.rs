@@ -38,6 +38,13 @@ async fn open(path: &Path) -> SqliteStore {
     store
 }
 
+/// A migrated private in-memory store (commits on its one sqlx connection).
+async fn in_memory() -> SqliteStore {
+    let store = SqliteStore::connect("sqlite::memory:").await.expect("open");
+    store.migrate().await.expect("migrate");
+    store
+}
+
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 fn id(prefix: &str) -> String {
     format!("{prefix}-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed))
@@ -332,7 +339,17 @@ async fn a_stored_idempotency_key_is_a_conflict() {
 #[tokio::test]
 async fn a_conflicting_batch_member_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&db_path(&dir)).await;
+    conflicting_batch_member_fails_alone(&open(&db_path(&dir)).await).await;
+}
+
+/// In memory, commits run on the one shared sqlx connection instead of the writer
+/// thread: the same batch gives the same outcomes.
+#[tokio::test]
+async fn in_memory_a_conflicting_batch_member_fails_alone() {
+    conflicting_batch_member_fails_alone(&in_memory().await).await;
+}
+
+async fn conflicting_batch_member_fails_alone(store: &SqliteStore) {
     store
         .commit(purchase("dave", (0, 10), 90, 0, 1))
         .await
@@ -362,21 +379,21 @@ async fn a_conflicting_batch_member_fails_alone() {
     );
 
     assert_eq!(
-        gold(&store, "erin").await,
+        gold(store, "erin").await,
         BalanceRow {
             amount: 90,
             version: 1
         }
     );
     assert_eq!(
-        gold(&store, "dave").await,
+        gold(store, "dave").await,
         BalanceRow {
             amount: 80,
             version: 2
         }
     );
     assert_eq!(
-        gold(&store, "frank").await,
+        gold(store, "frank").await,
         BalanceRow {
             amount: 90,
             version: 1
@@ -613,7 +630,15 @@ async fn an_unknown_url_scheme_is_invalid() {
 #[tokio::test]
 async fn an_overflowing_increment_is_a_balance_limit_and_fails_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(&db_path(&dir)).await;
+    overflowing_increment_fails_alone(&open(&db_path(&dir)).await).await;
+}
+
+#[tokio::test]
+async fn in_memory_an_overflowing_increment_is_a_balance_limit_and_fails_alone() {
+    overflowing_increment_fails_alone(&in_memory().await).await;
+}
+
+async fn overflowing_increment_fails_alone(store: &SqliteStore) {
     let shop = Account::system("shop").unwrap();
     let add = |delta| ChangeSet {
         balances: vec![BalanceWrite::Add {
@@ -648,7 +673,7 @@ async fn an_overflowing_increment_is_a_balance_limit_and_fails_alone() {
         store.balance(&shop, "gold").await.unwrap().amount,
         i64::MAX - 5
     );
-    assert_eq!(gold(&store, "n").await, BalanceRow::default());
+    assert_eq!(gold(store, "n").await, BalanceRow::default());
 }
 
 /// `backup_into` copies a consistent snapshot while another connection keeps
