@@ -468,13 +468,14 @@ impl SqliteStore {
 
 // ----- SQL -----
 //
-// The write statements use anonymous `?` parameters: a change set is sent as ONE
-// multi-statement query (one round trip to the connection's thread), whose arguments
-// are bound to its statements in order. Each statement reports its own result (rows
-// changed, last rowid), which is how guards and `seq`s are read back. This relies on
-// sqlx 0.8's SQLite driver accepting several statements in one prepared query (upstream
-// calls that behaviour deprecated, sqlx issue 3108); without it a change set costs one
-// round trip per statement and purchases/s roughly halve.
+// The write statements use anonymous `?` parameters, bound in order. Each statement
+// reports its own result (rows changed, last rowid), which is how guards and `seq`s
+// are read back. The writer thread of a database file runs them one by one from its
+// statement cache (no round trips: it is the connection's own thread). In memory a
+// change set is sent to the shared sqlx connection as ONE multi-statement query (one
+// round trip to its thread), which relies on sqlx 0.8's SQLite driver accepting several
+// statements in one prepared query (upstream calls that behaviour deprecated, sqlx
+// issue 3108).
 
 const BALANCE_INSERT: &str = "INSERT INTO balances (account, currency, amount, version) VALUES (?, ?, ?, 1) ON CONFLICT DO NOTHING;";
 const BALANCE_UPDATE: &str = "UPDATE balances SET amount = ?, version = version + 1 WHERE account = ? AND currency = ? AND version = ?;";
