@@ -345,7 +345,11 @@ impl PostgresStore {
             .map_err(|e| Error::invalid("database", format!("bad Postgres URL: {e}")))?
             .statement_cache_capacity(options.statement_cache.max(1))
             .options([("plan_cache_mode", "force_generic_plan")]);
+        // No ping before each checkout: it would double the round trips of every
+        // read. A connection the server dropped fails its query with `UNAVAILABLE`
+        // (a retry gets a fresh one) and sqlx discards it.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(options.max_connections.max(1))
             .min_connections(options.min_connections.min(options.max_connections))
             .acquire_timeout(options.acquire_timeout)
