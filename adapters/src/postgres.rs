@@ -427,11 +427,15 @@ impl PostgresStore {
 /// system rows are taken last, also in order; see [`DEFERRED_ADDS`]). A batch that
 /// writes at most one such row needs no order and skips this.
 async fn lock_in_order(conn: &mut PgConnection, sets: &[ChangeSet]) -> sqlx::Result<()> {
-    let mut balances = BTreeSet::new();
-    let mut items = BTreeSet::new();
-    let mut counters = BTreeSet::new();
-    let mut mailboxes = BTreeSet::new();
-    let mut docs = BTreeSet::new();
+    /// The guarded tables in locking order, with their key columns.
+    const TABLES: [(&str, &[&str]); 5] = [
+        ("balances", &["account", "currency"]),
+        ("items", &["player", "item_id"]),
+        ("counters", &["\"key\""]),
+        ("mailboxes", &["player"]),
+        ("docs", &["kind", "id"]),
+    ];
+    let mut keys: [BTreeSet<Vec<String>>; 5] = Default::default();
     for cs in sets {
         for w in &cs.balances {
             if let BalanceWrite::Set {
@@ -442,75 +446,44 @@ async fn lock_in_order(conn: &mut PgConnection, sets: &[ChangeSet]) -> sqlx::Res
             } = w
             {
                 if *expected_version != 0 {
-                    balances.insert((account.to_string(), currency.as_str()));
+                    keys[0].insert(vec![account.to_string(), currency.clone()]);
                 }
             }
         }
         for w in cs.items.iter().filter(|w| w.expected_version != 0) {
-            items.insert((w.player.as_str(), w.item_id.as_str()));
+            keys[1].insert(vec![w.player.to_string(), w.item_id.clone()]);
         }
         for w in cs.counters.iter().filter(|w| w.expected_version != 0) {
-            counters.insert(w.key.as_str());
+            keys[2].insert(vec![w.key.clone()]);
         }
         for w in cs.mailboxes.iter().filter(|w| w.expected_version != 0) {
-            mailboxes.insert(w.player.as_str());
+            keys[3].insert(vec![w.player.to_string()]);
         }
         for w in cs.docs.iter().filter(|w| w.expected_version != 0) {
-            docs.insert((w.kind.as_str(), w.id.as_str()));
+            keys[4].insert(vec![w.kind.clone(), w.id.clone()]);
         }
     }
-    let rows = balances.len() + items.len() + counters.len() + mailboxes.len() + docs.len();
-    if rows < 2 {
+    if keys.iter().map(BTreeSet::len).sum::<usize>() < 2 {
         return Ok(());
     }
-    if !balances.is_empty() {
-        let (a, c): (Vec<String>, Vec<&str>) = balances.into_iter().unzip();
-        sqlx::query(
-            "SELECT 1 FROM balances WHERE (account, currency) IN \
-             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY account, currency FOR UPDATE",
-        )
-        .bind(a)
-        .bind(c)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !items.is_empty() {
-        let (p, i): (Vec<&str>, Vec<&str>) = items.into_iter().unzip();
-        sqlx::query(
-            "SELECT 1 FROM items WHERE (player, item_id) IN \
-             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY player, item_id FOR UPDATE",
-        )
-        .bind(p)
-        .bind(i)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !counters.is_empty() {
-        sqlx::query(
-            "SELECT 1 FROM counters WHERE \"key\" = ANY($1::text[]) ORDER BY \"key\" FOR UPDATE",
-        )
-        .bind(counters.into_iter().collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !mailboxes.is_empty() {
-        sqlx::query(
-            "SELECT 1 FROM mailboxes WHERE player = ANY($1::text[]) ORDER BY player FOR UPDATE",
-        )
-        .bind(mailboxes.into_iter().collect::<Vec<_>>())
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !docs.is_empty() {
-        let (k, i): (Vec<&str>, Vec<&str>) = docs.into_iter().unzip();
-        sqlx::query(
-            "SELECT 1 FROM docs WHERE (kind, id) IN \
-             (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY kind, id FOR UPDATE",
-        )
-        .bind(k)
-        .bind(i)
-        .execute(&mut *conn)
-        .await?;
+    for ((table, columns), set) in TABLES.iter().zip(keys) {
+        if set.is_empty() {
+            continue;
+        }
+        let columns_sql = columns.join(", ");
+        let arrays: Vec<String> = (1..=columns.len())
+            .map(|i| format!("${i}::text[]"))
+            .collect();
+        let sql = format!(
+            "SELECT 1 FROM {table} WHERE ({columns_sql}) IN (SELECT * FROM unnest({})) \
+             ORDER BY {columns_sql} FOR UPDATE",
+            arrays.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for c in 0..columns.len() {
+            query = query.bind(set.iter().map(|k| k[c].clone()).collect::<Vec<String>>());
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
