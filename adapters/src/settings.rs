@@ -189,6 +189,15 @@ pub struct FileConfig {
     /// Party limits (`[party]`); missing keys keep their defaults.
     #[serde(default)]
     pub party: Option<PartyConfig>,
+    /// Friend limits (`[friends]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub friends: Option<guildhall_core::friends::FriendsConfig>,
+    /// Group limits and kinds (`[groups]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub groups: Option<guildhall_core::groups::GroupsConfig>,
+    /// Chat limits, retention and masked words (`[chat]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub chat: Option<guildhall_core::chat::ChatConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -565,6 +574,18 @@ impl FileConfig {
                 ));
             }
             core.party = party;
+        }
+        if let Some(friends) = self.friends {
+            friends.check()?;
+            core.friends = friends;
+        }
+        if let Some(groups) = self.groups {
+            groups.check()?;
+            core.groups = groups;
+        }
+        if let Some(chat) = self.chat {
+            chat.check()?;
+            core.chat = chat;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

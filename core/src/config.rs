@@ -43,6 +43,15 @@ pub struct Config {
     /// Accounts: whitelist mode, refresh-token lifetime, password length (SPEC.md
     /// Accounts and access).
     pub accounts: crate::access::AccountsConfig,
+    /// Friend limits (SPEC.md Friends; `[friends]`).
+    #[serde(default)]
+    pub friends: crate::friends::FriendsConfig,
+    /// Group limits and kinds (SPEC.md Groups; `[groups]`).
+    #[serde(default)]
+    pub groups: crate::groups::GroupsConfig,
+    /// Chat limits, retention and masked words (SPEC.md Chat; `[chat]`).
+    #[serde(default)]
+    pub chat: crate::chat::ChatConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -67,6 +76,9 @@ impl Config {
             matchmaking_lease_secs: default_matchmaking_lease_secs(),
             ratings: crate::matchmaking::RatingsConfig::default(),
             accounts: crate::access::AccountsConfig::default(),
+            friends: crate::friends::FriendsConfig::default(),
+            groups: crate::groups::GroupsConfig::default(),
+            chat: crate::chat::ChatConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -145,6 +157,9 @@ impl Config {
                 "party.max_size is at least 2 and invite_ttl_secs at least 1",
             ));
         }
+        self.friends.check()?;
+        self.groups.check()?;
+        self.chat.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -62,6 +62,24 @@ pub enum ErrorCode {
     Conflict,
     /// Storage is unreachable; the call changed nothing that is not also reported.
     Unavailable,
+    /// The two players are friends already (SPEC.md Friends).
+    AlreadyFriends,
+    /// One of the two players has blocked the other (SPEC.md Friends: a block stops requests, invites, direct chat and player mail).
+    Blocked,
+    /// A configured count limit was reached (friends, pending requests, groups per player, ...).
+    LimitReached,
+    /// The name is in use (group names compare case-insensitively).
+    NameTaken,
+    /// The group has no free place.
+    GroupFull,
+    /// The player is not a member of the group.
+    NotGroupMember,
+    /// The player's role in the group does not allow this (SPEC.md Groups: roles).
+    GroupPermission,
+    /// The player is muted in chat until `details.until` (UTC).
+    Muted,
+    /// The player may not post to or read the chat channel.
+    NotChannelMember,
 }
 
 impl ErrorCode {
@@ -75,10 +93,11 @@ impl ErrorCode {
             Forbidden | Banned => 403,
             NotFound => 404,
             IdempotencyConflict | Conflict | AlreadyOwned | AlreadyClaimed | AlreadyInParty
-            | TicketExists => 409,
+            | TicketExists | AlreadyFriends | NameTaken => 409,
             InsufficientFunds | BalanceLimit | NotOwned | NotConsumable | InsufficientQuantity
             | StackLimit | NotForSale | MailSendLimit | MailNotRead | UnclaimedAttachments
-            | PartyFull | NotInParty | NotPartyLeader | InviteExpired => 422,
+            | PartyFull | NotInParty | NotPartyLeader | InviteExpired | Blocked | LimitReached
+            | GroupFull | NotGroupMember | GroupPermission | Muted | NotChannelMember => 422,
             RateLimited => 429,
             Unavailable => 503,
         }
@@ -115,11 +134,20 @@ impl ErrorCode {
             RateLimited => "RATE_LIMITED",
             Conflict => "CONFLICT",
             Unavailable => "UNAVAILABLE",
+            AlreadyFriends => "ALREADY_FRIENDS",
+            Blocked => "BLOCKED",
+            LimitReached => "LIMIT_REACHED",
+            NameTaken => "NAME_TAKEN",
+            GroupFull => "GROUP_FULL",
+            NotGroupMember => "NOT_GROUP_MEMBER",
+            GroupPermission => "GROUP_PERMISSION",
+            Muted => "MUTED",
+            NotChannelMember => "NOT_CHANNEL_MEMBER",
         }
     }
 
-    /// Every code, in SPEC.md order (for bindings that generate one class per code).
-    pub const ALL: [ErrorCode; 27] = {
+    /// Every code, in SPEC.md order (the second round's codes after the first's) (for bindings that generate one class per code).
+    pub const ALL: [ErrorCode; 36] = {
         use ErrorCode::*;
         [
             InvalidArgument,
@@ -149,6 +177,15 @@ impl ErrorCode {
             RateLimited,
             Conflict,
             Unavailable,
+            AlreadyFriends,
+            Blocked,
+            LimitReached,
+            NameTaken,
+            GroupFull,
+            NotGroupMember,
+            GroupPermission,
+            Muted,
+            NotChannelMember,
         ]
     };
 }

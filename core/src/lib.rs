@@ -18,11 +18,14 @@
 
 pub mod access;
 pub mod announce;
+pub mod chat;
 pub mod config;
 pub mod ctx;
 pub mod docs;
 pub mod economy;
 pub mod error;
+pub mod friends;
+pub mod groups;
 pub mod holdings;
 pub mod inventory;
 pub mod mail;

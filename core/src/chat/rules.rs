@@ -1,0 +1,1 @@
+//! Decisions of the chat module (SPEC.md), pure functions with their unit tests.

@@ -1,0 +1,1 @@
+//! Decisions of the groups module (SPEC.md), pure functions with their unit tests.

@@ -1,0 +1,1 @@
+//! Chat services (SPEC.md Chat).

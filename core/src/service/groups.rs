@@ -1,0 +1,1 @@
+//! Group services (SPEC.md Groups).
