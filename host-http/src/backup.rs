@@ -11,6 +11,7 @@
 
 use crate::cli::fail;
 use crate::config::{redact_url, Overrides, Settings};
+use crate::progress::{copy_with_progress, Progress};
 use clap::Args;
 use guildhall_adapters::sqlite::{database_file, SqliteStore};
 use guildhall_core::memory::MemoryCoordinator;
@@ -126,7 +127,12 @@ pub async fn backup(args: BackupArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let copied = store.backup_into(&args.out).await;
+    // The copy's size against the source's (the copy is compacted, so it may end short).
+    let progress = Progress::bytes(Progress::stderr(), "backing up", size_of(&source));
+    let copied = progress
+        .watch_file(&args.out, store.backup_into(&args.out))
+        .await;
+    progress.finish();
     store.close().await;
     if let Err(e) = copied {
         return fail(e);
@@ -226,7 +232,10 @@ pub async fn restore(args: RestoreArgs) -> ExitCode {
             return fail(format!("cannot create {}: {e}", dir.display()));
         }
     }
-    if let Err(e) = std::fs::copy(&args.from, &staging) {
+    let progress = Progress::bytes(Progress::stderr(), "copying", size_of(&args.from));
+    let copied = copy_with_progress(&args.from, &staging, &progress);
+    progress.finish();
+    if let Err(e) = copied {
         return fail(format!(
             "cannot copy {} to {}: {e}",
             args.from.display(),
@@ -234,7 +243,13 @@ pub async fn restore(args: RestoreArgs) -> ExitCode {
         ));
     }
     println!("checking the backup {}", args.from.display());
-    let report = match check_backup(&staging, &settings).await {
+    let progress = Progress::spinner(
+        Progress::stderr(),
+        "migrating the copy and auditing its ledger",
+    );
+    let checked = check_backup(&staging, &settings).await;
+    progress.finish();
+    let report = match checked {
         Ok(r) => r,
         Err(e) => {
             remove_journals(&staging, true);

@@ -5,6 +5,7 @@
 //! run (bad configuration, database unreachable, address refused).
 
 use crate::config::{redact_url, Overrides, Settings};
+use crate::progress::Progress;
 use crate::server::{serve, shutdown_signal, StartError};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -153,7 +154,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
-            match guildhall_adapters::open_store(&settings.database).await {
+            let progress = Progress::spinner(
+                Progress::stderr(),
+                format!("migrating {}", redact_url(&settings.database)),
+            );
+            let opened = guildhall_adapters::open_store(&settings.database).await;
+            progress.finish();
+            match opened {
                 Ok(_) => {
                     println!("database {} is migrated", redact_url(&settings.database));
                     ExitCode::SUCCESS
@@ -179,7 +186,13 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Ok(gh) => gh,
                 Err(e) => return fail(StartError::Core(e)),
             };
-            match gh.verify_ledger().await {
+            let progress = Progress::spinner(
+                Progress::stderr(),
+                "reading every balance and ledger sum from one snapshot",
+            );
+            let report = gh.verify_ledger().await;
+            progress.finish();
+            match report {
                 Ok(report) => {
                     print!("{}", crate::ledger_summary(&report));
                     if report.ok {

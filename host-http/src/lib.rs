@@ -44,6 +44,7 @@ pub mod console;
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod progress;
 pub mod routes;
 pub mod scheduler;
 pub mod server;

@@ -277,6 +277,15 @@ fn guildhall(dir: &TempDir) -> Command {
     c
 }
 
+/// Long commands draw nothing when their output is not a terminal (no carriage returns,
+/// no escape sequences, no bar), only their summary lines.
+fn assert_no_progress_drawn(out: &str) {
+    assert!(
+        !out.contains('\r') && !out.contains('\u{1b}') && !out.contains('['),
+        "progress drawn into a pipe: {out:?}"
+    );
+}
+
 fn run(c: &mut Command) -> (i32, String) {
     let out = c.output().unwrap();
     let text = format!(
@@ -331,6 +340,7 @@ async fn backup_while_serving_restores_with_the_same_balances() {
     .unwrap();
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("backup written"), "{out}");
+    assert_no_progress_drawn(&out);
     writer.await.unwrap();
 
     // A backup never overwrites a file.
@@ -352,9 +362,33 @@ async fn backup_while_serving_restores_with_the_same_balances() {
         out.contains("ledger: OK") && out.contains("restored"),
         "{out}"
     );
+    assert_no_progress_drawn(&out);
     let (code, out) = run(guildhall(&work).args(["verify-ledger", "--database", &restored_url]));
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("ledger: OK"), "{out}");
+    assert_no_progress_drawn(&out);
+
+    // On a terminal the same commands draw their progress on stderr (`script` gives the
+    // command a pseudo-terminal).
+    let again = work.path().join("again.db");
+    let line = format!(
+        "{} backup --database {} --out {}",
+        env!("CARGO_BIN_EXE_guildhall"),
+        source_url,
+        again.display()
+    );
+    let (code, out) = run(Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(work.path())
+        .env_remove("GUILDHALL_CONFIG")
+        .env_remove("GUILDHALL_DATABASE_URL")
+        .env("GUILDHALL_LOG", "warn"));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("backing up [") && out.contains("B/"),
+        "a bar of bytes is drawn on a terminal: {out:?}"
+    );
+    assert!(out.contains("backup written"), "{out}");
 
     // The balances written before the backup are there, the same.
     let copy = guildhall_adapters::open(&restored_url, app.server.guildhall().config().clone())
