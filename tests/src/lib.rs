@@ -742,6 +742,17 @@ with_key!(
     BlockRequest
 );
 
+/// [`modules_config`] with at most 2 friends, 2 pending requests each way and 2 blocks.
+pub fn small_friends_config() -> Config {
+    let mut c = modules_config();
+    c.friends = guildhall_core::friends::FriendsConfig {
+        max_friends: 2,
+        max_pending: 2,
+        max_blocked: 2,
+    };
+    c
+}
+
 /// A friend request from `from` to `to`, without a key.
 pub fn friend_request(from: &str, to: &str) -> SendFriendRequest {
     SendFriendRequest {

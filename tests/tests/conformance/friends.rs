@@ -3,7 +3,7 @@
 //! block that cuts the friendship and refuses requests, party invites and player mail.
 
 use super::*;
-use guildhall_core::friends::{FriendsConfig, FriendshipResult};
+use guildhall_core::friends::FriendshipResult;
 
 conformance!(
     friends_request_accept_decline_cancel_remove_with_events => modules_config,
@@ -13,17 +13,6 @@ conformance!(
     friends_list_shows_presence_from_sessions => modules_config,
     friends_keyed_calls_replay => modules_config,
 );
-
-/// [`modules_config`] with at most 2 friends, 2 pending requests each way and 2 blocks.
-fn small_friends_config() -> guildhall_core::Config {
-    let mut c = modules_config();
-    c.friends = FriendsConfig {
-        max_friends: 2,
-        max_pending: 2,
-        max_blocked: 2,
-    };
-    c
-}
 
 fn names(fs: &[guildhall_core::friends::Friend]) -> Vec<String> {
     fs.iter().map(|f| f.player.to_string()).collect()
