@@ -15,6 +15,16 @@ use crate::friends::{
 use crate::ports::ChangeSet;
 use crate::types::PlayerId;
 
+/// A pair rule as the services call it: the acting player's document, then the other's.
+type PairRule = fn(
+    &Guildhall,
+    &Ctx,
+    &mut ChangeSet,
+    &FriendActionRequest,
+    &mut Versioned<FriendsDoc>,
+    &mut Versioned<FriendsDoc>,
+) -> Result<FriendshipResult>;
+
 impl Guildhall {
     /// True when `a` has blocked `b` or `b` has blocked `a` (SPEC.md Friends: a block
     /// stops requests, invites, direct chat and player mail between the two).
@@ -76,14 +86,7 @@ impl Guildhall {
         &self,
         op: &str,
         req: &FriendActionRequest,
-        action: fn(
-            &Guildhall,
-            &Ctx,
-            &mut ChangeSet,
-            &FriendActionRequest,
-            &mut Versioned<FriendsDoc>,
-            &mut Versioned<FriendsDoc>,
-        ) -> Result<FriendshipResult>,
+        action: PairRule,
     ) -> Result<FriendshipResult> {
         rules::check_pair(&req.player, &req.other, "other")?;
         self.execute(

@@ -288,8 +288,8 @@ async fn friends_crossing_requests_become_friends_once(fx: Fixture) {
             1,
             "round {round}: exactly one call made the friendship: {r1:?} {r2:?}"
         );
-        assert_eq!(friend_names(&fx, &a).await, [b.clone()], "round {round}");
-        assert_eq!(friend_names(&fx, &b).await, [a.clone()], "round {round}");
+        assert_eq!(friend_names(&fx, &a).await, [b.as_str()], "round {round}");
+        assert_eq!(friend_names(&fx, &b).await, [a.as_str()], "round {round}");
         for p in [&a, &b] {
             let r = fx.gh.friend_requests(&pid(p)).await.unwrap();
             assert!(r.incoming.is_empty() && r.outgoing.is_empty(), "{p}: {r:?}");
