@@ -445,6 +445,49 @@ class HttpGuildhall {
     return this.request('GET', `/v1/parties/${enc(requireText('partyId', partyId))}`)
   }
 
+  // ----- Friends -----
+  async sendFriendRequest(request) {
+    const { from, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${enc(requireText('from', from))}/friend-requests`, body)
+  }
+  #friendAction(request, path) {
+    const { player, other, ...body } = requireObject('request', request)
+    return [`/v1/players/${this.#player(player)}/${path}/${enc(requireText('other', other))}`, body]
+  }
+  async acceptFriendRequest(request) {
+    const [path, body] = this.#friendAction(request, 'friend-requests')
+    return this.request('POST', `${path}/accept`, body)
+  }
+  async declineFriendRequest(request) {
+    const [path, body] = this.#friendAction(request, 'friend-requests')
+    return this.request('POST', `${path}/decline`, body)
+  }
+  async removeFriend(request) {
+    const [path, body] = this.#friendAction(request, 'friends')
+    return this.request('DELETE', path, body)
+  }
+  #block(request) {
+    const { blocker, blocked, ...body } = requireObject('request', request)
+    return [`/v1/players/${enc(requireText('blocker', blocker))}/blocks/${enc(requireText('blocked', blocked))}`, body]
+  }
+  async blockPlayer(request) {
+    const [path, body] = this.#block(request)
+    return this.request('PUT', path, body)
+  }
+  async unblockPlayer(request) {
+    const [path, body] = this.#block(request)
+    return this.request('DELETE', path, body)
+  }
+  async friends(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/friends`)
+  }
+  async friendRequests(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/friend-requests`)
+  }
+  async blocked(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/blocks`)
+  }
+
   // ----- Matchmaking -----
   async queue(request) {
     const { queue, ...body } = requireObject('request', request)

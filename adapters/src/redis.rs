@@ -626,6 +626,31 @@ impl Coordinator for RedisCoordinator {
             .filter(|s| s.expires_at > now))
     }
 
+    async fn sessions_of(
+        &self,
+        players: &[PlayerId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Session>>> {
+        let mut out = Vec::with_capacity(players.len());
+        for chunk in players.chunks(MGET_CHUNK) {
+            let keys: Vec<String> = chunk
+                .iter()
+                .map(|p| self.key("session", p.as_str()))
+                .collect();
+            let raws: Vec<Option<String>> = self
+                .run("sessions_of", |mut c| async move {
+                    redis::cmd("MGET").arg(keys).query_async(&mut c).await
+                })
+                .await?;
+            out.extend(raws.into_iter().map(|raw| {
+                raw.as_deref()
+                    .and_then(parse_session)
+                    .filter(|s| s.expires_at > now)
+            }));
+        }
+        Ok(out)
+    }
+
     async fn end_session(&self, player: &PlayerId) -> Result<bool> {
         let key = self.key("session", player.as_str());
         let zkey = self.sessions_key();

@@ -932,6 +932,113 @@ impl Guildhall {
         })
     }
 
+    // ----- Friends -----
+
+    /// Sends a friend request; to a player who already asked, accepts theirs (`friends: true`).
+    /// Errors: `INVALID_ARGUMENT`, `BLOCKED`, `ALREADY_FRIENDS`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "request: Input<SendFriendRequest>",
+        ts_return_type = "Promise<FriendshipResult>"
+    )]
+    pub fn send_friend_request(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.send_friend_request(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Accepts `other`'s pending request. Errors: `NOT_FOUND`, `ALREADY_FRIENDS`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "request: Input<FriendActionRequest>",
+        ts_return_type = "Promise<FriendshipResult>"
+    )]
+    pub fn accept_friend_request(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.accept_friend_request(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Declines `other`'s pending request, or cancels the player's own request to `other`.
+    /// Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "request: Input<FriendActionRequest>",
+        ts_return_type = "Promise<FriendshipResult>"
+    )]
+    pub fn decline_friend_request(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.decline_friend_request(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Ends a friendship. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "request: Input<FriendActionRequest>",
+        ts_return_type = "Promise<FriendshipResult>"
+    )]
+    pub fn remove_friend(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.remove_friend(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Blocks a player: any friendship and pending request between the two end in the same
+    /// commit. Errors: `INVALID_ARGUMENT`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "request: Input<BlockRequest>",
+        ts_return_type = "Promise<BlockResult>"
+    )]
+    pub fn block_player(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.block_player(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Lifts a block (a block the other way stays).
+    #[napi(
+        ts_args_type = "request: Input<BlockRequest>",
+        ts_return_type = "Promise<BlockResult>"
+    )]
+    pub fn unblock_player(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.unblock_player(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A player's friends in the order added, each with presence (online, location).
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Friend[]>")]
+    pub fn friends(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.friends(&player("player", player_id)?).await }.await)
+        })
+    }
+
+    /// A player's pending friend requests, incoming and outgoing, oldest first.
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<FriendRequests>"
+    )]
+    pub fn friend_requests(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.friend_requests(&player("player", player_id)?).await }.await)
+        })
+    }
+
+    /// The players a player has blocked, in the order blocked.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<string[]>")]
+    pub fn blocked(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.blocked(&player("player", player_id)?).await }.await)
+        })
+    }
+
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.

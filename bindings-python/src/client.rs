@@ -10,6 +10,7 @@ use crate::errors::to_py_err;
 use chrono::NaiveDate;
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
+use guildhall_core::friends::{BlockRequest, FriendActionRequest, SendFriendRequest};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
 use guildhall_core::mail::{Attachments, BroadcastRequest, SendMailRequest, Sender};
 use guildhall_core::matchmaking::QueueRequest;
@@ -67,6 +68,9 @@ const READS: &[&str] = &[
     "online",
     "party_of",
     "party",
+    "friends",
+    "friend_requests",
+    "blocked",
     "ticket_status",
     "pool",
     "match_record",
@@ -875,6 +879,64 @@ async_client {
 
     /// One `Party` by id.
     fn party(party_id: String) (party_id) |gh| { gh.party(&party_id).await }
+
+    // ----- Friends -----
+
+    /// Sends a friend request; to a player who already asked, accepts theirs
+    /// (`friends` true). Returns a `Friendship`.
+    fn send_friend_request(from_player: String, to_player: String, idempotency_key: Option<String>)
+        (from_player, to_player, *, idempotency_key = None)
+        |gh| {
+            gh.send_friend_request(SendFriendRequest { from: pid(&from_player)?, to: pid(&to_player)?, idempotency_key }).await
+        }
+
+    /// Accepts `other`'s pending request. Returns a `Friendship`.
+    fn accept_friend_request(player: String, other: String, idempotency_key: Option<String>)
+        (player, other, *, idempotency_key = None)
+        |gh| {
+            gh.accept_friend_request(FriendActionRequest { player: pid(&player)?, other: pid(&other)?, idempotency_key }).await
+        }
+
+    /// Declines `other`'s pending request, or cancels the player's own request to
+    /// `other`. Returns a `Friendship`.
+    fn decline_friend_request(player: String, other: String, idempotency_key: Option<String>)
+        (player, other, *, idempotency_key = None)
+        |gh| {
+            gh.decline_friend_request(FriendActionRequest { player: pid(&player)?, other: pid(&other)?, idempotency_key }).await
+        }
+
+    /// Ends a friendship. Returns a `Friendship`.
+    fn remove_friend(player: String, other: String, idempotency_key: Option<String>)
+        (player, other, *, idempotency_key = None)
+        |gh| {
+            gh.remove_friend(FriendActionRequest { player: pid(&player)?, other: pid(&other)?, idempotency_key }).await
+        }
+
+    /// Blocks a player (any friendship and request between the two end). Returns a
+    /// `BlockResult`.
+    fn block_player(blocker: String, blocked: String, idempotency_key: Option<String>)
+        (blocker, blocked, *, idempotency_key = None)
+        |gh| {
+            gh.block_player(BlockRequest { blocker: pid(&blocker)?, blocked: pid(&blocked)?, idempotency_key }).await
+        }
+
+    /// Lifts a block. Returns a `BlockResult`.
+    fn unblock_player(blocker: String, blocked: String, idempotency_key: Option<String>)
+        (blocker, blocked, *, idempotency_key = None)
+        |gh| {
+            gh.unblock_player(BlockRequest { blocker: pid(&blocker)?, blocked: pid(&blocked)?, idempotency_key }).await
+        }
+
+    /// The player's friends (`Friend` records with presence), in the order added.
+    fn friends(player: String) (player) |gh| { gh.friends(&pid(&player)?).await }
+
+    /// The player's pending requests (`FriendRequests`: incoming, outgoing).
+    fn friend_requests(player: String) (player) |gh| { gh.friend_requests(&pid(&player)?).await }
+
+    /// The players the player has blocked, in the order blocked.
+    fn blocked(player: String) (player) |gh| {
+        gh.blocked(&pid(&player)?).await.map(|v| v.into_iter().map(|p| p.to_string()).collect::<Vec<String>>())
+    }
 
     // ----- Matchmaking -----
 

@@ -299,6 +299,48 @@ async def test_parties(api):
         await api.party(p.id)
 
 
+async def test_friends(api):
+    r = await api.send_friend_request("fa", "fb", idempotency_key="fr-1")
+    assert isinstance(r, guildhall.Friendship) and r.requested and not r.friends
+    assert (await api.send_friend_request("fa", "fb", idempotency_key="fr-1")).replayed
+    reqs = await api.friend_requests("fb")
+    assert isinstance(reqs, guildhall.FriendRequests)
+    assert [x.player for x in reqs.incoming] == ["fa"] and reqs.outgoing == []
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.send_friend_request("fa", "fa")
+    with pytest.raises(guildhall.NotFound):
+        await api.accept_friend_request("fa", "fb")
+    accepted = await api.accept_friend_request("fb", "fa")
+    assert accepted.friends and accepted.since is not None
+    with pytest.raises(guildhall.AlreadyFriends):
+        await api.send_friend_request("fa", "fb")
+    await api.login("fb", lobby="main")
+    friends = await api.friends("fa")
+    assert isinstance(friends[0], guildhall.Friend)
+    assert [(f.player, f.online, f.location["lobby"]) for f in friends] == [("fb", True, "main")]
+    assert (await api.friends("fb"))[0].online is False
+    # Decline by the addressee, cancel by the sender.
+    await api.send_friend_request("fc", "fa")
+    assert not (await api.decline_friend_request("fa", "fc")).requested
+    await api.send_friend_request("fa", "fc")
+    await api.decline_friend_request("fa", "fc")
+    assert (await api.friend_requests("fa")).outgoing == []
+    removed = await api.remove_friend("fb", "fa")
+    assert not removed.friends and await api.friends("fa") == []
+    # A block refuses requests and player mail either way.
+    await api.send_friend_request("fa", "fb")
+    blk = await api.block_player("fa", "fb")
+    assert isinstance(blk, guildhall.BlockResult) and blk.changed
+    assert await api.blocked("fa") == ["fb"]
+    assert (await api.friend_requests("fb")).incoming == []
+    with pytest.raises(guildhall.Blocked):
+        await api.send_friend_request("fb", "fa")
+    with pytest.raises(guildhall.Blocked):
+        await api.send_mail("fa", "hi", sender={"kind": "player", "id": "fb"})
+    assert (await api.unblock_player("fa", "fb")).changed
+    assert await api.blocked("fa") == []
+
+
 async def test_matchmaking(api):
     r0 = await api.rating("ann", "duel")
     assert isinstance(r0, guildhall.Rating) and r0.rating == 1500.0 and r0.games == 0

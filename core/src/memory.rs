@@ -592,6 +592,17 @@ impl Coordinator for MemoryCoordinator {
             .filter(|s| s.expires_at > now)
             .cloned())
     }
+    async fn sessions_of(
+        &self,
+        players: &[PlayerId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Session>>> {
+        let all = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(players
+            .iter()
+            .map(|p| all.get(p).filter(|s| s.expires_at > now).cloned())
+            .collect())
+    }
     async fn end_session(&self, player: &PlayerId) -> Result<bool> {
         Ok(self
             .sessions

@@ -541,6 +541,20 @@ pub trait Coordinator: Send + Sync + 'static {
     async fn end_session(&self, player: &PlayerId) -> Result<bool>;
     /// Every session not expired at `now`, ordered by player.
     async fn sessions(&self, now: DateTime<Utc>) -> Result<Vec<Session>>;
+    /// The sessions of `players` not expired at `now`, one entry per player in its
+    /// order (`None`: offline). A friend list's presence: the Redis coordinator reads
+    /// them in batches (MGET) rather than one round trip each.
+    async fn sessions_of(
+        &self,
+        players: &[PlayerId],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Session>>> {
+        let mut out = Vec::with_capacity(players.len());
+        for p in players {
+            out.push(self.session(p, now).await?);
+        }
+        Ok(out)
+    }
     /// A cached value (`None` when absent, expired or invalidated).
     async fn cache_get(&self, key: &str) -> Result<Option<serde_json::Value>>;
     /// Caches a value for `ttl_secs`, only if the key holds nothing: a key invalidated a

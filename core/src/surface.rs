@@ -40,6 +40,10 @@ macro_rules! for_each_result_type {
             $crate::matchmaking::MatchRecord,
             $crate::ReportResult,
             $crate::types::Event,
+            $crate::friends::FriendshipResult,
+            $crate::friends::BlockResult,
+            $crate::friends::Friend,
+            $crate::friends::FriendRequests,
         );
     };
 }
@@ -64,6 +68,9 @@ macro_rules! for_each_request_type {
             $crate::announce::Location,
             $crate::announce::FireRequest,
             $crate::matchmaking::QueueRequest,
+            $crate::friends::SendFriendRequest,
+            $crate::friends::FriendActionRequest,
+            $crate::friends::BlockRequest,
         );
     };
 }

@@ -401,6 +401,20 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET" | "POST" | "DELETE", "/v1/players/{player}/session")
         | ("POST", "/v1/players/{player}/session/heartbeat") => OwnPlayer("presence"),
         ("GET", "/v1/players/{player}/party") => OwnPlayer("party"),
+        (
+            "GET",
+            "/v1/players/{player}/friends"
+            | "/v1/players/{player}/friend-requests"
+            | "/v1/players/{player}/blocks",
+        )
+        | ("DELETE", "/v1/players/{player}/friends/{other}")
+        | (
+            "POST",
+            "/v1/players/{player}/friend-requests"
+            | "/v1/players/{player}/friend-requests/{other}/accept"
+            | "/v1/players/{player}/friend-requests/{other}/decline",
+        )
+        | ("PUT" | "DELETE", "/v1/players/{player}/blocks/{other}") => OwnPlayer("friends"),
         ("GET", "/v1/parties/{party_id}") => Members("party"),
         ("GET", "/v1/matches/{match_id}") => Members("matchmaking"),
         (

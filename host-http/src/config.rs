@@ -40,6 +40,11 @@
 //! max_size = 5
 //! invite_ttl_secs = 60
 //!
+//! [friends]
+//! max_friends = 500             # friends per player; past it LIMIT_REACHED
+//! max_pending = 100             # pending requests per player, each way (outgoing, incoming)
+//! max_blocked = 1000            # players one player may block
+//!
 //! [[queues]]
 //! name = "duel"
 //! teams = 2

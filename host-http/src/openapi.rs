@@ -2,7 +2,8 @@
 //! served at `GET /openapi.json`.
 
 use crate::routes::{
-    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
+    access, announce, economy, events, friends, health, inventory, mail, matchmaking, party,
+    presence,
 };
 use crate::{auth, compat, sse};
 use axum::Json;
@@ -26,6 +27,8 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         presence::login, presence::heartbeat, presence::logout, presence::session, presence::online,
         party::create, party::get_party, party::party_of, party::invite, party::accept, party::decline, party::join,
         party::leave, party::kick, party::promote, party::disband,
+        friends::friends, friends::remove, friends::requests, friends::send_request, friends::accept,
+        friends::decline, friends::blocked, friends::block, friends::unblock,
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
@@ -46,6 +49,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "announcements", description = "Templates, trigger rules, firing events for a player"),
         (name = "presence", description = "Sessions: login, heartbeat, logout, who is online"),
         (name = "parties", description = "Parties: invites, joining, leaving, leadership"),
+        (name = "friends", description = "Friends, friend requests and blocks"),
         (name = "matchmaking", description = "Queues, tickets, matches, results and ratings"),
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),

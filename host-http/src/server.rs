@@ -3,7 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::routes::{
-    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
+    access, announce, economy, events, friends, health, inventory, mail, matchmaking, party,
+    presence,
 };
 use crate::{auth, compat, console, openapi, scheduler, sse, telemetry, AppState};
 use axum::body::Body;
@@ -115,6 +116,28 @@ fn player_routes() -> Router<AppState> {
         .route("/v1/parties/{party_id}/kick", post(party::kick))
         .route("/v1/parties/{party_id}/promote", post(party::promote))
         .route("/v1/parties/{party_id}/disband", post(party::disband))
+        .route("/v1/players/{player}/friends", get(friends::friends))
+        .route(
+            "/v1/players/{player}/friends/{other}",
+            delete(friends::remove),
+        )
+        .route(
+            "/v1/players/{player}/friend-requests",
+            get(friends::requests).post(friends::send_request),
+        )
+        .route(
+            "/v1/players/{player}/friend-requests/{other}/accept",
+            post(friends::accept),
+        )
+        .route(
+            "/v1/players/{player}/friend-requests/{other}/decline",
+            post(friends::decline),
+        )
+        .route("/v1/players/{player}/blocks", get(friends::blocked))
+        .route(
+            "/v1/players/{player}/blocks/{other}",
+            put(friends::block).delete(friends::unblock),
+        )
         .route("/v1/queues/{queue}/tickets", post(matchmaking::queue))
         .route(
             "/v1/players/{player}/ticket",

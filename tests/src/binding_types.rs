@@ -288,6 +288,11 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("MatchRecord", "MatchRecord"),
     ("ReportResult", "ReportResult"),
     ("Event", "Event"),
+    ("FriendshipResult", "Friendship"),
+    ("BlockResult", "BlockResult"),
+    ("Friend", "Friend"),
+    ("PendingRequest", "PendingRequest"),
+    ("FriendRequests", "FriendRequests"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

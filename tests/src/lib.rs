@@ -28,6 +28,7 @@ use guildhall_core::announce::{
     AudienceKind, FireRequest, FrequencyCap, Location, MessageKind, Template, Trigger,
 };
 use guildhall_core::economy::{GrantRequest, LedgerReport, SpendRequest, TransferRequest};
+use guildhall_core::friends::{BlockRequest, FriendActionRequest, SendFriendRequest};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
 use guildhall_core::mail::{
     Attachments, BroadcastRequest, CurrencyAttachment, ItemAttachment, Mail, SendMailRequest,
@@ -519,7 +520,7 @@ async fn open_or_fail(kind: StoreKind, url: &str) -> Arc<dyn guildhall_core::por
 }
 
 /// Document kinds the snapshot captures whole: parties, memberships, tickets, matches,
-/// match indexes and ratings.
+/// match indexes, ratings, friend documents and block lists.
 pub const DOC_KINDS: &[&str] = &[
     "party",
     "party_of",
@@ -528,6 +529,8 @@ pub const DOC_KINDS: &[&str] = &[
     "match",
     "match_of",
     "rating",
+    "friends",
+    "blocks",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of
@@ -733,8 +736,49 @@ with_key!(
     PurchaseRequest,
     UseItemRequest,
     GrantItemRequest,
-    SendMailRequest
+    SendMailRequest,
+    SendFriendRequest,
+    FriendActionRequest,
+    BlockRequest
 );
+
+/// [`modules_config`] with at most 2 friends, 2 pending requests each way and 2 blocks.
+pub fn small_friends_config() -> Config {
+    let mut c = modules_config();
+    c.friends = guildhall_core::friends::FriendsConfig {
+        max_friends: 2,
+        max_pending: 2,
+        max_blocked: 2,
+    };
+    c
+}
+
+/// A friend request from `from` to `to`, without a key.
+pub fn friend_request(from: &str, to: &str) -> SendFriendRequest {
+    SendFriendRequest {
+        from: pid(from),
+        to: pid(to),
+        idempotency_key: None,
+    }
+}
+
+/// An action of `player` on its relation with `other` (accept, decline, remove).
+pub fn friend_action(player: &str, other: &str) -> FriendActionRequest {
+    FriendActionRequest {
+        player: pid(player),
+        other: pid(other),
+        idempotency_key: None,
+    }
+}
+
+/// A block (or unblock) of `blocked` by `blocker`.
+pub fn block(blocker: &str, blocked: &str) -> BlockRequest {
+    BlockRequest {
+        blocker: pid(blocker),
+        blocked: pid(blocked),
+        idempotency_key: None,
+    }
+}
 
 /// A grant of `amount` `currency` to `player` with the default source and reason.
 pub fn grant(player: &str, currency: &str, amount: i64) -> GrantRequest {

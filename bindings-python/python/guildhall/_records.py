@@ -627,6 +627,91 @@ class Event(_Record):
         return o
 
 
+class Friendship(_Record):
+    """Where a pair stands after a friend call."""
+    __slots__ = ("player", "other", "friends", "requested", "changed", "replayed", "since")
+    __guildhall_fields__ = ("player", "other", "friends", "requested", "changed", "replayed", "since")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "other", d["other"])
+        s(o, "friends", d["friends"])
+        s(o, "requested", d["requested"])
+        s(o, "changed", d["changed"])
+        s(o, "replayed", d["replayed"])
+        v = d.get("since")
+        s(o, "since", None if v is None else _instant(v))
+        return o
+
+
+class BlockResult(_Record):
+    """The outcome of a block or unblock."""
+    __slots__ = ("blocker", "blocked", "changed", "unfriended", "replayed")
+    __guildhall_fields__ = ("blocker", "blocked", "changed", "unfriended", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "blocker", d["blocker"])
+        s(o, "blocked", d["blocked"])
+        s(o, "changed", d["changed"])
+        s(o, "unfriended", d["unfriended"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class Friend(_Record):
+    """A friend as listed, with presence from the friend's live session."""
+    __slots__ = ("player", "since", "online", "location")
+    __guildhall_fields__ = ("player", "since", "online", "location")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["since"]
+        s(o, "since", _instant(v))
+        s(o, "online", d["online"])
+        s(o, "location", d.get("location"))
+        return o
+
+
+class PendingRequest(_Record):
+    """A pending request as stored on one side: the other player, and when it was sent."""
+    __slots__ = ("player", "sent_at")
+    __guildhall_fields__ = ("player", "sent_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["sent_at"]
+        s(o, "sent_at", _instant(v))
+        return o
+
+
+class FriendRequests(_Record):
+    """A player's pending requests both ways, oldest first."""
+    __slots__ = ("incoming", "outgoing")
+    __guildhall_fields__ = ("incoming", "outgoing")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["incoming"]
+        s(o, "incoming", [PendingRequest._from(x) for x in v])
+        v = d["outgoing"]
+        s(o, "outgoing", [PendingRequest._from(x) for x in v])
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -662,4 +747,9 @@ BY_SCHEMA = {
     "MatchRecord": MatchRecord,
     "ReportResult": ReportResult,
     "Event": Event,
+    "FriendshipResult": Friendship,
+    "BlockResult": BlockResult,
+    "Friend": Friend,
+    "PendingRequest": PendingRequest,
+    "FriendRequests": FriendRequests,
 }

@@ -230,7 +230,8 @@ impl crate::docs::Document for FirstSeen {
 
 /// Send one mail. Errors: `INVALID_ARGUMENT` (subject/body length, attachments from a
 /// player, bad attachment, expiry in the past), `NOT_FOUND` (attached catalog item),
-/// `MAIL_SEND_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+/// `MAIL_SEND_LIMIT`, `BLOCKED` (player mail where the sender or the recipient has
+/// blocked the other; SPEC.md Friends), `IDEMPOTENCY_CONFLICT`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendMailRequest {

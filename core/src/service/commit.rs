@@ -33,7 +33,9 @@ replayable!(
     ItemChangeResult,
     crate::mail::SendMailResult,
     crate::mail::ClaimResult,
-    crate::mail::Broadcast
+    crate::mail::Broadcast,
+    crate::friends::FriendshipResult,
+    crate::friends::BlockResult
 );
 
 /// One attempt of a call: the change set to commit and the result to return.

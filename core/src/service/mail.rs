@@ -3,7 +3,7 @@
 
 use super::Guildhall;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::holdings::Holdings;
 use crate::mail::rules::{self as rules, MailboxState};
 use crate::mail::{
@@ -112,6 +112,14 @@ impl Guildhall {
                 Box::pin(async move {
                     let mut cs = ChangeSet::default();
                     if let Some(from) = sender {
+                        // SPEC.md Friends: a block either way stops player mail.
+                        if from != &req.to && self.blocked_between(from, &req.to).await? {
+                            return Err(Error::new(
+                                ErrorCode::Blocked,
+                                format!("{from} cannot send mail to {}", req.to),
+                            )
+                            .with_details(serde_json::json!({ "player": from, "other": req.to })));
+                        }
                         let sent = self
                             .store
                             .counter(&rules::send_counter_key(from, ctx.day))

@@ -106,7 +106,8 @@ impl Guildhall {
     }
 
     /// The leader invites a player (expires after `party.invite_ttl_secs`). Errors:
-    /// `NOT_IN_PARTY`, `NOT_PARTY_LEADER`, `PARTY_FULL`, `INVALID_ARGUMENT`.
+    /// `NOT_IN_PARTY`, `NOT_PARTY_LEADER`, `PARTY_FULL`, `INVALID_ARGUMENT`, `BLOCKED`
+    /// (the leader or the invitee has blocked the other; SPEC.md Friends).
     pub async fn invite_to_party(&self, leader: &PlayerId, invitee: &PlayerId) -> Result<Invite> {
         self.retrying("invite", |ctx: Ctx| {
             Box::pin(async move {
@@ -120,6 +121,15 @@ impl Guildhall {
                     leader,
                     invitee,
                 )?;
+                // SPEC.md Friends: a block either way stops party invites (checked
+                // after the leader's own checks; the change set is then dropped).
+                if self.blocked_between(leader, invitee).await? {
+                    return Err(Error::new(
+                        ErrorCode::Blocked,
+                        format!("{leader} cannot invite {invitee}"),
+                    )
+                    .with_details(json!({ "player": leader, "other": invitee })));
+                }
                 Ok((cs, inv))
             })
         })

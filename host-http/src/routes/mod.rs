@@ -20,6 +20,7 @@ pub mod access;
 pub mod announce;
 pub mod economy;
 pub mod events;
+pub mod friends;
 pub mod health;
 pub mod inventory;
 pub mod mail;

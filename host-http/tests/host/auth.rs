@@ -80,6 +80,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str) -> String {
         ("{trigger_id}", "trg-1"),
         ("{provider}", "discord"),
         ("{subject}", "1"),
+        ("{other}", "someone"),
     ] {
         out = out.replace(k, v);
     }

@@ -545,6 +545,11 @@ fn opens_the_file_that_sets_every_key() {
         (s.core.party.max_size, s.core.party.invite_ttl_secs),
         (4, 30)
     );
+    let f = &s.core.friends;
+    assert_eq!(
+        (f.max_friends, f.max_pending, f.max_blocked),
+        (300, 50, 200)
+    );
     let q = &s.core.queues[0];
     assert_eq!(
         (q.name.as_str(), q.team_size, q.max_wait_secs),
