@@ -39,6 +39,12 @@ macro_rules! for_each_result_type {
             $crate::matchmaking::Rating,
             $crate::matchmaking::MatchRecord,
             $crate::ReportResult,
+            $crate::groups::Group,
+            $crate::groups::GroupInvite,
+            $crate::groups::GroupPage,
+            $crate::groups::GroupLeaveResult,
+            $crate::groups::GroupBankResult,
+            $crate::groups::GroupBank,
             $crate::types::Event,
         );
     };
@@ -64,6 +70,9 @@ macro_rules! for_each_request_type {
             $crate::announce::Location,
             $crate::announce::FireRequest,
             $crate::matchmaking::QueueRequest,
+            $crate::groups::CreateGroupRequest,
+            $crate::groups::GroupQuery,
+            $crate::groups::GroupBankRequest,
         );
     };
 }

@@ -67,6 +67,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "sessions (login, heartbeat, logout) and online counts",
     ),
     ("party", "party actions for any player"),
+    (
+        "groups",
+        "group actions and group bank movements for any player",
+    ),
     ("matchmaking", "tickets, pools, match results and ratings"),
     ("events", "the event outbox and any player's event stream"),
     (
