@@ -287,6 +287,15 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("RatingChange", "RatingChange"),
     ("MatchRecord", "MatchRecord"),
     ("ReportResult", "ReportResult"),
+    ("GroupMember", "GroupMember"),
+    ("GroupJoinRequest", "GroupJoinRequest"),
+    ("GroupInvite", "GroupInvite"),
+    ("Group", "Group"),
+    ("GroupSummary", "GroupSummary"),
+    ("GroupPage", "GroupPage"),
+    ("GroupLeaveResult", "GroupLeaveResult"),
+    ("GroupBankResult", "GroupBankResult"),
+    ("GroupBank", "GroupBank"),
     ("Event", "Event"),
 ];
 

@@ -519,7 +519,7 @@ async fn open_or_fail(kind: StoreKind, url: &str) -> Arc<dyn guildhall_core::por
 }
 
 /// Document kinds the snapshot captures whole: parties, memberships, tickets, matches,
-/// match indexes and ratings.
+/// match indexes, ratings, groups, group memberships and group name claims.
 pub const DOC_KINDS: &[&str] = &[
     "party",
     "party_of",
@@ -528,6 +528,9 @@ pub const DOC_KINDS: &[&str] = &[
     "match",
     "match_of",
     "rating",
+    "group",
+    "groups_of",
+    "group_name",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

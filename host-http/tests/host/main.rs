@@ -8,6 +8,7 @@ mod compat;
 mod config;
 mod console;
 mod events;
+mod groups;
 mod mail;
 mod matchmaking;
 mod observability;

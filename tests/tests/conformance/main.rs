@@ -31,6 +31,7 @@ mod announce;
 mod concurrency;
 mod economy;
 mod events;
+mod groups;
 mod idempotency;
 mod inventory;
 mod mail;
