@@ -488,6 +488,84 @@ class HttpGuildhall {
     return this.request('GET', `/v1/players/${this.#player(player)}/blocks`)
   }
 
+  // ----- Groups -----
+  async createGroup(request) {
+    return this.request('POST', '/v1/groups', requireObject('request', request))
+  }
+  async findGroups(query_ = {}) {
+    return this.request('GET', `/v1/groups${query(query_ ?? {})}`)
+  }
+  async #bank(action, request) {
+    const { groupId, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/groups/${enc(requireText('groupId', groupId))}/bank/${action}`, body)
+  }
+  async groupDeposit(request) {
+    return this.#bank('deposit', request)
+  }
+  async groupWithdraw(request) {
+    return this.#bank('withdraw', request)
+  }
+  async group(groupId) {
+    return this.request('GET', `/v1/groups/${enc(requireText('groupId', groupId))}`)
+  }
+  async groupByName(name) {
+    return this.request('GET', `/v1/admin/groups/by-name/${enc(requireText('name', name))}`)
+  }
+  async groupsOf(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/groups`)
+  }
+  async groupBank(groupId) {
+    return this.request('GET', `/v1/groups/${enc(requireText('groupId', groupId))}/bank`)
+  }
+  #groupPath(groupId, action) {
+    return `/v1/groups/${enc(requireText('groupId', groupId))}/${action}`
+  }
+  async joinGroup(player, groupId) {
+    return this.request('POST', this.#groupPath(groupId, 'join'), { player: requireText('player', player) })
+  }
+  async requestToJoinGroup(player, groupId) {
+    return this.request('POST', this.#groupPath(groupId, 'requests'), { player: requireText('player', player) })
+  }
+  async inviteToGroup(actor, groupId, invitee) {
+    return this.request('POST', this.#groupPath(groupId, 'invites'), { actor: requireText('actor', actor), player: requireText('invitee', invitee) })
+  }
+  async acceptGroupInvite(player, groupId) {
+    return this.request('POST', this.#groupPath(groupId, 'accept'), { player: requireText('player', player) })
+  }
+  async declineGroupInvite(player, groupId) {
+    return this.request('POST', this.#groupPath(groupId, 'decline'), { player: requireText('player', player) })
+  }
+  async acceptJoinRequest(actor, groupId, player) {
+    return this.request('POST', this.#groupPath(groupId, 'requests/accept'), { actor: requireText('actor', actor), player: requireText('player', player) })
+  }
+  async declineJoinRequest(actor, groupId, player) {
+    return this.request('POST', this.#groupPath(groupId, 'requests/decline'), { actor: requireText('actor', actor), player: requireText('player', player) })
+  }
+  async kickFromGroup(actor, groupId, target) {
+    return this.request('POST', this.#groupPath(groupId, 'kick'), { actor: requireText('actor', actor), player: requireText('target', target) })
+  }
+  async promoteInGroup(actor, groupId, target) {
+    return this.request('POST', this.#groupPath(groupId, 'promote'), { actor: requireText('actor', actor), player: requireText('target', target) })
+  }
+  async demoteInGroup(actor, groupId, target) {
+    return this.request('POST', this.#groupPath(groupId, 'demote'), { actor: requireText('actor', actor), player: requireText('target', target) })
+  }
+  async transferGroupOwnership(actor, groupId, target) {
+    return this.request('POST', this.#groupPath(groupId, 'transfer'), { actor: requireText('actor', actor), player: requireText('target', target) })
+  }
+  async leaveGroup(player, groupId) {
+    return this.request('POST', this.#groupPath(groupId, 'leave'), { player: requireText('player', player) })
+  }
+  async disbandGroup(actor, groupId) {
+    await this.request('POST', this.#groupPath(groupId, 'disband'), { actor: requireText('actor', actor) })
+  }
+  async adminRemoveGroupMember(groupId, player) {
+    return this.request('POST', `/v1/admin/groups/${enc(requireText('groupId', groupId))}/remove-member`, { player: requireText('player', player) })
+  }
+  async adminDisbandGroup(groupId) {
+    await this.request('POST', `/v1/admin/groups/${enc(requireText('groupId', groupId))}/disband`)
+  }
+
   // ----- Matchmaking -----
   async queue(request) {
     const { queue, ...body } = requireObject('request', request)

@@ -1039,6 +1039,441 @@ impl Guildhall {
         })
     }
 
+    // ----- Groups -----
+    /// Creates a group owned by `request.owner`. Errors: `INVALID_ARGUMENT`, `NAME_TAKEN`,
+    /// `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "request: Input<CreateGroupRequest>",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn create_group(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.create_group(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Groups whose name starts with `query.prefix`, a page at a time. Errors: `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "query?: Input<GroupQuery>",
+        ts_return_type = "Promise<GroupPage>"
+    )]
+    pub fn find_groups(&self, env: &Env, query: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let q = opt_arg("query", query)?.unwrap_or_default();
+                    core?.find_groups(q).await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// A member deposits into the group's bank. Errors: `NOT_GROUP_MEMBER`,
+    /// `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<GroupBankRequest>",
+        ts_return_type = "Promise<GroupBankResult>"
+    )]
+    pub fn group_deposit(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.group_deposit(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// An officer or the owner withdraws from the group's bank. Errors:
+    /// `GROUP_PERMISSION`, `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<GroupBankRequest>",
+        ts_return_type = "Promise<GroupBankResult>"
+    )]
+    pub fn group_withdraw(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.group_withdraw(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// One group. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "groupId: string", ts_return_type = "Promise<Group>")]
+    pub fn group(&self, env: &Env, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.group(&text("groupId", group_id)?).await }.await)
+        })
+    }
+
+    /// The group with this name, without regard to case. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "name: string", ts_return_type = "Promise<Group>")]
+    pub fn group_by_name(&self, env: &Env, name: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.group_by_name(&text("name", name)?).await }.await)
+        })
+    }
+
+    /// The groups a player is in, in the order they joined.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Group[]>")]
+    pub fn groups_of(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.groups_of(&player("player", player_id)?).await }.await)
+        })
+    }
+
+    /// Joins an open group (or a closed one that invited the player). Errors: `NOT_FOUND`,
+    /// `GROUP_PERMISSION`, `GROUP_FULL`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "player: string, groupId: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn join_group(&self, env: &Env, player_id: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .join_group(&player("player", player_id)?, &text("groupId", group_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Asks to join a closed group. Errors: `NOT_FOUND`, `GROUP_FULL`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "player: string, groupId: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn request_to_join_group(&self, env: &Env, player_id: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .request_to_join_group(
+                            &player("player", player_id)?,
+                            &text("groupId", group_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// An owner or officer invites a player. Errors: `NOT_GROUP_MEMBER`,
+    /// `GROUP_PERMISSION`, `BLOCKED`, `GROUP_FULL`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, invitee: string",
+        ts_return_type = "Promise<GroupInvite>"
+    )]
+    pub fn invite_to_group(&self, env: &Env, actor: Arg, group_id: Arg, invitee: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .invite_to_group(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("invitee", invitee)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The invitee accepts. Errors: `NOT_FOUND`, `GROUP_FULL`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "player: string, groupId: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn accept_group_invite(&self, env: &Env, player_id: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .accept_group_invite(
+                            &player("player", player_id)?,
+                            &text("groupId", group_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The invitee declines. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "player: string, groupId: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn decline_group_invite(&self, env: &Env, player_id: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .decline_group_invite(
+                            &player("player", player_id)?,
+                            &text("groupId", group_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// An owner or officer accepts a request. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`,
+    /// `GROUP_PERMISSION`, `GROUP_FULL`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, player: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn accept_join_request(
+        &self,
+        env: &Env,
+        actor: Arg,
+        group_id: Arg,
+        player_id: Arg,
+    ) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .accept_join_request(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("player", player_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// An owner or officer declines a request. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`,
+    /// `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, player: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn decline_join_request(
+        &self,
+        env: &Env,
+        actor: Arg,
+        group_id: Arg,
+        player_id: Arg,
+    ) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .decline_join_request(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("player", player_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// An owner or officer removes a member below their role. Errors: `NOT_GROUP_MEMBER`,
+    /// `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, target: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn kick_from_group(&self, env: &Env, actor: Arg, group_id: Arg, target: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .kick_from_group(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("target", target)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The owner makes a member an officer. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, target: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn promote_in_group(&self, env: &Env, actor: Arg, group_id: Arg, target: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .promote_in_group(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("target", target)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The owner makes an officer a member. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, target: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn demote_in_group(&self, env: &Env, actor: Arg, group_id: Arg, target: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .demote_in_group(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("target", target)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The owner hands ownership to a member. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string, target: string",
+        ts_return_type = "Promise<Group>"
+    )]
+    pub fn transfer_group_ownership(
+        &self,
+        env: &Env,
+        actor: Arg,
+        group_id: Arg,
+        target: Arg,
+    ) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .transfer_group_ownership(
+                            &player("actor", actor)?,
+                            &text("groupId", group_id)?,
+                            &player("target", target)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Leaves a group (succession; the last member out removes it). Errors: `NOT_GROUP_MEMBER`.
+    #[napi(
+        ts_args_type = "player: string, groupId: string",
+        ts_return_type = "Promise<GroupLeaveResult>"
+    )]
+    pub fn leave_group(&self, env: &Env, player_id: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .leave_group(&player("player", player_id)?, &text("groupId", group_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The owner disbands the group. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`.
+    #[napi(
+        ts_args_type = "actor: string, groupId: string",
+        ts_return_type = "Promise<void>"
+    )]
+    pub fn disband_group(&self, env: &Env, actor: Arg, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            void(
+                async {
+                    core?
+                        .disband_group(&player("actor", actor)?, &text("groupId", group_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// A group's bank: a balance per configured currency. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "groupId: string",
+        ts_return_type = "Promise<GroupBank>"
+    )]
+    pub fn group_bank(&self, env: &Env, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.group_bank(&text("groupId", group_id)?).await }.await)
+        })
+    }
+
+    /// Operator: removes a member whatever their role. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`.
+    #[napi(
+        ts_args_type = "groupId: string, player: string",
+        ts_return_type = "Promise<GroupLeaveResult>"
+    )]
+    pub fn admin_remove_group_member(&self, env: &Env, group_id: Arg, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .admin_remove_group_member(
+                            &text("groupId", group_id)?,
+                            &player("player", player_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Operator: disbands a group. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "groupId: string", ts_return_type = "Promise<void>")]
+    pub fn admin_disband_group(&self, env: &Env, group_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            void(async { core?.admin_disband_group(&text("groupId", group_id)?).await }.await)
+        })
+    }
+
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.

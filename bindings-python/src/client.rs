@@ -10,6 +10,7 @@ use crate::errors::to_py_err;
 use chrono::NaiveDate;
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
+use guildhall_core::groups::{CreateGroupRequest, GroupBankRequest, GroupQuery};
 use guildhall_core::friends::{BlockRequest, FriendActionRequest, SendFriendRequest};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
 use guildhall_core::mail::{Attachments, BroadcastRequest, SendMailRequest, Sender};
@@ -67,6 +68,11 @@ const READS: &[&str] = &[
     "session",
     "online",
     "party_of",
+    "group",
+    "group_by_name",
+    "groups_of",
+    "find_groups",
+    "group_bank",
     "party",
     "friends",
     "friend_requests",
@@ -937,6 +943,121 @@ async_client {
     fn blocked(player: String) (player) |gh| {
         gh.blocked(&pid(&player)?).await.map(|v| v.into_iter().map(|p| p.to_string()).collect::<Vec<String>>())
     }
+
+    // ----- Groups -----
+
+    /// Creates a group owned by `owner`: name unique without regard to case
+    /// (`NameTaken`), `open` (default closed), `max_members` (default 100), `kind`
+    /// (default `guild`; past the per-player limits: `LimitReached`). Returns the `Group`.
+    fn create_group(owner: String, name: String, description: Option<String>, open: bool, max_members: Option<u32>, kind: Option<String>, metadata: Option<Json>)
+        (owner, name, *, description = None, open = false, max_members = None, kind = None, metadata = None)
+        |gh| {
+            gh.create_group(CreateGroupRequest { owner: pid(&owner)?, name, description: description.unwrap_or_default(), open, max_members, kind, metadata: metadata.unwrap_or_default().0 }).await
+        }
+
+    /// One `Group` by id.
+    fn group(group_id: String) (group_id) |gh| { gh.group(&group_id).await }
+
+    /// The `Group` with this name, without regard to case.
+    fn group_by_name(name: String) (name) |gh| { gh.group_by_name(&name).await }
+
+    /// The groups a player is in: a list of `Group`, in the order they joined.
+    fn groups_of(player: String) (player) |gh| { gh.groups_of(&pid(&player)?).await }
+
+    /// Groups whose name starts with `prefix`, by name: a `GroupPage`.
+    fn find_groups(prefix: Option<String>, cursor: Option<String>, limit: Option<u32>)
+        (*, prefix = None, cursor = None, limit = None)
+        |gh| { gh.find_groups(GroupQuery { prefix, cursor, limit }).await }
+
+    /// Joins an open group (or a closed one that invited the player). Returns the `Group`.
+    fn join_group(player: String, group_id: String) (player, group_id) |gh| {
+        gh.join_group(&pid(&player)?, &group_id).await
+    }
+
+    /// Asks to join a closed group. Returns the `Group`.
+    fn request_to_join_group(player: String, group_id: String) (player, group_id) |gh| {
+        gh.request_to_join_group(&pid(&player)?, &group_id).await
+    }
+
+    /// An owner or officer invites a player. Returns the `GroupInvite`.
+    fn invite_to_group(actor: String, group_id: String, invitee: String) (actor, group_id, invitee) |gh| {
+        gh.invite_to_group(&pid(&actor)?, &group_id, &pid(&invitee)?).await
+    }
+
+    /// The invitee accepts. Returns the `Group`.
+    fn accept_group_invite(player: String, group_id: String) (player, group_id) |gh| {
+        gh.accept_group_invite(&pid(&player)?, &group_id).await
+    }
+
+    /// The invitee declines. Returns the `Group`.
+    fn decline_group_invite(player: String, group_id: String) (player, group_id) |gh| {
+        gh.decline_group_invite(&pid(&player)?, &group_id).await
+    }
+
+    /// An owner or officer accepts a request to join. Returns the `Group`.
+    fn accept_join_request(actor: String, group_id: String, player: String) (actor, group_id, player) |gh| {
+        gh.accept_join_request(&pid(&actor)?, &group_id, &pid(&player)?).await
+    }
+
+    /// An owner or officer declines a request to join. Returns the `Group`.
+    fn decline_join_request(actor: String, group_id: String, player: String) (actor, group_id, player) |gh| {
+        gh.decline_join_request(&pid(&actor)?, &group_id, &pid(&player)?).await
+    }
+
+    /// An owner or officer removes a member below their role. Returns the `Group`.
+    fn kick_from_group(actor: String, group_id: String, target: String) (actor, group_id, target) |gh| {
+        gh.kick_from_group(&pid(&actor)?, &group_id, &pid(&target)?).await
+    }
+
+    /// The owner makes a member an officer. Returns the `Group`.
+    fn promote_in_group(actor: String, group_id: String, target: String) (actor, group_id, target) |gh| {
+        gh.promote_in_group(&pid(&actor)?, &group_id, &pid(&target)?).await
+    }
+
+    /// The owner makes an officer a member. Returns the `Group`.
+    fn demote_in_group(actor: String, group_id: String, target: String) (actor, group_id, target) |gh| {
+        gh.demote_in_group(&pid(&actor)?, &group_id, &pid(&target)?).await
+    }
+
+    /// The owner hands ownership to a member. Returns the `Group`.
+    fn transfer_group_ownership(actor: String, group_id: String, target: String) (actor, group_id, target) |gh| {
+        gh.transfer_group_ownership(&pid(&actor)?, &group_id, &pid(&target)?).await
+    }
+
+    /// Leaves a group: a `GroupLeaveResult` (its `group` is `None` when the last member left).
+    fn leave_group(player: String, group_id: String) (player, group_id) |gh| {
+        gh.leave_group(&pid(&player)?, &group_id).await
+    }
+
+    /// The owner disbands the group (its bank paid out to the owner).
+    fn disband_group(actor: String, group_id: String) (actor, group_id) |gh| {
+        gh.disband_group(&pid(&actor)?, &group_id).await
+    }
+
+    /// A member deposits into the group's bank. Returns a `GroupBankResult`.
+    fn group_deposit(player: String, group_id: String, currency: String, amount: i64, reason: Option<String>, idempotency_key: Option<String>)
+        (player, group_id, currency, amount, *, reason = None, idempotency_key = None)
+        |gh| {
+            gh.group_deposit(GroupBankRequest { player: pid(&player)?, group_id, currency, amount, reason, idempotency_key }).await
+        }
+
+    /// An officer or the owner withdraws from the group's bank. Returns a `GroupBankResult`.
+    fn group_withdraw(player: String, group_id: String, currency: String, amount: i64, reason: Option<String>, idempotency_key: Option<String>)
+        (player, group_id, currency, amount, *, reason = None, idempotency_key = None)
+        |gh| {
+            gh.group_withdraw(GroupBankRequest { player: pid(&player)?, group_id, currency, amount, reason, idempotency_key }).await
+        }
+
+    /// A group's bank: a `GroupBank` (a balance per configured currency).
+    fn group_bank(group_id: String) (group_id) |gh| { gh.group_bank(&group_id).await }
+
+    /// Operator: removes a member whatever their role. Returns a `GroupLeaveResult`.
+    fn admin_remove_group_member(group_id: String, player: String) (group_id, player) |gh| {
+        gh.admin_remove_group_member(&group_id, &pid(&player)?).await
+    }
+
+    /// Operator: disbands a group.
+    fn admin_disband_group(group_id: String) (group_id) |gh| { gh.admin_disband_group(&group_id).await }
 
     // ----- Matchmaking -----
 

@@ -212,6 +212,22 @@ def save_match(r: Any, c: Any) -> None:
     c.saved["match"] = next(m["id"] for m in r if c.p("q1") in m["teams"][0] + m["teams"][1])
 
 
+def group_open(h: Any, c: Any) -> None:
+    c.saved["open_group"] = h.create_group(c.p("gown2"), f"Parity Open {c.s}", open=True).id
+
+
+def group_invite_to_decline(h: Any, c: Any) -> None:
+    h.invite_to_group(c.p("gown"), c.saved["group"], c.p("decl"))
+
+
+def group_request_to_decline(h: Any, c: Any) -> None:
+    h.request_to_join_group(c.p("rej"), c.saved["group"])
+
+
+def group_funds(h: Any, c: Any) -> None:
+    h.grant(c.p("asker"), "gold", 100)
+
+
 # ----- the table ----------------------------------------------------------------------
 
 ROWS: List[Row] = [
@@ -962,6 +978,261 @@ ROWS: List[Row] = [
                                body=without(a, "blocker", "blocked")),
         py=lambda g, a: g.unblock_player(a["blocker"], a["blocked"], **kw(a, "blocker", "blocked")),
         node=lambda a: [camel(a)],
+    ),
+    # ----- Groups -----
+    Row(
+        "create_group",
+        cases=[
+            Case(lambda c: {"owner": c.p("gown"), "name": f"Parity Guild {c.s}", "description": "parity", "open": False,
+                            "max_members": 10, "kind": None, "metadata": {"mottoText": "x"}},
+                 save=lambda r, c: c.saved.update(group=r["id"])),
+            Case(lambda c: {"owner": c.p("other"), "name": f"PARITY guild {c.s}", "description": "", "open": True,
+                            "max_members": None, "kind": None, "metadata": None}, code="NAME_TAKEN"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/groups", body=a),
+        py=lambda g, a: g.create_group(a["owner"], a["name"], **kw(a, "owner", "name")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "group",
+        cases=[
+            Case(lambda c: {"group_id": c.saved["group"]}),
+            Case(lambda c: {"group_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/groups/{q(a['group_id'])}"),
+        py=lambda g, a: g.group(a["group_id"]),
+        node=lambda a: [a["group_id"]],
+    ),
+    Row(
+        "group_by_name",
+        cases=[
+            Case(lambda c: {"name": f"parity GUILD {c.s}"}),
+            Case(lambda c: {"name": "no such group"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/admin/groups/by-name/{q(a['name'])}"),
+        py=lambda g, a: g.group_by_name(a["name"]),
+        node=lambda a: [a["name"]],
+    ),
+    Row(
+        "find_groups",
+        cases=[
+            Case(lambda c: {"prefix": f"Parity Guild {c.s}"},
+                 check=lambda r: _expect(len(r["groups"]) == 1 and r["next_cursor"] is None, "one group found")),
+            Case(lambda c: {"limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/groups", query=a),
+        py=lambda g, a: g.find_groups(**a),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "request_to_join_group",
+        cases=[
+            Case(lambda c: {"player": c.p("asker"), "group_id": c.saved["group"]}),
+            Case(lambda c: {"player": c.p("gown"), "group_id": c.saved["group"]}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/requests", body={"player": a["player"]}),
+        py=lambda g, a: g.request_to_join_group(a["player"], a["group_id"]),
+        node=lambda a: [a["player"], a["group_id"]],
+    ),
+    Row(
+        "accept_join_request",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "player": c.p("asker")}),
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "player": c.p("asker")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/requests/accept",
+                               body={"actor": a["actor"], "player": a["player"]}),
+        py=lambda g, a: g.accept_join_request(a["actor"], a["group_id"], a["player"]),
+        node=lambda a: [a["actor"], a["group_id"], a["player"]],
+    ),
+    Row(
+        "invite_to_group",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "invitee": c.p("inv")}),
+            Case(lambda c: {"actor": c.p("outsider"), "group_id": c.saved["group"], "invitee": c.p("inv2")}, code="NOT_GROUP_MEMBER"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/invites",
+                               body={"actor": a["actor"], "player": a["invitee"]}),
+        py=lambda g, a: g.invite_to_group(a["actor"], a["group_id"], a["invitee"]),
+        node=lambda a: [a["actor"], a["group_id"], a["invitee"]],
+    ),
+    Row(
+        "accept_group_invite",
+        cases=[
+            Case(lambda c: {"player": c.p("inv"), "group_id": c.saved["group"]}),
+            Case(lambda c: {"player": c.p("stranger"), "group_id": c.saved["group"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/accept", body={"player": a["player"]}),
+        py=lambda g, a: g.accept_group_invite(a["player"], a["group_id"]),
+        node=lambda a: [a["player"], a["group_id"]],
+    ),
+    Row(
+        "decline_group_invite",
+        setup=group_invite_to_decline,
+        cases=[
+            Case(lambda c: {"player": c.p("decl"), "group_id": c.saved["group"]}),
+            Case(lambda c: {"player": c.p("decl"), "group_id": c.saved["group"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/decline", body={"player": a["player"]}),
+        py=lambda g, a: g.decline_group_invite(a["player"], a["group_id"]),
+        node=lambda a: [a["player"], a["group_id"]],
+    ),
+    Row(
+        "decline_join_request",
+        setup=group_request_to_decline,
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "player": c.p("rej")}),
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "player": c.p("rej")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/requests/decline",
+                               body={"actor": a["actor"], "player": a["player"]}),
+        py=lambda g, a: g.decline_join_request(a["actor"], a["group_id"], a["player"]),
+        node=lambda a: [a["actor"], a["group_id"], a["player"]],
+    ),
+    Row(
+        "promote_in_group",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("asker")}),
+            Case(lambda c: {"actor": c.p("asker"), "group_id": c.saved["group"], "target": c.p("inv")}, code="GROUP_PERMISSION"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/promote",
+                               body={"actor": a["actor"], "player": a["target"]}),
+        py=lambda g, a: g.promote_in_group(a["actor"], a["group_id"], a["target"]),
+        node=lambda a: [a["actor"], a["group_id"], a["target"]],
+    ),
+    Row(
+        "demote_in_group",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("asker")}),
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("asker")}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/demote",
+                               body={"actor": a["actor"], "player": a["target"]}),
+        py=lambda g, a: g.demote_in_group(a["actor"], a["group_id"], a["target"]),
+        node=lambda a: [a["actor"], a["group_id"], a["target"]],
+    ),
+    Row(
+        "kick_from_group",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("inv")}),
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("inv")}, code="NOT_GROUP_MEMBER"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/kick",
+                               body={"actor": a["actor"], "player": a["target"]}),
+        py=lambda g, a: g.kick_from_group(a["actor"], a["group_id"], a["target"]),
+        node=lambda a: [a["actor"], a["group_id"], a["target"]],
+    ),
+    Row(
+        "transfer_group_ownership",
+        cases=[
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("asker")}),
+            Case(lambda c: {"actor": c.p("gown"), "group_id": c.saved["group"], "target": c.p("asker")}, code="GROUP_PERMISSION"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/transfer",
+                               body={"actor": a["actor"], "player": a["target"]}),
+        py=lambda g, a: g.transfer_group_ownership(a["actor"], a["group_id"], a["target"]),
+        node=lambda a: [a["actor"], a["group_id"], a["target"]],
+    ),
+    Row(
+        "groups_of",
+        cases=[
+            Case(lambda c: {"player": c.p("asker")},
+                 check=lambda r: _expect(len(r) == 1, "one group")),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/groups"),
+        py=lambda g, a: g.groups_of(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "group_deposit",
+        setup=group_funds,
+        cases=[
+            Case(lambda c: {"player": c.p("asker"), "group_id": c.saved["group"], "currency": "gold", "amount": 40,
+                            "reason": None, "idempotency_key": f"gd-{c.s}"},
+                 check=lambda r: _expect(r["group_balance"] == 40 and r["player_balance"] == 60, "40 deposited")),
+            Case(lambda c: {"player": c.p("asker"), "group_id": c.saved["group"], "currency": "gold", "amount": 10 ** 9,
+                            "reason": None, "idempotency_key": None}, code="INSUFFICIENT_FUNDS"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/bank/deposit", body=without(a, "group_id")),
+        py=lambda g, a: g.group_deposit(a["player"], a["group_id"], a["currency"], a["amount"],
+                                        **kw(a, "player", "group_id", "currency", "amount")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "group_withdraw",
+        cases=[
+            Case(lambda c: {"player": c.p("asker"), "group_id": c.saved["group"], "currency": "gold", "amount": 15,
+                            "reason": "parity", "idempotency_key": None},
+                 check=lambda r: _expect(r["group_balance"] == 25, "15 withdrawn")),
+            Case(lambda c: {"player": c.p("asker"), "group_id": c.saved["group"], "currency": "gold", "amount": 26,
+                            "reason": None, "idempotency_key": None}, code="INSUFFICIENT_FUNDS"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/bank/withdraw", body=without(a, "group_id")),
+        py=lambda g, a: g.group_withdraw(a["player"], a["group_id"], a["currency"], a["amount"],
+                                         **kw(a, "player", "group_id", "currency", "amount")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "group_bank",
+        cases=[
+            Case(lambda c: {"group_id": c.saved["group"]}),
+            Case(lambda c: {"group_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/groups/{q(a['group_id'])}/bank"),
+        py=lambda g, a: g.group_bank(a["group_id"]),
+        node=lambda a: [a["group_id"]],
+    ),
+    Row(
+        "leave_group",
+        cases=[
+            Case(lambda c: {"player": c.p("gown"), "group_id": c.saved["group"]}),
+            Case(lambda c: {"player": c.p("gown"), "group_id": c.saved["group"]}, code="NOT_GROUP_MEMBER"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/leave", body={"player": a["player"]}),
+        py=lambda g, a: g.leave_group(a["player"], a["group_id"]),
+        node=lambda a: [a["player"], a["group_id"]],
+    ),
+    Row(
+        "join_group",
+        setup=group_open,
+        cases=[
+            Case(lambda c: {"player": c.p("joiner"), "group_id": c.saved["open_group"]}),
+            Case(lambda c: {"player": c.p("joiner2"), "group_id": c.saved["group"]}, code="GROUP_PERMISSION"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/join", body={"player": a["player"]}),
+        py=lambda g, a: g.join_group(a["player"], a["group_id"]),
+        node=lambda a: [a["player"], a["group_id"]],
+    ),
+    Row(
+        "admin_remove_group_member",
+        cases=[
+            Case(lambda c: {"group_id": c.saved["open_group"], "player": c.p("joiner")}),
+            Case(lambda c: {"group_id": c.saved["open_group"], "player": c.p("joiner")}, code="NOT_GROUP_MEMBER"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/admin/groups/{q(a['group_id'])}/remove-member", body={"player": a["player"]}),
+        py=lambda g, a: g.admin_remove_group_member(a["group_id"], a["player"]),
+        node=lambda a: [a["group_id"], a["player"]],
+    ),
+    Row(
+        "disband_group",
+        cases=[
+            Case(lambda c: {"actor": c.p("asker"), "group_id": c.saved["group"]}),
+            Case(lambda c: {"actor": c.p("asker"), "group_id": c.saved["group"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/groups/{q(a['group_id'])}/disband", body={"actor": a["actor"]}),
+        py=lambda g, a: g.disband_group(a["actor"], a["group_id"]),
+        node=lambda a: [a["actor"], a["group_id"]],
+    ),
+    Row(
+        "admin_disband_group",
+        cases=[
+            Case(lambda c: {"group_id": c.saved["open_group"]}),
+            Case(lambda c: {"group_id": c.saved["open_group"]}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/admin/groups/{q(a['group_id'])}/disband"),
+        py=lambda g, a: g.admin_disband_group(a["group_id"]),
+        node=lambda a: [a["group_id"]],
     ),
     # ----- Matchmaking -----
     Row(

@@ -400,6 +400,70 @@ async def test_events_after(api):
     assert pruned == (0, 0)
 
 
+async def test_groups(api):
+    g = await api.create_group("own", "Py Guild", description="d", max_members=3, metadata={"k": 1})
+    assert isinstance(g, guildhall.Group) and g.owner == "own" and not g.open and g.max_members == 3
+    assert g.members[0].role == "owner" and g.kind == "guild"
+    with pytest.raises(guildhall.NameTaken):
+        await api.create_group("x", "PY GUILD")
+    with pytest.raises(guildhall.LimitReached):
+        await api.create_group("own", "Another")
+    assert (await api.group(g.id)).name == "Py Guild"
+    assert (await api.group_by_name("py guild")).id == g.id
+    page = await api.find_groups(prefix="py", limit=5)
+    assert isinstance(page, guildhall.GroupPage) and [x.id for x in page.groups] == [g.id]
+    assert page.next_cursor is None
+    with pytest.raises(guildhall.GroupPermission):
+        await api.join_group("m1", g.id)
+    assert [r.player for r in (await api.request_to_join_group("m1", g.id)).requests] == ["m1"]
+    assert [m.player for m in (await api.accept_join_request("own", g.id, "m1")).members] == ["own", "m1"]
+    await api.request_to_join_group("m9", g.id)
+    assert (await api.decline_join_request("own", g.id, "m9")).requests == []
+    with pytest.raises(guildhall.GroupPermission):
+        await api.invite_to_group("m1", g.id, "m2")
+    inv = await api.invite_to_group("own", g.id, "m2")
+    assert isinstance(inv, guildhall.GroupInvite) and inv.invited_by == "own"
+    await api.invite_to_group("own", g.id, "m3")
+    assert (await api.decline_group_invite("m3", g.id)).invites[0].player == "m2"
+    await api.accept_group_invite("m2", g.id)
+    with pytest.raises(guildhall.GroupFull):
+        await api.invite_to_group("own", g.id, "m4")
+    assert (await api.promote_in_group("own", g.id, "m1")).members[1].role == "officer"
+    assert (await api.demote_in_group("own", g.id, "m1")).members[1].role == "member"
+    with pytest.raises(guildhall.GroupPermission):
+        await api.kick_from_group("m1", g.id, "m2")
+    assert len((await api.kick_from_group("own", g.id, "m2")).members) == 2
+    assert [x.id for x in await api.groups_of("m1")] == [g.id]
+    await api.grant("m1", "gold", 50)
+    d = await api.group_deposit("m1", g.id, "gold", 30, idempotency_key="d-1")
+    assert isinstance(d, guildhall.GroupBankResult) and d.group_balance == 30 and d.player_balance == 20
+    assert (await api.group_deposit("m1", g.id, "gold", 30, idempotency_key="d-1")).replayed
+    with pytest.raises(guildhall.GroupPermission):
+        await api.group_withdraw("m1", g.id, "gold", 5)
+    with pytest.raises(guildhall.InsufficientFunds):
+        await api.group_withdraw("own", g.id, "gold", 31)
+    assert (await api.group_withdraw("own", g.id, "gold", 10)).group_balance == 20
+    bank = await api.group_bank(g.id)
+    assert isinstance(bank, guildhall.GroupBank) and bank.balances[0].amount == 20
+    t = await api.transfer_group_ownership("own", g.id, "m1")
+    assert t.owner == "m1"
+    left = await api.leave_group("own", g.id)
+    assert isinstance(left, guildhall.GroupLeaveResult) and left.group.owner == "m1"
+    with pytest.raises(guildhall.NotGroupMember):
+        await api.leave_group("own", g.id)
+    open_g = await api.create_group("own2", "Py Open", open=True)
+    assert (await api.join_group("j1", open_g.id)).members[1].player == "j1"
+    removed = await api.admin_remove_group_member(open_g.id, "j1")
+    assert [m.player for m in removed.group.members] == ["own2"]
+    await api.admin_disband_group(open_g.id)
+    await api.disband_group("m1", g.id)
+    with pytest.raises(guildhall.NotFound):
+        await api.group(g.id)
+    # The bank went to the owner who disbanded: 20 left + 20 paid out.
+    assert await api.balance("m1", "gold") == 40
+    assert (await api.verify_ledger()).ok
+
+
 def test_zz_every_operation_covered():
     """Runs last in this module: every operation was called through both clients."""
     for kind in ("sync", "async"):

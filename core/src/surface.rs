@@ -39,6 +39,12 @@ macro_rules! for_each_result_type {
             $crate::matchmaking::Rating,
             $crate::matchmaking::MatchRecord,
             $crate::ReportResult,
+            $crate::groups::Group,
+            $crate::groups::GroupInvite,
+            $crate::groups::GroupPage,
+            $crate::groups::GroupLeaveResult,
+            $crate::groups::GroupBankResult,
+            $crate::groups::GroupBank,
             $crate::types::Event,
             $crate::friends::FriendshipResult,
             $crate::friends::BlockResult,
@@ -71,6 +77,9 @@ macro_rules! for_each_request_type {
             $crate::friends::SendFriendRequest,
             $crate::friends::FriendActionRequest,
             $crate::friends::BlockRequest,
+            $crate::groups::CreateGroupRequest,
+            $crate::groups::GroupQuery,
+            $crate::groups::GroupBankRequest,
         );
     };
 }

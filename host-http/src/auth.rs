@@ -430,6 +430,28 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/parties/{party_id}/disband",
         ) => BodyPlayer("party"),
         ("POST", "/v1/queues/{queue}/tickets") => BodyPlayer("matchmaking"),
+        ("GET", "/v1/groups" | "/v1/groups/{group_id}") => Authenticated,
+        ("GET", "/v1/players/{player}/groups") => OwnPlayer("groups"),
+        ("GET", "/v1/groups/{group_id}/bank") => Members("groups"),
+        (
+            "POST",
+            "/v1/groups"
+            | "/v1/groups/{group_id}/join"
+            | "/v1/groups/{group_id}/requests"
+            | "/v1/groups/{group_id}/requests/accept"
+            | "/v1/groups/{group_id}/requests/decline"
+            | "/v1/groups/{group_id}/invites"
+            | "/v1/groups/{group_id}/accept"
+            | "/v1/groups/{group_id}/decline"
+            | "/v1/groups/{group_id}/kick"
+            | "/v1/groups/{group_id}/promote"
+            | "/v1/groups/{group_id}/demote"
+            | "/v1/groups/{group_id}/transfer"
+            | "/v1/groups/{group_id}/leave"
+            | "/v1/groups/{group_id}/disband"
+            | "/v1/groups/{group_id}/bank/deposit"
+            | "/v1/groups/{group_id}/bank/withdraw",
+        ) => BodyPlayer("groups"),
         ("GET" | "DELETE", "/v1/players/{player}/ticket")
         | ("GET", "/v1/players/{player}/matches" | "/v1/players/{player}/ratings/{queue}") => {
             OwnPlayer("matchmaking")
@@ -476,6 +498,11 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/admin/accounts/{player}/sign-out",
         )
         | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist") => Server("admin"),
+        ("GET", "/v1/admin/groups/by-name/{name}")
+        | (
+            "POST",
+            "/v1/admin/groups/{group_id}/remove-member" | "/v1/admin/groups/{group_id}/disband",
+        ) => Server("admin"),
         ("GET", "/metrics") => Server("metrics"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself

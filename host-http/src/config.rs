@@ -44,6 +44,11 @@
 //! max_friends = 500             # friends per player; past it LIMIT_REACHED
 //! max_pending = 100             # pending requests per player, each way (outgoing, incoming)
 //! max_blocked = 1000            # players one player may block
+//! [groups]                             # every key optional; these are the defaults
+//! default_max_members = 100            # a group's members when its creator names none
+//! max_members_cap = 1000               # the largest max_members a creator may ask for
+//! max_groups_per_player = 5            # groups a player is in, every kind together
+//! kinds = { guild = 1 }                # per kind; a kind not listed: max_groups_per_player
 //!
 //! [[queues]]
 //! name = "duel"

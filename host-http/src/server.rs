@@ -3,7 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::routes::{
-    access, announce, economy, events, friends, health, inventory, mail, matchmaking, party,
+    access, announce, economy, events, friends, groups, health, inventory, mail, matchmaking,
+    party,
     presence,
 };
 use crate::{auth, compat, console, openapi, scheduler, sse, telemetry, AppState};
@@ -138,6 +139,37 @@ fn player_routes() -> Router<AppState> {
             "/v1/players/{player}/blocks/{other}",
             put(friends::block).delete(friends::unblock),
         )
+        .route("/v1/groups", get(groups::find).post(groups::create))
+        .route("/v1/groups/{group_id}", get(groups::get_group))
+        .route("/v1/players/{player}/groups", get(groups::groups_of))
+        .route("/v1/groups/{group_id}/join", post(groups::join))
+        .route("/v1/groups/{group_id}/requests", post(groups::request))
+        .route(
+            "/v1/groups/{group_id}/requests/accept",
+            post(groups::accept_request),
+        )
+        .route(
+            "/v1/groups/{group_id}/requests/decline",
+            post(groups::decline_request),
+        )
+        .route("/v1/groups/{group_id}/invites", post(groups::invite))
+        .route("/v1/groups/{group_id}/accept", post(groups::accept_invite))
+        .route(
+            "/v1/groups/{group_id}/decline",
+            post(groups::decline_invite),
+        )
+        .route("/v1/groups/{group_id}/kick", post(groups::kick))
+        .route("/v1/groups/{group_id}/promote", post(groups::promote))
+        .route("/v1/groups/{group_id}/demote", post(groups::demote))
+        .route("/v1/groups/{group_id}/transfer", post(groups::transfer))
+        .route("/v1/groups/{group_id}/leave", post(groups::leave))
+        .route("/v1/groups/{group_id}/disband", post(groups::disband))
+        .route("/v1/groups/{group_id}/bank", get(groups::bank))
+        .route("/v1/groups/{group_id}/bank/deposit", post(groups::deposit))
+        .route(
+            "/v1/groups/{group_id}/bank/withdraw",
+            post(groups::withdraw),
+        )
         .route("/v1/queues/{queue}/tickets", post(matchmaking::queue))
         .route(
             "/v1/players/{player}/ticket",
@@ -208,6 +240,18 @@ fn admin_routes() -> Router<AppState> {
             put(access::whitelist).delete(access::unwhitelist),
         )
         .route("/v1/admin/keys", get(access::keys))
+        .route(
+            "/v1/admin/groups/by-name/{name}",
+            get(groups::admin_by_name),
+        )
+        .route(
+            "/v1/admin/groups/{group_id}/remove-member",
+            post(groups::admin_remove_member),
+        )
+        .route(
+            "/v1/admin/groups/{group_id}/disband",
+            post(groups::admin_disband),
+        )
         .route("/v1/queues/{queue}/pool", get(matchmaking::pool))
         .route("/v1/matches/{match_id}/result", post(matchmaking::report))
 }

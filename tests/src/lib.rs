@@ -520,7 +520,8 @@ async fn open_or_fail(kind: StoreKind, url: &str) -> Arc<dyn guildhall_core::por
 }
 
 /// Document kinds the snapshot captures whole: parties, memberships, tickets, matches,
-/// match indexes, ratings, friend documents and block lists.
+/// match indexes, ratings, friend documents, block lists, groups, group memberships and
+/// group name claims.
 pub const DOC_KINDS: &[&str] = &[
     "party",
     "party_of",
@@ -531,6 +532,9 @@ pub const DOC_KINDS: &[&str] = &[
     "rating",
     "friends",
     "blocks",
+    "group",
+    "groups_of",
+    "group_name",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

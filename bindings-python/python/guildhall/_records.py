@@ -608,6 +608,166 @@ class ReportResult(_Record):
         return o
 
 
+class GroupMember(_Record):
+    """One member of a group."""
+    __slots__ = ("player", "role", "joined_at")
+    __guildhall_fields__ = ("player", "role", "joined_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "role", d["role"])
+        v = d["joined_at"]
+        s(o, "joined_at", _instant(v))
+        return o
+
+
+class GroupJoinRequest(_Record):
+    """A pending request to join a closed group."""
+    __slots__ = ("player", "at")
+    __guildhall_fields__ = ("player", "at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        return o
+
+
+class GroupInvite(_Record):
+    """A pending invite into a group."""
+    __slots__ = ("player", "invited_by", "at")
+    __guildhall_fields__ = ("player", "invited_by", "at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "invited_by", d["invited_by"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        return o
+
+
+class Group(_Record):
+    """A group (SPEC.md Groups)."""
+    __slots__ = ("id", "name", "kind", "description", "open", "max_members", "owner", "members", "requests", "invites", "created_at", "metadata")
+    __guildhall_fields__ = ("id", "name", "kind", "description", "open", "max_members", "owner", "members", "requests", "invites", "created_at", "metadata")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "name", d["name"])
+        s(o, "kind", d["kind"])
+        s(o, "description", d["description"])
+        s(o, "open", d["open"])
+        s(o, "max_members", d["max_members"])
+        s(o, "owner", d["owner"])
+        v = d["members"]
+        s(o, "members", [GroupMember._from(x) for x in v])
+        v = d["requests"]
+        s(o, "requests", [GroupJoinRequest._from(x) for x in v])
+        v = d["invites"]
+        s(o, "invites", [GroupInvite._from(x) for x in v])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        s(o, "metadata", d.get("metadata"))
+        return o
+
+
+class GroupSummary(_Record):
+    """One group in a listing."""
+    __slots__ = ("id", "name", "kind", "open", "member_count", "max_members", "owner")
+    __guildhall_fields__ = ("id", "name", "kind", "open", "member_count", "max_members", "owner")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "name", d["name"])
+        s(o, "kind", d["kind"])
+        s(o, "open", d["open"])
+        s(o, "member_count", d["member_count"])
+        s(o, "max_members", d["max_members"])
+        s(o, "owner", d["owner"])
+        return o
+
+
+class GroupPage(_Record):
+    """A page of groups ordered by lowercased name."""
+    __slots__ = ("groups", "next_cursor")
+    __guildhall_fields__ = ("groups", "next_cursor")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["groups"]
+        s(o, "groups", [GroupSummary._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        return o
+
+
+class GroupLeaveResult(_Record):
+    """The group after a member left: `None` when the last member left and it is gone."""
+    __slots__ = ("group_id", "player", "group")
+    __guildhall_fields__ = ("group_id", "player", "group")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "group_id", d["group_id"])
+        s(o, "player", d["player"])
+        v = d.get("group")
+        s(o, "group", None if v is None else Group._from(v))
+        return o
+
+
+class GroupBankResult(_Record):
+    """What a deposit or withdrawal did."""
+    __slots__ = ("transaction_id", "group_id", "player", "currency", "amount", "group_balance", "player_balance", "replayed")
+    __guildhall_fields__ = ("transaction_id", "group_id", "player", "currency", "amount", "group_balance", "player_balance", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "group_id", d["group_id"])
+        s(o, "player", d["player"])
+        s(o, "currency", d["currency"])
+        s(o, "amount", d["amount"])
+        s(o, "group_balance", d["group_balance"])
+        s(o, "player_balance", d["player_balance"])
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class GroupBank(_Record):
+    """A group's bank: one balance per configured currency (zero when never touched)."""
+    __slots__ = ("group_id", "balances")
+    __guildhall_fields__ = ("group_id", "balances")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "group_id", d["group_id"])
+        v = d["balances"]
+        s(o, "balances", [Balance._from(x) for x in v])
+        return o
+
+
 class Event(_Record):
     """A domain event, written in the same commit as its change (outbox; SPEC.md Events)."""
     __slots__ = ("seq", "id", "kind", "at", "players", "payload")
@@ -746,6 +906,15 @@ BY_SCHEMA = {
     "RatingChange": RatingChange,
     "MatchRecord": MatchRecord,
     "ReportResult": ReportResult,
+    "GroupMember": GroupMember,
+    "GroupJoinRequest": GroupJoinRequest,
+    "GroupInvite": GroupInvite,
+    "Group": Group,
+    "GroupSummary": GroupSummary,
+    "GroupPage": GroupPage,
+    "GroupLeaveResult": GroupLeaveResult,
+    "GroupBankResult": GroupBankResult,
+    "GroupBank": GroupBank,
     "Event": Event,
     "FriendshipResult": Friendship,
     "BlockResult": BlockResult,

@@ -1,6 +1,6 @@
 //! The operator's console: server-rendered HTML pages under `/console` for an operator
 //! holding an API key with the `admin` scope, so the everyday work of running a game
-//! (finding a player, granting or revoking currency, banning, mail, the catalog,
+//! (finding a player, granting or revoking currency, banning, groups, mail, the catalog,
 //! announcement templates and triggers) needs neither SQL nor hand-written requests.
 //!
 //! * Sign-in ([`session`]): `/console/login` takes the operator's API key once and sets
@@ -18,7 +18,7 @@
 //!
 //! Pages are rendered with `maud`, which escapes every interpolated value; nothing from
 //! data is ever marked pre-escaped. One file per page: [`session`] (sign-in, cookie,
-//! extractors), `dashboard`, `players`, `catalog`, `templates` (announcement templates
+//! extractors), `dashboard`, `players`, `groups`, `catalog`, `templates` (announcement templates
 //! and triggers) and `mail` (system mail to one player, broadcasts); this file holds the
 //! router and the shared layout. The stylesheet and the one small script are compiled
 //! into the binary and served as files; nothing is fetched from elsewhere.
@@ -28,6 +28,7 @@
 
 mod catalog;
 mod dashboard;
+mod groups;
 mod mail;
 mod players;
 pub mod session;
@@ -91,6 +92,13 @@ pub fn console_routes() -> Router<AppState> {
             "/console/triggers/{trigger_id}/cancel",
             post(templates::cancel_trigger),
         )
+        .route("/console/groups", get(groups::find_group))
+        .route("/console/groups/{group_id}", get(groups::group_page))
+        .route(
+            "/console/groups/{group_id}/remove",
+            post(groups::remove_member),
+        )
+        .route("/console/groups/{group_id}/disband", post(groups::disband))
         .route("/console/mail", get(mail::mail_page))
         .route("/console/mail/broadcast", post(mail::broadcast))
 }
@@ -98,9 +106,10 @@ pub fn console_routes() -> Router<AppState> {
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 6] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
+    ("/console/groups", "Groups"),
     ("/console/catalog", "Catalog"),
     ("/console/announcements", "Announcements"),
     ("/console/mail", "Mail"),

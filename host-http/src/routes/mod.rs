@@ -1,5 +1,5 @@
 //! The REST API under `/v1`, a file per core module it serves (`economy`, `inventory`
-//! with the catalog and its analytics, `mail`, `announce`, `presence`, `party`,
+//! with the catalog and its analytics, `mail`, `announce`, `presence`, `party`, `groups`,
 //! `matchmaking`, `access`, `events`) and the health routes: one route per core
 //! operation. Amounts are `i64` in the currency's smallest unit; times are RFC 3339 UTC;
 //! errors are `{code, message, details}`.
@@ -21,6 +21,7 @@ pub mod announce;
 pub mod economy;
 pub mod events;
 pub mod friends;
+pub mod groups;
 pub mod health;
 pub mod inventory;
 pub mod mail;

@@ -59,12 +59,24 @@ fn body_for(path: &str, victim: &str, other: &str) -> Value {
         | "/v1/parties/{party_id}/promote" => json!({ "leader": victim, "player": other }),
         "/v1/parties/{party_id}/disband" => json!({ "leader": victim }),
         "/v1/queues/{queue}/tickets" => json!({ "player": victim }),
+        "/v1/groups" => json!({ "owner": victim, "name": "Intruded" }),
+        "/v1/groups/{group_id}/invites"
+        | "/v1/groups/{group_id}/requests/accept"
+        | "/v1/groups/{group_id}/requests/decline"
+        | "/v1/groups/{group_id}/kick"
+        | "/v1/groups/{group_id}/promote"
+        | "/v1/groups/{group_id}/demote"
+        | "/v1/groups/{group_id}/transfer" => json!({ "actor": victim, "player": other }),
+        "/v1/groups/{group_id}/disband" => json!({ "actor": victim }),
+        "/v1/groups/{group_id}/bank/deposit" | "/v1/groups/{group_id}/bank/withdraw" => {
+            json!({ "player": victim, "currency": "gold", "amount": 1 })
+        }
         _ => json!({ "player": victim }),
     }
 }
 
-/// `path` with its parameters filled: the victim, the victim's party and match.
-fn fill(path: &str, victim: &str, party: &str, match_id: &str) -> String {
+/// `path` with its parameters filled: the victim, the victim's party, match and group.
+fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> String {
     let mut out = path.to_string();
     for (k, v) in [
         ("{player}", victim),
@@ -80,6 +92,8 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str) -> String {
         ("{trigger_id}", "trg-1"),
         ("{provider}", "discord"),
         ("{subject}", "1"),
+        ("{group_id}", group),
+        ("{name}", "Victim Guild"),
         ("{other}", "someone"),
     ] {
         out = out.replace(k, v);
@@ -119,6 +133,10 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
     let party = app.post("/v1/parties", json!({ "leader": v })).await;
     let party = party.ok()["id"].as_str().unwrap().to_string();
     let match_id = match_of(&app, v, "mate").await;
+    let group = app
+        .post("/v1/groups", json!({ "owner": v, "name": "Victim Guild" }))
+        .await;
+    let group = group.ok()["id"].as_str().unwrap().to_string();
     let before = snapshot(&app, v).await;
 
     let narrow_scopes = vec!["presence".to_string()];
@@ -142,7 +160,7 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
             let m: Method = method.to_uppercase().parse().unwrap();
             let rule = access_rule(&m, path)
                 .unwrap_or_else(|| panic!("{method} {path} has no access rule"));
-            let url = fill(path, v, &party, &match_id);
+            let url = fill(path, v, &party, &match_id, &group);
             let body = matches!(m, Method::POST | Method::PUT)
                 .then(|| body_for(path, v, &intruder.player));
             for (who, client) in &clients {

@@ -785,3 +785,94 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
     assert!(page.contains("NOT_FOUND"), "{page}");
     shows_escaped("refusal", &page, &[IMG]);
 }
+
+#[tokio::test]
+async fn console_groups_page_finds_shows_removes_and_disbands_escaped() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let name = format!("Wolves {SCRIPT}");
+    let g = app
+        .post(
+            "/v1/groups",
+            json!({"owner": "ann", "name": name, "open": true}),
+        )
+        .await;
+    let id = g.ok()["id"].as_str().unwrap().to_string();
+    app.post(&format!("/v1/groups/{id}/join"), json!({"player": "bob"}))
+        .await
+        .ok();
+    app.post(
+        &format!("/v1/groups/{id}/promote"),
+        json!({"actor": "ann", "player": "bob"}),
+    )
+    .await
+    .ok();
+    app.grant("bob", 40).await;
+    app.post(
+        &format!("/v1/groups/{id}/bank/deposit"),
+        json!({"player": "bob", "currency": "gold", "amount": 40}),
+    )
+    .await
+    .ok();
+
+    // Found by its exact name (any case): a redirect to its page.
+    let (status, location, _) = get(
+        &app,
+        &format!("/console/groups?q={}", seg(&name.to_uppercase())),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, format!("/console/groups/{id}"));
+    // By the start of its name: a list.
+    let (status, _, page) = get(&app, "/console/groups?q=wol", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("groups found", &page, &[SCRIPT]);
+    assert!(page.contains(&format!("/console/groups/{id}")));
+
+    let (status, _, page) = get(&app, &location, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("group page", &page, &[SCRIPT]);
+    assert!(page.contains("officer") && page.contains("owner"));
+    assert!(page.contains(">40<"), "the bank's gold: {page}");
+    let csrf = csrf_in(&page);
+
+    // Remove the owner: bob (the officer) owns it.
+    let (status, back, _) = post(
+        &app,
+        &format!("/console/groups/{id}/remove"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("player", "ann")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(back.starts_with(&location), "{back}");
+    let now = app.get(&format!("/v1/groups/{id}")).await;
+    assert_eq!(now.ok()["owner"], "bob");
+    // Removing a non-member is refused with its code.
+    let (status, _, page) = post(
+        &app,
+        &format!("/console/groups/{id}/remove"),
+        &cookie,
+        &[("csrf", csrf.as_str()), ("player", "zed")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("NOT_GROUP_MEMBER"), "{page}");
+
+    let (status, _, _) = post(
+        &app,
+        &format!("/console/groups/{id}/disband"),
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.get(&format!("/v1/groups/{id}"))
+        .await
+        .assert_error(404, "NOT_FOUND");
+    assert_eq!(app.gold("bob").await, 40, "the bank went to the owner");
+    assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
+}

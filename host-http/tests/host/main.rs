@@ -9,6 +9,7 @@ mod config;
 mod console;
 mod events;
 mod friends;
+mod groups;
 mod mail;
 mod matchmaking;
 mod observability;

@@ -118,6 +118,29 @@ const OPS: &[&str] = &[
     "disband_party",
     "party_of",
     "party",
+    "create_group",
+    "group",
+    "group_by_name",
+    "groups_of",
+    "find_groups",
+    "join_group",
+    "request_to_join_group",
+    "invite_to_group",
+    "accept_group_invite",
+    "decline_group_invite",
+    "accept_join_request",
+    "decline_join_request",
+    "kick_from_group",
+    "promote_in_group",
+    "demote_in_group",
+    "transfer_group_ownership",
+    "leave_group",
+    "disband_group",
+    "group_deposit",
+    "group_withdraw",
+    "group_bank",
+    "admin_remove_group_member",
+    "admin_disband_group",
     "send_friend_request",
     "accept_friend_request",
     "decline_friend_request",
@@ -302,6 +325,62 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "friends" => ok!(gh.friends(&pid(a, "player")?).await?),
         "friend_requests" => ok!(gh.friend_requests(&pid(a, "player")?).await?),
         "blocked" => ok!(gh.blocked(&pid(a, "player")?).await?),
+        // ----- Groups -----
+        "create_group" => ok!(gh.create_group(whole!(a)).await?),
+        "group" => ok!(gh.group(&text(a, "group_id")?).await?),
+        "group_by_name" => ok!(gh.group_by_name(&text(a, "name")?).await?),
+        "groups_of" => ok!(gh.groups_of(&pid(a, "player")?).await?),
+        "find_groups" => ok!(gh.find_groups(whole!(a)).await?),
+        "join_group" => ok!(gh
+            .join_group(&pid(a, "player")?, &text(a, "group_id")?)
+            .await?),
+        "request_to_join_group" => ok!(gh
+            .request_to_join_group(&pid(a, "player")?, &text(a, "group_id")?)
+            .await?),
+        "invite_to_group" => ok!(gh
+            .invite_to_group(
+                &pid(a, "actor")?,
+                &text(a, "group_id")?,
+                &pid(a, "invitee")?
+            )
+            .await?),
+        "accept_group_invite" => ok!(gh
+            .accept_group_invite(&pid(a, "player")?, &text(a, "group_id")?)
+            .await?),
+        "decline_group_invite" => ok!(gh
+            .decline_group_invite(&pid(a, "player")?, &text(a, "group_id")?)
+            .await?),
+        "accept_join_request" => ok!(gh
+            .accept_join_request(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "player")?)
+            .await?),
+        "decline_join_request" => ok!(gh
+            .decline_join_request(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "player")?)
+            .await?),
+        "kick_from_group" => ok!(gh
+            .kick_from_group(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "target")?)
+            .await?),
+        "promote_in_group" => ok!(gh
+            .promote_in_group(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "target")?)
+            .await?),
+        "demote_in_group" => ok!(gh
+            .demote_in_group(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "target")?)
+            .await?),
+        "transfer_group_ownership" => ok!(gh
+            .transfer_group_ownership(&pid(a, "actor")?, &text(a, "group_id")?, &pid(a, "target")?)
+            .await?),
+        "leave_group" => ok!(gh
+            .leave_group(&pid(a, "player")?, &text(a, "group_id")?)
+            .await?),
+        "disband_group" => ok!(gh
+            .disband_group(&pid(a, "actor")?, &text(a, "group_id")?)
+            .await?),
+        "group_deposit" => ok!(gh.group_deposit(whole!(a)).await?),
+        "group_withdraw" => ok!(gh.group_withdraw(whole!(a)).await?),
+        "group_bank" => ok!(gh.group_bank(&text(a, "group_id")?).await?),
+        "admin_remove_group_member" => ok!(gh
+            .admin_remove_group_member(&text(a, "group_id")?, &pid(a, "player")?)
+            .await?),
+        "admin_disband_group" => ok!(gh.admin_disband_group(&text(a, "group_id")?).await?),
         // ----- Matchmaking -----
         "rating" => ok!(gh.rating(&pid(a, "player")?, &text(a, "queue")?).await?),
         "queue" => ok!(gh.queue(whole!(a)).await?),

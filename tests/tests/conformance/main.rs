@@ -32,6 +32,7 @@ mod concurrency;
 mod economy;
 mod events;
 mod friends;
+mod groups;
 mod idempotency;
 mod inventory;
 mod mail;
