@@ -150,6 +150,39 @@ export interface BalanceChangeResult {
 }
 
 /**
+ * Block or unblock a player. A block removes any friendship and pending request
+ * between the two in the same commit; blocking a player already blocked, or
+ * unblocking one not blocked, changes nothing (`changed: false`). Errors:
+ * `INVALID_ARGUMENT` (oneself, bad ids or key), `LIMIT_REACHED` (`max_blocked`),
+ * `IDEMPOTENCY_CONFLICT`.
+ */
+export interface BlockRequest {
+  /** The player blocked (or unblocked). */
+  blocked: string
+  /** The player blocking (or unblocking). */
+  blocker: string
+  /** Idempotency key (1-255 bytes), scoped to the caller. */
+  idempotencyKey?: string
+}
+
+/** The outcome of a block or unblock. */
+export interface BlockResult {
+  /** The player blocked or unblocked. */
+  blocked: string
+  /** The blocker. */
+  blocker: string
+  /** False when the block (or its absence) was already so. */
+  changed: boolean
+  /**
+   * True when this is the stored result of an earlier call with the same
+   * idempotency key.
+   */
+  replayed: boolean
+  /** True when a friendship between the two ended with this block. */
+  unfriended: boolean
+}
+
+/**
  * A mail to every player who existed when it was sent, or to listed players, stored
  * once and copied into each box the next time that box is read.
  */
@@ -226,6 +259,9 @@ export interface CatalogItem {
   price?: Price
 }
 
+/** Chat limits, retention and the masked-word list (SPEC.md Chat), configured under `[chat]`; missing keys keep their defaults. */
+export type ChatConfig = Record<string, any>
+
 /** The outcome of a claim. */
 export interface ClaimResult {
   /** Balances after, for the currencies credited. */
@@ -284,7 +320,7 @@ export type EntryKind = 'grant' | 'spend' | 'transfer' | 'purchase'
  * The stable error codes of SPEC.md. Serialized in `SCREAMING_SNAKE_CASE`
  * (`"INSUFFICIENT_FUNDS"`), the exact string every binding exposes as `code`.
  */
-export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE'
+export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE' | 'ALREADY_FRIENDS' | 'BLOCKED' | 'LIMIT_REACHED' | 'NAME_TAKEN' | 'GROUP_FULL' | 'NOT_GROUP_MEMBER' | 'GROUP_PERMISSION' | 'MUTED' | 'NOT_CHANNEL_MEMBER'
 
 /** Fire an event for a player. Errors: `INVALID_ARGUMENT` (event name). */
 export interface FireRequest {
@@ -314,6 +350,83 @@ export type FrequencyCap = {
   times: number
 } | {
   every: 'unlimited'
+}
+
+/** A friend as listed, with presence from the friend's live session. */
+export interface Friend {
+  location?: Location
+  /** True when the friend has a live session. */
+  online: boolean
+  /** The friend. */
+  player: string
+  /** When the friendship began, UTC. */
+  since: string
+}
+
+/**
+ * An action of `player` on its relation with `other`: accept `other`'s request,
+ * decline it (or cancel `player`'s own request to `other`), or remove `other` as a
+ * friend. Errors: `INVALID_ARGUMENT` (`other` is `player`, bad ids or key),
+ * `NOT_FOUND` (no such request or friendship), `LIMIT_REACHED` (accept: either has
+ * `max_friends` friends), `IDEMPOTENCY_CONFLICT`.
+ */
+export interface FriendActionRequest {
+  /** Idempotency key (1-255 bytes), scoped to the caller. */
+  idempotencyKey?: string
+  /** The other player of the request or friendship. */
+  other: string
+  /** The player acting. */
+  player: string
+}
+
+/** A player's pending requests both ways, oldest first. */
+export interface FriendRequests {
+  /** Requests other players sent to this one. */
+  incoming: PendingRequest[]
+  /** Requests this player sent. */
+  outgoing: PendingRequest[]
+}
+
+/** Friend limits (SPEC.md Friends), configured under `[friends]`; missing keys keep their defaults. */
+export interface FriendsConfig {
+  /** Players one player may block at most (default 1000); past it `LIMIT_REACHED`. */
+  maxBlocked?: number
+  /** Friends per player at most (default 500); past it `LIMIT_REACHED`. */
+  maxFriends?: number
+  /**
+   * Pending requests per player at most (default 100), counted per direction: a
+   * player may have this many outgoing requests and this many incoming ones, so a
+   * flood of requests to a player never stops it from asking others, and its own
+   * asking never stops others from reaching it. Past it `LIMIT_REACHED`.
+   */
+  maxPending?: number
+}
+
+/** Where a pair stands after a friend call. */
+export interface FriendshipResult {
+  /**
+   * False when the call found the pair already as asked and changed nothing (a
+   * repeated request).
+   */
+  changed: boolean
+  /**
+   * True when the two are friends after the call (a request that accepted the
+   * other's, an accept).
+   */
+  friends: boolean
+  /** The other player. */
+  other: string
+  /** The player who acted (`from` of a request). */
+  player: string
+  /**
+   * True when this is the stored result of an earlier call with the same
+   * idempotency key.
+   */
+  replayed: boolean
+  /** True when `player` has a request to `other` pending after the call. */
+  requested: boolean
+  /** When the friendship began, UTC (when `friends`). */
+  since?: string
 }
 
 /**
@@ -378,6 +491,9 @@ export interface GrantRequest {
   source?: string
 }
 
+/** Group limits and kinds (SPEC.md Groups), configured under `[groups]`; missing keys keep their defaults. */
+export type GroupsConfig = Record<string, any>
+
 /** The config as written: every key optional, unknown keys refused (by name). */
 export interface GuildhallConfig {
   auth?: AuthSection
@@ -388,6 +504,7 @@ export interface GuildhallConfig {
    * the current directory for an object).
    */
   catalogFile?: string
+  chat?: ChatConfig
   compat?: CompatSection
   /** Currencies; the first is the default. None: one currency, `gold`. */
   currencies?: Currency[]
@@ -395,6 +512,8 @@ export interface GuildhallConfig {
   database?: string
   /** How long outbox events are kept, seconds (default 604800, positive). */
   eventRetentionSecs?: number
+  friends?: FriendsConfig
+  groups?: GroupsConfig
   /** How long idempotency records are kept, seconds (default 86400, at least 86400). */
   idempotencyRetentionSecs?: number
   /** Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`). */
@@ -732,6 +851,17 @@ export interface PartyMember {
   player: string
 }
 
+/** A pending request as stored on one side: the other player, and when it was sent. */
+export interface PendingRequest {
+  /**
+   * The other player: the sender of an incoming request, the addressee of an
+   * outgoing one.
+   */
+  player: string
+  /** When the request was sent, UTC. */
+  sentAt: string
+}
+
 /** Units sold of one catalog item in a window (SPEC.md Analytics). */
 export interface PopularItem {
   /** Catalog item id. */
@@ -930,9 +1060,31 @@ export interface ScheduleSection {
 }
 
 /**
+ * Send a friend request (SPEC.md Friends). A request to a player who already asked
+ * `from` accepts theirs instead (the result says `friends: true`); asking again while
+ * a request is pending changes nothing. Errors: `INVALID_ARGUMENT` (a request to
+ * oneself, a bad id or key), `BLOCKED` (either blocked the other), `ALREADY_FRIENDS`,
+ * `LIMIT_REACHED` (`from` has `max_friends` friends or `max_pending` outgoing
+ * requests, `to` has `max_pending` incoming requests; on the accepting path either
+ * has `max_friends`), `IDEMPOTENCY_CONFLICT`.
+ */
+export interface SendFriendRequest {
+  /** The player asking. */
+  from: string
+  /**
+   * Idempotency key (1-255 bytes), scoped to the caller (the API key, or the player
+   * of a token).
+   */
+  idempotencyKey?: string
+  /** The player asked. */
+  to: string
+}
+
+/**
  * Send one mail. Errors: `INVALID_ARGUMENT` (subject/body length, attachments from a
  * player, bad attachment, expiry in the past), `NOT_FOUND` (attached catalog item),
- * `MAIL_SEND_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+ * `MAIL_SEND_LIMIT`, `BLOCKED` (player mail where the sender or the recipient has
+ * blocked the other; SPEC.md Friends), `IDEMPOTENCY_CONFLICT`.
  */
 export interface SendMailRequest {
   /** Attachments (system and admin mail only). */
@@ -1331,6 +1483,33 @@ export declare class Guildhall {
   partyOf(player: string): Promise<Party | null>
   /** One party. Errors: `NOT_FOUND`. */
   party(partyId: string): Promise<Party>
+  /**
+   * Sends a friend request; to a player who already asked, accepts theirs (`friends: true`).
+   * Errors: `INVALID_ARGUMENT`, `BLOCKED`, `ALREADY_FRIENDS`, `LIMIT_REACHED`.
+   */
+  sendFriendRequest(request: Input<SendFriendRequest>): Promise<FriendshipResult>
+  /** Accepts `other`'s pending request. Errors: `NOT_FOUND`, `ALREADY_FRIENDS`, `LIMIT_REACHED`. */
+  acceptFriendRequest(request: Input<FriendActionRequest>): Promise<FriendshipResult>
+  /**
+   * Declines `other`'s pending request, or cancels the player's own request to `other`.
+   * Errors: `NOT_FOUND`.
+   */
+  declineFriendRequest(request: Input<FriendActionRequest>): Promise<FriendshipResult>
+  /** Ends a friendship. Errors: `NOT_FOUND`. */
+  removeFriend(request: Input<FriendActionRequest>): Promise<FriendshipResult>
+  /**
+   * Blocks a player: any friendship and pending request between the two end in the same
+   * commit. Errors: `INVALID_ARGUMENT`, `LIMIT_REACHED`.
+   */
+  blockPlayer(request: Input<BlockRequest>): Promise<BlockResult>
+  /** Lifts a block (a block the other way stays). */
+  unblockPlayer(request: Input<BlockRequest>): Promise<BlockResult>
+  /** A player's friends in the order added, each with presence (online, location). */
+  friends(player: string): Promise<Friend[]>
+  /** A player's pending friend requests, incoming and outgoing, oldest first. */
+  friendRequests(player: string): Promise<FriendRequests>
+  /** The players a player has blocked, in the order blocked. */
+  blocked(player: string): Promise<string[]>
   /** Queues a player, or (`withParty`) the leader's whole party. */
   queue(request: Input<QueueRequest>): Promise<Ticket>
   /** Cancels the player's ticket. Errors: `NOT_FOUND`. */

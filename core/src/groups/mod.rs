@@ -61,7 +61,7 @@ impl GroupsConfig {
                 "groups.max_members_cap is at least 2",
             ));
         }
-        if self.default_max_members < 2 || self.default_max_members > self.max_members_cap {
+        if !(2..=self.max_members_cap).contains(&self.default_max_members) {
             return Err(Error::invalid(
                 "groups.default_max_members",
                 "groups.default_max_members is 2 to groups.max_members_cap",

@@ -280,7 +280,7 @@ pub fn check_create(cfg: &GroupsConfig, req: &CreateGroupRequest) -> Result<Stri
         ));
     }
     if let Some(m) = req.max_members {
-        if m < 2 || m > cfg.max_members_cap {
+        if !(2..=cfg.max_members_cap).contains(&m) {
             return Err(Error::invalid(
                 "max_members",
                 format!("max_members is 2 to {}", cfg.max_members_cap),
