@@ -34,6 +34,9 @@ macro_rules! for_each_result_type {
             $crate::ports::Session,
             $crate::party::Party,
             $crate::party::Invite,
+            $crate::chat::ChatMessage,
+            $crate::chat::ChatPage,
+            $crate::chat::ChatMute,
             $crate::matchmaking::Ticket,
             $crate::TicketStatus,
             $crate::matchmaking::Rating,
@@ -64,6 +67,8 @@ macro_rules! for_each_request_type {
             $crate::announce::Location,
             $crate::announce::FireRequest,
             $crate::matchmaking::QueueRequest,
+            $crate::chat::PostMessageRequest,
+            $crate::chat::MuteRequest,
         );
     };
 }

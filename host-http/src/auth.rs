@@ -415,6 +415,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/parties/{party_id}/promote"
             | "/v1/parties/{party_id}/disband",
         ) => BodyPlayer("party"),
+        ("POST", "/v1/chat/messages") => BodyPlayer("chat"),
+        ("GET", "/v1/players/{player}/chat") => OwnPlayer("chat"),
         ("POST", "/v1/queues/{queue}/tickets") => BodyPlayer("matchmaking"),
         ("GET" | "DELETE", "/v1/players/{player}/ticket")
         | ("GET", "/v1/players/{player}/matches" | "/v1/players/{player}/ratings/{queue}") => {
@@ -461,7 +463,9 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/admin/accounts/{player}/unban"
             | "/v1/admin/accounts/{player}/sign-out",
         )
-        | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist") => Server("admin"),
+        | ("PUT" | "DELETE", "/v1/admin/accounts/{player}/whitelist")
+        | ("GET", "/v1/admin/chat/history")
+        | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => Server("admin"),
         ("GET", "/metrics") => Server("metrics"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself

@@ -40,6 +40,12 @@
 //! max_size = 5
 //! invite_ttl_secs = 60
 //!
+//! [chat]
+//! rate_limit = 5                       # messages per player per window
+//! rate_window_secs = 10
+//! retention_secs = 2592000             # history kept 30 days, then pruned
+//! masked_words = ["darn"]              # whole words, any case, become asterisks
+//!
 //! [[queues]]
 //! name = "duel"
 //! teams = 2

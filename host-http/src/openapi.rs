@@ -2,7 +2,7 @@
 //! served at `GET /openapi.json`.
 
 use crate::routes::{
-    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
+    access, announce, chat, economy, events, health, inventory, mail, matchmaking, party, presence,
 };
 use crate::{auth, compat, sse};
 use axum::Json;
@@ -11,7 +11,7 @@ use utoipa::OpenApi;
 /// The OpenAPI 3.1 description of every route.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "guildhall", description = "guildhall game backend: wallets and ledger, catalog and inventory, mail, announcements, presence, parties, matchmaking and ratings, events (outbox and per-player server-sent events). \
+    info(title = "guildhall", description = "guildhall game backend: wallets and ledger, catalog and inventory, mail, announcements, presence, parties, chat, matchmaking and ratings, events (outbox and per-player server-sent events). \
 Amounts are integers in the currency's smallest unit. Errors are `{code, message, details}` with a stable `code`."),
     paths(
         economy::wallet, economy::balance, economy::history, economy::grant, economy::spend, economy::transfer, economy::currencies, economy::verify_ledger,
@@ -26,6 +26,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         presence::login, presence::heartbeat, presence::logout, presence::session, presence::online,
         party::create, party::get_party, party::party_of, party::invite, party::accept, party::decline, party::join,
         party::leave, party::kick, party::promote, party::disband,
+        chat::post_message, chat::player_history, chat::admin_history, chat::mute, chat::unmute,
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
@@ -46,6 +47,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "announcements", description = "Templates, trigger rules, firing events for a player"),
         (name = "presence", description = "Sessions: login, heartbeat, logout, who is online"),
         (name = "parties", description = "Parties: invites, joining, leaving, leadership"),
+        (name = "chat", description = "Chat channels: posting, history, mutes"),
         (name = "matchmaking", description = "Queues, tickets, matches, results and ratings"),
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),

@@ -3,7 +3,7 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::routes::{
-    access, announce, economy, events, health, inventory, mail, matchmaking, party, presence,
+    access, announce, chat, economy, events, health, inventory, mail, matchmaking, party, presence,
 };
 use crate::{auth, compat, console, openapi, scheduler, sse, telemetry, AppState};
 use axum::body::Body;
@@ -115,6 +115,13 @@ fn player_routes() -> Router<AppState> {
         .route("/v1/parties/{party_id}/kick", post(party::kick))
         .route("/v1/parties/{party_id}/promote", post(party::promote))
         .route("/v1/parties/{party_id}/disband", post(party::disband))
+        .route("/v1/chat/messages", post(chat::post_message))
+        .route("/v1/players/{player}/chat", get(chat::player_history))
+        .route("/v1/admin/chat/history", get(chat::admin_history))
+        .route(
+            "/v1/admin/chat/mutes/{player}",
+            put(chat::mute).delete(chat::unmute),
+        )
         .route("/v1/queues/{queue}/tickets", post(matchmaking::queue))
         .route(
             "/v1/players/{player}/ticket",

@@ -67,6 +67,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "sessions (login, heartbeat, logout) and online counts",
     ),
     ("party", "party actions for any player"),
+    (
+        "chat",
+        "post chat messages and read channel history as any player",
+    ),
     ("matchmaking", "tickets, pools, match results and ratings"),
     ("events", "the event outbox and any player's event stream"),
     (

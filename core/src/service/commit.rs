@@ -33,7 +33,8 @@ replayable!(
     ItemChangeResult,
     crate::mail::SendMailResult,
     crate::mail::ClaimResult,
-    crate::mail::Broadcast
+    crate::mail::Broadcast,
+    crate::chat::ChatMessage
 );
 
 /// One attempt of a call: the change set to commit and the result to return.

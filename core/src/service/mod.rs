@@ -20,6 +20,7 @@ mod access;
 mod access_cache;
 mod announce;
 mod chat;
+mod chat_group_stub;
 mod commit;
 mod economy;
 mod events;

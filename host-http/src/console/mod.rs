@@ -19,7 +19,8 @@
 //! Pages are rendered with `maud`, which escapes every interpolated value; nothing from
 //! data is ever marked pre-escaped. One file per page: [`session`] (sign-in, cookie,
 //! extractors), `dashboard`, `players`, `catalog`, `templates` (announcement templates
-//! and triggers) and `mail` (system mail to one player, broadcasts); this file holds the
+//! and triggers), `mail` (system mail to one player, broadcasts) and `chat` (a channel's
+//! history, mutes); this file holds the
 //! router and the shared layout. The stylesheet and the one small script are compiled
 //! into the binary and served as files; nothing is fetched from elsewhere.
 //!
@@ -27,6 +28,7 @@
 //! ([`crate::auth::access_rule`]); the checks above are this module's own.
 
 mod catalog;
+mod chat;
 mod dashboard;
 mod mail;
 mod players;
@@ -93,17 +95,21 @@ pub fn console_routes() -> Router<AppState> {
         )
         .route("/console/mail", get(mail::mail_page))
         .route("/console/mail/broadcast", post(mail::broadcast))
+        .route("/console/chat", get(chat::chat))
+        .route("/console/chat/mute", post(chat::mute))
+        .route("/console/chat/unmute", post(chat::unmute))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 6] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/catalog", "Catalog"),
     ("/console/announcements", "Announcements"),
     ("/console/mail", "Mail"),
+    ("/console/chat", "Chat"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

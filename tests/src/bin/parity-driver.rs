@@ -118,6 +118,10 @@ const OPS: &[&str] = &[
     "disband_party",
     "party_of",
     "party",
+    "post_message",
+    "channel_history",
+    "mute_player",
+    "unmute_player",
     "rating",
     "queue",
     "cancel_ticket",
@@ -283,6 +287,22 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "disband_party" => ok!(gh.disband_party(&pid(a, "leader")?).await?),
         "party_of" => ok!(gh.party_of(&pid(a, "player")?).await?),
         "party" => ok!(gh.party(&text(a, "party_id")?).await?),
+        // ----- Chat -----
+        "post_message" => ok!(gh.post_message(whole!(a)).await?),
+        "channel_history" => {
+            let reader: Option<PlayerId> = arg!(a, "player");
+            let before: Option<String> = arg!(a, "before");
+            ok!(gh
+                .channel_history(
+                    reader.as_ref(),
+                    &text(a, "channel")?,
+                    before.as_deref(),
+                    arg!(a, "limit")
+                )
+                .await?)
+        }
+        "mute_player" => ok!(gh.mute_player(whole!(a)).await?),
+        "unmute_player" => ok!(gh.unmute_player(&pid(a, "player")?).await?),
         // ----- Matchmaking -----
         "rating" => ok!(gh.rating(&pid(a, "player")?, &text(a, "queue")?).await?),
         "queue" => ok!(gh.queue(whole!(a)).await?),
