@@ -141,6 +141,70 @@ export interface CatalogItem {
   price?: Price
 }
 
+/** Chat limits, retention and the masked-word list (SPEC.md Chat), configured under `[chat]`; missing keys keep their defaults. */
+export interface ChatConfig {
+  /**
+   * Words replaced by asterisks wherever they stand as whole words, compared
+   * case-insensitively (default none).
+   */
+  maskedWords?: string[]
+  /** Messages one player may post per rate window (default 5). */
+  rateLimit?: number
+  /** Length of the rate window in seconds (default 10). */
+  rateWindowSecs?: number
+  /** Seconds a message stays in the history before pruning (default 30 days = 2,592,000). */
+  retentionSecs?: number
+}
+
+/** One chat message as stored and delivered (SPEC.md Chat). */
+export interface ChatMessage {
+  /** The text, 1 to 500 characters, masked words replaced by asterisks. */
+  body: string
+  /**
+   * The channel, canonical form (`global`, `room:<id>`, `party:<id>`, `group:<id>`,
+   * `direct:<a>:<b>` with `a < b`).
+   */
+  channel: string
+  /** Message id (time-ordered). */
+  id: string
+  /** Optional JSON the game attaches (null when none). */
+  metadata?: any
+  /**
+   * True when this is the stored original of an earlier call with the same
+   * idempotency key (nothing was posted again).
+   */
+  replayed?: boolean
+  /** The player who posted it. */
+  sender: string
+  /** When it was posted, UTC. */
+  sentAt: string
+}
+
+/**
+ * An admin's mute of a player (SPEC.md Chat: `MUTED` until `until`). Document id = the
+ * player id.
+ */
+export interface ChatMute {
+  /** When the mute was set, UTC. */
+  mutedAt: string
+  /** The muted player. */
+  player: string
+  /** Why (shown to operators), up to 500 bytes. */
+  reason: string
+  /** The mute ends at this instant, UTC. */
+  until: string
+}
+
+/** A page of a channel's history, newest first. */
+export interface ChatPage {
+  /** The canonical channel name. */
+  channel: string
+  /** Messages, newest first. */
+  messages: ChatMessage[]
+  /** Pass as `before` to read the next (older) page; null when this page is the last. */
+  nextCursor?: string
+}
+
 /** The outcome of a claim. */
 export interface ClaimResult {
   /** Balances after, for the currencies credited. */
@@ -199,7 +263,7 @@ export type EntryKind = 'grant' | 'spend' | 'transfer' | 'purchase'
  * The stable error codes of SPEC.md. Serialized in `SCREAMING_SNAKE_CASE`
  * (`"INSUFFICIENT_FUNDS"`), the exact string every binding exposes as `code`.
  */
-export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE'
+export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE' | 'ALREADY_FRIENDS' | 'BLOCKED' | 'LIMIT_REACHED' | 'NAME_TAKEN' | 'GROUP_FULL' | 'NOT_GROUP_MEMBER' | 'GROUP_PERMISSION' | 'MUTED' | 'NOT_CHANNEL_MEMBER'
 
 /** Fire an event for a player. Errors: `INVALID_ARGUMENT` (event name). */
 export interface FireRequest {
@@ -230,6 +294,9 @@ export type FrequencyCap = {
 } | {
   every: 'unlimited'
 }
+
+/** Friend limits (SPEC.md Friends), configured under `[friends]`; missing keys keep their defaults. */
+export type FriendsConfig = Record<string, any>
 
 /**
  * Glicko-2 parameters (Glickman, "Example of the Glicko-2 system"). Ratings are on the
@@ -293,6 +360,9 @@ export interface GrantRequest {
   source?: string
 }
 
+/** Group limits and kinds (SPEC.md Groups), configured under `[groups]`; missing keys keep their defaults. */
+export type GroupsConfig = Record<string, any>
+
 /** The config as written: every key optional, unknown keys refused (by name). */
 export interface GuildhallConfig {
   auth?: AuthSection
@@ -303,6 +373,7 @@ export interface GuildhallConfig {
    * the current directory for an object).
    */
   catalogFile?: string
+  chat?: ChatConfig
   compat?: CompatSection
   /** Currencies; the first is the default. None: one currency, `gold`. */
   currencies?: Currency[]
@@ -310,6 +381,8 @@ export interface GuildhallConfig {
   database?: string
   /** How long outbox events are kept, seconds (default 604800, positive). */
   eventRetentionSecs?: number
+  friends?: FriendsConfig
+  groups?: GroupsConfig
   /** How long idempotency records are kept, seconds (default 86400, at least 86400). */
   idempotencyRetentionSecs?: number
   /** Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`). */
@@ -615,6 +688,19 @@ export interface Message {
 /** How a message is delivered. */
 export type MessageKind = 'marquee' | 'announcement' | 'mail' | 'chat' | 'in_game'
 
+/**
+ * Mute a player until an instant. Errors: `INVALID_ARGUMENT` (`until` not in the
+ * future, reason over 500 bytes or with control characters).
+ */
+export interface MuteRequest {
+  /** The player to mute. */
+  player: string
+  /** Why (default empty). */
+  reason?: string
+  /** End of the mute, UTC; must be after now. */
+  until: string
+}
+
 /** A party. */
 export interface Party {
   /** Creation time, UTC. */
@@ -669,6 +755,30 @@ export interface PopularItemsQuery {
   limit?: number
   /** Window end, exclusive, UTC, RFC 3339 (default: now on the core's clock). */
   to?: string
+}
+
+/**
+ * Post a message. Errors: `INVALID_ARGUMENT` (channel, body: 1 to 500 characters, no
+ * control characters except newline), `NOT_CHANNEL_MEMBER`, `BLOCKED` (direct),
+ * `MUTED` (`details.until`), `RATE_LIMITED` (`details.retry_after_seconds`).
+ */
+export interface PostMessageRequest {
+  /** The text. */
+  body: string
+  /**
+   * The channel (`global`, `room:<id>`, `party:<id>`, `group:<id>`, `direct:<a>:<b>`;
+   * a direct channel's ids may come in either order).
+   */
+  channel: string
+  /**
+   * Idempotency key, 1-255 bytes, scoped to the caller: the same key and request
+   * again returns the stored message marked `replayed`.
+   */
+  idempotencyKey?: string
+  /** Optional JSON attached to the message. */
+  metadata?: any
+  /** The sender. */
+  player: string
 }
 
 /** A price: amount in the smallest unit of `currency`, per unit of the item. */
