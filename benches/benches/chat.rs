@@ -2,10 +2,9 @@
 //! delivered to 100 live subscribers (SPEC.md Chat; floor: 2,000 messages/s fanned out
 //! to all 100, i.e. 200,000 deliveries/s, on SQLite).
 //!
-//! Set-up (not timed): a SQLite file, a chat rate limit out of the way, and a channel of
-//! 100 members: `room:bench` with 100 live sessions in that room (the members a room
-//! channel reaches; a group channel's members come from the group document instead,
-//! one read either way). 100 subscriber tasks, one per member, each take the core's live
+//! Set-up (not timed): a SQLite file, a chat rate limit out of the way, and an open group
+//! of 100 members (its owner and 99 who joined), whose channel `group:<id>` the owner
+//! posts to (membership read from the group document on every post). 100 subscriber tasks, one per member, each take the core's live
 //! feed ([`Guildhall::subscribe`]) and count the events its player's stream would send
 //! (`chat_message` events that [`guildhall_core::chat::reaches`] the player), resuming
 //! from the outbox when they fall behind, as the host's per-player SSE stream does.
@@ -18,7 +17,6 @@
 //! at most 120 s); under `cargo test` it runs N = 200.
 
 use guildhall_benches::{bench_mode, percentiles_ms, runtime, Db};
-use guildhall_core::announce::Location;
 use guildhall_core::chat::{reaches, PostMessageRequest, CHAT_EVENT};
 use guildhall_core::types::{Currency, PlayerId};
 use guildhall_core::{Config, Guildhall};
@@ -28,7 +26,6 @@ use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
 const MEMBERS: usize = 100;
-const CHANNEL: &str = "room:bench";
 
 fn member(i: usize) -> PlayerId {
     PlayerId::new(format!("m{i}")).expect("player id")
@@ -92,17 +89,22 @@ fn main() {
         let gh = guildhall_adapters::open(db.url(), config)
             .await
             .expect("open backend");
-        for i in 0..MEMBERS {
-            gh.login(
-                &member(i),
-                Location {
-                    room: Some("bench".into()),
-                    ..Location::default()
-                },
-            )
+        let group = gh
+            .create_group(guildhall_core::groups::CreateGroupRequest {
+                owner: member(0),
+                name: "Bench guild".into(),
+                description: String::new(),
+                open: true,
+                max_members: Some(MEMBERS as u32),
+                kind: None,
+                metadata: serde_json::Value::Null,
+            })
             .await
-            .expect("login");
+            .expect("group");
+        for i in 1..MEMBERS {
+            gh.join_group(&member(i), &group.id).await.expect("join");
         }
+        let channel = format!("group:{}", group.id);
         let deadline = Instant::now() + Duration::from_secs(120);
         let delivered = Arc::new(AtomicU64::new(0));
         let mut subs = Vec::new();
@@ -126,7 +128,7 @@ fn main() {
             let t = Instant::now();
             gh.post_message(PostMessageRequest {
                 player: sender.clone(),
-                channel: CHANNEL.into(),
+                channel: channel.clone(),
                 body: format!("message {i}"),
                 metadata: None,
                 idempotency_key: None,
@@ -145,7 +147,7 @@ fn main() {
         let deliveries = delivered.load(Ordering::Relaxed);
         let [p50, p90, p99, max] = percentiles_ms(&mut lat);
         println!(
-            "chat/sqlite: {posted} messages from one sender to {CHANNEL} ({MEMBERS} members, \
+            "chat/sqlite: {posted} messages from one sender to a group channel ({MEMBERS} members, \
              {MEMBERS} subscribers): posted in {posting:.2} s, all delivered in {total:.2} s: \
              {rate:.0} messages/s fanned out, {drate:.0} deliveries/s ({deliveries} deliveries); \
              per post p50 {p50:.3} ms, p90 {p90:.3} ms, p99 {p99:.3} ms, max {max:.2} ms \
@@ -161,7 +163,7 @@ fn main() {
             "every subscriber received every message: {counts:?}"
         );
         let page = gh
-            .channel_history(None, CHANNEL, None, Some(1))
+            .channel_history(None, &channel, None, Some(1))
             .await
             .expect("history");
         assert_eq!(

@@ -42,6 +42,12 @@ macro_rules! for_each_result_type {
             $crate::matchmaking::Rating,
             $crate::matchmaking::MatchRecord,
             $crate::ReportResult,
+            $crate::groups::Group,
+            $crate::groups::GroupInvite,
+            $crate::groups::GroupPage,
+            $crate::groups::GroupLeaveResult,
+            $crate::groups::GroupBankResult,
+            $crate::groups::GroupBank,
             $crate::types::Event,
         );
     };
@@ -69,6 +75,9 @@ macro_rules! for_each_request_type {
             $crate::matchmaking::QueueRequest,
             $crate::chat::PostMessageRequest,
             $crate::chat::MuteRequest,
+            $crate::groups::CreateGroupRequest,
+            $crate::groups::GroupQuery,
+            $crate::groups::GroupBankRequest,
         );
     };
 }

@@ -55,14 +55,19 @@ impl fmt::Display for PlayerId {
     }
 }
 
-/// A ledger account: a player's wallet, or a named system account such as
-/// `system:shop` or `system:donations`. Written as `player:<id>` / `system:<name>`.
+/// A ledger account: a player's wallet, a group's bank, or a named system account such
+/// as `system:shop` or `system:donations`. Written as `player:<id>` / `group:<id>` /
+/// `system:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Account {
     /// A player's wallet: balance never below zero.
     Player(PlayerId),
     /// A system source or sink: no balance floor (it goes negative as it grants).
     System(String),
+    /// A group's bank (SPEC.md Groups): balance never below zero, written under its
+    /// row's version like a player's wallet. The group id is 1-128 bytes without
+    /// control characters.
+    Group(String),
 }
 
 impl Account {
@@ -88,20 +93,29 @@ impl Account {
     pub fn player(&self) -> Option<&PlayerId> {
         match self {
             Account::Player(p) => Some(p),
-            Account::System(_) => None,
+            Account::System(_) | Account::Group(_) => None,
         }
     }
 
-    /// Parses `player:<id>` or `system:<name>`. Errors: `INVALID_ARGUMENT`.
+    /// A group's bank account. Errors: `INVALID_ARGUMENT` (id not 1-128 bytes, or with
+    /// control characters).
+    pub fn group(id: &str) -> Result<Self> {
+        check_text("group_id", id, 1, 128)?;
+        Ok(Account::Group(id.to_string()))
+    }
+
+    /// Parses `player:<id>`, `group:<id>` or `system:<name>`. Errors: `INVALID_ARGUMENT`.
     pub fn parse(s: &str) -> Result<Self> {
         if let Some(p) = s.strip_prefix("player:") {
             Ok(Account::Player(PlayerId::new(p)?))
+        } else if let Some(g) = s.strip_prefix("group:") {
+            Account::group(g)
         } else if s.starts_with("system:") {
             Account::system(s)
         } else {
             Err(Error::invalid(
                 "account",
-                "an account is player:<id> or system:<name>",
+                "an account is player:<id>, group:<id> or system:<name>",
             ))
         }
     }
@@ -112,6 +126,7 @@ impl fmt::Display for Account {
         match self {
             Account::Player(p) => write!(f, "player:{p}"),
             Account::System(s) => write!(f, "system:{s}"),
+            Account::Group(g) => write!(f, "group:{g}"),
         }
     }
 }

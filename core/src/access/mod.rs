@@ -71,6 +71,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "chat",
         "post chat messages and read channel history as any player",
     ),
+    (
+        "groups",
+        "group actions and group bank movements for any player",
+    ),
     ("matchmaking", "tickets, pools, match results and ratings"),
     ("events", "the event outbox and any player's event stream"),
     (

@@ -34,7 +34,8 @@ replayable!(
     crate::mail::SendMailResult,
     crate::mail::ClaimResult,
     crate::mail::Broadcast,
-    crate::chat::ChatMessage
+    crate::chat::ChatMessage,
+    crate::groups::GroupBankResult
 );
 
 /// One attempt of a call: the change set to commit and the result to return.
@@ -236,14 +237,15 @@ impl Stripes {
         Self((0..n).map(|_| tokio::sync::Mutex::new(())).collect())
     }
 
-    /// Locks the stripes of `players` in index order (no deadlock between callers).
-    async fn lock(&self, players: &[&PlayerId]) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
+    /// Locks the stripes of `keys` (player ids, or `group:<id>` for a group's document)
+    /// in index order (no deadlock between callers).
+    pub(super) async fn lock_keys(&self, keys: &[&str]) -> Vec<tokio::sync::MutexGuard<'_, ()>> {
         use std::hash::{Hash, Hasher};
-        let mut idx: Vec<usize> = players
+        let mut idx: Vec<usize> = keys
             .iter()
             .map(|p| {
                 let mut h = std::hash::DefaultHasher::new();
-                p.as_str().hash(&mut h);
+                p.hash(&mut h);
                 (h.finish() % self.0.len() as u64) as usize
             })
             .collect();
@@ -291,6 +293,26 @@ impl Guildhall {
         players: &[&PlayerId],
         key: Option<&str>,
         request: &Req,
+        attempt: F,
+    ) -> Result<R>
+    where
+        Req: Serialize,
+        R: Replayable + Send,
+        F: FnMut(Ctx) -> Attempt<'a, R> + Send,
+    {
+        self.execute_locking(op, players, &[], key, request, attempt)
+            .await
+    }
+
+    /// [`Guildhall::execute`] that also holds the stripes of `also` (such as
+    /// `group:<id>` for a call writing a group's bank) with those of `players`.
+    pub(super) async fn execute_locking<'a, Req, R, F>(
+        &'a self,
+        op: &str,
+        players: &[&PlayerId],
+        also: &[&str],
+        key: Option<&str>,
+        request: &Req,
         mut attempt: F,
     ) -> Result<R>
     where
@@ -301,7 +323,9 @@ impl Guildhall {
         econ::check_key(&key.map(str::to_string))?;
         let scope = self.caller.scope();
         let legacy = players.first().map(|p| format!("player:{p}"));
-        let _locked = self.stripes.lock(players).await;
+        let mut keys: Vec<&str> = players.iter().map(|p| p.as_str()).collect();
+        keys.extend_from_slice(also);
+        let _locked = self.stripes.lock_keys(&keys).await;
         let print = key.map(|_| fingerprint(op, request));
         let mut tries = 0u32;
         loop {

@@ -20,7 +20,6 @@ mod access;
 mod access_cache;
 mod announce;
 mod chat;
-mod chat_group_stub;
 mod commit;
 mod economy;
 mod events;

@@ -154,6 +154,33 @@ async fn chat_posting_rules_per_channel_kind(fx: Fixture) {
             .await,
         ErrorCode::NotChannelMember,
     );
+    let group = fx
+        .gh
+        .create_group(guildhall_core::groups::CreateGroupRequest {
+            owner: pid("eve"),
+            name: "Chatters".into(),
+            description: String::new(),
+            open: true,
+            max_members: None,
+            kind: None,
+            metadata: Value::Null,
+        })
+        .await
+        .unwrap();
+    fx.gh.join_group(&pid("fay"), &group.id).await.unwrap();
+    let gch = format!("group:{}", group.id);
+    expect_code(
+        fx.gh.post_message(chat_post("ann", &gch, "outsider")).await,
+        ErrorCode::NotChannelMember,
+    );
+    fx.gh
+        .post_message(chat_post("fay", &gch, "in the group"))
+        .await
+        .unwrap();
+    assert_eq!(
+        players_of(chat_events(&fx).await.last().unwrap()),
+        set(&["eve", "fay"])
+    );
 
     // Direct: the two players, either order naming one channel.
     let d = fx
@@ -177,8 +204,8 @@ async fn chat_posting_rules_per_channel_kind(fx: Fixture) {
         set(&["ann", "bob"])
     );
     assert_bodies(&history(&fx, "direct:bob:ann").await, &["yes?", "psst"]);
-    // Five accepted messages, five events; no refusal stored or sent anything.
-    assert_eq!(chat_events(&fx).await.len(), 5);
+    // Six accepted messages, six events; no refusal stored or sent anything.
+    assert_eq!(chat_events(&fx).await.len(), 6);
     for ch in ["room:r1", "party:nope", "group:none"] {
         let want: &[&str] = if ch == "room:r1" {
             &["in the room"]
