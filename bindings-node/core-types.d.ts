@@ -226,6 +226,27 @@ export interface CompatSection {
   anonymousFrom?: string[]
 }
 
+/** Request of [`crate::Guildhall::create_group`]. */
+export interface CreateGroupRequest {
+  /** Description, 0-1000 bytes (default empty). */
+  description?: string
+  /** Kind, 1-32 of `[a-z0-9_]` (default `guild`). */
+  kind?: string
+  /** Members at most, 2 to `groups.max_members_cap` (default `groups.default_max_members`, 100). */
+  maxMembers?: number
+  /** Free-form JSON object (default null). */
+  metadata?: Record<string, any>
+  /**
+   * Name: 1-64 bytes, no control characters, no leading or trailing spaces; unique
+   * without regard to case (`NAME_TAKEN`).
+   */
+  name: string
+  /** Open: anyone may join (default false: closed, by request or invite). */
+  open?: boolean
+  /** The creator, who becomes owner. */
+  owner: string
+}
+
 /**
  * A configured currency (SPEC.md Economy): code such as `gold`, optional maximum balance
  * (smallest units) a player wallet may hold.
@@ -360,8 +381,178 @@ export interface GrantRequest {
   source?: string
 }
 
+/** A group (SPEC.md Groups). */
+export interface Group {
+  /** Creation time, UTC. */
+  createdAt: string
+  /** Description, 0-1000 bytes. */
+  description: string
+  /** Id (its bank is the ledger account `group:<id>`). */
+  id: string
+  /** Pending invites, oldest first. */
+  invites: GroupInvite[]
+  /** Kind (`guild` by default; per-player limits count per kind). */
+  kind: string
+  /** Members at most. */
+  maxMembers: number
+  /** Members in join order. */
+  members: GroupMember[]
+  /** Free-form JSON object (or null). */
+  metadata?: Record<string, any>
+  /**
+   * Name, unique without regard to case (1-64 bytes, no control characters, no
+   * leading or trailing spaces).
+   */
+  name: string
+  /** Open: anyone may join; closed: by request or invite. */
+  open: boolean
+  /** The owner (always a member with role `owner`). */
+  owner: string
+  /** Pending join requests, oldest first. */
+  requests: GroupJoinRequest[]
+}
+
+/** A group's bank: one balance per configured currency (zero when never touched). */
+export interface GroupBank {
+  /** Balances in configured currency order, smallest units. */
+  balances: Balance[]
+  /** The group. */
+  groupId: string
+}
+
+/** Request of [`crate::Guildhall::group_deposit`] and [`crate::Guildhall::group_withdraw`]. */
+export interface GroupBankRequest {
+  /** Smallest currency units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** The group. */
+  groupId: string
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** The member depositing (any member) or withdrawing (an officer or the owner). */
+  player: string
+  /** Ledger reason, 1-64 bytes (default `group_deposit` / `group_withdraw`). */
+  reason?: string
+}
+
+/** What a deposit or withdrawal did. */
+export interface GroupBankResult {
+  /** Smallest units moved. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** The group's balance after, smallest units. */
+  groupBalance: number
+  /** The group. */
+  groupId: string
+  /** The member. */
+  player: string
+  /** The player's balance after, smallest units. */
+  playerBalance: number
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /** The call's transaction id (the ledger entry's). */
+  transactionId: string
+}
+
+/** A pending invite into a group. */
+export interface GroupInvite {
+  /** When, UTC. */
+  at: string
+  /** The owner or officer who invited. */
+  invitedBy: string
+  /** The player invited. */
+  player: string
+}
+
+/** A pending request to join a closed group. */
+export interface GroupJoinRequest {
+  /** When they asked, UTC. */
+  at: string
+  /** The player asking. */
+  player: string
+}
+
+/** The group after a member left: `None` when the last member left and it is gone. */
+export interface GroupLeaveResult {
+  group?: Group
+  /** The group id. */
+  groupId: string
+  /** The player who left (or was removed). */
+  player: string
+}
+
+/** One member of a group. */
+export interface GroupMember {
+  /** When they joined, UTC (succession goes to the longest-standing). */
+  joinedAt: string
+  /** The player. */
+  player: string
+  /** Their role. */
+  role: GroupRole
+}
+
+/** A page of groups ordered by lowercased name. */
+export interface GroupPage {
+  /** The groups. */
+  groups: GroupSummary[]
+  /** Pass as `cursor` for the next page; `None` at the end. */
+  nextCursor?: string
+}
+
+/** Filter and page of [`crate::Guildhall::find_groups`]. */
+export interface GroupQuery {
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  /** Page size, 1-100 (default 20). */
+  limit?: number
+  /** Names starting with this, without regard to case (default: every group). */
+  prefix?: string
+}
+
+/**
+ * A member's role (SPEC.md Groups): one owner; officers and the owner accept requests,
+ * invite and kick members below their role; only the owner promotes, demotes,
+ * transfers ownership or disbands.
+ */
+export type GroupRole = 'member' | 'officer' | 'owner'
+
+/** One group in a listing. */
+export interface GroupSummary {
+  /** Id. */
+  id: string
+  /** Kind. */
+  kind: string
+  /** Members at most. */
+  maxMembers: number
+  /** Members now. */
+  memberCount: number
+  /** Name. */
+  name: string
+  /** Open or closed. */
+  open: boolean
+  /** The owner. */
+  owner: string
+}
+
 /** Group limits and kinds (SPEC.md Groups), configured under `[groups]`; missing keys keep their defaults. */
-export type GroupsConfig = Record<string, any>
+export interface GroupsConfig {
+  /** Members a group may have when its creator names no maximum (default 100). */
+  defaultMaxMembers?: number
+  /**
+   * Groups a player may be in at most, per kind (default `{ guild = 1 }`); a kind
+   * not listed is limited by `max_groups_per_player` only.
+   */
+  kinds?: Record<string, number>
+  /** Groups a player may be in at most, of every kind together (default 5). */
+  maxGroupsPerPlayer?: number
+  /** Largest `max_members` a creator may ask for (default 1000). */
+  maxMembersCap?: number
+}
 
 /** The config as written: every key optional, unknown keys refused (by name). */
 export interface GuildhallConfig {
