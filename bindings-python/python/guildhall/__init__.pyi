@@ -322,6 +322,30 @@ class Party(_PartyMethods, _Record):
     invites: list[Invite]
     created_at: datetime
 
+class ChatMessage(_Record):
+    """One chat message as stored and delivered (SPEC.md Chat)."""
+    id: str
+    channel: str
+    sender: str
+    body: str
+    sent_at: datetime
+    metadata: Any
+    replayed: bool
+
+class ChatPage(_Record):
+    """A page of a channel's history, newest first."""
+    channel: str
+    messages: list[ChatMessage]
+    next_cursor: Optional[str]
+
+class ChatMute(_Record):
+    """An admin's mute of a player (SPEC.md Chat: `MUTED` until `until`). Document id = the
+    player id."""
+    player: str
+    until: datetime
+    reason: str
+    muted_at: datetime
+
 class Ticket(_Record):
     """A ticket in a queue's pool: one player, or a whole party (queued by its leader)."""
     id: str
