@@ -566,6 +566,29 @@ class HttpGuildhall {
     await this.request('POST', `/v1/admin/groups/${enc(requireText('groupId', groupId))}/disband`)
   }
 
+  // ----- Chat -----
+  async postMessage(request) {
+    return this.request('POST', '/v1/chat/messages', requireObject('request', request))
+  }
+  async channelHistory(channel, options = {}) {
+    const { player, before, limit, ...rest } = options ?? {}
+    const unknown = Object.keys(rest)
+    if (unknown.length) {
+      throw fail('INVALID_ARGUMENT', `options: unknown option \`${unknown[0]}\`, expected one of ["player", "before", "limit"]`, { field: 'options', option: unknown[0] })
+    }
+    const q = query({ channel: requireText('channel', channel), before, limit })
+    return player == null
+      ? this.request('GET', `/v1/admin/chat/history${q}`)
+      : this.request('GET', `/v1/players/${this.#player(player)}/chat${q}`)
+  }
+  async mutePlayer(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('PUT', `/v1/admin/chat/mutes/${this.#player(player)}`, body)
+  }
+  async unmutePlayer(player) {
+    return (await this.request('DELETE', `/v1/admin/chat/mutes/${this.#player(player)}`)).unmuted
+  }
+
   // ----- Matchmaking -----
   async queue(request) {
     const { queue, ...body } = requireObject('request', request)

@@ -260,7 +260,68 @@ export interface CatalogItem {
 }
 
 /** Chat limits, retention and the masked-word list (SPEC.md Chat), configured under `[chat]`; missing keys keep their defaults. */
-export type ChatConfig = Record<string, any>
+export interface ChatConfig {
+  /**
+   * Words replaced by asterisks wherever they stand as whole words, compared
+   * case-insensitively (default none).
+   */
+  maskedWords?: string[]
+  /** Messages one player may post per rate window (default 5). */
+  rateLimit?: number
+  /** Length of the rate window in seconds (default 10). */
+  rateWindowSecs?: number
+  /** Seconds a message stays in the history before pruning (default 30 days = 2,592,000). */
+  retentionSecs?: number
+}
+
+/** One chat message as stored and delivered (SPEC.md Chat). */
+export interface ChatMessage {
+  /** The text, 1 to 500 characters, masked words replaced by asterisks. */
+  body: string
+  /**
+   * The channel, canonical form (`global`, `room:<id>`, `party:<id>`, `group:<id>`,
+   * `direct:<a>:<b>` with `a < b`).
+   */
+  channel: string
+  /** Message id (time-ordered). */
+  id: string
+  /** Optional JSON the game attaches (null when none). */
+  metadata?: any
+  /**
+   * True when this is the stored original of an earlier call with the same
+   * idempotency key (nothing was posted again).
+   */
+  replayed?: boolean
+  /** The player who posted it. */
+  sender: string
+  /** When it was posted, UTC. */
+  sentAt: string
+}
+
+/**
+ * An admin's mute of a player (SPEC.md Chat: `MUTED` until `until`). Document id = the
+ * player id.
+ */
+export interface ChatMute {
+  /** When the mute was set, UTC. */
+  mutedAt: string
+  /** The muted player. */
+  player: string
+  /** Why (shown to operators), up to 500 bytes. */
+  reason: string
+  /** The mute ends at this instant, UTC. */
+  until: string
+}
+
+/** A page of a channel's history, newest first. */
+export interface ChatPage {
+  /** The canonical channel name. */
+  channel: string
+  /** Messages, newest first. */
+  messages: ChatMessage[]
+  /** Pass as `before` to read the next (older) page; null when this page is the last. */
+  nextCursor?: string
+}
 
 /** The outcome of a claim. */
 export interface ClaimResult {
@@ -281,6 +342,27 @@ export interface CompatSection {
    * use the seed 002 routes without credentials. Default: none (off).
    */
   anonymousFrom?: string[]
+}
+
+/** Request of [`crate::Guildhall::create_group`]. */
+export interface CreateGroupRequest {
+  /** Description, 0-1000 bytes (default empty). */
+  description?: string
+  /** Kind, 1-32 of `[a-z0-9_]` (default `guild`). */
+  kind?: string
+  /** Members at most, 2 to `groups.max_members_cap` (default `groups.default_max_members`, 100). */
+  maxMembers?: number
+  /** Free-form JSON object (default null). */
+  metadata?: Record<string, any>
+  /**
+   * Name: 1-64 bytes, no control characters, no leading or trailing spaces; unique
+   * without regard to case (`NAME_TAKEN`).
+   */
+  name: string
+  /** Open: anyone may join (default false: closed, by request or invite). */
+  open?: boolean
+  /** The creator, who becomes owner. */
+  owner: string
 }
 
 /**
@@ -491,8 +573,178 @@ export interface GrantRequest {
   source?: string
 }
 
+/** A group (SPEC.md Groups). */
+export interface Group {
+  /** Creation time, UTC. */
+  createdAt: string
+  /** Description, 0-1000 bytes. */
+  description: string
+  /** Id (its bank is the ledger account `group:<id>`). */
+  id: string
+  /** Pending invites, oldest first. */
+  invites: GroupInvite[]
+  /** Kind (`guild` by default; per-player limits count per kind). */
+  kind: string
+  /** Members at most. */
+  maxMembers: number
+  /** Members in join order. */
+  members: GroupMember[]
+  /** Free-form JSON object (or null). */
+  metadata?: Record<string, any>
+  /**
+   * Name, unique without regard to case (1-64 bytes, no control characters, no
+   * leading or trailing spaces).
+   */
+  name: string
+  /** Open: anyone may join; closed: by request or invite. */
+  open: boolean
+  /** The owner (always a member with role `owner`). */
+  owner: string
+  /** Pending join requests, oldest first. */
+  requests: GroupJoinRequest[]
+}
+
+/** A group's bank: one balance per configured currency (zero when never touched). */
+export interface GroupBank {
+  /** Balances in configured currency order, smallest units. */
+  balances: Balance[]
+  /** The group. */
+  groupId: string
+}
+
+/** Request of [`crate::Guildhall::group_deposit`] and [`crate::Guildhall::group_withdraw`]. */
+export interface GroupBankRequest {
+  /** Smallest currency units, > 0. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** The group. */
+  groupId: string
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** The member depositing (any member) or withdrawing (an officer or the owner). */
+  player: string
+  /** Ledger reason, 1-64 bytes (default `group_deposit` / `group_withdraw`). */
+  reason?: string
+}
+
+/** What a deposit or withdrawal did. */
+export interface GroupBankResult {
+  /** Smallest units moved. */
+  amount: number
+  /** Currency code. */
+  currency: string
+  /** The group's balance after, smallest units. */
+  groupBalance: number
+  /** The group. */
+  groupId: string
+  /** The member. */
+  player: string
+  /** The player's balance after, smallest units. */
+  playerBalance: number
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /** The call's transaction id (the ledger entry's). */
+  transactionId: string
+}
+
+/** A pending invite into a group. */
+export interface GroupInvite {
+  /** When, UTC. */
+  at: string
+  /** The owner or officer who invited. */
+  invitedBy: string
+  /** The player invited. */
+  player: string
+}
+
+/** A pending request to join a closed group. */
+export interface GroupJoinRequest {
+  /** When they asked, UTC. */
+  at: string
+  /** The player asking. */
+  player: string
+}
+
+/** The group after a member left: `None` when the last member left and it is gone. */
+export interface GroupLeaveResult {
+  group?: Group
+  /** The group id. */
+  groupId: string
+  /** The player who left (or was removed). */
+  player: string
+}
+
+/** One member of a group. */
+export interface GroupMember {
+  /** When they joined, UTC (succession goes to the longest-standing). */
+  joinedAt: string
+  /** The player. */
+  player: string
+  /** Their role. */
+  role: GroupRole
+}
+
+/** A page of groups ordered by lowercased name. */
+export interface GroupPage {
+  /** The groups. */
+  groups: GroupSummary[]
+  /** Pass as `cursor` for the next page; `None` at the end. */
+  nextCursor?: string
+}
+
+/** Filter and page of [`crate::Guildhall::find_groups`]. */
+export interface GroupQuery {
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  /** Page size, 1-100 (default 20). */
+  limit?: number
+  /** Names starting with this, without regard to case (default: every group). */
+  prefix?: string
+}
+
+/**
+ * A member's role (SPEC.md Groups): one owner; officers and the owner accept requests,
+ * invite and kick members below their role; only the owner promotes, demotes,
+ * transfers ownership or disbands.
+ */
+export type GroupRole = 'member' | 'officer' | 'owner'
+
+/** One group in a listing. */
+export interface GroupSummary {
+  /** Id. */
+  id: string
+  /** Kind. */
+  kind: string
+  /** Members at most. */
+  maxMembers: number
+  /** Members now. */
+  memberCount: number
+  /** Name. */
+  name: string
+  /** Open or closed. */
+  open: boolean
+  /** The owner. */
+  owner: string
+}
+
 /** Group limits and kinds (SPEC.md Groups), configured under `[groups]`; missing keys keep their defaults. */
-export type GroupsConfig = Record<string, any>
+export interface GroupsConfig {
+  /** Members a group may have when its creator names no maximum (default 100). */
+  defaultMaxMembers?: number
+  /**
+   * Groups a player may be in at most, per kind (default `{ guild = 1 }`); a kind
+   * not listed is limited by `max_groups_per_player` only.
+   */
+  kinds?: Record<string, number>
+  /** Groups a player may be in at most, of every kind together (default 5). */
+  maxGroupsPerPlayer?: number
+  /** Largest `max_members` a creator may ask for (default 1000). */
+  maxMembersCap?: number
+}
 
 /** The config as written: every key optional, unknown keys refused (by name). */
 export interface GuildhallConfig {
@@ -819,6 +1071,19 @@ export interface Message {
 /** How a message is delivered. */
 export type MessageKind = 'marquee' | 'announcement' | 'mail' | 'chat' | 'in_game'
 
+/**
+ * Mute a player until an instant. Errors: `INVALID_ARGUMENT` (`until` not in the
+ * future, reason over 500 bytes or with control characters).
+ */
+export interface MuteRequest {
+  /** The player to mute. */
+  player: string
+  /** Why (default empty). */
+  reason?: string
+  /** End of the mute, UTC; must be after now. */
+  until: string
+}
+
 /** A party. */
 export interface Party {
   /** Creation time, UTC. */
@@ -884,6 +1149,30 @@ export interface PopularItemsQuery {
   limit?: number
   /** Window end, exclusive, UTC, RFC 3339 (default: now on the core's clock). */
   to?: string
+}
+
+/**
+ * Post a message. Errors: `INVALID_ARGUMENT` (channel, body: 1 to 500 characters, no
+ * control characters except newline), `NOT_CHANNEL_MEMBER`, `BLOCKED` (direct),
+ * `MUTED` (`details.until`), `RATE_LIMITED` (`details.retry_after_seconds`).
+ */
+export interface PostMessageRequest {
+  /** The text. */
+  body: string
+  /**
+   * The channel (`global`, `room:<id>`, `party:<id>`, `group:<id>`, `direct:<a>:<b>`;
+   * a direct channel's ids may come in either order).
+   */
+  channel: string
+  /**
+   * Idempotency key, 1-255 bytes, scoped to the caller: the same key and request
+   * again returns the stored message marked `replayed`.
+   */
+  idempotencyKey?: string
+  /** Optional JSON attached to the message. */
+  metadata?: any
+  /** The sender. */
+  player: string
 }
 
 /** A price: amount in the smallest unit of `currency`, per unit of the item. */
@@ -1510,6 +1799,93 @@ export declare class Guildhall {
   friendRequests(player: string): Promise<FriendRequests>
   /** The players a player has blocked, in the order blocked. */
   blocked(player: string): Promise<string[]>
+  /**
+   * Creates a group owned by `request.owner`. Errors: `INVALID_ARGUMENT`, `NAME_TAKEN`,
+   * `LIMIT_REACHED`.
+   */
+  createGroup(request: Input<CreateGroupRequest>): Promise<Group>
+  /** Groups whose name starts with `query.prefix`, a page at a time. Errors: `INVALID_ARGUMENT`. */
+  findGroups(query?: Input<GroupQuery>): Promise<GroupPage>
+  /**
+   * A member deposits into the group's bank. Errors: `NOT_GROUP_MEMBER`,
+   * `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+   */
+  groupDeposit(request: Input<GroupBankRequest>): Promise<GroupBankResult>
+  /**
+   * An officer or the owner withdraws from the group's bank. Errors:
+   * `GROUP_PERMISSION`, `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+   */
+  groupWithdraw(request: Input<GroupBankRequest>): Promise<GroupBankResult>
+  /** One group. Errors: `NOT_FOUND`. */
+  group(groupId: string): Promise<Group>
+  /** The group with this name, without regard to case. Errors: `NOT_FOUND`. */
+  groupByName(name: string): Promise<Group>
+  /** The groups a player is in, in the order they joined. */
+  groupsOf(player: string): Promise<Group[]>
+  /**
+   * Joins an open group (or a closed one that invited the player). Errors: `NOT_FOUND`,
+   * `GROUP_PERMISSION`, `GROUP_FULL`, `LIMIT_REACHED`.
+   */
+  joinGroup(player: string, groupId: string): Promise<Group>
+  /** Asks to join a closed group. Errors: `NOT_FOUND`, `GROUP_FULL`, `LIMIT_REACHED`. */
+  requestToJoinGroup(player: string, groupId: string): Promise<Group>
+  /**
+   * An owner or officer invites a player. Errors: `NOT_GROUP_MEMBER`,
+   * `GROUP_PERMISSION`, `BLOCKED`, `GROUP_FULL`.
+   */
+  inviteToGroup(actor: string, groupId: string, invitee: string): Promise<GroupInvite>
+  /** The invitee accepts. Errors: `NOT_FOUND`, `GROUP_FULL`, `LIMIT_REACHED`. */
+  acceptGroupInvite(player: string, groupId: string): Promise<Group>
+  /** The invitee declines. Errors: `NOT_FOUND`. */
+  declineGroupInvite(player: string, groupId: string): Promise<Group>
+  /**
+   * An owner or officer accepts a request. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`,
+   * `GROUP_PERMISSION`, `GROUP_FULL`, `LIMIT_REACHED`.
+   */
+  acceptJoinRequest(actor: string, groupId: string, player: string): Promise<Group>
+  /**
+   * An owner or officer declines a request. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`,
+   * `GROUP_PERMISSION`.
+   */
+  declineJoinRequest(actor: string, groupId: string, player: string): Promise<Group>
+  /**
+   * An owner or officer removes a member below their role. Errors: `NOT_GROUP_MEMBER`,
+   * `GROUP_PERMISSION`.
+   */
+  kickFromGroup(actor: string, groupId: string, target: string): Promise<Group>
+  /** The owner makes a member an officer. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`. */
+  promoteInGroup(actor: string, groupId: string, target: string): Promise<Group>
+  /** The owner makes an officer a member. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`. */
+  demoteInGroup(actor: string, groupId: string, target: string): Promise<Group>
+  /** The owner hands ownership to a member. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`. */
+  transferGroupOwnership(actor: string, groupId: string, target: string): Promise<Group>
+  /** Leaves a group (succession; the last member out removes it). Errors: `NOT_GROUP_MEMBER`. */
+  leaveGroup(player: string, groupId: string): Promise<GroupLeaveResult>
+  /** The owner disbands the group. Errors: `NOT_GROUP_MEMBER`, `GROUP_PERMISSION`. */
+  disbandGroup(actor: string, groupId: string): Promise<void>
+  /** A group's bank: a balance per configured currency. Errors: `NOT_FOUND`. */
+  groupBank(groupId: string): Promise<GroupBank>
+  /** Operator: removes a member whatever their role. Errors: `NOT_FOUND`, `NOT_GROUP_MEMBER`. */
+  adminRemoveGroupMember(groupId: string, player: string): Promise<GroupLeaveResult>
+  /** Operator: disbands a group. Errors: `NOT_FOUND`. */
+  adminDisbandGroup(groupId: string): Promise<void>
+  /**
+   * Posts a message to a channel (`global`, `room:<id>`, `party:<id>`, `group:<id>`,
+   * `direct:<a>:<b>`); it is stored and sent to the channel's members as a
+   * `chatMessage`-kind event (`chat_message`). Errors: `INVALID_ARGUMENT`,
+   * `NOT_CHANNEL_MEMBER`, `BLOCKED`, `MUTED`, `RATE_LIMITED`, `IDEMPOTENCY_CONFLICT`.
+   */
+  postMessage(request: Input<PostMessageRequest>): Promise<ChatMessage>
+  /**
+   * A page of a channel's history, newest first. `player`: the reader, who must be a
+   * member (absent: an operator reading any channel); `before`: a page's `nextCursor`;
+   * `limit` 1-200 (default 50). Errors: `INVALID_ARGUMENT`, `NOT_CHANNEL_MEMBER`.
+   */
+  channelHistory(channel: string, options?: { player?: string, before?: string, limit?: number | bigint }): Promise<ChatPage>
+  /** Mutes a player on every channel until `until` (RFC 3339). Errors: `INVALID_ARGUMENT`. */
+  mutePlayer(request: Input<MuteRequest>): Promise<ChatMute>
+  /** Lifts a player's mute; whether one was stored. */
+  unmutePlayer(player: string): Promise<boolean>
   /** Queues a player, or (`withParty`) the leader's whole party. */
   queue(request: Input<QueueRequest>): Promise<Ticket>
   /** Cancels the player's ticket. Errors: `NOT_FOUND`. */

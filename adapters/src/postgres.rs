@@ -72,6 +72,7 @@ use crate::rows::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::chat::ChatMessage;
 use guildhall_core::mail::{Broadcast, Mail};
 use guildhall_core::ports::{
     system_overflow, BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc,
@@ -938,6 +939,15 @@ async fn apply_each(
             .execute(&mut *conn)
             .await?;
     }
+    for m in &cs.chat {
+        sqlx::query(CHAT_INSERT)
+            .bind(m.channel.as_str())
+            .bind(m.sent_at.timestamp_micros())
+            .bind(m.id.as_str())
+            .bind(to_json(m)?)
+            .execute(&mut *conn)
+            .await?;
+    }
     for t in &cs.triggers {
         sqlx::query(TRIGGER_PUT)
             .bind(t.id.as_str())
@@ -994,6 +1004,8 @@ const BROADCAST_INSERT: &str = concat!(
     " + $3, $1, $2) RETURNING seq"
 );
 const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
+const CHAT_INSERT: &str =
+    "INSERT INTO chat_messages (channel, sent_at, id, body) VALUES ($1, $2, $3, $4)";
 const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES ($1, $2, $3) \
      ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body";
 const DOC_INSERT: &str =
@@ -1024,7 +1036,8 @@ fn one_statement_fits(cs: &ChangeSet) -> bool {
         + 2 * cs.broadcasts.len()
         + 2 * cs.templates.len()
         + 3 * cs.triggers.len()
-        + 4 * cs.docs.len();
+        + 4 * cs.docs.len()
+        + 4 * cs.chat.len();
     params < MAX_PARAMS
         && unique(cs.balances.iter().map(|w| match w {
             BalanceWrite::Set {
@@ -1490,6 +1503,21 @@ fn plan_combined(
              FROM unnest({ids}, {bodies}) WITH ORDINALITY AS u(id, body, ord) WHERE {GATE} ORDER BY ord RETURNING seq"
         ), false);
         p.seq_ctes[2] = Some(name);
+    }
+    for m in &cs.chat {
+        let (ch, at, id, b) = (
+            p.p(m.channel.as_str())?,
+            p.p(m.sent_at.timestamp_micros())?,
+            p.p(m.id.as_str())?,
+            p.p(to_json(m)?)?,
+        );
+        p.write(
+            format!(
+                "INSERT INTO chat_messages (channel, sent_at, id, body) SELECT {ch}, {at}, {id}, {b} \
+                 WHERE {GATE} RETURNING 1"
+            ),
+            false,
+        );
     }
     for t in &cs.templates {
         let (id, b) = (p.p(t.id.as_str())?, p.p(to_json(t)?)?);
@@ -2120,6 +2148,48 @@ impl Store for PostgresStore {
                 })
             })
             .collect()
+    }
+
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let rows: Vec<(String,)> = match before {
+            Some((at, id)) => sqlx::query_as(
+                "SELECT body FROM chat_messages WHERE channel = $1 AND (sent_at, id) < ($2, $3) \
+                 ORDER BY sent_at DESC, id DESC LIMIT $4",
+            )
+            .bind(channel)
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?,
+            None => sqlx::query_as(
+                "SELECT body FROM chat_messages WHERE channel = $1 \
+                 ORDER BY sent_at DESC, id DESC LIMIT $2",
+            )
+            .bind(channel)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?,
+        };
+        rows.into_iter()
+            .map(|(b,)| body_from("chat message", &b))
+            .collect()
+    }
+
+    async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM chat_messages WHERE sent_at < $1")
+            .bind(before.timestamp_micros())
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?
+            .rows_affected())
     }
 
     async fn player_events_after(

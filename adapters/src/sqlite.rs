@@ -23,6 +23,7 @@ use crate::rows::{
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::chat::ChatMessage;
 use guildhall_core::mail::{Broadcast, Mail};
 use guildhall_core::ports::{
     BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery,
@@ -510,6 +511,8 @@ const DOC_INSERT: &str =
 const DOC_UPDATE: &str =
     "UPDATE docs SET body = ?, version = version + 1 WHERE kind = ? AND id = ? AND version = ?;";
 const DOC_DELETE: &str = "DELETE FROM docs WHERE kind = ? AND id = ? AND version = ?;";
+const CHAT_INSERT: &str =
+    "INSERT INTO chat_messages (channel, sent_at, id, body) VALUES (?, ?, ?, ?);";
 
 /// Savepoint of the change set being applied in a batch.
 const SAVEPOINT_FIRST: &str = "SAVEPOINT change_set;";
@@ -825,6 +828,14 @@ fn plan(cs: &ChangeSet) -> Result<Plan<'_>> {
             }
         }
         plan.step(Step::Doc(i));
+    }
+    for m in &cs.chat {
+        plan.sql(CHAT_INSERT);
+        plan.arg(m.channel.as_str());
+        plan.arg(m.sent_at.timestamp_micros());
+        plan.arg(m.id.as_str());
+        plan.arg(to_json(m)?);
+        plan.step(Step::Plain);
     }
     for item in &cs.catalog {
         plan.sql(CATALOG_UPSERT);
@@ -1238,6 +1249,11 @@ fn prune_on(
 const PRUNE_EVENTS: &str = "DELETE FROM events WHERE at < ?1";
 const PRUNE_IDEMPOTENCY: &str = "DELETE FROM idempotency WHERE created_at < ?1";
 const PRUNE_COUNTERS: &str = "DELETE FROM counters WHERE expires_at < ?1";
+const PRUNE_CHAT: &str = "DELETE FROM chat_messages WHERE sent_at < ?1";
+/// A channel's history page, newest first, below a cursor (`?2` NULL: from the newest).
+const CHAT_PAGE: &str = "SELECT body FROM chat_messages WHERE channel = ?1 \
+     AND (?2 IS NULL OR sent_at < ?2 OR (sent_at = ?2 AND id < ?3)) \
+     ORDER BY sent_at DESC, id DESC LIMIT ?4";
 
 #[async_trait::async_trait]
 impl Store for SqliteStore {
@@ -1706,6 +1722,50 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<ChatMessage>> {
+        let mut c = self.read().await?;
+        let (at, id) = match before {
+            Some((at, id)) => (Some(at), Some(id)),
+            None => (None, None),
+        };
+        let rows: Vec<(String,)> = sqlx::query_as(CHAT_PAGE)
+            .bind(channel)
+            .bind(at)
+            .bind(id)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(b,)| serde_json::from_str(&b).map_err(|e| bad_data("chat message", e)))
+            .collect()
+    }
+
+    async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64> {
+        let before = before.timestamp_micros();
+        if let Some(t) = &self.write_thread {
+            return t
+                .run(move |c| {
+                    c.execute(PRUNE_CHAT, [before])
+                        .map(|n| n as u64)
+                        .map_err(sqlite_err)
+                })
+                .await?;
+        }
+        let mut w = self.writer.lock().await;
+        Ok(sqlx::query(PRUNE_CHAT)
+            .bind(before)
+            .execute(&mut *w)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
     }
 
     async fn player_events_after(

@@ -1474,6 +1474,83 @@ impl Guildhall {
         })
     }
 
+    // ----- Chat -----
+
+    /// Posts a message to a channel (`global`, `room:<id>`, `party:<id>`, `group:<id>`,
+    /// `direct:<a>:<b>`); it is stored and sent to the channel's members as a
+    /// `chatMessage`-kind event (`chat_message`). Errors: `INVALID_ARGUMENT`,
+    /// `NOT_CHANNEL_MEMBER`, `BLOCKED`, `MUTED`, `RATE_LIMITED`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<PostMessageRequest>",
+        ts_return_type = "Promise<ChatMessage>"
+    )]
+    pub fn post_message(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.post_message(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A page of a channel's history, newest first. `player`: the reader, who must be a
+    /// member (absent: an operator reading any channel); `before`: a page's `nextCursor`;
+    /// `limit` 1-200 (default 50). Errors: `INVALID_ARGUMENT`, `NOT_CHANNEL_MEMBER`.
+    #[napi(
+        ts_args_type = "channel: string, options?: { player?: string, before?: string, limit?: number | bigint }",
+        ts_return_type = "Promise<ChatPage>"
+    )]
+    pub fn channel_history(&self, env: &Env, channel: Arg, options: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let o = options_arg("options", options, &["player", "before", "limit"])?;
+                    let reader = match opt_field::<String>(&o, "player")? {
+                        Some(p) => Some(
+                            guildhall_core::types::PlayerId::new(p)
+                                .map_err(|e| CoreError::invalid("player", e.message))?,
+                        ),
+                        None => None,
+                    };
+                    let before = opt_field::<String>(&o, "before")?;
+                    let limit = match o.get("limit") {
+                        None | Some(Value::Null) => None,
+                        Some(v) => opt_limit("limit", v.clone())?,
+                    };
+                    core?
+                        .channel_history(
+                            reader.as_ref(),
+                            &text("channel", channel)?,
+                            before.as_deref(),
+                            limit,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Mutes a player on every channel until `until` (RFC 3339). Errors: `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<MuteRequest>",
+        ts_return_type = "Promise<ChatMute>"
+    )]
+    pub fn mute_player(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.mute_player(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Lifts a player's mute; whether one was stored.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<boolean>")]
+    pub fn unmute_player(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.unmute_player(&player("player", player_id)?).await }.await)
+        })
+    }
+
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.

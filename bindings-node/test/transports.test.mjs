@@ -1,9 +1,9 @@
 // One suite, run against both transports: the native module in process
 // (Guildhall.open) and the same API over a guildhall HTTP host (Guildhall.connect).
-// Covers economy, catalog and inventory, and mail, with their error codes.
+// Covers economy, catalog and inventory, mail, and chat, with their error codes.
 import { describe, it, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { GuildhallError, rejectsWith, hostBinary, transports } from './helpers.mjs'
+import { GuildhallError, rejectsWith, hostBinary, transports, sleep } from './helpers.mjs'
 
 let n = 0
 const uid = (p) => `${p}-${process.pid}-${++n}`
@@ -247,6 +247,42 @@ for (const [name, make] of Object.entries(transports)) {
       await gh.disbandGroup(m1, g.id)
       await rejectsWith(assert, gh.group(g.id), 'NOT_FOUND')
       assert.equal(await gh.balance(m1, 'gold'), 60)
+    })
+
+    it('posts chat, pages a channel, mutes and delivers chat_message events', async () => {
+      const a = uid('chat-a'), b = uid('chat-b'), outsider = uid('chat-x')
+      const seen = []
+      const stop = gh.onEvent((e) => { if (e.kind === 'chat_message' && [a, b].includes(e.payload.sender)) seen.push(e) })
+      await stop.ready
+      const ch = `direct:${b}:${a}`
+      const canonical = a < b ? `direct:${a}:${b}` : `direct:${b}:${a}`
+      const m = await gh.postMessage({ player: a, channel: ch, body: 'hello there' })
+      assert.equal(m.channel, canonical)
+      assert.equal(m.sender, a)
+      assert.equal(m.replayed, false)
+      await rejectsWith(assert, gh.postMessage({ player: outsider, channel: ch, body: 'hi' }), 'NOT_CHANNEL_MEMBER')
+      await rejectsWith(assert, gh.postMessage({ player: a, channel: 'global', body: '' }), 'INVALID_ARGUMENT')
+      await rejectsWith(assert, gh.postMessage({ player: a, channel: 'lobby:1', body: 'x' }), 'INVALID_ARGUMENT')
+      await gh.postMessage({ player: b, channel: canonical, body: 'second' })
+      const page = await gh.channelHistory(ch, { player: a, limit: 1 })
+      assert.equal(page.channel, canonical)
+      assert.deepEqual(page.messages.map((x) => x.body), ['second'])
+      assert.ok(page.nextCursor)
+      const rest = await gh.channelHistory(ch, { before: page.nextCursor })
+      assert.deepEqual(rest.messages.map((x) => x.body), ['hello there'])
+      await rejectsWith(assert, gh.channelHistory(ch, { player: outsider }), 'NOT_CHANNEL_MEMBER')
+      await rejectsWith(assert, gh.channelHistory(ch, { limit: 0 }), 'INVALID_ARGUMENT')
+      const until = new Date(Date.now() + 3600e3).toISOString()
+      const mute = await gh.mutePlayer({ player: a, until, reason: 'spam' })
+      assert.equal(mute.player, a)
+      const e = await rejectsWith(assert, gh.postMessage({ player: a, channel: ch, body: 'x' }), 'MUTED')
+      assert.ok(e.details.until)
+      assert.equal(await gh.unmutePlayer(a), true)
+      assert.equal(await gh.unmutePlayer(a), false)
+      for (let i = 0; i < 200 && seen.length < 2; i++) await sleep(25)
+      stop()
+      assert.deepEqual(seen.map((x) => x.payload.body), ['hello there', 'second'])
+      assert.deepEqual([...seen[0].players].sort(), [a, b].sort())
     })
 
     it('hands errors the same shape on both transports', async () => {

@@ -10,8 +10,8 @@ use crate::errors::to_py_err;
 use chrono::NaiveDate;
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
 use guildhall_core::economy::{GrantRequest, SpendRequest, TransferRequest};
-use guildhall_core::groups::{CreateGroupRequest, GroupBankRequest, GroupQuery};
 use guildhall_core::friends::{BlockRequest, FriendActionRequest, SendFriendRequest};
+use guildhall_core::groups::{CreateGroupRequest, GroupBankRequest, GroupQuery};
 use guildhall_core::inventory::{GrantItemRequest, PurchaseRequest, UseItemRequest};
 use guildhall_core::mail::{Attachments, BroadcastRequest, SendMailRequest, Sender};
 use guildhall_core::matchmaking::QueueRequest;
@@ -67,6 +67,7 @@ const READS: &[&str] = &[
     "preview",
     "session",
     "online",
+    "channel_history",
     "party_of",
     "group",
     "group_by_name",
@@ -1059,6 +1060,40 @@ async_client {
     /// Operator: disbands a group.
     fn admin_disband_group(group_id: String) (group_id) |gh| { gh.admin_disband_group(&group_id).await }
 
+    // ----- Chat -----
+
+    /// Posts a message to a channel (`global`, `room:<id>`, `party:<id>`, `group:<id>`,
+    /// `direct:<a>:<b>`), stored and sent to its members as a `chat_message` event.
+    /// Returns the `ChatMessage` (body masked). Raises `Muted`, `NotChannelMember`,
+    /// `Blocked`, `RateLimited`, `InvalidArgument`.
+    fn post_message(player: String, channel: String, body: String, metadata: Option<Json>, idempotency_key: Option<String>)
+        (player, channel, body, *, metadata = None, idempotency_key = None)
+        |gh| {
+            gh.post_message(guildhall_core::chat::PostMessageRequest {
+                player: pid(&player)?, channel, body, metadata: metadata.map(|m| m.0), idempotency_key,
+            }).await
+        }
+
+    /// A `ChatPage` of a channel's history, newest first. `player`: the reader, who must
+    /// be a member (`None`: an operator reading any channel); `before`: a page's
+    /// `next_cursor`; `limit` 1-200 (default 50).
+    fn channel_history(channel: String, player: Option<String>, before: Option<String>, limit: Option<u32>)
+        (channel, *, player = None, before = None, limit = None)
+        |gh| {
+            let reader = player.as_deref().map(pid).transpose()?;
+            gh.channel_history(reader.as_ref(), &channel, before.as_deref(), limit).await
+        }
+
+    /// Mutes a player on every channel until `until` (an aware datetime). Returns the `ChatMute`.
+    fn mute_player(player: String, until: Instant, reason: String)
+        (player, until, *, reason = String::new())
+        |gh| {
+            gh.mute_player(guildhall_core::chat::MuteRequest { player: pid(&player)?, until: until.0, reason }).await
+        }
+
+    /// Lifts a player's mute; returns whether one was stored.
+    fn unmute_player(player: String) (player) |gh| { gh.unmute_player(&pid(&player)?).await }
+
     // ----- Matchmaking -----
 
     /// Queues a player (or, with `with_party`, the leader's whole party). Returns the `Ticket`.
@@ -1178,7 +1213,7 @@ impl Filter {
     fn accepts(&self, e: &Event) -> bool {
         self.player
             .as_ref()
-            .is_none_or(|p| e.players.iter().any(|x| x.as_str() == p))
+            .is_none_or(|p| guildhall_core::chat::reaches(e, p))
             && self.kinds.as_ref().is_none_or(|k| k.contains(&e.kind))
     }
 }

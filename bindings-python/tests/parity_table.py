@@ -1234,6 +1234,58 @@ ROWS: List[Row] = [
         py=lambda g, a: g.admin_disband_group(a["group_id"]),
         node=lambda a: [a["group_id"]],
     ),
+    # ----- Chat -----
+    Row(
+        "post_message",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "channel": "global", "body": "hello", "idempotency_key": f"chat-{c.s}"}),
+            Case(lambda c: {"player": c.p("a"), "channel": "lobby:1", "body": "x"}, code="INVALID_ARGUMENT"),
+            Case(lambda c: {"player": c.p("a"), "channel": "party:par-missing", "body": "x"}, code="NOT_CHANNEL_MEMBER"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/chat/messages", body=a),
+        py=lambda g, a: g.post_message(a["player"], a["channel"], a["body"], **kw(a, "player", "channel", "body")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "channel_history",
+        cases=[
+            Case(lambda c: {"player": c.p("a"), "channel": "global"},
+                 check=lambda r: _expect(len(r["messages"] if isinstance(r, dict) else r.messages) >= 1,
+                                         "the global channel holds the message posted")),
+            Case(lambda c: {"channel": "global", "limit": 2}),
+            Case(lambda c: {"player": c.p("a"), "channel": "party:par-missing"}, code="NOT_CHANNEL_MEMBER"),
+            Case(lambda c: {"channel": "global", "limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http(
+            "GET",
+            f"/v1/players/{q(a['player'])}/chat" if a.get("player") else "/v1/admin/chat/history",
+            query=without(a, "player")),
+        py=lambda g, a: g.channel_history(a["channel"], **kw(a, "channel")),
+        node=lambda a: [a["channel"], camel(without(a, "channel"))],
+    ),
+    Row(
+        "mute_player",
+        cases=[
+            Case(lambda c: {"player": c.p("m"), "until": "2100-01-01T00:00:00Z", "reason": "spam"}),
+            Case(lambda c: {"player": c.p("m"), "until": "2000-01-01T00:00:00Z", "reason": ""}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/admin/chat/mutes/{q(a['player'])}", body=without(a, "player")),
+        py=lambda g, a: g.mute_player(a["player"], _instant(a["until"]), reason=a["reason"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "unmute_player",
+        cases=[
+            Case(lambda c: {"player": c.p("m")}),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("DELETE", f"/v1/admin/chat/mutes/{q(a['player'])}"),
+        py=lambda g, a: g.unmute_player(a["player"]),
+        node=lambda a: [a["player"]],
+        differs={"http": Diff("DELETE /v1/admin/chat/mutes/{p} answers {player, unmuted}, the facade a bool",
+                              wrap=lambda r: {"player": "", "unmuted": r}, unwrap=lambda r: r["unmuted"])},
+        values=True,
+    ),
     # ----- Matchmaking -----
     Row(
         "rating",

@@ -341,6 +341,37 @@ async def test_friends(api):
     assert await api.blocked("fa") == []
 
 
+async def test_chat(api):
+    m = await api.post_message("cara", "direct:dino:cara", "hi there", metadata={"k": 1})
+    assert isinstance(m, guildhall.ChatMessage)
+    assert m.channel == "direct:cara:dino" and m.sender == "cara" and m.metadata == {"k": 1}
+    with pytest.raises(guildhall.NotChannelMember):
+        await api.post_message("eli", "direct:cara:dino", "me too")
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.post_message("cara", "global", "")
+    await api.post_message("dino", "direct:cara:dino", "hello")
+    page = await api.channel_history("direct:cara:dino", player="cara", limit=1)
+    assert isinstance(page, guildhall.ChatPage)
+    assert [x.body for x in page.messages] == ["hello"] and page.next_cursor
+    rest = await api.channel_history("direct:cara:dino", before=page.next_cursor)
+    assert [x.body for x in rest.messages] == ["hi there"] and rest.next_cursor is None
+    with pytest.raises(guildhall.NotChannelMember):
+        await api.channel_history("direct:cara:dino", player="eli")
+    until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    mute = await api.mute_player("cara", until, reason="spam")
+    assert isinstance(mute, guildhall.ChatMute) and mute.reason == "spam"
+    with pytest.raises(guildhall.Muted) as e:
+        await api.post_message("cara", "global", "let me talk")
+    assert e.value.details["until"]
+    assert await api.unmute_player("cara") is True
+    assert await api.unmute_player("cara") is False
+    for i in range(4):
+        await api.post_message("cara", "global", f"m{i}")
+    with pytest.raises(guildhall.RateLimited) as e:
+        await api.post_message("cara", "global", "one too many")
+    assert e.value.details["retry_after_seconds"] >= 1
+
+
 async def test_matchmaking(api):
     r0 = await api.rating("ann", "duel")
     assert isinstance(r0, guildhall.Rating) and r0.rating == 1500.0 and r0.games == 0

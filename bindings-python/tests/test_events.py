@@ -90,6 +90,25 @@ def test_sync_subscribe_callback(gh):
     assert all(isinstance(e, guildhall.Event) and e.players == ["eve"] for e in got)
 
 
+def test_subscribe_delivers_chat_to_members_and_global_to_everyone(gh):
+    got = []
+    ready = threading.Event()
+
+    def on_event(e):
+        if e.kind == "chat_message":
+            got.append(e)
+            if len(got) == 2:
+                ready.set()
+
+    with gh.subscribe(on_event, player="fran"):
+        gh.post_message("gus", "direct:hal:gus", "not for fran")
+        gh.post_message("fran", "direct:fran:gus", "for fran")
+        gh.post_message("hal", "global", "for everyone")
+        assert ready.wait(5)
+    assert [e.payload["body"] for e in got] == ["for fran", "for everyone"]
+    assert got[1].players == []
+
+
 def test_sync_and_async_share_a_backend(gh):
     a = gh.to_async()
     assert isinstance(a, guildhall.AsyncClient)

@@ -31,6 +31,8 @@ struct State {
     templates: BTreeMap<String, Template>,
     triggers: BTreeMap<String, Trigger>,
     docs: BTreeMap<(String, String), (i64, serde_json::Value)>,
+    /// Chat history per channel, keyed by (sent_at in microseconds, id).
+    chat: HashMap<String, BTreeMap<(i64, String), crate::chat::ChatMessage>>,
 }
 
 /// A [`Store`] in a mutex. Commits check every guard before applying anything.
@@ -290,6 +292,39 @@ impl Store for MemoryStore {
             })
             .collect())
     }
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<crate::chat::ChatMessage>> {
+        let s = self.lock();
+        let Some(ch) = s.chat.get(channel) else {
+            return Ok(Vec::new());
+        };
+        let page = match before {
+            Some(b) => ch
+                .range(..b)
+                .rev()
+                .take(limit as usize)
+                .map(|(_, m)| m.clone())
+                .collect(),
+            None => ch.values().rev().take(limit as usize).cloned().collect(),
+        };
+        Ok(page)
+    }
+    async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64> {
+        let cut = before.timestamp_micros();
+        let mut s = self.lock();
+        let mut n = 0u64;
+        for ch in s.chat.values_mut() {
+            let keep = ch.split_off(&(cut, String::new()));
+            n += ch.len() as u64;
+            *ch = keep;
+        }
+        s.chat.retain(|_, ch| !ch.is_empty());
+        Ok(n)
+    }
     async fn player_events_after(
         &self,
         player: &PlayerId,
@@ -483,6 +518,12 @@ impl Store for MemoryStore {
         }
         for t in &cs.templates {
             s.templates.insert(t.id.clone(), t.clone());
+        }
+        for m in &cs.chat {
+            s.chat
+                .entry(m.channel.clone())
+                .or_default()
+                .insert((m.sent_at.timestamp_micros(), m.id.clone()), m.clone());
         }
         for t in &cs.triggers {
             s.triggers.insert(t.id.clone(), t.clone());

@@ -205,6 +205,9 @@ pub struct ChangeSet {
     pub triggers: Vec<Trigger>,
     /// Guarded document writes (parties, memberships, tickets, matches, ratings).
     pub docs: Vec<DocWrite>,
+    /// Chat messages to append to their channels' history (ids are unique; SPEC.md Chat).
+    #[serde(default)]
+    pub chat: Vec<crate::chat::ChatMessage>,
 }
 
 /// A versioned JSON document as read: parties, party memberships, matchmaking tickets,
@@ -251,6 +254,7 @@ impl ChangeSet {
             && self.templates.is_empty()
             && self.triggers.is_empty()
             && self.docs.is_empty()
+            && self.chat.is_empty()
     }
 }
 
@@ -456,6 +460,18 @@ pub trait Store: Send + Sync + 'static {
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>>;
     /// Documents of a kind whose id starts with `prefix`, ordered by id, at most `limit`.
     async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>>;
+    /// A page of a chat channel's history, newest first (by `sent_at`, then id, both
+    /// descending): messages of `channel` strictly older than `before` (`(sent_at in
+    /// microseconds since the epoch, id)`; `None`: from the newest), at most `limit`.
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<crate::chat::ChatMessage>>;
+    /// Deletes chat messages sent before `before` (SPEC.md Chat: kept 30 days by
+    /// default). Returns how many went.
+    async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64>;
     /// Outbox events concerning `player` with `seq > after`, oldest first, at most `limit`.
     async fn player_events_after(
         &self,

@@ -429,6 +429,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             | "/v1/parties/{party_id}/promote"
             | "/v1/parties/{party_id}/disband",
         ) => BodyPlayer("party"),
+        ("POST", "/v1/chat/messages") => BodyPlayer("chat"),
+        ("GET", "/v1/players/{player}/chat") => OwnPlayer("chat"),
         ("POST", "/v1/queues/{queue}/tickets") => BodyPlayer("matchmaking"),
         ("GET", "/v1/groups" | "/v1/groups/{group_id}") => Authenticated,
         ("GET", "/v1/players/{player}/groups") => OwnPlayer("groups"),
@@ -503,6 +505,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             "POST",
             "/v1/admin/groups/{group_id}/remove-member" | "/v1/admin/groups/{group_id}/disband",
         ) => Server("admin"),
+        ("GET", "/v1/admin/chat/history")
+        | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => Server("admin"),
         ("GET", "/metrics") => Server("metrics"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself

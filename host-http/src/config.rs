@@ -49,6 +49,11 @@
 //! max_members_cap = 1000               # the largest max_members a creator may ask for
 //! max_groups_per_player = 5            # groups a player is in, every kind together
 //! kinds = { guild = 1 }                # per kind; a kind not listed: max_groups_per_player
+//! [chat]
+//! rate_limit = 5                       # messages per player per window
+//! rate_window_secs = 10
+//! retention_secs = 2592000             # history kept 30 days, then pruned
+//! masked_words = ["darn"]              # whole words, any case, become asterisks
 //!
 //! [[queues]]
 //! name = "duel"

@@ -2,7 +2,7 @@
 //! served at `GET /openapi.json`.
 
 use crate::routes::{
-    access, announce, economy, events, friends, groups, health, inventory, mail, matchmaking,
+    access, announce, chat, economy, events, friends, groups, health, inventory, mail, matchmaking,
     party, presence,
 };
 use crate::{auth, compat, sse};
@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 /// The OpenAPI 3.1 description of every route.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "guildhall", description = "guildhall game backend: wallets and ledger, catalog and inventory, mail, announcements, presence, friends and blocks, parties, groups with a bank, matchmaking and ratings, events (outbox and per-player server-sent events). \
+    info(title = "guildhall", description = "guildhall game backend: wallets and ledger, catalog and inventory, mail, announcements, presence, friends and blocks, parties, groups with a bank, chat, matchmaking and ratings, events (outbox and per-player server-sent events). \
 Amounts are integers in the currency's smallest unit. Errors are `{code, message, details}` with a stable `code`."),
     paths(
         economy::wallet, economy::balance, economy::history, economy::grant, economy::spend, economy::transfer, economy::currencies, economy::verify_ledger,
@@ -34,6 +34,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         groups::kick, groups::promote, groups::demote, groups::transfer, groups::leave, groups::disband,
         groups::deposit, groups::withdraw, groups::bank,
         groups::admin_by_name, groups::admin_remove_member, groups::admin_disband,
+        chat::post_message, chat::player_history, chat::admin_history, chat::mute, chat::unmute,
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
@@ -56,6 +57,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "parties", description = "Parties: invites, joining, leaving, leadership"),
         (name = "friends", description = "Friends, friend requests and blocks"),
         (name = "groups", description = "Groups (guilds, clans): roles, requests, invites, succession, the group bank"),
+        (name = "chat", description = "Chat channels: posting, history, mutes"),
         (name = "matchmaking", description = "Queues, tickets, matches, results and ratings"),
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),

@@ -3,9 +3,8 @@
 use crate::config::{redact_url, Settings};
 use crate::error::{code_for_status, AppError};
 use crate::routes::{
-    access, announce, economy, events, friends, groups, health, inventory, mail, matchmaking,
-    party,
-    presence,
+    access, announce, chat, economy, events, friends, groups, health, inventory, mail, matchmaking,
+    party, presence,
 };
 use crate::{auth, compat, console, openapi, scheduler, sse, telemetry, AppState};
 use axum::body::Body;
@@ -169,6 +168,13 @@ fn player_routes() -> Router<AppState> {
         .route(
             "/v1/groups/{group_id}/bank/withdraw",
             post(groups::withdraw),
+        )
+        .route("/v1/chat/messages", post(chat::post_message))
+        .route("/v1/players/{player}/chat", get(chat::player_history))
+        .route("/v1/admin/chat/history", get(chat::admin_history))
+        .route(
+            "/v1/admin/chat/mutes/{player}",
+            put(chat::mute).delete(chat::unmute),
         )
         .route("/v1/queues/{queue}/tickets", post(matchmaking::queue))
         .route(

@@ -1,13 +1,15 @@
 //! `GET /v1/players/{player}/events`: the per-player server-sent-events stream (SPEC.md
 //! Announcements "Delivery").
 //!
-//! Every committed event whose `players` include the player goes out as one SSE event:
+//! Every committed event whose `players` include the player, and every `chat_message` of
+//! the `global` channel (whose event lists no players), goes out as one SSE event:
 //! `id:` the event's outbox `seq`, `event:` its kind (`mail_received`, `announcement`,
 //! `currency_granted`, `party_joined`, `match_found`, ...), `data:` the event as JSON.
 //!
 //! Resuming: a `Last-Event-ID` header (sent by `EventSource` on reconnect) or else
-//! `?after=SEQ` replays the player's events after that seq from the outbox, then the
-//! stream continues live. Without either the stream is live only, from the moment the
+//! `?after=SEQ` replays the player's events after that seq from the outbox (global chat
+//! messages are live only; `channel_history` reads them back), then the stream
+//! continues live. Without either the stream is live only, from the moment the
 //! response starts.
 //!
 //! No gaps, no duplicates: the handler subscribes to the live feed *before* reading the
@@ -156,8 +158,10 @@ impl Feed {
         true
     }
 
+    /// The events listing the player, and `global` chat messages (which list no one and
+    /// reach every stream; see [`guildhall_core::chat::reaches`]).
     fn concerns(&self, e: &Event) -> bool {
-        e.players.iter().any(|p| p == &self.player)
+        guildhall_core::chat::reaches(e, self.player.as_str())
     }
 
     /// The next event to send, or `None` when the stream ends (shutdown, the live feed

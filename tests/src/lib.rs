@@ -743,7 +743,8 @@ with_key!(
     SendMailRequest,
     SendFriendRequest,
     FriendActionRequest,
-    BlockRequest
+    BlockRequest,
+    guildhall_core::chat::PostMessageRequest
 );
 
 /// [`modules_config`] with at most 2 friends, 2 pending requests each way and 2 blocks.
@@ -878,6 +879,31 @@ where
 
 /// The reset time zone of [`modules_config`].
 pub const MODULES_TIMEZONE: &str = "Europe/Moscow";
+
+/// [`modules_config`] with chat limits for the chat cases: 1,000 messages per 10 s (so
+/// only the rate-limit case meets the limit, which runs on [`modules_config`]'s default
+/// 5 per 10 s) and the masked word `darn`.
+pub fn chat_config() -> Config {
+    let mut config = modules_config();
+    config.chat.rate_limit = 1000;
+    config.chat.masked_words = vec!["darn".into()];
+    config
+}
+
+/// A chat post of `body` by `player` to `channel`, without metadata or key.
+pub fn chat_post(
+    player: &str,
+    channel: &str,
+    body: &str,
+) -> guildhall_core::chat::PostMessageRequest {
+    guildhall_core::chat::PostMessageRequest {
+        player: pid(player),
+        channel: channel.into(),
+        body: body.into(),
+        metadata: None,
+        idempotency_key: None,
+    }
+}
 
 /// [`standard_config`] with reset time zone [`MODULES_TIMEZONE`], default mail and party
 /// limits, and two queues:

@@ -1040,6 +1040,17 @@ impl Store for SlowMatchCommits {
         }
         self.inner.commit_batch(batch).await
     }
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::chat::ChatMessage>> {
+        self.inner.chat_history(channel, before, limit).await
+    }
+    async fn prune_chat(&self, before: DateTime<Utc>) -> GhResult<u64> {
+        self.inner.prune_chat(before).await
+    }
     async fn prune(
         &self,
         events_before: DateTime<Utc>,

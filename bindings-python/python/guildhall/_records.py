@@ -503,6 +503,61 @@ class Party(_record._PartyMethods, _Record):
         return o
 
 
+class ChatMessage(_Record):
+    """One chat message as stored and delivered (SPEC.md Chat)."""
+    __slots__ = ("id", "channel", "sender", "body", "sent_at", "metadata", "replayed")
+    __guildhall_fields__ = ("id", "channel", "sender", "body", "sent_at", "metadata", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "channel", d["channel"])
+        s(o, "sender", d["sender"])
+        s(o, "body", d["body"])
+        v = d["sent_at"]
+        s(o, "sent_at", _instant(v))
+        s(o, "metadata", d.get("metadata"))
+        s(o, "replayed", d.get("replayed"))
+        return o
+
+
+class ChatPage(_Record):
+    """A page of a channel's history, newest first."""
+    __slots__ = ("channel", "messages", "next_cursor")
+    __guildhall_fields__ = ("channel", "messages", "next_cursor")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "channel", d["channel"])
+        v = d["messages"]
+        s(o, "messages", [ChatMessage._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        return o
+
+
+class ChatMute(_Record):
+    """An admin's mute of a player (SPEC.md Chat: `MUTED` until `until`). Document id = the
+    player id."""
+    __slots__ = ("player", "until", "reason", "muted_at")
+    __guildhall_fields__ = ("player", "until", "reason", "muted_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["until"]
+        s(o, "until", _instant(v))
+        s(o, "reason", d["reason"])
+        v = d["muted_at"]
+        s(o, "muted_at", _instant(v))
+        return o
+
+
 class Ticket(_Record):
     """A ticket in a queue's pool: one player, or a whole party (queued by its leader)."""
     __slots__ = ("id", "queue", "players", "properties", "rating", "created_at", "party_id")
@@ -900,6 +955,9 @@ BY_SCHEMA = {
     "PartyMember": PartyMember,
     "Invite": Invite,
     "Party": Party,
+    "ChatMessage": ChatMessage,
+    "ChatPage": ChatPage,
+    "ChatMute": ChatMute,
     "Ticket": Ticket,
     "TicketStatus": TicketStatus,
     "Rating": Rating,

@@ -72,6 +72,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "friends, friend requests and blocks of any player",
     ),
     (
+        "chat",
+        "post chat messages and read channel history as any player",
+    ),
+    (
         "groups",
         "group actions and group bank movements for any player",
     ),

@@ -36,6 +36,7 @@ replayable!(
     crate::mail::Broadcast,
     crate::friends::FriendshipResult,
     crate::friends::BlockResult,
+    crate::chat::ChatMessage,
     crate::groups::GroupBankResult
 );
 

@@ -22,11 +22,17 @@ impl Guildhall {
         self.coordinator.subscribe()
     }
 
-    /// Removes events and idempotency records past their retention. Returns (events, records).
+    /// Removes events and idempotency records past their retention, and chat messages
+    /// older than `chat.retention_secs` (SPEC.md Chat). Returns (events, records).
     pub async fn prune(&self) -> Result<(u64, u64)> {
         let now = self.clock.now();
         let events = now - chrono::Duration::seconds(self.config.event_retention_secs);
         let keys = now - chrono::Duration::seconds(self.config.idempotency_retention_secs);
+        let chat = now - chrono::Duration::seconds(self.config.chat.retention_secs);
+        let messages = self.store.prune_chat(chat).await?;
+        if messages > 0 {
+            tracing::debug!(messages, "pruned chat messages past their retention");
+        }
         self.store.prune(events, keys).await
     }
 

@@ -20,6 +20,9 @@
 //! data is ever marked pre-escaped. One file per page: [`session`] (sign-in, cookie,
 //! extractors), `dashboard`, `players`, `groups`, `catalog`, `templates` (announcement templates
 //! and triggers) and `mail` (system mail to one player, broadcasts); this file holds the
+//! extractors), `dashboard`, `players`, `catalog`, `templates` (announcement templates
+//! and triggers), `mail` (system mail to one player, broadcasts) and `chat` (a channel's
+//! history, mutes); this file holds the
 //! router and the shared layout. The stylesheet and the one small script are compiled
 //! into the binary and served as files; nothing is fetched from elsewhere.
 //!
@@ -27,6 +30,7 @@
 //! ([`crate::auth::access_rule`]); the checks above are this module's own.
 
 mod catalog;
+mod chat;
 mod dashboard;
 mod groups;
 mod mail;
@@ -101,18 +105,22 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/groups/{group_id}/disband", post(groups::disband))
         .route("/console/mail", get(mail::mail_page))
         .route("/console/mail/broadcast", post(mail::broadcast))
+        .route("/console/chat", get(chat::chat))
+        .route("/console/chat/mute", post(chat::mute))
+        .route("/console/chat/unmute", post(chat::unmute))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
     ("/console/catalog", "Catalog"),
     ("/console/announcements", "Announcements"),
     ("/console/mail", "Mail"),
+    ("/console/chat", "Chat"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

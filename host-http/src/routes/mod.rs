@@ -1,5 +1,6 @@
 //! The REST API under `/v1`, a file per core module it serves (`economy`, `inventory`
 //! with the catalog and its analytics, `mail`, `announce`, `presence`, `party`, `groups`,
+//! with the catalog and its analytics, `mail`, `announce`, `presence`, `party`, `chat`,
 //! `matchmaking`, `access`, `events`) and the health routes: one route per core
 //! operation. Amounts are `i64` in the currency's smallest unit; times are RFC 3339 UTC;
 //! errors are `{code, message, details}`.
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub mod access;
 pub mod announce;
+pub mod chat;
 pub mod economy;
 pub mod events;
 pub mod friends;

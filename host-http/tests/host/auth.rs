@@ -59,6 +59,7 @@ fn body_for(path: &str, victim: &str, other: &str) -> Value {
         | "/v1/parties/{party_id}/promote" => json!({ "leader": victim, "player": other }),
         "/v1/parties/{party_id}/disband" => json!({ "leader": victim }),
         "/v1/queues/{queue}/tickets" => json!({ "player": victim }),
+        "/v1/chat/messages" => json!({ "player": victim, "channel": "global", "body": "hi" }),
         "/v1/groups" => json!({ "owner": victim, "name": "Intruded" }),
         "/v1/groups/{group_id}/invites"
         | "/v1/groups/{group_id}/requests/accept"

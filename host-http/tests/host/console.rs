@@ -630,6 +630,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/catalog",
         "/console/announcements",
         "/console/mail",
+        "/console/chat",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -875,4 +876,77 @@ async fn console_groups_page_finds_shows_removes_and_disbands_escaped() {
         .assert_error(404, "NOT_FOUND");
     assert_eq!(app.gold("bob").await, 40, "the bank went to the owner");
     assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
+}
+
+#[tokio::test]
+async fn console_chat_page_reads_a_channel_escaped_and_mutes_a_player() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let say = |player: &str, body: &str| {
+        app.post(
+            "/v1/chat/messages",
+            json!({ "player": player, "channel": "global", "body": body }),
+        )
+    };
+    say("ann", SCRIPT).await.ok();
+    say("ann", "second").await.ok();
+    let (status, _, page) = get(&app, "/console/chat?channel=global", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("chat", &page, &[SCRIPT]);
+    assert!(
+        page.find("second").unwrap() < page.find("&lt;script&gt;").unwrap(),
+        "newest first"
+    );
+    // A bad channel is refused on the page with its code.
+    let (status, _, page) = get(&app, "/console/chat?channel=lobby%3A1", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("INVALID_ARGUMENT"), "{page}");
+
+    let csrf = csrf_in(&page);
+    let until = (Utc::now() + Duration::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let (status, location, _) = post(
+        &app,
+        "/console/chat/mute",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("player", "ann"),
+            ("until", until.as_str()),
+            ("reason", "spam"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.starts_with("/console/chat?done="), "{location}");
+    say("ann", "muted?").await.assert_error(422, "MUTED");
+    // A mute ending in the past is refused with its code.
+    let (status, _, page) = post(
+        &app,
+        "/console/chat/mute",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("player", "ann"),
+            ("until", "2000-01-01T00:00"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("INVALID_ARGUMENT"));
+    let (status, _, _) = post(
+        &app,
+        "/console/chat/unmute",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("player", "ann")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    say("ann", "back").await.ok();
+    // Without the CSRF token nothing happens.
+    let (status, _, _) = post(&app, "/console/chat/mute", &cookie, &[("player", "ann")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -118,6 +118,10 @@ const OPS: &[&str] = &[
     "disband_party",
     "party_of",
     "party",
+    "post_message",
+    "channel_history",
+    "mute_player",
+    "unmute_player",
     "create_group",
     "group",
     "group_by_name",
@@ -278,6 +282,22 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "player_events_after" => ok!(gh
             .player_events_after(&pid(a, "player")?, arg!(a, "after"), arg!(a, "limit"))
             .await?),
+        // ----- Chat -----
+        "post_message" => ok!(gh.post_message(whole!(a)).await?),
+        "channel_history" => {
+            let reader: Option<PlayerId> = arg!(a, "player");
+            let before: Option<String> = arg!(a, "before");
+            ok!(gh
+                .channel_history(
+                    reader.as_ref(),
+                    &text(a, "channel")?,
+                    before.as_deref(),
+                    arg!(a, "limit")
+                )
+                .await?)
+        }
+        "mute_player" => ok!(gh.mute_player(whole!(a)).await?),
+        "unmute_player" => ok!(gh.unmute_player(&pid(a, "player")?).await?),
         // ----- Parties -----
         "create_party" => {
             let open = {

@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 mod announce;
+mod chat;
 mod concurrency;
 mod economy;
 mod events;
