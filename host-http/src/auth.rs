@@ -505,8 +505,9 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             "POST",
             "/v1/admin/groups/{group_id}/remove-member" | "/v1/admin/groups/{group_id}/disband",
         ) => Server("admin"),
-        ("GET", "/v1/admin/chat/history")
-        | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => Server("admin"),
+        ("GET", "/v1/admin/chat/history") | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => {
+            Server("admin")
+        }
         ("GET", "/metrics") => Server("metrics"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
