@@ -1085,10 +1085,10 @@ async_client {
         }
 
     /// Mutes a player on every channel until `until` (an aware datetime). Returns the `ChatMute`.
-    fn mute_player(player: String, until: Instant, reason: String)
-        (player, until, *, reason = String::new())
+    fn mute_player(player: String, until: Instant, reason: Option<String>)
+        (player, until, *, reason = None)
         |gh| {
-            gh.mute_player(guildhall_core::chat::MuteRequest { player: pid(&player)?, until: until.0, reason }).await
+            gh.mute_player(guildhall_core::chat::MuteRequest { player: pid(&player)?, until: until.0, reason: reason.unwrap_or_default() }).await
         }
 
     /// Lifts a player's mute; returns whether one was stored.

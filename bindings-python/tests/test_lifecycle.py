@@ -17,7 +17,8 @@ ARGS = {
     "active": True, "to": "p", "subject": "s", "mail_id": "m", "template_id": "t",
     "body": "b", "trigger_id": "t", "event": "login", "kind": "lobby", "leader": "p",
     "invitee": "q", "party_id": "x", "target": "q", "queue": "duel", "match_id": "x",
-    "ranks": [0, 1], "other": "q", "blocker": "p", "blocked": "q",
+    "ranks": [0, 1], "other": "q", "blocker": "p", "blocked": "q", "owner": "p", "name": "g",
+    "group_id": "g", "actor": "p", "channel": "global", "until": 1893456000,
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
 }
