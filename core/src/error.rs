@@ -80,6 +80,22 @@ pub enum ErrorCode {
     Muted,
     /// The player may not post to or read the chat channel.
     NotChannelMember,
+    /// The tournament has not started or has ended; joins and scores are refused (SPEC.md Leaderboards and tournaments).
+    TournamentClosed,
+    /// The tournament has its maximum number of entrants.
+    TournamentFull,
+    /// The achievement or quest has not reached its goal, so its reward cannot be claimed yet.
+    NotCompleted,
+    /// The trade was completed, cancelled or expired; it takes no more changes.
+    TradeClosed,
+    /// The trade's offers changed since the caller last saw them; confirm again.
+    TradeChanged,
+    /// The room has no free place.
+    RoomFull,
+    /// The one-time code (recovery, verification) does not match.
+    CodeInvalid,
+    /// The one-time code is past its end time.
+    CodeExpired,
 }
 
 impl ErrorCode {
@@ -97,7 +113,10 @@ impl ErrorCode {
             InsufficientFunds | BalanceLimit | NotOwned | NotConsumable | InsufficientQuantity
             | StackLimit | NotForSale | MailSendLimit | MailNotRead | UnclaimedAttachments
             | PartyFull | NotInParty | NotPartyLeader | InviteExpired | Blocked | LimitReached
-            | GroupFull | NotGroupMember | GroupPermission | Muted | NotChannelMember => 422,
+            | GroupFull | NotGroupMember | GroupPermission | Muted | NotChannelMember
+            | TournamentClosed | TournamentFull | NotCompleted | RoomFull | CodeInvalid
+            | CodeExpired => 422,
+            TradeClosed | TradeChanged => 409,
             RateLimited => 429,
             Unavailable => 503,
         }
@@ -143,11 +162,19 @@ impl ErrorCode {
             GroupPermission => "GROUP_PERMISSION",
             Muted => "MUTED",
             NotChannelMember => "NOT_CHANNEL_MEMBER",
+            TournamentClosed => "TOURNAMENT_CLOSED",
+            TournamentFull => "TOURNAMENT_FULL",
+            NotCompleted => "NOT_COMPLETED",
+            TradeClosed => "TRADE_CLOSED",
+            TradeChanged => "TRADE_CHANGED",
+            RoomFull => "ROOM_FULL",
+            CodeInvalid => "CODE_INVALID",
+            CodeExpired => "CODE_EXPIRED",
         }
     }
 
     /// Every code, in SPEC.md order (the second round's codes after the first's) (for bindings that generate one class per code).
-    pub const ALL: [ErrorCode; 36] = {
+    pub const ALL: [ErrorCode; 44] = {
         use ErrorCode::*;
         [
             InvalidArgument,
@@ -186,6 +213,14 @@ impl ErrorCode {
             GroupPermission,
             Muted,
             NotChannelMember,
+            TournamentClosed,
+            TournamentFull,
+            NotCompleted,
+            TradeClosed,
+            TradeChanged,
+            RoomFull,
+            CodeInvalid,
+            CodeExpired,
         ]
     };
 }

@@ -33,6 +33,7 @@ pub mod matchmaking;
 pub mod memory;
 pub mod party;
 pub mod ports;
+pub mod schedule;
 pub mod service;
 pub mod surface;
 pub mod telemetry;

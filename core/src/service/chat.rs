@@ -61,9 +61,18 @@ impl Guildhall {
         let (req, channel) = (&req, &channel);
         let counted = AtomicBool::new(false);
         let counted = &counted;
+        // A post writes none of the sender's state (only a new message row and its
+        // event), so posts of one sender need not wait for each other: without an
+        // idempotency key they run side by side and share a group commit. With a key,
+        // the sender's stripe keeps a retried call from racing its own first attempt
+        // (the stored key would refuse the second commit anyway).
+        let sender: &[&PlayerId] = match req.idempotency_key {
+            Some(_) => std::slice::from_ref(&&req.player),
+            None => &[],
+        };
         self.execute(
             "post_message",
-            &[&req.player],
+            sender,
             req.idempotency_key.as_deref(),
             req,
             |ctx: Ctx| {
