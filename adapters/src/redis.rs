@@ -35,7 +35,7 @@ use guildhall_core::types::{Event, PlayerId};
 use guildhall_core::{Error, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{broadcast, watch};
 
@@ -145,7 +145,7 @@ pub struct RedisCoordinator {
     state: Mutex<ConnState>,
     connecting: tokio::sync::Mutex<()>,
     origin: String,
-    tx: broadcast::Sender<Event>,
+    tx: broadcast::Sender<Arc<Event>>,
     /// Access changes (`doc:<kind>:<id>` keys) other instances published.
     access_tx: broadcast::Sender<Vec<String>>,
     subscribed: watch::Receiver<bool>,
@@ -410,7 +410,10 @@ struct Envelope<'a> {
 }
 
 /// Where the subscription delivers: live events, and access changes.
-type Feeds = (broadcast::Sender<Event>, broadcast::Sender<Vec<String>>);
+type Feeds = (
+    broadcast::Sender<Arc<Event>>,
+    broadcast::Sender<Vec<String>>,
+);
 
 /// Keeps the event subscription: subscribes, forwards other instances' events to `tx`,
 /// checks the connection with a PING, and reconnects with backoff when it is lost.
@@ -505,7 +508,7 @@ async fn pump(
                     Ok(env) => {
                         for e in env.events.iter() {
                             // No receiver is not an error: nobody is listening live.
-                            let _ = tx.send(e.clone());
+                            let _ = tx.send(Arc::new(e.clone()));
                         }
                         if !env.access.is_empty() {
                             let _ = access_tx.send(env.access.into_owned());
@@ -548,7 +551,7 @@ impl Coordinator for RedisCoordinator {
         // This instance's receivers get the events directly (also when Redis is down);
         // the subscription task skips them when they come back from Redis.
         for e in events {
-            let _ = self.tx.send(e.clone());
+            let _ = self.tx.send(Arc::new(e.clone()));
         }
         self.publish_envelope(&Envelope {
             origin: self.origin.as_str().into(),
@@ -558,7 +561,7 @@ impl Coordinator for RedisCoordinator {
         .await
     }
 
-    fn subscribe(&self) -> broadcast::Receiver<Event> {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
     }
 

@@ -142,14 +142,16 @@ async fn gold(g: &Guildhall, p: &str) -> i64 {
         .map_or(0, |b| b.amount)
 }
 
-async fn recv(rx: &mut broadcast::Receiver<Event>) -> Event {
-    tokio::time::timeout(Duration::from_secs(3), rx.recv())
-        .await
-        .expect("event within 3 s")
-        .expect("channel open")
+async fn recv(rx: &mut broadcast::Receiver<std::sync::Arc<Event>>) -> Event {
+    std::sync::Arc::unwrap_or_clone(
+        tokio::time::timeout(Duration::from_secs(3), rx.recv())
+            .await
+            .expect("event within 3 s")
+            .expect("channel open"),
+    )
 }
 
-async fn nothing_more(rx: &mut broadcast::Receiver<Event>) {
+async fn nothing_more(rx: &mut broadcast::Receiver<std::sync::Arc<Event>>) {
     if let Ok(r) = tokio::time::timeout(Duration::from_millis(300), rx.recv()).await {
         panic!("unexpected extra event: {r:?}");
     }

@@ -21,6 +21,7 @@ use guildhall_benches::{bench_mode, percentiles_ms, runtime, Db};
 use guildhall_core::chat::{reaches, PostMessageRequest, CHAT_EVENT};
 use guildhall_core::types::{Currency, PlayerId};
 use guildhall_core::{Config, Guildhall};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,48 +34,56 @@ fn member(i: usize) -> PlayerId {
 }
 
 /// Counts the chat events `player`'s stream would send until `want` arrived or the
-/// deadline passed; resumes from the outbox after a lag.
+/// deadline passed. Events of concurrent commits are published in any order, so, as the
+/// host's stream does, it remembers the seqs it counted rather than only the highest;
+/// after a lag it reads the player's events after `base` (the last seq before posting
+/// began) back from the outbox and counts those it has not seen.
 async fn subscriber(
     gh: Guildhall,
-    mut live: tokio::sync::broadcast::Receiver<guildhall_core::types::Event>,
+    mut live: tokio::sync::broadcast::Receiver<Arc<guildhall_core::types::Event>>,
     player: PlayerId,
     want: u64,
+    base: i64,
     delivered: Arc<AtomicU64>,
     deadline: Instant,
 ) -> u64 {
-    let mut got = 0u64;
-    let mut last = 0i64;
-    while got < want && Instant::now() < deadline {
+    let mut seen: HashSet<i64> = HashSet::with_capacity(want as usize);
+    let count = |seen: &mut HashSet<i64>, seq: i64| {
+        if seq > base && seen.insert(seq) {
+            delivered.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    while (seen.len() as u64) < want && Instant::now() < deadline {
         match tokio::time::timeout(Duration::from_millis(200), live.recv()).await {
-            Err(_) => continue,
+            Err(_) => {}
             Ok(Ok(e)) => {
-                if e.seq > last && e.kind == CHAT_EVENT && reaches(&e, player.as_str()) {
-                    last = e.seq;
-                    got += 1;
-                    delivered.fetch_add(1, Ordering::Relaxed);
+                if e.kind == CHAT_EVENT && reaches(&e, player.as_str()) {
+                    count(&mut seen, e.seq);
                 }
             }
-            Ok(Err(RecvError::Lagged(_))) => loop {
-                let page = gh
-                    .player_events_after(&player, last, Some(1000))
-                    .await
-                    .expect("outbox replay");
-                let full = page.len() == 1000;
-                for e in page {
-                    last = last.max(e.seq);
-                    if e.kind == CHAT_EVENT {
-                        got += 1;
-                        delivered.fetch_add(1, Ordering::Relaxed);
+            Ok(Err(RecvError::Lagged(_))) => {
+                let mut after = base;
+                loop {
+                    let page = gh
+                        .player_events_after(&player, after, Some(1000))
+                        .await
+                        .expect("outbox replay");
+                    let full = page.len() == 1000;
+                    for e in page {
+                        after = after.max(e.seq);
+                        if e.kind == CHAT_EVENT {
+                            count(&mut seen, e.seq);
+                        }
+                    }
+                    if !full {
+                        break;
                     }
                 }
-                if !full {
-                    break;
-                }
-            },
+            }
             Ok(Err(RecvError::Closed)) => break,
         }
     }
-    got
+    seen.len() as u64
 }
 
 fn main() {
@@ -113,6 +122,15 @@ fn main() {
             gh.join_group(&member(i), &group.id).await.expect("join");
         }
         let channel = format!("group:{}", group.id);
+        // The last seq before posting begins: the members' join events are older.
+        let base = gh
+            .player_events_after(&member(0), 0, Some(1000))
+            .await
+            .expect("outbox")
+            .iter()
+            .map(|e| e.seq)
+            .max()
+            .unwrap_or(0);
         let deadline = Instant::now() + Duration::from_secs(120);
         let delivered = Arc::new(AtomicU64::new(0));
         let mut subs = Vec::new();
@@ -122,6 +140,7 @@ fn main() {
                 gh.subscribe(),
                 member(i),
                 n,
+                base,
                 delivered.clone(),
                 deadline,
             )));

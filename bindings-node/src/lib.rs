@@ -1786,7 +1786,7 @@ impl Guildhall {
             loop {
                 match rx.recv().await {
                     Ok(event) => {
-                        let v = serde_json::to_value(&event)
+                        let v = serde_json::to_value(&*event)
                             .map(|v| convert::rounded(convert::camel_keys(v)))
                             .unwrap_or(Value::Null);
                         tsfn.call(v, ThreadsafeFunctionCallMode::NonBlocking);

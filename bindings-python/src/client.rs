@@ -484,7 +484,9 @@ client {
                         continue;
                     }
                     Python::attach(|py| {
-                        let r = event.to_py(py).and_then(|e| callback.call1(py, (e,)));
+                        let r = Arc::unwrap_or_clone(event)
+                            .to_py(py)
+                            .and_then(|e| callback.call1(py, (e,)));
                         if let Err(err) = r {
                             err.write_unraisable(py, Some(callback.bind(py)));
                         }
@@ -591,8 +593,9 @@ async_client {
                 gh,
                 stop: self.handle.stop_flag(),
                 rx,
-                last_seq: after.unwrap_or(-1),
-                replay: after.is_some(),
+                floor: after,
+                seen: std::collections::BTreeSet::new(),
+                replay: after,
                 backlog: VecDeque::new(),
                 closed: false,
                 filter: Filter { player, kinds },
@@ -1246,50 +1249,77 @@ impl Subscription {
 
 struct StreamState {
     gh: Guildhall,
-    rx: tokio::sync::broadcast::Receiver<Event>,
-    /// Highest `seq` handed out (or resumed after); later duplicates are dropped.
-    last_seq: i64,
-    /// The outbox after `last_seq` is still to be replayed.
-    replay: bool,
-    backlog: VecDeque<Event>,
+    rx: tokio::sync::broadcast::Receiver<Arc<Event>>,
+    /// Events with a seq at or below this count as handed out (the `after` cursor, raised
+    /// as `seen` forgets its oldest); `None`: live only, no cursor yet.
+    floor: Option<i64>,
+    /// Seqs above the floor handed out (or filtered out) already. Events of concurrent
+    /// commits are published in any order, so the stream remembers which seqs it saw
+    /// rather than only the highest (up to [`SEEN_MEMORY`]).
+    seen: std::collections::BTreeSet<i64>,
+    /// The outbox after this seq is still to be replayed.
+    replay: Option<i64>,
+    backlog: VecDeque<Arc<Event>>,
     closed: bool,
     /// Set when the client closes.
     stop: Arc<AtomicBool>,
     filter: Filter,
 }
 
+/// How many seqs above its floor an event stream remembers.
+const SEEN_MEMORY: usize = 4096;
+
 impl StreamState {
-    async fn fill_from_outbox(&mut self) -> CoreResult<()> {
-        let from = self.last_seq.max(0);
-        let events = self.gh.events_after(from, Some(1000)).await?;
-        self.replay = events.len() == 1000;
-        self.backlog.extend(events);
+    async fn fill_from_outbox(&mut self, after: i64) -> CoreResult<()> {
+        let events = self.gh.events_after(after.max(0), Some(1000)).await?;
+        let last = events.last().map_or(after, |e| e.seq);
+        self.replay = (events.len() == 1000).then_some(last);
+        self.backlog.extend(events.into_iter().map(Arc::new));
         Ok(())
     }
 
-    async fn next(&mut self) -> CoreResult<Option<Event>> {
+    /// Marks `seq` seen; false when it was seen already or is at or below the floor.
+    fn admit(&mut self, seq: i64) -> bool {
+        if self.floor.is_some_and(|f| seq <= f) || !self.seen.insert(seq) {
+            return false;
+        }
+        if self.seen.len() > SEEN_MEMORY {
+            if let Some(oldest) = self.seen.pop_first() {
+                self.floor = Some(self.floor.map_or(oldest, |f| f.max(oldest)));
+            }
+        }
+        true
+    }
+
+    async fn next(&mut self) -> CoreResult<Option<Arc<Event>>> {
         loop {
             if self.closed || self.stop.load(Ordering::Acquire) {
                 return Ok(None);
             }
-            if self.backlog.is_empty() && self.replay {
-                self.fill_from_outbox().await?;
+            if self.backlog.is_empty() {
+                if let Some(after) = self.replay {
+                    self.fill_from_outbox(after).await?;
+                }
             }
             let event = match self.backlog.pop_front() {
                 Some(e) => e,
                 None => match self.rx.recv().await {
                     Ok(e) => e,
                     Err(RecvError::Lagged(_)) => {
-                        self.replay = true;
+                        let from = match (self.floor, self.seen.first()) {
+                            (Some(f), _) => f,
+                            (None, Some(first)) => first - 1,
+                            (None, None) => 0,
+                        };
+                        self.replay = Some(from);
                         continue;
                     }
                     Err(RecvError::Closed) => return Ok(None),
                 },
             };
-            if self.last_seq >= 0 && event.seq <= self.last_seq {
+            if !self.admit(event.seq) {
                 continue;
             }
-            self.last_seq = event.seq;
             if self.filter.accepts(&event) {
                 return Ok(Some(event));
             }
@@ -1314,7 +1344,7 @@ impl EventStream {
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             let next = state.lock().await.next().await;
             match next {
-                Ok(Some(e)) => Ok(Out(e)),
+                Ok(Some(e)) => Ok(Out(Arc::unwrap_or_clone(e))),
                 Ok(None) => Err(PyStopAsyncIteration::new_err(())),
                 Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
             }

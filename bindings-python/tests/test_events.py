@@ -49,6 +49,19 @@ async def test_async_for_with_filters_and_resume(agh):
     await kinds.aclose()
 
 
+async def test_a_stream_hands_out_every_event_of_concurrent_commits(agh):
+    # Calls for different players commit together, and their events may be published
+    # out of seq order: the stream remembers the seqs it handed out, not only the highest.
+    stream = agh.events(kinds=["currency_granted"])
+    players = [f"par{i}" for i in range(40)]
+    await asyncio.gather(*(agh.grant(p, "gold", 5) for p in players))
+    got = {}
+    while len(got) < len(players):
+        e = await asyncio.wait_for(stream.__anext__(), 5)
+        got[e.seq] = e.players[0]
+    assert sorted(got.values()) == sorted(players)
+
+
 async def test_aclose_ends_iteration(agh):
     stream = agh.events(after=0)
     await stream.aclose()

@@ -563,7 +563,7 @@ impl Store for MemoryStore {
 /// The in-process [`Coordinator`]: a broadcast channel for live events and a map of
 /// sessions.
 pub struct MemoryCoordinator {
-    tx: broadcast::Sender<Event>,
+    tx: broadcast::Sender<std::sync::Arc<Event>>,
     sessions: Mutex<BTreeMap<PlayerId, Session>>,
     leases: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
     cache: Option<Mutex<CacheMap>>,
@@ -610,11 +610,11 @@ impl Coordinator for MemoryCoordinator {
     async fn publish(&self, events: &[Event]) -> Result<()> {
         for e in events {
             // No receiver is not an error: nobody is listening live.
-            let _ = self.tx.send(e.clone());
+            let _ = self.tx.send(std::sync::Arc::new(e.clone()));
         }
         Ok(())
     }
-    fn subscribe(&self) -> broadcast::Receiver<Event> {
+    fn subscribe(&self) -> broadcast::Receiver<std::sync::Arc<Event>> {
         self.tx.subscribe()
     }
     async fn put_session(&self, session: Session) -> Result<()> {

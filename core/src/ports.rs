@@ -546,9 +546,10 @@ pub struct Session {
 pub trait Coordinator: Send + Sync + 'static {
     /// Publishes committed events to live subscribers (after the commit, never before).
     async fn publish(&self, events: &[Event]) -> Result<()>;
-    /// A live feed of published events. Slow receivers may lag and must resume from the
-    /// outbox ([`Store::events_after`]).
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event>;
+    /// A live feed of published events, each shared by every receiver (a chat message to
+    /// a channel of 100 is one allocation, not 100 copies). Slow receivers may lag and
+    /// must resume from the outbox ([`Store::events_after`]).
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Event>>;
     /// Stores (replaces) a player's session.
     async fn put_session(&self, session: Session) -> Result<()>;
     /// A player's session if it has not expired at `now`.

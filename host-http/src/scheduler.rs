@@ -180,7 +180,9 @@ async fn due_triggers(gh: Guildhall) {
 async fn tick(
     gh: Guildhall,
     holder: String,
-    events: std::sync::Arc<tokio::sync::Mutex<broadcast::Receiver<guildhall_core::types::Event>>>,
+    events: std::sync::Arc<
+        tokio::sync::Mutex<broadcast::Receiver<std::sync::Arc<guildhall_core::types::Event>>>,
+    >,
 ) {
     match gh.tick(&holder).await {
         Ok(matches) => {

@@ -127,7 +127,7 @@ struct Replay {
 struct Feed {
     gh: Guildhall,
     player: PlayerId,
-    live: broadcast::Receiver<Event>,
+    live: broadcast::Receiver<std::sync::Arc<Event>>,
     shutdown: watch::Receiver<bool>,
     /// When the stream opened; a lag-resume without any cursor replays from here.
     opened_at: DateTime<Utc>,
@@ -136,7 +136,7 @@ struct Feed {
     /// Seqs above the floor already sent.
     sent: BTreeSet<i64>,
     /// Replayed events waiting to be sent.
-    backlog: VecDeque<Event>,
+    backlog: VecDeque<std::sync::Arc<Event>>,
     /// Set while the outbox is being replayed.
     replay: Option<Replay>,
     /// The stream has ended.
@@ -167,7 +167,7 @@ impl Feed {
     /// The next event to send, or `None` when the stream ends (shutdown, the live feed
     /// closed). Outbox errors while replaying end the stream too: the client reconnects
     /// with `Last-Event-ID` and resumes.
-    async fn next(&mut self) -> Option<Event> {
+    async fn next(&mut self) -> Option<std::sync::Arc<Event>> {
         loop {
             if self.done {
                 return None;
@@ -189,8 +189,11 @@ impl Feed {
                         let last = page.last().map_or(after, |e| e.seq);
                         let since = self.opened_at;
                         let no_cursor = self.floor.is_none() && self.sent.is_empty();
-                        self.backlog
-                            .extend(page.into_iter().filter(|e| !no_cursor || e.at >= since));
+                        self.backlog.extend(
+                            page.into_iter()
+                                .filter(|e| !no_cursor || e.at >= since)
+                                .map(std::sync::Arc::new),
+                        );
                         self.replay = full.then_some(Replay { after: last });
                     }
                     Err(e) => {

@@ -207,16 +207,16 @@ fn session(player: &str, room: &str, last_seen: DateTime<Utc>, timeout: i64) -> 
 }
 
 /// The next event on `rx`, failing the case when none comes within [`EVENT_WAIT`].
-async fn next(rx: &mut broadcast::Receiver<Event>, what: &str) -> Event {
+async fn next(rx: &mut broadcast::Receiver<std::sync::Arc<Event>>, what: &str) -> Event {
     match tokio::time::timeout(EVENT_WAIT, rx.recv()).await {
-        Ok(Ok(e)) => e,
+        Ok(Ok(e)) => std::sync::Arc::unwrap_or_clone(e),
         Ok(Err(e)) => panic!("{what}: receiver failed: {e}"),
         Err(_) => panic!("{what}: no event within {EVENT_WAIT:?}"),
     }
 }
 
 /// Fails when anything arrives on `rx` within [`QUIET`].
-async fn assert_quiet(rx: &mut broadcast::Receiver<Event>, what: &str) {
+async fn assert_quiet(rx: &mut broadcast::Receiver<std::sync::Arc<Event>>, what: &str) {
     if let Ok(r) = tokio::time::timeout(QUIET, rx.recv()).await {
         panic!("{what}: expected nothing more, got {r:?}");
     }

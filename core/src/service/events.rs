@@ -17,8 +17,9 @@ impl Guildhall {
         self.store.events_after(after, limit).await
     }
 
-    /// Live events as they commit (in this process, or every host with the Redis coordinator).
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+    /// Live events as they commit (in this process, or every host with the Redis
+    /// coordinator), each shared by every receiver.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Event>> {
         self.coordinator.subscribe()
     }
 

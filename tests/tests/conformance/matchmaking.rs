@@ -538,7 +538,7 @@ impl Coordinator for CancelBeforeCommit {
     async fn publish(&self, events: &[Event]) -> Result<(), Error> {
         self.inner.publish(events).await
     }
-    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+    fn subscribe(&self) -> tokio::sync::broadcast::Receiver<std::sync::Arc<Event>> {
         self.inner.subscribe()
     }
     async fn put_session(&self, session: Session) -> Result<(), Error> {
