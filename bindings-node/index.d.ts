@@ -1886,6 +1886,45 @@ export declare class Guildhall {
   mutePlayer(request: Input<MuteRequest>): Promise<ChatMute>
   /** Lifts a player's mute; whether one was stored. */
   unmutePlayer(player: string): Promise<boolean>
+  /**
+   * Defines or redefines a board (sort, operator, partitioning and a tournament's start
+   * are fixed once it exists). Errors: `INVALID_ARGUMENT`.
+   */
+  putLeaderboard(request: Input<PutLeaderboardRequest>): Promise<Leaderboard>
+  /** One board's definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  leaderboard(board: string): Promise<Leaderboard>
+  /** Every board, by id. */
+  leaderboards(): Promise<Leaderboard[]>
+  /**
+   * Submits a score (the board's operator applied atomically). Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`, `TOURNAMENT_CLOSED`, `IDEMPOTENCY_CONFLICT`.
+   */
+  submitScore(request: Input<SubmitScoreRequest>): Promise<SubmitScoreResult>
+  /**
+   * A page of standings, best first (top N: the first page). Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`.
+   */
+  leaderboardStandings(query: Input<StandingsQuery>): Promise<StandingsPage>
+  /**
+   * A player's rank and the records around it. Errors: `NOT_FOUND` (no score),
+   * `INVALID_ARGUMENT`.
+   */
+  leaderboardStanding(query: Input<PlayerStandingQuery>): Promise<PlayerStanding>
+  /**
+   * A board's periods (open and archived, with the rewards granted); `partition`:
+   * only that partition's. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+   */
+  leaderboardPeriods(board: string, partition?: string): Promise<LeaderboardPeriod[]>
+  /**
+   * Joins a tournament, spending its entry fee. Errors: `NOT_FOUND`,
+   * `TOURNAMENT_CLOSED`, `TOURNAMENT_FULL`, `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+   */
+  joinTournament(request: Input<JoinTournamentRequest>): Promise<JoinTournamentResult>
+  /**
+   * Runs the due leaderboard and tournament resets (rewards granted once); returns
+   * the periods this call archived.
+   */
+  runLeaderboardResets(): Promise<LeaderboardPeriod[]>
   /** Queues a player, or (`withParty`) the leader's whole party. */
   queue(request: Input<QueueRequest>): Promise<Ticket>
   /** Cancels the player's ticket. Errors: `NOT_FOUND`. */
