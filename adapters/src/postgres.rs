@@ -2525,6 +2525,23 @@ fn with_database(url: &str, name: &str) -> String {
     out
 }
 
+/// A ranking-index row as read: (player, ord, score, submitted_at).
+type ScoreRowTuple = (String, i64, i64, i64);
+
+fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntry>> {
+    rows.into_iter()
+        .map(|(player, ord, score, submitted_at)| {
+            Ok(ScoreEntry {
+                standings: standings.to_string(),
+                player: PlayerId::new(player).map_err(|e| bad_data("leaderboard score", e))?,
+                ord,
+                score,
+                submitted_at,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2567,21 +2584,4 @@ mod tests {
             "postgresql://h:5432/t1?sslmode=disable"
         );
     }
-}
-
-/// A ranking-index row as read: (player, ord, score, submitted_at).
-type ScoreRowTuple = (String, i64, i64, i64);
-
-fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntry>> {
-    rows.into_iter()
-        .map(|(player, ord, score, submitted_at)| {
-            Ok(ScoreEntry {
-                standings: standings.to_string(),
-                player: PlayerId::new(player).map_err(|e| bad_data("leaderboard score", e))?,
-                ord,
-                score,
-                submitted_at,
-            })
-        })
-        .collect()
 }

@@ -1996,17 +1996,6 @@ const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, 
 const CATALOG_BY_ID: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog WHERE id = ?1";
 const CATALOG_ALL: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog ORDER BY id";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn memory_urls() {
-        assert!(is_memory_url("sqlite::memory:"));
-        assert!(!is_memory_url("sqlite://game.db"));
-    }
-}
-
 /// A ranking-index row as read: (player, ord, score, submitted_at).
 type ScoreRowTuple = (String, i64, i64, i64);
 
@@ -2022,4 +2011,15 @@ fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntr
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_urls() {
+        assert!(is_memory_url("sqlite::memory:"));
+        assert!(!is_memory_url("sqlite://game.db"));
+    }
 }

@@ -21,6 +21,7 @@ conformance!(
     leaderboards_two_hosts_running_one_reset_grant_once,
     tournaments_window_fee_cap_and_rewards,
     tournaments_concurrent_joins_never_pass_the_cap,
+    leaderboards_a_reset_interrupted_between_chunks_resumes_without_granting_twice,
 );
 
 fn board(id: &str, sort: SortOrder, operator: ScoreOperator) -> PutLeaderboardRequest {
@@ -766,4 +767,242 @@ async fn tournaments_concurrent_joins_never_pass_the_cap(fx: Fixture) {
         50
     );
     fx.assert_ledger_ok().await;
+}
+
+async fn leaderboards_a_reset_interrupted_between_chunks_resumes_without_granting_twice(
+    fx: Fixture,
+) {
+    let mut b = board("resume", SortOrder::Asc, ScoreOperator::Best);
+    b.reset = Some(ResetSchedule::Daily);
+    b.rewards = vec![tier(1, 130, 3, &[])];
+    fx.gh.put_leaderboard(b).await.unwrap();
+    let players: Vec<String> = (0..140).map(|i| format!("r{i:03}")).collect();
+    for (i, p) in players.iter().enumerate() {
+        fx.gh
+            .submit_score(submit("resume", p, i as i64))
+            .await
+            .unwrap();
+    }
+    fx.clock.advance_secs(24 * 3600);
+    let armed = Arc::new(AtomicBool::new(true));
+    let crashing = Guildhall::new(
+        Arc::new(CrashBeforeArchive {
+            inner: fx.gh.store().clone(),
+            armed: armed.clone(),
+        }),
+        Arc::new(guildhall_core::memory::MemoryCoordinator::new()),
+        fx.gh.config().clone(),
+    )
+    .with_clock(fx.clock.clone() as Arc<dyn guildhall_core::ports::Clock>);
+    expect_code(
+        crashing.run_leaderboard_resets().await,
+        ErrorCode::Unavailable,
+    );
+    // The first chunk (ranks 1 to 100) committed, the last did not.
+    let rewarded = |fx: &Fixture| {
+        let players = players.clone();
+        let gh = fx.gh.clone();
+        async move {
+            let mut n = Vec::new();
+            for p in &players {
+                n.push(gh.balance(&pid(p), "gold").await.unwrap());
+            }
+            n
+        }
+    };
+    let half = rewarded(&fx).await;
+    assert!(half[..100].iter().all(|g| *g == 3), "{half:?}");
+    assert!(half[100..].iter().all(|g| *g == 0), "{half:?}");
+    let p = &fx.gh.leaderboard_periods("resume", None).await.unwrap()[0];
+    assert_eq!((p.status, p.processed), (PeriodStatus::Granting, 100));
+    // The host comes back (or another runs it): the reset resumes after rank 100.
+    armed.store(false, Ordering::SeqCst);
+    let done = crashing.run_leaderboard_resets().await.unwrap();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].granted.len(), 130);
+    let all = rewarded(&fx).await;
+    assert!(all[..130].iter().all(|g| *g == 3), "{all:?}");
+    assert!(all[130..].iter().all(|g| *g == 0), "{all:?}");
+    assert_eq!(fx.events_of("reward_granted").await.len(), 130);
+    assert!(fx.gh.run_leaderboard_resets().await.unwrap().is_empty());
+    fx.assert_ledger_ok().await;
+}
+
+// ----- A reset interrupted between chunks -----
+
+use guildhall_core::announce::{Template, Trigger};
+use guildhall_core::mail::Broadcast;
+use guildhall_core::ports::{
+    BalanceRow, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery, IdempotencyRecord, ItemRow,
+    MailboxRow, PopularItem, Store,
+};
+use guildhall_core::types::{Account, Amount, LedgerEntry};
+use guildhall_core::Guildhall;
+use guildhall_core::Result as GhResult;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// A host's Store that stops (refuses with `UNAVAILABLE`) the commit archiving a
+/// leaderboard period while `armed`: what a host killed between two chunks of a reset
+/// leaves behind.
+struct CrashBeforeArchive {
+    inner: Arc<dyn Store>,
+    armed: Arc<AtomicBool>,
+}
+
+fn archives(cs: &ChangeSet) -> bool {
+    cs.docs.iter().any(|d| {
+        d.kind == "lb_period" && d.body.as_ref().is_some_and(|b| b["status"] == "archived")
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for CrashBeforeArchive {
+    async fn migrate(&self) -> GhResult<()> {
+        self.inner.migrate().await
+    }
+    async fn ping(&self) -> GhResult<()> {
+        self.inner.ping().await
+    }
+    async fn balance(&self, account: &Account, currency: &str) -> GhResult<BalanceRow> {
+        self.inner.balance(account, currency).await
+    }
+    async fn balances(&self, account: &Account) -> GhResult<Vec<(String, BalanceRow)>> {
+        self.inner.balances(account).await
+    }
+    async fn all_balances(&self) -> GhResult<Vec<(Account, String, Amount)>> {
+        self.inner.all_balances().await
+    }
+    async fn item(&self, player: &PlayerId, item_id: &str) -> GhResult<Option<ItemRow>> {
+        self.inner.item(player, item_id).await
+    }
+    async fn items(&self, player: &PlayerId) -> GhResult<Vec<ItemRow>> {
+        self.inner.items(player).await
+    }
+    async fn idempotency(&self, scope: &str, key: &str) -> GhResult<Option<IdempotencyRecord>> {
+        self.inner.idempotency(scope, key).await
+    }
+    async fn catalog_item(&self, id: &str) -> GhResult<Option<CatalogItem>> {
+        self.inner.catalog_item(id).await
+    }
+    async fn catalog(&self) -> GhResult<Vec<CatalogItem>> {
+        self.inner.catalog().await
+    }
+    async fn history(&self, query: &HistoryQuery) -> GhResult<Vec<LedgerEntry>> {
+        self.inner.history(query).await
+    }
+    async fn ledger_snapshot(&self) -> GhResult<guildhall_core::ports::LedgerSnapshot> {
+        self.inner.ledger_snapshot().await
+    }
+    async fn popular_items(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> GhResult<Vec<PopularItem>> {
+        self.inner.popular_items(from, to, limit).await
+    }
+    async fn revenue_per_day(&self, from: NaiveDate, to: NaiveDate) -> GhResult<Vec<DailyRevenue>> {
+        self.inner.revenue_per_day(from, to).await
+    }
+    async fn events_after(&self, after: i64, limit: u32) -> GhResult<Vec<Event>> {
+        self.inner.events_after(after, limit).await
+    }
+    async fn counter(&self, key: &str) -> GhResult<CounterRow> {
+        self.inner.counter(key).await
+    }
+    async fn mailbox(&self, player: &PlayerId) -> GhResult<(MailboxRow, Vec<Mail>)> {
+        self.inner.mailbox(player).await
+    }
+    async fn broadcasts_after(&self, after: i64, limit: u32) -> GhResult<Vec<Broadcast>> {
+        self.inner.broadcasts_after(after, limit).await
+    }
+    async fn template(&self, id: &str) -> GhResult<Option<Template>> {
+        self.inner.template(id).await
+    }
+    async fn templates(&self) -> GhResult<Vec<Template>> {
+        self.inner.templates().await
+    }
+    async fn trigger(&self, id: &str) -> GhResult<Option<Trigger>> {
+        self.inner.trigger(id).await
+    }
+    async fn triggers(&self, event: Option<&str>) -> GhResult<Vec<Trigger>> {
+        self.inner.triggers(event).await
+    }
+    async fn doc(&self, kind: &str, id: &str) -> GhResult<Option<Doc>> {
+        self.inner.doc(kind, id).await
+    }
+    async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> GhResult<Vec<Doc>> {
+        self.inner.docs(kind, prefix, limit).await
+    }
+    async fn player_events_after(
+        &self,
+        player: &PlayerId,
+        after: i64,
+        limit: u32,
+    ) -> GhResult<Vec<Event>> {
+        self.inner.player_events_after(player, after, limit).await
+    }
+    async fn commit(&self, changes: ChangeSet) -> GhResult<ChangeSet> {
+        if self.armed.load(Ordering::SeqCst) && archives(&changes) {
+            return Err(guildhall_core::Error::unavailable(
+                "the host stopped before this chunk of the reset committed",
+            ));
+        }
+        self.inner.commit(changes).await
+    }
+    async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<GhResult<ChangeSet>> {
+        let mut out = Vec::with_capacity(batch.len());
+        for cs in batch {
+            out.push(self.commit(cs).await);
+        }
+        out
+    }
+    async fn chat_history(
+        &self,
+        channel: &str,
+        before: Option<(i64, String)>,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::chat::ChatMessage>> {
+        self.inner.chat_history(channel, before, limit).await
+    }
+    async fn prune_chat(&self, before: DateTime<Utc>) -> GhResult<u64> {
+        self.inner.prune_chat(before).await
+    }
+    async fn score_entry(
+        &self,
+        standings: &str,
+        player: &PlayerId,
+    ) -> GhResult<Option<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.score_entry(standings, player).await
+    }
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&guildhall_core::leaderboards::ScorePos>,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.scores_after(standings, after, limit).await
+    }
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &guildhall_core::leaderboards::ScorePos,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.scores_before(standings, before, limit).await
+    }
+    async fn scores_count_before(
+        &self,
+        standings: &str,
+        before: &guildhall_core::leaderboards::ScorePos,
+    ) -> GhResult<u64> {
+        self.inner.scores_count_before(standings, before).await
+    }
+    async fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        idempotency_before: DateTime<Utc>,
+    ) -> GhResult<(u64, u64)> {
+        self.inner.prune(events_before, idempotency_before).await
+    }
 }
