@@ -25,6 +25,46 @@ use crate::types::{Amount, PlayerId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// Reset timing (`[leaderboards]`); missing keys keep their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LeaderboardsConfig {
+    /// Seconds after a period's end before its reset runs (default 2), so a submission
+    /// that read the clock just before the end commits first.
+    pub reset_grace_secs: i64,
+    /// Records a reset walks through per commit (default 100, 1 to 1000): each chunk's
+    /// rewards commit with the period document that records how far granting got.
+    pub reset_chunk: u32,
+}
+
+impl Default for LeaderboardsConfig {
+    fn default() -> Self {
+        Self {
+            reset_grace_secs: rules::RESET_GRACE_SECS,
+            reset_chunk: rules::RESET_CHUNK,
+        }
+    }
+}
+
+impl LeaderboardsConfig {
+    /// Checks the values. Errors: `INVALID_ARGUMENT` naming the key.
+    pub fn check(&self) -> crate::error::Result<()> {
+        if !(0..=3600).contains(&self.reset_grace_secs) {
+            return Err(crate::error::Error::invalid(
+                "leaderboards.reset_grace_secs",
+                "leaderboards.reset_grace_secs is 0 to 3600",
+            ));
+        }
+        if !(1..=1000).contains(&self.reset_chunk) {
+            return Err(crate::error::Error::invalid(
+                "leaderboards.reset_chunk",
+                "leaderboards.reset_chunk is 1 to 1000",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Ranking direction: `desc` (higher scores rank first, the default) or `asc` (lower
 /// scores rank first, e.g. race times).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]

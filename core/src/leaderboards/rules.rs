@@ -30,10 +30,10 @@ pub const MAX_PAGE: u32 = 1000;
 pub const DEFAULT_NEIGHBOURS: u32 = 5;
 /// Most neighbours above and below a player.
 pub const MAX_NEIGHBOURS: u32 = 50;
-/// Seconds after a period's end before its reset runs, so a submission that read the
-/// clock just before the end has committed (or retried into the next period).
+/// Default seconds after a period's end before its reset runs, so a submission that read
+/// the clock just before the end has committed (`[leaderboards] reset_grace_secs`).
 pub const RESET_GRACE_SECS: i64 = 2;
-/// Records a reset walks through per commit.
+/// Default records a reset walks through per commit (`[leaderboards] reset_chunk`).
 pub const RESET_CHUNK: u32 = 100;
 /// Period key of a board that never resets.
 pub const ALL_TIME: &str = "all";
@@ -340,9 +340,9 @@ pub fn standings_key(board: &str, partition: &str, period: &str) -> String {
     format!("{board}/{partition}/{period}")
 }
 
-/// Whether the reset of a period ending at `end` may run at `now`.
-pub fn reset_due(end: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    end.checked_add_signed(Duration::seconds(RESET_GRACE_SECS))
+/// Whether the reset of a period ending at `end` may run at `now`, `grace_secs` after it.
+pub fn reset_due(grace_secs: i64, end: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    end.checked_add_signed(Duration::seconds(grace_secs))
         .is_some_and(|due| due <= now)
 }
 
@@ -633,8 +633,13 @@ mod tests {
     #[test]
     fn resets_wait_for_the_grace_and_tiers_match_ranks() {
         let end = Utc.with_ymd_and_hms(2026, 3, 30, 0, 0, 0).unwrap();
-        assert!(!reset_due(end, end));
-        assert!(reset_due(end, end + Duration::seconds(RESET_GRACE_SECS)));
+        assert!(!reset_due(RESET_GRACE_SECS, end, end));
+        assert!(reset_due(
+            RESET_GRACE_SECS,
+            end,
+            end + Duration::seconds(RESET_GRACE_SECS)
+        ));
+        assert!(!reset_due(10, end, end + Duration::seconds(9)));
         let tiers = vec![
             RewardTier {
                 from_rank: 1,

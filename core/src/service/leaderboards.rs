@@ -9,7 +9,7 @@
 //! * Reads are index range reads of the Store ([`crate::ports::Store::scores_after`],
 //!   `scores_before`, `scores_count_before`): no full scan per read.
 //! * A reset walks the finished period's standings in chunks of
-//!   [`rules::RESET_CHUNK`]; each chunk's grants commit with the period document under
+//!   `[leaderboards] reset_chunk` (default 100); each chunk's grants commit with the period document under
 //!   its version, which records how far granting got. A crash resumes after the last
 //!   committed chunk; two hosts running one reset conflict on that version, so each
 //!   chunk is granted once.
@@ -481,7 +481,7 @@ impl Guildhall {
     }
 
     /// Runs every reset that is due: each period (of every board and partition) that
-    /// ended at least [`rules::RESET_GRACE_SECS`] ago and is not archived yet, its
+    /// ended at least `[leaderboards] reset_grace_secs` (default 2) ago and is not archived yet, its
     /// rewards granted once (SPEC.md: a reset's rewards are granted once, also when two
     /// hosts run it at once or one resumes after a crash). The host's scheduler calls
     /// this; an operator may call it at any time. Returns the periods this call
@@ -492,7 +492,11 @@ impl Guildhall {
         let open = self.store.docs(OpenPeriod::KIND, "", 10_000).await?;
         for d in open {
             let open = Versioned::<OpenPeriod>::decode(d)?;
-            if !rules::reset_due(open.value.end, now) {
+            if !rules::reset_due(
+                self.config.leaderboards.reset_grace_secs,
+                open.value.end,
+                now,
+            ) {
                 continue;
             }
             if let Some(p) = self.reset_period(&open.id).await? {
@@ -531,14 +535,15 @@ impl Guildhall {
         let last = rules::last_rewarded_rank(&board.rewards);
         let mut cs = ChangeSet::default();
         let p = &mut period.value;
+        let chunk = self.config.leaderboards.reset_chunk;
         let rows = if p.processed < last {
             self.store
-                .scores_after(id, p.cursor.as_ref(), rules::RESET_CHUNK)
+                .scores_after(id, p.cursor.as_ref(), chunk)
                 .await?
         } else {
             Vec::new()
         };
-        let exhausted = rows.len() < rules::RESET_CHUNK as usize;
+        let exhausted = rows.len() < chunk as usize;
         for e in rows {
             let rank = p.processed + 1;
             if rank > last {
