@@ -207,3 +207,45 @@ async fn a_tournament_takes_its_fee_and_rewards_the_winner_at_its_end() {
     let v = app.get("/v1/ledger/verify").await;
     assert_eq!(v.ok()["ok"], true);
 }
+
+#[tokio::test]
+async fn the_hosts_scheduler_runs_a_due_reset_by_itself() {
+    let app = spawn_app().await;
+    let end = chrono::Utc::now() + chrono::Duration::seconds(2);
+    app.put(
+        "/v1/admin/leaderboards/daily-cup",
+        json!({
+            "tournament": { "start": chrono::Utc::now() - chrono::Duration::seconds(1), "end": end },
+            "rewards": [ { "from_rank": 1, "to_rank": 1, "rewards": { "currencies": [ { "currency": "gold", "amount": 4 } ] } } ]
+        }),
+    )
+    .await
+    .ok();
+    app.post(
+        "/v1/leaderboards/daily-cup/join",
+        json!({ "player": "zoe" }),
+    )
+    .await
+    .ok();
+    app.post(
+        "/v1/leaderboards/daily-cup/scores",
+        json!({ "player": "zoe", "score": 1 }),
+    )
+    .await
+    .ok();
+    // Nobody calls the resets route: the scheduler's job (every 5 s) archives the period.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let p = app.get("/v1/leaderboards/daily-cup/periods").await;
+        if p.ok()[0]["status"] == "archived" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not reset: {}",
+            p.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(app.gold("zoe").await, 4);
+}
