@@ -591,6 +591,43 @@ class HttpGuildhall {
     return (await this.request('DELETE', `/v1/admin/chat/mutes/${this.#player(player)}`)).unmuted
   }
 
+  // ----- Leaderboards and tournaments -----
+  #board(board) {
+    return `/v1/leaderboards/${enc(requireText('board', board))}`
+  }
+  async putLeaderboard(request) {
+    const r = requireObject('request', request)
+    return this.request('PUT', `/v1/admin/leaderboards/${enc(requireText('id', r.id))}`, r)
+  }
+  async leaderboard(board) {
+    return this.request('GET', this.#board(board))
+  }
+  async leaderboards() {
+    return this.request('GET', '/v1/leaderboards')
+  }
+  async submitScore(request) {
+    const { board, ...body } = requireObject('request', request)
+    return this.request('POST', `${this.#board(board)}/scores`, body)
+  }
+  async leaderboardStandings(query_) {
+    const { board, ...rest } = requireObject('query', query_)
+    return this.request('GET', `${this.#board(board)}/standings${query(rest)}`)
+  }
+  async leaderboardStanding(query_) {
+    const { board, player, ...rest } = requireObject('query', query_)
+    return this.request('GET', `${this.#board(board)}/players/${this.#player(player)}${query(rest)}`)
+  }
+  async leaderboardPeriods(board, partition) {
+    return this.request('GET', `${this.#board(board)}/periods${query({ partition })}`)
+  }
+  async joinTournament(request) {
+    const { board, ...body } = requireObject('request', request)
+    return this.request('POST', `${this.#board(board)}/join`, body)
+  }
+  async runLeaderboardResets() {
+    return (await this.request('POST', '/v1/admin/leaderboards/resets', {})).reset
+  }
+
   // ----- Matchmaking -----
   async queue(request) {
     const { queue, ...body } = requireObject('request', request)

@@ -395,6 +395,14 @@ export interface DailyRevenue {
   purchases: number
 }
 
+/** An entry fee of a tournament, spent through the ledger at join. */
+export interface EntryFee {
+  /** Smallest units, > 0. */
+  amount: number
+  /** Currency code (configured). */
+  currency: string
+}
+
 /** What a ledger entry records (SPEC.md Economy operations). */
 export type EntryKind = 'grant' | 'spend' | 'transfer' | 'purchase'
 
@@ -571,6 +579,18 @@ export interface GrantRequest {
   reason?: string
   /** System account debited, e.g. `donations` (`system:donations`); default `rewards`. */
   source?: string
+}
+
+/** A reward granted at a reset. */
+export interface GrantedReward {
+  /** The player. */
+  player: string
+  /** Final rank. */
+  rank: number
+  /** What was granted. */
+  rewards: Attachments
+  /** Final score. */
+  score: number
 }
 
 /** A group (SPEC.md Groups). */
@@ -768,6 +788,7 @@ export interface GuildhallConfig {
   groups?: GroupsConfig
   /** How long idempotency records are kept, seconds (default 86400, at least 86400). */
   idempotencyRetentionSecs?: number
+  leaderboards?: LeaderboardsConfig
   /** Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`). */
   listen?: string
   mail?: MailConfig
@@ -902,6 +923,95 @@ export interface ItemChangeResult {
  * durable (seed 002's "permanent") is owned once.
  */
 export type ItemKind = 'consumable' | 'durable'
+
+/**
+ * Joins a tournament. Errors: `NOT_FOUND` (no such tournament), `TOURNAMENT_CLOSED`
+ * (after its end), `TOURNAMENT_FULL`, `INSUFFICIENT_FUNDS` (the fee),
+ * `IDEMPOTENCY_CONFLICT`.
+ */
+export interface JoinTournamentRequest {
+  /** Tournament (board) id. */
+  board: string
+  /** Optional idempotency key (1-255 bytes). */
+  idempotencyKey?: string
+  /** The player. */
+  player: string
+}
+
+/** What a join did. */
+export interface JoinTournamentResult {
+  /** True when the player had joined already (nothing changed, nothing spent). */
+  alreadyJoined: boolean
+  /** Tournament id. */
+  board: string
+  /** Entrants after the call. */
+  entrants: number
+  feePaid?: EntryFee
+  /** The player. */
+  player: string
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+}
+
+/** A board definition as stored (document kind `leaderboard`). */
+export interface Leaderboard {
+  /** First definition, UTC. */
+  createdAt: string
+  /** Board id. */
+  id: string
+  /** Free JSON object. */
+  metadata: any
+  /** Score operator. */
+  operator: ScoreOperator
+  /** Whether calls name a partition. */
+  partitioned: boolean
+  reset?: ResetSchedule
+  /** Rewards by rank range. */
+  rewards: RewardTier[]
+  /** Ranking direction. */
+  sort: SortOrder
+  tournament?: TournamentSpec
+  /** Last definition, UTC. */
+  updatedAt: string
+}
+
+/**
+ * One period of one (board, partition): its window, its reset and what it granted
+ * (document kind `lb_period`, id `<board>/<partition>/<period key>`). Written at the
+ * period's first score and by each chunk of its reset, under its version, so two hosts
+ * running one reset never grant a chunk twice.
+ */
+export interface LeaderboardPeriod {
+  /** Board id. */
+  board: string
+  cursor?: ScorePos
+  /** Rewards granted so far, by rank. */
+  granted: GrantedReward[]
+  /** Partition, if any. */
+  partition?: string
+  /** The period (key, start, end in UTC). */
+  period: Period
+  /** Records the reset has walked through so far. */
+  processed: number
+  /** When the reset finished (UTC). */
+  resetAt?: string
+  /** Reset state. */
+  status: PeriodStatus
+}
+
+/** Reset timing (`[leaderboards]`); missing keys keep their defaults. */
+export interface LeaderboardsConfig {
+  /**
+   * Records a reset walks through per commit (default 100, 1 to 1000): each chunk's
+   * rewards commit with the period document that records how far granting got.
+   */
+  resetChunk?: number
+  /**
+   * Seconds after a period's end before its reset runs (default 2), so a submission
+   * that read the clock just before the end commits first.
+   */
+  resetGraceSecs?: number
+}
 
 /**
  * A double-entry ledger entry: `amount` moves from `debit` (balance decreases) to
@@ -1127,6 +1237,53 @@ export interface PendingRequest {
   sentAt: string
 }
 
+/**
+ * One period of a [`ResetSchedule`]: `[start, end)` in UTC and a stable key that names
+ * it (`2026-11-30`, `2026-W49`, `2026-11`, or for cron the start as
+ * `2026-11-30T12:00:00Z`), used to archive it and to grant its rewards once.
+ */
+export interface Period {
+  /** First instant of the next period (UTC). */
+  end: string
+  /** Stable name of the period. */
+  key: string
+  /** First instant of the period (UTC). */
+  start: string
+}
+
+/** Where a period's reset stands. */
+export type PeriodStatus = 'open' | 'granting' | 'archived'
+
+/** A player's standing. Errors of the read: `NOT_FOUND` when the player has no score. */
+export interface PlayerStanding {
+  /** Records ranked just above, best first. */
+  above: RankedScore[]
+  /** Records ranked just below, best first. */
+  below: RankedScore[]
+  /** Board id. */
+  board: string
+  /** The player's record with its rank. */
+  entry: RankedScore
+  /** Partition, if any. */
+  partition?: string
+  /** Period key read. */
+  period: string
+}
+
+/** A player's rank and the players around them. */
+export interface PlayerStandingQuery {
+  /** Board id. */
+  board: string
+  /** How many records above and below to return, 0..=50 (default 5). */
+  neighbours?: number
+  /** Partition (required on a partitioned board). */
+  partition?: string
+  /** Period key (default: the current period). */
+  period?: string
+  /** The player. */
+  player: string
+}
+
 /** Units sold of one catalog item in a window (SPEC.md Analytics). */
 export interface PopularItem {
   /** Catalog item id. */
@@ -1227,6 +1384,28 @@ export interface PurchaseResult {
   transactionId: string
 }
 
+/**
+ * Defines or redefines a board (admin). Sort, operator, partitioning and being a
+ * tournament are fixed once the board exists (changing them would reorder stored
+ * scores): a change is `INVALID_ARGUMENT`.
+ */
+export interface PutLeaderboardRequest {
+  /** Board id: 1-64 of `[A-Za-z0-9_.-]`. */
+  id: string
+  /** Free JSON object (title, description, ...). */
+  metadata?: any
+  /** Score operator (default `best`). */
+  operator?: ScoreOperator
+  /** True: every call names a partition (e.g. `class:mage`), each ranked on its own. */
+  partitioned?: boolean
+  reset?: ResetSchedule
+  /** Rewards by rank range, granted once at each reset (or at a tournament's end). */
+  rewards?: RewardTier[]
+  /** Ranking direction (default `desc`). */
+  sort?: SortOrder
+  tournament?: TournamentSpec
+}
+
 /** A configured queue (`[[queues]]`). */
 export interface QueueConfig {
   /** Seconds a ticket waits at most; then it expires with `ticket_expired`. */
@@ -1260,6 +1439,18 @@ export interface QueueRequest {
   queue: string
   /** Queue the player's whole party. */
   withParty?: boolean
+}
+
+/** One ranked record. */
+export interface RankedScore {
+  /** The player. */
+  player: string
+  /** 1-based rank (ties rank by earlier submission, then player id). */
+  rank: number
+  /** The score. */
+  score: number
+  /** When this score was submitted (UTC). */
+  submittedAt: string
 }
 
 /** `[auth.rate_limits]`: hits per fixed window. */
@@ -1328,12 +1519,28 @@ export interface ReportResult {
   replayed: boolean
 }
 
+/** `daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st) in the reset zone, or a cron expression of 5 fields (Unix day numbers, 1 = Monday) or 6 (seconds first), read in the reset zone */
+export type ResetSchedule = string
+
 /** Query of [`Guildhall::revenue_per_day`]: days of the reset time zone, inclusive. */
 export interface RevenueQuery {
   /** First day, `YYYY-MM-DD` in the reset time zone (default: `to` minus 29 days). */
   from?: string
   /** Last day, inclusive (default: today in the reset time zone, on the core's clock). */
   to?: string
+}
+
+/** Rewards of the ranks `from_rank..=to_rank` (1-based; rank 1 is the best). */
+export interface RewardTier {
+  /** First rank of the range (>= 1). */
+  fromRank: number
+  /**
+   * Currency (credited through the ledger from `system:rewards`, reason
+   * `leaderboard_reward`) and items (added to the inventory).
+   */
+  rewards: Attachments
+  /** Last rank of the range (>= `from_rank`, <= 1000). */
+  toRank: number
 }
 
 /** `[schedule]`: intervals of the host's background jobs. */
@@ -1346,6 +1553,19 @@ export interface ScheduleSection {
   roomIntervalSecs?: number
   /** Seconds between heartbeat comments on an idle event stream (default 15). */
   sseHeartbeatSecs?: number
+}
+
+/** How a submitted score combines with the player's stored one. */
+export type ScoreOperator = 'best' | 'set' | 'increment'
+
+/** Where the reset's walk through the standings stopped (the last record processed). */
+export interface ScorePos {
+  /** Ordering key of the record ([`rules::ord_of`]). */
+  ord: number
+  /** The player id. */
+  player: string
+  /** Submission time, microseconds since the epoch. */
+  submittedAt: number
 }
 
 /**
@@ -1436,6 +1656,12 @@ export interface Session {
   startedAt: string
 }
 
+/**
+ * Ranking direction: `desc` (higher scores rank first, the default) or `asc` (lower
+ * scores rank first, e.g. race times).
+ */
+export type SortOrder = 'desc' | 'asc'
+
 /** Debit a player to a system sink. Errors: as [`GrantRequest`], plus `INSUFFICIENT_FUNDS`. */
 export interface SpendRequest {
   /** Smallest units, > 0. */
@@ -1455,6 +1681,76 @@ export interface SpendRequest {
   reason?: string
   /** System account credited; default `sink`. */
   sink?: string
+}
+
+/** A page of standings. */
+export interface StandingsPage {
+  /** Board id. */
+  board: string
+  /** Ranked records, best first. */
+  entries: RankedScore[]
+  /** Cursor of the next page; none: this was the last. */
+  nextCursor?: string
+  /** Partition, if any. */
+  partition?: string
+  /** Period key read. */
+  period: string
+}
+
+/** A page of a board's standings, best first. */
+export interface StandingsQuery {
+  /** Board id. */
+  board: string
+  /** The previous page's `next_cursor`. */
+  cursor?: string
+  /** Page size 1..=1000 (default 100). */
+  limit?: number
+  /** Partition (required on a partitioned board). */
+  partition?: string
+  /** Period key (default: the current period; archived periods by their key). */
+  period?: string
+}
+
+/**
+ * Submits a score (SPEC.md: the operator applies atomically).
+ * Errors: `NOT_FOUND` (board), `INVALID_ARGUMENT` (partition missing or given wrongly,
+ * an increment past the range of `i64`), `TOURNAMENT_CLOSED` (outside the window, or
+ * the player has not joined), `IDEMPOTENCY_CONFLICT`.
+ */
+export interface SubmitScoreRequest {
+  /** Board id. */
+  board: string
+  /** Optional idempotency key (1-255 bytes). */
+  idempotencyKey?: string
+  /**
+   * Partition (required on a partitioned board, refused on another): 1-64 of
+   * `[A-Za-z0-9_.:-]`.
+   */
+  partition?: string
+  /** The player. */
+  player: string
+  /** The score (any `i64`; for `increment` the amount added). */
+  score: number
+}
+
+/** What a submission did. */
+export interface SubmitScoreResult {
+  /** Board id. */
+  board: string
+  /** True when the stored score changed (its submission time then moved to now). */
+  changed: boolean
+  /** Partition, if the board is partitioned. */
+  partition?: string
+  /** The period key the score counts in. */
+  period: string
+  /** The player. */
+  player: string
+  /** The stored score before the call (none: first score of the period). */
+  previous?: number
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /** The player's stored score after the call. */
+  score: number
 }
 
 /** A message template: `body` with `{name}` placeholders; `{{` and `}}` are literal braces. */
@@ -1491,6 +1787,20 @@ export interface TicketStatus {
   waitedSecs: number
   /** Current rating window width. */
   window: number
+}
+
+/** What makes a board a tournament: a window, a join step, an optional fee and cap. */
+export interface TournamentSpec {
+  /**
+   * Scores and joins are refused from this instant (UTC) with `TOURNAMENT_CLOSED`;
+   * the rewards are granted after it.
+   */
+  end: string
+  entryFee?: EntryFee
+  /** At most this many players may join (`TOURNAMENT_FULL`); none: no cap. */
+  maxEntrants?: number
+  /** Scores are accepted from this instant (UTC). */
+  start: string
 }
 
 /**
@@ -1886,6 +2196,45 @@ export declare class Guildhall {
   mutePlayer(request: Input<MuteRequest>): Promise<ChatMute>
   /** Lifts a player's mute; whether one was stored. */
   unmutePlayer(player: string): Promise<boolean>
+  /**
+   * Defines or redefines a board (sort, operator, partitioning and a tournament's start
+   * are fixed once it exists). Errors: `INVALID_ARGUMENT`.
+   */
+  putLeaderboard(request: Input<PutLeaderboardRequest>): Promise<Leaderboard>
+  /** One board's definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  leaderboard(board: string): Promise<Leaderboard>
+  /** Every board, by id. */
+  leaderboards(): Promise<Leaderboard[]>
+  /**
+   * Submits a score (the board's operator applied atomically). Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`, `TOURNAMENT_CLOSED`, `IDEMPOTENCY_CONFLICT`.
+   */
+  submitScore(request: Input<SubmitScoreRequest>): Promise<SubmitScoreResult>
+  /**
+   * A page of standings, best first (top N: the first page). Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`.
+   */
+  leaderboardStandings(query: Input<StandingsQuery>): Promise<StandingsPage>
+  /**
+   * A player's rank and the records around it. Errors: `NOT_FOUND` (no score),
+   * `INVALID_ARGUMENT`.
+   */
+  leaderboardStanding(query: Input<PlayerStandingQuery>): Promise<PlayerStanding>
+  /**
+   * A board's periods (open and archived, with the rewards granted); `partition`:
+   * only that partition's. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+   */
+  leaderboardPeriods(board: string, partition?: string): Promise<LeaderboardPeriod[]>
+  /**
+   * Joins a tournament, spending its entry fee. Errors: `NOT_FOUND`,
+   * `TOURNAMENT_CLOSED`, `TOURNAMENT_FULL`, `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+   */
+  joinTournament(request: Input<JoinTournamentRequest>): Promise<JoinTournamentResult>
+  /**
+   * Runs the due leaderboard and tournament resets (rewards granted once); returns
+   * the periods this call archived.
+   */
+  runLeaderboardResets(): Promise<LeaderboardPeriod[]>
   /** Queues a player, or (`withParty`) the leader's whole party. */
   queue(request: Input<QueueRequest>): Promise<Ticket>
   /** Cancels the player's ticket. Errors: `NOT_FOUND`. */

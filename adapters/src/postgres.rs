@@ -73,7 +73,9 @@ use crate::rows::{
 use chrono::{DateTime, NaiveDate, Utc};
 use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::chat::ChatMessage;
+use guildhall_core::leaderboards::{ScoreEntry, ScorePos};
 use guildhall_core::mail::{Broadcast, Mail};
+use guildhall_core::ports::ScoreWrite;
 use guildhall_core::ports::{
     system_overflow, BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc,
     HistoryQuery, IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem,
@@ -948,6 +950,27 @@ async fn apply_each(
             .execute(&mut *conn)
             .await?;
     }
+    for w in &cs.scores {
+        match w {
+            ScoreWrite::Put(e) => {
+                sqlx::query(SCORE_PUT)
+                    .bind(e.standings.as_str())
+                    .bind(e.player.as_str())
+                    .bind(e.ord)
+                    .bind(e.score)
+                    .bind(e.submitted_at)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            ScoreWrite::Delete { standings, player } => {
+                sqlx::query(SCORE_DELETE)
+                    .bind(standings.as_str())
+                    .bind(player.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
     for t in &cs.triggers {
         sqlx::query(TRIGGER_PUT)
             .bind(t.id.as_str())
@@ -1006,6 +1029,11 @@ const BROADCAST_INSERT: &str = concat!(
 const TEMPLATE_PUT: &str = "INSERT INTO templates (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body";
 const CHAT_INSERT: &str =
     "INSERT INTO chat_messages (channel, sent_at, id, body) VALUES ($1, $2, $3, $4)";
+const SCORE_PUT: &str =
+    "INSERT INTO leaderboard_scores (standings, player, ord, score, submitted_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (standings, player) DO UPDATE SET ord = excluded.ord, \
+     score = excluded.score, submitted_at = excluded.submitted_at";
+const SCORE_DELETE: &str = "DELETE FROM leaderboard_scores WHERE standings = $1 AND player = $2";
 const TRIGGER_PUT: &str = "INSERT INTO triggers (id, event, body) VALUES ($1, $2, $3) \
      ON CONFLICT (id) DO UPDATE SET event = excluded.event, body = excluded.body";
 const DOC_INSERT: &str =
@@ -1037,7 +1065,8 @@ fn one_statement_fits(cs: &ChangeSet) -> bool {
         + 2 * cs.templates.len()
         + 3 * cs.triggers.len()
         + 4 * cs.docs.len()
-        + 4 * cs.chat.len();
+        + 4 * cs.chat.len()
+        + 5 * cs.scores.len();
     params < MAX_PARAMS
         && unique(cs.balances.iter().map(|w| match w {
             BalanceWrite::Set {
@@ -1058,6 +1087,10 @@ fn one_statement_fits(cs: &ChangeSet) -> bool {
         && unique(cs.catalog.iter().map(|i| &i.id))
         && unique(cs.templates.iter().map(|t| &t.id))
         && unique(cs.triggers.iter().map(|t| &t.id))
+        && unique(cs.scores.iter().map(|w| match w {
+            ScoreWrite::Put(e) => (&e.standings, &e.player),
+            ScoreWrite::Delete { standings, player } => (standings, player),
+        }))
 }
 
 /// Why a change set applied as one statement did not apply.
@@ -1518,6 +1551,38 @@ fn plan_combined(
             ),
             false,
         );
+    }
+    for w in &cs.scores {
+        match w {
+            ScoreWrite::Put(e) => {
+                let (st, pl, ord, sc, at) = (
+                    p.p(e.standings.as_str())?,
+                    p.p(e.player.as_str())?,
+                    p.p(e.ord)?,
+                    p.p(e.score)?,
+                    p.p(e.submitted_at)?,
+                );
+                p.write(
+                    format!(
+                        "INSERT INTO leaderboard_scores (standings, player, ord, score, submitted_at) \
+                         SELECT {st}, {pl}, {ord}, {sc}, {at} WHERE {GATE} \
+                         ON CONFLICT (standings, player) DO UPDATE SET ord = excluded.ord, \
+                         score = excluded.score, submitted_at = excluded.submitted_at RETURNING 1"
+                    ),
+                    false,
+                );
+            }
+            ScoreWrite::Delete { standings, player } => {
+                let (st, pl) = (p.p(standings.as_str())?, p.p(player.as_str())?);
+                p.write(
+                    format!(
+                        "DELETE FROM leaderboard_scores WHERE standings = {st} AND player = {pl} \
+                         AND {GATE} RETURNING 1"
+                    ),
+                    false,
+                );
+            }
+        }
     }
     for t in &cs.templates {
         let (id, b) = (p.p(t.id.as_str())?, p.p(to_json(t)?)?);
@@ -2183,6 +2248,94 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    async fn score_entry(&self, standings: &str, player: &PlayerId) -> Result<Option<ScoreEntry>> {
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT ord, score, submitted_at FROM leaderboard_scores WHERE standings = $1 AND player = $2",
+        )
+        .bind(standings)
+        .bind(player.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(row.map(|(ord, score, submitted_at)| ScoreEntry {
+            standings: standings.to_string(),
+            player: player.clone(),
+            ord,
+            score,
+            submitted_at,
+        }))
+    }
+
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&ScorePos>,
+        limit: u32,
+    ) -> Result<Vec<ScoreEntry>> {
+        let rows: Vec<ScoreRowTuple> = match after {
+            Some(p) => sqlx::query_as(
+                "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+                 WHERE standings = $1 AND (ord, submitted_at, player) > ($2, $3, $4) \
+                 ORDER BY ord, submitted_at, player LIMIT $5",
+            )
+            .bind(standings)
+            .bind(p.ord)
+            .bind(p.submitted_at)
+            .bind(p.player.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?,
+            None => sqlx::query_as(
+                "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+                 WHERE standings = $1 ORDER BY ord, submitted_at, player LIMIT $2",
+            )
+            .bind(standings)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?,
+        };
+        score_rows(standings, rows)
+    }
+
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &ScorePos,
+        limit: u32,
+    ) -> Result<Vec<ScoreEntry>> {
+        let rows: Vec<ScoreRowTuple> = sqlx::query_as(
+            "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+             WHERE standings = $1 AND (ord, submitted_at, player) < ($2, $3, $4) \
+             ORDER BY ord DESC, submitted_at DESC, player DESC LIMIT $5",
+        )
+        .bind(standings)
+        .bind(before.ord)
+        .bind(before.submitted_at)
+        .bind(before.player.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        score_rows(standings, rows)
+    }
+
+    async fn scores_count_before(&self, standings: &str, before: &ScorePos) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM leaderboard_scores \
+             WHERE standings = $1 AND (ord, submitted_at, player) < ($2, $3, $4)",
+        )
+        .bind(standings)
+        .bind(before.ord)
+        .bind(before.submitted_at)
+        .bind(before.player.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64> {
         Ok(sqlx::query("DELETE FROM chat_messages WHERE sent_at < $1")
             .bind(before.timestamp_micros())
@@ -2370,6 +2523,23 @@ fn with_database(url: &str, name: &str) -> String {
         out.push_str(q);
     }
     out
+}
+
+/// A ranking-index row as read: (player, ord, score, submitted_at).
+type ScoreRowTuple = (String, i64, i64, i64);
+
+fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntry>> {
+    rows.into_iter()
+        .map(|(player, ord, score, submitted_at)| {
+            Ok(ScoreEntry {
+                standings: standings.to_string(),
+                player: PlayerId::new(player).map_err(|e| bad_data("leaderboard score", e))?,
+                ord,
+                score,
+                submitted_at,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -198,6 +198,9 @@ pub struct FileConfig {
     /// Chat limits, retention and masked words (`[chat]`); missing keys keep their defaults.
     #[serde(default)]
     pub chat: Option<guildhall_core::chat::ChatConfig>,
+    /// Leaderboard reset timing (`[leaderboards]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub leaderboards: Option<guildhall_core::leaderboards::LeaderboardsConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -586,6 +589,10 @@ impl FileConfig {
         if let Some(chat) = self.chat {
             chat.check()?;
             core.chat = chat;
+        }
+        if let Some(leaderboards) = self.leaderboards {
+            leaderboards.check()?;
+            core.leaderboards = leaderboards;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {
@@ -991,6 +998,32 @@ mod tests {
         assert!(e.message.contains("compat.anonymous_from"), "{}", e.message);
         let e = from_json(json!([1]), None).unwrap_err();
         assert_eq!(e.details["field"], "config");
+    }
+
+    #[test]
+    fn the_leaderboards_section_sets_reset_timing_and_checks_it() {
+        let r = parse_toml(
+            "currencies = [{ code = \"gold\" }]\n[leaderboards]\nreset_chunk = 10\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.core.leaderboards.reset_chunk, 10);
+        assert_eq!(
+            r.core.leaderboards.reset_grace_secs, 2,
+            "a missing key keeps its default"
+        );
+        let e = from_json(
+            json!({ "currencies": [{ "code": "gold" }], "leaderboards": { "reset_chunk": 0 } }),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("leaderboards.reset_chunk"),
+            "{}",
+            e.message
+        );
+        let e = parse_toml("[leaderboards]\nreset_chunks = 1\n", None).unwrap_err();
+        assert!(e.message.contains("reset_chunks"), "{}", e.message);
     }
 
     #[test]

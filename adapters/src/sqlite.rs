@@ -24,7 +24,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::chat::ChatMessage;
+use guildhall_core::leaderboards::{ScoreEntry, ScorePos};
 use guildhall_core::mail::{Broadcast, Mail};
+use guildhall_core::ports::ScoreWrite;
 use guildhall_core::ports::{
     BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc, HistoryQuery,
     IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem, Store,
@@ -513,6 +515,11 @@ const DOC_UPDATE: &str =
 const DOC_DELETE: &str = "DELETE FROM docs WHERE kind = ? AND id = ? AND version = ?;";
 const CHAT_INSERT: &str =
     "INSERT INTO chat_messages (channel, sent_at, id, body) VALUES (?, ?, ?, ?);";
+const SCORE_PUT: &str =
+    "INSERT INTO leaderboard_scores (standings, player, ord, score, submitted_at) \
+     VALUES (?, ?, ?, ?, ?) ON CONFLICT (standings, player) DO UPDATE SET ord = excluded.ord, \
+     score = excluded.score, submitted_at = excluded.submitted_at;";
+const SCORE_DELETE: &str = "DELETE FROM leaderboard_scores WHERE standings = ? AND player = ?;";
 
 /// Savepoint of the change set being applied in a batch.
 const SAVEPOINT_FIRST: &str = "SAVEPOINT change_set;";
@@ -835,6 +842,24 @@ fn plan(cs: &ChangeSet) -> Result<Plan<'_>> {
         plan.arg(m.sent_at.timestamp_micros());
         plan.arg(m.id.as_str());
         plan.arg(to_json(m)?);
+        plan.step(Step::Plain);
+    }
+    for w in &cs.scores {
+        match w {
+            ScoreWrite::Put(e) => {
+                plan.sql(SCORE_PUT);
+                plan.arg(e.standings.as_str());
+                plan.arg(e.player.as_str());
+                plan.arg(e.ord);
+                plan.arg(e.score);
+                plan.arg(e.submitted_at);
+            }
+            ScoreWrite::Delete { standings, player } => {
+                plan.sql(SCORE_DELETE);
+                plan.arg(standings.as_str());
+                plan.arg(player.as_str());
+            }
+        }
         plan.step(Step::Plain);
     }
     for item in &cs.catalog {
@@ -1748,6 +1773,98 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn score_entry(&self, standings: &str, player: &PlayerId) -> Result<Option<ScoreEntry>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT ord, score, submitted_at FROM leaderboard_scores WHERE standings = ?1 AND player = ?2",
+        )
+        .bind(standings)
+        .bind(player.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(row.map(|(ord, score, submitted_at)| ScoreEntry {
+            standings: standings.to_string(),
+            player: player.clone(),
+            ord,
+            score,
+            submitted_at,
+        }))
+    }
+
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&ScorePos>,
+        limit: u32,
+    ) -> Result<Vec<ScoreEntry>> {
+        let mut c = self.read().await?;
+        let rows: Vec<ScoreRowTuple> = match after {
+            Some(p) => sqlx::query_as(
+                "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+                 WHERE standings = ?1 AND (ord, submitted_at, player) > (?2, ?3, ?4) \
+                 ORDER BY ord, submitted_at, player LIMIT ?5",
+            )
+            .bind(standings)
+            .bind(p.ord)
+            .bind(p.submitted_at)
+            .bind(p.player.as_str())
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?,
+            None => sqlx::query_as(
+                "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+                 WHERE standings = ?1 ORDER BY ord, submitted_at, player LIMIT ?2",
+            )
+            .bind(standings)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?,
+        };
+        score_rows(standings, rows)
+    }
+
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &ScorePos,
+        limit: u32,
+    ) -> Result<Vec<ScoreEntry>> {
+        let mut c = self.read().await?;
+        let rows: Vec<ScoreRowTuple> = sqlx::query_as(
+            "SELECT player, ord, score, submitted_at FROM leaderboard_scores \
+             WHERE standings = ?1 AND (ord, submitted_at, player) < (?2, ?3, ?4) \
+             ORDER BY ord DESC, submitted_at DESC, player DESC LIMIT ?5",
+        )
+        .bind(standings)
+        .bind(before.ord)
+        .bind(before.submitted_at)
+        .bind(before.player.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        score_rows(standings, rows)
+    }
+
+    async fn scores_count_before(&self, standings: &str, before: &ScorePos) -> Result<u64> {
+        let mut c = self.read().await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM leaderboard_scores \
+             WHERE standings = ?1 AND (ord, submitted_at, player) < (?2, ?3, ?4)",
+        )
+        .bind(standings)
+        .bind(before.ord)
+        .bind(before.submitted_at)
+        .bind(before.player.as_str())
+        .fetch_one(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64> {
         let before = before.timestamp_micros();
         if let Some(t) = &self.write_thread {
@@ -1878,6 +1995,23 @@ const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, 
 
 const CATALOG_BY_ID: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog WHERE id = ?1";
 const CATALOG_ALL: &str = "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog ORDER BY id";
+
+/// A ranking-index row as read: (player, ord, score, submitted_at).
+type ScoreRowTuple = (String, i64, i64, i64);
+
+fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntry>> {
+    rows.into_iter()
+        .map(|(player, ord, score, submitted_at)| {
+            Ok(ScoreEntry {
+                standings: standings.to_string(),
+                player: PlayerId::new(player).map_err(|e| bad_data("leaderboard score", e))?,
+                ord,
+                score,
+                submitted_at,
+            })
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

@@ -1551,6 +1551,125 @@ impl Guildhall {
         })
     }
 
+    // ----- Leaderboards and tournaments -----
+
+    /// Defines or redefines a board (sort, operator, partitioning and a tournament's start
+    /// are fixed once it exists). Errors: `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<PutLeaderboardRequest>",
+        ts_return_type = "Promise<Leaderboard>"
+    )]
+    pub fn put_leaderboard(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.put_leaderboard(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// One board's definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "board: string",
+        ts_return_type = "Promise<Leaderboard>"
+    )]
+    pub fn leaderboard(&self, env: &Env, board: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.leaderboard(&text("board", board)?).await }.await)
+        })
+    }
+
+    /// Every board, by id.
+    #[napi(ts_return_type = "Promise<Leaderboard[]>")]
+    pub fn leaderboards(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.leaderboards().await }.await)
+        })
+    }
+
+    /// Submits a score (the board's operator applied atomically). Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`, `TOURNAMENT_CLOSED`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<SubmitScoreRequest>",
+        ts_return_type = "Promise<SubmitScoreResult>"
+    )]
+    pub fn submit_score(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.submit_score(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A page of standings, best first (top N: the first page). Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "query: Input<StandingsQuery>",
+        ts_return_type = "Promise<StandingsPage>"
+    )]
+    pub fn leaderboard_standings(&self, env: &Env, query: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.leaderboard_standings(arg("query", query)?).await }.await)
+        })
+    }
+
+    /// A player's rank and the records around it. Errors: `NOT_FOUND` (no score),
+    /// `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "query: Input<PlayerStandingQuery>",
+        ts_return_type = "Promise<PlayerStanding>"
+    )]
+    pub fn leaderboard_standing(&self, env: &Env, query: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.leaderboard_standing(arg("query", query)?).await }.await)
+        })
+    }
+
+    /// A board's periods (open and archived, with the rewards granted); `partition`:
+    /// only that partition's. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "board: string, partition?: string",
+        ts_return_type = "Promise<LeaderboardPeriod[]>"
+    )]
+    pub fn leaderboard_periods(&self, env: &Env, board: Arg, partition: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let part = opt_arg::<String>("partition", partition)?;
+                    core?
+                        .leaderboard_periods(&text("board", board)?, part)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Joins a tournament, spending its entry fee. Errors: `NOT_FOUND`,
+    /// `TOURNAMENT_CLOSED`, `TOURNAMENT_FULL`, `INSUFFICIENT_FUNDS`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<JoinTournamentRequest>",
+        ts_return_type = "Promise<JoinTournamentResult>"
+    )]
+    pub fn join_tournament(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.join_tournament(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Runs the due leaderboard and tournament resets (rewards granted once); returns
+    /// the periods this call archived.
+    #[napi(ts_return_type = "Promise<LeaderboardPeriod[]>")]
+    pub fn run_leaderboard_resets(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.run_leaderboard_resets().await }.await)
+        })
+    }
+
     // ----- Matchmaking -----
 
     /// Queues a player, or (`withParty`) the leader's whole party.

@@ -249,6 +249,50 @@ for (const [name, make] of Object.entries(transports)) {
       assert.equal(await gh.balance(m1, 'gold'), 60)
     })
 
+    it('ranks a leaderboard and runs a tournament with a fee', async () => {
+      const board = uid('lb'), a = uid('la'), b = uid('lb'), c = uid('lc')
+      const def = await gh.putLeaderboard({
+        id: board, sort: 'desc', operator: 'best', partitioned: true,
+        rewards: [{ fromRank: 1, toRank: 1, rewards: { currencies: [{ currency: 'gold', amount: 5 }], items: [] } }],
+      })
+      assert.equal(def.id, board)
+      assert.equal(def.rewards[0].fromRank, 1)
+      for (const [p, s] of [[a, 10], [b, 30], [c, 20], [a, 5]]) {
+        await gh.submitScore({ board, partition: 'class:mage', player: p, score: s })
+      }
+      await rejectsWith(assert, gh.submitScore({ board, player: a, score: 1 }), 'INVALID_ARGUMENT')
+      const top = await gh.leaderboardStandings({ board, partition: 'class:mage', limit: 2 })
+      assert.deepEqual(top.entries.map((e) => [e.rank, e.player, e.score]), [[1, b, 30], [2, c, 20]])
+      const next = await gh.leaderboardStandings({ board, partition: 'class:mage', limit: 2, cursor: top.nextCursor })
+      assert.deepEqual(next.entries.map((e) => [e.rank, e.player]), [[3, a]])
+      assert.equal(next.nextCursor ?? null, null)
+      const st = await gh.leaderboardStanding({ board, partition: 'class:mage', player: c, neighbours: 1 })
+      assert.equal(st.entry.rank, 2)
+      assert.deepEqual([st.above[0].player, st.below[0].player], [b, a])
+      assert.deepEqual(await gh.leaderboardPeriods(board), [])
+      assert.ok((await gh.leaderboards()).some((x) => x.id === board))
+      assert.equal((await gh.leaderboard(board)).partitioned, true)
+
+      const cup = uid('cup')
+      const now = Date.now()
+      await gh.putLeaderboard({
+        id: cup,
+        tournament: { start: new Date(now - 1000).toISOString(), end: new Date(now + 60000).toISOString(), entryFee: { currency: 'gold', amount: 3 }, maxEntrants: 1 },
+      })
+      await rejectsWith(assert, gh.joinTournament({ board: cup, player: a }), 'INSUFFICIENT_FUNDS')
+      await gh.grant({ player: a, currency: 'gold', amount: 3 })
+      const j = await gh.joinTournament({ board: cup, player: a, idempotencyKey: 'j-1' })
+      assert.deepEqual([j.entrants, j.feePaid.amount, j.alreadyJoined], [1, 3, false])
+      assert.equal((await gh.joinTournament({ board: cup, player: a, idempotencyKey: 'j-1' })).replayed, true)
+      await gh.grant({ player: b, currency: 'gold', amount: 3 })
+      await rejectsWith(assert, gh.joinTournament({ board: cup, player: b }), 'TOURNAMENT_FULL')
+      await rejectsWith(assert, gh.submitScore({ board: cup, player: b, score: 1 }), 'TOURNAMENT_CLOSED')
+      assert.equal((await gh.submitScore({ board: cup, player: a, score: 7 })).period, 'tournament')
+      assert.equal(await gh.balance(a, 'gold'), 0)
+      assert.ok(Array.isArray(await gh.runLeaderboardResets()))
+      assert.equal((await gh.verifyLedger()).ok, true)
+    })
+
     it('posts chat, pages a channel, mutes and delivers chat_message events', async () => {
       const a = uid('chat-a'), b = uid('chat-b'), outsider = uid('chat-x')
       const seen = []

@@ -85,6 +85,11 @@ const READS: &[&str] = &[
     "match_history",
     "events_after",
     "player_events_after",
+    "leaderboard",
+    "leaderboards",
+    "leaderboard_standings",
+    "leaderboard_standing",
+    "leaderboard_periods",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -1096,6 +1101,73 @@ async_client {
 
     /// Lifts a player's mute; returns whether one was stored.
     fn unmute_player(player: String) (player) |gh| { gh.unmute_player(&pid(&player)?).await }
+
+    // ----- Leaderboards and tournaments -----
+
+    /// Defines or redefines a board: `sort` `"desc"`/`"asc"`, `operator`
+    /// `"best"`/`"set"`/`"increment"`, `reset` (`"daily"`, `"weekly"`, `"monthly"` or cron),
+    /// `rewards` a list of `{from_rank, to_rank, rewards: {currencies, items}}`,
+    /// `tournament` `{start, end, entry_fee, max_entrants}` (RFC 3339 times). Returns the
+    /// `Leaderboard`. Raises `InvalidArgument`.
+    fn put_leaderboard(id: String, sort: Option<String>, operator: Option<String>, reset: Option<String>, partitioned: bool, rewards: Option<Json>, tournament: Option<Json>, metadata: Option<Json>)
+        (id, *, sort = None, operator = None, reset = None, partitioned = false, rewards = None, tournament = None, metadata = None)
+        |gh| {
+            let mut req = serde_json::json!({ "id": id, "partitioned": partitioned });
+            for (k, v) in [("sort", sort.map(serde_json::Value::from)), ("operator", operator.map(serde_json::Value::from)),
+                           ("reset", reset.map(serde_json::Value::from)), ("rewards", rewards.map(|j| j.0)),
+                           ("tournament", tournament.map(|j| j.0)), ("metadata", metadata.map(|j| j.0))] {
+                if let Some(v) = v.filter(|v| !v.is_null()) {
+                    req[k] = v;
+                }
+            }
+            let req: guildhall_core::leaderboards::PutLeaderboardRequest = serde_json::from_value(req)
+                .map_err(|e| Error::invalid("request", format!("not a board definition: {e}")))?;
+            gh.put_leaderboard(req).await
+        }
+
+    /// One board's `Leaderboard` definition.
+    fn leaderboard(board: String) (board) |gh| { gh.leaderboard(&board).await }
+
+    /// Every board: a list of `Leaderboard`, by id.
+    fn leaderboards() () |gh| { gh.leaderboards().await }
+
+    /// Submits a score (the board's operator applied atomically). Returns a
+    /// `SubmitScoreResult`. Raises `NotFound`, `TournamentClosed`, `InvalidArgument`.
+    fn submit_score(board: String, player: String, score: i64, partition: Option<String>, idempotency_key: Option<String>)
+        (board, player, score, *, partition = None, idempotency_key = None)
+        |gh| {
+            gh.submit_score(guildhall_core::leaderboards::SubmitScoreRequest { board, partition, player: pid(&player)?, score, idempotency_key }).await
+        }
+
+    /// A `StandingsPage`, best first (top N: the first page; `cursor`: a page's `next_cursor`).
+    fn leaderboard_standings(board: String, partition: Option<String>, period: Option<String>, limit: Option<u32>, cursor: Option<String>)
+        (board, *, partition = None, period = None, limit = None, cursor = None)
+        |gh| {
+            gh.leaderboard_standings(guildhall_core::leaderboards::StandingsQuery { board, partition, period, limit, cursor }).await
+        }
+
+    /// A player's `PlayerStanding`: rank and `neighbours` records above and below.
+    fn leaderboard_standing(board: String, player: String, partition: Option<String>, period: Option<String>, neighbours: Option<u32>)
+        (board, player, *, partition = None, period = None, neighbours = None)
+        |gh| {
+            gh.leaderboard_standing(guildhall_core::leaderboards::PlayerStandingQuery { board, partition, period, player: pid(&player)?, neighbours }).await
+        }
+
+    /// A board's periods: a list of `LeaderboardPeriod` (open and archived, with rewards granted).
+    fn leaderboard_periods(board: String, partition: Option<String>)
+        (board, *, partition = None)
+        |gh| { gh.leaderboard_periods(&board, partition).await }
+
+    /// Joins a tournament, spending its entry fee. Returns a `JoinTournamentResult`.
+    /// Raises `TournamentClosed`, `TournamentFull`, `InsufficientFunds`, `NotFound`.
+    fn join_tournament(board: String, player: String, idempotency_key: Option<String>)
+        (board, player, *, idempotency_key = None)
+        |gh| {
+            gh.join_tournament(guildhall_core::leaderboards::JoinTournamentRequest { board, player: pid(&player)?, idempotency_key }).await
+        }
+
+    /// Runs the due resets (rewards granted once): a list of the `LeaderboardPeriod`s archived.
+    fn run_leaderboard_resets() () |gh| { gh.run_leaderboard_resets().await }
 
     // ----- Matchmaking -----
 

@@ -1584,6 +1584,99 @@ ROWS: List[Row] = [
         absent={"http": "the reset zone's day, an accessor; analytics use it", "node": "an accessor; not exposed",
                 "py": "an accessor; not exposed"},
     ),
+    # ----- Leaderboards and tournaments -----
+    Row(
+        "put_leaderboard",
+        cases=[
+            Case(lambda c: {"id": f"par-lb-{c.s}", "sort": "desc", "operator": "best",
+                            "rewards": [{"from_rank": 1, "to_rank": 3,
+                                         "rewards": {"currencies": [{"currency": "gold", "amount": 5}], "items": []}}]}),
+            Case(lambda c: {"id": "bad/id"}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/admin/leaderboards/{q(a['id'])}", body=a),
+        py=lambda g, a: g.put_leaderboard(a["id"], **kw(a, "id")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "leaderboard",
+        cases=[
+            Case(lambda c: {"board": f"par-lb-{c.s}"}),
+            Case(lambda c: {"board": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/leaderboards/{q(a['board'])}"),
+        py=lambda g, a: g.leaderboard(a["board"]),
+        node=lambda a: [a["board"]],
+    ),
+    Row(
+        "leaderboards",
+        cases=[Case(lambda c: {}, check=lambda r: _expect(len(r) >= 1, "the boards defined"))],
+        http=lambda a, c: Http("GET", "/v1/leaderboards"),
+        py=lambda g, a: g.leaderboards(),
+        node=lambda a: [],
+    ),
+    Row(
+        "submit_score",
+        cases=[
+            Case(lambda c: {"board": f"par-lb-{c.s}", "player": c.p("lb1"), "score": 10}),
+            Case(lambda c: {"board": "par-missing", "player": c.p("lb1"), "score": 10}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/leaderboards/{q(a['board'])}/scores", body=without(a, "board")),
+        py=lambda g, a: g.submit_score(a["board"], a["player"], a["score"], **kw(a, "board", "player", "score")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "leaderboard_standings",
+        cases=[
+            Case(lambda c: {"board": f"par-lb-{c.s}"},
+                 check=lambda r: _expect(r["entries"][0]["rank"] == 1 and r.get("next_cursor") is None, "one ranked entry")),
+            Case(lambda c: {"board": f"par-lb-{c.s}", "limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/leaderboards/{q(a['board'])}/standings", query=without(a, "board")),
+        py=lambda g, a: g.leaderboard_standings(a["board"], **kw(a, "board")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "leaderboard_standing",
+        cases=[
+            Case(lambda c: {"board": f"par-lb-{c.s}", "player": c.p("lb1")}),
+            Case(lambda c: {"board": f"par-lb-{c.s}", "player": c.p("nobody")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/leaderboards/{q(a['board'])}/players/{q(a['player'])}",
+                               query=without(a, "board", "player")),
+        py=lambda g, a: g.leaderboard_standing(a["board"], a["player"], **kw(a, "board", "player")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "leaderboard_periods",
+        cases=[
+            Case(lambda c: {"board": f"par-lb-{c.s}"}),
+            Case(lambda c: {"board": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/leaderboards/{q(a['board'])}/periods"),
+        py=lambda g, a: g.leaderboard_periods(a["board"]),
+        node=lambda a: [a["board"]],
+    ),
+    Row(
+        "join_tournament",
+        setup=lambda h, c: h.put_leaderboard(
+            f"par-cup-{c.s}",
+            tournament={"start": "2020-01-01T00:00:00Z", "end": "2999-01-01T00:00:00Z", "max_entrants": 10}),
+        cases=[
+            Case(lambda c: {"board": f"par-cup-{c.s}", "player": c.p("lb1")}),
+            Case(lambda c: {"board": f"par-lb-{c.s}", "player": c.p("lb1")}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/leaderboards/{q(a['board'])}/join", body=without(a, "board")),
+        py=lambda g, a: g.join_tournament(a["board"], a["player"], **kw(a, "board", "player")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "run_leaderboard_resets",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("POST", "/v1/admin/leaderboards/resets", body={}),
+        py=lambda g, a: g.run_leaderboard_resets(),
+        node=lambda a: [],
+        differs={"http": http_wrap()("reset", "POST /v1/admin/leaderboards/resets answers {reset}, the facade the list")},
+    ),
     # ----- Not operations: construction, accessors, the live stream -----
     Row("new", plumbing="constructor over a Store and a Coordinator; the surfaces open through guildhall_adapters"),
     Row("acting_as", plumbing="a handle acting for a caller (idempotency scope); the host makes one per request"),

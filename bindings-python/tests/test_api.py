@@ -495,6 +495,52 @@ async def test_groups(api):
     assert (await api.verify_ledger()).ok
 
 
+async def test_leaderboards_and_tournaments(api):
+    b = await api.put_leaderboard(
+        "pvp", reset="weekly", partitioned=True,
+        rewards=[{"from_rank": 1, "to_rank": 1, "rewards": {"currencies": [{"currency": "gold", "amount": 5}]}}],
+        metadata={"title": "PvP"})
+    assert isinstance(b, guildhall.Leaderboard) and b.partitioned and b.reset == "weekly"
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.put_leaderboard("pvp", sort="asc", partitioned=True)
+    for p, s in [("ann", 10), ("bob", 30), ("cid", 20), ("ann", 5)]:
+        r = await api.submit_score("pvp", p, s, partition="class:mage")
+    assert isinstance(r, guildhall.SubmitScoreResult) and (r.score, r.previous, r.changed) == (10, 10, False)
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.submit_score("pvp", "ann", 1)
+    with pytest.raises(guildhall.NotFound):
+        await api.submit_score("nope", "ann", 1)
+    page = await api.leaderboard_standings("pvp", partition="class:mage", limit=2)
+    assert isinstance(page, guildhall.StandingsPage)
+    assert [(e.rank, e.player, e.score) for e in page.entries] == [(1, "bob", 30), (2, "cid", 20)]
+    rest = await api.leaderboard_standings("pvp", partition="class:mage", cursor=page.next_cursor)
+    assert [(e.rank, e.player) for e in rest.entries] == [(3, "ann")] and rest.next_cursor is None
+    st = await api.leaderboard_standing("pvp", "cid", partition="class:mage", neighbours=1)
+    assert isinstance(st, guildhall.PlayerStanding) and st.entry.rank == 2
+    assert [x.player for x in st.above] == ["bob"] and [x.player for x in st.below] == ["ann"]
+    periods = await api.leaderboard_periods("pvp")
+    assert [p.status for p in periods] == ["open"] and isinstance(periods[0], guildhall.LeaderboardPeriod)
+    assert [x.id for x in await api.leaderboards()] == ["pvp"]
+    assert (await api.leaderboard("pvp")).metadata == {"title": "PvP"}
+
+    await api.put_leaderboard("cup", tournament={
+        "start": "2020-01-01T00:00:00Z", "end": "2999-01-01T00:00:00Z",
+        "entry_fee": {"currency": "gold", "amount": 3}, "max_entrants": 1})
+    with pytest.raises(guildhall.InsufficientFunds):
+        await api.join_tournament("cup", "ann")
+    await api.grant("ann", "gold", 3)
+    j = await api.join_tournament("cup", "ann", idempotency_key="j1")
+    assert isinstance(j, guildhall.JoinTournamentResult) and j.entrants == 1 and not j.already_joined
+    assert (await api.join_tournament("cup", "ann", idempotency_key="j1")).replayed
+    with pytest.raises(guildhall.TournamentFull):
+        await api.join_tournament("cup", "bob")
+    with pytest.raises(guildhall.TournamentClosed):
+        await api.submit_score("cup", "bob", 1)
+    assert (await api.submit_score("cup", "ann", 7)).period == "tournament"
+    assert await api.run_leaderboard_resets() == []
+    assert (await api.verify_ledger()).ok
+
+
 def test_zz_every_operation_covered():
     """Runs last in this module: every operation was called through both clients."""
     for kind in ("sync", "async"):

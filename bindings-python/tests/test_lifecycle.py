@@ -19,6 +19,7 @@ ARGS = {
     "invitee": "q", "party_id": "x", "target": "q", "queue": "duel", "match_id": "x",
     "ranks": [0, 1], "other": "q", "blocker": "p", "blocked": "q", "owner": "p", "name": "g",
     "group_id": "g", "actor": "p", "channel": "global", "until": 1893456000,
+    "id": "b", "board": "b", "score": 1,
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
 }

@@ -52,6 +52,9 @@ pub struct Config {
     /// Chat limits, retention and masked words (SPEC.md Chat; `[chat]`).
     #[serde(default)]
     pub chat: crate::chat::ChatConfig,
+    /// Leaderboard reset timing (SPEC.md Leaderboards; `[leaderboards]`).
+    #[serde(default)]
+    pub leaderboards: crate::leaderboards::LeaderboardsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -79,6 +82,7 @@ impl Config {
             friends: crate::friends::FriendsConfig::default(),
             groups: crate::groups::GroupsConfig::default(),
             chat: crate::chat::ChatConfig::default(),
+            leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)

@@ -28,6 +28,7 @@ pub mod friends;
 pub mod groups;
 pub mod holdings;
 pub mod inventory;
+pub mod leaderboards;
 pub mod mail;
 pub mod matchmaking;
 pub mod memory;

@@ -33,6 +33,20 @@ struct State {
     docs: BTreeMap<(String, String), (i64, serde_json::Value)>,
     /// Chat history per channel, keyed by (sent_at in microseconds, id).
     chat: HashMap<String, BTreeMap<(i64, String), crate::chat::ChatMessage>>,
+    /// Leaderboard ranking index per standings: rows by (ord, submitted_at, player),
+    /// and each player's position.
+    scores: HashMap<String, ScoreIndex>,
+}
+
+/// One standings' ranking index in memory.
+#[derive(Default)]
+struct ScoreIndex {
+    ordered: BTreeMap<(i64, i64, String), crate::leaderboards::ScoreEntry>,
+    by_player: HashMap<String, (i64, i64, String)>,
+}
+
+fn pos_key(p: &crate::leaderboards::ScorePos) -> (i64, i64, String) {
+    (p.ord, p.submitted_at, p.player.clone())
 }
 
 /// A [`Store`] in a mutex. Commits check every guard before applying anything.
@@ -325,6 +339,69 @@ impl Store for MemoryStore {
         s.chat.retain(|_, ch| !ch.is_empty());
         Ok(n)
     }
+    async fn score_entry(
+        &self,
+        standings: &str,
+        player: &PlayerId,
+    ) -> Result<Option<crate::leaderboards::ScoreEntry>> {
+        let s = self.lock();
+        Ok(s.scores.get(standings).and_then(|ix| {
+            ix.by_player
+                .get(player.as_str())
+                .and_then(|k| ix.ordered.get(k))
+                .cloned()
+        }))
+    }
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&crate::leaderboards::ScorePos>,
+        limit: u32,
+    ) -> Result<Vec<crate::leaderboards::ScoreEntry>> {
+        use std::ops::Bound;
+        let s = self.lock();
+        let Some(ix) = s.scores.get(standings) else {
+            return Ok(Vec::new());
+        };
+        let lower = match after {
+            Some(p) => Bound::Excluded(pos_key(p)),
+            None => Bound::Unbounded,
+        };
+        Ok(ix
+            .ordered
+            .range((lower, Bound::Unbounded))
+            .take(limit as usize)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &crate::leaderboards::ScorePos,
+        limit: u32,
+    ) -> Result<Vec<crate::leaderboards::ScoreEntry>> {
+        let s = self.lock();
+        let Some(ix) = s.scores.get(standings) else {
+            return Ok(Vec::new());
+        };
+        Ok(ix
+            .ordered
+            .range(..pos_key(before))
+            .rev()
+            .take(limit as usize)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+    async fn scores_count_before(
+        &self,
+        standings: &str,
+        before: &crate::leaderboards::ScorePos,
+    ) -> Result<u64> {
+        let s = self.lock();
+        Ok(s.scores
+            .get(standings)
+            .map_or(0, |ix| ix.ordered.range(..pos_key(before)).count() as u64))
+    }
     async fn player_events_after(
         &self,
         player: &PlayerId,
@@ -527,6 +604,28 @@ impl Store for MemoryStore {
         }
         for t in &cs.triggers {
             s.triggers.insert(t.id.clone(), t.clone());
+        }
+        for w in &cs.scores {
+            match w {
+                crate::ports::ScoreWrite::Put(e) => {
+                    let ix = s.scores.entry(e.standings.clone()).or_default();
+                    let key = pos_key(&e.pos());
+                    if let Some(old) = ix
+                        .by_player
+                        .insert(e.player.as_str().to_string(), key.clone())
+                    {
+                        ix.ordered.remove(&old);
+                    }
+                    ix.ordered.insert(key, e.clone());
+                }
+                crate::ports::ScoreWrite::Delete { standings, player } => {
+                    if let Some(ix) = s.scores.get_mut(standings) {
+                        if let Some(old) = ix.by_player.remove(player.as_str()) {
+                            ix.ordered.remove(&old);
+                        }
+                    }
+                }
+            }
         }
         for w in &cs.docs {
             let key = (w.kind.clone(), w.id.clone());

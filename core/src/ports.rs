@@ -208,6 +208,10 @@ pub struct ChangeSet {
     /// Chat messages to append to their channels' history (ids are unique; SPEC.md Chat).
     #[serde(default)]
     pub chat: Vec<crate::chat::ChatMessage>,
+    /// Rows of the leaderboards' ranking index to insert, replace or delete (each with
+    /// a guarded write of its `lb_score` document in the same set).
+    #[serde(default)]
+    pub scores: Vec<ScoreWrite>,
 }
 
 /// A versioned JSON document as read: parties, party memberships, matchmaking tickets,
@@ -255,6 +259,7 @@ impl ChangeSet {
             && self.triggers.is_empty()
             && self.docs.is_empty()
             && self.chat.is_empty()
+            && self.scores.is_empty()
     }
 }
 
@@ -472,6 +477,35 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes chat messages sent before `before` (SPEC.md Chat: kept 30 days by
     /// default). Returns how many went.
     async fn prune_chat(&self, before: DateTime<Utc>) -> Result<u64>;
+    /// The ranking-index row of `player` in `standings` (`<board>/<partition>/<period>`).
+    async fn score_entry(
+        &self,
+        standings: &str,
+        player: &PlayerId,
+    ) -> Result<Option<crate::leaderboards::ScoreEntry>>;
+    /// Rows of `standings` strictly after `after` in index order (`ord`, `submitted_at`,
+    /// `player` ascending; `None`: from the first), at most `limit`: an index range read.
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&crate::leaderboards::ScorePos>,
+        limit: u32,
+    ) -> Result<Vec<crate::leaderboards::ScoreEntry>>;
+    /// Rows of `standings` strictly before `before`, nearest first (index order
+    /// descending), at most `limit`.
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &crate::leaderboards::ScorePos,
+        limit: u32,
+    ) -> Result<Vec<crate::leaderboards::ScoreEntry>>;
+    /// How many rows of `standings` sort before `before` (a player's rank minus one): a
+    /// count over an index range, no table scan.
+    async fn scores_count_before(
+        &self,
+        standings: &str,
+        before: &crate::leaderboards::ScorePos,
+    ) -> Result<u64>;
     /// Outbox events concerning `player` with `seq > after`, oldest first, at most `limit`.
     async fn player_events_after(
         &self,
@@ -610,4 +644,20 @@ pub trait Coordinator: Send + Sync + 'static {
     fn access_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<String>>> {
         None
     }
+}
+
+/// A write of one row of the leaderboards' ranking index (table `leaderboard_scores`).
+/// Unguarded itself: the `lb_score` document written in the same change set carries the
+/// version, so the row changes exactly when its document does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScoreWrite {
+    /// Insert or replace the row of (`standings`, `player`).
+    Put(crate::leaderboards::ScoreEntry),
+    /// Remove it.
+    Delete {
+        /// `<board>/<partition>/<period>`.
+        standings: String,
+        /// The player.
+        player: PlayerId,
+    },
 }

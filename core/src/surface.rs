@@ -53,6 +53,12 @@ macro_rules! for_each_result_type {
             $crate::friends::BlockResult,
             $crate::friends::Friend,
             $crate::friends::FriendRequests,
+            $crate::leaderboards::Leaderboard,
+            $crate::leaderboards::SubmitScoreResult,
+            $crate::leaderboards::StandingsPage,
+            $crate::leaderboards::PlayerStanding,
+            $crate::leaderboards::LeaderboardPeriod,
+            $crate::leaderboards::JoinTournamentResult,
         );
     };
 }
@@ -85,6 +91,11 @@ macro_rules! for_each_request_type {
             $crate::groups::CreateGroupRequest,
             $crate::groups::GroupQuery,
             $crate::groups::GroupBankRequest,
+            $crate::leaderboards::PutLeaderboardRequest,
+            $crate::leaderboards::SubmitScoreRequest,
+            $crate::leaderboards::StandingsQuery,
+            $crate::leaderboards::PlayerStandingQuery,
+            $crate::leaderboards::JoinTournamentRequest,
         );
     };
 }

@@ -508,6 +508,21 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/v1/admin/chat/history") | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => {
             Server("admin")
         }
+        // Leaderboards and tournaments: standings are public to every signed-in caller;
+        // scores come from trusted servers only (a client never posts its own score).
+        (
+            "GET",
+            "/v1/leaderboards"
+            | "/v1/leaderboards/{board}"
+            | "/v1/leaderboards/{board}/standings"
+            | "/v1/leaderboards/{board}/players/{player}"
+            | "/v1/leaderboards/{board}/periods",
+        ) => Authenticated,
+        ("POST", "/v1/leaderboards/{board}/scores") => Server("leaderboards"),
+        ("POST", "/v1/leaderboards/{board}/join") => BodyPlayer("leaderboards"),
+        ("PUT", "/v1/admin/leaderboards/{board}") | ("POST", "/v1/admin/leaderboards/resets") => {
+            Server("admin")
+        }
         ("GET", "/metrics") => Server("metrics"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself

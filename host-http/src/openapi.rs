@@ -2,8 +2,8 @@
 //! served at `GET /openapi.json`.
 
 use crate::routes::{
-    access, announce, chat, economy, events, friends, groups, health, inventory, mail, matchmaking,
-    party, presence,
+    access, announce, chat, economy, events, friends, groups, health, inventory, leaderboards,
+    mail, matchmaking, party, presence,
 };
 use crate::{auth, compat, sse};
 use axum::Json;
@@ -35,6 +35,9 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         groups::deposit, groups::withdraw, groups::bank,
         groups::admin_by_name, groups::admin_remove_member, groups::admin_disband,
         chat::post_message, chat::player_history, chat::admin_history, chat::mute, chat::unmute,
+        leaderboards::put_board, leaderboards::list, leaderboards::get_board, leaderboards::standings,
+        leaderboards::standing, leaderboards::periods, leaderboards::submit, leaderboards::join,
+        leaderboards::run_resets,
         matchmaking::queues, matchmaking::queue, matchmaking::ticket, matchmaking::cancel_ticket, matchmaking::pool,
         matchmaking::report, matchmaking::match_record, matchmaking::match_history, matchmaking::rating,
         sse::player_events,
@@ -58,6 +61,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "friends", description = "Friends, friend requests and blocks"),
         (name = "groups", description = "Groups (guilds, clans): roles, requests, invites, succession, the group bank"),
         (name = "chat", description = "Chat channels: posting, history, mutes"),
+        (name = "leaderboards", description = "Leaderboards and tournaments: definitions, scores, standings, periods and rewards, joins"),
         (name = "matchmaking", description = "Queues, tickets, matches, results and ratings"),
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),

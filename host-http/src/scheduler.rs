@@ -5,6 +5,8 @@
 //!   `online` triggers of lobby audiences to the players connected in a lobby;
 //! * every `room_interval` (default 30 s): the same for rooms; both pushes run on the
 //!   one host holding their coordinator lease, so a player gets each push once;
+//! * every 5 s: `run_leaderboard_resets()`, the due leaderboard and tournament resets
+//!   (any host; the period documents' versions grant each reward once);
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
@@ -68,6 +70,15 @@ impl Scheduler {
                 schedule.due_triggers_interval,
                 stop.clone(),
                 move || due_triggers(gh.clone()),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "leaderboard resets",
+                LEADERBOARD_RESETS_INTERVAL,
+                stop.clone(),
+                move || leaderboard_resets(gh.clone()),
             ));
         }
         if gh.config().queues.is_empty() {
@@ -210,5 +221,24 @@ async fn tick(
     }
     if expired > 0 {
         tracing::info!(tickets = expired, "matchmaking tickets expired");
+    }
+}
+
+/// Between checks for leaderboard periods (and tournaments) whose reset is due.
+pub const LEADERBOARD_RESETS_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Runs the due leaderboard resets (SPEC.md Leaderboards: rewards granted once; every
+/// host may run this at once, the period documents' versions keep each grant single).
+async fn leaderboard_resets(gh: Guildhall) {
+    match gh.run_leaderboard_resets().await {
+        Ok(done) => {
+            for p in done {
+                tracing::info!(board = %p.board, partition = ?p.partition, period = %p.period.key,
+                    rewarded = p.granted.len(), "leaderboard period reset");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "leaderboard resets failed; retried at the next interval")
+        }
     }
 }

@@ -321,6 +321,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
     let routes = Router::new()
         .merge(player_routes())
         .merge(admin_routes())
+        .merge(leaderboard_routes())
         .merge(auth_routes())
         .merge(public_routes())
         .merge(console::console_routes())
@@ -629,4 +630,39 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
         _ = term => tracing::info!("SIGTERM received, shutting down"),
     }
+}
+
+/// Leaderboard and tournament routes: reads for any authenticated caller, score
+/// submissions for trusted servers, tournament joins for the player, definitions and
+/// resets for operators (access rules in `auth::access_rule`).
+fn leaderboard_routes() -> Router<AppState> {
+    use crate::routes::leaderboards;
+    Router::new()
+        .route("/v1/leaderboards", get(leaderboards::list))
+        .route("/v1/leaderboards/{board}", get(leaderboards::get_board))
+        .route(
+            "/v1/leaderboards/{board}/standings",
+            get(leaderboards::standings),
+        )
+        .route(
+            "/v1/leaderboards/{board}/players/{player}",
+            get(leaderboards::standing),
+        )
+        .route(
+            "/v1/leaderboards/{board}/periods",
+            get(leaderboards::periods),
+        )
+        .route(
+            "/v1/leaderboards/{board}/scores",
+            post(leaderboards::submit),
+        )
+        .route("/v1/leaderboards/{board}/join", post(leaderboards::join))
+        .route(
+            "/v1/admin/leaderboards/{board}",
+            put(leaderboards::put_board),
+        )
+        .route(
+            "/v1/admin/leaderboards/resets",
+            post(leaderboards::run_resets),
+        )
 }

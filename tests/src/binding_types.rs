@@ -305,6 +305,15 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("Friend", "Friend"),
     ("PendingRequest", "PendingRequest"),
     ("FriendRequests", "FriendRequests"),
+    ("Leaderboard", "Leaderboard"),
+    ("SubmitScoreResult", "SubmitScoreResult"),
+    ("RankedScore", "RankedScore"),
+    ("StandingsPage", "StandingsPage"),
+    ("PlayerStanding", "PlayerStanding"),
+    ("Period", "Period"),
+    ("GrantedReward", "GrantedReward"),
+    ("LeaderboardPeriod", "LeaderboardPeriod"),
+    ("JoinTournamentResult", "JoinTournamentResult"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

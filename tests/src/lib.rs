@@ -535,6 +535,12 @@ pub const DOC_KINDS: &[&str] = &[
     "group",
     "groups_of",
     "group_name",
+    "leaderboard",
+    "lb_score",
+    "lb_period",
+    "lb_open",
+    "lb_entrants",
+    "lb_entry",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

@@ -1051,6 +1051,36 @@ impl Store for SlowMatchCommits {
     async fn prune_chat(&self, before: DateTime<Utc>) -> GhResult<u64> {
         self.inner.prune_chat(before).await
     }
+    async fn score_entry(
+        &self,
+        standings: &str,
+        player: &PlayerId,
+    ) -> GhResult<Option<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.score_entry(standings, player).await
+    }
+    async fn scores_after(
+        &self,
+        standings: &str,
+        after: Option<&guildhall_core::leaderboards::ScorePos>,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.scores_after(standings, after, limit).await
+    }
+    async fn scores_before(
+        &self,
+        standings: &str,
+        before: &guildhall_core::leaderboards::ScorePos,
+        limit: u32,
+    ) -> GhResult<Vec<guildhall_core::leaderboards::ScoreEntry>> {
+        self.inner.scores_before(standings, before, limit).await
+    }
+    async fn scores_count_before(
+        &self,
+        standings: &str,
+        before: &guildhall_core::leaderboards::ScorePos,
+    ) -> GhResult<u64> {
+        self.inner.scores_count_before(standings, before).await
+    }
     async fn prune(
         &self,
         events_before: DateTime<Utc>,

@@ -511,6 +511,92 @@ class FriendRequests(_Record):
     incoming: list[PendingRequest]
     outgoing: list[PendingRequest]
 
+class Leaderboard(_Record):
+    """A board definition as stored (document kind `leaderboard`)."""
+    id: str
+    sort: str
+    operator: str
+    partitioned: bool
+    rewards: list[dict[str, Any]]
+    metadata: Any
+    created_at: datetime
+    updated_at: datetime
+    reset: Optional[dict[str, Any]]
+    tournament: Optional[dict[str, Any]]
+
+class SubmitScoreResult(_Record):
+    """What a submission did."""
+    board: str
+    period: str
+    player: str
+    score: int
+    changed: bool
+    replayed: bool
+    partition: Optional[str]
+    previous: Optional[int]
+
+class RankedScore(_Record):
+    """One ranked record."""
+    rank: int
+    player: str
+    score: int
+    submitted_at: datetime
+
+class StandingsPage(_Record):
+    """A page of standings."""
+    board: str
+    period: str
+    entries: list[RankedScore]
+    next_cursor: Optional[str]
+    partition: Optional[str]
+
+class PlayerStanding(_Record):
+    """A player's standing. Errors of the read: `NOT_FOUND` when the player has no score."""
+    board: str
+    period: str
+    entry: RankedScore
+    above: list[RankedScore]
+    below: list[RankedScore]
+    partition: Optional[str]
+
+class Period(_Record):
+    """One period of a [`ResetSchedule`]: `[start, end)` in UTC and a stable key that names
+    it (`2026-11-30`, `2026-W49`, `2026-11`, or for cron the start as
+    `2026-11-30T12:00:00Z`), used to archive it and to grant its rewards once."""
+    key: str
+    start: datetime
+    end: datetime
+
+class GrantedReward(_Record):
+    """A reward granted at a reset."""
+    rank: int
+    player: str
+    score: int
+    rewards: dict[str, Any]
+
+class LeaderboardPeriod(_Record):
+    """One period of one (board, partition): its window, its reset and what it granted
+    (document kind `lb_period`, id `<board>/<partition>/<period key>`). Written at the
+    period's first score and by each chunk of its reset, under its version, so two hosts
+    running one reset never grant a chunk twice."""
+    board: str
+    period: Period
+    status: str
+    processed: int
+    granted: list[GrantedReward]
+    cursor: Optional[dict[str, Any]]
+    partition: Optional[str]
+    reset_at: Optional[datetime]
+
+class JoinTournamentResult(_Record):
+    """What a join did."""
+    board: str
+    player: str
+    entrants: int
+    already_joined: bool
+    replayed: bool
+    fee_paid: Optional[dict[str, Any]]
+
 # ----- Live events -----
 
 class EventStream:
@@ -602,6 +688,16 @@ class Client:
     def channel_history(self, channel: str, *, player: Optional[str] = None, before: Optional[str] = None, limit: Optional[int] = None) -> ChatPage: ...
     def mute_player(self, player: str, until: Instant, *, reason: Optional[str] = None) -> ChatMute: ...
     def unmute_player(self, player: str) -> bool: ...
+    # leaderboards
+    def put_leaderboard(self, id: str, *, sort: Optional[str] = None, operator: Optional[str] = None, reset: Optional[str] = None, partitioned: bool = False, rewards: JSON = None, tournament: JSON = None, metadata: JSON = None) -> Leaderboard: ...
+    def leaderboard(self, board: str) -> Leaderboard: ...
+    def leaderboards(self) -> list[Leaderboard]: ...
+    def submit_score(self, board: str, player: str, score: int, *, partition: Optional[str] = None, idempotency_key: Optional[str] = None) -> SubmitScoreResult: ...
+    def leaderboard_standings(self, board: str, *, partition: Optional[str] = None, period: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> StandingsPage: ...
+    def leaderboard_standing(self, board: str, player: str, *, partition: Optional[str] = None, period: Optional[str] = None, neighbours: Optional[int] = None) -> PlayerStanding: ...
+    def leaderboard_periods(self, board: str, *, partition: Optional[str] = None) -> list[LeaderboardPeriod]: ...
+    def join_tournament(self, board: str, player: str, *, idempotency_key: Optional[str] = None) -> JoinTournamentResult: ...
+    def run_leaderboard_resets(self) -> list[LeaderboardPeriod]: ...
     # groups
     def create_group(self, owner: str, name: str, *, description: Optional[str] = None, open: bool = False, max_members: Optional[int] = None, kind: Optional[str] = None, metadata: JSON = None) -> Group: ...
     def group(self, group_id: str) -> Group: ...
@@ -734,6 +830,16 @@ class AsyncClient:
     def channel_history(self, channel: str, *, player: Optional[str] = None, before: Optional[str] = None, limit: Optional[int] = None) -> Awaitable[ChatPage]: ...
     def mute_player(self, player: str, until: Instant, *, reason: Optional[str] = None) -> Awaitable[ChatMute]: ...
     def unmute_player(self, player: str) -> Awaitable[bool]: ...
+    # leaderboards
+    def put_leaderboard(self, id: str, *, sort: Optional[str] = None, operator: Optional[str] = None, reset: Optional[str] = None, partitioned: bool = False, rewards: JSON = None, tournament: JSON = None, metadata: JSON = None) -> Awaitable[Leaderboard]: ...
+    def leaderboard(self, board: str) -> Awaitable[Leaderboard]: ...
+    def leaderboards(self) -> Awaitable[list[Leaderboard]]: ...
+    def submit_score(self, board: str, player: str, score: int, *, partition: Optional[str] = None, idempotency_key: Optional[str] = None) -> Awaitable[SubmitScoreResult]: ...
+    def leaderboard_standings(self, board: str, *, partition: Optional[str] = None, period: Optional[str] = None, limit: Optional[int] = None, cursor: Optional[str] = None) -> Awaitable[StandingsPage]: ...
+    def leaderboard_standing(self, board: str, player: str, *, partition: Optional[str] = None, period: Optional[str] = None, neighbours: Optional[int] = None) -> Awaitable[PlayerStanding]: ...
+    def leaderboard_periods(self, board: str, *, partition: Optional[str] = None) -> Awaitable[list[LeaderboardPeriod]]: ...
+    def join_tournament(self, board: str, player: str, *, idempotency_key: Optional[str] = None) -> Awaitable[JoinTournamentResult]: ...
+    def run_leaderboard_resets(self) -> Awaitable[list[LeaderboardPeriod]]: ...
     # groups
     def create_group(self, owner: str, name: str, *, description: Optional[str] = None, open: bool = False, max_members: Optional[int] = None, kind: Optional[str] = None, metadata: JSON = None) -> Awaitable[Group]: ...
     def group(self, group_id: str) -> Awaitable[Group]: ...

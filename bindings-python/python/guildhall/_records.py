@@ -927,6 +927,185 @@ class FriendRequests(_Record):
         return o
 
 
+class Leaderboard(_Record):
+    """A board definition as stored (document kind `leaderboard`)."""
+    __slots__ = ("id", "sort", "operator", "partitioned", "rewards", "metadata", "created_at", "updated_at", "reset", "tournament")
+    __guildhall_fields__ = ("id", "sort", "operator", "partitioned", "rewards", "metadata", "created_at", "updated_at", "reset", "tournament")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "sort", d["sort"])
+        s(o, "operator", d["operator"])
+        s(o, "partitioned", d["partitioned"])
+        s(o, "rewards", d["rewards"])
+        s(o, "metadata", d["metadata"])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        v = d["updated_at"]
+        s(o, "updated_at", _instant(v))
+        s(o, "reset", d.get("reset"))
+        s(o, "tournament", d.get("tournament"))
+        return o
+
+
+class SubmitScoreResult(_Record):
+    """What a submission did."""
+    __slots__ = ("board", "period", "player", "score", "changed", "replayed", "partition", "previous")
+    __guildhall_fields__ = ("board", "period", "player", "score", "changed", "replayed", "partition", "previous")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "board", d["board"])
+        s(o, "period", d["period"])
+        s(o, "player", d["player"])
+        s(o, "score", d["score"])
+        s(o, "changed", d["changed"])
+        s(o, "replayed", d["replayed"])
+        s(o, "partition", d.get("partition"))
+        s(o, "previous", d.get("previous"))
+        return o
+
+
+class RankedScore(_Record):
+    """One ranked record."""
+    __slots__ = ("rank", "player", "score", "submitted_at")
+    __guildhall_fields__ = ("rank", "player", "score", "submitted_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "rank", d["rank"])
+        s(o, "player", d["player"])
+        s(o, "score", d["score"])
+        v = d["submitted_at"]
+        s(o, "submitted_at", _instant(v))
+        return o
+
+
+class StandingsPage(_Record):
+    """A page of standings."""
+    __slots__ = ("board", "period", "entries", "next_cursor", "partition")
+    __guildhall_fields__ = ("board", "period", "entries", "next_cursor", "partition")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "board", d["board"])
+        s(o, "period", d["period"])
+        v = d["entries"]
+        s(o, "entries", [RankedScore._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        s(o, "partition", d.get("partition"))
+        return o
+
+
+class PlayerStanding(_Record):
+    """A player's standing. Errors of the read: `NOT_FOUND` when the player has no score."""
+    __slots__ = ("board", "period", "entry", "above", "below", "partition")
+    __guildhall_fields__ = ("board", "period", "entry", "above", "below", "partition")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "board", d["board"])
+        s(o, "period", d["period"])
+        v = d["entry"]
+        s(o, "entry", RankedScore._from(v))
+        v = d["above"]
+        s(o, "above", [RankedScore._from(x) for x in v])
+        v = d["below"]
+        s(o, "below", [RankedScore._from(x) for x in v])
+        s(o, "partition", d.get("partition"))
+        return o
+
+
+class Period(_Record):
+    """One period of a [`ResetSchedule`]: `[start, end)` in UTC and a stable key that names
+    it (`2026-11-30`, `2026-W49`, `2026-11`, or for cron the start as
+    `2026-11-30T12:00:00Z`), used to archive it and to grant its rewards once."""
+    __slots__ = ("key", "start", "end")
+    __guildhall_fields__ = ("key", "start", "end")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "key", d["key"])
+        v = d["start"]
+        s(o, "start", _instant(v))
+        v = d["end"]
+        s(o, "end", _instant(v))
+        return o
+
+
+class GrantedReward(_Record):
+    """A reward granted at a reset."""
+    __slots__ = ("rank", "player", "score", "rewards")
+    __guildhall_fields__ = ("rank", "player", "score", "rewards")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "rank", d["rank"])
+        s(o, "player", d["player"])
+        s(o, "score", d["score"])
+        s(o, "rewards", d["rewards"])
+        return o
+
+
+class LeaderboardPeriod(_Record):
+    """One period of one (board, partition): its window, its reset and what it granted
+    (document kind `lb_period`, id `<board>/<partition>/<period key>`). Written at the
+    period's first score and by each chunk of its reset, under its version, so two hosts
+    running one reset never grant a chunk twice."""
+    __slots__ = ("board", "period", "status", "processed", "granted", "cursor", "partition", "reset_at")
+    __guildhall_fields__ = ("board", "period", "status", "processed", "granted", "cursor", "partition", "reset_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "board", d["board"])
+        v = d["period"]
+        s(o, "period", Period._from(v))
+        s(o, "status", d["status"])
+        s(o, "processed", d["processed"])
+        v = d["granted"]
+        s(o, "granted", [GrantedReward._from(x) for x in v])
+        s(o, "cursor", d.get("cursor"))
+        s(o, "partition", d.get("partition"))
+        v = d.get("reset_at")
+        s(o, "reset_at", None if v is None else _instant(v))
+        return o
+
+
+class JoinTournamentResult(_Record):
+    """What a join did."""
+    __slots__ = ("board", "player", "entrants", "already_joined", "replayed", "fee_paid")
+    __guildhall_fields__ = ("board", "player", "entrants", "already_joined", "replayed", "fee_paid")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "board", d["board"])
+        s(o, "player", d["player"])
+        s(o, "entrants", d["entrants"])
+        s(o, "already_joined", d["already_joined"])
+        s(o, "replayed", d["replayed"])
+        s(o, "fee_paid", d.get("fee_paid"))
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -979,4 +1158,13 @@ BY_SCHEMA = {
     "Friend": Friend,
     "PendingRequest": PendingRequest,
     "FriendRequests": FriendRequests,
+    "Leaderboard": Leaderboard,
+    "SubmitScoreResult": SubmitScoreResult,
+    "RankedScore": RankedScore,
+    "StandingsPage": StandingsPage,
+    "PlayerStanding": PlayerStanding,
+    "Period": Period,
+    "GrantedReward": GrantedReward,
+    "LeaderboardPeriod": LeaderboardPeriod,
+    "JoinTournamentResult": JoinTournamentResult,
 }

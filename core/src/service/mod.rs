@@ -27,6 +27,7 @@ mod first_seen;
 mod friends;
 mod groups;
 mod inventory;
+mod leaderboards;
 mod mail;
 mod matchmaking;
 mod party;

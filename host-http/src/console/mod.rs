@@ -33,6 +33,7 @@ mod catalog;
 mod chat;
 mod dashboard;
 mod groups;
+mod leaderboards;
 mod mail;
 mod players;
 pub mod session;
@@ -108,12 +109,24 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/chat", get(chat::chat))
         .route("/console/chat/mute", post(chat::mute))
         .route("/console/chat/unmute", post(chat::unmute))
+        .route(
+            "/console/leaderboards",
+            get(leaderboards::leaderboards_page),
+        )
+        .route(
+            "/console/leaderboards/resets",
+            post(leaderboards::run_resets),
+        )
+        .route(
+            "/console/leaderboards/{board}",
+            get(leaderboards::board_page),
+        )
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -121,6 +134,7 @@ const NAV: [(&str, &str); 7] = [
     ("/console/announcements", "Announcements"),
     ("/console/mail", "Mail"),
     ("/console/chat", "Chat"),
+    ("/console/leaderboards", "Leaderboards"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -26,6 +26,7 @@ pub mod friends;
 pub mod groups;
 pub mod health;
 pub mod inventory;
+pub mod leaderboards;
 pub mod mail;
 pub mod matchmaking;
 pub mod party;

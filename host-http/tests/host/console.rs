@@ -631,6 +631,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/announcements",
         "/console/mail",
         "/console/chat",
+        "/console/leaderboards",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -949,4 +950,75 @@ async fn console_chat_page_reads_a_channel_escaped_and_mutes_a_player() {
     // Without the CSRF token nothing happens.
     let (status, _, _) = post(&app, "/console/chat/mute", &cookie, &[("player", "ann")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn console_leaderboards_page_shows_tops_periods_and_rewards_escaped() {
+    const SCRIPT: &str = "<script>alert(1)</script>";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    app.put("/v1/admin/leaderboards/pvp", json!({})).await.ok();
+    let end = Utc::now() + Duration::seconds(3);
+    app.put(
+        "/v1/admin/leaderboards/cup",
+        json!({
+            "tournament": { "start": Utc::now() - Duration::seconds(5), "end": end },
+            "rewards": [ { "from_rank": 1, "to_rank": 1, "rewards": { "currencies": [ { "currency": "gold", "amount": 9 } ] } } ]
+        }),
+    )
+    .await
+    .ok();
+    for (board, score) in [("pvp", 40), ("cup", 7)] {
+        if board == "cup" {
+            app.post("/v1/leaderboards/cup/join", json!({ "player": SCRIPT }))
+                .await
+                .ok();
+        }
+        app.post(
+            &format!("/v1/leaderboards/{board}/scores"),
+            json!({ "player": SCRIPT, "score": score }),
+        )
+        .await
+        .ok();
+    }
+    app.post(
+        "/v1/leaderboards/pvp/scores",
+        json!({ "player": "bob", "score": 50 }),
+    )
+    .await
+    .ok();
+    let (status, _, page) = get(&app, "/console/leaderboards", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("leaderboards", &page, &[SCRIPT]);
+    let pvp = &page[page.find("<h2>pvp</h2>").expect("the pvp board")..];
+    assert!(
+        pvp.find("bob").unwrap() < pvp.find("&lt;script&gt;").unwrap(),
+        "best first"
+    );
+    // After the tournament's end (and the grace), the operator runs the due resets.
+    let wait = (end - Utc::now()).num_milliseconds() + 2_200;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    let csrf = csrf_in(&page);
+    let (status, location, _) = post(
+        &app,
+        "/console/leaderboards/resets",
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/console/leaderboards?done="),
+        "{location}"
+    );
+    let (status, _, page) = get(&app, "/console/leaderboards/cup", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("tournament periods", &page, &[SCRIPT]);
+    assert!(
+        page.contains("archived") && page.contains("9 gold"),
+        "{page}"
+    );
+    let (status, _, _) = get(&app, "/console/leaderboards/nope", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -11,6 +11,7 @@ mod console;
 mod events;
 mod friends;
 mod groups;
+mod leaderboards;
 mod mail;
 mod matchmaking;
 mod observability;

@@ -143,6 +143,15 @@ const OPS: &[&str] = &[
     "group_deposit",
     "group_withdraw",
     "group_bank",
+    "put_leaderboard",
+    "leaderboard",
+    "leaderboards",
+    "submit_score",
+    "leaderboard_standings",
+    "leaderboard_standing",
+    "leaderboard_periods",
+    "join_tournament",
+    "run_leaderboard_resets",
     "admin_remove_group_member",
     "admin_disband_group",
     "send_friend_request",
@@ -397,6 +406,23 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "group_deposit" => ok!(gh.group_deposit(whole!(a)).await?),
         "group_withdraw" => ok!(gh.group_withdraw(whole!(a)).await?),
         "group_bank" => ok!(gh.group_bank(&text(a, "group_id")?).await?),
+        // ----- Leaderboards and tournaments -----
+        "put_leaderboard" => ok!(gh.put_leaderboard(whole!(a)).await?),
+        "leaderboard" => ok!(gh.leaderboard(&text(a, "board")?).await?),
+        "leaderboards" => ok!(gh.leaderboards().await?),
+        "submit_score" => ok!(gh.submit_score(whole!(a)).await?),
+        "leaderboard_standings" => ok!(gh.leaderboard_standings(whole!(a)).await?),
+        "leaderboard_standing" => ok!(gh.leaderboard_standing(whole!(a)).await?),
+        "leaderboard_periods" => ok!(gh
+            .leaderboard_periods(
+                &text(a, "board")?,
+                a.get("partition")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            )
+            .await?),
+        "join_tournament" => ok!(gh.join_tournament(whole!(a)).await?),
+        "run_leaderboard_resets" => ok!(gh.run_leaderboard_resets().await?),
         "admin_remove_group_member" => ok!(gh
             .admin_remove_group_member(&text(a, "group_id")?, &pid(a, "player")?)
             .await?),

@@ -36,6 +36,7 @@ mod friends;
 mod groups;
 mod idempotency;
 mod inventory;
+mod leaderboards;
 mod mail;
 mod matchmaking;
 mod party;

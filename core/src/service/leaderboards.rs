@@ -1,0 +1,652 @@
+//! Leaderboard and tournament services (SPEC.md "Leaderboards and tournaments").
+//!
+//! * A submission reads the board, the player's `lb_score` document and (for a board
+//!   whose periods end) the period document, lets [`rules::apply`] decide, and commits
+//!   the document under the version read with its ranking-index row and event: two
+//!   concurrent submissions of one player serialize on that version (a `CONFLICT`
+//!   retries with the other's score in view), so `best` keeps the best and `increment`
+//!   loses nothing.
+//! * Reads are index range reads of the Store ([`crate::ports::Store::scores_after`],
+//!   `scores_before`, `scores_count_before`): no full scan per read.
+//! * A reset walks the finished period's standings in chunks of
+//!   `[leaderboards] reset_chunk` (default 100); each chunk's grants commit with the period document under
+//!   its version, which records how far granting got. A crash resumes after the last
+//!   committed chunk; two hosts running one reset conflict on that version, so each
+//!   chunk is granted once.
+//! * A join writes the tournament's entrant count under its version (so concurrent joins
+//!   never pass `max_entrants`), the player's entry and the fee's ledger entry in one
+//!   commit.
+
+use super::{Guildhall, Replayable};
+use crate::ctx::Ctx;
+use crate::docs::{Document as _, Versioned};
+use crate::economy::rules as econ;
+use crate::error::{Error, ErrorCode, Result};
+use crate::holdings::{Holdings, ItemCredit};
+use crate::leaderboards::rules::{self, standings_key};
+use crate::leaderboards::{
+    Entrants, Entry, GrantedReward, JoinTournamentRequest, JoinTournamentResult, Leaderboard,
+    LeaderboardPeriod, OpenPeriod, PeriodStatus, PlayerStanding, PlayerStandingQuery,
+    PutLeaderboardRequest, RankedScore, ScoreDoc, ScoreEntry, StandingsPage, StandingsQuery,
+    SubmitScoreRequest, SubmitScoreResult,
+};
+use crate::mail::{Attachments, ItemAttachment};
+use crate::ports::{ChangeSet, ScoreWrite};
+use crate::types::{Account, EntryKind, PlayerId};
+use chrono::DateTime;
+use serde_json::json;
+
+impl Replayable for SubmitScoreResult {
+    fn mark_replayed(&mut self) {
+        self.replayed = true;
+    }
+}
+
+impl Replayable for JoinTournamentResult {
+    fn mark_replayed(&mut self) {
+        self.replayed = true;
+    }
+}
+
+/// How far one step of a reset got.
+enum ResetStep {
+    /// Nothing to do: no such period, or another host archived it.
+    Gone,
+    /// A chunk committed; more follow.
+    More,
+    /// The period is archived now.
+    Done(Box<LeaderboardPeriod>),
+}
+
+fn ranked(rank: u64, e: ScoreEntry) -> RankedScore {
+    RankedScore {
+        rank,
+        player: e.player,
+        score: e.score,
+        submitted_at: DateTime::from_timestamp_micros(e.submitted_at).unwrap_or_default(),
+    }
+}
+
+fn partition_of(board: &Leaderboard, part: &str) -> Option<String> {
+    board.partitioned.then(|| part.to_string())
+}
+
+impl Guildhall {
+    async fn board_doc(&self, id: &str) -> Result<Versioned<Leaderboard>> {
+        rules::check_board_id(id)?;
+        self.load::<Leaderboard>(id)
+            .await?
+            .ok_or_else(|| Error::not_found("leaderboard", id))
+    }
+
+    /// Defines or redefines a board (admin; SPEC.md Leaderboards). Sort, operator,
+    /// partitioning and a tournament's start cannot change once it exists. Emits
+    /// `leaderboard_defined` (no players). Putting the same definition again changes
+    /// only `updated_at`. Errors: `INVALID_ARGUMENT`.
+    pub async fn put_leaderboard(&self, req: PutLeaderboardRequest) -> Result<Leaderboard> {
+        rules::check_put(&self.config, &req)?;
+        let req = &req;
+        self.retrying("put_leaderboard", |ctx: Ctx| {
+            Box::pin(async move {
+                let old = self.load::<Leaderboard>(&req.id).await?;
+                if let Some(o) = &old {
+                    rules::check_redefine(&o.value, req)?;
+                }
+                let board = rules::define(ctx.now, old.as_ref().map(|o| &o.value), req);
+                let mut doc = old.unwrap_or_else(|| Versioned::new(req.id.clone(), board.clone()));
+                doc.value = board.clone();
+                let cs = ChangeSet {
+                    docs: vec![doc.put()],
+                    events: vec![ctx.event(
+                        "leaderboard_defined",
+                        vec![],
+                        json!({ "board": board.id, "sort": board.sort, "operator": board.operator,
+                                "reset": board.reset, "tournament": board.tournament }),
+                    )],
+                    ..Default::default()
+                };
+                Ok((cs, board))
+            })
+        })
+        .await
+    }
+
+    /// One board's definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    pub async fn leaderboard(&self, id: &str) -> Result<Leaderboard> {
+        Ok(self.board_doc(id).await?.value)
+    }
+
+    /// Every board, ordered by id (at most 10,000).
+    pub async fn leaderboards(&self) -> Result<Vec<Leaderboard>> {
+        self.store
+            .docs(Leaderboard::KIND, "", 10_000)
+            .await?
+            .into_iter()
+            .map(|d| Ok(Versioned::<Leaderboard>::decode(d)?.value))
+            .collect()
+    }
+
+    /// Submits a score: the board's operator applied atomically to the player's record
+    /// of the current period (SPEC.md Leaderboards). A tournament takes scores between
+    /// its start and end from players who joined. Emits `score_submitted` to the player
+    /// when the stored score changed. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`,
+    /// `TOURNAMENT_CLOSED`, `IDEMPOTENCY_CONFLICT`.
+    pub async fn submit_score(&self, req: SubmitScoreRequest) -> Result<SubmitScoreResult> {
+        rules::check_board_id(&req.board)?;
+        econ::check_key(&req.idempotency_key)?;
+        let req = &req;
+        self.execute(
+            "submit_score",
+            &[&req.player],
+            req.idempotency_key.as_deref(),
+            req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let board = self.board_doc(&req.board).await?.value;
+                    let part = rules::check_partition(&board, &req.partition)?;
+                    let period = rules::period_of(&self.config, &board, ctx.now)?;
+                    if let Some(t) = &board.tournament {
+                        let entry = format!("{}/{}", board.id, req.player);
+                        if self.load::<Entry>(&entry).await?.is_none() {
+                            return Err(Error::new(
+                                ErrorCode::TournamentClosed,
+                                format!("{} has not joined tournament '{}'", req.player, board.id),
+                            )
+                            .with_details(
+                                json!({ "board": board.id, "player": req.player, "end": t.end }),
+                            ));
+                        }
+                    }
+                    let standings = standings_key(&board.id, &part, &period.key);
+                    let mut cs = ChangeSet::default();
+                    if rules::has_resets(&board) {
+                        match self.load::<LeaderboardPeriod>(&standings).await? {
+                            Some(p) if p.value.status != PeriodStatus::Open => {
+                                return Err(Error::new(
+                                    ErrorCode::TournamentClosed,
+                                    format!(
+                                        "period {} of '{}' has been reset",
+                                        period.key, board.id
+                                    ),
+                                )
+                                .with_details(json!({ "board": board.id, "period": period.key })));
+                            }
+                            Some(_) => {}
+                            None => {
+                                cs.docs.push(
+                                    Versioned::new(
+                                        standings.clone(),
+                                        LeaderboardPeriod {
+                                            board: board.id.clone(),
+                                            partition: partition_of(&board, &part),
+                                            period: period.clone(),
+                                            status: PeriodStatus::Open,
+                                            processed: 0,
+                                            cursor: None,
+                                            granted: vec![],
+                                            reset_at: None,
+                                        },
+                                    )
+                                    .put(),
+                                );
+                                cs.docs.push(
+                                    Versioned::new(
+                                        standings.clone(),
+                                        OpenPeriod { end: period.end },
+                                    )
+                                    .put(),
+                                );
+                            }
+                        }
+                    }
+                    let doc_id = format!("{standings}/{}", req.player);
+                    let doc = self.load::<ScoreDoc>(&doc_id).await?;
+                    let previous = doc.as_ref().map(|d| d.value.score);
+                    let (score, changed) = rules::apply(&board, previous, req.score)?;
+                    if changed {
+                        let record = ScoreDoc {
+                            score,
+                            submitted_at: ctx.now,
+                        };
+                        let mut doc = doc.unwrap_or_else(|| Versioned::new(doc_id, record.clone()));
+                        doc.value = record;
+                        cs.docs.push(doc.put());
+                        cs.scores.push(ScoreWrite::Put(ScoreEntry {
+                            standings,
+                            player: req.player.clone(),
+                            ord: rules::ord_of(board.sort, score),
+                            score,
+                            submitted_at: ctx.now.timestamp_micros(),
+                        }));
+                        cs.events.push(ctx.event(
+                            "score_submitted",
+                            vec![req.player.clone()],
+                            json!({ "board": board.id, "partition": partition_of(&board, &part),
+                                    "period": period.key, "player": req.player, "score": score,
+                                    "previous": previous }),
+                        ));
+                    } else {
+                        // Nothing changes: the period document is not created either.
+                        cs.docs.clear();
+                    }
+                    Ok((
+                        cs,
+                        SubmitScoreResult {
+                            board: board.id.clone(),
+                            partition: partition_of(&board, &part),
+                            period: period.key,
+                            player: req.player.clone(),
+                            score,
+                            previous,
+                            changed,
+                            replayed: false,
+                        },
+                    ))
+                })
+            },
+        )
+        .await
+    }
+
+    /// The period key a read names: the one given, else the current one (a tournament's
+    /// only period whatever the time).
+    fn read_period(&self, board: &Leaderboard, given: &Option<String>) -> Result<String> {
+        if let Some(k) = given {
+            rules::check_period_key(k)?;
+            return Ok(k.clone());
+        }
+        if board.tournament.is_some() {
+            return Ok(rules::TOURNAMENT.into());
+        }
+        Ok(rules::period_of(&self.config, board, self.clock.now())?.key)
+    }
+
+    /// A page of standings, best first (top N is the first page): limit 1..=1000
+    /// (default 100), the previous page's `next_cursor` for the next. Ranks of later
+    /// pages count from the cursor's rank. An archived period by its key. Errors:
+    /// `NOT_FOUND` (board), `INVALID_ARGUMENT`.
+    pub async fn leaderboard_standings(&self, q: StandingsQuery) -> Result<StandingsPage> {
+        let board = self.board_doc(&q.board).await?.value;
+        let part = rules::check_partition(&board, &q.partition)?;
+        let period = self.read_period(&board, &q.period)?;
+        let limit = rules::page_size(q.limit)?;
+        let (first, after) = match &q.cursor {
+            Some(c) => {
+                let (rank, pos) = rules::decode_cursor(c)?;
+                (rank, Some(pos))
+            }
+            None => (0, None),
+        };
+        let standings = standings_key(&board.id, &part, &period);
+        let mut rows = self
+            .store
+            .scores_after(&standings, after.as_ref(), limit + 1)
+            .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next_cursor = match rows.last() {
+            Some(last) if more => {
+                Some(rules::encode_cursor(first + rows.len() as u64, &last.pos()))
+            }
+            _ => None,
+        };
+        let entries = rows
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| ranked(first + i as u64 + 1, e))
+            .collect();
+        Ok(StandingsPage {
+            board: board.id.clone(),
+            partition: partition_of(&board, &part),
+            period,
+            entries,
+            next_cursor,
+        })
+    }
+
+    /// A player's rank (a count over an index range) and up to `neighbours` records
+    /// above and below (default 5, at most 50). Errors: `NOT_FOUND` (board, or no score
+    /// of the player in the period), `INVALID_ARGUMENT`.
+    pub async fn leaderboard_standing(&self, q: PlayerStandingQuery) -> Result<PlayerStanding> {
+        let board = self.board_doc(&q.board).await?.value;
+        let part = rules::check_partition(&board, &q.partition)?;
+        let period = self.read_period(&board, &q.period)?;
+        let n = rules::neighbours(q.neighbours)?;
+        let standings = standings_key(&board.id, &part, &period);
+        let entry = self
+            .store
+            .score_entry(&standings, &q.player)
+            .await?
+            .ok_or_else(|| Error::not_found("score", q.player.as_str()))?;
+        let pos = entry.pos();
+        let rank = self.store.scores_count_before(&standings, &pos).await? + 1;
+        let mut above = self.store.scores_before(&standings, &pos, n).await?;
+        above.reverse();
+        let first_above = rank - above.len() as u64;
+        let below = self.store.scores_after(&standings, Some(&pos), n).await?;
+        Ok(PlayerStanding {
+            board: board.id.clone(),
+            partition: partition_of(&board, &part),
+            period,
+            entry: ranked(rank, entry),
+            above: above
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| ranked(first_above + i as u64, e))
+                .collect(),
+            below: below
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| ranked(rank + 1 + i as u64, e))
+                .collect(),
+        })
+    }
+
+    /// The periods of a board that has resets (or is a tournament), oldest key first:
+    /// open ones and the archive with their granted rewards. `partition`: only that
+    /// partition's (none on a partitioned board: every partition's). Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`.
+    pub async fn leaderboard_periods(
+        &self,
+        board: &str,
+        partition: Option<String>,
+    ) -> Result<Vec<LeaderboardPeriod>> {
+        let b = self.board_doc(board).await?.value;
+        let prefix = match (&partition, b.partitioned) {
+            (None, true) => format!("{}/", b.id),
+            _ => format!("{}/{}/", b.id, rules::check_partition(&b, &partition)?),
+        };
+        self.store
+            .docs(LeaderboardPeriod::KIND, &prefix, 10_000)
+            .await?
+            .into_iter()
+            .map(|d| Ok(Versioned::<LeaderboardPeriod>::decode(d)?.value))
+            .collect()
+    }
+
+    /// Joins a tournament (SPEC.md: join step, optional entry fee spent through the
+    /// ledger to `system:tournaments`, max entrants). Joining again changes nothing and
+    /// spends nothing (`already_joined`). Emits `tournament_joined` (and
+    /// `currency_spent` for a fee) to the player. Errors: `NOT_FOUND`,
+    /// `TOURNAMENT_CLOSED`, `TOURNAMENT_FULL`, `INSUFFICIENT_FUNDS`, `INVALID_ARGUMENT`,
+    /// `IDEMPOTENCY_CONFLICT`.
+    pub async fn join_tournament(
+        &self,
+        req: JoinTournamentRequest,
+    ) -> Result<JoinTournamentResult> {
+        rules::check_board_id(&req.board)?;
+        econ::check_key(&req.idempotency_key)?;
+        let req = &req;
+        let stripe = format!("tournament:{}", req.board);
+        self.execute_locking(
+            "join_tournament",
+            &[&req.player],
+            &[&stripe],
+            req.idempotency_key.as_deref(),
+            req,
+            |ctx: Ctx| {
+                Box::pin(async move {
+                    let board = self.board_doc(&req.board).await?.value;
+                    let t = board
+                        .tournament
+                        .as_ref()
+                        .ok_or_else(|| Error::not_found("tournament", &req.board))?;
+                    let entrants = self
+                        .load::<Entrants>(&board.id)
+                        .await?
+                        .unwrap_or_else(|| Versioned::new(board.id.clone(), Entrants::default()));
+                    let entry_id = format!("{}/{}", board.id, req.player);
+                    if self.load::<Entry>(&entry_id).await?.is_some() {
+                        return Ok((
+                            ChangeSet::default(),
+                            JoinTournamentResult {
+                                board: board.id.clone(),
+                                player: req.player.clone(),
+                                entrants: entrants.value.count,
+                                fee_paid: None,
+                                already_joined: true,
+                                replayed: false,
+                            },
+                        ));
+                    }
+                    rules::check_join(&board, t, entrants.value.count, ctx.now)?;
+                    let mut cs = ChangeSet::default();
+                    if let Some(fee) = &t.entry_fee {
+                        let player = Account::Player(req.player.clone());
+                        let row = self.store.balance(&player, &fee.currency).await?;
+                        let after = econ::apply_delta(
+                            &self.config,
+                            &req.player,
+                            &fee.currency,
+                            row.amount,
+                            -fee.amount,
+                        )?;
+                        let sink = Account::system(rules::FEE_SINK)?;
+                        cs.balances
+                            .push(econ::set_balance(&req.player, &fee.currency, row, after));
+                        cs.balances
+                            .push(econ::add_system(sink.clone(), &fee.currency, fee.amount));
+                        cs.ledger.push(econ::entry(
+                            &ctx,
+                            EntryKind::Spend,
+                            &fee.currency,
+                            player,
+                            sink.clone(),
+                            fee.amount,
+                            "tournament_entry".into(),
+                            json!({ "board": board.id }),
+                        ));
+                        cs.events.push(ctx.event(
+                            "currency_spent",
+                            vec![req.player.clone()],
+                            json!({ "player": req.player, "currency": fee.currency, "amount": fee.amount,
+                                    "balance": after, "sink": sink, "reason": "tournament_entry",
+                                    "transaction_id": ctx.transaction_id }),
+                        ));
+                    }
+                    let mut entrants = entrants;
+                    entrants.value.count += 1;
+                    cs.docs.push(entrants.put());
+                    cs.docs.push(
+                        Versioned::new(
+                            entry_id,
+                            Entry {
+                                joined_at: ctx.now,
+                                fee: t.entry_fee.clone(),
+                            },
+                        )
+                        .put(),
+                    );
+                    cs.events.push(ctx.event(
+                        "tournament_joined",
+                        vec![req.player.clone()],
+                        json!({ "board": board.id, "player": req.player, "entrants": entrants.value.count,
+                                "fee": t.entry_fee }),
+                    ));
+                    Ok((
+                        cs,
+                        JoinTournamentResult {
+                            board: board.id.clone(),
+                            player: req.player.clone(),
+                            entrants: entrants.value.count,
+                            fee_paid: t.entry_fee.clone(),
+                            already_joined: false,
+                            replayed: false,
+                        },
+                    ))
+                })
+            },
+        )
+        .await
+    }
+
+    /// Runs every reset that is due: each period (of every board and partition) that
+    /// ended at least `[leaderboards] reset_grace_secs` (default 2) ago and is not archived yet, its
+    /// rewards granted once (SPEC.md: a reset's rewards are granted once, also when two
+    /// hosts run it at once or one resumes after a crash). The host's scheduler calls
+    /// this; an operator may call it at any time. Returns the periods this call
+    /// archived. Errors: `UNAVAILABLE`, `CONFLICT` (after `max_retries`).
+    pub async fn run_leaderboard_resets(&self) -> Result<Vec<LeaderboardPeriod>> {
+        let now = self.clock.now();
+        let mut done = Vec::new();
+        let open = self.store.docs(OpenPeriod::KIND, "", 10_000).await?;
+        for d in open {
+            let open = Versioned::<OpenPeriod>::decode(d)?;
+            if !rules::reset_due(
+                self.config.leaderboards.reset_grace_secs,
+                open.value.end,
+                now,
+            ) {
+                continue;
+            }
+            if let Some(p) = self.reset_period(&open.id).await? {
+                done.push(p);
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs one period's reset to its end, a chunk per commit.
+    async fn reset_period(&self, id: &str) -> Result<Option<LeaderboardPeriod>> {
+        loop {
+            match self
+                .retrying("leaderboard_reset", |ctx: Ctx| {
+                    Box::pin(self.reset_step(ctx, id))
+                })
+                .await?
+            {
+                ResetStep::Gone => return Ok(None),
+                ResetStep::More => continue,
+                ResetStep::Done(p) => return Ok(Some(*p)),
+            }
+        }
+    }
+
+    /// One chunk of a reset: the next records after the period's cursor, the rewards of
+    /// those in a rewarded rank, and the period document under its version.
+    async fn reset_step(&self, ctx: Ctx, id: &str) -> Result<(ChangeSet, ResetStep)> {
+        let Some(mut period) = self.load::<LeaderboardPeriod>(id).await? else {
+            return Ok((ChangeSet::default(), ResetStep::Gone));
+        };
+        if period.value.status == PeriodStatus::Archived {
+            return Ok((ChangeSet::default(), ResetStep::Gone));
+        }
+        let board = self.board_doc(&period.value.board).await?.value;
+        let last = rules::last_rewarded_rank(&board.rewards);
+        let mut cs = ChangeSet::default();
+        let p = &mut period.value;
+        let chunk = self.config.leaderboards.reset_chunk;
+        let rows = if p.processed < last {
+            self.store
+                .scores_after(id, p.cursor.as_ref(), chunk)
+                .await?
+        } else {
+            Vec::new()
+        };
+        let exhausted = rows.len() < chunk as usize;
+        for e in rows {
+            let rank = p.processed + 1;
+            if rank > last {
+                break;
+            }
+            if let Some(tier) = rules::tier_for(&board.rewards, rank) {
+                let granted = self
+                    .grant_reward(&ctx, &mut cs, &e.player, &tier.rewards)
+                    .await?;
+                cs.events.push(ctx.event(
+                    "reward_granted",
+                    vec![e.player.clone()],
+                    json!({ "board": board.id, "partition": p.partition, "period": p.period.key,
+                            "rank": rank, "score": e.score, "rewards": granted,
+                            "reason": rules::REWARD_REASON }),
+                ));
+                p.granted.push(GrantedReward {
+                    rank,
+                    player: e.player.clone(),
+                    score: e.score,
+                    rewards: granted,
+                });
+            }
+            p.processed = rank;
+            p.cursor = Some(e.pos());
+        }
+        let finished = exhausted || p.processed >= last;
+        let step = if finished {
+            p.status = PeriodStatus::Archived;
+            p.reset_at = Some(ctx.now);
+            if let Some(open) = self.load::<OpenPeriod>(id).await? {
+                cs.docs.push(open.delete());
+            }
+            cs.events.push(ctx.event(
+                "leaderboard_reset",
+                vec![],
+                json!({ "board": board.id, "partition": p.partition, "period": p.period.key,
+                        "start": p.period.start, "end": p.period.end, "rewarded": p.granted.len() }),
+            ));
+            ResetStep::Done(Box::new(p.clone()))
+        } else {
+            p.status = PeriodStatus::Granting;
+            ResetStep::More
+        };
+        cs.docs.push(period.put());
+        Ok((cs, step))
+    }
+
+    /// Credits one reward to `player` (currency through the ledger from
+    /// `system:rewards`, reason `leaderboard_reward`, cut to the balance maximum; items
+    /// to the inventory, an item gone from the catalog or a durable already owned
+    /// skipped). Returns what was granted.
+    async fn grant_reward(
+        &self,
+        ctx: &Ctx,
+        cs: &mut ChangeSet,
+        player: &PlayerId,
+        rewards: &Attachments,
+    ) -> Result<Attachments> {
+        let account = Account::Player(player.clone());
+        let balances = self.store.balances(&account).await?;
+        let mut items = Vec::new();
+        let mut catalog = Vec::new();
+        for i in &rewards.items {
+            if let Some(row) = self.store.item(player, &i.item_id).await? {
+                items.push(row);
+            }
+            if let Some(c) = self.store.catalog_item(&i.item_id).await? {
+                catalog.push(c);
+            }
+        }
+        let mut h = Holdings::new(player.clone(), balances, items, catalog);
+        let mut granted = Attachments::default();
+        for c in &rewards.currencies {
+            let n = h.credit(
+                &self.config,
+                ctx,
+                cs,
+                rules::REWARD_SOURCE,
+                &c.currency,
+                c.amount,
+                rules::REWARD_REASON,
+                false,
+            )?;
+            if n > 0 {
+                granted.currencies.push(crate::mail::CurrencyAttachment {
+                    currency: c.currency.clone(),
+                    amount: n,
+                });
+            }
+        }
+        for i in &rewards.items {
+            match h.add_item(&i.item_id, i.quantity, false) {
+                Ok(ItemCredit::Added(n)) if n > 0 => granted.items.push(ItemAttachment {
+                    item_id: i.item_id.clone(),
+                    quantity: n,
+                }),
+                Ok(_) => {}
+                Err(e) if e.code == ErrorCode::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        h.finish(ctx, cs);
+        Ok(granted)
+    }
+}
