@@ -198,6 +198,9 @@ pub struct FileConfig {
     /// Chat limits, retention and masked words (`[chat]`); missing keys keep their defaults.
     #[serde(default)]
     pub chat: Option<guildhall_core::chat::ChatConfig>,
+    /// Achievement limits (`[achievements]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub achievements: Option<guildhall_core::achievements::AchievementsConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -586,6 +589,10 @@ impl FileConfig {
         if let Some(chat) = self.chat {
             chat.check()?;
             core.chat = chat;
+        }
+        if let Some(achievements) = self.achievements {
+            achievements.check()?;
+            core.achievements = achievements;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

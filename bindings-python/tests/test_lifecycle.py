@@ -21,6 +21,7 @@ ARGS = {
     "group_id": "g", "actor": "p", "channel": "global", "until": 1893456000,
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
+    "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
 }
 
 

@@ -52,6 +52,10 @@ pub struct Config {
     /// Chat limits, retention and masked words (SPEC.md Chat; `[chat]`).
     #[serde(default)]
     pub chat: crate::chat::ChatConfig,
+    /// Achievement limits and how often a process looks for definitions changed by
+    /// another (SPEC.md Achievements and quests; `[achievements]`).
+    #[serde(default)]
+    pub achievements: crate::achievements::AchievementsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -79,6 +83,7 @@ impl Config {
             friends: crate::friends::FriendsConfig::default(),
             groups: crate::groups::GroupsConfig::default(),
             chat: crate::chat::ChatConfig::default(),
+            achievements: crate::achievements::AchievementsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -160,6 +165,7 @@ impl Config {
         self.friends.check()?;
         self.groups.check()?;
         self.chat.check()?;
+        self.achievements.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -21,9 +21,8 @@ use std::str::FromStr;
 /// or a cron expression of five fields (`minute hour day-of-month month day-of-week`,
 /// Unix numbering: 0 or 7 is Sunday, 1 is Monday; names such as `MON` too) or of six
 /// (with seconds first). Cron instants are read in the reset zone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-#[schema(value_type = String, example = "weekly")]
 pub enum ResetSchedule {
     /// Every local midnight.
     Daily,
@@ -48,6 +47,21 @@ pub struct Period {
     pub end: DateTime<Utc>,
 }
 
+impl utoipa::PartialSchema for ResetSchedule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "`daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st, 00:00) in the reset zone, or a cron expression of 5 or 6 fields",
+            ))
+            .examples(["weekly"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ResetSchedule {}
+
 impl FromStr for ResetSchedule {
     type Err = Error;
 
@@ -62,9 +76,10 @@ impl FromStr for ResetSchedule {
             _ => {
                 let schedule = cron_schedule(s)?;
                 if schedule.after(&Utc::now()).next().is_none() {
-                    return Err(Error::invalid("reset", format!(
-                        "reset schedule `{s}` never fires again"
-                    )));
+                    return Err(Error::invalid(
+                        "reset",
+                        format!("reset schedule `{s}` never fires again"),
+                    ));
                 }
                 Self::Cron(s.to_string())
             }
@@ -112,9 +127,16 @@ fn cron_schedule(expr: &str) -> Result<cron::Schedule> {
     };
     let dow = unix_days_of_week(rest[4])
         .map_err(|m| Error::invalid("reset", format!("reset schedule `{expr}`: {m}")))?;
-    let full = format!("{secs} {} {} {} {} {dow} *", rest[0], rest[1], rest[2], rest[3]);
-    cron::Schedule::from_str(&full)
-        .map_err(|e| Error::invalid("reset", format!("reset schedule `{expr}` is not valid cron: {e}")))
+    let full = format!(
+        "{secs} {} {} {} {} {dow} *",
+        rest[0], rest[1], rest[2], rest[3]
+    );
+    cron::Schedule::from_str(&full).map_err(|e| {
+        Error::invalid(
+            "reset",
+            format!("reset schedule `{expr}` is not valid cron: {e}"),
+        )
+    })
 }
 
 /// Renames the numbers of a Unix day-of-week field (0 to 7, 0 and 7 Sunday) to day
@@ -209,13 +231,19 @@ impl ResetSchedule {
                 let schedule = cron_schedule(expr)?;
                 let at = now.with_timezone(&tz);
                 let end = schedule.after(&at).next().ok_or_else(|| {
-                    Error::invalid("reset", format!("reset schedule `{expr}` never fires after {now}"))
+                    Error::invalid(
+                        "reset",
+                        format!("reset schedule `{expr}` never fires after {now}"),
+                    )
                 })?;
                 let start = schedule
                     .after(&(at + Duration::seconds(1)))
                     .next_back()
                     .ok_or_else(|| {
-                        Error::invalid("reset", format!("reset schedule `{expr}` never fired before {now}"))
+                        Error::invalid(
+                            "reset",
+                            format!("reset schedule `{expr}` never fired before {now}"),
+                        )
                     })?
                     .with_timezone(&Utc);
                 Period {
@@ -247,7 +275,10 @@ mod tests {
             let r: ResetSchedule = s.parse().unwrap();
             assert_eq!(String::from(r), s);
         }
-        assert_eq!("Weekly".parse::<ResetSchedule>().unwrap(), ResetSchedule::Weekly);
+        assert_eq!(
+            "Weekly".parse::<ResetSchedule>().unwrap(),
+            ResetSchedule::Weekly
+        );
         for bad in ["hourly-ish", "* * *", "0 0 * * 9", "61 * * * *", ""] {
             let e = bad.parse::<ResetSchedule>().unwrap_err();
             assert_eq!(e.code, crate::error::ErrorCode::InvalidArgument, "{bad}");
@@ -263,7 +294,10 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 3, 28, 12, 0, 0).unwrap();
         let p = ResetSchedule::Weekly.period_at(now, berlin()).unwrap();
         // Monday 2026-03-23 00:00 CET = 23:00 UTC on the 22nd.
-        assert_eq!(p.start, Utc.with_ymd_and_hms(2026, 3, 22, 23, 0, 0).unwrap());
+        assert_eq!(
+            p.start,
+            Utc.with_ymd_and_hms(2026, 3, 22, 23, 0, 0).unwrap()
+        );
         // Monday 2026-03-30 00:00 CEST = 22:00 UTC on the 29th: 167 hours.
         assert_eq!(p.end, Utc.with_ymd_and_hms(2026, 3, 29, 22, 0, 0).unwrap());
         assert_eq!(p.key, "2026-W13");
@@ -273,8 +307,20 @@ mod tests {
         assert_eq!(next.end - next.start, Duration::hours(168));
         // One second before the boundary is still the old week; the boundary is the new one.
         let before = p.end - Duration::seconds(1);
-        assert_eq!(ResetSchedule::Weekly.period_at(before, berlin()).unwrap().key, "2026-W13");
-        assert_eq!(ResetSchedule::Weekly.period_at(p.end, berlin()).unwrap().key, "2026-W14");
+        assert_eq!(
+            ResetSchedule::Weekly
+                .period_at(before, berlin())
+                .unwrap()
+                .key,
+            "2026-W13"
+        );
+        assert_eq!(
+            ResetSchedule::Weekly
+                .period_at(p.end, berlin())
+                .unwrap()
+                .key,
+            "2026-W14"
+        );
     }
 
     #[test]
@@ -284,10 +330,16 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 22, 30, 0).unwrap();
         let d = ResetSchedule::Daily.period_at(now, tz).unwrap();
         assert_eq!(d.key, "2026-11-23");
-        assert_eq!(d.start, Utc.with_ymd_and_hms(2026, 11, 22, 21, 0, 0).unwrap());
+        assert_eq!(
+            d.start,
+            Utc.with_ymd_and_hms(2026, 11, 22, 21, 0, 0).unwrap()
+        );
         let m = ResetSchedule::Monthly.period_at(now, tz).unwrap();
         assert_eq!(m.key, "2026-11");
-        assert_eq!(m.start, Utc.with_ymd_and_hms(2026, 10, 31, 21, 0, 0).unwrap());
+        assert_eq!(
+            m.start,
+            Utc.with_ymd_and_hms(2026, 10, 31, 21, 0, 0).unwrap()
+        );
         assert_eq!(m.end, Utc.with_ymd_and_hms(2026, 11, 30, 21, 0, 0).unwrap());
         let dec = Utc.with_ymd_and_hms(2026, 12, 15, 0, 0, 0).unwrap();
         let m = ResetSchedule::Monthly.period_at(dec, Tz::UTC).unwrap();
@@ -310,7 +362,10 @@ mod tests {
         let s: ResetSchedule = "0 12 * * 1-5".parse().unwrap();
         let sat = Utc.with_ymd_and_hms(2026, 3, 28, 12, 0, 0).unwrap();
         let p = s.period_at(sat, Tz::UTC).unwrap();
-        assert_eq!(p.start, Utc.with_ymd_and_hms(2026, 3, 27, 12, 0, 0).unwrap());
+        assert_eq!(
+            p.start,
+            Utc.with_ymd_and_hms(2026, 3, 27, 12, 0, 0).unwrap()
+        );
         assert_eq!(p.end, Utc.with_ymd_and_hms(2026, 3, 30, 12, 0, 0).unwrap());
         // 0 and 7 are both Sunday; 5-7 wraps to Sunday.
         assert_eq!(unix_days_of_week("0,7").unwrap(), "SUN,SUN");

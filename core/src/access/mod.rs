@@ -80,6 +80,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "group actions and group bank movements for any player",
     ),
     ("matchmaking", "tickets, pools, match results and ratings"),
+    (
+        "achievements",
+        "achievement standing, claims and explicit progress for any player",
+    ),
     ("events", "the event outbox and any player's event stream"),
     (
         "accounts",

@@ -66,8 +66,9 @@ impl Guildhall {
         // idempotency key they run side by side and share a group commit. With a key,
         // the sender's stripe keeps a retried call from racing its own first attempt
         // (the stored key would refuse the second commit anyway).
+        let player = &req.player;
         let sender: &[&PlayerId] = match req.idempotency_key {
-            Some(_) => std::slice::from_ref(&&req.player),
+            Some(_) => std::slice::from_ref(&player),
             None => &[],
         };
         self.execute(

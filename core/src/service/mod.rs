@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 mod access;
 mod access_cache;
+mod achievements;
 mod announce;
 mod chat;
 mod commit;
@@ -66,6 +67,8 @@ pub struct Guildhall {
     first_seen: Arc<first_seen::SeenCache>,
     /// API keys and accounts served from memory (see `access_cache.rs`).
     access_cache: Arc<access_cache::AccessCache>,
+    /// Achievement definitions this process counts with (see `achievements.rs`).
+    achievement_defs: Arc<achievements::DefCache>,
 }
 
 impl Guildhall {
@@ -90,6 +93,7 @@ impl Guildhall {
             caller: Caller::Embedded,
             first_seen: Arc::default(),
             access_cache,
+            achievement_defs: Arc::default(),
         }
     }
 

@@ -29,6 +29,7 @@
 //! The host's access guard lets `/console...` through as public
 //! ([`crate::auth::access_rule`]); the checks above are this module's own.
 
+mod achievements;
 mod catalog;
 mod chat;
 mod dashboard;
@@ -108,12 +109,16 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/chat", get(chat::chat))
         .route("/console/chat/mute", post(chat::mute))
         .route("/console/chat/unmute", post(chat::unmute))
+        .route(
+            "/console/achievements",
+            get(achievements::achievements_page).post(achievements::put_definition),
+        )
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -121,6 +126,7 @@ const NAV: [(&str, &str); 7] = [
     ("/console/announcements", "Announcements"),
     ("/console/mail", "Mail"),
     ("/console/chat", "Chat"),
+    ("/console/achievements", "Achievements"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -96,6 +96,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{group_id}", group),
         ("{name}", "Victim Guild"),
         ("{other}", "someone"),
+        ("{achievement_id}", "ach-1"),
     ] {
         out = out.replace(k, v);
     }
