@@ -1800,6 +1800,35 @@ export declare class Guildhall {
   /** The players a player has blocked, in the order blocked. */
   blocked(player: string): Promise<string[]>
   /**
+   * Operator: puts (inserts or replaces) an achievement or quest definition. Errors:
+   * `INVALID_ARGUMENT`, `NOT_FOUND` (prerequisite, reward item), `LIMIT_REACHED`.
+   */
+  putAchievement(definition: Input<Achievement>): Promise<Achievement>
+  /**
+   * Operator: deletes a definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (another
+   * definition needs it).
+   */
+  deleteAchievement(id: string): Promise<Achievement>
+  /** One definition. Errors: `NOT_FOUND`. */
+  achievement(id: string): Promise<Achievement>
+  /** Every definition, by id. */
+  achievements(): Promise<Achievement[]>
+  /** A player's standing on every definition, by id. */
+  playerAchievements(player: string): Promise<AchievementStatus[]>
+  /** A player's standing on one definition. Errors: `NOT_FOUND`. */
+  achievementStatus(player: string, achievementId: string): Promise<AchievementStatus>
+  /**
+   * Explicit progress for a player. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`,
+   * `NOT_COMPLETED` (a prerequisite), `IDEMPOTENCY_CONFLICT`.
+   */
+  progressAchievement(request: Input<ProgressRequest>): Promise<ProgressResult>
+  /**
+   * Claims a completed achievement's reward, once (per period for a resetting quest).
+   * Errors: `NOT_FOUND`, `NOT_COMPLETED`, `ALREADY_CLAIMED`, `BALANCE_LIMIT`,
+   * `STACK_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+   */
+  claimAchievement(request: Input<ClaimAchievementRequest>): Promise<AchievementClaimResult>
+  /**
    * Creates a group owned by `request.owner`. Errors: `INVALID_ARGUMENT`, `NAME_TAKEN`,
    * `LIMIT_REACHED`.
    */

@@ -631,6 +631,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/announcements",
         "/console/mail",
         "/console/chat",
+        "/console/achievements",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
