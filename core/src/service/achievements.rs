@@ -444,9 +444,9 @@ impl Guildhall {
                             .prerequisites
                             .iter()
                             .filter(|p| {
-                                !pre.get(*p)
+                                pre.get(*p)
                                     .and_then(|d| d.as_ref())
-                                    .is_some_and(|d| d.first_completed_at.is_some())
+                                    .is_none_or(|d| d.first_completed_at.is_none())
                             })
                             .collect();
                         return Err(Error::new(
