@@ -208,9 +208,11 @@ pub fn unlocked(def: &Achievement, docs: &HashMap<String, Option<ProgressDoc>>) 
 
 /// Adds `amount` to `doc` (already [`rolled`] to the current period) when `unlocked`
 /// and not yet complete, stopping at the goal; pushes `achievement_progress` and, when
-/// the goal is reached, `achievement_completed` (to the player) into `events`. `cause`
-/// names what counted (an event kind, or `progress` for an explicit call). Returns the
-/// amount added (0: nothing changed, no event).
+/// the goal is reached, `achievement_completed` (to the player) into `events`. A
+/// document already at or past the goal (an operator lowered it) completes at the next
+/// counted event without adding. `cause` names what counted (an event kind, or
+/// `progress` for an explicit call). Returns the amount added; the document changed
+/// when it was added to or completed.
 pub fn advance(
     ctx: &Ctx,
     events: &mut Vec<Event>,
@@ -224,16 +226,15 @@ pub fn advance(
         return 0;
     }
     let added = amount.min(def.goal - doc.progress).max(0);
-    if added == 0 {
-        return 0;
+    if added > 0 {
+        doc.progress += added;
+        events.push(ctx.event(
+            "achievement_progress",
+            vec![doc.player.clone()],
+            json!({ "player": doc.player, "achievement_id": def.id, "kind": def.kind, "added": added,
+                    "progress": doc.progress, "goal": def.goal, "period": doc.period, "cause": cause }),
+        ));
     }
-    doc.progress += added;
-    events.push(ctx.event(
-        "achievement_progress",
-        vec![doc.player.clone()],
-        json!({ "player": doc.player, "achievement_id": def.id, "kind": def.kind, "added": added,
-                "progress": doc.progress, "goal": def.goal, "period": doc.period, "cause": cause }),
-    ));
     if doc.progress >= def.goal {
         doc.completed_at = Some(ctx.now);
         doc.first_completed_at.get_or_insert(ctx.now);
@@ -680,6 +681,28 @@ mod tests {
             ]
         );
         assert_eq!(events[1].payload["added"], 1);
+    }
+
+    #[test]
+    fn a_lowered_goal_completes_at_the_next_event() {
+        let c = ctx(at(2026, 1, 1, 0, 0));
+        let mut doc = rolled(None, &pid("p"), "a", None);
+        let mut events = Vec::new();
+        advance(
+            &c,
+            &mut events,
+            &def("a", 10),
+            &mut doc,
+            5,
+            "progress",
+            true,
+        );
+        assert_eq!(
+            advance(&c, &mut events, &def("a", 3), &mut doc, 1, "progress", true),
+            0
+        );
+        assert_eq!(doc.completed_at, Some(c.now));
+        assert_eq!(events.last().unwrap().kind, "achievement_completed");
     }
 
     #[test]

@@ -189,7 +189,8 @@ impl Guildhall {
                 working.insert(id.clone(), (doc, false));
             }
             let (doc, changed) = working.get_mut(&id).expect("inserted above");
-            if rules::advance(
+            let before = doc.clone();
+            rules::advance(
                 &ctx,
                 &mut events,
                 &hit.def,
@@ -197,8 +198,8 @@ impl Guildhall {
                 hit.amount,
                 &hit.cause,
                 true,
-            ) > 0
-            {
+            );
+            if *doc != before {
                 *changed = true;
             }
         }
@@ -470,6 +471,7 @@ impl Guildhall {
                         version,
                     };
                     let mut cs = ChangeSet::default();
+                    let before = doc.value.clone();
                     let added = rules::advance(
                         &ctx,
                         &mut cs.events,
@@ -479,7 +481,7 @@ impl Guildhall {
                         "progress",
                         true,
                     );
-                    if added > 0 {
+                    if doc.value != before {
                         cs.docs.push(doc.put());
                     }
                     Ok((

@@ -7,6 +7,7 @@
 //! (idempotency, per-player stripes, group commit, retries); and a file per module its
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
+//! `achievements.rs` (whose counting the commit engine calls for every change set),
 //! `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
