@@ -20,6 +20,7 @@ conformance!(
     achievements_reward_is_claimed_once,
     achievements_prerequisites_gate_progress,
     achievements_definitions_are_checked,
+    achievements_a_definition_put_through_one_service_counts_in_another,
 );
 
 fn def(id: &str, goal: i64, counts: Option<Counts>) -> Achievement {
@@ -666,4 +667,23 @@ async fn achievements_definitions_are_checked(fx: Fixture) {
         .map(|d| d.id)
         .collect();
     assert_eq!(listed, ["a", "b"]);
+}
+
+async fn achievements_a_definition_put_through_one_service_counts_in_another(fx: Fixture) {
+    // The other service (another host process) has read the definitions (none yet).
+    let other = fx.second_service().await;
+    other.grant(grant("ann", "gold", 100)).await.unwrap();
+    fx.gh
+        .put_achievement(def("spender", 5, counts("currency_spent", json!({}), None)))
+        .await
+        .unwrap();
+    // Within `reload_secs` (1 s) the other process may still count with its copy; after
+    // it, the moved generation makes it read the definitions again.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    other.spend(spend("ann", "gold", 1)).await.unwrap();
+    assert_eq!(status(&fx, "ann", "spender").await, (1, false, false));
+    // A change through this process applies to its next commit at once.
+    fx.gh.delete_achievement("spender").await.unwrap();
+    fx.gh.spend(spend("ann", "gold", 1)).await.unwrap();
+    assert_eq!(fx.events_of("achievement_progress").await.len(), 1);
 }
