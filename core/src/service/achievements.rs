@@ -88,12 +88,21 @@ impl Guildhall {
             Some(d) if d.generation == generation => d,
             _ => {
                 let mut by_event: HashMap<String, Vec<Arc<Achievement>>> = HashMap::new();
-                for def in self.stored_definitions().await?.into_values() {
-                    if let Some(c) = &def.value.counts {
+                for d in self.store.docs(Achievement::KIND, "", 1_000_000).await? {
+                    // A definition that does not decode counts nothing; it must not stop
+                    // every other commit.
+                    let def = match Versioned::<Achievement>::decode(d) {
+                        Ok(v) => v.value,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "achievement definition skipped");
+                            continue;
+                        }
+                    };
+                    if let Some(c) = &def.counts {
                         by_event
                             .entry(c.event.clone())
                             .or_default()
-                            .push(Arc::new(def.value.clone()));
+                            .push(Arc::new(def.clone()));
                     }
                 }
                 Arc::new(Defs {

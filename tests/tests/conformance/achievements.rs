@@ -21,6 +21,7 @@ conformance!(
     achievements_prerequisites_gate_progress,
     achievements_definitions_are_checked,
     achievements_a_definition_put_through_one_service_counts_in_another,
+    achievements_an_unreadable_definition_stops_no_commit,
 );
 
 fn def(id: &str, goal: i64, counts: Option<Counts>) -> Achievement {
@@ -686,4 +687,31 @@ async fn achievements_a_definition_put_through_one_service_counts_in_another(fx:
     fx.gh.delete_achievement("spender").await.unwrap();
     fx.gh.spend(spend("ann", "gold", 1)).await.unwrap();
     assert_eq!(fx.events_of("achievement_progress").await.len(), 1);
+}
+
+async fn achievements_an_unreadable_definition_stops_no_commit(fx: Fixture) {
+    fx.gh
+        .put_achievement(def("spender", 5, counts("currency_spent", json!({}), None)))
+        .await
+        .unwrap();
+    // A stored definition this version cannot read (written by hand, or by another
+    // version): it counts nothing, and every other commit goes on.
+    fx.gh
+        .store()
+        .commit(guildhall_core::ports::ChangeSet {
+            docs: vec![guildhall_core::ports::DocWrite {
+                kind: "achievement".into(),
+                id: "broken".into(),
+                expected_version: 0,
+                body: Some(json!({ "id": "broken", "goal": "many" })),
+            }],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let other = fx.second_service().await;
+    other.grant(grant("ann", "gold", 10)).await.unwrap();
+    other.spend(spend("ann", "gold", 1)).await.unwrap();
+    assert_eq!(status(&fx, "ann", "spender").await, (1, false, false));
+    expect_code(fx.gh.achievements().await, ErrorCode::Unavailable);
 }
