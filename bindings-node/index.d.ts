@@ -1510,7 +1510,7 @@ export interface ReportResult {
   replayed: boolean
 }
 
-/** `daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st, 00:00) in the reset zone, or a cron expression of 5 or 6 fields */
+/** `daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st) in the reset zone, or a cron expression of 5 fields (Unix day numbers, 1 = Monday) or 6 (seconds first), read in the reset zone */
 export type ResetSchedule = string
 
 /** Query of [`Guildhall::revenue_per_day`]: days of the reset time zone, inclusive. */

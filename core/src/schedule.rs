@@ -34,6 +34,22 @@ pub enum ResetSchedule {
     Cron(String),
 }
 
+impl utoipa::PartialSchema for ResetSchedule {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "`daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st) in the reset \
+                 zone, or a cron expression of 5 fields (Unix day numbers, 1 = Monday) or 6 \
+                 (seconds first), read in the reset zone",
+            ))
+            .examples([serde_json::json!("weekly")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ResetSchedule {}
+
 /// One period of a [`ResetSchedule`]: `[start, end)` in UTC and a stable key that names
 /// it (`2026-11-30`, `2026-W49`, `2026-11`, or for cron the start as
 /// `2026-11-30T12:00:00Z`), used to archive it and to grant its rewards once.
@@ -46,21 +62,6 @@ pub struct Period {
     /// First instant of the next period (UTC).
     pub end: DateTime<Utc>,
 }
-
-impl utoipa::PartialSchema for ResetSchedule {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "`daily`, `weekly` (from Monday 00:00), `monthly` (from the 1st, 00:00) in the reset zone, or a cron expression of 5 or 6 fields",
-            ))
-            .examples(["weekly"])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for ResetSchedule {}
 
 impl FromStr for ResetSchedule {
     type Err = Error;
