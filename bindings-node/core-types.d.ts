@@ -3,6 +3,97 @@
 // do not edit: `GUILDHALL_BLESS=1 cargo test -p guildhall-tests --test binding_types`
 // rewrites it.
 
+/**
+ * An achievement or quest definition (SPEC.md Achievements and quests), put by an
+ * operator with [`crate::Guildhall::put_achievement`].
+ */
+export interface Achievement {
+  counts?: Counts
+  /** Description, at most 2000 bytes. */
+  description?: string
+  /** The counter goal, >= 1: complete when progress reaches it. */
+  goal: number
+  /** Id, 1-128 bytes, no control characters. */
+  id: string
+  /** Achievement or quest. */
+  kind: AchievementKind
+  /**
+   * Ids of definitions that must have been completed (at least once) before any
+   * progress counts toward this one; progress before that is not kept.
+   */
+  prerequisites?: string[]
+  reset?: ResetSchedule
+  /**
+   * What a claim grants (currency in smallest units through the ledger from
+   * `system:achievements`, reason `achievement_reward`; items into the inventory).
+   */
+  reward?: Attachments
+  /** Title shown to players, 1-200 bytes. */
+  title: string
+}
+
+/** What a claim granted. */
+export interface AchievementClaimResult {
+  /** The definition. */
+  achievementId: string
+  /** The player's balance after, per rewarded currency (smallest units). */
+  balances: Balance[]
+  /** When claimed, UTC. */
+  claimedAt: string
+  /** Key of the period claimed (resetting definitions). */
+  period?: string
+  /** The player. */
+  player: string
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /** The reward granted. */
+  reward: Attachments
+  /**
+   * Durable items of the reward the player already owned (not granted again), or
+   * that left the catalog.
+   */
+  skippedItems: string[]
+  /** The claim's transaction id (its ledger entries'). */
+  transactionId: string
+}
+
+/**
+ * Whether a definition is a lasting achievement or a quest (usually with a reset).
+ * Both follow the same rules; the kind is for the game's display.
+ */
+export type AchievementKind = 'achievement' | 'quest'
+
+/** A player's standing on one definition ([`crate::Guildhall::player_achievements`]). */
+export interface AchievementStatus {
+  /** The definition. */
+  achievement: Achievement
+  /** When the current period's reward was claimed, UTC. */
+  claimedAt?: string
+  /** When the goal was reached in the current period, UTC. */
+  completedAt?: string
+  period?: Period
+  /** The player. */
+  player: string
+  /** Progress in the current period, 0 to the goal. */
+  progress: number
+  /** True when every prerequisite has been completed (progress counts). */
+  unlocked: boolean
+}
+
+/** Achievement limits (`[achievements]`); missing keys keep their defaults. */
+export interface AchievementsConfig {
+  /** Definitions at most (default 1000); past it `LIMIT_REACHED`. */
+  maxDefinitions?: number
+  /** Prerequisites of one definition at most (default 16); past it `INVALID_ARGUMENT`. */
+  maxPrerequisites?: number
+  /**
+   * Seconds a process counts with its in-memory copy of the definitions before it
+   * checks the store for a change made by another process (default 1; 0: every
+   * commit checks). A change made through the same process applies at once.
+   */
+  reloadSecs?: number
+}
+
 /** What a mail carries; claimed together, once. */
 export interface Attachments {
   /** Currency amounts. */
@@ -238,6 +329,19 @@ export interface ChatPage {
   nextCursor?: string
 }
 
+/** Request of [`crate::Guildhall::claim_achievement`]. */
+export interface ClaimAchievementRequest {
+  /** The definition. */
+  achievementId: string
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** The player. */
+  player: string
+}
+
 /** The outcome of a claim. */
 export interface ClaimResult {
   /** Balances after, for the currencies credited. */
@@ -257,6 +361,31 @@ export interface CompatSection {
    * use the seed 002 routes without credentials. Default: none (off).
    */
   anonymousFrom?: string[]
+}
+
+/**
+ * Which domain events count toward a goal (SPEC.md: "a domain event kind with an
+ * optional filter, e.g. `item_purchased` of item X").
+ */
+export interface Counts {
+  /**
+   * The payload field whose value (a positive integer) is added instead of 1, e.g.
+   * `quantity` of `item_purchased` or `amount` of `currency_spent` (smallest units).
+   * An event without a positive integer there counts nothing.
+   */
+  amountField?: string
+  /**
+   * The event kind, e.g. `item_purchased`, `currency_spent`, `rating_updated` (a
+   * reported match; its payload has `won` and `rank`), `mail_claimed`. Not an
+   * `achievement_*` kind (progress never counts itself).
+   */
+  event: string
+  /**
+   * Fields the event's payload must have with exactly these values, e.g.
+   * `{"item_id": "sword"}` or `{"currency": "gold"}` or `{"won": true}`. Empty: every
+   * event of the kind.
+   */
+  filter?: Record<string, any>
 }
 
 /** Request of [`crate::Guildhall::create_group`]. */
@@ -683,6 +812,7 @@ export interface GroupsConfig {
 
 /** The config as written: every key optional, unknown keys refused (by name). */
 export interface GuildhallConfig {
+  achievements?: AchievementsConfig
   auth?: AuthSection
   /** Catalog items, inserted or updated when a backend opens. */
   catalog?: CatalogItem[]
@@ -1253,6 +1383,44 @@ export interface Price {
   amount: number
   /** Currency code. */
   currency: string
+}
+
+/**
+ * Request of [`crate::Guildhall::progress_achievement`]: explicit progress (a
+ * server's or operator's call).
+ */
+export interface ProgressRequest {
+  /** The definition. */
+  achievementId: string
+  /** How much to add, >= 1 (default 1). Progress stops at the goal. */
+  amount?: number
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** The player. */
+  player: string
+}
+
+/** What an explicit progress call did. */
+export interface ProgressResult {
+  /** The definition. */
+  achievementId: string
+  /** Progress added by this call (0 when locked by prerequisites or already complete). */
+  added: number
+  /** When the goal was reached in this period, UTC. */
+  completedAt?: string
+  /** The goal. */
+  goal: number
+  /** Key of the current period of a resetting definition. */
+  period?: string
+  /** The player. */
+  player: string
+  /** Progress after, 0 to the goal. */
+  progress: number
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
 }
 
 /**

@@ -490,6 +490,39 @@ class HttpGuildhall {
     return this.request('GET', `/v1/players/${this.#player(player)}/blocks`)
   }
 
+  // ----- Achievements and quests -----
+  async putAchievement(definition) {
+    const d = requireObject('definition', definition)
+    return this.request('PUT', `/v1/admin/achievements/${enc(requireText('id', d.id))}`, d)
+  }
+  async deleteAchievement(id) {
+    return this.request('DELETE', `/v1/admin/achievements/${enc(requireText('id', id))}`)
+  }
+  async achievement(id) {
+    return this.request('GET', `/v1/achievements/${enc(requireText('id', id))}`)
+  }
+  async achievements() {
+    return this.request('GET', '/v1/achievements')
+  }
+  async playerAchievements(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/achievements`)
+  }
+  async achievementStatus(player, achievementId) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/achievements/${enc(requireText('achievementId', achievementId))}`)
+  }
+  #achievementAction(request, action) {
+    const { player, achievementId, ...body } = requireObject('request', request)
+    return [`/v1/players/${this.#player(player)}/achievements/${enc(requireText('achievementId', achievementId))}/${action}`, body]
+  }
+  async progressAchievement(request) {
+    const [path, body] = this.#achievementAction(request, 'progress')
+    return this.request('POST', path, body)
+  }
+  async claimAchievement(request) {
+    const [path, body] = this.#achievementAction(request, 'claim')
+    return this.request('POST', path, body)
+  }
+
   // ----- Groups -----
   async createGroup(request) {
     return this.request('POST', '/v1/groups', requireObject('request', request))

@@ -201,6 +201,9 @@ pub struct FileConfig {
     /// Leaderboard reset timing (`[leaderboards]`); missing keys keep their defaults.
     #[serde(default)]
     pub leaderboards: Option<guildhall_core::leaderboards::LeaderboardsConfig>,
+    /// Achievement limits (`[achievements]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub achievements: Option<guildhall_core::achievements::AchievementsConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -593,6 +596,10 @@ impl FileConfig {
         if let Some(leaderboards) = self.leaderboards {
             leaderboards.check()?;
             core.leaderboards = leaderboards;
+        }
+        if let Some(achievements) = self.achievements {
+            achievements.check()?;
+            core.achievements = achievements;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

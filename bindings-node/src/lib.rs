@@ -1039,6 +1039,116 @@ impl Guildhall {
         })
     }
 
+    // ----- Achievements and quests -----
+    /// Operator: puts (inserts or replaces) an achievement or quest definition. Errors:
+    /// `INVALID_ARGUMENT`, `NOT_FOUND` (prerequisite, reward item), `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "definition: Input<Achievement>",
+        ts_return_type = "Promise<Achievement>"
+    )]
+    pub fn put_achievement(&self, env: &Env, definition: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.put_achievement(arg("definition", definition)?).await }.await)
+        })
+    }
+
+    /// Operator: deletes a definition. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (another
+    /// definition needs it).
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Achievement>")]
+    pub fn delete_achievement(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.delete_achievement(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// One definition. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<Achievement>")]
+    pub fn achievement(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.achievement(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// Every definition, by id.
+    #[napi(ts_return_type = "Promise<Achievement[]>")]
+    pub fn achievements(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.achievements().await }.await)
+        })
+    }
+
+    /// A player's standing on every definition, by id.
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<AchievementStatus[]>"
+    )]
+    pub fn player_achievements(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .player_achievements(&player("player", player_id)?)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// A player's standing on one definition. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "player: string, achievementId: string",
+        ts_return_type = "Promise<AchievementStatus>"
+    )]
+    pub fn achievement_status(&self, env: &Env, player_id: Arg, achievement_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .achievement_status(
+                            &player("player", player_id)?,
+                            &text("achievementId", achievement_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Explicit progress for a player. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`,
+    /// `NOT_COMPLETED` (a prerequisite), `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<ProgressRequest>",
+        ts_return_type = "Promise<ProgressResult>"
+    )]
+    pub fn progress_achievement(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.progress_achievement(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Claims a completed achievement's reward, once (per period for a resetting quest).
+    /// Errors: `NOT_FOUND`, `NOT_COMPLETED`, `ALREADY_CLAIMED`, `BALANCE_LIMIT`,
+    /// `STACK_LIMIT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<ClaimAchievementRequest>",
+        ts_return_type = "Promise<AchievementClaimResult>"
+    )]
+    pub fn claim_achievement(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.claim_achievement(arg("request", request)?).await }.await)
+        })
+    }
+
     // ----- Groups -----
     /// Creates a group owned by `request.owner`. Errors: `INVALID_ARGUMENT`, `NAME_TAKEN`,
     /// `LIMIT_REACHED`.

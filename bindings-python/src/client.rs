@@ -78,6 +78,10 @@ const READS: &[&str] = &[
     "friends",
     "friend_requests",
     "blocked",
+    "achievement",
+    "achievements",
+    "player_achievements",
+    "achievement_status",
     "ticket_status",
     "pool",
     "match_record",
@@ -1067,6 +1071,56 @@ async_client {
 
     /// Operator: disbands a group.
     fn admin_disband_group(group_id: String) (group_id) |gh| { gh.admin_disband_group(&group_id).await }
+
+    // ----- Achievements and quests -----
+
+    /// Operator: puts (inserts or replaces) an achievement or quest definition, a dict of
+    /// the `Achievement` shape. Returns the `Achievement`. Raises `InvalidArgument`,
+    /// `NotFound` (a prerequisite or reward item), `LimitReached`.
+    fn put_achievement(definition: Arg<guildhall_core::achievements::Achievement>) (definition) |gh| {
+        gh.put_achievement(definition.0).await
+    }
+
+    /// Operator: deletes a definition; returns it. Raises `NotFound`, `InvalidArgument`
+    /// (another definition needs it).
+    fn delete_achievement(achievement_id: String) (achievement_id) |gh| {
+        gh.delete_achievement(&achievement_id).await
+    }
+
+    /// One `Achievement` definition.
+    fn achievement(achievement_id: String) (achievement_id) |gh| { gh.achievement(&achievement_id).await }
+
+    /// Every `Achievement` definition, by id.
+    fn achievements() () |gh| { gh.achievements().await }
+
+    /// A player's `AchievementStatus` on every definition, by id.
+    fn player_achievements(player: String) (player) |gh| { gh.player_achievements(&pid(&player)?).await }
+
+    /// A player's `AchievementStatus` on one definition.
+    fn achievement_status(player: String, achievement_id: String) (player, achievement_id) |gh| {
+        gh.achievement_status(&pid(&player)?, &achievement_id).await
+    }
+
+    /// Explicit progress (stops at the goal). Returns a `ProgressResult`. Raises
+    /// `NotFound`, `InvalidArgument`, `NotCompleted` (a prerequisite).
+    fn progress_achievement(player: String, achievement_id: String, amount: i64, idempotency_key: Option<String>)
+        (player, achievement_id, amount = 1, *, idempotency_key = None)
+        |gh| {
+            gh.progress_achievement(guildhall_core::achievements::ProgressRequest {
+                player: pid(&player)?, achievement_id, amount, idempotency_key,
+            }).await
+        }
+
+    /// Claims a completed achievement's reward, once (per period for a resetting quest).
+    /// Returns an `AchievementClaimResult`. Raises `NotCompleted`, `AlreadyClaimed`,
+    /// `BalanceLimit`, `StackLimit`, `NotFound`.
+    fn claim_achievement(player: String, achievement_id: String, idempotency_key: Option<String>)
+        (player, achievement_id, *, idempotency_key = None)
+        |gh| {
+            gh.claim_achievement(guildhall_core::achievements::ClaimAchievementRequest {
+                player: pid(&player)?, achievement_id, idempotency_key,
+            }).await
+        }
 
     // ----- Chat -----
 

@@ -878,6 +878,98 @@ ROWS: List[Row] = [
         py=lambda g, a: g.disband_party(a["leader"]),
         node=lambda a: [a["leader"]],
     ),
+    # ----- Achievements and quests -----
+    Row(
+        "put_achievement",
+        cases=[
+            Case(lambda c: {"id": f"par-ach-{c.s}", "kind": "quest", "title": "Parity quest", "description": "",
+                            "goal": 2, "counts": None, "reset": "weekly", "prerequisites": [],
+                            "reward": {"currencies": [{"currency": "gold", "amount": 5}], "items": []}}),
+            Case(lambda c: {"id": f"par-ach-{c.s}", "kind": "quest", "title": "Parity quest", "description": "",
+                            "goal": 0, "counts": None, "reset": None, "prerequisites": [],
+                            "reward": {"currencies": [], "items": []}}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/admin/achievements/{q(a['id'])}", body=without(a, "id")),
+        py=lambda g, a: g.put_achievement(a),
+        node=lambda a: [camel(a)],
+        values=True,
+    ),
+    Row(
+        "achievement",
+        cases=[
+            Case(lambda c: {"achievement_id": f"par-ach-{c.s}"}),
+            Case(lambda c: {"achievement_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/achievements/{q(a['achievement_id'])}"),
+        py=lambda g, a: g.achievement(a["achievement_id"]),
+        node=lambda a: [a["achievement_id"]],
+    ),
+    Row(
+        "achievements",
+        cases=[Case(lambda c: {}, check=lambda r: _expect(len(r) >= 1, "the definitions"))],
+        http=lambda a, c: Http("GET", "/v1/achievements"),
+        py=lambda g, a: g.achievements(),
+        node=lambda a: [],
+    ),
+    Row(
+        "progress_achievement",
+        cases=[
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": f"par-ach-{c.s}", "amount": 3,
+                            "idempotency_key": f"ap-{c.s}"},
+                 check=lambda r: _expect(r["added"] == 2 and r["progress"] == 2, "completed at the goal")),
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": "par-missing", "amount": 1,
+                            "idempotency_key": None}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/achievements/{q(a['achievement_id'])}/progress",
+                               body=without(a, "player", "achievement_id")),
+        py=lambda g, a: g.progress_achievement(a["player"], a["achievement_id"], a["amount"],
+                                               idempotency_key=a["idempotency_key"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "achievement_status",
+        cases=[
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": f"par-ach-{c.s}"},
+                 check=lambda r: _expect(r["progress"] == 2 and r["period"] is not None, "complete this week")),
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/achievements/{q(a['achievement_id'])}"),
+        py=lambda g, a: g.achievement_status(a["player"], a["achievement_id"]),
+        node=lambda a: [a["player"], a["achievement_id"]],
+    ),
+    Row(
+        "player_achievements",
+        cases=[
+            Case(lambda c: {"player": c.p("ach")}, check=lambda r: _expect(len(r) >= 1, "every definition")),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/achievements"),
+        py=lambda g, a: g.player_achievements(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "claim_achievement",
+        cases=[
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": f"par-ach-{c.s}", "idempotency_key": None},
+                 check=lambda r: _expect(r["balances"] == [{"currency": "gold", "amount": 5}], "5 gold granted")),
+            Case(lambda c: {"player": c.p("ach"), "achievement_id": f"par-ach-{c.s}", "idempotency_key": None},
+                 code="ALREADY_CLAIMED"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/players/{q(a['player'])}/achievements/{q(a['achievement_id'])}/claim",
+                               body=without(a, "player", "achievement_id")),
+        py=lambda g, a: g.claim_achievement(a["player"], a["achievement_id"], idempotency_key=a["idempotency_key"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "delete_achievement",
+        cases=[
+            Case(lambda c: {"achievement_id": f"par-ach-{c.s}"}),
+            Case(lambda c: {"achievement_id": f"par-ach-{c.s}"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("DELETE", f"/v1/admin/achievements/{q(a['achievement_id'])}"),
+        py=lambda g, a: g.delete_achievement(a["achievement_id"]),
+        node=lambda a: [a["achievement_id"]],
+    ),
     # ----- Friends -----
     Row(
         "send_friend_request",

@@ -541,6 +541,46 @@ async def test_leaderboards_and_tournaments(api):
     assert (await api.verify_ledger()).ok
 
 
+async def test_achievements(api):
+    d = await api.put_achievement({
+        "id": "potions", "kind": "achievement", "title": "Potion buyer", "goal": 3,
+        "counts": {"event": "item_purchased", "filter": {"item_id": "potion"}, "amount_field": "quantity"},
+        "reward": {"currencies": [{"currency": "gold", "amount": 25}], "items": [{"item_id": "sword", "quantity": 1}]},
+    })
+    assert isinstance(d, guildhall.Achievement) and d.goal == 3 and d.counts["filter"] == {"item_id": "potion"}
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.put_achievement({"id": "bad", "kind": "quest", "title": "Bad", "goal": 0})
+    await api.put_achievement({"id": "weekly", "kind": "quest", "title": "Weekly", "goal": 2,
+                               "reset": "weekly", "prerequisites": ["potions"]})
+    assert [x.id for x in await api.achievements()] == ["potions", "weekly"]
+    assert (await api.achievement("weekly")).reset == "weekly"
+    # A purchase counts in its own commit; the locked quest does not move.
+    await api.grant("hero", "gold", 100)
+    await api.purchase("hero", "potion", 3)
+    st = await api.achievement_status("hero", "potions")
+    assert isinstance(st, guildhall.AchievementStatus) and st.progress == 3 and st.completed_at is not None
+    with pytest.raises(guildhall.NotCompleted):
+        await api.claim_achievement("hero", "weekly")
+    # Explicit progress (a server's call); the prerequisite is complete now.
+    p = await api.progress_achievement("hero", "weekly", 5, idempotency_key="w-1")
+    assert isinstance(p, guildhall.ProgressResult) and (p.added, p.progress) == (2, 2) and p.period
+    assert (await api.progress_achievement("hero", "weekly", 5, idempotency_key="w-1")).replayed
+    c = await api.claim_achievement("hero", "potions", idempotency_key="c-1")
+    assert isinstance(c, guildhall.AchievementClaimResult) and c.balances[0].amount == 100 - 30 + 25
+    assert (await api.claim_achievement("hero", "potions", idempotency_key="c-1")).replayed
+    with pytest.raises(guildhall.AlreadyClaimed):
+        await api.claim_achievement("hero", "potions")
+    mine = await api.player_achievements("hero")
+    assert [(s.achievement.id, s.progress, s.claimed_at is not None) for s in mine] == [
+        ("potions", 3, True), ("weekly", 2, False)]
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.delete_achievement("potions")
+    assert (await api.delete_achievement("weekly")).id == "weekly"
+    with pytest.raises(guildhall.NotFound):
+        await api.achievement("weekly")
+    assert (await api.verify_ledger()).ok
+
+
 def test_zz_every_operation_covered():
     """Runs last in this module: every operation was called through both clients."""
     for kind in ("sync", "async"):

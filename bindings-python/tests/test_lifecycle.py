@@ -22,6 +22,7 @@ ARGS = {
     "id": "b", "board": "b", "score": 1,
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
+    "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
 }
 
 

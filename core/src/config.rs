@@ -55,6 +55,10 @@ pub struct Config {
     /// Leaderboard reset timing (SPEC.md Leaderboards; `[leaderboards]`).
     #[serde(default)]
     pub leaderboards: crate::leaderboards::LeaderboardsConfig,
+    /// Achievement limits and how often a process looks for definitions changed by
+    /// another (SPEC.md Achievements and quests; `[achievements]`).
+    #[serde(default)]
+    pub achievements: crate::achievements::AchievementsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -83,6 +87,7 @@ impl Config {
             groups: crate::groups::GroupsConfig::default(),
             chat: crate::chat::ChatConfig::default(),
             leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
+            achievements: crate::achievements::AchievementsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -164,6 +169,7 @@ impl Config {
         self.friends.check()?;
         self.groups.check()?;
         self.chat.check()?;
+        self.achievements.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod access;
+pub mod achievements;
 pub mod announce;
 pub mod chat;
 pub mod config;

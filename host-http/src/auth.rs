@@ -524,6 +524,21 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             Server("admin")
         }
         ("GET", "/metrics") => Server("metrics"),
+        // Achievements and quests: definitions for everyone signed in, a player's own
+        // standing and claims, explicit progress for servers, definitions by operators.
+        ("GET", "/v1/achievements" | "/v1/achievements/{achievement_id}") => Authenticated,
+        (
+            "GET",
+            "/v1/players/{player}/achievements"
+            | "/v1/players/{player}/achievements/{achievement_id}",
+        )
+        | ("POST", "/v1/players/{player}/achievements/{achievement_id}/claim") => {
+            OwnPlayer("achievements")
+        }
+        ("POST", "/v1/players/{player}/achievements/{achievement_id}/progress") => {
+            Server("achievements")
+        }
+        ("PUT" | "DELETE", "/v1/admin/achievements/{achievement_id}") => Server("admin"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

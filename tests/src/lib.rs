@@ -541,6 +541,9 @@ pub const DOC_KINDS: &[&str] = &[
     "lb_open",
     "lb_entrants",
     "lb_entry",
+    "achievement",
+    "achievement_catalog",
+    "achievement_progress",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of
@@ -752,6 +755,14 @@ with_key!(
     BlockRequest,
     guildhall_core::chat::PostMessageRequest
 );
+
+/// [`standard_config`] with the reset time zone Europe/Berlin (the achievement cases:
+/// weekly quests across the daylight-saving changes).
+pub fn achievements_config() -> Config {
+    let mut c = standard_config();
+    c.reset_timezone = "Europe/Berlin".parse().expect("known zone");
+    c
+}
 
 /// [`modules_config`] with at most 2 friends, 2 pending requests each way and 2 blocks.
 pub fn small_friends_config() -> Config {

@@ -823,6 +823,95 @@ class GroupBank(_Record):
         return o
 
 
+class Achievement(_Record):
+    """An achievement or quest definition (SPEC.md Achievements and quests), put by an
+    operator with [`crate::Guildhall::put_achievement`]."""
+    __slots__ = ("id", "kind", "title", "goal", "counts", "description", "prerequisites", "reset", "reward")
+    __guildhall_fields__ = ("id", "kind", "title", "goal", "counts", "description", "prerequisites", "reset", "reward")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "kind", d["kind"])
+        s(o, "title", d["title"])
+        s(o, "goal", d["goal"])
+        s(o, "counts", d.get("counts"))
+        s(o, "description", d.get("description"))
+        s(o, "prerequisites", d.get("prerequisites"))
+        s(o, "reset", d.get("reset"))
+        s(o, "reward", d.get("reward"))
+        return o
+
+
+class AchievementStatus(_Record):
+    """A player's standing on one definition ([`crate::Guildhall::player_achievements`])."""
+    __slots__ = ("player", "achievement", "progress", "unlocked", "claimed_at", "completed_at", "period")
+    __guildhall_fields__ = ("player", "achievement", "progress", "unlocked", "claimed_at", "completed_at", "period")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["achievement"]
+        s(o, "achievement", Achievement._from(v))
+        s(o, "progress", d["progress"])
+        s(o, "unlocked", d["unlocked"])
+        v = d.get("claimed_at")
+        s(o, "claimed_at", None if v is None else _instant(v))
+        v = d.get("completed_at")
+        s(o, "completed_at", None if v is None else _instant(v))
+        v = d.get("period")
+        s(o, "period", None if v is None else Period._from(v))
+        return o
+
+
+class ProgressResult(_Record):
+    """What an explicit progress call did."""
+    __slots__ = ("player", "achievement_id", "added", "progress", "goal", "replayed", "completed_at", "period")
+    __guildhall_fields__ = ("player", "achievement_id", "added", "progress", "goal", "replayed", "completed_at", "period")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "achievement_id", d["achievement_id"])
+        s(o, "added", d["added"])
+        s(o, "progress", d["progress"])
+        s(o, "goal", d["goal"])
+        s(o, "replayed", d["replayed"])
+        v = d.get("completed_at")
+        s(o, "completed_at", None if v is None else _instant(v))
+        s(o, "period", d.get("period"))
+        return o
+
+
+class AchievementClaimResult(_Record):
+    """What a claim granted."""
+    __slots__ = ("transaction_id", "player", "achievement_id", "reward", "skipped_items", "balances", "claimed_at", "replayed", "period")
+    __guildhall_fields__ = ("transaction_id", "player", "achievement_id", "reward", "skipped_items", "balances", "claimed_at", "replayed", "period")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "player", d["player"])
+        s(o, "achievement_id", d["achievement_id"])
+        s(o, "reward", d["reward"])
+        s(o, "skipped_items", d["skipped_items"])
+        v = d["balances"]
+        s(o, "balances", [Balance._from(x) for x in v])
+        v = d["claimed_at"]
+        s(o, "claimed_at", _instant(v))
+        s(o, "replayed", d["replayed"])
+        s(o, "period", d.get("period"))
+        return o
+
+
 class Event(_Record):
     """A domain event, written in the same commit as its change (outbox; SPEC.md Events)."""
     __slots__ = ("seq", "id", "kind", "at", "players", "payload")
@@ -1152,6 +1241,10 @@ BY_SCHEMA = {
     "GroupLeaveResult": GroupLeaveResult,
     "GroupBankResult": GroupBankResult,
     "GroupBank": GroupBank,
+    "Achievement": Achievement,
+    "AchievementStatus": AchievementStatus,
+    "ProgressResult": ProgressResult,
+    "AchievementClaimResult": AchievementClaimResult,
     "Event": Event,
     "FriendshipResult": Friendship,
     "BlockResult": BlockResult,

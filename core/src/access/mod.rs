@@ -84,6 +84,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "leaderboards",
         "score submissions and tournament joins for any player",
     ),
+    (
+        "achievements",
+        "achievement standing, claims and explicit progress for any player",
+    ),
     ("events", "the event outbox and any player's event stream"),
     (
         "accounts",

@@ -407,6 +407,8 @@ impl Guildhall {
     /// stores (SPEC.md Clarifications; `first_seen.rs`), so a conflict on it is this
     /// commit's `CONFLICT`.
     pub(crate) async fn commit_changes(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
+        // Achievement progress its events count, in this same change set.
+        self.count_achievements(&mut cs).await?;
         let first_seen = self.record_first_seen(&mut cs).await?;
         let mut keys: Vec<String> = Vec::new();
         for w in &cs.balances {

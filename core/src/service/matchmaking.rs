@@ -683,12 +683,15 @@ impl Guildhall {
             let values: Vec<Vec<Rating>> = before.iter().map(|t| t.iter().map(|r| r.value).collect()).collect();
             let after = rules::rate(q.system(), &values, ranks, &self.config.ratings)?;
             let mut cs = ChangeSet::default();
-            for ((team, olds), news) in m.value.teams.clone().iter().zip(before).zip(after) {
+            // A team won when it ranks first and another team ranks below it (not an all-way draw).
+            let best = ranks.iter().min().copied().unwrap_or(0);
+            let decided = ranks.iter().any(|r| *r != best);
+            for (((team, olds), news), rank) in m.value.teams.clone().iter().zip(before).zip(after).zip(ranks.iter()) {
                 for ((p, mut old), new) in team.iter().zip(olds).zip(news) {
                     let change = RatingChange { player: p.clone(), before: old.value, after: new };
                     old.value = new;
                     cs.docs.push(old.put());
-                    cs.events.push(ctx.event("rating_updated", vec![p.clone()], json!({ "queue": q.name, "match_id": m.id, "before": change.before, "after": change.after })));
+                    cs.events.push(ctx.event("rating_updated", vec![p.clone()], json!({ "player": p, "queue": q.name, "match_id": m.id, "rank": rank, "won": decided && *rank == best, "before": change.before, "after": change.after })));
                     m.value.rating_changes.push(change);
                 }
             }

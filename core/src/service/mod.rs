@@ -7,6 +7,7 @@
 //! (idempotency, per-player stripes, group commit, retries); and a file per module its
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
+//! `achievements.rs` (whose counting the commit engine calls for every change set),
 //! `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 mod access;
 mod access_cache;
+mod achievements;
 mod announce;
 mod chat;
 mod commit;
@@ -67,6 +69,8 @@ pub struct Guildhall {
     first_seen: Arc<first_seen::SeenCache>,
     /// API keys and accounts served from memory (see `access_cache.rs`).
     access_cache: Arc<access_cache::AccessCache>,
+    /// Achievement definitions this process counts with (see `achievements.rs`).
+    achievement_defs: Arc<achievements::DefCache>,
 }
 
 impl Guildhall {
@@ -91,6 +95,7 @@ impl Guildhall {
             caller: Caller::Embedded,
             first_seen: Arc::default(),
             access_cache,
+            achievement_defs: Arc::default(),
         }
     }
 

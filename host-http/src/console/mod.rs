@@ -29,6 +29,7 @@
 //! The host's access guard lets `/console...` through as public
 //! ([`crate::auth::access_rule`]); the checks above are this module's own.
 
+mod achievements;
 mod catalog;
 mod chat;
 mod dashboard;
@@ -121,12 +122,16 @@ pub fn console_routes() -> Router<AppState> {
             "/console/leaderboards/{board}",
             get(leaderboards::board_page),
         )
+        .route(
+            "/console/achievements",
+            get(achievements::achievements_page).post(achievements::put_definition),
+        )
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 8] = [
+const NAV: [(&str, &str); 9] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -135,6 +140,7 @@ const NAV: [(&str, &str); 8] = [
     ("/console/mail", "Mail"),
     ("/console/chat", "Chat"),
     ("/console/leaderboards", "Leaderboards"),
+    ("/console/achievements", "Achievements"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

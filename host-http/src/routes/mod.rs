@@ -18,6 +18,7 @@ use axum::Json;
 use serde::Serialize;
 
 pub mod access;
+pub mod achievements;
 pub mod announce;
 pub mod chat;
 pub mod economy;

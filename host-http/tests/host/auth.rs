@@ -97,6 +97,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{name}", "Victim Guild"),
         ("{other}", "someone"),
         ("{board}", "cup"),
+        ("{achievement_id}", "ach-1"),
     ] {
         out = out.replace(k, v);
     }

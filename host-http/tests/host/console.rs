@@ -632,6 +632,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/mail",
         "/console/chat",
         "/console/leaderboards",
+        "/console/achievements",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1021,4 +1022,76 @@ async fn console_leaderboards_page_shows_tops_periods_and_rewards_escaped() {
     );
     let (status, _, _) = get(&app, "/console/leaderboards/nope", Some(&cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn console_achievements_page_puts_a_definition_and_shows_a_players_standing() {
+    const TITLE: &str = "<b>Sword</b> collector";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let (status, _, page) = get(&app, "/console/achievements", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    let definition = json!({
+        "id": "swords", "kind": "achievement", "title": TITLE, "goal": 2,
+        "reward": { "currencies": [{ "currency": "gold", "amount": 10 }] }
+    })
+    .to_string();
+    let (status, location, _) = post(
+        &app,
+        "/console/achievements",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("definition", definition.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/console/achievements?done="),
+        "{location}"
+    );
+    app.post(
+        "/v1/players/ann/achievements/swords/progress",
+        json!({ "amount": 1 }),
+    )
+    .await
+    .ok();
+    let (status, _, page) = get(&app, "/console/achievements?player=ann", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("achievements", &page, &[TITLE]);
+    assert!(page.contains("1 / 2"), "ann's progress shown");
+    // A definition that does not hold is refused on the page with its code, nothing stored.
+    let (status, _, page) = post(
+        &app,
+        "/console/achievements",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            (
+                "definition",
+                r#"{"id":"x","kind":"quest","title":"x","goal":0}"#,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("INVALID_ARGUMENT"));
+    assert_eq!(
+        app.get("/v1/achievements")
+            .await
+            .ok()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Without the CSRF token nothing happens.
+    let (status, _, _) = post(
+        &app,
+        "/console/achievements",
+        &cookie,
+        &[("definition", definition.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

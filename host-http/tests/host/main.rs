@@ -1,6 +1,7 @@
 //! End-to-end tests of the HTTP host: each test spawns a real server on 127.0.0.1:0 with
 //! its own fresh database and talks to it over loopback with reqwest.
 
+mod achievements;
 mod api;
 mod auth;
 mod chat;

@@ -163,6 +163,14 @@ const OPS: &[&str] = &[
     "friends",
     "friend_requests",
     "blocked",
+    "put_achievement",
+    "delete_achievement",
+    "achievement",
+    "achievements",
+    "player_achievements",
+    "achievement_status",
+    "progress_achievement",
+    "claim_achievement",
     "rating",
     "queue",
     "cancel_ticket",
@@ -354,6 +362,17 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "friends" => ok!(gh.friends(&pid(a, "player")?).await?),
         "friend_requests" => ok!(gh.friend_requests(&pid(a, "player")?).await?),
         "blocked" => ok!(gh.blocked(&pid(a, "player")?).await?),
+        // ----- Achievements and quests -----
+        "put_achievement" => ok!(gh.put_achievement(whole!(a)).await?),
+        "delete_achievement" => ok!(gh.delete_achievement(&text(a, "achievement_id")?).await?),
+        "achievement" => ok!(gh.achievement(&text(a, "achievement_id")?).await?),
+        "achievements" => ok!(gh.achievements().await?),
+        "player_achievements" => ok!(gh.player_achievements(&pid(a, "player")?).await?),
+        "achievement_status" => ok!(gh
+            .achievement_status(&pid(a, "player")?, &text(a, "achievement_id")?)
+            .await?),
+        "progress_achievement" => ok!(gh.progress_achievement(whole!(a)).await?),
+        "claim_achievement" => ok!(gh.claim_achievement(whole!(a)).await?),
         // ----- Groups -----
         "create_group" => ok!(gh.create_group(whole!(a)).await?),
         "group" => ok!(gh.group(&text(a, "group_id")?).await?),

@@ -27,6 +27,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod achievements;
 mod announce;
 mod chat;
 mod concurrency;
