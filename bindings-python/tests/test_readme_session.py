@@ -1,5 +1,6 @@
-"""README's social session (two friends, a guild with a bank, a chat exchange), run as
-written against a fresh SQLite file, so the README shows calls that work."""
+"""README's sessions, run as written against a fresh SQLite file, so the README shows calls
+that work: the social one (two friends, a guild with a bank, a chat exchange) and the
+metagame one (a weekly board, a tournament with an entry fee, a daily quest)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,15 @@ import re
 README = pathlib.Path(__file__).resolve().parents[2] / "README.md"
 
 
-def session_block() -> str:
+def session_block(name: str = "social") -> str:
     text = README.read_text(encoding="utf-8")
-    m = re.search(r"<!-- social-session -->\n```python\n(.*?)```", text, re.S)
-    assert m, "README.md has no social session block"
+    m = re.search(rf"<!-- {name}-session -->\n```python\n(.*?)```", text, re.S)
+    assert m, f"README.md has no {name} session block"
     return m.group(1)
 
 
-def test_the_readme_social_session_runs_and_prints_what_it_says(tmp_path):
-    code = session_block()
+def run_block(name: str, tmp_path) -> list[str]:
+    code = session_block(name)
     out = io.StringIO()
     cwd = os.getcwd()
     os.chdir(tmp_path)
@@ -29,10 +30,26 @@ def test_the_readme_social_session_runs_and_prints_what_it_says(tmp_path):
             exec(compile(code, str(README), "exec"), {"__name__": "readme"})
     finally:
         os.chdir(cwd)
-    printed = out.getvalue().splitlines()
+    return out.getvalue().splitlines()
+
+
+def test_the_readme_social_session_runs_and_prints_what_it_says(tmp_path):
+    printed = run_block("social", tmp_path)
     assert printed == [
         "[('bob', True)]",
         "[('gold', 150)]",
         "[('bob', 'in!'), ('ann', 'raid at nine?')]",
     ], printed
     assert (tmp_path / "social.db").exists()
+
+
+def test_the_readme_metagame_session_runs_and_prints_what_it_says(tmp_path):
+    # A weekly board, a tournament with an entry fee, a daily quest counted by a spend.
+    printed = run_block("metagame", tmp_path)
+    assert printed == [
+        "[(1, 'ann', 1200), (2, 'bob', 900)]",
+        "40",
+        "30",
+        "25",
+    ], printed
+    assert (tmp_path / "meta.db").exists()
