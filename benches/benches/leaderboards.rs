@@ -1,0 +1,218 @@
+//! Leaderboards at scale (SPEC.md Leaderboards; issue floors on this machine: 10,000
+//! score submissions/s and 20,000 rank reads/s).
+//!
+//! Set-up, timed and reported as its own figure: a `best` board (no reset) filled with one
+//! submission per player for P players (`GUILDHALL_BENCH_LB_PLAYERS`, default 1,000,000;
+//! 2,000 under `cargo test`), W submissions in flight (64).
+//!
+//! Measured, each for at most 10 s (2 s under `cargo test`):
+//! - submissions to the full board: random players, each a higher score than the set-up
+//!   gave (so `best` writes), 64 in flight;
+//! - reads of the top 100 (`leaderboard_standings`, limit 100), 8 readers;
+//! - reads of a random player's rank with 5 neighbours each side
+//!   (`leaderboard_standing`), 8 readers. A rank is a COUNT over the ranking index before
+//!   the player's key, so its cost grows with the rank; random players sit at rank P/2 on
+//!   average.
+//!
+//! Store: SQLite file, or PostgreSQL with `GUILDHALL_BENCH_LB_STORE=postgres` (a fresh
+//! database on `GUILDHALL_TEST_POSTGRES_URL`). Ranks come from the Store's index on every
+//! backend (ARCHITECTURE.md, "Ranking storage"), so a Redis coordinator does not change
+//! these paths and is not part of the run.
+//!
+//! A bounded bench binary: `cargo bench -p guildhall-benches --bench leaderboards`.
+
+use guildhall_benches::{bench_mode, percentiles_ms, player, runtime, Db};
+use guildhall_core::leaderboards::{
+    PlayerStandingQuery, PutLeaderboardRequest, StandingsQuery, SubmitScoreRequest,
+};
+use guildhall_core::types::Currency;
+use guildhall_core::{Config, Guildhall};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const BOARD: &str = "bench";
+const IN_FLIGHT: usize = 64;
+const READERS: usize = 8;
+
+/// A deterministic score for player `i` in round `r` (higher rounds score higher).
+fn score(i: usize, r: u64) -> i64 {
+    let h = (i as u64)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(17);
+    (r * 1_000_000 + h % 1_000_000) as i64
+}
+
+/// A cheap per-task random player number.
+fn pick(state: &mut u64, players: usize) -> usize {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    (*state % players as u64) as usize
+}
+
+async fn submit(gh: &Guildhall, i: usize, r: u64) {
+    gh.submit_score(SubmitScoreRequest {
+        board: BOARD.into(),
+        partition: None,
+        player: player(i),
+        score: score(i, r),
+        idempotency_key: None,
+    })
+    .await
+    .expect("submit");
+}
+
+fn main() {
+    let bench = bench_mode();
+    let players: usize = if bench {
+        std::env::var("GUILDHALL_BENCH_LB_PLAYERS")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(1_000_000)
+    } else {
+        2_000
+    };
+    let window = Duration::from_secs(if bench { 10 } else { 2 });
+    let store = std::env::var("GUILDHALL_BENCH_LB_STORE").unwrap_or_else(|_| "sqlite".into());
+    runtime().block_on(async {
+        let db = match store.as_str() {
+            "postgres" => Db::postgres().await,
+            _ => Db::sqlite(),
+        };
+        let config = Config::new(vec![Currency {
+            code: "gold".into(),
+            max_balance: None,
+        }])
+        .expect("config");
+        let gh = guildhall_adapters::open(db.url(), config)
+            .await
+            .expect("open backend");
+        gh.put_leaderboard(PutLeaderboardRequest {
+            id: BOARD.into(),
+            sort: Default::default(),
+            operator: Default::default(),
+            reset: None,
+            partitioned: false,
+            rewards: Vec::new(),
+            tournament: None,
+            metadata: serde_json::Value::Null,
+        })
+        .await
+        .expect("board");
+
+        // Set-up: every player once, IN_FLIGHT at a time.
+        let t = Instant::now();
+        let next = Arc::new(AtomicU64::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..IN_FLIGHT {
+            let (gh, next) = (gh.clone(), next.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    if i >= players {
+                        break;
+                    }
+                    submit(&gh, i, 1).await;
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.expect("set-up task");
+        }
+        let fill = t.elapsed().as_secs_f64();
+        println!(
+            "leaderboards/{store}: board filled with {players} players in {fill:.1} s: \
+             {:.0} submissions/s growing the board ({IN_FLIGHT} in flight)",
+            players as f64 / fill
+        );
+
+        // Submissions to the full board.
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for w in 0..IN_FLIGHT {
+            let gh = gh.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut rng = 0x2545_F491_4F6C_DD1D_u64 ^ (w as u64 + 1);
+                let mut lat = Vec::new();
+                let mut round = 2;
+                while started.elapsed() < window {
+                    let t = Instant::now();
+                    submit(&gh, pick(&mut rng, players), round).await;
+                    lat.push(t.elapsed());
+                    round += 1;
+                }
+                lat
+            }));
+        }
+        let mut lat = Vec::new();
+        for task in tasks {
+            lat.extend(task.await.expect("submit task"));
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let n = lat.len();
+        let [p50, p90, p99, max] = percentiles_ms(&mut lat);
+        println!(
+            "leaderboards/{store}: {n} submissions to a board of {players} in {secs:.1} s: \
+             {rate:.0} submissions/s ({IN_FLIGHT} in flight), p50 {p50:.3} ms, p90 {p90:.3} ms, \
+             p99 {p99:.3} ms, max {max:.2} ms (floor 10,000/s)",
+            rate = n as f64 / secs
+        );
+
+        // Reads: the top 100, then a random player's rank with neighbours.
+        for kind in ["top 100", "rank and 5 neighbours each side"] {
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for r in 0..READERS {
+                let gh = gh.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut rng = 0x9E37_79B9_u64 ^ ((r as u64 + 1) << 32);
+                    let mut lat = Vec::new();
+                    while started.elapsed() < window {
+                        let t = Instant::now();
+                        if kind == "top 100" {
+                            let page = gh
+                                .leaderboard_standings(StandingsQuery {
+                                    board: BOARD.into(),
+                                    partition: None,
+                                    period: None,
+                                    limit: Some(100),
+                                    cursor: None,
+                                })
+                                .await
+                                .expect("top 100");
+                            assert_eq!(page.entries.len(), 100.min(players));
+                        } else {
+                            let s = gh
+                                .leaderboard_standing(PlayerStandingQuery {
+                                    board: BOARD.into(),
+                                    partition: None,
+                                    period: None,
+                                    player: player(pick(&mut rng, players)),
+                                    neighbours: Some(5),
+                                })
+                                .await
+                                .expect("standing");
+                            assert!(s.entry.rank >= 1 && s.entry.rank as usize <= players);
+                        }
+                        lat.push(t.elapsed());
+                    }
+                    lat
+                }));
+            }
+            let mut lat = Vec::new();
+            for task in tasks {
+                lat.extend(task.await.expect("read task"));
+            }
+            let secs = started.elapsed().as_secs_f64();
+            let n = lat.len();
+            let [p50, p90, p99, max] = percentiles_ms(&mut lat);
+            println!(
+                "leaderboards/{store}: {kind} on a board of {players}: {n} reads in {secs:.1} s: \
+                 {rate:.0} reads/s ({READERS} readers), p50 {p50:.3} ms, p90 {p90:.3} ms, \
+                 p99 {p99:.3} ms, max {max:.2} ms (floor 20,000/s)",
+                rate = n as f64 / secs
+            );
+        }
+    });
+}
