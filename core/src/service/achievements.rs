@@ -465,20 +465,7 @@ impl Guildhall {
                         )
                         .with_details(json!({ "achievement_id": def.id, "missing": missing })));
                     }
-                    let period = rules::current_period(&def, ctx.now, self.config.reset_timezone)?;
-                    let id = progress_id(&req.player, &def.id);
-                    let got = self.load::<ProgressDoc>(&id).await?;
-                    let version = got.as_ref().map_or(0, |v| v.version);
-                    let mut doc = Versioned {
-                        id,
-                        value: rules::rolled(
-                            got.map(|v| v.value),
-                            &req.player,
-                            &def.id,
-                            period.as_ref().map(|p| p.key.as_str()),
-                        ),
-                        version,
-                    };
+                    let mut doc = self.current_progress(&req.player, &def, ctx.now).await?;
                     let mut cs = ChangeSet::default();
                     let before = doc.value.clone();
                     let added = rules::advance(
@@ -532,20 +519,7 @@ impl Guildhall {
             |ctx: Ctx| {
                 Box::pin(async move {
                     let def = self.achievement(&req.achievement_id).await?;
-                    let period = rules::current_period(&def, ctx.now, self.config.reset_timezone)?;
-                    let id = progress_id(&req.player, &def.id);
-                    let got = self.load::<ProgressDoc>(&id).await?;
-                    let version = got.as_ref().map_or(0, |v| v.version);
-                    let mut doc = Versioned {
-                        id,
-                        value: rules::rolled(
-                            got.map(|v| v.value),
-                            &req.player,
-                            &def.id,
-                            period.as_ref().map(|p| p.key.as_str()),
-                        ),
-                        version,
-                    };
+                    let mut doc = self.current_progress(&req.player, &def, ctx.now).await?;
                     let mut catalog = Vec::new();
                     for i in &def.reward.items {
                         if let Some(item) = self.store.catalog_item(&i.item_id).await? {
@@ -574,5 +548,32 @@ impl Guildhall {
             },
         )
         .await
+    }
+}
+
+impl Guildhall {
+    /// A player's progress document for `def`, rolled to the period of `now` in the reset
+    /// zone (a document of another period reads as zero, keeping its first completion),
+    /// with the version it was read at (0: none stored yet).
+    async fn current_progress(
+        &self,
+        player: &PlayerId,
+        def: &Achievement,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Versioned<ProgressDoc>> {
+        let period = rules::current_period(def, now, self.config.reset_timezone)?;
+        let id = progress_id(player, &def.id);
+        let got = self.load::<ProgressDoc>(&id).await?;
+        let version = got.as_ref().map_or(0, |v| v.version);
+        Ok(Versioned {
+            id,
+            value: rules::rolled(
+                got.map(|v| v.value),
+                player,
+                &def.id,
+                period.as_ref().map(|p| p.key.as_str()),
+            ),
+            version,
+        })
     }
 }
