@@ -1,7 +1,7 @@
 //! Leaderboards at scale (SPEC.md Leaderboards; issue floors on this machine: 10,000
 //! score submissions/s and 20,000 rank reads/s).
 //!
-//! Set-up, timed and reported as its own figure: a `best` board (no reset) filled with one
+//! Set-up, timed and reported as its own figure: a weekly `best` board filled with one
 //! submission per player for P players (`GUILDHALL_BENCH_LB_PLAYERS`, default 1,000,000;
 //! 2,000 under `cargo test`), W submissions in flight (64).
 //!
@@ -14,6 +14,10 @@
 //!   the player's key, so its cost grows with the rank; random players sit at rank P/2 on
 //!   average.
 //!
+//! Then the reset: the clock (a manual one, standing on a Wednesday) moves past the
+//! week's end and `run_leaderboard_resets` archives the full board and grants the top
+//! 1,000 their reward (10 gold each through the ledger); timed end to end (floor 60 s).
+//!
 //! Store: SQLite file, or PostgreSQL with `GUILDHALL_BENCH_LB_STORE=postgres` (a fresh
 //! database on `GUILDHALL_TEST_POSTGRES_URL`). Ranks come from the Store's index on every
 //! backend (ARCHITECTURE.md, "Ranking storage"), so a Redis coordinator does not change
@@ -23,8 +27,11 @@
 
 use guildhall_benches::{bench_mode, percentiles_ms, player, runtime, Db};
 use guildhall_core::leaderboards::{
-    PlayerStandingQuery, PutLeaderboardRequest, StandingsQuery, SubmitScoreRequest,
+    PlayerStandingQuery, PutLeaderboardRequest, RewardTier, StandingsQuery, SubmitScoreRequest,
 };
+use guildhall_core::mail::{Attachments, CurrencyAttachment};
+use guildhall_core::ports::ManualClock;
+use guildhall_core::schedule::ResetSchedule;
 use guildhall_core::types::Currency;
 use guildhall_core::{Config, Guildhall};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +41,8 @@ use std::time::{Duration, Instant};
 const BOARD: &str = "bench";
 const IN_FLIGHT: usize = 64;
 const READERS: usize = 8;
+/// Ranks rewarded at the reset.
+const REWARDED: u32 = 1000;
 
 /// A deterministic score for player `i` in round `r` (higher rounds score higher).
 fn score(i: usize, r: u64) -> i64 {
@@ -85,16 +94,32 @@ fn main() {
             max_balance: None,
         }])
         .expect("config");
+        // Wednesday 2026-06-10 12:00 UTC: the week's period runs until Monday 15th.
+        let wednesday = chrono::DateTime::parse_from_rfc3339("2026-06-10T12:00:00Z")
+            .expect("date")
+            .to_utc();
+        let clock = Arc::new(ManualClock::new(wednesday));
         let gh = guildhall_adapters::open(db.url(), config)
             .await
-            .expect("open backend");
+            .expect("open backend")
+            .with_clock(clock.clone());
         gh.put_leaderboard(PutLeaderboardRequest {
             id: BOARD.into(),
             sort: Default::default(),
             operator: Default::default(),
-            reset: None,
+            reset: Some(ResetSchedule::Weekly),
             partitioned: false,
-            rewards: Vec::new(),
+            rewards: vec![RewardTier {
+                from_rank: 1,
+                to_rank: REWARDED,
+                rewards: Attachments {
+                    currencies: vec![CurrencyAttachment {
+                        currency: "gold".into(),
+                        amount: 10,
+                    }],
+                    items: Vec::new(),
+                },
+            }],
             tournament: None,
             metadata: serde_json::Value::Null,
         })
@@ -214,5 +239,18 @@ fn main() {
                 rate = n as f64 / secs
             );
         }
+
+        // The reset: past Monday 00:00 (and the grace), archive and reward the top 1,000.
+        clock.advance_secs(5 * 24 * 3600);
+        let t = Instant::now();
+        let done = gh.run_leaderboard_resets().await.expect("reset");
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(done.len(), 1, "one period archived");
+        assert_eq!(done[0].granted.len(), (REWARDED as usize).min(players));
+        println!(
+            "leaderboards/{store}: reset of a board of {players} players, top {} rewarded \
+             through the ledger: {secs:.2} s (floor 60 s)",
+            done[0].granted.len()
+        );
     });
 }
