@@ -248,6 +248,16 @@ export interface BroadcastRequest {
   subject: string
 }
 
+/** Request of [`crate::Guildhall::cancel_trade`]. */
+export interface CancelTradeRequest {
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The side cancelling. */
+  player: string
+  /** The trade. */
+  tradeId: string
+}
+
 /** A catalog item (SPEC.md Catalog and inventory, seed 002). */
 export interface CatalogItem {
   /** Inactive items cannot be bought. */
@@ -361,6 +371,18 @@ export interface CompatSection {
    * use the seed 002 routes without credentials. Default: none (off).
    */
   anonymousFrom?: string[]
+}
+
+/** Request of [`crate::Guildhall::confirm_trade`]. */
+export interface ConfirmTradeRequest {
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The side confirming. */
+  player: string
+  /** The revision the player saw (not current: `TRADE_CHANGED`). */
+  revision: number
+  /** The trade. */
+  tradeId: string
 }
 
 /**
@@ -862,6 +884,7 @@ export interface GuildhallConfig {
   schedule?: ScheduleSection
   /** Seconds without a heartbeat after which a session ends (default 90). */
   sessionTimeoutSecs?: number
+  trade?: TradeConfig
 }
 
 /**
@@ -1239,6 +1262,24 @@ export interface MuteRequest {
   until: string
 }
 
+/** Request of [`crate::Guildhall::open_trade`]. */
+export interface OpenTradeRequest {
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /**
+   * The opener's first offer (default: nothing), so a client opens and offers in
+   * one call.
+   */
+  offer?: TradeOffer
+  /** The player opening it. */
+  player: string
+  /** The other player (not `player`; not blocked either way). */
+  with: string
+}
+
 /** A party. */
 export interface Party {
   /** Creation time, UTC. */
@@ -1325,6 +1366,19 @@ export interface PlayerStandingQuery {
   partition?: string
   /** Period key (default: the current period). */
   period?: string
+  /** The player. */
+  player: string
+}
+
+/** A player's trades: open ones and the history. */
+export interface PlayerTrades {
+  /** Open trades, oldest first. */
+  open: Trade[]
+  /**
+   * Past trades (completed, cancelled, expired), newest first, at most
+   * `history_limit`.
+   */
+  past: Trade[]
   /** The player. */
   player: string
 }
@@ -1884,6 +1938,135 @@ export interface TournamentSpec {
   maxEntrants?: number
   /** Scores are accepted from this instant (UTC). */
   start: string
+}
+
+/** A trade between two players (SPEC.md Trade). */
+export interface Trade {
+  /** `cancelled` (a side cancelled) or `expired`, for a cancelled trade. */
+  cancelReason?: string
+  /** The side who cancelled. */
+  cancelledBy?: string
+  /** When it completed or was cancelled, UTC. */
+  closedAt?: string
+  /**
+   * An open trade expires at this instant (opened or last offer change plus
+   * `expiry_secs`).
+   */
+  expiresAt: string
+  /** Id (in the metadata of every ledger entry of its exchange, as `trade_id`). */
+  id: string
+  /** When opened, UTC. */
+  openedAt: string
+  /**
+   * Moves with every offer change (which clears both confirmations); a confirmation
+   * names the revision it saw.
+   */
+  revision: number
+  /** The opener's side, then the other player's. */
+  sides: TradeSide[]
+  /**
+   * Where it stands. An open trade past `expires_at` reads as cancelled with reason
+   * `expired`.
+   */
+  state: TradeState
+  /** Its steps, oldest first (the latest 64). */
+  steps?: TradeStep[]
+  /** The exchange's transaction id (its ledger entries'), for a completed trade. */
+  transactionId?: string
+  /** Last change, UTC. */
+  updatedAt: string
+}
+
+/** Trade limits (`[trade]`); missing keys keep their defaults. */
+export interface TradeConfig {
+  /**
+   * Seconds after it was opened or last changed that an unconfirmed trade expires
+   * (default 300).
+   */
+  expirySecs?: number
+  /** Past trades a player's history keeps (default 100; older ones stay readable by id). */
+  historyLimit?: number
+  /** Entries (currencies plus items) one side may offer (default 20). */
+  maxOfferEntries?: number
+  /** Open trades a player may be in at once (default 10); past it `LIMIT_REACHED`. */
+  maxOpenPerPlayer?: number
+}
+
+/** Units of one catalog item in an offer. */
+export interface TradeItem {
+  /** Catalog item id. */
+  itemId: string
+  /** Units, >= 1 (exactly 1 for a durable item). */
+  quantity: number
+}
+
+/**
+ * What one side gives: currencies and items, each listed at most once. Checked for
+ * shape and limits when made (currencies configured, amounts and quantities > 0, items
+ * in the catalog, at most `max_offer_entries` entries); not escrowed, so whether the
+ * giver holds it is decided at the exchange.
+ */
+export interface TradeOffer {
+  /** Amounts in the currency's smallest unit, > 0. */
+  currencies?: Balance[]
+  /** Items with their quantities. */
+  items?: TradeItem[]
+}
+
+/** Request of [`crate::Guildhall::set_trade_offer`]. */
+export interface TradeOfferRequest {
+  /**
+   * Also confirm the revision this change makes (the other side still has to
+   * confirm it), so a client sets its offer and confirms in one call.
+   */
+  confirm?: boolean
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The new offer (replaces theirs). */
+  offer: TradeOffer
+  /** The side changing their offer. */
+  player: string
+  /**
+   * The revision the player saw; when given and not current: `TRADE_CHANGED`.
+   * Required with `confirm`.
+   */
+  revision?: number
+  /** The trade. */
+  tradeId: string
+}
+
+/** What a trade call did: the trade after it. */
+export interface TradeResult {
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /** The trade. */
+  trade: Trade
+}
+
+/** One side of a trade. */
+export interface TradeSide {
+  /** Whether they confirmed the current revision. */
+  confirmed: boolean
+  /** What they give. */
+  offer: TradeOffer
+  /** The player. */
+  player: string
+}
+
+/** Where a trade stands. */
+export type TradeState = 'open' | 'completed' | 'cancelled'
+
+/** One step of a trade's history (the console shows them). */
+export interface TradeStep {
+  /** `opened`, `offer`, `confirmed`, `completed`, `cancelled` or `expired`. */
+  action: string
+  /** When, UTC. */
+  at: string
+  offer?: TradeOffer
+  /** Who acted (`None`: the expiry). */
+  player?: string
+  /** The revision after the step. */
+  revision: number
 }
 
 /**

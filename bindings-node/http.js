@@ -772,6 +772,42 @@ class HttpGuildhall {
     return unsubscribe
   }
 
+  // ----- Trade -----
+  async openTrade(request) {
+    return this.request('POST', '/v1/trades', requireObject('request', request))
+  }
+  #tradePath(tradeId, action) {
+    return `/v1/trades/${enc(requireText('tradeId', tradeId))}${action ? '/' + action : ''}`
+  }
+  async #tradeAction(action, request) {
+    const { tradeId, ...body } = requireObject('request', request)
+    return this.request('POST', this.#tradePath(tradeId, action), body)
+  }
+  async setTradeOffer(request) {
+    return this.#tradeAction('offer', request)
+  }
+  async confirmTrade(request) {
+    return this.#tradeAction('confirm', request)
+  }
+  async cancelTrade(request) {
+    return this.#tradeAction('cancel', request)
+  }
+  async trade(tradeId) {
+    return this.request('GET', this.#tradePath(tradeId))
+  }
+  async playerTrades(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/trades`)
+  }
+  async recentTrades(limit) {
+    return this.request('GET', `/v1/admin/trades${query({ limit })}`)
+  }
+  async tradeLedger(tradeId) {
+    return this.request('GET', this.#tradePath(tradeId, 'ledger'))
+  }
+  async expireTrades() {
+    return (await this.request('POST', '/v1/admin/trades/expire', {})).expired
+  }
+
   /**
    * Stops every `onEvent` poller, refuses further calls (`UNAVAILABLE`) and resolves
    * once every call made before it has finished.

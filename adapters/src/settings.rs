@@ -204,6 +204,9 @@ pub struct FileConfig {
     /// Achievement limits (`[achievements]`); missing keys keep their defaults.
     #[serde(default)]
     pub achievements: Option<guildhall_core::achievements::AchievementsConfig>,
+    /// Trade expiry and limits (`[trade]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub trade: Option<guildhall_core::trade::TradeConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -600,6 +603,10 @@ impl FileConfig {
         if let Some(achievements) = self.achievements {
             achievements.check()?;
             core.achievements = achievements;
+        }
+        if let Some(trade) = self.trade {
+            trade.check()?;
+            core.trade = trade;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

@@ -2091,3 +2091,122 @@ async fn open_core(options: Arg) -> std::result::Result<Core, CoreError> {
     let o: guildhall_adapters::OpenOptions = arg("options", options)?;
     o.open().await
 }
+
+// ----- Trade -----
+#[napi]
+impl Guildhall {
+    /// Opens a trade of `request.player` with `request.with`, carrying the opener's first
+    /// offer. Errors: `INVALID_ARGUMENT` (with themself, a bad offer), `NOT_FOUND`,
+    /// `BLOCKED`, `LIMIT_REACHED`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<OpenTradeRequest>",
+        ts_return_type = "Promise<TradeResult>"
+    )]
+    pub fn open_trade(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.open_trade(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A side replaces their offer (a change moves the revision and clears both
+    /// confirmations; `confirm` also confirms the revision it makes). Errors:
+    /// `TRADE_CLOSED`, `TRADE_CHANGED`, `FORBIDDEN`, `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<TradeOfferRequest>",
+        ts_return_type = "Promise<TradeResult>"
+    )]
+    pub fn set_trade_offer(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.set_trade_offer(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A side confirms the revision it saw; the second confirmation is the exchange, in
+    /// one commit. Errors: `TRADE_CLOSED`, `TRADE_CHANGED`, `FORBIDDEN`, `BLOCKED`,
+    /// `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`,
+    /// `STACK_LIMIT`.
+    #[napi(
+        ts_args_type = "request: Input<ConfirmTradeRequest>",
+        ts_return_type = "Promise<TradeResult>"
+    )]
+    pub fn confirm_trade(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.confirm_trade(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A side cancels an open trade. Errors: `TRADE_CLOSED`, `FORBIDDEN`, `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "request: Input<CancelTradeRequest>",
+        ts_return_type = "Promise<TradeResult>"
+    )]
+    pub fn cancel_trade(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.cancel_trade(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// One trade. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "tradeId: string", ts_return_type = "Promise<Trade>")]
+    pub fn trade(&self, env: &Env, trade_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.trade(&text("tradeId", trade_id)?).await }.await)
+        })
+    }
+
+    /// A player's open trades and history.
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<PlayerTrades>"
+    )]
+    pub fn player_trades(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.player_trades(&player("player", player_id)?).await }.await)
+        })
+    }
+
+    /// The most recently opened trades, newest first (1-200, default 50).
+    #[napi(
+        ts_args_type = "limit?: number | bigint",
+        ts_return_type = "Promise<Trade[]>"
+    )]
+    pub fn recent_trades(&self, env: &Env, limit: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let limit = opt_limit("limit", limit)?.unwrap_or(50);
+                    core?.recent_trades(limit).await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// The ledger entries of a completed trade's exchange (the trade id in their metadata).
+    #[napi(
+        ts_args_type = "tradeId: string",
+        ts_return_type = "Promise<LedgerEntry[]>"
+    )]
+    pub fn trade_ledger(&self, env: &Env, trade_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.trade_ledger(&text("tradeId", trade_id)?).await }.await)
+        })
+    }
+
+    /// Closes the open trades past their expiry; returns how many.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn expire_trades(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.expire_trades().await }.await)
+        })
+    }
+}

@@ -94,6 +94,10 @@ const READS: &[&str] = &[
     "leaderboard_standings",
     "leaderboard_standing",
     "leaderboard_periods",
+    "trade",
+    "player_trades",
+    "recent_trades",
+    "trade_ledger",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -1289,6 +1293,69 @@ async_client {
 
     /// Removes events and idempotency records past their retention; returns the counts.
     fn prune() () |gh| { gh.prune().await }
+
+    // ----- Trade -----
+
+    /// Opens a trade of `player` with `with_player`, carrying the opener's first offer (a
+    /// dict: `currencies` [{`currency`, `amount`}], `items` [{`item_id`, `quantity`}]).
+    /// Returns a `TradeResult`. Raises `InvalidArgument` (with themself, a bad offer),
+    /// `NotFound`, `Blocked`, `LimitReached`.
+    fn open_trade(player: String, with_player: String, offer: Option<Arg<guildhall_core::trade::TradeOffer>>, idempotency_key: Option<String>)
+        (player, with_player, offer = None, *, idempotency_key = None)
+        |gh| {
+            gh.open_trade(guildhall_core::trade::OpenTradeRequest {
+                player: pid(&player)?, with: pid(&with_player)?,
+                offer: offer.map(|o| o.0).unwrap_or_default(), idempotency_key,
+            }).await
+        }
+
+    /// A side replaces their offer: a change moves the revision and clears both
+    /// confirmations; `confirm=True` also confirms the revision it makes (needs
+    /// `revision`, the one the player saw). Returns a `TradeResult`. Raises
+    /// `TradeClosed`, `TradeChanged`, `Forbidden`, `NotFound`, `InvalidArgument`.
+    fn set_trade_offer(player: String, trade_id: String, offer: Arg<guildhall_core::trade::TradeOffer>, revision: Option<i64>, confirm: bool, idempotency_key: Option<String>)
+        (player, trade_id, offer, *, revision = None, confirm = false, idempotency_key = None)
+        |gh| {
+            gh.set_trade_offer(guildhall_core::trade::TradeOfferRequest {
+                player: pid(&player)?, trade_id, offer: offer.0, revision, confirm, idempotency_key,
+            }).await
+        }
+
+    /// A side confirms the revision it saw; the second confirmation is the exchange, in
+    /// one commit. Returns a `TradeResult`. Raises `TradeClosed`, `TradeChanged`,
+    /// `Forbidden`, `Blocked`, `InsufficientFunds`, `InsufficientQuantity`, `AlreadyOwned`.
+    fn confirm_trade(player: String, trade_id: String, revision: i64, idempotency_key: Option<String>)
+        (player, trade_id, revision, *, idempotency_key = None)
+        |gh| {
+            gh.confirm_trade(guildhall_core::trade::ConfirmTradeRequest {
+                player: pid(&player)?, trade_id, revision, idempotency_key,
+            }).await
+        }
+
+    /// A side cancels an open trade. Returns a `TradeResult`. Raises `TradeClosed`,
+    /// `Forbidden`, `NotFound`.
+    fn cancel_trade(player: String, trade_id: String, idempotency_key: Option<String>)
+        (player, trade_id, *, idempotency_key = None)
+        |gh| {
+            gh.cancel_trade(guildhall_core::trade::CancelTradeRequest {
+                player: pid(&player)?, trade_id, idempotency_key,
+            }).await
+        }
+
+    /// One `Trade`.
+    fn trade(trade_id: String) (trade_id) |gh| { gh.trade(&trade_id).await }
+
+    /// A player's `PlayerTrades`: open trades and the history.
+    fn player_trades(player: String) (player) |gh| { gh.player_trades(&pid(&player)?).await }
+
+    /// The most recently opened trades, newest first (1-200, default 50).
+    fn recent_trades(limit: u32) (limit = 50) |gh| { gh.recent_trades(limit).await }
+
+    /// The ledger entries of a completed trade's exchange.
+    fn trade_ledger(trade_id: String) (trade_id) |gh| { gh.trade_ledger(&trade_id).await }
+
+    /// Closes the open trades past their expiry; returns how many.
+    fn expire_trades() () |gh| { gh.expire_trades().await.map(u64::from) }
 }
 
 /// What `AsyncClient.open` returns: awaiting it gives the client; as an async context

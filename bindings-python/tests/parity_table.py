@@ -192,6 +192,12 @@ def open_party(h: Any, c: Any) -> None:
     c.saved["open_party"] = h.create_party(c.p("lead2"), open=True).id
 
 
+def trade_stock(h: Any, c: Any) -> None:
+    """The trading pair of this surface: gold for `ta`, a sword for `tb`."""
+    h.grant(c.p("ta"), "gold", 50)
+    h.grant_item(c.p("tb"), "sword", 1)
+
+
 def duel_pair(h: Any, c: Any) -> None:
     """A complete duel pair of this surface (region = the surface, so surfaces never
     meet in a match)."""
@@ -1768,6 +1774,113 @@ ROWS: List[Row] = [
         py=lambda g, a: g.run_leaderboard_resets(),
         node=lambda a: [],
         differs={"http": http_wrap()("reset", "POST /v1/admin/leaderboards/resets answers {reset}, the facade the list")},
+    ),
+    # ----- Trade -----
+    Row(
+        "open_trade",
+        setup=trade_stock,
+        cases=[
+            Case(lambda c: {"player": c.p("ta"), "with": c.p("tb"),
+                            "offer": {"currencies": [{"currency": "gold", "amount": 20}], "items": []},
+                            "idempotency_key": f"tr-{c.s}"},
+                 check=lambda r: _expect(r["trade"]["revision"] == 1 and r["trade"]["state"] == "open", "an open trade"),
+                 save=lambda r, c: c.saved.update(trade=r["trade"]["id"])),
+            Case(lambda c: {"player": c.p("ta"), "with": c.p("ta"), "offer": {"currencies": [], "items": []},
+                            "idempotency_key": None}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("POST", "/v1/trades", body=a),
+        py=lambda g, a: g.open_trade(a["player"], a["with"], a["offer"], idempotency_key=a["idempotency_key"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "set_trade_offer",
+        cases=[
+            Case(lambda c: {"player": c.p("tb"), "trade_id": c.saved["trade"],
+                            "offer": {"currencies": [], "items": [{"item_id": "sword", "quantity": 1}]},
+                            "revision": 1, "confirm": True, "idempotency_key": None},
+                 check=lambda r: _expect(r["trade"]["revision"] == 2, "revision 2")),
+            Case(lambda c: {"player": c.p("tb"), "trade_id": c.saved["trade"],
+                            "offer": {"currencies": [], "items": []},
+                            "revision": 1, "confirm": True, "idempotency_key": None}, code="TRADE_CHANGED"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/trades/{q(a['trade_id'])}/offer", body=without(a, "trade_id")),
+        py=lambda g, a: g.set_trade_offer(a["player"], a["trade_id"], a["offer"], **kw(a, "player", "trade_id", "offer")),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "trade",
+        cases=[
+            Case(lambda c: {"trade_id": c.saved["trade"]}),
+            Case(lambda c: {"trade_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/trades/{q(a['trade_id'])}"),
+        py=lambda g, a: g.trade(a["trade_id"]),
+        node=lambda a: [a["trade_id"]],
+    ),
+    Row(
+        "confirm_trade",
+        cases=[
+            Case(lambda c: {"player": c.p("ta"), "trade_id": c.saved["trade"], "revision": 2, "idempotency_key": None},
+                 check=lambda r: _expect(r["trade"]["state"] == "completed", "the exchange")),
+            Case(lambda c: {"player": c.p("ta"), "trade_id": c.saved["trade"], "revision": 2, "idempotency_key": None},
+                 code="TRADE_CLOSED"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/trades/{q(a['trade_id'])}/confirm", body=without(a, "trade_id")),
+        py=lambda g, a: g.confirm_trade(a["player"], a["trade_id"], a["revision"], idempotency_key=a["idempotency_key"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "trade_ledger",
+        cases=[
+            Case(lambda c: {"trade_id": c.saved["trade"]},
+                 check=lambda r: _expect(len(r) == 1 and r[0]["reason"] == "trade", "one entry")),
+            Case(lambda c: {"trade_id": "par-missing"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/trades/{q(a['trade_id'])}/ledger"),
+        py=lambda g, a: g.trade_ledger(a["trade_id"]),
+        node=lambda a: [a["trade_id"]],
+    ),
+    Row(
+        "player_trades",
+        cases=[
+            Case(lambda c: {"player": c.p("ta")},
+                 check=lambda r: _expect(len(r["past"]) == 1 and r["open"] == [], "one past trade")),
+            Case(lambda c: {"player": BAD_PLAYER}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/players/{q(a['player'])}/trades"),
+        py=lambda g, a: g.player_trades(a["player"]),
+        node=lambda a: [a["player"]],
+    ),
+    Row(
+        "cancel_trade",
+        setup=lambda h, c: c.saved.update(trade2=h.open_trade(c.p("ta"), c.p("tc")).trade.id),
+        cases=[
+            Case(lambda c: {"player": c.p("tc"), "trade_id": c.saved["trade2"], "idempotency_key": None},
+                 check=lambda r: _expect(r["trade"]["cancel_reason"] == "cancelled", "cancelled")),
+            Case(lambda c: {"player": c.p("ta"), "trade_id": c.saved["trade2"], "idempotency_key": None},
+                 code="TRADE_CLOSED"),
+        ],
+        http=lambda a, c: Http("POST", f"/v1/trades/{q(a['trade_id'])}/cancel", body=without(a, "trade_id")),
+        py=lambda g, a: g.cancel_trade(a["player"], a["trade_id"], idempotency_key=a["idempotency_key"]),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "recent_trades",
+        cases=[
+            Case(lambda c: {"limit": 5}, check=lambda r: _expect(1 <= len(r) <= 5, "some trades")),
+            Case(lambda c: {"limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/admin/trades", query={"limit": a["limit"]}),
+        py=lambda g, a: g.recent_trades(a["limit"]),
+        node=lambda a: [a["limit"]],
+    ),
+    Row(
+        "expire_trades",
+        cases=[Case(lambda c: {})],
+        http=lambda a, c: Http("POST", "/v1/admin/trades/expire", body={}),
+        py=lambda g, a: g.expire_trades(),
+        node=lambda a: [],
+        differs={"http": http_wrap()("expired", "POST /v1/admin/trades/expire answers {expired}, the facade the count")},
     ),
     # ----- Not operations: construction, accessors, the live stream -----
     Row("new", plumbing="constructor over a Store and a Coordinator; the surfaces open through guildhall_adapters"),

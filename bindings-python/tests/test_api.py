@@ -581,6 +581,41 @@ async def test_achievements(api):
     assert (await api.verify_ledger()).ok
 
 
+async def test_trade(api):
+    await api.grant("seller", "gold", 100)
+    await api.grant_item("buyer", "sword", 1)
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.open_trade("seller", "seller")
+    t = await api.open_trade("seller", "buyer", {"currencies": [{"currency": "gold", "amount": 60}]},
+                             idempotency_key="t-1")
+    assert isinstance(t, guildhall.TradeResult) and t.trade.revision == 1 and t.trade.state == "open"
+    assert (await api.open_trade("seller", "buyer", {"currencies": [{"currency": "gold", "amount": 60}]},
+                                 idempotency_key="t-1")).replayed
+    tid = t.trade.id
+    u = await api.set_trade_offer("buyer", tid, {"items": [{"item_id": "sword", "quantity": 1}]},
+                                  revision=1, confirm=True)
+    assert u.trade.revision == 2 and u.trade.sides[1].confirmed
+    with pytest.raises(guildhall.TradeChanged):
+        await api.confirm_trade("seller", tid, 1)
+    done = await api.confirm_trade("seller", tid, 2)
+    assert done.trade.state == "completed"
+    with pytest.raises(guildhall.TradeClosed):
+        await api.cancel_trade("buyer", tid)
+    assert (await api.balance("buyer", "gold")) == 60
+    got = await api.trade(tid)
+    assert isinstance(got, guildhall.Trade) and got.transaction_id == done.trade.transaction_id
+    entries = await api.trade_ledger(tid)
+    assert [(e.reason, e.metadata["trade_id"], e.amount) for e in entries] == [("trade", tid, 60)]
+    mine = await api.player_trades("buyer")
+    assert isinstance(mine, guildhall.PlayerTrades) and [x.id for x in mine.past] == [tid]
+    other = await api.open_trade("buyer", "seller")
+    c = await api.cancel_trade("seller", other.trade.id)
+    assert c.trade.cancel_reason == "cancelled"
+    assert [x.id for x in await api.recent_trades(2)] == [other.trade.id, tid]
+    assert await api.expire_trades() == 0
+    assert (await api.verify_ledger()).ok
+
+
 def test_zz_every_operation_covered():
     """Runs last in this module: every operation was called through both clients."""
     for kind in ("sync", "async"):

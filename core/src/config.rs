@@ -59,6 +59,9 @@ pub struct Config {
     /// another (SPEC.md Achievements and quests; `[achievements]`).
     #[serde(default)]
     pub achievements: crate::achievements::AchievementsConfig,
+    /// Trade expiry and limits (SPEC.md Trade; `[trade]`).
+    #[serde(default)]
+    pub trade: crate::trade::TradeConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -88,6 +91,7 @@ impl Config {
             chat: crate::chat::ChatConfig::default(),
             leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
             achievements: crate::achievements::AchievementsConfig::default(),
+            trade: crate::trade::TradeConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)

@@ -39,6 +39,7 @@ pub mod schedule;
 pub mod service;
 pub mod surface;
 pub mod telemetry;
+pub mod trade;
 pub mod types;
 
 pub use config::Config;

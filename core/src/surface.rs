@@ -63,6 +63,10 @@ macro_rules! for_each_result_type {
             $crate::leaderboards::PlayerStanding,
             $crate::leaderboards::LeaderboardPeriod,
             $crate::leaderboards::JoinTournamentResult,
+            $crate::trade::Trade,
+            $crate::trade::TradeResult,
+            $crate::trade::PlayerTrades,
+            $crate::types::LedgerEntry,
         );
     };
 }
@@ -102,6 +106,10 @@ macro_rules! for_each_request_type {
             $crate::leaderboards::StandingsQuery,
             $crate::leaderboards::PlayerStandingQuery,
             $crate::leaderboards::JoinTournamentRequest,
+            $crate::trade::OpenTradeRequest,
+            $crate::trade::TradeOfferRequest,
+            $crate::trade::ConfirmTradeRequest,
+            $crate::trade::CancelTradeRequest,
         );
     };
 }

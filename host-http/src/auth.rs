@@ -539,6 +539,19 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
             Server("achievements")
         }
         ("PUT" | "DELETE", "/v1/admin/achievements/{achievement_id}") => Server("admin"),
+        // Trade: the acting side named in the body (a player's token acts only as
+        // itself), a trade read by its two players, a player's own trades; operators
+        // list recent trades and run the expiry.
+        (
+            "POST",
+            "/v1/trades"
+            | "/v1/trades/{trade_id}/offer"
+            | "/v1/trades/{trade_id}/confirm"
+            | "/v1/trades/{trade_id}/cancel",
+        ) => BodyPlayer("trade"),
+        ("GET", "/v1/trades/{trade_id}" | "/v1/trades/{trade_id}/ledger") => Members("trade"),
+        ("GET", "/v1/players/{player}/trades") => OwnPlayer("trade"),
+        ("GET", "/v1/admin/trades") | ("POST", "/v1/admin/trades/expire") => Server("admin"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

@@ -7,6 +7,8 @@
 //!   one host holding their coordinator lease, so a player gets each push once;
 //! * every 5 s: `run_leaderboard_resets()`, the due leaderboard and tournament resets
 //!   (any host; the period documents' versions grant each reward once);
+//! * every 5 s: `expire_trades()`, open trades past their expiry closed as cancelled
+//!   with reason `expired` (any host; the trade documents' versions close each once);
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
@@ -79,6 +81,15 @@ impl Scheduler {
                 LEADERBOARD_RESETS_INTERVAL,
                 stop.clone(),
                 move || leaderboard_resets(gh.clone()),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "trade expiry",
+                TRADE_EXPIRY_INTERVAL,
+                stop.clone(),
+                move || trade_expiry(gh.clone()),
             ));
         }
         if gh.config().queues.is_empty() {
@@ -240,5 +251,19 @@ async fn leaderboard_resets(gh: Guildhall) {
         Err(e) => {
             tracing::warn!(error = %e, "leaderboard resets failed; retried at the next interval")
         }
+    }
+}
+
+/// How often the expired trades are closed.
+pub const TRADE_EXPIRY_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Closes the open trades past their expiry (SPEC.md Trade: `trade_cancelled` with
+/// reason `expired`; every host may run this at once, the trade documents' versions
+/// close each once).
+async fn trade_expiry(gh: Guildhall) {
+    match gh.expire_trades().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(expired = n, "expired trades closed"),
+        Err(e) => tracing::warn!(error = %e, "trade expiry failed; retried at the next interval"),
     }
 }

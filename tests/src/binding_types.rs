@@ -318,6 +318,13 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("GrantedReward", "GrantedReward"),
     ("LeaderboardPeriod", "LeaderboardPeriod"),
     ("JoinTournamentResult", "JoinTournamentResult"),
+    ("TradeItem", "TradeItem"),
+    ("TradeOffer", "TradeOffer"),
+    ("TradeSide", "TradeSide"),
+    ("TradeStep", "TradeStep"),
+    ("Trade", "Trade"),
+    ("TradeResult", "TradeResult"),
+    ("PlayerTrades", "PlayerTrades"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

@@ -544,6 +544,10 @@ pub const DOC_KINDS: &[&str] = &[
     "achievement",
     "achievement_catalog",
     "achievement_progress",
+    "trade",
+    "trades_of",
+    "trade_open",
+    "trade_recent",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

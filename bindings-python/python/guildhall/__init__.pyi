@@ -643,6 +643,59 @@ class JoinTournamentResult(_Record):
     replayed: bool
     fee_paid: Optional[dict[str, Any]]
 
+class TradeItem(_Record):
+    """Units of one catalog item in an offer."""
+    item_id: str
+    quantity: int
+
+class TradeOffer(_Record):
+    """What one side gives: currencies and items, each listed at most once. Checked for
+    shape and limits when made (currencies configured, amounts and quantities > 0, items
+    in the catalog, at most `max_offer_entries` entries); not escrowed, so whether the
+    giver holds it is decided at the exchange."""
+    currencies: list[Balance]
+    items: list[TradeItem]
+
+class TradeSide(_Record):
+    """One side of a trade."""
+    player: str
+    offer: TradeOffer
+    confirmed: bool
+
+class TradeStep(_Record):
+    """One step of a trade's history (the console shows them)."""
+    revision: int
+    at: datetime
+    action: str
+    offer: Optional[TradeOffer]
+    player: Optional[str]
+
+class Trade(_Record):
+    """A trade between two players (SPEC.md Trade)."""
+    id: str
+    state: str
+    revision: int
+    sides: list[TradeSide]
+    opened_at: datetime
+    updated_at: datetime
+    expires_at: datetime
+    cancel_reason: Optional[str]
+    cancelled_by: Optional[str]
+    closed_at: Optional[datetime]
+    steps: list[TradeStep]
+    transaction_id: Optional[str]
+
+class TradeResult(_Record):
+    """What a trade call did: the trade after it."""
+    trade: Trade
+    replayed: bool
+
+class PlayerTrades(_Record):
+    """A player's trades: open ones and the history."""
+    player: str
+    open: list[Trade]
+    past: list[Trade]
+
 # ----- Live events -----
 
 class EventStream:
@@ -801,6 +854,16 @@ class Client:
     def events_after(self, after: int = 0, limit: Optional[int] = None) -> list[Event]: ...
     def player_events_after(self, player: str, after: int = 0, limit: Optional[int] = None) -> list[Event]: ...
     def prune(self) -> tuple[int, int]: ...
+    # trade
+    def open_trade(self, player: str, with_player: str, offer: Optional[Mapping[str, Any]] = None, *, idempotency_key: Optional[str] = None) -> TradeResult: ...
+    def set_trade_offer(self, player: str, trade_id: str, offer: Mapping[str, Any], *, revision: Optional[int] = None, confirm: bool = False, idempotency_key: Optional[str] = None) -> TradeResult: ...
+    def confirm_trade(self, player: str, trade_id: str, revision: int, *, idempotency_key: Optional[str] = None) -> TradeResult: ...
+    def cancel_trade(self, player: str, trade_id: str, *, idempotency_key: Optional[str] = None) -> TradeResult: ...
+    def trade(self, trade_id: str) -> Trade: ...
+    def player_trades(self, player: str) -> PlayerTrades: ...
+    def recent_trades(self, limit: int = 50) -> list[Trade]: ...
+    def trade_ledger(self, trade_id: str) -> list[LedgerEntry]: ...
+    def expire_trades(self) -> int: ...
 
 class _AsyncOpen:
     """What `AsyncClient.open` returns: `await` it for the client, or
@@ -952,3 +1015,13 @@ class AsyncClient:
     def events_after(self, after: int = 0, limit: Optional[int] = None) -> Awaitable[list[Event]]: ...
     def player_events_after(self, player: str, after: int = 0, limit: Optional[int] = None) -> Awaitable[list[Event]]: ...
     def prune(self) -> Awaitable[tuple[int, int]]: ...
+    # trade
+    def open_trade(self, player: str, with_player: str, offer: Optional[Mapping[str, Any]] = None, *, idempotency_key: Optional[str] = None) -> Awaitable[TradeResult]: ...
+    def set_trade_offer(self, player: str, trade_id: str, offer: Mapping[str, Any], *, revision: Optional[int] = None, confirm: bool = False, idempotency_key: Optional[str] = None) -> Awaitable[TradeResult]: ...
+    def confirm_trade(self, player: str, trade_id: str, revision: int, *, idempotency_key: Optional[str] = None) -> Awaitable[TradeResult]: ...
+    def cancel_trade(self, player: str, trade_id: str, *, idempotency_key: Optional[str] = None) -> Awaitable[TradeResult]: ...
+    def trade(self, trade_id: str) -> Awaitable[Trade]: ...
+    def player_trades(self, player: str) -> Awaitable[PlayerTrades]: ...
+    def recent_trades(self, limit: int = 50) -> Awaitable[list[Trade]]: ...
+    def trade_ledger(self, trade_id: str) -> Awaitable[list[LedgerEntry]]: ...
+    def expire_trades(self) -> Awaitable[int]: ...

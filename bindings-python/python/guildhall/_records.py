@@ -1195,6 +1195,136 @@ class JoinTournamentResult(_Record):
         return o
 
 
+class TradeItem(_Record):
+    """Units of one catalog item in an offer."""
+    __slots__ = ("item_id", "quantity")
+    __guildhall_fields__ = ("item_id", "quantity")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "item_id", d["item_id"])
+        s(o, "quantity", d["quantity"])
+        return o
+
+
+class TradeOffer(_Record):
+    """What one side gives: currencies and items, each listed at most once. Checked for
+    shape and limits when made (currencies configured, amounts and quantities > 0, items
+    in the catalog, at most `max_offer_entries` entries); not escrowed, so whether the
+    giver holds it is decided at the exchange."""
+    __slots__ = ("currencies", "items")
+    __guildhall_fields__ = ("currencies", "items")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d.get("currencies")
+        s(o, "currencies", [Balance._from(x) for x in v])
+        v = d.get("items")
+        s(o, "items", [TradeItem._from(x) for x in v])
+        return o
+
+
+class TradeSide(_Record):
+    """One side of a trade."""
+    __slots__ = ("player", "offer", "confirmed")
+    __guildhall_fields__ = ("player", "offer", "confirmed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["offer"]
+        s(o, "offer", TradeOffer._from(v))
+        s(o, "confirmed", d["confirmed"])
+        return o
+
+
+class TradeStep(_Record):
+    """One step of a trade's history (the console shows them)."""
+    __slots__ = ("revision", "at", "action", "offer", "player")
+    __guildhall_fields__ = ("revision", "at", "action", "offer", "player")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "revision", d["revision"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        s(o, "action", d["action"])
+        v = d.get("offer")
+        s(o, "offer", None if v is None else TradeOffer._from(v))
+        s(o, "player", d.get("player"))
+        return o
+
+
+class Trade(_Record):
+    """A trade between two players (SPEC.md Trade)."""
+    __slots__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
+    __guildhall_fields__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "state", d["state"])
+        s(o, "revision", d["revision"])
+        v = d["sides"]
+        s(o, "sides", [TradeSide._from(x) for x in v])
+        v = d["opened_at"]
+        s(o, "opened_at", _instant(v))
+        v = d["updated_at"]
+        s(o, "updated_at", _instant(v))
+        v = d["expires_at"]
+        s(o, "expires_at", _instant(v))
+        s(o, "cancel_reason", d.get("cancel_reason"))
+        s(o, "cancelled_by", d.get("cancelled_by"))
+        v = d.get("closed_at")
+        s(o, "closed_at", None if v is None else _instant(v))
+        v = d.get("steps")
+        s(o, "steps", [TradeStep._from(x) for x in v])
+        s(o, "transaction_id", d.get("transaction_id"))
+        return o
+
+
+class TradeResult(_Record):
+    """What a trade call did: the trade after it."""
+    __slots__ = ("trade", "replayed")
+    __guildhall_fields__ = ("trade", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["trade"]
+        s(o, "trade", Trade._from(v))
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class PlayerTrades(_Record):
+    """A player's trades: open ones and the history."""
+    __slots__ = ("player", "open", "past")
+    __guildhall_fields__ = ("player", "open", "past")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["open"]
+        s(o, "open", [Trade._from(x) for x in v])
+        v = d["past"]
+        s(o, "past", [Trade._from(x) for x in v])
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -1260,4 +1390,11 @@ BY_SCHEMA = {
     "GrantedReward": GrantedReward,
     "LeaderboardPeriod": LeaderboardPeriod,
     "JoinTournamentResult": JoinTournamentResult,
+    "TradeItem": TradeItem,
+    "TradeOffer": TradeOffer,
+    "TradeSide": TradeSide,
+    "TradeStep": TradeStep,
+    "Trade": Trade,
+    "TradeResult": TradeResult,
+    "PlayerTrades": PlayerTrades,
 }

@@ -93,6 +93,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "accounts",
         "log players in by a vouched external identity (discord, steam, altv, ...)",
     ),
+    (
+        "trade",
+        "trades of any player: open, offer, confirm, cancel, read",
+    ),
 ];
 
 /// True when `held` (a key's scopes) grants `needed`.

@@ -37,7 +37,8 @@ replayable!(
     crate::friends::FriendshipResult,
     crate::friends::BlockResult,
     crate::chat::ChatMessage,
-    crate::groups::GroupBankResult
+    crate::groups::GroupBankResult,
+    crate::trade::TradeResult
 );
 
 /// One attempt of a call: the change set to commit and the result to return.

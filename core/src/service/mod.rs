@@ -8,7 +8,7 @@
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
 //! `achievements.rs` (whose counting the commit engine calls for every change set),
-//! `events.rs`, and `first_seen.rs` (when a player began to exist).
+//! `trade.rs`, `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
 use crate::ctx::Ctx;
@@ -34,6 +34,7 @@ mod mail;
 mod matchmaking;
 mod party;
 mod presence;
+mod trade;
 
 pub use commit::{Caller, Replayable};
 use commit::{Committer, Stripes};

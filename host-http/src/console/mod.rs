@@ -39,6 +39,7 @@ mod mail;
 mod players;
 pub mod session;
 mod templates;
+mod trade;
 
 pub use session::{
     issue_session, CsrfForm, Operator, SessionClaims, AUDIENCE, COOKIE, SESSION_TTL_SECS,
@@ -126,12 +127,14 @@ pub fn console_routes() -> Router<AppState> {
             "/console/achievements",
             get(achievements::achievements_page).post(achievements::put_definition),
         )
+        .route("/console/trades", get(trade::trades_page))
+        .route("/console/trades/{trade_id}", get(trade::trade_page))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -141,6 +144,7 @@ const NAV: [(&str, &str); 9] = [
     ("/console/chat", "Chat"),
     ("/console/leaderboards", "Leaderboards"),
     ("/console/achievements", "Achievements"),
+    ("/console/trades", "Trades"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -72,6 +72,9 @@ fn body_for(path: &str, victim: &str, other: &str) -> Value {
         "/v1/groups/{group_id}/bank/deposit" | "/v1/groups/{group_id}/bank/withdraw" => {
             json!({ "player": victim, "currency": "gold", "amount": 1 })
         }
+        "/v1/trades" => json!({ "player": victim, "with": other }),
+        "/v1/trades/{trade_id}/offer" => json!({ "player": victim, "offer": {} }),
+        "/v1/trades/{trade_id}/confirm" => json!({ "player": victim, "revision": 1 }),
         _ => json!({ "player": victim }),
     }
 }
@@ -140,6 +143,11 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
         .post("/v1/groups", json!({ "owner": v, "name": "Victim Guild" }))
         .await;
     let group = group.ok()["id"].as_str().unwrap().to_string();
+    // A trade of the victim's, so reads of it are refused by membership, not 404.
+    let trade = app
+        .post("/v1/trades", json!({ "player": v, "with": "mate" }))
+        .await;
+    let trade = trade.ok()["trade"]["id"].as_str().unwrap().to_string();
     let before = snapshot(&app, v).await;
 
     let narrow_scopes = vec!["presence".to_string()];
@@ -163,7 +171,7 @@ async fn every_route_refuses_anonymous_callers_other_players_and_under_scoped_ke
             let m: Method = method.to_uppercase().parse().unwrap();
             let rule = access_rule(&m, path)
                 .unwrap_or_else(|| panic!("{method} {path} has no access rule"));
-            let url = fill(path, v, &party, &match_id, &group);
+            let url = fill(path, v, &party, &match_id, &group).replace("{trade_id}", &trade);
             let body = matches!(m, Method::POST | Method::PUT)
                 .then(|| body_for(path, v, &intruder.player));
             for (who, client) in &clients {

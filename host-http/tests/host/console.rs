@@ -633,6 +633,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/chat",
         "/console/leaderboards",
         "/console/achievements",
+        "/console/trades",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1094,4 +1095,72 @@ async fn console_achievements_page_puts_a_definition_and_shows_a_players_standin
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn console_trades_page_lists_recent_trades_and_shows_a_trades_history() {
+    const SELLER: &str = "<script>alert(1)</script>";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    app.post(
+        &format!("/v1/players/{}/grant", seg(SELLER)),
+        json!({ "amount": 70 }),
+    )
+    .await
+    .ok();
+    app.post(
+        "/v1/players/bob/items/sword/grant",
+        json!({ "quantity": 1 }),
+    )
+    .await
+    .ok();
+    let t = app
+        .post(
+            "/v1/trades",
+            json!({ "player": SELLER, "with": "bob", "offer": { "currencies": [{ "currency": "gold", "amount": 70 }] } }),
+        )
+        .await;
+    let id = t.ok()["trade"]["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/v1/trades/{id}/offer"),
+        json!({ "player": "bob", "offer": { "items": [{ "item_id": "sword", "quantity": 1 }] }, "revision": 1, "confirm": true }),
+    )
+    .await
+    .ok();
+    app.post(
+        &format!("/v1/trades/{id}/confirm"),
+        json!({ "player": SELLER, "revision": 2 }),
+    )
+    .await
+    .ok();
+    // The list of recent trades links to the trade's page.
+    let (status, _, page) = get(&app, "/console/trades", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("trades", &page, &[SELLER]);
+    assert!(page.contains(&format!("/console/trades/{id}")), "{page}");
+    // A player's trades.
+    let (status, _, page) = get(&app, "/console/trades?player=bob", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Past trades of bob") && page.contains(&id),
+        "{page}"
+    );
+    // The trade's history: both offers, its steps, the ledger entry with its id.
+    let (status, _, page) = get(&app, &format!("/console/trades/{id}"), Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("trade", &page, &[SELLER]);
+    for shown in [
+        "completed",
+        "70 gold",
+        "1 × sword",
+        "confirmed",
+        "opened",
+        "trade_id",
+    ] {
+        assert!(page.contains(shown), "{shown} in {page}");
+    }
+    assert!(page.contains(&id));
+    let (status, _, _) = get(&app, "/console/trades/nope", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -18,3 +18,4 @@ mod matchmaking;
 mod observability;
 mod party;
 mod process;
+mod trade;

@@ -202,6 +202,15 @@ const OPS: &[&str] = &[
     "rate_hit",
     "migrate",
     "today",
+    "open_trade",
+    "set_trade_offer",
+    "confirm_trade",
+    "cancel_trade",
+    "trade",
+    "player_trades",
+    "recent_trades",
+    "trade_ledger",
+    "expire_trades",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -510,6 +519,16 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
             Ok(json!({ "allowed": format!("{d:?}") }))
         }
         "migrate" => ok!(gh.migrate().await?),
+        // ----- Trade -----
+        "open_trade" => ok!(gh.open_trade(whole!(a)).await?),
+        "set_trade_offer" => ok!(gh.set_trade_offer(whole!(a)).await?),
+        "confirm_trade" => ok!(gh.confirm_trade(whole!(a)).await?),
+        "cancel_trade" => ok!(gh.cancel_trade(whole!(a)).await?),
+        "trade" => ok!(gh.trade(&text(a, "trade_id")?).await?),
+        "player_trades" => ok!(gh.player_trades(&pid(a, "player")?).await?),
+        "recent_trades" => ok!(gh.recent_trades(arg!(a, "limit")).await?),
+        "trade_ledger" => ok!(gh.trade_ledger(&text(a, "trade_id")?).await?),
+        "expire_trades" => ok!(gh.expire_trades().await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

@@ -41,6 +41,7 @@ mod leaderboards;
 mod mail;
 mod matchmaking;
 mod party;
+mod trade;
 mod validation;
 
 fn wallet_of(gold: i64, gems: i64) -> Vec<Balance> {
