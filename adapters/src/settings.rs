@@ -204,6 +204,10 @@ pub struct FileConfig {
     /// Achievement limits (`[achievements]`); missing keys keep their defaults.
     #[serde(default)]
     pub achievements: Option<guildhall_core::achievements::AchievementsConfig>,
+    /// Character slots and restore window (`[characters]`); missing keys keep their
+    /// defaults.
+    #[serde(default)]
+    pub characters: Option<guildhall_core::characters::CharactersConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -600,6 +604,10 @@ impl FileConfig {
         if let Some(achievements) = self.achievements {
             achievements.check()?;
             core.achievements = achievements;
+        }
+        if let Some(characters) = self.characters {
+            characters.check()?;
+            core.characters = characters;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

@@ -59,6 +59,10 @@ pub struct Config {
     /// another (SPEC.md Achievements and quests; `[achievements]`).
     #[serde(default)]
     pub achievements: crate::achievements::AchievementsConfig,
+    /// Character slots and the restore window (SPEC.md Characters and the account bank;
+    /// `[characters]`).
+    #[serde(default)]
+    pub characters: crate::characters::CharactersConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -88,6 +92,7 @@ impl Config {
             chat: crate::chat::ChatConfig::default(),
             leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
             achievements: crate::achievements::AchievementsConfig::default(),
+            characters: crate::characters::CharactersConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -170,6 +175,7 @@ impl Config {
         self.groups.check()?;
         self.chat.check()?;
         self.achievements.check()?;
+        self.characters.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

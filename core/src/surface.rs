@@ -63,6 +63,15 @@ macro_rules! for_each_result_type {
             $crate::leaderboards::PlayerStanding,
             $crate::leaderboards::LeaderboardPeriod,
             $crate::leaderboards::JoinTournamentResult,
+            // Characters and the account bank.
+            $crate::characters::Character,
+            $crate::characters::CharacterResult,
+            $crate::characters::CharacterSelection,
+            $crate::characters::CharacterList,
+            $crate::characters::BankMoveResult,
+            $crate::characters::AccountBank,
+            $crate::characters::Equipment,
+            $crate::characters::EquipResult,
         );
     };
 }
@@ -102,6 +111,13 @@ macro_rules! for_each_request_type {
             $crate::leaderboards::StandingsQuery,
             $crate::leaderboards::PlayerStandingQuery,
             $crate::leaderboards::JoinTournamentRequest,
+            // Characters and the account bank.
+            $crate::characters::CreateCharacterRequest,
+            $crate::characters::RenameCharacterRequest,
+            $crate::characters::CharacterActionRequest,
+            $crate::characters::BankMoveRequest,
+            $crate::characters::EquipRequest,
+            $crate::characters::UnequipRequest,
         );
     };
 }

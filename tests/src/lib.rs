@@ -544,6 +544,12 @@ pub const DOC_KINDS: &[&str] = &[
     "achievement",
     "achievement_catalog",
     "achievement_progress",
+    // Characters and the account bank.
+    "character",
+    "characters_of",
+    "character_name",
+    "account_bank_items",
+    "equipment",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

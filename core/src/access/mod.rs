@@ -93,6 +93,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "accounts",
         "log players in by a vouched external identity (discord, steam, altv, ...)",
     ),
+    (
+        "characters",
+        "characters, the account bank and equipment of any account or character",
+    ),
 ];
 
 /// True when `held` (a key's scopes) grants `needed`.
