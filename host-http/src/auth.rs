@@ -553,7 +553,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         // list and lifecycle, the character (or the account) for the bank and equipment;
         // an account's token reaches its live characters (`acting`).
         ("GET" | "POST", "/v1/players/{player}/characters")
-        | ("GET" | "DELETE", "/v1/players/{player}/characters/{character}")
+        | ("DELETE", "/v1/players/{player}/characters/{character}")
+        | ("GET", "/v1/characters/{player}")
         | (
             "POST",
             "/v1/players/{player}/characters/{character}/rename"

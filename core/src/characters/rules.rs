@@ -156,16 +156,17 @@ fn event(ctx: &Ctx, cs: &mut ChangeSet, kind: &str, c: &Character, extra: serde_
         .push(ctx.event(kind, vec![c.account.clone(), c.id.clone()], payload));
 }
 
-/// Creates a character for `req.account` (SPEC.md Characters). `account_exists`: the
-/// account record was found; `of` and `chars` are the account's index and characters;
-/// `taken` the claim of the name and the character holding it. Errors: `NOT_FOUND` (no
-/// account), `LIMIT_REACHED` (every slot live), `NAME_TAKEN`, `INVALID_ARGUMENT`.
+/// Creates a character for `req.account` (SPEC.md Characters). `account_is_character`:
+/// the account id is itself a character (characters own no characters); `of` and
+/// `chars` are the account's index and characters; `taken` the claim of the name and
+/// the character holding it. Errors: `LIMIT_REACHED` (every slot live), `NAME_TAKEN`,
+/// `INVALID_ARGUMENT` (bad name, or the account is a character).
 #[allow(clippy::too_many_arguments)]
 pub fn create(
     cfg: &CharactersConfig,
     ctx: &Ctx,
     req: &CreateCharacterRequest,
-    account_exists: bool,
+    account_is_character: bool,
     of: Option<&Versioned<CharactersOf>>,
     chars: &[Versioned<Character>],
     taken: Option<&Versioned<CharacterName>>,
@@ -173,8 +174,14 @@ pub fn create(
 ) -> Result<(ChangeSet, CharacterResult)> {
     let key = check_name(&req.name)?;
     econ::check_key(&req.idempotency_key)?;
-    if !account_exists {
-        return Err(Error::not_found("account", req.account.as_str()));
+    if account_is_character {
+        return Err(Error::invalid(
+            "account",
+            format!(
+                "{} is a character; characters own no characters",
+                req.account
+            ),
+        ));
     }
     if live_count(chars) >= cfg.slots {
         return Err(Error::new(
@@ -945,13 +952,13 @@ mod tests {
     }
 
     #[test]
-    fn create_fills_the_slots_then_refuses_and_needs_an_account_and_a_free_name() {
+    fn create_fills_the_slots_then_refuses_and_needs_a_free_name_and_no_character_as_owner() {
         let c = CharactersConfig::default();
         let (cs, r) = create(
             &c,
             &ctx(0),
             &create_req("Hero"),
-            true,
+            false,
             None,
             &[],
             None,
@@ -975,7 +982,7 @@ mod tests {
                 &c,
                 &ctx(0),
                 &create_req("D"),
-                true,
+                false,
                 None,
                 &three,
                 None,
@@ -987,19 +994,19 @@ mod tests {
         let mut two = three.clone();
         two[0].value.deleted_at = Some(at(0));
         two[0].value.purge_at = Some(at(100));
-        assert!(create(&c, &ctx(0), &create_req("D"), true, None, &two, None, None).is_ok());
+        assert!(create(&c, &ctx(0), &create_req("D"), false, None, &two, None, None).is_ok());
         assert_eq!(
             code(create(
                 &c,
                 &ctx(0),
                 &create_req("D"),
-                false,
+                true,
                 None,
                 &[],
                 None,
                 None
             )),
-            ErrorCode::NotFound
+            ErrorCode::InvalidArgument
         );
         let claim = Versioned {
             id: "hero".into(),
@@ -1015,7 +1022,7 @@ mod tests {
                 &c,
                 &ctx(0),
                 &create_req("HERO"),
-                true,
+                false,
                 None,
                 &[],
                 Some(&claim),
@@ -1044,7 +1051,7 @@ mod tests {
                 &c,
                 &ctx(99),
                 &create_req("hero"),
-                true,
+                false,
                 None,
                 &[],
                 Some(&claim),
@@ -1056,7 +1063,7 @@ mod tests {
             &c,
             &ctx(100),
             &create_req("hero"),
-            true,
+            false,
             None,
             &[],
             Some(&claim),

@@ -8,7 +8,6 @@
 
 use super::commit::Replayable;
 use super::Guildhall;
-use crate::access::AccountRecord;
 use crate::characters::rules::{self, BankWhat};
 use crate::characters::{
     AccountBank, BankItems, BankMoveRequest, BankMoveResult, Character, CharacterActionRequest,
@@ -88,11 +87,13 @@ impl Guildhall {
         Ok((claim, holder))
     }
 
-    /// Creates a character of `req.account` (an account: a player id with an account
-    /// record) under a new player id. Errors: `NOT_FOUND` (no account), `NAME_TAKEN`
+    /// Creates a character of `req.account` under a new player id. The account is a
+    /// player id that is not itself a character: an account record of the host's
+    /// accounts, or an embedding game's own player id (those need no record, as for
+    /// every other module). Errors: `NAME_TAKEN`
     /// (the name in any case, held by a live character or one still restorable),
-    /// `LIMIT_REACHED` (`[characters] slots` live characters), `INVALID_ARGUMENT`,
-    /// `IDEMPOTENCY_CONFLICT`.
+    /// `LIMIT_REACHED` (`[characters] slots` live characters), `INVALID_ARGUMENT` (bad
+    /// name, or the account is a character), `IDEMPOTENCY_CONFLICT`.
     pub async fn create_character(&self, req: CreateCharacterRequest) -> Result<CharacterResult> {
         let key = rules::check_name(&req.name)?;
         let req = &req;
@@ -106,8 +107,8 @@ impl Guildhall {
             |ctx: Ctx| {
                 let key = key.clone();
                 Box::pin(async move {
-                    let exists = self
-                        .load::<AccountRecord>(req.account.as_str())
+                    let is_character = self
+                        .load::<Character>(req.account.as_str())
                         .await?
                         .is_some();
                     let (of, chars) = self.account_characters(&req.account).await?;
@@ -116,7 +117,7 @@ impl Guildhall {
                         &self.config.characters,
                         &ctx,
                         req,
-                        exists,
+                        is_character,
                         of.as_ref(),
                         &chars,
                         taken.as_ref(),
@@ -340,7 +341,7 @@ impl Guildhall {
         }
     }
 
-    async fn bank_move(
+    async fn account_bank_move(
         &self,
         op: &str,
         req: BankMoveRequest,
@@ -425,7 +426,7 @@ impl Guildhall {
     /// `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`,
     /// `BALANCE_LIMIT`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
     pub async fn bank_deposit(&self, req: BankMoveRequest) -> Result<BankMoveResult> {
-        self.bank_move("bank_deposit", req, true).await
+        self.account_bank_move("bank_deposit", req, true).await
     }
 
     /// A live character takes currency or an item from its account's bank; the bank
@@ -433,7 +434,7 @@ impl Guildhall {
     /// `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`, `STACK_LIMIT`,
     /// `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
     pub async fn bank_withdraw(&self, req: BankMoveRequest) -> Result<BankMoveResult> {
-        self.bank_move("bank_withdraw", req, false).await
+        self.account_bank_move("bank_withdraw", req, false).await
     }
 
     /// The bank of `player`'s account: `player` is the account, or one of its

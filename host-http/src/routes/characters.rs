@@ -28,8 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/players/{player}/characters", get(list).post(create))
         .route(
             "/v1/players/{player}/characters/{character}",
-            get(get_one).delete(remove),
+            delete(remove),
         )
+        .route("/v1/characters/{player}", get(get_one))
         .route(
             "/v1/players/{player}/characters/{character}/rename",
             post(rename),
@@ -157,25 +158,15 @@ pub async fn create(
     Ok(replay(r.clone(), r.replayed))
 }
 
-async fn owned(s: &AppState, account: &str, character: &str) -> ApiResult<Character> {
-    let account = player(account)?;
-    let c = s.gh.character(&player(character)?).await?;
-    if c.account != account {
-        return Err(Error::not_found("character", character).into());
-    }
-    Ok(c)
-}
-
-/// One of the account's characters (live or still restorable).
-#[utoipa::path(get, path = "/v1/players/{player}/characters/{character}", tag = "characters",
-    params(("player" = String, Path, description = "Account (player id)"),
-        ("character" = String, Path, description = "Character (player id)")),
+/// One character (live or still restorable): its account's token, its own, or a key.
+#[utoipa::path(get, path = "/v1/characters/{player}", tag = "characters",
+    params(("player" = String, Path, description = "Character (player id)")),
     responses((status = 200, body = Character), (status = 400, body = Error), (status = 404, body = Error)))]
 pub async fn get_one(
     State(s): State<AppState>,
-    ApiPath((p, c)): ApiPath<(String, String)>,
+    ApiPath(c): ApiPath<String>,
 ) -> ApiResult<Json<Character>> {
-    Ok(Json(owned(&s, &p, &c).await?))
+    Ok(Json(s.gh.character(&player(c)?).await?))
 }
 
 fn action(

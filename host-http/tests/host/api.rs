@@ -765,7 +765,7 @@ async fn openapi_lists_every_route() {
         // Characters and the account bank.
         ("get", "/v1/players/{player}/characters"),
         ("post", "/v1/players/{player}/characters"),
-        ("get", "/v1/players/{player}/characters/{character}"),
+        ("get", "/v1/characters/{player}"),
         ("delete", "/v1/players/{player}/characters/{character}"),
         ("post", "/v1/players/{player}/characters/{character}/rename"),
         (

@@ -253,10 +253,17 @@ async fn characters_lifecycle_equipment_and_refusals_over_http() {
     )
     .await
     .assert_error(400, "INVALID_ARGUMENT");
-    // A key creates for a player with no account: NOT_FOUND.
-    app.post("/v1/players/nobody/characters", json!({"name": "Ghost"}))
-        .await
-        .assert_error(404, "NOT_FOUND");
+    // A key creates for a game's own player id; a character owns no characters.
+    let g = app
+        .post("/v1/players/game-7/characters", json!({"name": "Ghost"}))
+        .await;
+    let ghost = g.ok()["character"]["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/v1/players/{ghost}/characters"),
+        json!({"name": "Nested"}),
+    )
+    .await
+    .assert_error(400, "INVALID_ARGUMENT");
     let list = call(&app, &ann.client, Method::GET, &chars, None).await;
     let a = list.ok()["characters"][0]["id"]
         .as_str()

@@ -180,17 +180,22 @@ async fn characters_slot_limit_holds_under_concurrent_creations(fx: Fixture) {
         "a fourth character",
         fx.gh.create_character(create(&a, "Fourth"))
     );
-    // A player id without an account owns no characters.
+    // A character owns no characters; a player id with no account record may (an
+    // embedding game's own ids).
+    let c0 = list.characters[0].id.clone();
     let e = fx
         .gh
-        .create_character(create(&pid("no-account"), "Nobody"))
+        .create_character(create(&c0, "Nested"))
         .await
         .unwrap_err();
-    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    fx.gh
+        .create_character(create(&pid("game-player-7"), "Embedded"))
+        .await
+        .expect("ids of embedding games need no account record");
     // Each character is a player id of its own: its own wallet.
-    let c0 = &list.characters[0].id;
-    grant_gold(&fx, c0, 5).await;
-    assert_eq!(fx.gh.balance(c0, "gold").await.unwrap(), 5);
+    grant_gold(&fx, &c0, 5).await;
+    assert_eq!(fx.gh.balance(&c0, "gold").await.unwrap(), 5);
     assert_eq!(fx.gh.balance(&a, "gold").await.unwrap(), 0);
 }
 
