@@ -23,6 +23,7 @@ ARGS = {
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
     "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
+    "account": "p", "character": "c", "slot": "head",
 }
 
 

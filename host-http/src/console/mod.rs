@@ -31,6 +31,7 @@
 
 mod achievements;
 mod catalog;
+mod characters;
 mod chat;
 mod dashboard;
 mod groups;
@@ -126,12 +127,13 @@ pub fn console_routes() -> Router<AppState> {
             "/console/achievements",
             get(achievements::achievements_page).post(achievements::put_definition),
         )
+        .route("/console/characters", get(characters::characters_page))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -141,6 +143,7 @@ const NAV: [(&str, &str); 9] = [
     ("/console/chat", "Chat"),
     ("/console/leaderboards", "Leaderboards"),
     ("/console/achievements", "Achievements"),
+    ("/console/characters", "Characters"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.
