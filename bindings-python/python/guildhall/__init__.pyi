@@ -643,6 +643,84 @@ class JoinTournamentResult(_Record):
     replayed: bool
     fee_paid: Optional[dict[str, Any]]
 
+class Character(_Record):
+    """A character (document kind `character`, id = its player id)."""
+    id: str
+    account: str
+    name: str
+    created_at: datetime
+    deleted_at: Optional[datetime]
+    purge_at: Optional[datetime]
+
+class CharacterResult(_Record):
+    """The outcome of a create, rename, delete or restore."""
+    transaction_id: str
+    character: Character
+    replayed: bool
+
+class CharacterSelection(_Record):
+    """The outcome of a select. The HTTP host adds an access token for the character."""
+    transaction_id: str
+    account: str
+    character: Character
+    replayed: bool
+    access_token: Optional[str]
+    expires_in: Optional[int]
+
+class CharacterList(_Record):
+    """An account's characters: the live ones and the deleted ones still in their restore
+    window (with `purge_at`), in creation order."""
+    account: str
+    slots: int
+    live: int
+    characters: list[Character]
+    selected: Optional[str]
+
+class BankMoveResult(_Record):
+    """The outcome of a bank move."""
+    transaction_id: str
+    account: str
+    character: str
+    replayed: bool
+    amount: Optional[int]
+    bank_balance: Optional[int]
+    bank_quantity: Optional[int]
+    character_balance: Optional[int]
+    character_quantity: Optional[int]
+    currency: Optional[str]
+    item_id: Optional[str]
+    quantity: Optional[int]
+    unequipped: Optional[str]
+
+class AccountBank(_Record):
+    """An account's bank: every configured currency (zero when never touched) and its
+    item stacks by item id."""
+    account: str
+    balances: list[Balance]
+    items: list[InventoryEntry]
+
+class EquippedItem(_Record):
+    """One equipped item."""
+    slot: str
+    item_id: str
+    name: str
+    equipped_at: datetime
+
+class Equipment(_Record):
+    """A player's equipment, by slot name. An item the player no longer owns is not in it."""
+    player: str
+    items: list[EquippedItem]
+
+class EquipResult(_Record):
+    """The outcome of an equip or unequip."""
+    transaction_id: str
+    player: str
+    slot: str
+    equipment: list[EquippedItem]
+    replayed: bool
+    item_id: Optional[str]
+    previous: Optional[str]
+
 # ----- Live events -----
 
 class EventStream:
