@@ -807,6 +807,59 @@ class HttpGuildhall {
   async expireTrades() {
     return (await this.request('POST', '/v1/admin/trades/expire', {})).expired
   }
+  // ----- Characters and the account bank -----
+  #characterPath(account, character, action) {
+    const base = `/v1/players/${this.#player(account)}/characters/${enc(requireText('character', character))}`
+    return action ? `${base}/${action}` : base
+  }
+  async createCharacter(request) {
+    const { account, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(account)}/characters`, body)
+  }
+  async renameCharacter(request) {
+    const { account, character, ...body } = requireObject('request', request)
+    return this.request('POST', this.#characterPath(account, character, 'rename'), body)
+  }
+  async deleteCharacter(request) {
+    const { account, character, ...body } = requireObject('request', request)
+    return this.request('DELETE', this.#characterPath(account, character), body)
+  }
+  async restoreCharacter(request) {
+    const { account, character, ...body } = requireObject('request', request)
+    return this.request('POST', this.#characterPath(account, character, 'restore'), body)
+  }
+  async selectCharacter(request) {
+    const { account, character, ...body } = requireObject('request', request)
+    return this.request('POST', this.#characterPath(account, character, 'select'), body)
+  }
+  async characters(account) {
+    return this.request('GET', `/v1/players/${this.#player(account)}/characters`)
+  }
+  async character(character) {
+    return this.request('GET', `/v1/characters/${this.#player(character)}`)
+  }
+  async bankDeposit(request) {
+    const { character, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(character)}/bank/deposit`, body)
+  }
+  async bankWithdraw(request) {
+    const { character, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(character)}/bank/withdraw`, body)
+  }
+  async accountBank(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/bank`)
+  }
+  async equipItem(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/equipment`, body)
+  }
+  async unequipItem(request) {
+    const { player, slot, ...body } = requireObject('request', request)
+    return this.request('DELETE', `/v1/players/${this.#player(player)}/equipment/${enc(requireText('slot', slot))}`, body)
+  }
+  async equipment(player) {
+    return this.request('GET', `/v1/players/${this.#player(player)}/equipment`)
+  }
 
   /**
    * Stops every `onEvent` poller, refuses further calls (`UNAVAILABLE`) and resolves

@@ -89,6 +89,19 @@ export interface ConnectOptions {
 // rewrites it.
 
 /**
+ * An account's bank: every configured currency (zero when never touched) and its
+ * item stacks by item id.
+ */
+export interface AccountBank {
+  /** The account. */
+  account: string
+  /** Balances in configured currency order. */
+  balances: Balance[]
+  /** Item stacks. */
+  items: InventoryEntry[]
+}
+
+/**
  * An achievement or quest definition (SPEC.md Achievements and quests), put by an
  * operator with [`crate::Guildhall::put_achievement`].
  */
@@ -241,6 +254,60 @@ export interface BalanceChangeResult {
 }
 
 /**
+ * A deposit into or a withdrawal from the account bank by one of its characters:
+ * currency (`currency` and `amount`) or an item (`item_id`, `quantity`; a durable
+ * moves whole, quantity 1), exactly one of the two. Errors: `NOT_FOUND` (not a live
+ * character, unknown item), `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`,
+ * `ALREADY_OWNED` (a durable the receiving side holds), `BALANCE_LIMIT`,
+ * `STACK_LIMIT`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface BankMoveRequest {
+  amount?: number
+  /** The character depositing or withdrawing. */
+  character: string
+  /** Currency code (with `amount`). */
+  currency?: string
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+  /** Catalog item id (with an optional `quantity`). */
+  itemId?: string
+  /** Units of the item, > 0 (default 1; a durable: 1). */
+  quantity?: number
+  /**
+   * Ledger reason of a currency move, 1-64 bytes (default `account_bank_deposit` /
+   * `account_bank_withdraw`).
+   */
+  reason?: string
+}
+
+/** The outcome of a bank move. */
+export interface BankMoveResult {
+  /** The account whose bank it is. */
+  account: string
+  amount?: number
+  bankBalance?: number
+  /** Units the bank holds after. */
+  bankQuantity?: number
+  /** The character. */
+  character: string
+  characterBalance?: number
+  /** Units the character holds after. */
+  characterQuantity?: number
+  /** Currency moved. */
+  currency?: string
+  /** Item moved. */
+  itemId?: string
+  /** Units moved. */
+  quantity?: number
+  /** True for a replay. */
+  replayed: boolean
+  /** Id of the call (the ledger entry's transaction id for currency). */
+  transactionId: string
+  /** The slot the deposited item was equipped in (unequipped in the same commit). */
+  unequipped?: string
+}
+
+/**
  * Block or unblock a player. A block removes any friendship and pending request
  * between the two in the same commit; blocking a player already blocked, or
  * unblocking one not blocked, changes nothing (`changed: false`). Errors:
@@ -358,6 +425,92 @@ export interface CatalogItem {
   /** Display name. */
   name: string
   price?: Price
+}
+
+/** A character (document kind `character`, id = its player id). */
+export interface Character {
+  /** The account (player id) that owns it. */
+  account: string
+  /** Creation time, UTC. */
+  createdAt: string
+  /** When it was deleted, UTC; `None`: live. */
+  deletedAt?: string
+  /** The character's player id (its wallet, inventory, mail, party, ratings). */
+  id: string
+  /** Its name as given (unique without regard to case). */
+  name: string
+  /**
+   * For a deleted character: the end of its restore window, UTC; from then on it is
+   * purged (gone from lists, its name free).
+   */
+  purgeAt?: string
+}
+
+/** Deletes, restores or selects one of an account's characters. */
+export interface CharacterActionRequest {
+  /** The account owning the character. */
+  account: string
+  /** The character. */
+  character: string
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+}
+
+/**
+ * An account's characters: the live ones and the deleted ones still in their restore
+ * window (with `purge_at`), in creation order.
+ */
+export interface CharacterList {
+  /** The account. */
+  account: string
+  /** The characters. */
+  characters: Character[]
+  /** Live characters it owns. */
+  live: number
+  /** The selected character, when live. */
+  selected?: string
+  /** Live characters the account may own. */
+  slots: number
+}
+
+/** The outcome of a create, rename, delete or restore. */
+export interface CharacterResult {
+  /** The character after the call. */
+  character: Character
+  /** True for a replay. */
+  replayed: boolean
+  /** Id of the call. */
+  transactionId: string
+}
+
+/** The outcome of a select. The HTTP host adds an access token for the character. */
+export interface CharacterSelection {
+  /** An access token for the character (HTTP host only; `None` elsewhere). */
+  accessToken?: string
+  /** The account. */
+  account: string
+  /** The selected character. */
+  character: Character
+  /** Seconds the token lives (HTTP host only). */
+  expiresIn?: number
+  /** True for a replay. */
+  replayed: boolean
+  /** Id of the call. */
+  transactionId: string
+}
+
+/**
+ * Character limits (SPEC.md Characters), configured under `[characters]`; missing keys
+ * keep their defaults.
+ */
+export interface CharactersConfig {
+  /**
+   * Days a deleted character can be restored, its name kept for it (default 7; 0 to
+   * 365; 0: deletion is final at once).
+   */
+  restoreDays?: number
+  /** Live characters an account may own (default 3; 1 to 100). */
+  slots?: number
 }
 
 /** Chat limits, retention and the masked-word list (SPEC.md Chat), configured under `[chat]`; missing keys keep their defaults. */
@@ -495,6 +648,22 @@ export interface Counts {
   filter?: Record<string, any>
 }
 
+/**
+ * Creates a character. Errors: `NOT_FOUND` (no such account), `NAME_TAKEN`,
+ * `LIMIT_REACHED`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface CreateCharacterRequest {
+  /** The account (a player id with an account). */
+  account: string
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+  /**
+   * 1 to 32 characters: letters, digits, spaces, `_`, `-`, `'`, `.`; no leading,
+   * trailing or double space. Unique without regard to case.
+   */
+  name: string
+}
+
 /** Request of [`crate::Guildhall::create_group`]. */
 export interface CreateGroupRequest {
   /** Description, 0-1000 bytes (default empty). */
@@ -556,6 +725,59 @@ export interface EntryFee {
 
 /** What a ledger entry records (SPEC.md Economy operations). */
 export type EntryKind = 'grant' | 'spend' | 'transfer' | 'purchase'
+
+/**
+ * Equips an item the player owns into the slot its catalog metadata names
+ * (`{"slot": "head"}`); an item in that slot is unequipped. Errors: `NOT_OWNED`,
+ * `NOT_FOUND` (unknown item, deleted character), `INVALID_ARGUMENT` (no slot),
+ * `IDEMPOTENCY_CONFLICT`.
+ */
+export interface EquipRequest {
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+  /** Catalog item id of a durable with a slot. */
+  itemId: string
+  /** The character (any player id but a deleted character's). */
+  player: string
+}
+
+/** The outcome of an equip or unequip. */
+export interface EquipResult {
+  /** The equipment after the call. */
+  equipment: EquippedItem[]
+  /** The item now in the slot (`None` after an unequip). */
+  itemId?: string
+  /** The player. */
+  player: string
+  /** The item that left the slot, if any. */
+  previous?: string
+  /** True for a replay. */
+  replayed: boolean
+  /** The slot. */
+  slot: string
+  /** Id of the call. */
+  transactionId: string
+}
+
+/** A player's equipment, by slot name. An item the player no longer owns is not in it. */
+export interface Equipment {
+  /** Equipped items by slot name. */
+  items: EquippedItem[]
+  /** The player. */
+  player: string
+}
+
+/** One equipped item. */
+export interface EquippedItem {
+  /** When equipped, UTC. */
+  equippedAt: string
+  /** Catalog item id. */
+  itemId: string
+  /** Catalog name (empty when the item left the catalog). */
+  name: string
+  /** The slot. */
+  slot: string
+}
 
 /**
  * The stable error codes of SPEC.md. Serialized in `SCREAMING_SNAKE_CASE`
@@ -928,6 +1150,7 @@ export interface GuildhallConfig {
    * the current directory for an object).
    */
   catalogFile?: string
+  characters?: CharactersConfig
   chat?: ChatConfig
   compat?: CompatSection
   /** Currencies; the first is the default. None: one currency, `gold`. */
@@ -1733,6 +1956,21 @@ export interface RatingsConfig {
   wengLin?: WengLinParams
 }
 
+/**
+ * Renames a live character; the old name is freed in the same commit. Errors:
+ * `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface RenameCharacterRequest {
+  /** The account owning the character. */
+  account: string
+  /** The character. */
+  character: string
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+  /** The new name (rules as at creation). */
+  name: string
+}
+
 /** The outcome of reporting a match result. */
 export interface ReportResult {
   /** The match with its result and rating changes. */
@@ -2237,6 +2475,19 @@ export interface Trigger {
 }
 
 /**
+ * Empties a slot. Errors: `NOT_FOUND` (nothing equipped there, deleted character),
+ * `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+ */
+export interface UnequipRequest {
+  /** Idempotency key, scoped to the caller. */
+  idempotencyKey?: string
+  /** The character. */
+  player: string
+  /** The slot, 1-32 bytes. */
+  slot: string
+}
+
+/**
  * Use up `quantity` units of a consumable. Errors: `NOT_FOUND` (no such catalog item),
  * `NOT_CONSUMABLE`, `NOT_OWNED`, `INSUFFICIENT_QUANTITY`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
  */
@@ -2693,4 +2944,30 @@ export declare class Guildhall {
   tradeLedger(tradeId: string): Promise<LedgerEntry[]>
   /** Closes the open trades past their expiry; returns how many. */
   expireTrades(): Promise<number>
+  /** Creates a character of an account under a new player id. Errors: `NOT_FOUND` (no account), `NAME_TAKEN`, `LIMIT_REACHED`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`. */
+  createCharacter(request: Input<CreateCharacterRequest>): Promise<CharacterResult>
+  /** Renames a live character; the old name is freed. Errors: `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`. */
+  renameCharacter(request: Input<RenameCharacterRequest>): Promise<CharacterResult>
+  /** Soft-deletes a character (restorable for `restore_days`). Errors: `NOT_FOUND`. */
+  deleteCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
+  /** Restores a deleted character inside its window. Errors: `NOT_FOUND`, `LIMIT_REACHED`. */
+  restoreCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
+  /** Marks a live character as the account's current one. Errors: `NOT_FOUND`. */
+  selectCharacter(request: Input<CharacterActionRequest>): Promise<CharacterSelection>
+  /** An account's characters (live, and deleted ones still restorable). */
+  characters(account: string): Promise<CharacterList>
+  /** One character. Errors: `NOT_FOUND`. */
+  character(character: string): Promise<Character>
+  /** A character moves currency or an item into its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`. */
+  bankDeposit(request: Input<BankMoveRequest>): Promise<BankMoveResult>
+  /** A character takes currency or an item from its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`, `STACK_LIMIT`. */
+  bankWithdraw(request: Input<BankMoveRequest>): Promise<BankMoveResult>
+  /** The bank of an account (given the account or one of its characters). */
+  accountBank(player: string): Promise<AccountBank>
+  /** Equips an owned durable into the slot its metadata names. Errors: `NOT_OWNED`, `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  equipItem(request: Input<EquipRequest>): Promise<EquipResult>
+  /** Empties a slot. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  unequipItem(request: Input<UnequipRequest>): Promise<EquipResult>
+  /** A player's equipment by slot. */
+  equipment(player: string): Promise<Equipment>
 }

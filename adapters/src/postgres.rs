@@ -2404,10 +2404,17 @@ impl Store for PostgresStore {
 // ----- throwaway databases for tests and benchmarks -----
 
 static NEXT_TEST_DATABASE: AtomicU64 = AtomicU64::new(1);
+static TEST_DATABASE_SALT: std::sync::LazyLock<u32> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32))
+});
 
 /// A database created for one test (or benchmark) run and dropped when this value is
-/// dropped: `guildhall_test_<pid>_<n>` on the server `admin_url` names, so runs never
-/// share state and never collide.
+/// dropped: `guildhall_test_<pid>_<n>_<salt>` on the server `admin_url` names, so runs
+/// never share state and never collide. The salt (from the clock, drawn once per
+/// process) keeps processes of other PID namespaces (containers, sandboxes) sharing one
+/// server from taking, and later dropping, each other's databases.
 #[derive(Debug)]
 pub struct TestDatabase {
     admin_url: String,
@@ -2430,7 +2437,11 @@ impl TestDatabase {
         })?;
         loop {
             let n = NEXT_TEST_DATABASE.fetch_add(1, Ordering::Relaxed);
-            let name = format!("guildhall_test_{}_{n}", std::process::id());
+            let name = format!(
+                "guildhall_test_{}_{n}_{:x}",
+                std::process::id(),
+                *TEST_DATABASE_SALT
+            );
             match conn.execute(&*format!("CREATE DATABASE {name}")).await {
                 Ok(_) => {
                     let _ = conn.close().await;

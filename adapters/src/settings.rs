@@ -207,6 +207,10 @@ pub struct FileConfig {
     /// Trade expiry and limits (`[trade]`); missing keys keep their defaults.
     #[serde(default)]
     pub trade: Option<guildhall_core::trade::TradeConfig>,
+    /// Character slots and restore window (`[characters]`); missing keys keep their
+    /// defaults.
+    #[serde(default)]
+    pub characters: Option<guildhall_core::characters::CharactersConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -607,6 +611,10 @@ impl FileConfig {
         if let Some(trade) = self.trade {
             trade.check()?;
             core.trade = trade;
+        }
+        if let Some(characters) = self.characters {
+            characters.check()?;
+            core.characters = characters;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

@@ -5,7 +5,7 @@
 //!
 //! The server: `GUILDHALL_TEST_POSTGRES_URL`, else `DATABASE_URL`, else
 //! `postgres://postgres@127.0.0.1:5432/postgres`. Every test creates its own database
-//! (`guildhall_test_<pid>_<n>`) and drops it at the end. An unreachable server FAILS the
+//! (`guildhall_test_<pid>_<n>_<salt>`) and drops it at the end. An unreachable server FAILS the
 //! tests with a message saying so; they never skip silently.
 
 use chrono::{DateTime, TimeZone, Utc};

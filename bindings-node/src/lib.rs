@@ -2054,6 +2054,161 @@ impl Guildhall {
         })
         .build(env)
     }
+
+    // ----- Characters and the account bank -----
+
+    /// Creates a character of an account under a new player id. Errors: `NOT_FOUND` (no account), `NAME_TAKEN`, `LIMIT_REACHED`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<CreateCharacterRequest>",
+        ts_return_type = "Promise<CharacterResult>"
+    )]
+    pub fn create_character(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.create_character(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Renames a live character; the old name is freed. Errors: `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<RenameCharacterRequest>",
+        ts_return_type = "Promise<CharacterResult>"
+    )]
+    pub fn rename_character(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.rename_character(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Soft-deletes a character (restorable for `restore_days`). Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "request: Input<CharacterActionRequest>",
+        ts_return_type = "Promise<CharacterResult>"
+    )]
+    pub fn delete_character(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.delete_character(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Restores a deleted character inside its window. Errors: `NOT_FOUND`, `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "request: Input<CharacterActionRequest>",
+        ts_return_type = "Promise<CharacterResult>"
+    )]
+    pub fn restore_character(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.restore_character(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Marks a live character as the account's current one. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "request: Input<CharacterActionRequest>",
+        ts_return_type = "Promise<CharacterSelection>"
+    )]
+    pub fn select_character(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.select_character(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// An account's characters (live, and deleted ones still restorable).
+    #[napi(
+        ts_args_type = "account: string",
+        ts_return_type = "Promise<CharacterList>"
+    )]
+    pub fn characters(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.characters(&player("account", id)?).await }.await)
+        })
+    }
+
+    /// One character. Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "character: string",
+        ts_return_type = "Promise<Character>"
+    )]
+    pub fn character(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.character(&player("character", id)?).await }.await)
+        })
+    }
+
+    /// A character moves currency or an item into its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`.
+    #[napi(
+        ts_args_type = "request: Input<BankMoveRequest>",
+        ts_return_type = "Promise<BankMoveResult>"
+    )]
+    pub fn bank_deposit(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.bank_deposit(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A character takes currency or an item from its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`, `STACK_LIMIT`.
+    #[napi(
+        ts_args_type = "request: Input<BankMoveRequest>",
+        ts_return_type = "Promise<BankMoveResult>"
+    )]
+    pub fn bank_withdraw(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.bank_withdraw(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// The bank of an account (given the account or one of its characters).
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<AccountBank>"
+    )]
+    pub fn account_bank(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.account_bank(&player("player", id)?).await }.await)
+        })
+    }
+
+    /// Equips an owned durable into the slot its metadata names. Errors: `NOT_OWNED`, `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<EquipRequest>",
+        ts_return_type = "Promise<EquipResult>"
+    )]
+    pub fn equip_item(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.equip_item(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Empties a slot. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<UnequipRequest>",
+        ts_return_type = "Promise<EquipResult>"
+    )]
+    pub fn unequip_item(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.unequip_item(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A player's equipment by slot.
+    #[napi(ts_args_type = "player: string", ts_return_type = "Promise<Equipment>")]
+    pub fn equipment(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.equipment(&player("player", id)?).await }.await)
+        })
+    }
 }
 
 /// The outcome of `open`: a handle, or the error that rejects the Promise.

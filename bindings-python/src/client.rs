@@ -98,6 +98,10 @@ const READS: &[&str] = &[
     "player_trades",
     "recent_trades",
     "trade_ledger",
+    "characters",
+    "character",
+    "account_bank",
+    "equipment",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -1356,6 +1360,109 @@ async_client {
 
     /// Closes the open trades past their expiry; returns how many.
     fn expire_trades() () |gh| { gh.expire_trades().await.map(u64::from) }
+    // ----- Characters and the account bank -----
+
+    /// Creates a character of an account under a new player id. Returns a
+    /// `CharacterResult`. Raises `NotFound` (no account), `NameTaken`, `LimitReached`.
+    fn create_character(account: String, name: String, idempotency_key: Option<String>)
+        (account, name, *, idempotency_key = None)
+        |gh| {
+            gh.create_character(guildhall_core::characters::CreateCharacterRequest {
+                account: pid(&account)?, name, idempotency_key,
+            }).await
+        }
+
+    /// Renames a live character; the old name is freed. Returns a `CharacterResult`.
+    /// Raises `NotFound`, `NameTaken`.
+    fn rename_character(account: String, character: String, name: String, idempotency_key: Option<String>)
+        (account, character, name, *, idempotency_key = None)
+        |gh| {
+            gh.rename_character(guildhall_core::characters::RenameCharacterRequest {
+                account: pid(&account)?, character: pid(&character)?, name, idempotency_key,
+            }).await
+        }
+
+    /// Soft-deletes a character (restorable for `restore_days`). Returns a
+    /// `CharacterResult`. Raises `NotFound`.
+    fn delete_character(account: String, character: String, idempotency_key: Option<String>)
+        (account, character, *, idempotency_key = None)
+        |gh| {
+            gh.delete_character(guildhall_core::characters::CharacterActionRequest {
+                account: pid(&account)?, character: pid(&character)?, idempotency_key,
+            }).await
+        }
+
+    /// Restores a deleted character inside its window. Returns a `CharacterResult`.
+    /// Raises `NotFound`, `LimitReached`.
+    fn restore_character(account: String, character: String, idempotency_key: Option<String>)
+        (account, character, *, idempotency_key = None)
+        |gh| {
+            gh.restore_character(guildhall_core::characters::CharacterActionRequest {
+                account: pid(&account)?, character: pid(&character)?, idempotency_key,
+            }).await
+        }
+
+    /// Marks a live character as the account's current one. Returns a
+    /// `CharacterSelection`. Raises `NotFound`.
+    fn select_character(account: String, character: String, idempotency_key: Option<String>)
+        (account, character, *, idempotency_key = None)
+        |gh| {
+            gh.select_character(guildhall_core::characters::CharacterActionRequest {
+                account: pid(&account)?, character: pid(&character)?, idempotency_key,
+            }).await
+        }
+
+    /// An account's characters: a `CharacterList`.
+    fn characters(account: String) (account) |gh| { gh.characters(&pid(&account)?).await }
+
+    /// One `Character`. Raises `NotFound`.
+    fn character(character: String) (character) |gh| { gh.character(&pid(&character)?).await }
+
+    /// A character moves currency (`currency`, `amount`) or an item (`item_id`,
+    /// `quantity`) into its account's bank. Returns a `BankMoveResult`.
+    fn bank_deposit(character: String, currency: Option<String>, amount: Option<i64>, item_id: Option<String>, quantity: Option<i64>, reason: Option<String>, idempotency_key: Option<String>)
+        (character, *, currency = None, amount = None, item_id = None, quantity = None, reason = None, idempotency_key = None)
+        |gh| {
+            gh.bank_deposit(guildhall_core::characters::BankMoveRequest {
+                character: pid(&character)?, currency, amount, item_id, quantity, reason, idempotency_key,
+            }).await
+        }
+
+    /// A character takes currency or an item from its account's bank. Returns a
+    /// `BankMoveResult`.
+    fn bank_withdraw(character: String, currency: Option<String>, amount: Option<i64>, item_id: Option<String>, quantity: Option<i64>, reason: Option<String>, idempotency_key: Option<String>)
+        (character, *, currency = None, amount = None, item_id = None, quantity = None, reason = None, idempotency_key = None)
+        |gh| {
+            gh.bank_withdraw(guildhall_core::characters::BankMoveRequest {
+                character: pid(&character)?, currency, amount, item_id, quantity, reason, idempotency_key,
+            }).await
+        }
+
+    /// The bank of an account (given the account or one of its characters): an
+    /// `AccountBank`.
+    fn account_bank(player: String) (player) |gh| { gh.account_bank(&pid(&player)?).await }
+
+    /// Equips an owned durable into the slot its metadata names. Returns an
+    /// `EquipResult`. Raises `NotOwned`, `NotFound`, `InvalidArgument`.
+    fn equip_item(player: String, item_id: String, idempotency_key: Option<String>)
+        (player, item_id, *, idempotency_key = None)
+        |gh| {
+            gh.equip_item(guildhall_core::characters::EquipRequest {
+                player: pid(&player)?, item_id, idempotency_key,
+            }).await
+        }
+
+    /// Empties a slot. Returns an `EquipResult`. Raises `NotFound`.
+    fn unequip_item(player: String, slot: String, idempotency_key: Option<String>)
+        (player, slot, *, idempotency_key = None)
+        |gh| {
+            gh.unequip_item(guildhall_core::characters::UnequipRequest {
+                player: pid(&player)?, slot, idempotency_key,
+            }).await
+        }
+
+    /// A player's `Equipment` by slot.
+    fn equipment(player: String) (player) |gh| { gh.equipment(&pid(&player)?).await }
 }
 
 /// What `AsyncClient.open` returns: awaiting it gives the client; as an async context

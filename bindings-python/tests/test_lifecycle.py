@@ -24,6 +24,7 @@ ARGS = {
                 "kind": "announcement", "cap": {"every": "once"}},
     "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
     "with_player": "q", "trade_id": "t", "offer": {}, "revision": 1,
+    "account": "p", "character": "c", "slot": "head",
 }
 
 

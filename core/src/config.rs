@@ -62,6 +62,10 @@ pub struct Config {
     /// Trade expiry and limits (SPEC.md Trade; `[trade]`).
     #[serde(default)]
     pub trade: crate::trade::TradeConfig,
+    /// Character slots and the restore window (SPEC.md Characters and the account bank;
+    /// `[characters]`).
+    #[serde(default)]
+    pub characters: crate::characters::CharactersConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -92,6 +96,7 @@ impl Config {
             leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
             achievements: crate::achievements::AchievementsConfig::default(),
             trade: crate::trade::TradeConfig::default(),
+            characters: crate::characters::CharactersConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -174,6 +179,7 @@ impl Config {
         self.groups.check()?;
         self.chat.check()?;
         self.achievements.check()?;
+        self.characters.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -19,6 +19,7 @@
 pub mod access;
 pub mod achievements;
 pub mod announce;
+pub mod characters;
 pub mod chat;
 pub mod config;
 pub mod ctx;

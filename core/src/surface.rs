@@ -67,6 +67,15 @@ macro_rules! for_each_result_type {
             $crate::trade::TradeResult,
             $crate::trade::PlayerTrades,
             $crate::types::LedgerEntry,
+            // Characters and the account bank.
+            $crate::characters::Character,
+            $crate::characters::CharacterResult,
+            $crate::characters::CharacterSelection,
+            $crate::characters::CharacterList,
+            $crate::characters::BankMoveResult,
+            $crate::characters::AccountBank,
+            $crate::characters::Equipment,
+            $crate::characters::EquipResult,
         );
     };
 }
@@ -110,6 +119,13 @@ macro_rules! for_each_request_type {
             $crate::trade::TradeOfferRequest,
             $crate::trade::ConfirmTradeRequest,
             $crate::trade::CancelTradeRequest,
+            // Characters and the account bank.
+            $crate::characters::CreateCharacterRequest,
+            $crate::characters::RenameCharacterRequest,
+            $crate::characters::CharacterActionRequest,
+            $crate::characters::BankMoveRequest,
+            $crate::characters::EquipRequest,
+            $crate::characters::UnequipRequest,
         );
     };
 }

@@ -55,9 +55,9 @@ impl fmt::Display for PlayerId {
     }
 }
 
-/// A ledger account: a player's wallet, a group's bank, or a named system account such
-/// as `system:shop` or `system:donations`. Written as `player:<id>` / `group:<id>` /
-/// `system:<name>`.
+/// A ledger account: a player's wallet, a group's bank, an account's bank, or a named
+/// system account such as `system:shop` or `system:donations`. Written as `player:<id>`
+/// / `group:<id>` / `account:<id>` / `system:<name>`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Account {
     /// A player's wallet: balance never below zero.
@@ -68,6 +68,10 @@ pub enum Account {
     /// row's version like a player's wallet. The group id is 1-128 bytes without
     /// control characters.
     Group(String),
+    /// An account's bank, shared by the account's characters (SPEC.md "Characters and
+    /// the account bank"): the id is the account's player id; balance never below zero,
+    /// written under its row's version like a player's wallet.
+    Bank(PlayerId),
 }
 
 impl Account {
@@ -93,7 +97,7 @@ impl Account {
     pub fn player(&self) -> Option<&PlayerId> {
         match self {
             Account::Player(p) => Some(p),
-            Account::System(_) | Account::Group(_) => None,
+            Account::System(_) | Account::Group(_) | Account::Bank(_) => None,
         }
     }
 
@@ -104,18 +108,21 @@ impl Account {
         Ok(Account::Group(id.to_string()))
     }
 
-    /// Parses `player:<id>`, `group:<id>` or `system:<name>`. Errors: `INVALID_ARGUMENT`.
+    /// Parses `player:<id>`, `group:<id>`, `account:<id>` or `system:<name>`. Errors:
+    /// `INVALID_ARGUMENT`.
     pub fn parse(s: &str) -> Result<Self> {
         if let Some(p) = s.strip_prefix("player:") {
             Ok(Account::Player(PlayerId::new(p)?))
         } else if let Some(g) = s.strip_prefix("group:") {
             Account::group(g)
+        } else if let Some(a) = s.strip_prefix("account:") {
+            Ok(Account::Bank(PlayerId::new(a)?))
         } else if s.starts_with("system:") {
             Account::system(s)
         } else {
             Err(Error::invalid(
                 "account",
-                "an account is player:<id>, group:<id> or system:<name>",
+                "an account is player:<id>, group:<id>, account:<id> or system:<name>",
             ))
         }
     }
@@ -127,6 +134,7 @@ impl fmt::Display for Account {
             Account::Player(p) => write!(f, "player:{p}"),
             Account::System(s) => write!(f, "system:{s}"),
             Account::Group(g) => write!(f, "group:{g}"),
+            Account::Bank(a) => write!(f, "account:{a}"),
         }
     }
 }

@@ -219,7 +219,8 @@ impl Principal {
     }
 
     /// Errors with `FORBIDDEN` unless this principal may act for `player` with `scope`: a
-    /// player only for themself; a key when its scopes grant `scope`.
+    /// player only for themself; a key when its scopes grant `scope`. The whole rule,
+    /// with an account's token acting for its live characters, is [`acting`].
     pub fn may_act_for(&self, player: &PlayerId, scope: &str) -> Result<(), AppError> {
         match self {
             Principal::Player { id, .. } if id == player => Ok(()),
@@ -292,18 +293,27 @@ impl FromRequestParts<AppState> for Acting {
     }
 }
 
-/// Checks that `principal` may act for the `player` a request body names (with `scope`),
-/// and that the player is not banned. The one check of every route whose acting player
-/// is in the body. Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
+/// Checks that `principal` may act for `player` (the path's or the body's) with
+/// `scope`, and that the player is not banned: the one check of every route acting for
+/// a player. A key needs the scope. A player's token acts for that player, and for the
+/// live characters of its account (SPEC.md Characters: one lookup of the character,
+/// `Guildhall::check_token_reach`); a character's own token (from selecting it) acts
+/// only while the character is live. Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
 pub async fn acting(
     gh: &Guildhall,
     principal: &Principal,
     player: &PlayerId,
     scope: &str,
 ) -> Result<(), AppError> {
-    principal.may_act_for(player, scope)?;
-    gh.check_player_access(player, principal.issued_at())
-        .await?;
+    match principal {
+        Principal::Player { id, issued_at } => {
+            gh.check_token_reach(id, player, *issued_at).await?;
+        }
+        Principal::Server(_) => {
+            principal.may_act_for(player, scope)?;
+            gh.check_player_access(player, None).await?;
+        }
+    }
     Ok(())
 }
 
@@ -552,6 +562,23 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/v1/trades/{trade_id}" | "/v1/trades/{trade_id}/ledger") => Members("trade"),
         ("GET", "/v1/players/{player}/trades") => OwnPlayer("trade"),
         ("GET", "/v1/admin/trades") | ("POST", "/v1/admin/trades/expire") => Server("admin"),
+        // Characters and the account bank: `{player}` is the account for its characters'
+        // list and lifecycle, the character (or the account) for the bank and equipment;
+        // an account's token reaches its live characters (`acting`).
+        ("GET" | "POST", "/v1/players/{player}/characters")
+        | ("DELETE", "/v1/players/{player}/characters/{character}")
+        | ("GET", "/v1/characters/{player}")
+        | (
+            "POST",
+            "/v1/players/{player}/characters/{character}/rename"
+            | "/v1/players/{player}/characters/{character}/restore"
+            | "/v1/players/{player}/characters/{character}/select"
+            | "/v1/players/{player}/bank/deposit"
+            | "/v1/players/{player}/bank/withdraw",
+        )
+        | ("GET", "/v1/players/{player}/bank")
+        | ("GET" | "POST", "/v1/players/{player}/equipment")
+        | ("DELETE", "/v1/players/{player}/equipment/{slot}") => OwnPlayer("characters"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

@@ -52,6 +52,13 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         access::change_password, access::sign_out, access::me,
         access::account, access::find_identity, access::ban, access::unban, access::admin_sign_out,
         access::whitelist, access::unwhitelist, access::keys,
+        crate::routes::characters::list, crate::routes::characters::create,
+        crate::routes::characters::get_one, crate::routes::characters::remove,
+        crate::routes::characters::rename, crate::routes::characters::restore,
+        crate::routes::characters::select, crate::routes::characters::bank,
+        crate::routes::characters::deposit, crate::routes::characters::withdraw,
+        crate::routes::characters::equipment, crate::routes::characters::equip,
+        crate::routes::characters::unequip,
     ),
     modifiers(&Security),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
@@ -75,6 +82,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),
         (name = "seed-002", description = "Compatibility routes of the seed 002 virtual economy service"),
+        (name = "characters", description = "Characters of an account, the account bank, equipment"),
     )
 )]
 pub struct ApiDoc;

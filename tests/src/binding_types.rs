@@ -325,6 +325,16 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("Trade", "Trade"),
     ("TradeResult", "TradeResult"),
     ("PlayerTrades", "PlayerTrades"),
+    // Characters and the account bank.
+    ("Character", "Character"),
+    ("CharacterResult", "CharacterResult"),
+    ("CharacterSelection", "CharacterSelection"),
+    ("CharacterList", "CharacterList"),
+    ("BankMoveResult", "BankMoveResult"),
+    ("AccountBank", "AccountBank"),
+    ("EquippedItem", "EquippedItem"),
+    ("Equipment", "Equipment"),
+    ("EquipResult", "EquipResult"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

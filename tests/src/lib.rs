@@ -548,6 +548,12 @@ pub const DOC_KINDS: &[&str] = &[
     "trades_of",
     "trade_open",
     "trade_recent",
+    // Characters and the account bank.
+    "character",
+    "characters_of",
+    "character_name",
+    "account_bank_items",
+    "equipment",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

@@ -695,6 +695,83 @@ class PlayerTrades(_Record):
     player: str
     open: list[Trade]
     past: list[Trade]
+class Character(_Record):
+    """A character (document kind `character`, id = its player id)."""
+    id: str
+    account: str
+    name: str
+    created_at: datetime
+    deleted_at: Optional[datetime]
+    purge_at: Optional[datetime]
+
+class CharacterResult(_Record):
+    """The outcome of a create, rename, delete or restore."""
+    transaction_id: str
+    character: Character
+    replayed: bool
+
+class CharacterSelection(_Record):
+    """The outcome of a select. The HTTP host adds an access token for the character."""
+    transaction_id: str
+    account: str
+    character: Character
+    replayed: bool
+    access_token: Optional[str]
+    expires_in: Optional[int]
+
+class CharacterList(_Record):
+    """An account's characters: the live ones and the deleted ones still in their restore
+    window (with `purge_at`), in creation order."""
+    account: str
+    slots: int
+    live: int
+    characters: list[Character]
+    selected: Optional[str]
+
+class BankMoveResult(_Record):
+    """The outcome of a bank move."""
+    transaction_id: str
+    account: str
+    character: str
+    replayed: bool
+    amount: Optional[int]
+    bank_balance: Optional[int]
+    bank_quantity: Optional[int]
+    character_balance: Optional[int]
+    character_quantity: Optional[int]
+    currency: Optional[str]
+    item_id: Optional[str]
+    quantity: Optional[int]
+    unequipped: Optional[str]
+
+class AccountBank(_Record):
+    """An account's bank: every configured currency (zero when never touched) and its
+    item stacks by item id."""
+    account: str
+    balances: list[Balance]
+    items: list[InventoryEntry]
+
+class EquippedItem(_Record):
+    """One equipped item."""
+    slot: str
+    item_id: str
+    name: str
+    equipped_at: datetime
+
+class Equipment(_Record):
+    """A player's equipment, by slot name. An item the player no longer owns is not in it."""
+    player: str
+    items: list[EquippedItem]
+
+class EquipResult(_Record):
+    """The outcome of an equip or unequip."""
+    transaction_id: str
+    player: str
+    slot: str
+    equipment: list[EquippedItem]
+    replayed: bool
+    item_id: Optional[str]
+    previous: Optional[str]
 
 # ----- Live events -----
 
@@ -864,6 +941,20 @@ class Client:
     def recent_trades(self, limit: int = 50) -> list[Trade]: ...
     def trade_ledger(self, trade_id: str) -> list[LedgerEntry]: ...
     def expire_trades(self) -> int: ...
+    # characters and the account bank
+    def create_character(self, account: str, name: str, *, idempotency_key: Optional[str] = None) -> CharacterResult: ...
+    def rename_character(self, account: str, character: str, name: str, *, idempotency_key: Optional[str] = None) -> CharacterResult: ...
+    def delete_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> CharacterResult: ...
+    def restore_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> CharacterResult: ...
+    def select_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> CharacterSelection: ...
+    def characters(self, account: str) -> CharacterList: ...
+    def character(self, character: str) -> Character: ...
+    def bank_deposit(self, character: str, *, currency: Optional[str] = None, amount: Optional[int] = None, item_id: Optional[str] = None, quantity: Optional[int] = None, reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> BankMoveResult: ...
+    def bank_withdraw(self, character: str, *, currency: Optional[str] = None, amount: Optional[int] = None, item_id: Optional[str] = None, quantity: Optional[int] = None, reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> BankMoveResult: ...
+    def account_bank(self, player: str) -> AccountBank: ...
+    def equip_item(self, player: str, item_id: str, *, idempotency_key: Optional[str] = None) -> EquipResult: ...
+    def unequip_item(self, player: str, slot: str, *, idempotency_key: Optional[str] = None) -> EquipResult: ...
+    def equipment(self, player: str) -> Equipment: ...
 
 class _AsyncOpen:
     """What `AsyncClient.open` returns: `await` it for the client, or
@@ -1025,3 +1116,17 @@ class AsyncClient:
     def recent_trades(self, limit: int = 50) -> Awaitable[list[Trade]]: ...
     def trade_ledger(self, trade_id: str) -> Awaitable[list[LedgerEntry]]: ...
     def expire_trades(self) -> Awaitable[int]: ...
+    # characters and the account bank
+    def create_character(self, account: str, name: str, *, idempotency_key: Optional[str] = None) -> Awaitable[CharacterResult]: ...
+    def rename_character(self, account: str, character: str, name: str, *, idempotency_key: Optional[str] = None) -> Awaitable[CharacterResult]: ...
+    def delete_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> Awaitable[CharacterResult]: ...
+    def restore_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> Awaitable[CharacterResult]: ...
+    def select_character(self, account: str, character: str, *, idempotency_key: Optional[str] = None) -> Awaitable[CharacterSelection]: ...
+    def characters(self, account: str) -> Awaitable[CharacterList]: ...
+    def character(self, character: str) -> Awaitable[Character]: ...
+    def bank_deposit(self, character: str, *, currency: Optional[str] = None, amount: Optional[int] = None, item_id: Optional[str] = None, quantity: Optional[int] = None, reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> Awaitable[BankMoveResult]: ...
+    def bank_withdraw(self, character: str, *, currency: Optional[str] = None, amount: Optional[int] = None, item_id: Optional[str] = None, quantity: Optional[int] = None, reason: Optional[str] = None, idempotency_key: Optional[str] = None) -> Awaitable[BankMoveResult]: ...
+    def account_bank(self, player: str) -> Awaitable[AccountBank]: ...
+    def equip_item(self, player: str, item_id: str, *, idempotency_key: Optional[str] = None) -> Awaitable[EquipResult]: ...
+    def unequip_item(self, player: str, slot: str, *, idempotency_key: Optional[str] = None) -> Awaitable[EquipResult]: ...
+    def equipment(self, player: str) -> Awaitable[Equipment]: ...

@@ -1267,6 +1267,10 @@ class Trade(_Record):
     """A trade between two players (SPEC.md Trade)."""
     __slots__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
     __guildhall_fields__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
+class Character(_Record):
+    """A character (document kind `character`, id = its player id)."""
+    __slots__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
+    __guildhall_fields__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
 
     @classmethod
     def _from(cls, d):
@@ -1297,6 +1301,21 @@ class TradeResult(_Record):
     """What a trade call did: the trade after it."""
     __slots__ = ("trade", "replayed")
     __guildhall_fields__ = ("trade", "replayed")
+        s(o, "account", d["account"])
+        s(o, "name", d["name"])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        v = d.get("deleted_at")
+        s(o, "deleted_at", None if v is None else _instant(v))
+        v = d.get("purge_at")
+        s(o, "purge_at", None if v is None else _instant(v))
+        return o
+
+
+class CharacterResult(_Record):
+    """The outcome of a create, rename, delete or restore."""
+    __slots__ = ("transaction_id", "character", "replayed")
+    __guildhall_fields__ = ("transaction_id", "character", "replayed")
 
     @classmethod
     def _from(cls, d):
@@ -1304,6 +1323,9 @@ class TradeResult(_Record):
         s = object.__setattr__
         v = d["trade"]
         s(o, "trade", Trade._from(v))
+        s(o, "transaction_id", d["transaction_id"])
+        v = d["character"]
+        s(o, "character", Character._from(v))
         s(o, "replayed", d["replayed"])
         return o
 
@@ -1312,6 +1334,108 @@ class PlayerTrades(_Record):
     """A player's trades: open ones and the history."""
     __slots__ = ("player", "open", "past")
     __guildhall_fields__ = ("player", "open", "past")
+class CharacterSelection(_Record):
+    """The outcome of a select. The HTTP host adds an access token for the character."""
+    __slots__ = ("transaction_id", "account", "character", "replayed", "access_token", "expires_in")
+    __guildhall_fields__ = ("transaction_id", "account", "character", "replayed", "access_token", "expires_in")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "account", d["account"])
+        v = d["character"]
+        s(o, "character", Character._from(v))
+        s(o, "replayed", d["replayed"])
+        s(o, "access_token", d.get("access_token"))
+        s(o, "expires_in", d.get("expires_in"))
+        return o
+
+
+class CharacterList(_Record):
+    """An account's characters: the live ones and the deleted ones still in their restore
+    window (with `purge_at`), in creation order."""
+    __slots__ = ("account", "slots", "live", "characters", "selected")
+    __guildhall_fields__ = ("account", "slots", "live", "characters", "selected")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "account", d["account"])
+        s(o, "slots", d["slots"])
+        s(o, "live", d["live"])
+        v = d["characters"]
+        s(o, "characters", [Character._from(x) for x in v])
+        s(o, "selected", d.get("selected"))
+        return o
+
+
+class BankMoveResult(_Record):
+    """The outcome of a bank move."""
+    __slots__ = ("transaction_id", "account", "character", "replayed", "amount", "bank_balance", "bank_quantity", "character_balance", "character_quantity", "currency", "item_id", "quantity", "unequipped")
+    __guildhall_fields__ = ("transaction_id", "account", "character", "replayed", "amount", "bank_balance", "bank_quantity", "character_balance", "character_quantity", "currency", "item_id", "quantity", "unequipped")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "account", d["account"])
+        s(o, "character", d["character"])
+        s(o, "replayed", d["replayed"])
+        s(o, "amount", d.get("amount"))
+        s(o, "bank_balance", d.get("bank_balance"))
+        s(o, "bank_quantity", d.get("bank_quantity"))
+        s(o, "character_balance", d.get("character_balance"))
+        s(o, "character_quantity", d.get("character_quantity"))
+        s(o, "currency", d.get("currency"))
+        s(o, "item_id", d.get("item_id"))
+        s(o, "quantity", d.get("quantity"))
+        s(o, "unequipped", d.get("unequipped"))
+        return o
+
+
+class AccountBank(_Record):
+    """An account's bank: every configured currency (zero when never touched) and its
+    item stacks by item id."""
+    __slots__ = ("account", "balances", "items")
+    __guildhall_fields__ = ("account", "balances", "items")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "account", d["account"])
+        v = d["balances"]
+        s(o, "balances", [Balance._from(x) for x in v])
+        v = d["items"]
+        s(o, "items", [InventoryEntry._from(x) for x in v])
+        return o
+
+
+class EquippedItem(_Record):
+    """One equipped item."""
+    __slots__ = ("slot", "item_id", "name", "equipped_at")
+    __guildhall_fields__ = ("slot", "item_id", "name", "equipped_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "slot", d["slot"])
+        s(o, "item_id", d["item_id"])
+        s(o, "name", d["name"])
+        v = d["equipped_at"]
+        s(o, "equipped_at", _instant(v))
+        return o
+
+
+class Equipment(_Record):
+    """A player's equipment, by slot name. An item the player no longer owns is not in it."""
+    __slots__ = ("player", "items")
+    __guildhall_fields__ = ("player", "items")
 
     @classmethod
     def _from(cls, d):
@@ -1322,6 +1446,28 @@ class PlayerTrades(_Record):
         s(o, "open", [Trade._from(x) for x in v])
         v = d["past"]
         s(o, "past", [Trade._from(x) for x in v])
+        v = d["items"]
+        s(o, "items", [EquippedItem._from(x) for x in v])
+        return o
+
+
+class EquipResult(_Record):
+    """The outcome of an equip or unequip."""
+    __slots__ = ("transaction_id", "player", "slot", "equipment", "replayed", "item_id", "previous")
+    __guildhall_fields__ = ("transaction_id", "player", "slot", "equipment", "replayed", "item_id", "previous")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "transaction_id", d["transaction_id"])
+        s(o, "player", d["player"])
+        s(o, "slot", d["slot"])
+        v = d["equipment"]
+        s(o, "equipment", [EquippedItem._from(x) for x in v])
+        s(o, "replayed", d["replayed"])
+        s(o, "item_id", d.get("item_id"))
+        s(o, "previous", d.get("previous"))
         return o
 
 
@@ -1397,4 +1543,13 @@ BY_SCHEMA = {
     "Trade": Trade,
     "TradeResult": TradeResult,
     "PlayerTrades": PlayerTrades,
+    "Character": Character,
+    "CharacterResult": CharacterResult,
+    "CharacterSelection": CharacterSelection,
+    "CharacterList": CharacterList,
+    "BankMoveResult": BankMoveResult,
+    "AccountBank": AccountBank,
+    "EquippedItem": EquippedItem,
+    "Equipment": Equipment,
+    "EquipResult": EquipResult,
 }

@@ -97,6 +97,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "trade",
         "trades of any player: open, offer, confirm, cancel, read",
     ),
+    (
+        "characters",
+        "characters, the account bank and equipment of any account or character",
+    ),
 ];
 
 /// True when `held` (a key's scopes) grants `needed`.

@@ -90,7 +90,7 @@ fn wrong_login() -> Error {
 impl Guildhall {
     /// An API key or account as the in-process access cache holds it (`None`: no such
     /// record), read from the store on a miss (`access_cache.rs`).
-    async fn access_record<T: Cached>(&self, id: &str) -> Result<Option<Arc<T>>> {
+    pub(super) async fn access_record<T: Cached>(&self, id: &str) -> Result<Option<Arc<T>>> {
         let epoch = match self.access_cache.get::<T>(id) {
             Ok(hit) => return Ok(hit),
             Err(epoch) => epoch,

@@ -1,4 +1,5 @@
-//! The in-process cache of access records: API keys and accounts, read on every
+//! The in-process cache of access records: API keys, accounts and characters (whose
+//! account a token may act for), read on every
 //! authenticated request, served from memory after the first read (ARCHITECTURE.md,
 //! "Authentication cache").
 //!
@@ -20,6 +21,7 @@
 //! still current.
 
 use crate::access::{AccountRecord, ApiKeyRecord};
+use crate::characters::Character;
 use crate::docs::Document;
 use crate::error::ErrorCode;
 use crate::ports::{ChangeSet, CounterWrite, Store};
@@ -59,12 +61,19 @@ impl Cached for AccountRecord {
     }
 }
 
+impl Cached for Character {
+    fn slot(state: &mut State) -> &mut HashMap<String, Option<Arc<Self>>> {
+        &mut state.characters
+    }
+}
+
 /// What the cache holds: the copies (`None`: no such record), the epoch every drop
 /// moves, the access generation last read and until when copies may be served.
 #[derive(Default)]
 pub(crate) struct State {
     keys: HashMap<String, Option<Arc<ApiKeyRecord>>>,
     accounts: HashMap<String, Option<Arc<AccountRecord>>>,
+    characters: HashMap<String, Option<Arc<Character>>>,
     epoch: u64,
     generation: Option<i64>,
     fresh_until: Option<Instant>,
@@ -79,6 +88,7 @@ impl State {
     fn drop_all(&mut self) {
         self.keys.clear();
         self.accounts.clear();
+        self.characters.clear();
         self.epoch += 1;
     }
 }
@@ -135,6 +145,8 @@ impl AccessCache {
                 s.keys.remove(id);
             } else if kind == AccountRecord::KIND {
                 s.accounts.remove(id);
+            } else if kind == Character::KIND {
+                s.characters.remove(id);
             }
         }
     }

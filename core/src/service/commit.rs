@@ -427,6 +427,7 @@ impl Guildhall {
         for d in &cs.docs {
             if d.kind == crate::access::AccountRecord::KIND
                 || d.kind == crate::access::ApiKeyRecord::KIND
+                || d.kind == <crate::characters::Character as crate::docs::Document>::KIND
             {
                 keys.push(access::doc_cache_key(&d.kind, &d.id));
             }

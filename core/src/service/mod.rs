@@ -21,6 +21,7 @@ mod access;
 mod access_cache;
 mod achievements;
 mod announce;
+mod characters;
 mod chat;
 mod commit;
 mod economy;

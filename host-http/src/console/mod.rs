@@ -31,6 +31,7 @@
 
 mod achievements;
 mod catalog;
+mod characters;
 mod chat;
 mod dashboard;
 mod groups;
@@ -129,12 +130,13 @@ pub fn console_routes() -> Router<AppState> {
         )
         .route("/console/trades", get(trade::trades_page))
         .route("/console/trades/{trade_id}", get(trade::trade_page))
+        .route("/console/characters", get(characters::characters_page))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 10] = [
+const NAV: [(&str, &str); 11] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -145,6 +147,7 @@ const NAV: [(&str, &str); 10] = [
     ("/console/leaderboards", "Leaderboards"),
     ("/console/achievements", "Achievements"),
     ("/console/trades", "Trades"),
+    ("/console/characters", "Characters"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

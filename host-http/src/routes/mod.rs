@@ -20,6 +20,7 @@ use serde::Serialize;
 pub mod access;
 pub mod achievements;
 pub mod announce;
+pub mod characters;
 pub mod chat;
 pub mod economy;
 pub mod events;

@@ -771,6 +771,23 @@ async fn openapi_lists_every_route() {
         ("put", "/v1/admin/accounts/{player}/whitelist"),
         ("delete", "/v1/admin/accounts/{player}/whitelist"),
         ("get", "/v1/admin/keys"),
+        // Characters and the account bank.
+        ("get", "/v1/players/{player}/characters"),
+        ("post", "/v1/players/{player}/characters"),
+        ("get", "/v1/characters/{player}"),
+        ("delete", "/v1/players/{player}/characters/{character}"),
+        ("post", "/v1/players/{player}/characters/{character}/rename"),
+        (
+            "post",
+            "/v1/players/{player}/characters/{character}/restore",
+        ),
+        ("post", "/v1/players/{player}/characters/{character}/select"),
+        ("get", "/v1/players/{player}/bank"),
+        ("post", "/v1/players/{player}/bank/deposit"),
+        ("post", "/v1/players/{player}/bank/withdraw"),
+        ("get", "/v1/players/{player}/equipment"),
+        ("post", "/v1/players/{player}/equipment"),
+        ("delete", "/v1/players/{player}/equipment/{slot}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

@@ -101,6 +101,8 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{other}", "someone"),
         ("{board}", "cup"),
         ("{achievement_id}", "ach-1"),
+        ("{character}", "someone"),
+        ("{slot}", "head"),
     ] {
         out = out.replace(k, v);
     }

@@ -634,6 +634,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/leaderboards",
         "/console/achievements",
         "/console/trades",
+        "/console/characters",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1163,4 +1164,47 @@ async fn console_trades_page_lists_recent_trades_and_shows_a_trades_history() {
     assert!(page.contains(&id));
     let (status, _, _) = get(&app, "/console/trades/nope", Some(&cookie)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn console_characters_page_shows_an_accounts_characters_bank_and_equipment() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let gh = app.server.guildhall();
+    let c = gh
+        .create_character(guildhall_core::characters::CreateCharacterRequest {
+            account: "acc-1".parse().unwrap(),
+            name: "Bold O'Hara".into(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap()
+        .character;
+    app.grant(c.id.as_str(), 50).await;
+    gh.bank_deposit(guildhall_core::characters::BankMoveRequest {
+        character: c.id.clone(),
+        currency: Some("gold".into()),
+        amount: Some(20),
+        item_id: None,
+        quantity: None,
+        reason: None,
+        idempotency_key: None,
+    })
+    .await
+    .unwrap();
+    for who in ["acc-1", c.id.as_str()] {
+        let (status, _, page) = get(
+            &app,
+            &format!("/console/characters?player={who}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Bold O"), "{page}");
+        assert!(page.contains("account:acc-1"), "{page}");
+        assert!(page.contains("<td>20</td>"), "{page}");
+    }
+    let (status, _, _) = get(&app, "/console/characters?player=acc-1", None).await;
+    assert_ne!(status, StatusCode::OK, "signed-in operators only");
 }

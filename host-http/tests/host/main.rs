@@ -4,6 +4,7 @@
 mod achievements;
 mod api;
 mod auth;
+mod characters;
 mod chat;
 mod common;
 mod compat;

@@ -211,6 +211,21 @@ const OPS: &[&str] = &[
     "recent_trades",
     "trade_ledger",
     "expire_trades",
+    // Characters and the account bank.
+    "create_character",
+    "rename_character",
+    "delete_character",
+    "restore_character",
+    "select_character",
+    "characters",
+    "character",
+    "check_token_reach",
+    "bank_deposit",
+    "bank_withdraw",
+    "account_bank",
+    "equip_item",
+    "unequip_item",
+    "equipment",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -529,6 +544,23 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "recent_trades" => ok!(gh.recent_trades(arg!(a, "limit")).await?),
         "trade_ledger" => ok!(gh.trade_ledger(&text(a, "trade_id")?).await?),
         "expire_trades" => ok!(gh.expire_trades().await?),
+        // ----- Characters and the account bank -----
+        "create_character" => ok!(gh.create_character(whole!(a)).await?),
+        "rename_character" => ok!(gh.rename_character(whole!(a)).await?),
+        "delete_character" => ok!(gh.delete_character(whole!(a)).await?),
+        "restore_character" => ok!(gh.restore_character(whole!(a)).await?),
+        "select_character" => ok!(gh.select_character(whole!(a)).await?),
+        "characters" => ok!(gh.characters(&pid(a, "account")?).await?),
+        "character" => ok!(gh.character(&pid(a, "character")?).await?),
+        "check_token_reach" => ok!(gh
+            .check_token_reach(&pid(a, "holder")?, &pid(a, "target")?, arg!(a, "issued_at"))
+            .await?),
+        "bank_deposit" => ok!(gh.bank_deposit(whole!(a)).await?),
+        "bank_withdraw" => ok!(gh.bank_withdraw(whole!(a)).await?),
+        "account_bank" => ok!(gh.account_bank(&pid(a, "player")?).await?),
+        "equip_item" => ok!(gh.equip_item(whole!(a)).await?),
+        "unequip_item" => ok!(gh.unequip_item(whole!(a)).await?),
+        "equipment" => ok!(gh.equipment(&pid(a, "player")?).await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 mod achievements;
 mod announce;
+mod characters;
 mod chat;
 mod concurrency;
 mod economy;
