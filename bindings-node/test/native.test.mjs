@@ -1,5 +1,5 @@
 // The native module alone: opening (config object, TOML path, bad input), the rest
-// of the core API (announcements, presence, parties, matchmaking, events), every error
+// of the core API (announcements, presence, parties, matchmaking, trade, events), every error
 // code the core raises in process, onEvent and close.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
@@ -219,6 +219,36 @@ describe('matchmaking', () => {
     assert.equal((await gh.matchHistory('p1')).length, 1)
     await rejectsWith(assert, gh.matchHistory('p1', 0), 'INVALID_ARGUMENT')
     await rejectsWith(assert, gh.rating('p1', 'nope'), 'NOT_FOUND')
+  })
+})
+
+describe('trade', () => {
+  it('opens with an offer, confirms revisions and exchanges once', async (t) => {
+    const { gh } = await openNative(t)
+    const seen = []
+    gh.onEvent((e) => { if (e.kind.startsWith('trade_')) seen.push(e.kind) })
+    await gh.grant({ player: 'ta', currency: 'gold', amount: 50 })
+    await gh.grantItem({ player: 'tb', itemId: 'sword', quantity: 1 })
+    await rejectsWith(assert, gh.openTrade({ player: 'ta', with: 'ta' }), 'INVALID_ARGUMENT')
+    const opened = await gh.openTrade({ player: 'ta', with: 'tb', offer: { currencies: [{ currency: 'gold', amount: 20 }] }, idempotencyKey: 'n-1' })
+    assert.equal(opened.trade.revision, 1)
+    assert.equal((await gh.openTrade({ player: 'ta', with: 'tb', offer: { currencies: [{ currency: 'gold', amount: 20 }] }, idempotencyKey: 'n-1' })).replayed, true)
+    const id = opened.trade.id
+    const offered = await gh.setTradeOffer({ player: 'tb', tradeId: id, offer: { items: [{ itemId: 'sword', quantity: 1 }] }, revision: 1, confirm: true })
+    assert.equal(offered.trade.revision, 2)
+    await rejectsWith(assert, gh.confirmTrade({ player: 'ta', tradeId: id, revision: 1 }), 'TRADE_CHANGED')
+    const done = await gh.confirmTrade({ player: 'ta', tradeId: id, revision: 2 })
+    assert.equal(done.trade.state, 'completed')
+    await rejectsWith(assert, gh.cancelTrade({ player: 'tb', tradeId: id }), 'TRADE_CLOSED')
+    assert.equal(await gh.balance('tb', 'gold'), 20)
+    assert.equal((await gh.trade(id)).transactionId, done.trade.transactionId)
+    const entries = await gh.tradeLedger(id)
+    assert.deepEqual(entries.map((e) => [e.reason, e.metadata.trade_id, e.amount]), [['trade', id, 20]])
+    assert.deepEqual((await gh.playerTrades('ta')).past.map((x) => x.id), [id])
+    assert.equal((await gh.recentTrades(1))[0].id, id)
+    assert.equal(await gh.expireTrades(), 0)
+    for (let i = 0; i < 100 && seen.length < 3; i++) await sleep(10)
+    assert.deepEqual(seen, ['trade_opened', 'trade_updated', 'trade_completed'])
   })
 })
 
