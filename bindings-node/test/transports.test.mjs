@@ -249,6 +249,32 @@ for (const [name, make] of Object.entries(transports)) {
       assert.equal(await gh.balance(m1, 'gold'), 60)
     })
 
+    it('runs characters, the account bank and equipment', async () => {
+      const acc = uid('acc'), name = uid('Hero')
+      const a = await gh.createCharacter({ account: acc, name, idempotencyKey: 'cc-1' })
+      assert.equal(a.character.account, acc)
+      assert.equal((await gh.createCharacter({ account: acc, name, idempotencyKey: 'cc-1' })).replayed, true)
+      await rejectsWith(assert, gh.createCharacter({ account: uid('other'), name: name.toUpperCase() }), 'NAME_TAKEN')
+      const b = (await gh.createCharacter({ account: acc, name: uid('Side') })).character
+      const hero = a.character.id
+      assert.equal((await gh.renameCharacter({ account: acc, character: hero, name: name + 'x' })).character.name, name + 'x')
+      assert.equal((await gh.character(hero)).name, name + 'x')
+      assert.equal((await gh.selectCharacter({ account: acc, character: hero })).character.id, hero)
+      assert.equal((await gh.characters(acc)).live, 2)
+      await gh.grant({ player: hero, currency: 'gold', amount: 100 })
+      const d = await gh.bankDeposit({ character: hero, currency: 'gold', amount: 40, idempotencyKey: 'bd-1' })
+      assert.equal(d.bankBalance, 40)
+      await rejectsWith(assert, gh.bankWithdraw({ character: b.id, currency: 'gold', amount: 41 }), 'INSUFFICIENT_FUNDS')
+      assert.equal((await gh.bankWithdraw({ character: b.id, currency: 'gold', amount: 15 })).bankBalance, 25)
+      assert.equal((await gh.accountBank(b.id)).balances[0].amount, 25)
+      await rejectsWith(assert, gh.equipItem({ player: hero, itemId: 'no-such-item' }), 'NOT_FOUND')
+      assert.deepEqual((await gh.equipment(hero)).items, [])
+      await rejectsWith(assert, gh.unequipItem({ player: hero, slot: 'head' }), 'NOT_FOUND')
+      assert.notEqual((await gh.deleteCharacter({ account: acc, character: b.id })).character.purgeAt, undefined)
+      assert.equal((await gh.restoreCharacter({ account: acc, character: b.id })).character.deletedAt, undefined)
+      assert.equal((await gh.verifyLedger()).ok, true)
+    })
+
     it('ranks a leaderboard and runs a tournament with a fee', async () => {
       const board = uid('lb'), a = uid('la'), b = uid('lb'), c = uid('lc')
       const def = await gh.putLeaderboard({

@@ -613,6 +613,44 @@ async def test_trade(api):
     assert c.trade.cancel_reason == "cancelled"
     assert [x.id for x in await api.recent_trades(2)] == [other.trade.id, tid]
     assert await api.expire_trades() == 0
+
+
+async def test_characters_bank_and_equipment(api):
+    a = await api.create_character("acc", "Legolas", idempotency_key="cc-1")
+    assert isinstance(a, guildhall.CharacterResult) and a.character.account == "acc"
+    assert (await api.create_character("acc", "Legolas", idempotency_key="cc-1")).replayed
+    with pytest.raises(guildhall.NameTaken):
+        await api.create_character("other", "LEGOLAS")
+    b = (await api.create_character("acc", "Gimli")).character
+    hero = a.character.id
+    assert (await api.rename_character("acc", hero, "Greenleaf")).character.name == "Greenleaf"
+    assert (await api.character(hero)).name == "Greenleaf"
+    s = await api.select_character("acc", hero)
+    assert isinstance(s, guildhall.CharacterSelection) and s.access_token is None
+    listed = await api.characters("acc")
+    assert (listed.live, listed.slots, listed.selected) == (2, 3, hero)
+    await api.grant(hero, "gold", 100)
+    d = await api.bank_deposit(hero, currency="gold", amount=40, idempotency_key="bd-1")
+    assert (d.bank_balance, d.character_balance) == (40, 60)
+    with pytest.raises(guildhall.InsufficientFunds):
+        await api.bank_withdraw(b.id, currency="gold", amount=41)
+    assert (await api.bank_withdraw(b.id, currency="gold", amount=15)).bank_balance == 25
+    await api.upsert_catalog_item({"id": "helm", "name": "Helm", "kind": "durable", "metadata": {"slot": "head"}})
+    with pytest.raises(guildhall.NotOwned):
+        await api.equip_item(hero, "helm")
+    await api.grant_item(hero, "helm", 1)
+    assert (await api.equip_item(hero, "helm")).slot == "head"
+    assert [i.item_id for i in (await api.equipment(hero)).items] == ["helm"]
+    assert (await api.unequip_item(hero, "head")).previous == "helm"
+    await api.equip_item(hero, "helm")
+    moved = await api.bank_deposit(hero, item_id="helm")
+    assert moved.unequipped == "head" and (await api.equipment(hero)).items == []
+    bank = await api.account_bank(b.id)
+    assert bank.account == "acc" and [i.item_id for i in bank.items] == ["helm"]
+    assert (await api.delete_character("acc", b.id)).character.purge_at is not None
+    with pytest.raises(guildhall.NotFound):
+        await api.bank_withdraw(b.id, item_id="helm")
+    assert (await api.restore_character("acc", b.id)).character.deleted_at is None
     assert (await api.verify_ledger()).ok
 
 

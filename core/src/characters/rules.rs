@@ -48,7 +48,7 @@ pub fn check_name(name: &str) -> Result<String> {
 }
 
 /// The account's characters that are not purged at `now`, in the order of `of`.
-pub fn visible<'a>(chars: &'a [Versioned<Character>], now: DateTime<Utc>) -> Vec<&'a Character> {
+pub fn visible(chars: &[Versioned<Character>], now: DateTime<Utc>) -> Vec<&Character> {
     chars
         .iter()
         .map(|c| &c.value)
