@@ -2913,6 +2913,32 @@ export declare class Guildhall {
    * handle on it is collected.
    */
   close(): Promise<void>
+  /** Creates a character of an account under a new player id. Errors: `NOT_FOUND` (no account), `NAME_TAKEN`, `LIMIT_REACHED`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`. */
+  createCharacter(request: Input<CreateCharacterRequest>): Promise<CharacterResult>
+  /** Renames a live character; the old name is freed. Errors: `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`. */
+  renameCharacter(request: Input<RenameCharacterRequest>): Promise<CharacterResult>
+  /** Soft-deletes a character (restorable for `restore_days`). Errors: `NOT_FOUND`. */
+  deleteCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
+  /** Restores a deleted character inside its window. Errors: `NOT_FOUND`, `LIMIT_REACHED`. */
+  restoreCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
+  /** Marks a live character as the account's current one. Errors: `NOT_FOUND`. */
+  selectCharacter(request: Input<CharacterActionRequest>): Promise<CharacterSelection>
+  /** An account's characters (live, and deleted ones still restorable). */
+  characters(account: string): Promise<CharacterList>
+  /** One character. Errors: `NOT_FOUND`. */
+  character(character: string): Promise<Character>
+  /** A character moves currency or an item into its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`. */
+  bankDeposit(request: Input<BankMoveRequest>): Promise<BankMoveResult>
+  /** A character takes currency or an item from its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`, `STACK_LIMIT`. */
+  bankWithdraw(request: Input<BankMoveRequest>): Promise<BankMoveResult>
+  /** The bank of an account (given the account or one of its characters). */
+  accountBank(player: string): Promise<AccountBank>
+  /** Equips an owned durable into the slot its metadata names. Errors: `NOT_OWNED`, `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  equipItem(request: Input<EquipRequest>): Promise<EquipResult>
+  /** Empties a slot. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`. */
+  unequipItem(request: Input<UnequipRequest>): Promise<EquipResult>
+  /** A player's equipment by slot. */
+  equipment(player: string): Promise<Equipment>
   /**
    * Opens a trade of `request.player` with `request.with`, carrying the opener's first
    * offer. Errors: `INVALID_ARGUMENT` (with themself, a bad offer), `NOT_FOUND`,
@@ -2944,30 +2970,4 @@ export declare class Guildhall {
   tradeLedger(tradeId: string): Promise<LedgerEntry[]>
   /** Closes the open trades past their expiry; returns how many. */
   expireTrades(): Promise<number>
-  /** Creates a character of an account under a new player id. Errors: `NOT_FOUND` (no account), `NAME_TAKEN`, `LIMIT_REACHED`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`. */
-  createCharacter(request: Input<CreateCharacterRequest>): Promise<CharacterResult>
-  /** Renames a live character; the old name is freed. Errors: `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`. */
-  renameCharacter(request: Input<RenameCharacterRequest>): Promise<CharacterResult>
-  /** Soft-deletes a character (restorable for `restore_days`). Errors: `NOT_FOUND`. */
-  deleteCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
-  /** Restores a deleted character inside its window. Errors: `NOT_FOUND`, `LIMIT_REACHED`. */
-  restoreCharacter(request: Input<CharacterActionRequest>): Promise<CharacterResult>
-  /** Marks a live character as the account's current one. Errors: `NOT_FOUND`. */
-  selectCharacter(request: Input<CharacterActionRequest>): Promise<CharacterSelection>
-  /** An account's characters (live, and deleted ones still restorable). */
-  characters(account: string): Promise<CharacterList>
-  /** One character. Errors: `NOT_FOUND`. */
-  character(character: string): Promise<Character>
-  /** A character moves currency or an item into its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`. */
-  bankDeposit(request: Input<BankMoveRequest>): Promise<BankMoveResult>
-  /** A character takes currency or an item from its account's bank. Errors: `NOT_FOUND`, `INSUFFICIENT_FUNDS`, `INSUFFICIENT_QUANTITY`, `ALREADY_OWNED`, `BALANCE_LIMIT`, `STACK_LIMIT`. */
-  bankWithdraw(request: Input<BankMoveRequest>): Promise<BankMoveResult>
-  /** The bank of an account (given the account or one of its characters). */
-  accountBank(player: string): Promise<AccountBank>
-  /** Equips an owned durable into the slot its metadata names. Errors: `NOT_OWNED`, `NOT_FOUND`, `INVALID_ARGUMENT`. */
-  equipItem(request: Input<EquipRequest>): Promise<EquipResult>
-  /** Empties a slot. Errors: `NOT_FOUND`, `INVALID_ARGUMENT`. */
-  unequipItem(request: Input<UnequipRequest>): Promise<EquipResult>
-  /** A player's equipment by slot. */
-  equipment(player: string): Promise<Equipment>
 }

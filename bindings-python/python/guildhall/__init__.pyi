@@ -695,6 +695,7 @@ class PlayerTrades(_Record):
     player: str
     open: list[Trade]
     past: list[Trade]
+
 class Character(_Record):
     """A character (document kind `character`, id = its player id)."""
     id: str

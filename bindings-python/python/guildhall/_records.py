@@ -1267,10 +1267,6 @@ class Trade(_Record):
     """A trade between two players (SPEC.md Trade)."""
     __slots__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
     __guildhall_fields__ = ("id", "state", "revision", "sides", "opened_at", "updated_at", "expires_at", "cancel_reason", "cancelled_by", "closed_at", "steps", "transaction_id")
-class Character(_Record):
-    """A character (document kind `character`, id = its player id)."""
-    __slots__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
-    __guildhall_fields__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
 
     @classmethod
     def _from(cls, d):
@@ -1301,6 +1297,44 @@ class TradeResult(_Record):
     """What a trade call did: the trade after it."""
     __slots__ = ("trade", "replayed")
     __guildhall_fields__ = ("trade", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["trade"]
+        s(o, "trade", Trade._from(v))
+        s(o, "replayed", d["replayed"])
+        return o
+
+
+class PlayerTrades(_Record):
+    """A player's trades: open ones and the history."""
+    __slots__ = ("player", "open", "past")
+    __guildhall_fields__ = ("player", "open", "past")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["open"]
+        s(o, "open", [Trade._from(x) for x in v])
+        v = d["past"]
+        s(o, "past", [Trade._from(x) for x in v])
+        return o
+
+
+class Character(_Record):
+    """A character (document kind `character`, id = its player id)."""
+    __slots__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
+    __guildhall_fields__ = ("id", "account", "name", "created_at", "deleted_at", "purge_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
         s(o, "account", d["account"])
         s(o, "name", d["name"])
         v = d["created_at"]
@@ -1321,8 +1355,6 @@ class CharacterResult(_Record):
     def _from(cls, d):
         o = object.__new__(cls)
         s = object.__setattr__
-        v = d["trade"]
-        s(o, "trade", Trade._from(v))
         s(o, "transaction_id", d["transaction_id"])
         v = d["character"]
         s(o, "character", Character._from(v))
@@ -1330,10 +1362,6 @@ class CharacterResult(_Record):
         return o
 
 
-class PlayerTrades(_Record):
-    """A player's trades: open ones and the history."""
-    __slots__ = ("player", "open", "past")
-    __guildhall_fields__ = ("player", "open", "past")
 class CharacterSelection(_Record):
     """The outcome of a select. The HTTP host adds an access token for the character."""
     __slots__ = ("transaction_id", "account", "character", "replayed", "access_token", "expires_in")
@@ -1442,10 +1470,6 @@ class Equipment(_Record):
         o = object.__new__(cls)
         s = object.__setattr__
         s(o, "player", d["player"])
-        v = d["open"]
-        s(o, "open", [Trade._from(x) for x in v])
-        v = d["past"]
-        s(o, "past", [Trade._from(x) for x in v])
         v = d["items"]
         s(o, "items", [EquippedItem._from(x) for x in v])
         return o
