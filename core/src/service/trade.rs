@@ -247,16 +247,32 @@ impl Guildhall {
         let change = &change;
         self.execute(op, &[&players[0], &players[1]], key, req, |ctx: Ctx| {
             Box::pin(async move {
-                let mut doc = self.trade_doc(trade_id).await?;
-                let mut cs = ChangeSet::default();
-                match change(&ctx, &mut cs, &mut doc.value)? {
-                    Next::Unchanged => {}
-                    Next::Changed => cs.docs.push(doc.put()),
-                    Next::Exchange => {
-                        self.complete(&ctx, &mut cs, &mut doc.value).await?;
-                        cs.docs.push(doc.put());
+                // The rows an exchange moves are read after the trade: a refusal seen on
+                // rows that another call's exchange (or any write) moved since the trade
+                // was read is decided again on a fresh read, so the loser of two
+                // confirmations at once hears `TRADE_CLOSED`, not the shortfall the
+                // winner's exchange left behind (bounded by `max_retries`).
+                let mut rereads = 0;
+                let (cs, doc) = loop {
+                    let mut doc = self.trade_doc(trade_id).await?;
+                    let mut cs = ChangeSet::default();
+                    match change(&ctx, &mut cs, &mut doc.value)? {
+                        Next::Unchanged => {}
+                        Next::Changed => cs.docs.push(doc.put()),
+                        Next::Exchange => {
+                            if let Err(e) = self.complete(&ctx, &mut cs, &mut doc.value).await {
+                                let now = self.trade_doc(trade_id).await?;
+                                if now.version != doc.version && rereads < self.config.max_retries {
+                                    rereads += 1;
+                                    continue;
+                                }
+                                return Err(e);
+                            }
+                            cs.docs.push(doc.put());
+                        }
                     }
-                }
+                    break (cs, doc);
+                };
                 let trade = doc.value.seen_at(ctx.now);
                 Ok((
                     cs,
