@@ -204,6 +204,10 @@ pub struct FileConfig {
     /// Achievement limits (`[achievements]`); missing keys keep their defaults.
     #[serde(default)]
     pub achievements: Option<guildhall_core::achievements::AchievementsConfig>,
+    /// Loot table limits and the party roll window (`[loot]`); missing keys keep their
+    /// defaults.
+    #[serde(default)]
+    pub loot: Option<guildhall_core::loot::LootConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -600,6 +604,10 @@ impl FileConfig {
         if let Some(achievements) = self.achievements {
             achievements.check()?;
             core.achievements = achievements;
+        }
+        if let Some(loot) = self.loot {
+            loot.check()?;
+            core.loot = loot;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

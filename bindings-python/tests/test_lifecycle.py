@@ -23,6 +23,8 @@ ARGS = {
     "trigger": {"id": "t", "event": "login", "template_id": "t", "audience": "player",
                 "kind": "announcement", "cap": {"every": "once"}},
     "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
+    "table_id": "t", "table": {"id": "t", "entries": [{"item": "x"}]}, "result_id": "r",
+    "roll_id": "r", "choice": "need",
 }
 
 

@@ -59,6 +59,9 @@ pub struct Config {
     /// another (SPEC.md Achievements and quests; `[achievements]`).
     #[serde(default)]
     pub achievements: crate::achievements::AchievementsConfig,
+    /// Loot table limits and the party roll window (SPEC.md Loot tables; `[loot]`).
+    #[serde(default)]
+    pub loot: crate::loot::LootConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -88,6 +91,7 @@ impl Config {
             chat: crate::chat::ChatConfig::default(),
             leaderboards: crate::leaderboards::LeaderboardsConfig::default(),
             achievements: crate::achievements::AchievementsConfig::default(),
+            loot: crate::loot::LootConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -170,6 +174,7 @@ impl Config {
         self.groups.check()?;
         self.chat.check()?;
         self.achievements.check()?;
+        self.loot.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

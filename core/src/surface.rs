@@ -63,6 +63,11 @@ macro_rules! for_each_result_type {
             $crate::leaderboards::PlayerStanding,
             $crate::leaderboards::LeaderboardPeriod,
             $crate::leaderboards::JoinTournamentResult,
+            $crate::loot::LootTable,
+            $crate::loot::LootResult,
+            $crate::loot::LootPreview,
+            $crate::loot::LootRoll,
+            $crate::loot::LootRollResult,
         );
     };
 }
@@ -102,6 +107,9 @@ macro_rules! for_each_request_type {
             $crate::leaderboards::StandingsQuery,
             $crate::leaderboards::PlayerStandingQuery,
             $crate::leaderboards::JoinTournamentRequest,
+            $crate::loot::RollLootRequest,
+            $crate::loot::ReplayLootRequest,
+            $crate::loot::LootChoiceRequest,
         );
     };
 }

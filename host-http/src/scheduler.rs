@@ -7,6 +7,8 @@
 //!   one host holding their coordinator lease, so a player gets each push once;
 //! * every 5 s: `run_leaderboard_resets()`, the due leaderboard and tournament resets
 //!   (any host; the period documents' versions grant each reward once);
+//! * every second: `resolve_loot_rolls()`, the party loot rolls whose window ended (any
+//!   host; each roll document's version grants its item once);
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
@@ -79,6 +81,15 @@ impl Scheduler {
                 LEADERBOARD_RESETS_INTERVAL,
                 stop.clone(),
                 move || leaderboard_resets(gh.clone()),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "loot rolls",
+                LOOT_ROLLS_INTERVAL,
+                stop.clone(),
+                move || loot_rolls(gh.clone()),
             ));
         }
         if gh.config().queues.is_empty() {
@@ -239,6 +250,25 @@ async fn leaderboard_resets(gh: Guildhall) {
         }
         Err(e) => {
             tracing::warn!(error = %e, "leaderboard resets failed; retried at the next interval")
+        }
+    }
+}
+
+/// Between checks for party loot rolls whose window has ended.
+pub const LOOT_ROLLS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Resolves the due party loot rolls (SPEC.md Loot tables; every host may run this at
+/// once: each roll is resolved under its document's version, so its item is granted
+/// once).
+async fn loot_rolls(gh: Guildhall) {
+    match gh.resolve_loot_rolls().await {
+        Ok(done) => {
+            for r in done {
+                tracing::info!(roll = %r.id, item = %r.item_id, winner = ?r.winner, "party loot roll resolved");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "resolving party loot rolls failed; retried at the next interval")
         }
     }
 }

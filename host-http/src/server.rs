@@ -325,6 +325,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(auth_routes())
         .merge(public_routes())
         .merge(crate::routes::achievements::routes())
+        .merge(crate::routes::loot::routes())
         .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)

@@ -318,6 +318,14 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("GrantedReward", "GrantedReward"),
     ("LeaderboardPeriod", "LeaderboardPeriod"),
     ("JoinTournamentResult", "JoinTournamentResult"),
+    ("LootEntry", "LootEntry"),
+    ("LootTable", "LootTable"),
+    ("LootDrop", "LootDrop"),
+    ("LootResult", "LootResult"),
+    ("LootPreview", "LootPreview"),
+    ("MemberChoice", "MemberChoice"),
+    ("LootRoll", "LootRoll"),
+    ("LootRollResult", "LootRollResult"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

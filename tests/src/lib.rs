@@ -544,6 +544,11 @@ pub const DOC_KINDS: &[&str] = &[
     "achievement",
     "achievement_catalog",
     "achievement_progress",
+    "loot_table",
+    "loot_catalog",
+    "loot_result",
+    "loot_roll",
+    "loot_roll_due",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

@@ -35,6 +35,7 @@ mod chat;
 mod dashboard;
 mod groups;
 mod leaderboards;
+mod loot;
 mod mail;
 mod players;
 pub mod session;
@@ -126,12 +127,13 @@ pub fn console_routes() -> Router<AppState> {
             "/console/achievements",
             get(achievements::achievements_page).post(achievements::put_definition),
         )
+        .route("/console/loot", get(loot::loot_page).post(loot::put_table))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -141,6 +143,7 @@ const NAV: [(&str, &str); 9] = [
     ("/console/chat", "Chat"),
     ("/console/leaderboards", "Leaderboards"),
     ("/console/achievements", "Achievements"),
+    ("/console/loot", "Loot"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -98,6 +98,9 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{other}", "someone"),
         ("{board}", "cup"),
         ("{achievement_id}", "ach-1"),
+        ("{table_id}", "loot-1"),
+        ("{result_id}", "result-1"),
+        ("{roll_id}", "roll-1"),
     ] {
         out = out.replace(k, v);
     }

@@ -202,6 +202,16 @@ const OPS: &[&str] = &[
     "rate_hit",
     "migrate",
     "today",
+    "put_loot_table",
+    "delete_loot_table",
+    "loot_table",
+    "loot_tables",
+    "roll_loot",
+    "loot_result",
+    "replay_loot",
+    "loot_roll",
+    "choose_loot_roll",
+    "resolve_loot_rolls",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -510,6 +520,17 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
             Ok(json!({ "allowed": format!("{d:?}") }))
         }
         "migrate" => ok!(gh.migrate().await?),
+        // ----- Loot tables -----
+        "put_loot_table" => ok!(gh.put_loot_table(whole!(a)).await?),
+        "delete_loot_table" => ok!(gh.delete_loot_table(&text(a, "id")?).await?),
+        "loot_table" => ok!(gh.loot_table(&text(a, "id")?).await?),
+        "loot_tables" => ok!(gh.loot_tables().await?),
+        "roll_loot" => ok!(gh.roll_loot(whole!(a)).await?),
+        "loot_result" => ok!(gh.loot_result(&text(a, "id")?).await?),
+        "replay_loot" => ok!(gh.replay_loot(whole!(a)).await?),
+        "loot_roll" => ok!(gh.loot_roll(&text(a, "id")?).await?),
+        "choose_loot_roll" => ok!(gh.choose_loot_roll(whole!(a)).await?),
+        "resolve_loot_rolls" => ok!(gh.resolve_loot_rolls().await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

@@ -38,6 +38,7 @@ mod groups;
 mod idempotency;
 mod inventory;
 mod leaderboards;
+mod loot;
 mod mail;
 mod matchmaking;
 mod party;
