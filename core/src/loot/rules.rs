@@ -549,7 +549,10 @@ mod tests {
             .map(|d| (d.id.clone(), d.quantity))
             .collect();
         assert_eq!(pinned, again);
-        assert_eq!(pinned, vec![("gold".to_string(), 13), ("shield".to_string(), 1)]);
+        assert_eq!(
+            pinned,
+            vec![("gold".to_string(), 13), ("shield".to_string(), 1)]
+        );
         let mut rng = ChaCha8Rng::seed_from_u64(42);
         assert_eq!(rng.next_u64(), PINNED_FIRST_WORD);
         // Different seeds differ somewhere.

@@ -287,3 +287,57 @@ async fn party_members_choose_with_their_own_tokens() {
         &json!([])
     );
 }
+
+#[tokio::test]
+async fn the_scheduler_resolves_a_party_roll_when_its_window_ends() {
+    let app = crate::common::spawn_app_with(|s| s.core.loot.roll_window_secs = 1).await;
+    let gh = app.server.guildhall();
+    let party = gh
+        .create_party(&PlayerId::new("ann").unwrap(), true)
+        .await
+        .unwrap();
+    gh.join_party(&PlayerId::new("bo").unwrap(), &party.id)
+        .await
+        .unwrap();
+    app.put(
+        "/v1/admin/loot/tables/chest",
+        json!({ "rolls": 0, "entries": [{ "item": "relic", "guaranteed": true }] }),
+    )
+    .await
+    .ok();
+    let r = app
+        .post(
+            "/v1/players/ann/loot",
+            json!({ "table_id": "chest", "party": true }),
+        )
+        .await;
+    let roll_id = r.ok()["drops"][0]["roll_id"].as_str().unwrap().to_string();
+    // Only bo chooses (greed); ann never does and passes when the window ends.
+    app.post(
+        &format!("/v1/players/bo/loot/rolls/{roll_id}"),
+        json!({ "choice": "greed" }),
+    )
+    .await
+    .ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let roll = app.get(&format!("/v1/loot/rolls/{roll_id}")).await;
+        if roll.ok()["status"] == "resolved" {
+            assert_eq!(roll.ok()["winner"], "bo");
+            assert_eq!(roll.ok()["members"][0]["choice"], Value::Null);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not resolved: {}",
+            roll.body
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let inv = app.get("/v1/players/bo/inventory").await;
+    assert!(inv.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["item_id"] == "relic"));
+}
