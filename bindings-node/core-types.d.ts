@@ -630,6 +630,12 @@ export interface DailyRevenue {
   purchases: number
 }
 
+/** What a drop is. */
+export type DropKind = 'item' | 'currency'
+
+/** What became of a drop. */
+export type DropStatus = 'preview' | 'granted' | 'capped' | 'already_owned' | 'not_in_catalog' | 'party_roll'
+
 /** An entry fee of a tournament, spent through the ledger at join. */
 export interface EntryFee {
   /** Smallest units, > 0. */
@@ -1081,6 +1087,7 @@ export interface GuildhallConfig {
   leaderboards?: LeaderboardsConfig
   /** Host only: listen address, `IP:PORT` (default `127.0.0.1:8080`). */
   listen?: string
+  loot?: LootConfig
   mail?: MailConfig
   /**
    * Time to live of the matchmaking lease, seconds (default 5; 1 to 3600): another
@@ -1381,6 +1388,179 @@ export interface Location {
   server?: string
 }
 
+/** Request of [`crate::Guildhall::choose_loot_roll`] (the member's own call). */
+export interface LootChoiceRequest {
+  /** Need, greed or pass. */
+  choice: RollChoice
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The member choosing. */
+  player: string
+  /** The roll. */
+  rollId: string
+}
+
+/** Loot limits (`[loot]`); missing keys keep their defaults. */
+export interface LootConfig {
+  /**
+   * Tables in one nesting chain at most, the outer one included (default 8); past it
+   * `INVALID_ARGUMENT`.
+   */
+  maxDepth?: number
+  /** Entries of one table at most (default 100); past it `INVALID_ARGUMENT`. */
+  maxEntries?: number
+  /** `rolls` of one table at most (default 100). */
+  maxRolls?: number
+  /** Tables at most (default 1000); past it `LIMIT_REACHED`. */
+  maxTables?: number
+  /** Seconds a party roll stays open for its members' choices (default 60). */
+  rollWindowSecs?: number
+}
+
+/** One drop of a roll. */
+export interface LootDrop {
+  /** How much was granted (0 for a preview, a party roll, an item already owned). */
+  granted: number
+  /** The item id or currency code. */
+  id: string
+  /** Item or currency. */
+  kind: DropKind
+  /** Units (items) or smallest units (currency) dropped. */
+  quantity: number
+  /** The party roll deciding who gets it (status `party_roll`). */
+  rollId?: string
+  /** What became of it. */
+  status: DropStatus
+  /** The table whose entry dropped it. */
+  tableId: string
+}
+
+/**
+ * One entry of a loot table: exactly one of `item`, `currency`, `table` (or none: an
+ * empty slot, "nothing dropped", useful with a weight).
+ */
+export interface LootEntry {
+  /** A configured currency code: the entry drops `min..=max` smallest units. */
+  currency?: string
+  /**
+   * Dropped once every time the table is rolled, besides its weighted rolls (its
+   * weight is then ignored).
+   */
+  guaranteed?: boolean
+  /** A catalog item id: the entry drops `min..=max` units of it. */
+  item?: string
+  /** Greatest quantity or amount, >= `min` (default 1). */
+  max?: number
+  /** Least quantity or amount, >= 1 (default 1; ignored for a table or empty entry). */
+  min?: number
+  /** Another table id: the entry rolls that table (its rolls and guaranteed entries). */
+  table?: string
+  /**
+   * Relative weight among the table's weighted entries, 0 to 1 000 000 000 (default
+   * 1). Each roll picks one weighted entry with probability weight / total.
+   */
+  weight?: number
+}
+
+/** What a dry run gives; nothing is granted. */
+export interface LootPreview {
+  /** The drops (status `preview`). */
+  drops: LootDrop[]
+  /**
+   * For a stored result: true when the drops are the stored ones (kind, id, quantity
+   * and table, in order).
+   */
+  matches?: boolean
+  /** The seed. */
+  seed: number
+  /** The table. */
+  tableId: string
+}
+
+/** A stored roll (kind `loot_result`): enough to replay and audit it. */
+export interface LootResult {
+  /** When rolled, UTC. */
+  at: string
+  /** The drops, in roll order. */
+  drops: LootDrop[]
+  /** Result id (also the ledger metadata `result_id` of its currency grants). */
+  id: string
+  /** The party whose members roll for its items, if any. */
+  partyId?: string
+  /** The player the drops were granted to. */
+  player: string
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed?: boolean
+  /** The seed, 0 to 2^53 - 1. */
+  seed: number
+  /** The table rolled. */
+  tableId: string
+  /** The tables as they were rolled (the table and every table it nests), by id. */
+  tables: LootTable[]
+  /** The commit's transaction id (its ledger entries'). */
+  transactionId: string
+}
+
+/** A party roll for one dropped item (kind `loot_roll`). */
+export interface LootRoll {
+  /** When the window ends, UTC: members who have not chosen then pass. */
+  closesAt: string
+  /** The members tied on the winning choice, in member order. */
+  contenders: string[]
+  /**
+   * The random draw that decided among the contenders (0 to 2^53 - 1; the winner is
+   * `contenders[rules::pick(draw, contenders.len())]`).
+   */
+  draw?: number
+  grant?: DropStatus
+  /** Units granted to the winner. */
+  granted: number
+  /** Roll id (`<result id>.<drop index>`). */
+  id: string
+  /** The item. */
+  itemId: string
+  /** The party's members when the item dropped, with their choices. */
+  members: MemberChoice[]
+  /** Opened, UTC. */
+  openedAt: string
+  /** The party. */
+  partyId: string
+  /** Units. */
+  quantity: number
+  /** Resolved, UTC. */
+  resolvedAt?: string
+  /** The loot result that dropped the item. */
+  resultId: string
+  /** Open or resolved. */
+  status: RollStatus
+  /** The winner (none when everyone passed). */
+  winner?: string
+  winningChoice?: RollChoice
+}
+
+/** A party roll after a call (the choice, or a resolution). */
+export interface LootRollResult {
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed?: boolean
+  /** The roll as stored after the call. */
+  roll: LootRoll
+}
+
+/**
+ * A loot table (SPEC.md Loot tables), put by an operator with
+ * [`crate::Guildhall::put_loot_table`].
+ */
+export interface LootTable {
+  /** Description, at most 2000 bytes. */
+  description?: string
+  /** The entries, 1 to `loot.max_entries`. */
+  entries: LootEntry[]
+  /** Id, 1-128 bytes, no control characters. */
+  id: string
+  /** Weighted picks per roll of this table, 0 to `loot.max_rolls` (default 1). */
+  rolls?: number
+}
+
 /** One stored mail of one player's box. */
 export interface Mail {
   /** Attachments (empty: none). */
@@ -1449,6 +1629,13 @@ export interface MatchResult {
   ranks: number[]
   /** Report time, UTC. */
   reportedAt: string
+}
+
+/** One member's choice. */
+export interface MemberChoice {
+  choice?: RollChoice
+  /** The member. */
+  player: string
 }
 
 /** One rendered message to show. */
@@ -1886,6 +2073,19 @@ export interface RenameCharacterRequest {
   name: string
 }
 
+/**
+ * Request of [`crate::Guildhall::replay_loot`] (an operator's dry run): a stored
+ * result (`result_id`), or a table and a seed.
+ */
+export interface ReplayLootRequest {
+  /** A stored result: rolled again on its stored tables and seed. */
+  resultId?: string
+  /** The seed, 0 to 2^53 - 1. */
+  seed?: number
+  /** A table (with `seed`), rolled on the current tables. */
+  tableId?: string
+}
+
 /** The outcome of reporting a match result. */
 export interface ReportResult {
   /** The match with its result and rating changes. */
@@ -1917,6 +2117,31 @@ export interface RewardTier {
   /** Last rank of the range (>= `from_rank`, <= 1000). */
   toRank: number
 }
+
+/** A member's choice on a party roll. */
+export type RollChoice = 'need' | 'greed' | 'pass'
+
+/** Request of [`crate::Guildhall::roll_loot`] (a trusted server's call). */
+export interface RollLootRequest {
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed` and grants nothing; a different request under it is
+   * `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /**
+   * True: the drop is for the player's party: each item dropped opens a need/greed
+   * roll for its members (`NOT_IN_PARTY` when the player is in none).
+   */
+  party?: boolean
+  /** The player who gets the drops (currency always; items unless `party`). */
+  player: string
+  /** The table. */
+  tableId: string
+}
+
+/** Open or resolved. */
+export type RollStatus = 'open' | 'resolved'
 
 /** `[schedule]`: intervals of the host's background jobs. */
 export interface ScheduleSection {

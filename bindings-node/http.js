@@ -874,6 +874,41 @@ class HttpGuildhall {
     this.pollers.clear()
     await Promise.allSettled([...this.pending])
   }
+
+  // ----- Loot tables -----
+  async putLootTable(table) {
+    const t = requireObject('table', table)
+    return this.request('PUT', `/v1/admin/loot/tables/${enc(requireText('id', t.id))}`, t)
+  }
+  async deleteLootTable(id) {
+    return this.request('DELETE', `/v1/admin/loot/tables/${enc(requireText('id', id))}`)
+  }
+  async lootTable(id) {
+    return this.request('GET', `/v1/admin/loot/tables/${enc(requireText('id', id))}`)
+  }
+  async lootTables() {
+    return this.request('GET', '/v1/admin/loot/tables')
+  }
+  async rollLoot(request) {
+    const { player, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/loot`, body)
+  }
+  async lootResult(id) {
+    return this.request('GET', `/v1/admin/loot/results/${enc(requireText('id', id))}`)
+  }
+  async replayLoot(request) {
+    return this.request('POST', '/v1/admin/loot/replay', requireObject('request', request))
+  }
+  async lootRoll(id) {
+    return this.request('GET', `/v1/loot/rolls/${enc(requireText('id', id))}`)
+  }
+  async chooseLootRoll(request) {
+    const { player, rollId, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/players/${this.#player(player)}/loot/rolls/${enc(requireText('rollId', rollId))}`, body)
+  }
+  async resolveLootRolls() {
+    return this.request('POST', '/v1/admin/loot/resolve')
+  }
 }
 
 module.exports = { HttpGuildhall, GuildhallError, ERROR_CODES, toSnake, toCamel, withByCurrency, settleLater }

@@ -211,6 +211,10 @@ pub struct FileConfig {
     /// defaults.
     #[serde(default)]
     pub characters: Option<guildhall_core::characters::CharactersConfig>,
+    /// Loot table limits and the party roll window (`[loot]`); missing keys keep their
+    /// defaults.
+    #[serde(default)]
+    pub loot: Option<guildhall_core::loot::LootConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -615,6 +619,10 @@ impl FileConfig {
         if let Some(characters) = self.characters {
             characters.check()?;
             core.characters = characters;
+        }
+        if let Some(loot) = self.loot {
+            loot.check()?;
+            core.loot = loot;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

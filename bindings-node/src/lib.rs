@@ -2209,6 +2209,116 @@ impl Guildhall {
             done(async { core?.equipment(&player("player", id)?).await }.await)
         })
     }
+
+    // ----- Loot tables -----
+    /// Operator: puts (inserts or replaces) a loot table. Errors: `INVALID_ARGUMENT` (a
+    /// cycle names its tables in `details.cycle`), `NOT_FOUND` (nested table, item),
+    /// `LIMIT_REACHED`.
+    #[napi(
+        ts_args_type = "table: Input<LootTable>",
+        ts_return_type = "Promise<LootTable>"
+    )]
+    pub fn put_loot_table(&self, env: &Env, table: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.put_loot_table(arg("table", table)?).await }.await)
+        })
+    }
+
+    /// Operator: deletes a loot table. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (another
+    /// table nests it).
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<LootTable>")]
+    pub fn delete_loot_table(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.delete_loot_table(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// One loot table. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<LootTable>")]
+    pub fn loot_table(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.loot_table(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// Every loot table, by id.
+    #[napi(ts_return_type = "Promise<LootTable[]>")]
+    pub fn loot_tables(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.loot_tables().await }.await)
+        })
+    }
+
+    /// Rolls a table for a player and grants the drops with the stored seed in one
+    /// commit (with `party`, items open need/greed rolls). Errors: `NOT_FOUND`,
+    /// `NOT_IN_PARTY`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<RollLootRequest>",
+        ts_return_type = "Promise<LootResult>"
+    )]
+    pub fn roll_loot(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.roll_loot(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A stored loot result. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<LootResult>")]
+    pub fn loot_result(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.loot_result(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// Operator: a dry run (a stored result, or a table and a seed); grants nothing.
+    /// Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "request: Input<ReplayLootRequest>",
+        ts_return_type = "Promise<LootPreview>"
+    )]
+    pub fn replay_loot(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.replay_loot(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A party loot roll. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "id: string", ts_return_type = "Promise<LootRoll>")]
+    pub fn loot_roll(&self, env: &Env, id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.loot_roll(&text("id", id)?).await }.await)
+        })
+    }
+
+    /// A member's need, greed or pass; the last choice resolves the roll. Errors:
+    /// `NOT_FOUND`, `NOT_IN_PARTY`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<LootChoiceRequest>",
+        ts_return_type = "Promise<LootRollResult>"
+    )]
+    pub fn choose_loot_roll(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.choose_loot_roll(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Resolves the party rolls whose window has ended; returns them.
+    #[napi(ts_return_type = "Promise<LootRoll[]>")]
+    pub fn resolve_loot_rolls(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.resolve_loot_rolls().await }.await)
+        })
+    }
 }
 
 /// The outcome of `open`: a handle, or the error that rejects the Promise.

@@ -102,6 +102,11 @@ const READS: &[&str] = &[
     "character",
     "account_bank",
     "equipment",
+    "loot_table",
+    "loot_tables",
+    "loot_result",
+    "loot_roll",
+    "replay_loot",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -1463,6 +1468,63 @@ async_client {
 
     /// A player's `Equipment` by slot.
     fn equipment(player: String) (player) |gh| { gh.equipment(&pid(&player)?).await }
+
+    // ----- Loot tables -----
+
+    /// Operator: puts (inserts or replaces) a loot table, a dict of the `LootTable`
+    /// shape. Returns the `LootTable`. Raises `InvalidArgument` (a cycle names its tables
+    /// in `details["cycle"]`), `NotFound` (nested table, item), `LimitReached`.
+    fn put_loot_table(table: Arg<guildhall_core::loot::LootTable>) (table) |gh| {
+        gh.put_loot_table(table.0).await
+    }
+
+    /// Operator: deletes a loot table; returns it. Raises `NotFound`, `InvalidArgument`
+    /// (another table nests it).
+    fn delete_loot_table(table_id: String) (table_id) |gh| { gh.delete_loot_table(&table_id).await }
+
+    /// One `LootTable`.
+    fn loot_table(table_id: String) (table_id) |gh| { gh.loot_table(&table_id).await }
+
+    /// Every `LootTable`, by id.
+    fn loot_tables() () |gh| { gh.loot_tables().await }
+
+    /// Rolls a table for a player and grants the drops with the stored seed in one
+    /// commit (with `party`, items open need/greed rolls). Returns a `LootResult`.
+    /// Raises `NotFound`, `NotInParty`, `InvalidArgument`, `IdempotencyConflict`.
+    fn roll_loot(player: String, table_id: String, party: bool, idempotency_key: Option<String>)
+        (player, table_id, *, party = false, idempotency_key = None)
+        |gh| {
+            gh.roll_loot(guildhall_core::loot::RollLootRequest {
+                player: pid(&player)?, table_id, party, idempotency_key,
+            }).await
+        }
+
+    /// A stored `LootResult`.
+    fn loot_result(result_id: String) (result_id) |gh| { gh.loot_result(&result_id).await }
+
+    /// Operator: a dry run granting nothing, of a stored result or of a table with a
+    /// seed. Returns a `LootPreview`.
+    fn replay_loot(result_id: Option<String>, table_id: Option<String>, seed: Option<i64>)
+        (*, result_id = None, table_id = None, seed = None)
+        |gh| {
+            gh.replay_loot(guildhall_core::loot::ReplayLootRequest { result_id, table_id, seed }).await
+        }
+
+    /// A party `LootRoll`.
+    fn loot_roll(roll_id: String) (roll_id) |gh| { gh.loot_roll(&roll_id).await }
+
+    /// A member's `need`, `greed` or `pass`; the last choice resolves the roll. Returns a
+    /// `LootRollResult`. Raises `NotFound`, `NotInParty`, `InvalidArgument`.
+    fn choose_loot_roll(roll_id: String, player: String, choice: Arg<guildhall_core::loot::RollChoice>, idempotency_key: Option<String>)
+        (roll_id, player, choice, *, idempotency_key = None)
+        |gh| {
+            gh.choose_loot_roll(guildhall_core::loot::LootChoiceRequest {
+                roll_id, player: pid(&player)?, choice: choice.0, idempotency_key,
+            }).await
+        }
+
+    /// Resolves the party rolls whose window has ended; returns them.
+    fn resolve_loot_rolls() () |gh| { gh.resolve_loot_rolls().await }
 }
 
 /// What `AsyncClient.open` returns: awaiting it gives the client; as an async context

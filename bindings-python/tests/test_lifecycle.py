@@ -25,6 +25,8 @@ ARGS = {
     "achievement_id": "a", "definition": {"id": "a", "kind": "quest", "title": "A", "goal": 1},
     "with_player": "q", "trade_id": "t", "offer": {}, "revision": 1,
     "account": "p", "character": "c", "slot": "head",
+    "table_id": "t", "table": {"id": "t", "entries": [{"item": "x"}]}, "result_id": "r",
+    "roll_id": "r", "choice": "need",
 }
 
 

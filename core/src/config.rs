@@ -66,6 +66,9 @@ pub struct Config {
     /// `[characters]`).
     #[serde(default)]
     pub characters: crate::characters::CharactersConfig,
+    /// Loot table limits and the party roll window (SPEC.md Loot tables; `[loot]`).
+    #[serde(default)]
+    pub loot: crate::loot::LootConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -97,6 +100,7 @@ impl Config {
             achievements: crate::achievements::AchievementsConfig::default(),
             trade: crate::trade::TradeConfig::default(),
             characters: crate::characters::CharactersConfig::default(),
+            loot: crate::loot::LootConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -180,6 +184,7 @@ impl Config {
         self.chat.check()?;
         self.achievements.check()?;
         self.characters.check()?;
+        self.loot.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

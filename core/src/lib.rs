@@ -31,6 +31,7 @@ pub mod groups;
 pub mod holdings;
 pub mod inventory;
 pub mod leaderboards;
+pub mod loot;
 pub mod mail;
 pub mod matchmaking;
 pub mod memory;

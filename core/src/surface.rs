@@ -76,6 +76,11 @@ macro_rules! for_each_result_type {
             $crate::characters::AccountBank,
             $crate::characters::Equipment,
             $crate::characters::EquipResult,
+            $crate::loot::LootTable,
+            $crate::loot::LootResult,
+            $crate::loot::LootPreview,
+            $crate::loot::LootRoll,
+            $crate::loot::LootRollResult,
         );
     };
 }
@@ -126,6 +131,9 @@ macro_rules! for_each_request_type {
             $crate::characters::BankMoveRequest,
             $crate::characters::EquipRequest,
             $crate::characters::UnequipRequest,
+            $crate::loot::RollLootRequest,
+            $crate::loot::ReplayLootRequest,
+            $crate::loot::LootChoiceRequest,
         );
     };
 }

@@ -579,6 +579,15 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         | ("GET", "/v1/players/{player}/bank")
         | ("GET" | "POST", "/v1/players/{player}/equipment")
         | ("DELETE", "/v1/players/{player}/equipment/{slot}") => OwnPlayer("characters"),
+        // Loot: tables, results, replays and resolutions by operators; rolls by trusted
+        // servers for a player (never a player's own token: it could roll until it liked
+        // the drop); a party roll read by anyone signed in, chosen by the member.
+        ("GET" | "PUT" | "DELETE", "/v1/admin/loot/tables/{table_id}")
+        | ("GET", "/v1/admin/loot/tables" | "/v1/admin/loot/results/{result_id}")
+        | ("POST", "/v1/admin/loot/replay" | "/v1/admin/loot/resolve") => Server("admin"),
+        ("POST", "/v1/players/{player}/loot") => Server("loot"),
+        ("GET", "/v1/loot/rolls/{roll_id}") => Authenticated,
+        ("POST", "/v1/players/{player}/loot/rolls/{roll_id}") => OwnPlayer("loot"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

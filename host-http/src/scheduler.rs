@@ -9,6 +9,8 @@
 //!   (any host; the period documents' versions grant each reward once);
 //! * every 5 s: `expire_trades()`, open trades past their expiry closed as cancelled
 //!   with reason `expired` (any host; the trade documents' versions close each once);
+//! * every second: `resolve_loot_rolls()`, the party loot rolls whose window ended (any
+//!   host; each roll document's version grants its item once);
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
@@ -90,6 +92,15 @@ impl Scheduler {
                 TRADE_EXPIRY_INTERVAL,
                 stop.clone(),
                 move || trade_expiry(gh.clone()),
+            ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "loot rolls",
+                LOOT_ROLLS_INTERVAL,
+                stop.clone(),
+                move || loot_rolls(gh.clone()),
             ));
         }
         if gh.config().queues.is_empty() {
@@ -265,5 +276,24 @@ async fn trade_expiry(gh: Guildhall) {
         Ok(0) => {}
         Ok(n) => tracing::info!(expired = n, "expired trades closed"),
         Err(e) => tracing::warn!(error = %e, "trade expiry failed; retried at the next interval"),
+    }
+}
+
+/// Between checks for party loot rolls whose window has ended.
+pub const LOOT_ROLLS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Resolves the due party loot rolls (SPEC.md Loot tables; every host may run this at
+/// once: each roll is resolved under its document's version, so its item is granted
+/// once).
+async fn loot_rolls(gh: Guildhall) {
+    match gh.resolve_loot_rolls().await {
+        Ok(done) => {
+            for r in done {
+                tracing::info!(roll = %r.id, item = %r.item_id, winner = ?r.winner, "party loot roll resolved");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "resolving party loot rolls failed; retried at the next interval")
+        }
     }
 }

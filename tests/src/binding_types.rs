@@ -335,6 +335,14 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("EquippedItem", "EquippedItem"),
     ("Equipment", "Equipment"),
     ("EquipResult", "EquipResult"),
+    ("LootEntry", "LootEntry"),
+    ("LootTable", "LootTable"),
+    ("LootDrop", "LootDrop"),
+    ("LootResult", "LootResult"),
+    ("LootPreview", "LootPreview"),
+    ("MemberChoice", "MemberChoice"),
+    ("LootRoll", "LootRoll"),
+    ("LootRollResult", "LootRollResult"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

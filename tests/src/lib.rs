@@ -554,6 +554,11 @@ pub const DOC_KINDS: &[&str] = &[
     "character_name",
     "account_bank_items",
     "equipment",
+    "loot_table",
+    "loot_catalog",
+    "loot_result",
+    "loot_roll",
+    "loot_roll_due",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

@@ -774,6 +774,84 @@ class EquipResult(_Record):
     item_id: Optional[str]
     previous: Optional[str]
 
+class LootEntry(_Record):
+    """One entry of a loot table: exactly one of `item`, `currency`, `table` (or none: an
+    empty slot, "nothing dropped", useful with a weight)."""
+    currency: Optional[str]
+    guaranteed: bool
+    item: Optional[str]
+    max: int
+    min: int
+    table: Optional[str]
+    weight: int
+
+class LootTable(_Record):
+    """A loot table (SPEC.md Loot tables), put by an operator with
+    [`crate::Guildhall::put_loot_table`]."""
+    id: str
+    entries: list[LootEntry]
+    description: str
+    rolls: int
+
+class LootDrop(_Record):
+    """One drop of a roll."""
+    kind: str
+    id: str
+    quantity: int
+    table_id: str
+    status: str
+    granted: int
+    roll_id: Optional[str]
+
+class LootResult(_Record):
+    """A stored roll (kind `loot_result`): enough to replay and audit it."""
+    id: str
+    player: str
+    table_id: str
+    seed: int
+    drops: list[LootDrop]
+    transaction_id: str
+    at: datetime
+    tables: list[LootTable]
+    party_id: Optional[str]
+    replayed: bool
+
+class LootPreview(_Record):
+    """What a dry run gives; nothing is granted."""
+    table_id: str
+    seed: int
+    drops: list[LootDrop]
+    matches: Optional[bool]
+
+class MemberChoice(_Record):
+    """One member's choice."""
+    player: str
+    choice: Optional[str]
+
+class LootRoll(_Record):
+    """A party roll for one dropped item (kind `loot_roll`)."""
+    id: str
+    result_id: str
+    party_id: str
+    item_id: str
+    quantity: int
+    members: list[MemberChoice]
+    opened_at: datetime
+    closes_at: datetime
+    status: str
+    contenders: list[str]
+    granted: int
+    draw: Optional[int]
+    grant: Optional[str]
+    resolved_at: Optional[datetime]
+    winner: Optional[str]
+    winning_choice: Optional[str]
+
+class LootRollResult(_Record):
+    """A party roll after a call (the choice, or a resolution)."""
+    roll: LootRoll
+    replayed: bool
+
 # ----- Live events -----
 
 class EventStream:
@@ -956,6 +1034,17 @@ class Client:
     def equip_item(self, player: str, item_id: str, *, idempotency_key: Optional[str] = None) -> EquipResult: ...
     def unequip_item(self, player: str, slot: str, *, idempotency_key: Optional[str] = None) -> EquipResult: ...
     def equipment(self, player: str) -> Equipment: ...
+    # loot tables
+    def put_loot_table(self, table: Mapping[str, Any]) -> LootTable: ...
+    def delete_loot_table(self, table_id: str) -> LootTable: ...
+    def loot_table(self, table_id: str) -> LootTable: ...
+    def loot_tables(self) -> list[LootTable]: ...
+    def roll_loot(self, player: str, table_id: str, *, party: bool = False, idempotency_key: Optional[str] = None) -> LootResult: ...
+    def loot_result(self, result_id: str) -> LootResult: ...
+    def replay_loot(self, *, result_id: Optional[str] = None, table_id: Optional[str] = None, seed: Optional[int] = None) -> LootPreview: ...
+    def loot_roll(self, roll_id: str) -> LootRoll: ...
+    def choose_loot_roll(self, roll_id: str, player: str, choice: str, *, idempotency_key: Optional[str] = None) -> LootRollResult: ...
+    def resolve_loot_rolls(self) -> list[LootRoll]: ...
 
 class _AsyncOpen:
     """What `AsyncClient.open` returns: `await` it for the client, or
@@ -1131,3 +1220,14 @@ class AsyncClient:
     def equip_item(self, player: str, item_id: str, *, idempotency_key: Optional[str] = None) -> Awaitable[EquipResult]: ...
     def unequip_item(self, player: str, slot: str, *, idempotency_key: Optional[str] = None) -> Awaitable[EquipResult]: ...
     def equipment(self, player: str) -> Awaitable[Equipment]: ...
+    # loot tables
+    def put_loot_table(self, table: Mapping[str, Any]) -> Awaitable[LootTable]: ...
+    def delete_loot_table(self, table_id: str) -> Awaitable[LootTable]: ...
+    def loot_table(self, table_id: str) -> Awaitable[LootTable]: ...
+    def loot_tables(self) -> Awaitable[list[LootTable]]: ...
+    def roll_loot(self, player: str, table_id: str, *, party: bool = False, idempotency_key: Optional[str] = None) -> Awaitable[LootResult]: ...
+    def loot_result(self, result_id: str) -> Awaitable[LootResult]: ...
+    def replay_loot(self, *, result_id: Optional[str] = None, table_id: Optional[str] = None, seed: Optional[int] = None) -> Awaitable[LootPreview]: ...
+    def loot_roll(self, roll_id: str) -> Awaitable[LootRoll]: ...
+    def choose_loot_roll(self, roll_id: str, player: str, choice: str, *, idempotency_key: Optional[str] = None) -> Awaitable[LootRollResult]: ...
+    def resolve_loot_rolls(self) -> Awaitable[list[LootRoll]]: ...

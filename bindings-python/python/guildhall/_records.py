@@ -1495,6 +1495,166 @@ class EquipResult(_Record):
         return o
 
 
+class LootEntry(_Record):
+    """One entry of a loot table: exactly one of `item`, `currency`, `table` (or none: an
+    empty slot, "nothing dropped", useful with a weight)."""
+    __slots__ = ("currency", "guaranteed", "item", "max", "min", "table", "weight")
+    __guildhall_fields__ = ("currency", "guaranteed", "item", "max", "min", "table", "weight")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "currency", d.get("currency"))
+        s(o, "guaranteed", d.get("guaranteed"))
+        s(o, "item", d.get("item"))
+        s(o, "max", d.get("max"))
+        s(o, "min", d.get("min"))
+        s(o, "table", d.get("table"))
+        s(o, "weight", d.get("weight"))
+        return o
+
+
+class LootTable(_Record):
+    """A loot table (SPEC.md Loot tables), put by an operator with
+    [`crate::Guildhall::put_loot_table`]."""
+    __slots__ = ("id", "entries", "description", "rolls")
+    __guildhall_fields__ = ("id", "entries", "description", "rolls")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        v = d["entries"]
+        s(o, "entries", [LootEntry._from(x) for x in v])
+        s(o, "description", d.get("description"))
+        s(o, "rolls", d.get("rolls"))
+        return o
+
+
+class LootDrop(_Record):
+    """One drop of a roll."""
+    __slots__ = ("kind", "id", "quantity", "table_id", "status", "granted", "roll_id")
+    __guildhall_fields__ = ("kind", "id", "quantity", "table_id", "status", "granted", "roll_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "kind", d["kind"])
+        s(o, "id", d["id"])
+        s(o, "quantity", d["quantity"])
+        s(o, "table_id", d["table_id"])
+        s(o, "status", d["status"])
+        s(o, "granted", d["granted"])
+        s(o, "roll_id", d.get("roll_id"))
+        return o
+
+
+class LootResult(_Record):
+    """A stored roll (kind `loot_result`): enough to replay and audit it."""
+    __slots__ = ("id", "player", "table_id", "seed", "drops", "transaction_id", "at", "tables", "party_id", "replayed")
+    __guildhall_fields__ = ("id", "player", "table_id", "seed", "drops", "transaction_id", "at", "tables", "party_id", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "player", d["player"])
+        s(o, "table_id", d["table_id"])
+        s(o, "seed", d["seed"])
+        v = d["drops"]
+        s(o, "drops", [LootDrop._from(x) for x in v])
+        s(o, "transaction_id", d["transaction_id"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        v = d["tables"]
+        s(o, "tables", [LootTable._from(x) for x in v])
+        s(o, "party_id", d.get("party_id"))
+        s(o, "replayed", d.get("replayed"))
+        return o
+
+
+class LootPreview(_Record):
+    """What a dry run gives; nothing is granted."""
+    __slots__ = ("table_id", "seed", "drops", "matches")
+    __guildhall_fields__ = ("table_id", "seed", "drops", "matches")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "table_id", d["table_id"])
+        s(o, "seed", d["seed"])
+        v = d["drops"]
+        s(o, "drops", [LootDrop._from(x) for x in v])
+        s(o, "matches", d.get("matches"))
+        return o
+
+
+class MemberChoice(_Record):
+    """One member's choice."""
+    __slots__ = ("player", "choice")
+    __guildhall_fields__ = ("player", "choice")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "choice", d.get("choice"))
+        return o
+
+
+class LootRoll(_Record):
+    """A party roll for one dropped item (kind `loot_roll`)."""
+    __slots__ = ("id", "result_id", "party_id", "item_id", "quantity", "members", "opened_at", "closes_at", "status", "contenders", "granted", "draw", "grant", "resolved_at", "winner", "winning_choice")
+    __guildhall_fields__ = ("id", "result_id", "party_id", "item_id", "quantity", "members", "opened_at", "closes_at", "status", "contenders", "granted", "draw", "grant", "resolved_at", "winner", "winning_choice")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "result_id", d["result_id"])
+        s(o, "party_id", d["party_id"])
+        s(o, "item_id", d["item_id"])
+        s(o, "quantity", d["quantity"])
+        v = d["members"]
+        s(o, "members", [MemberChoice._from(x) for x in v])
+        v = d["opened_at"]
+        s(o, "opened_at", _instant(v))
+        v = d["closes_at"]
+        s(o, "closes_at", _instant(v))
+        s(o, "status", d["status"])
+        s(o, "contenders", d["contenders"])
+        s(o, "granted", d["granted"])
+        s(o, "draw", d.get("draw"))
+        s(o, "grant", d.get("grant"))
+        v = d.get("resolved_at")
+        s(o, "resolved_at", None if v is None else _instant(v))
+        s(o, "winner", d.get("winner"))
+        s(o, "winning_choice", d.get("winning_choice"))
+        return o
+
+
+class LootRollResult(_Record):
+    """A party roll after a call (the choice, or a resolution)."""
+    __slots__ = ("roll", "replayed")
+    __guildhall_fields__ = ("roll", "replayed")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["roll"]
+        s(o, "roll", LootRoll._from(v))
+        s(o, "replayed", d.get("replayed"))
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -1576,4 +1736,12 @@ BY_SCHEMA = {
     "EquippedItem": EquippedItem,
     "Equipment": Equipment,
     "EquipResult": EquipResult,
+    "LootEntry": LootEntry,
+    "LootTable": LootTable,
+    "LootDrop": LootDrop,
+    "LootResult": LootResult,
+    "LootPreview": LootPreview,
+    "MemberChoice": MemberChoice,
+    "LootRoll": LootRoll,
+    "LootRollResult": LootRollResult,
 }

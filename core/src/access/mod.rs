@@ -88,6 +88,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "achievements",
         "achievement standing, claims and explicit progress for any player",
     ),
+    (
+        "loot",
+        "loot rolls for any player and party roll choices for any member",
+    ),
     ("events", "the event outbox and any player's event stream"),
     (
         "accounts",

@@ -36,6 +36,7 @@ mod chat;
 mod dashboard;
 mod groups;
 mod leaderboards;
+mod loot;
 mod mail;
 mod players;
 pub mod session;
@@ -131,12 +132,13 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/trades", get(trade::trades_page))
         .route("/console/trades/{trade_id}", get(trade::trade_page))
         .route("/console/characters", get(characters::characters_page))
+        .route("/console/loot", get(loot::loot_page).post(loot::put_table))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 11] = [
+const NAV: [(&str, &str); 12] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -148,6 +150,7 @@ const NAV: [(&str, &str); 11] = [
     ("/console/achievements", "Achievements"),
     ("/console/trades", "Trades"),
     ("/console/characters", "Characters"),
+    ("/console/loot", "Loot"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

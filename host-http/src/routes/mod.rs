@@ -29,6 +29,7 @@ pub mod groups;
 pub mod health;
 pub mod inventory;
 pub mod leaderboards;
+pub mod loot;
 pub mod mail;
 pub mod matchmaking;
 pub mod party;

@@ -103,6 +103,9 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{achievement_id}", "ach-1"),
         ("{character}", "someone"),
         ("{slot}", "head"),
+        ("{table_id}", "loot-1"),
+        ("{result_id}", "result-1"),
+        ("{roll_id}", "roll-1"),
     ] {
         out = out.replace(k, v);
     }

@@ -635,6 +635,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/achievements",
         "/console/trades",
         "/console/characters",
+        "/console/loot",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1207,4 +1208,61 @@ async fn console_characters_page_shows_an_accounts_characters_bank_and_equipment
     }
     let (status, _, _) = get(&app, "/console/characters?player=acc-1", None).await;
     assert_ne!(status, StatusCode::OK, "signed-in operators only");
+}
+
+#[tokio::test]
+async fn console_loot_page_edits_a_table_shows_a_refusal_and_dry_runs_a_seed() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let (status, _, page) = get(&app, "/console/loot", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    let chest = json!({ "id": "chest", "rolls": 1, "description": "<i>Boss</i> chest",
+        "entries": [{ "currency": "gold", "min": 5, "max": 5, "guaranteed": true }, { "item": "sword", "weight": 1 }] })
+    .to_string();
+    let (status, location, _) = post(
+        &app,
+        "/console/loot",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("table", chest.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/console/loot?table=chest&done="),
+        "{location}"
+    );
+    // The editor shows the stored table as JSON; the list escapes its description.
+    let (status, _, page) = get(&app, "/console/loot?table=chest", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("loot", &page, &["<i>Boss</i> chest"]);
+    assert!(
+        page.contains("&quot;sword&quot;") || page.contains("\"sword\""),
+        "the table's JSON in the editor"
+    );
+    // A cycle is refused on the page with its code and the draft kept; nothing stored.
+    let cycle = r#"{"id":"chest","entries":[{"table":"chest"}]}"#;
+    let (status, _, page) = post(
+        &app,
+        "/console/loot",
+        &cookie,
+        &[("csrf", csrf.as_str()), ("table", cycle)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("INVALID_ARGUMENT"), "{page}");
+    assert!(page.contains("would nest itself"), "{page}");
+    assert_eq!(
+        app.get("/v1/admin/loot/tables/chest").await.ok()["entries"][1]["item"],
+        "sword"
+    );
+    // A dry run with a seed shows the drops and grants nothing.
+    let (status, _, page) = get(&app, "/console/loot?table=chest&seed=42", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Drops of chest with seed 42"), "{page}");
+    assert!(page.contains("gold") && page.contains("sword"), "{page}");
+    let (_, _, page) = get(&app, "/console/loot?table=chest&seed=x", Some(&cookie)).await;
+    assert!(page.contains("INVALID_ARGUMENT"));
+    assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
 }

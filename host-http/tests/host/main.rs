@@ -14,6 +14,7 @@ mod events;
 mod friends;
 mod groups;
 mod leaderboards;
+mod loot;
 mod mail;
 mod matchmaking;
 mod observability;

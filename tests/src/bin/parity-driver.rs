@@ -226,6 +226,16 @@ const OPS: &[&str] = &[
     "equip_item",
     "unequip_item",
     "equipment",
+    "put_loot_table",
+    "delete_loot_table",
+    "loot_table",
+    "loot_tables",
+    "roll_loot",
+    "loot_result",
+    "replay_loot",
+    "loot_roll",
+    "choose_loot_roll",
+    "resolve_loot_rolls",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -561,6 +571,17 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "equip_item" => ok!(gh.equip_item(whole!(a)).await?),
         "unequip_item" => ok!(gh.unequip_item(whole!(a)).await?),
         "equipment" => ok!(gh.equipment(&pid(a, "player")?).await?),
+        // ----- Loot tables -----
+        "put_loot_table" => ok!(gh.put_loot_table(whole!(a)).await?),
+        "delete_loot_table" => ok!(gh.delete_loot_table(&text(a, "id")?).await?),
+        "loot_table" => ok!(gh.loot_table(&text(a, "id")?).await?),
+        "loot_tables" => ok!(gh.loot_tables().await?),
+        "roll_loot" => ok!(gh.roll_loot(whole!(a)).await?),
+        "loot_result" => ok!(gh.loot_result(&text(a, "id")?).await?),
+        "replay_loot" => ok!(gh.replay_loot(whole!(a)).await?),
+        "loot_roll" => ok!(gh.loot_roll(&text(a, "id")?).await?),
+        "choose_loot_roll" => ok!(gh.choose_loot_roll(whole!(a)).await?),
+        "resolve_loot_rolls" => ok!(gh.resolve_loot_rolls().await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

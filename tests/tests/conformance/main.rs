@@ -39,6 +39,7 @@ mod groups;
 mod idempotency;
 mod inventory;
 mod leaderboards;
+mod loot;
 mod mail;
 mod matchmaking;
 mod party;
