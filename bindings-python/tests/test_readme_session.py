@@ -1,6 +1,7 @@
 """README's sessions, run as written against a fresh SQLite file, so the README shows calls
 that work: the social one (two friends, a guild with a bank, a chat exchange) and the
-metagame one (a weekly board, a tournament with an entry fee, a daily quest)."""
+metagame one (a weekly board, a tournament with an entry fee, a daily quest) and the play
+one (a character switch, a loot drop, a trade, the account bank)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,16 @@ def test_the_readme_metagame_session_runs_and_prints_what_it_says(tmp_path):
         "25",
     ], printed
     assert (tmp_path / "meta.db").exists()
+
+
+def test_the_readme_play_session_runs_and_prints_what_it_says(tmp_path):
+    # A character switch, a loot drop replayed from its seed, a trade, the account bank.
+    printed = run_block("play", tmp_path)
+    assert printed == [
+        "Ann the Wise",
+        "25",
+        "True",
+        "completed 20",
+        "5",
+    ], printed
+    assert (tmp_path / "play.db").exists()
