@@ -615,6 +615,38 @@ async def test_trade(api):
     assert await api.expire_trades() == 0
 
 
+async def test_loot(api):
+    table = await api.put_loot_table({"id": "chest", "rolls": 1, "entries": [
+        {"currency": "gold", "min": 5, "max": 5, "guaranteed": True},
+        {"item": "potion", "min": 1, "max": 1}]})
+    assert isinstance(table, guildhall.LootTable) and table.id == "chest"
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.put_loot_table({"id": "bad", "entries": [{"item": "potion", "min": 3, "max": 1}]})
+    assert [t.id for t in await api.loot_tables()] == ["chest"]
+    assert (await api.loot_table("chest")).rolls == 1
+    r = await api.roll_loot("looter", "chest", idempotency_key="l-1")
+    assert isinstance(r, guildhall.LootResult)
+    assert (await api.roll_loot("looter", "chest", idempotency_key="l-1")).replayed
+    assert (await api.balance("looter", "gold")) == 5
+    assert (await api.loot_result(r.id)).seed == r.seed
+    assert (await api.replay_loot(result_id=r.id)).matches
+    # A party drop: need beats greed, decided when the last member chooses.
+    party = await api.create_party("pl", open=True)
+    await api.join_party("pm", party.id)
+    await api.put_loot_table({"id": "relic-drop", "rolls": 0,
+                              "entries": [{"item": "relic", "guaranteed": True}]})
+    pr = await api.roll_loot("pl", "relic-drop", party=True)
+    roll_id = pr.drops[0].roll_id
+    assert (await api.loot_roll(roll_id)).status == "open"
+    await api.choose_loot_roll(roll_id, "pl", "greed")
+    won = await api.choose_loot_roll(roll_id, "pm", "need")
+    assert won.roll.status == "resolved" and won.roll.winner == "pm"
+    assert await api.resolve_loot_rolls() == []
+    assert (await api.delete_loot_table("chest")).id == "chest"
+    with pytest.raises(guildhall.NotFound):
+        await api.loot_table("chest")
+
+
 async def test_characters_bank_and_equipment(api):
     a = await api.create_character("acc", "Legolas", idempotency_key="cc-1")
     assert isinstance(a, guildhall.CharacterResult) and a.character.account == "acc"
