@@ -317,10 +317,12 @@ pub async fn acting(
     Ok(())
 }
 
-/// Checks that `principal` may read a party's or a match's record whose players are
-/// `members`: one of them (not banned, not signed out since the token was issued), or a
-/// key (whose scope the guard checked, [`Access::Members`]). `what` names the record in
-/// the refusal. Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
+/// Checks that `principal` may read a party's, a match's or a trade's record whose
+/// players are `members`: a token that may act for one of them (the member itself, or
+/// the account of a member that is its live character: the reach of
+/// `Guildhall::check_token_reach`, so bans and sign-outs apply), or a key (whose scope
+/// the guard checked, [`Access::Members`]). `what` names the record in the refusal.
+/// Errors: `FORBIDDEN`, `BANNED`, `UNAUTHENTICATED`.
 pub async fn members_only(
     gh: &Guildhall,
     principal: &Principal,
@@ -330,11 +332,18 @@ pub async fn members_only(
     match principal {
         Principal::Server(_) => Ok(()),
         Principal::Player { id, issued_at } => {
-            if !members.contains(id) {
-                return Err(forbidden(format!("only its members may read this {what}")));
+            if members.contains(id) {
+                gh.check_token_reach(id, id, *issued_at).await?;
+                return Ok(());
             }
-            gh.check_player_access(id, Some(*issued_at)).await?;
-            Ok(())
+            for m in members {
+                match gh.check_token_reach(id, m, *issued_at).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if e.code == ErrorCode::Forbidden => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(forbidden(format!("only its members may read this {what}")))
         }
     }
 }

@@ -349,3 +349,73 @@ async fn characters_lifecycle_equipment_and_refusals_over_http() {
     .await
     .assert_error(404, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn an_accounts_token_reads_the_party_of_its_character_and_no_other() {
+    let app = spawn_app().await;
+    let ann = register(&app, "ann").await;
+    let ben = register(&app, "ben").await;
+    let hero = call(
+        &app,
+        &ann.client,
+        Method::POST,
+        &format!("/v1/players/{}/characters", ann.id),
+        Some(json!({"name": "Aragorn"})),
+    )
+    .await
+    .ok()["character"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The account's token acts for its character: it makes the party and reads it.
+    let party = call(
+        &app,
+        &ann.client,
+        Method::POST,
+        "/v1/parties",
+        Some(json!({"leader": hero})),
+    )
+    .await
+    .ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let read = call(
+        &app,
+        &ann.client,
+        Method::GET,
+        &format!("/v1/parties/{party}"),
+        None,
+    )
+    .await;
+    assert_eq!(read.ok()["leader"], hero.as_str());
+    // Another account's token is no member and owns no member.
+    call(
+        &app,
+        &ben.client,
+        Method::GET,
+        &format!("/v1/parties/{party}"),
+        None,
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
+    // A deleted character's party is out of the account's reach.
+    call(
+        &app,
+        &ann.client,
+        Method::DELETE,
+        &format!("/v1/players/{}/characters/{hero}", ann.id),
+        Some(json!({})),
+    )
+    .await
+    .ok();
+    call(
+        &app,
+        &ann.client,
+        Method::GET,
+        &format!("/v1/parties/{party}"),
+        None,
+    )
+    .await
+    .assert_error(403, "FORBIDDEN");
+}
