@@ -95,22 +95,9 @@ pub async fn get_one(
 pub async fn put_definition(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiJson(mut body): ApiJson<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<Achievement>> {
-    let Some(obj) = body.as_object_mut() else {
-        return Err(Error::invalid("body", "the body is a definition (a JSON object)").into());
-    };
-    match obj.get("id") {
-        None => {
-            obj.insert("id".into(), serde_json::Value::String(id));
-        }
-        Some(given) if given.as_str() == Some(id.as_str()) => {}
-        Some(_) => {
-            return Err(Error::invalid("id", "the body's id differs from the path's").into())
-        }
-    }
-    let def: Achievement = serde_json::from_value(body)
-        .map_err(|e| Error::invalid("body", format!("not a definition: {e}")))?;
+    let def: Achievement = super::body_with_path_id(body, id, "a definition")?;
     Ok(Json(s.gh.put_achievement(def).await?))
 }
 

@@ -90,22 +90,9 @@ pub async fn get_table(
 pub async fn put_table(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
-    ApiJson(mut body): ApiJson<serde_json::Value>,
+    ApiJson(body): ApiJson<serde_json::Value>,
 ) -> ApiResult<Json<LootTable>> {
-    let Some(obj) = body.as_object_mut() else {
-        return Err(Error::invalid("body", "the body is a loot table (a JSON object)").into());
-    };
-    match obj.get("id") {
-        None => {
-            obj.insert("id".into(), serde_json::Value::String(id));
-        }
-        Some(given) if given.as_str() == Some(id.as_str()) => {}
-        Some(_) => {
-            return Err(Error::invalid("id", "the body's id differs from the path's").into())
-        }
-    }
-    let table: LootTable = serde_json::from_value(body)
-        .map_err(|e| Error::invalid("body", format!("not a loot table: {e}")))?;
+    let table: LootTable = super::body_with_path_id(body, id, "a loot table")?;
     Ok(Json(s.gh.put_loot_table(table).await?))
 }
 

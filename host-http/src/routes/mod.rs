@@ -68,3 +68,29 @@ fn yes() -> bool {
 
 /// Result type of the handlers.
 pub type ApiResult<T> = Result<T, AppError>;
+
+/// An operator's definition put at a path that names its id (`PUT .../{id}`): the body is
+/// a JSON object whose `id` may be left out (the path's is used) and must equal the path's
+/// when given; `what` names the shape in refusals ("a loot table"). Errors:
+/// `INVALID_ARGUMENT` (`body`: not an object or not of the shape; `id`: another id).
+pub fn body_with_path_id<T: serde::de::DeserializeOwned>(
+    mut body: serde_json::Value,
+    id: String,
+    what: &str,
+) -> Result<T, AppError> {
+    use guildhall_core::Error;
+    let Some(obj) = body.as_object_mut() else {
+        return Err(Error::invalid("body", format!("the body is {what} (a JSON object)")).into());
+    };
+    match obj.get("id") {
+        None => {
+            obj.insert("id".into(), serde_json::Value::String(id));
+        }
+        Some(given) if given.as_str() == Some(id.as_str()) => {}
+        Some(_) => {
+            return Err(Error::invalid("id", "the body's id differs from the path's").into())
+        }
+    }
+    serde_json::from_value(body)
+        .map_err(|e| Error::invalid("body", format!("not {what}: {e}")).into())
+}
