@@ -141,8 +141,7 @@ async fn players_create_enter_and_leave_rooms_and_operators_keep_the_log() {
     .await;
     r.assert_error(403, "FORBIDDEN");
     let events = app.get("/v1/events?after=0&limit=1000").await;
-    let pushed: Vec<&Value> = events
-        .ok()
+    let pushed: Vec<&Value> = events.ok()["events"]
         .as_array()
         .unwrap()
         .iter()
