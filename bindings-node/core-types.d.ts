@@ -1487,7 +1487,10 @@ export interface Location {
   lobby?: string
   /** Party id. */
   party?: string
-  /** Room id. */
+  /**
+   * Room id: the room the player is in (SPEC.md Rooms and the lobby), filled from the
+   * room membership by presence; a login's or heartbeat's own value is not taken.
+   */
   room?: string
   /** Server id. */
   server?: string

@@ -1572,7 +1572,10 @@ export interface Location {
   lobby?: string
   /** Party id. */
   party?: string
-  /** Room id. */
+  /**
+   * Room id: the room the player is in (SPEC.md Rooms and the lobby), filled from the
+   * room membership by presence; a login's or heartbeat's own value is not taken.
+   */
   room?: string
   /** Server id. */
   server?: string
@@ -3103,9 +3106,15 @@ export declare class Guildhall {
   pushScheduledAudience(kind: AudienceKind): Promise<number>
   /** Sends every scheduled trigger whose time has come; returns their ids. */
   sendDueTriggers(): Promise<string[]>
-  /** Starts (or restarts) a player's session at a location. */
+  /**
+   * Starts (or restarts) a player's session at a location; its `room` is the room the
+   * player is in (`enterRoom`), whatever `location.room` says.
+   */
   login(player: string, location?: Location): Promise<Session>
-  /** Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session). */
+  /**
+   * Keeps a session alive, optionally moving it (its `room` stays the room the player is
+   * in). Errors: `NOT_FOUND` (no live session).
+   */
   heartbeat(player: string, location?: Location): Promise<Session>
   /** Ends a session; whether one was live. */
   logout(player: string): Promise<boolean>

@@ -684,7 +684,8 @@ impl Guildhall {
 
     // ----- Presence -----
 
-    /// Starts (or restarts) a player's session at a location.
+    /// Starts (or restarts) a player's session at a location; its `room` is the room the
+    /// player is in (`enterRoom`), whatever `location.room` says.
     #[napi(
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"
@@ -702,7 +703,8 @@ impl Guildhall {
         })
     }
 
-    /// Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session).
+    /// Keeps a session alive, optionally moving it (its `room` stays the room the player is
+    /// in). Errors: `NOT_FOUND` (no live session).
     #[napi(
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"

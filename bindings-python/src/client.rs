@@ -845,12 +845,14 @@ async_client {
 
     // ----- Presence -----
 
-    /// Starts (or restarts) a player's session at a location. Returns the `Session`.
+    /// Starts (or restarts) a player's session at a location. Returns the `Session`, its
+    /// `room` the room the player is in (`enter_room`), whatever `room` says.
     fn login(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
         (player, *, lobby = None, server = None, room = None, party = None)
         |gh| { gh.login(&pid(&player)?, location(lobby, server, room, party)).await }
 
-    /// Keeps a session alive; with any location given, moves it there.
+    /// Keeps a session alive; with any location given, moves it there (its `room` stays
+    /// the room the player is in).
     fn heartbeat(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
         (player, *, lobby = None, server = None, room = None, party = None)
         |gh| {
