@@ -228,3 +228,70 @@ async fn players_create_enter_and_leave_rooms_and_operators_keep_the_log() {
         .await
         .assert_error(404, "NOT_FOUND");
 }
+
+/// The scheduler destroys an idle room and pushes the lobby view to a lobby player, once
+/// while nothing changes.
+#[tokio::test]
+async fn the_scheduler_sweeps_idle_rooms_and_pushes_the_lobby_view() {
+    let app = crate::common::spawn_app_with(|s| {
+        s.core.rooms.idle_destroy_secs = 1;
+        s.core.rooms.lobby_push_secs = 1;
+    })
+    .await;
+    let r = app
+        .post("/v1/rooms", json!({ "room_type": "duel", "capacity": 2 }))
+        .await;
+    let id = r.ok()["room"]["id"].as_str().unwrap().to_string();
+    app.post("/v1/players/lou/session", json!({ "lobby": "main" }))
+        .await
+        .ok();
+    let mut gone = false;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let events = app.get("/v1/events?after=0&limit=1000").await;
+        let kinds: Vec<String> = events.ok()["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect();
+        if kinds.iter().any(|k| k == "room_destroyed") && kinds.iter().any(|k| k == "lobby_view") {
+            gone = true;
+            break;
+        }
+    }
+    assert!(
+        gone,
+        "the sweep destroyed the room and the lobby view was pushed"
+    );
+    app.get(&format!("/v1/rooms/{id}"))
+        .await
+        .assert_error(404, "NOT_FOUND");
+    let log = app.get(&format!("/v1/admin/rooms/{id}/log")).await;
+    let last = log.ok()["entries"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (last["action"].as_str(), last["reason"].as_str()),
+        (Some("destroyed"), Some("idle"))
+    );
+    // Nothing changes now: after a few more intervals, at most one more push (the view
+    // without the room), then none.
+    let count = |v: &Value| {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "lobby_view")
+            .count()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let settled = count(app.get("/v1/events?after=0&limit=1000").await.ok());
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let later = count(app.get("/v1/events?after=0&limit=1000").await.ok());
+    assert_eq!(later, settled, "an unchanged view is not pushed again");
+    assert!(later <= 3, "{later} pushes");
+}
