@@ -909,6 +909,54 @@ class HttpGuildhall {
   async resolveLootRolls() {
     return this.request('POST', '/v1/admin/loot/resolve')
   }
+
+  // ----- Rooms and the lobby -----
+  async createRoom(request) {
+    return this.request('POST', '/v1/rooms', requireObject('request', request))
+  }
+  #roomPath(roomId, action) {
+    return `/v1/rooms/${enc(requireText('roomId', roomId))}${action ? '/' + action : ''}`
+  }
+  async enterRoom(request) {
+    const { roomId, ...body } = requireObject('request', request)
+    return this.request('POST', this.#roomPath(roomId, 'enter'), body)
+  }
+  async leaveRoom(request) {
+    const { roomId, ...body } = requireObject('request', request)
+    // Without a room id: the room the player is in (none: NOT_FOUND, as the core says).
+    const id = roomId ?? (await this.request('GET', `/v1/players/${this.#player(body.player)}/room`)).id
+    return this.request('POST', this.#roomPath(id, 'leave'), body)
+  }
+  async destroyRoom(request) {
+    const { roomId, ...body } = requireObject('request', request)
+    return this.request('POST', `/v1/admin/rooms/${enc(requireText('roomId', roomId))}/destroy`, body)
+  }
+  async room(roomId) {
+    return this.request('GET', this.#roomPath(roomId))
+  }
+  async playerRoom(player) {
+    return orNull(this.request('GET', `/v1/players/${this.#player(player)}/room`))
+  }
+  async rooms(limit) {
+    return this.request('GET', `/v1/rooms${query({ limit })}`)
+  }
+  async roomLog(roomId, options = {}) {
+    const { after, limit, ...rest } = options ?? {}
+    const unknown = Object.keys(rest)
+    if (unknown.length) {
+      throw fail('INVALID_ARGUMENT', `options: unknown option \`${unknown[0]}\`, expected one of ["after", "limit"]`, { field: 'options', option: unknown[0] })
+    }
+    return this.request('GET', `/v1/admin/rooms/${enc(requireText('roomId', roomId))}/log${query({ after, limit })}`)
+  }
+  async destroyIdleRooms() {
+    return (await this.request('POST', '/v1/admin/rooms/sweep', {})).destroyed
+  }
+  async lobby() {
+    return this.request('GET', '/v1/lobby')
+  }
+  async pushLobby(request) {
+    return this.request('POST', '/v1/lobby/push', request ?? {})
+  }
 }
 
 module.exports = { HttpGuildhall, GuildhallError, ERROR_CODES, toSnake, toCamel, withByCurrency, settleLater }

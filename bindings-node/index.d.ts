@@ -685,6 +685,28 @@ export interface CreateGroupRequest {
   owner: string
 }
 
+/** Request of [`crate::Guildhall::create_room`]. */
+export interface CreateRoomRequest {
+  /** Players it holds at most, 1 to `rooms.max_capacity`. */
+  capacity: number
+  /**
+   * Idempotency key, 1-255 bytes: the same key and request again returns the stored
+   * result marked `replayed`; a different request under it is `IDEMPOTENCY_CONFLICT`.
+   */
+  idempotencyKey?: string
+  /** A JSON object, at most `rooms.max_metadata_bytes` as compact JSON (default `{}`). */
+  metadata?: Record<string, any>
+  /**
+   * The creating player, who owns the room and enters it in the same commit (leaving
+   * any room they were in); `None`: the system creates an empty room.
+   */
+  player?: string
+  /** The room's type, 1 to 64 bytes without control characters. */
+  roomType: string
+  /** The game-server address players of this room connect to, 1 to 255 bytes. */
+  server?: string
+}
+
 /**
  * A configured currency (SPEC.md Economy): code such as `gold`, optional maximum balance
  * (smallest units) a player wallet may hold.
@@ -715,11 +737,29 @@ export interface DailyRevenue {
   purchases: number
 }
 
+/** Request of [`crate::Guildhall::destroy_room`]. */
+export interface DestroyRoomRequest {
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The room. */
+  roomId: string
+}
+
 /** What a drop is. */
 export type DropKind = 'item' | 'currency'
 
 /** What became of a drop. */
 export type DropStatus = 'preview' | 'granted' | 'capped' | 'already_owned' | 'not_in_catalog' | 'party_roll'
+
+/** Request of [`crate::Guildhall::enter_room`]. */
+export interface EnterRoomRequest {
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The player entering. */
+  player: string
+  /** The room. */
+  roomId: string
+}
 
 /** An entry fee of a tournament, spent through the ledger at join. */
 export interface EntryFee {
@@ -1196,6 +1236,7 @@ export interface GuildhallConfig {
   redisPrefix?: string
   /** IANA time zone of daily/weekly/monthly periods (default `UTC`). */
   resetTimezone?: string
+  rooms?: RoomsConfig
   schedule?: ScheduleSection
   /** Seconds without a heartbeat after which a session ends (default 90). */
   sessionTimeoutSecs?: number
@@ -1396,6 +1437,19 @@ export interface LeaderboardsConfig {
   resetGraceSecs?: number
 }
 
+/** Request of [`crate::Guildhall::leave_room`]. */
+export interface LeaveRoomRequest {
+  /** Idempotency key, 1-255 bytes. */
+  idempotencyKey?: string
+  /** The player leaving. */
+  player: string
+  /**
+   * The room the caller means; when given and the player is not in it: `NOT_FOUND`.
+   * `None`: whatever room the player is in.
+   */
+  roomId?: string
+}
+
 /**
  * A double-entry ledger entry: `amount` moves from `debit` (balance decreases) to
  * `credit` (balance increases). For every currency the sum over all accounts is zero.
@@ -1461,13 +1515,67 @@ export interface LedgerReport {
   unbalancedCurrencies: any[][]
 }
 
+/** An online player as the lobby lists them. */
+export interface LobbyPlayer {
+  /** The player. */
+  player: string
+  /** The room they are in (`None`: in the lobby). */
+  room?: string
+}
+
+/** What a push of the lobby view did. */
+export interface LobbyPushResult {
+  /** SHA-256 (hex) of the view (without its time) and the recipients. */
+  fingerprint: string
+  /**
+   * Players the `lobby_view` event went to (0: nobody to push to, or unchanged since
+   * `unless_fingerprint`: nothing written).
+   */
+  recipients: number
+}
+
+/** A room as the lobby lists it. */
+export interface LobbyRoom {
+  /** Players it holds at most. */
+  capacity: number
+  /** Room id. */
+  id: string
+  /** Its owner (`None`: the system). */
+  owner?: string
+  /** Players in it now. */
+  players: number
+  /** The room's type. */
+  roomType: string
+  /** The game-server address (the room's, else `rooms.server`). */
+  server?: string
+}
+
+/**
+ * The lobby view (SPEC.md Rooms and the lobby; seed 003's server_ip and room_players):
+ * the live rooms with their type, player count, capacity and game-server address, and
+ * the online players.
+ */
+export interface LobbyView {
+  /** When it was read, UTC. */
+  at: string
+  /** Online players in all. */
+  onlineCount: number
+  /** Online players, by id, at most `rooms.lobby_limit`. */
+  players: LobbyPlayer[]
+  /** Live rooms, by id, at most `rooms.lobby_limit`. */
+  rooms: LobbyRoom[]
+}
+
 /** Where a player is when an event fires (from presence, or given by the caller). */
 export interface Location {
   /** Lobby id. */
   lobby?: string
   /** Party id. */
   party?: string
-  /** Room id. */
+  /**
+   * Room id: the room the player is in (SPEC.md Rooms and the lobby), filled from the
+   * room membership by presence; a login's or heartbeat's own value is not taken.
+   */
   room?: string
   /** Server id. */
   server?: string
@@ -2016,6 +2124,20 @@ export interface PurchaseResult {
   transactionId: string
 }
 
+/** Request of [`crate::Guildhall::push_lobby`]. */
+export interface PushLobbyRequest {
+  /**
+   * Push to this player only (a player asking for the view); `None`: to every lobby
+   * player (online, with a `lobby` in their location, in no room).
+   */
+  player?: string
+  /**
+   * Push nothing when the view and its recipients are those of this fingerprint (a
+   * previous push's), so a periodic push writes an event only when something changed.
+   */
+  unlessFingerprint?: string
+}
+
 /**
  * Defines or redefines a board (admin). Sort, operator, partitioning and being a
  * tournament are fixed once the board exists (changing them would reorder stored
@@ -2227,6 +2349,122 @@ export interface RollLootRequest {
 
 /** Open or resolved. */
 export type RollStatus = 'open' | 'resolved'
+
+/** A live room (SPEC.md Rooms and the lobby). */
+export interface Room {
+  /**
+   * Players it holds at most (1 to `rooms.max_capacity`); entering a full room is
+   * `ROOM_FULL`.
+   */
+  capacity: number
+  /** Created, UTC. */
+  createdAt: string
+  /**
+   * Since when it has had no players (`None` while someone is in it); it is destroyed
+   * `rooms.idle_destroy_secs` after this.
+   */
+  emptySince?: string
+  /** Id (drawn by guildhall at creation). */
+  id: string
+  /** The number of its log entries (the last entry's `seq`). */
+  logSeq: number
+  /** Free-form JSON object (at most `rooms.max_metadata_bytes` as compact JSON). */
+  metadata: Record<string, any>
+  /**
+   * The player who created it; `None`: created by the system (a server key or an
+   * embedding program).
+   */
+  owner?: string
+  /** Its players, in entry order. */
+  players: RoomMember[]
+  /** The room's type (game mode, map...), 1 to 64 bytes. */
+  roomType: string
+  /**
+   * The game-server address players connect to (the lobby view shows
+   * `rooms.server` when this is `None`).
+   */
+  server?: string
+  /** The version of its document as read (moves with every change). */
+  version?: number
+}
+
+/** One operation on a room (kind `room_log`, id [`log_id`]). */
+export interface RoomLogEntry {
+  /** `created`, `entered`, `left` or `destroyed`. */
+  action: string
+  /** When, UTC. */
+  at: string
+  /** The player who was created for, entered or left (`None` for the system). */
+  player?: string
+  /**
+   * Why: for `left`, `left` (the player left) or `entered_other` (the player entered
+   * another room); for `destroyed`, `idle` or `operator`.
+   */
+  reason?: string
+  /** The room. */
+  roomId: string
+  /** 1, 2, ... in the order of the room's operations. */
+  seq: number
+}
+
+/** A page of a room's log, oldest first. */
+export interface RoomLogPage {
+  /** Its entries after the cursor, oldest first. */
+  entries: RoomLogEntry[]
+  /** Pass as `after` for the next page; `None` at the end (so far). */
+  nextCursor?: string
+  /** The room. */
+  roomId: string
+}
+
+/** A player in a room. */
+export interface RoomMember {
+  /** When they entered, UTC. */
+  enteredAt: string
+  /** The player. */
+  player: string
+}
+
+/** What a room call did. */
+export interface RoomResult {
+  /**
+   * The room the player left in the same commit (entering or creating while in
+   * another room, or leaving), if any.
+   */
+  leftRoom?: string
+  /** True when this is the stored result of an earlier call with the same key. */
+  replayed: boolean
+  /**
+   * The room after the call (for a destroy or a leave that emptied nothing: the room
+   * as it was last written; a destroyed room lists the players it had).
+   */
+  room: Room
+}
+
+/**
+ * Room limits, the idle time and the lobby push (`[rooms]`); missing keys keep their
+ * defaults.
+ */
+export interface RoomsConfig {
+  /** Seconds a room stays without players before it is destroyed (default 300). */
+  idleDestroySecs?: number
+  /**
+   * Rooms and online players the lobby view lists at most, each (default 500); the
+   * view's counts are exact.
+   */
+  lobbyLimit?: number
+  /**
+   * Seconds between two pushes of the lobby view to the lobby players (default 10;
+   * 0: no periodic push, only on request).
+   */
+  lobbyPushSecs?: number
+  /** Largest capacity a room may have (default 100). */
+  maxCapacity?: number
+  /** Largest size of a room's metadata, as compact JSON bytes (default 4096). */
+  maxMetadataBytes?: number
+  /** Game-server address shown for a room that names none (default: none). */
+  server?: string
+}
 
 /** `[schedule]`: intervals of the host's background jobs. */
 export interface ScheduleSection {
@@ -2868,9 +3106,15 @@ export declare class Guildhall {
   pushScheduledAudience(kind: AudienceKind): Promise<number>
   /** Sends every scheduled trigger whose time has come; returns their ids. */
   sendDueTriggers(): Promise<string[]>
-  /** Starts (or restarts) a player's session at a location. */
+  /**
+   * Starts (or restarts) a player's session at a location; its `room` is the room the
+   * player is in (`enterRoom`), whatever `location.room` says.
+   */
   login(player: string, location?: Location): Promise<Session>
-  /** Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session). */
+  /**
+   * Keeps a session alive, optionally moving it (its `room` stays the room the player is
+   * in). Errors: `NOT_FOUND` (no live session).
+   */
   heartbeat(player: string, location?: Location): Promise<Session>
   /** Ends a session; whether one was live. */
   logout(player: string): Promise<boolean>
@@ -3201,6 +3445,50 @@ export declare class Guildhall {
   chooseLootRoll(request: Input<LootChoiceRequest>): Promise<LootRollResult>
   /** Resolves the party rolls whose window has ended; returns them. */
   resolveLootRolls(): Promise<LootRoll[]>
+  /**
+   * Creates a room: with `player`, owned by them and entered in the same commit
+   * (leaving any room they were in); without, an empty system room. Errors:
+   * `INVALID_ARGUMENT` (type, capacity, metadata size, server), `IDEMPOTENCY_CONFLICT`.
+   */
+  createRoom(request: Input<CreateRoomRequest>): Promise<RoomResult>
+  /**
+   * A player enters a room, leaving the room they were in in the same commit. Errors:
+   * `NOT_FOUND`, `ROOM_FULL`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+   */
+  enterRoom(request: Input<EnterRoomRequest>): Promise<RoomResult>
+  /**
+   * A player leaves their room (`roomId`, when given, must be it). Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+   */
+  leaveRoom(request: Input<LeaveRoomRequest>): Promise<RoomResult>
+  /**
+   * Operator: destroys a room; its players leave it. Errors: `NOT_FOUND`,
+   * `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+   */
+  destroyRoom(request: Input<DestroyRoomRequest>): Promise<RoomResult>
+  /** One live room. Errors: `NOT_FOUND`. */
+  room(roomId: string): Promise<Room>
+  /** The room a player is in, or `null`. */
+  playerRoom(player: string): Promise<Room | null>
+  /** Live rooms, by id (1-1000, default 100). */
+  rooms(limit?: number | bigint): Promise<Room[]>
+  /**
+   * Operator: a page of a room's log, oldest first (`after`: a page's `nextCursor`;
+   * `limit` 1-200, default 50). Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+   */
+  roomLog(roomId: string, options?: { after?: string, limit?: number | bigint }): Promise<RoomLogPage>
+  /** Destroys the empty rooms past their idle time; returns how many. */
+  destroyIdleRooms(): Promise<number>
+  /**
+   * The lobby view: live rooms (type, player count, capacity, server) and the online
+   * players with their room.
+   */
+  lobby(): Promise<LobbyView>
+  /**
+   * Pushes the lobby view as a `lobby_view` event to `player`, or else to every lobby
+   * player (online, with a lobby, in no room).
+   */
+  pushLobby(request?: Input<PushLobbyRequest>): Promise<LobbyPushResult>
   /**
    * Opens a trade of `request.player` with `request.with`, carrying the opener's first
    * offer. Errors: `INVALID_ARGUMENT` (with themself, a bad offer), `NOT_FOUND`,

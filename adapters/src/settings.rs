@@ -215,6 +215,10 @@ pub struct FileConfig {
     /// defaults.
     #[serde(default)]
     pub loot: Option<guildhall_core::loot::LootConfig>,
+    /// Room limits, the idle time and the lobby push (`[rooms]`); missing keys keep
+    /// their defaults.
+    #[serde(default)]
+    pub rooms: Option<guildhall_core::rooms::RoomsConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -623,6 +627,10 @@ impl FileConfig {
         if let Some(loot) = self.loot {
             loot.check()?;
             core.loot = loot;
+        }
+        if let Some(rooms) = self.rooms {
+            rooms.check()?;
+            core.rooms = rooms;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

@@ -684,7 +684,8 @@ impl Guildhall {
 
     // ----- Presence -----
 
-    /// Starts (or restarts) a player's session at a location.
+    /// Starts (or restarts) a player's session at a location; its `room` is the room the
+    /// player is in (`enterRoom`), whatever `location.room` says.
     #[napi(
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"
@@ -702,7 +703,8 @@ impl Guildhall {
         })
     }
 
-    /// Keeps a session alive, optionally moving it. Errors: `NOT_FOUND` (no live session).
+    /// Keeps a session alive, optionally moving it (its `room` stays the room the player is
+    /// in). Errors: `NOT_FOUND` (no live session).
     #[napi(
         ts_args_type = "player: string, location?: Location",
         ts_return_type = "Promise<Session>"
@@ -2317,6 +2319,157 @@ impl Guildhall {
         let core = self.core();
         call(env, hold(&core), async move {
             done(async { core?.resolve_loot_rolls().await }.await)
+        })
+    }
+
+    // ----- Rooms and the lobby -----
+    /// Creates a room: with `player`, owned by them and entered in the same commit
+    /// (leaving any room they were in); without, an empty system room. Errors:
+    /// `INVALID_ARGUMENT` (type, capacity, metadata size, server), `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<CreateRoomRequest>",
+        ts_return_type = "Promise<RoomResult>"
+    )]
+    pub fn create_room(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.create_room(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A player enters a room, leaving the room they were in in the same commit. Errors:
+    /// `NOT_FOUND`, `ROOM_FULL`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<EnterRoomRequest>",
+        ts_return_type = "Promise<RoomResult>"
+    )]
+    pub fn enter_room(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.enter_room(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// A player leaves their room (`roomId`, when given, must be it). Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<LeaveRoomRequest>",
+        ts_return_type = "Promise<RoomResult>"
+    )]
+    pub fn leave_room(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.leave_room(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// Operator: destroys a room; its players leave it. Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
+    #[napi(
+        ts_args_type = "request: Input<DestroyRoomRequest>",
+        ts_return_type = "Promise<RoomResult>"
+    )]
+    pub fn destroy_room(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.destroy_room(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// One live room. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "roomId: string", ts_return_type = "Promise<Room>")]
+    pub fn room(&self, env: &Env, room_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.room(&text("roomId", room_id)?).await }.await)
+        })
+    }
+
+    /// The room a player is in, or `null`.
+    #[napi(
+        ts_args_type = "player: string",
+        ts_return_type = "Promise<Room | null>"
+    )]
+    pub fn player_room(&self, env: &Env, player_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.player_room(&player("player", player_id)?).await }.await)
+        })
+    }
+
+    /// Live rooms, by id (1-1000, default 100).
+    #[napi(
+        ts_args_type = "limit?: number | bigint",
+        ts_return_type = "Promise<Room[]>"
+    )]
+    pub fn rooms(&self, env: &Env, limit: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.rooms(opt_limit("limit", limit)?).await }.await)
+        })
+    }
+
+    /// Operator: a page of a room's log, oldest first (`after`: a page's `nextCursor`;
+    /// `limit` 1-200, default 50). Errors: `NOT_FOUND`, `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "roomId: string, options?: { after?: string, limit?: number | bigint }",
+        ts_return_type = "Promise<RoomLogPage>"
+    )]
+    pub fn room_log(&self, env: &Env, room_id: Arg, options: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let o = options_arg("options", options, &["after", "limit"])?;
+                    let after = opt_field::<String>(&o, "after")?;
+                    let limit = match o.get("limit") {
+                        None | Some(Value::Null) => None,
+                        Some(v) => opt_limit("limit", v.clone())?,
+                    };
+                    core?
+                        .room_log(&text("roomId", room_id)?, after.as_deref(), limit)
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Destroys the empty rooms past their idle time; returns how many.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn destroy_idle_rooms(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.destroy_idle_rooms().await }.await)
+        })
+    }
+
+    /// The lobby view: live rooms (type, player count, capacity, server) and the online
+    /// players with their room.
+    #[napi(ts_return_type = "Promise<LobbyView>")]
+    pub fn lobby(&self, env: &Env) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.lobby().await }.await)
+        })
+    }
+
+    /// Pushes the lobby view as a `lobby_view` event to `player`, or else to every lobby
+    /// player (online, with a lobby, in no room).
+    #[napi(
+        ts_args_type = "request?: Input<PushLobbyRequest>",
+        ts_return_type = "Promise<LobbyPushResult>"
+    )]
+    pub fn push_lobby(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let req = opt_arg("request", request)?.unwrap_or_default();
+                    core?.push_lobby(req).await
+                }
+                .await,
+            )
         })
     }
 }

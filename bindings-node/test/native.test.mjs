@@ -105,8 +105,10 @@ describe('announcements and presence', () => {
     assert.deepEqual(s.location, { server: 'eu-1', lobby: 'main' })
     assert.equal((await gh.session('ann')).player, 'ann')
     assert.equal(await gh.session('nobody'), null)
+    // The room is the room membership (enterRoom), never the caller's claim.
     const hb = await gh.heartbeat('ann', { server: 'eu-1', room: 'r1' })
-    assert.equal(hb.location.room, 'r1')
+    assert.equal(hb.location.server, 'eu-1')
+    assert.equal(hb.location.room, undefined)
     assert.deepEqual((await gh.online()).map((x) => x.player), ['ann'])
     await rejectsWith(assert, gh.heartbeat('ghost'), 'NOT_FOUND')
 

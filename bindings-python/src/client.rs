@@ -107,6 +107,11 @@ const READS: &[&str] = &[
     "loot_result",
     "loot_roll",
     "replay_loot",
+    "room",
+    "player_room",
+    "rooms",
+    "room_log",
+    "lobby",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -840,12 +845,14 @@ async_client {
 
     // ----- Presence -----
 
-    /// Starts (or restarts) a player's session at a location. Returns the `Session`.
+    /// Starts (or restarts) a player's session at a location. Returns the `Session`, its
+    /// `room` the room the player is in (`enter_room`), whatever `room` says.
     fn login(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
         (player, *, lobby = None, server = None, room = None, party = None)
         |gh| { gh.login(&pid(&player)?, location(lobby, server, room, party)).await }
 
-    /// Keeps a session alive; with any location given, moves it there.
+    /// Keeps a session alive; with any location given, moves it there (its `room` stays
+    /// the room the player is in).
     fn heartbeat(player: String, lobby: Option<String>, server: Option<String>, room: Option<String>, party: Option<String>)
         (player, *, lobby = None, server = None, room = None, party = None)
         |gh| {
@@ -1525,6 +1532,82 @@ async_client {
 
     /// Resolves the party rolls whose window has ended; returns them.
     fn resolve_loot_rolls() () |gh| { gh.resolve_loot_rolls().await }
+
+    // ----- Rooms and the lobby -----
+
+    /// Creates a room: with `player`, owned by them and entered in the same commit
+    /// (leaving any room they were in); without, an empty system room. `metadata`: a
+    /// dict. Returns a `RoomResult`. Raises `InvalidArgument`, `IdempotencyConflict`.
+    fn create_room(room_type: String, capacity: u32, player: Option<String>, metadata: Option<Arg<serde_json::Map<String, serde_json::Value>>>, server: Option<String>, idempotency_key: Option<String>)
+        (room_type, capacity, *, player = None, metadata = None, server = None, idempotency_key = None)
+        |gh| {
+            gh.create_room(guildhall_core::rooms::CreateRoomRequest {
+                player: player.as_deref().map(pid).transpose()?,
+                room_type, capacity,
+                metadata: metadata.map(|m| m.0).unwrap_or_default(),
+                server, idempotency_key,
+            }).await
+        }
+
+    /// `player` enters a room, leaving the room they were in in the same commit. Returns a
+    /// `RoomResult`. Raises `NotFound`, `RoomFull`, `InvalidArgument`, `IdempotencyConflict`.
+    fn enter_room(player: String, room_id: String, idempotency_key: Option<String>)
+        (player, room_id, *, idempotency_key = None)
+        |gh| {
+            gh.enter_room(guildhall_core::rooms::EnterRoomRequest {
+                player: pid(&player)?, room_id, idempotency_key,
+            }).await
+        }
+
+    /// `player` leaves their room (`room_id`, when given, must be it). Returns a
+    /// `RoomResult`. Raises `NotFound`, `InvalidArgument`, `IdempotencyConflict`.
+    fn leave_room(player: String, room_id: Option<String>, idempotency_key: Option<String>)
+        (player, *, room_id = None, idempotency_key = None)
+        |gh| {
+            gh.leave_room(guildhall_core::rooms::LeaveRoomRequest {
+                player: pid(&player)?, room_id, idempotency_key,
+            }).await
+        }
+
+    /// Operator: destroys a room; its players leave it. Returns a `RoomResult`. Raises
+    /// `NotFound`, `InvalidArgument`, `IdempotencyConflict`.
+    fn destroy_room(room_id: String, idempotency_key: Option<String>)
+        (room_id, *, idempotency_key = None)
+        |gh| {
+            gh.destroy_room(guildhall_core::rooms::DestroyRoomRequest { room_id, idempotency_key }).await
+        }
+
+    /// One live `Room`. Raises `NotFound`.
+    fn room(room_id: String) (room_id) |gh| { gh.room(&room_id).await }
+
+    /// The `Room` a player is in, or `None`.
+    fn player_room(player: String) (player) |gh| { gh.player_room(&pid(&player)?).await }
+
+    /// Live rooms, by id (1-1000, default 100).
+    fn rooms(limit: Option<u32>) (limit = None) |gh| { gh.rooms(limit).await }
+
+    /// Operator: a `RoomLogPage` of a room's log, oldest first (`after`: a page's
+    /// `next_cursor`; `limit` 1-200, default 50). Raises `NotFound`, `InvalidArgument`.
+    fn room_log(room_id: String, after: Option<String>, limit: Option<u32>)
+        (room_id, *, after = None, limit = None)
+        |gh| { gh.room_log(&room_id, after.as_deref(), limit).await }
+
+    /// Destroys the empty rooms past their idle time; returns how many.
+    fn destroy_idle_rooms() () |gh| { gh.destroy_idle_rooms().await.map(u64::from) }
+
+    /// The `LobbyView`: live rooms and the online players with their room.
+    fn lobby() () |gh| { gh.lobby().await }
+
+    /// Pushes the lobby view as a `lobby_view` event to `player`, or else to every lobby
+    /// player. Returns a `LobbyPushResult`.
+    fn push_lobby(player: Option<String>, unless_fingerprint: Option<String>)
+        (*, player = None, unless_fingerprint = None)
+        |gh| {
+            gh.push_lobby(guildhall_core::rooms::PushLobbyRequest {
+                player: player.as_deref().map(pid).transpose()?,
+                unless_fingerprint,
+            }).await
+        }
 }
 
 /// What `AsyncClient.open` returns: awaiting it gives the client; as an async context

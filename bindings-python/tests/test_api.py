@@ -249,9 +249,10 @@ async def test_announcements_and_presence(api):
     cancelled = await api.cancel_trigger("greet")
     assert cancelled.cancelled
 
-    hb = await api.heartbeat("gina", room="r1")
-    assert hb.location["room"] == "r1"
-    assert (await api.heartbeat("gina")).location["room"] == "r1"
+    # The room is the room membership, never the caller's claim.
+    hb = await api.heartbeat("gina", server="s1", room="r1")
+    assert hb.location["server"] == "s1" and hb.location["room"] is None
+    assert (await api.heartbeat("gina")).location["server"] == "s1"
     assert (await api.session("gina")).player == "gina"
     assert [x.player for x in await api.online()] == ["gina"]
     assert await api.logout("gina") is True
@@ -645,6 +646,55 @@ async def test_loot(api):
     assert (await api.delete_loot_table("chest")).id == "chest"
     with pytest.raises(guildhall.NotFound):
         await api.loot_table("chest")
+
+
+async def test_rooms_and_the_lobby(api):
+    made = await api.create_room("duel", 2, player="rita", metadata={"map": "dust"},
+                                 server="10.0.0.5:22005", idempotency_key="r-1")
+    assert isinstance(made, guildhall.RoomResult) and made.room.owner == "rita"
+    assert (await api.create_room("duel", 2, player="rita", metadata={"map": "dust"},
+                                  server="10.0.0.5:22005", idempotency_key="r-1")).replayed
+    rid = made.room.id
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.create_room("duel", 0)
+    entered = await api.enter_room("sam", rid)
+    assert [m.player for m in entered.room.players] == ["rita", "sam"]
+    with pytest.raises(guildhall.RoomFull):
+        await api.enter_room("tom", rid)
+    room = await api.room(rid)
+    assert isinstance(room, guildhall.Room) and room.metadata == {"map": "dust"}
+    assert (await api.player_room("sam")).id == rid
+    assert await api.player_room("tom") is None
+    # Presence shows the room of the membership.
+    s = await api.login("sam", lobby="main", room="elsewhere")
+    assert s.location["room"] == rid
+    await api.login("tom", lobby="main")
+    view = await api.lobby()
+    assert isinstance(view, guildhall.LobbyView) and view.online_count == 2
+    assert (view.rooms[0].players, view.rooms[0].server) == (2, "10.0.0.5:22005")
+    pushed = await api.push_lobby()
+    assert pushed.recipients == 1  # tom: in the lobby, in no room
+    assert (await api.push_lobby(unless_fingerprint=pushed.fingerprint)).recipients == 0
+    assert (await api.push_lobby(player="sam")).recipients == 1
+    # A system room; entering it leaves the first.
+    other = (await api.create_room("ffa", 8)).room.id
+    moved = await api.enter_room("sam", other)
+    assert moved.left_room == rid
+    assert [r.id for r in await api.rooms()] == sorted([rid, other])
+    left = await api.leave_room("sam")
+    assert left.left_room == other and left.room.players == []
+    with pytest.raises(guildhall.NotFound):
+        await api.leave_room("sam", room_id=rid)
+    gone = await api.destroy_room(rid)
+    assert [m.player for m in gone.room.players] == ["rita"]
+    with pytest.raises(guildhall.NotFound):
+        await api.room(rid)
+    page = await api.room_log(rid, limit=2)
+    assert isinstance(page, guildhall.RoomLogPage)
+    assert [e.action for e in page.entries] == ["created", "entered"]
+    rest = await api.room_log(rid, after=page.next_cursor)
+    assert [e.action for e in rest.entries] == ["entered", "left", "destroyed"]
+    assert await api.destroy_idle_rooms() == 0
 
 
 async def test_characters_bank_and_equipment(api):

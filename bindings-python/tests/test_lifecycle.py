@@ -27,6 +27,7 @@ ARGS = {
     "account": "p", "character": "c", "slot": "head",
     "table_id": "t", "table": {"id": "t", "entries": [{"item": "x"}]}, "result_id": "r",
     "roll_id": "r", "choice": "need",
+    "room_type": "duel", "capacity": 2, "room_id": "r",
 }
 
 

@@ -1,7 +1,8 @@
 """README's sessions, run as written against a fresh SQLite file, so the README shows calls
 that work: the social one (two friends, a guild with a bank, a chat exchange) and the
 metagame one (a weekly board, a tournament with an entry fee, a daily quest) and the play
-one (a character switch, a loot drop, a trade, the account bank)."""
+one (a character switch, a loot drop, a trade, the account bank) and the lobby one (a room
+filled, presence and the lobby view, the room's log)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,15 @@ def test_the_readme_play_session_runs_and_prints_what_it_says(tmp_path):
         "5",
     ], printed
     assert (tmp_path / "play.db").exists()
+
+
+def test_the_readme_lobby_session_runs_and_prints_what_it_says(tmp_path):
+    # A system room filled, ROOM_FULL, presence's room, the lobby view, the room's log.
+    printed = run_block("lobby", tmp_path)
+    assert printed == [
+        "ROOM_FULL",
+        "True",
+        "[('deathmatch', 2, 2, 'play.example.com:22005')]",
+        "['created', 'entered', 'entered', 'left', 'left']",
+    ], printed
+    assert (tmp_path / "lobby.db").exists()

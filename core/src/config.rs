@@ -69,6 +69,10 @@ pub struct Config {
     /// Loot table limits and the party roll window (SPEC.md Loot tables; `[loot]`).
     #[serde(default)]
     pub loot: crate::loot::LootConfig,
+    /// Room limits, the idle time and the lobby push (SPEC.md Rooms and the lobby;
+    /// `[rooms]`).
+    #[serde(default)]
+    pub rooms: crate::rooms::RoomsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -101,6 +105,7 @@ impl Config {
             trade: crate::trade::TradeConfig::default(),
             characters: crate::characters::CharactersConfig::default(),
             loot: crate::loot::LootConfig::default(),
+            rooms: crate::rooms::RoomsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -185,6 +190,7 @@ impl Config {
         self.achievements.check()?;
         self.characters.check()?;
         self.loot.check()?;
+        self.rooms.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

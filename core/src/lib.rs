@@ -37,6 +37,7 @@ pub mod matchmaking;
 pub mod memory;
 pub mod party;
 pub mod ports;
+pub mod rooms;
 pub mod schedule;
 pub mod service;
 pub mod surface;

@@ -81,6 +81,11 @@ macro_rules! for_each_result_type {
             $crate::loot::LootPreview,
             $crate::loot::LootRoll,
             $crate::loot::LootRollResult,
+            $crate::rooms::Room,
+            $crate::rooms::RoomResult,
+            $crate::rooms::RoomLogPage,
+            $crate::rooms::LobbyView,
+            $crate::rooms::LobbyPushResult,
         );
     };
 }
@@ -134,6 +139,11 @@ macro_rules! for_each_request_type {
             $crate::loot::RollLootRequest,
             $crate::loot::ReplayLootRequest,
             $crate::loot::LootChoiceRequest,
+            $crate::rooms::CreateRoomRequest,
+            $crate::rooms::EnterRoomRequest,
+            $crate::rooms::LeaveRoomRequest,
+            $crate::rooms::DestroyRoomRequest,
+            $crate::rooms::PushLobbyRequest,
         );
     };
 }

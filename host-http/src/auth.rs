@@ -597,6 +597,15 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("POST", "/v1/players/{player}/loot") => Server("loot"),
         ("GET", "/v1/loot/rolls/{roll_id}") => Authenticated,
         ("POST", "/v1/players/{player}/loot/rolls/{roll_id}") => OwnPlayer("loot"),
+        // Rooms: created, entered and left by the player named in the body (a token acts
+        // as itself; a key with `rooms` for anyone or, creating, for the system); rooms
+        // and the lobby read by anyone signed in; destroy, log and sweep by operators.
+        ("POST", "/v1/rooms" | "/v1/rooms/{room_id}/enter" | "/v1/rooms/{room_id}/leave")
+        | ("POST", "/v1/lobby/push") => BodyPlayer("rooms"),
+        ("GET", "/v1/rooms" | "/v1/rooms/{room_id}" | "/v1/lobby") => Authenticated,
+        ("GET", "/v1/players/{player}/room") => OwnPlayer("rooms"),
+        ("POST", "/v1/admin/rooms/{room_id}/destroy" | "/v1/admin/rooms/sweep")
+        | ("GET", "/v1/admin/rooms/{room_id}/log") => Server("admin"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

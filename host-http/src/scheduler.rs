@@ -12,6 +12,12 @@
 //! * every second: `resolve_loot_rolls()`, the party loot rolls whose window ended (any
 //!   host; each roll document's version grants its item once);
 //! * every second: `send_due_triggers()`, scheduled (`send_at`) announcements, once;
+//! * every 5 s: `destroy_idle_rooms()`, empty rooms past `rooms.idle_destroy_secs`
+//!   destroyed with `room_destroyed` (any host; the room documents' versions destroy
+//!   each once);
+//! * every `rooms.lobby_push_secs` (default 10 s; 0: off): `push_lobby`, the lobby view
+//!   as a `lobby_view` event to the lobby players, by the one host holding its lease,
+//!   and only when the view or its recipients changed since that host's last push;
 //! * every `matchmaking_tick` (default 1 s): `tick(instance id)`. The core runs the tick
 //!   only while this process holds the matchmaking lease (renewed while the tick runs,
 //!   checked before each batch of its commits), so with a shared coordinator one host
@@ -102,6 +108,23 @@ impl Scheduler {
                 stop.clone(),
                 move || loot_rolls(gh.clone()),
             ));
+        }
+        {
+            let gh = gh.clone();
+            tasks.push(every(
+                "idle rooms",
+                ROOM_SWEEP_INTERVAL,
+                stop.clone(),
+                move || idle_rooms(gh.clone()),
+            ));
+        }
+        if gh.config().rooms.lobby_push_secs > 0 {
+            let every_s = Duration::from_secs(gh.config().rooms.lobby_push_secs);
+            let (gh, holder) = (gh.clone(), instance.clone());
+            let last = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+            tasks.push(every("lobby view", every_s, stop.clone(), move || {
+                lobby_view(gh.clone(), holder.clone(), every_s, last.clone())
+            }));
         }
         if gh.config().queues.is_empty() {
             tracing::debug!("no matchmaking queues configured; the matchmaking tick is off");
@@ -294,6 +317,57 @@ async fn loot_rolls(gh: Guildhall) {
         }
         Err(e) => {
             tracing::warn!(error = %e, "resolving party loot rolls failed; retried at the next interval")
+        }
+    }
+}
+
+/// Between sweeps for empty rooms past their idle time.
+pub const ROOM_SWEEP_INTERVAL: Duration = Duration::from_secs(5);
+
+/// Destroys the empty rooms past `rooms.idle_destroy_secs` (SPEC.md Rooms and the
+/// lobby; every host may run this at once: the room documents' versions destroy each
+/// once).
+async fn idle_rooms(gh: Guildhall) {
+    match gh.destroy_idle_rooms().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(destroyed = n, "idle rooms destroyed"),
+        Err(e) => {
+            tracing::warn!(error = %e, "idle room sweep failed; retried at the next interval")
+        }
+    }
+}
+
+/// Pushes the lobby view to the lobby players (SPEC.md Rooms and the lobby: on an
+/// interval), by the one host holding the `push:lobby_view` lease, and only when the view
+/// or its recipients changed since this host's last push (`last`: its fingerprint).
+async fn lobby_view(
+    gh: Guildhall,
+    holder: String,
+    interval: Duration,
+    last: std::sync::Arc<tokio::sync::Mutex<Option<String>>>,
+) {
+    let ttl = (interval.as_secs() as i64).saturating_mul(3) / 2 + 1;
+    match gh.take_lease("push:lobby_view", &holder, ttl).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot take the lobby push lease; pushing anyway");
+        }
+    }
+    let mut last = last.lock().await;
+    let req = guildhall_core::rooms::PushLobbyRequest {
+        player: None,
+        unless_fingerprint: last.clone(),
+    };
+    match gh.push_lobby(req).await {
+        Ok(r) => {
+            if r.recipients > 0 {
+                tracing::debug!(recipients = r.recipients, "lobby view pushed");
+            }
+            *last = Some(r.fingerprint);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "lobby view push failed; retried at the next interval")
         }
     }
 }

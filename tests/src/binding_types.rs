@@ -343,6 +343,15 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("MemberChoice", "MemberChoice"),
     ("LootRoll", "LootRoll"),
     ("LootRollResult", "LootRollResult"),
+    ("RoomMember", "RoomMember"),
+    ("Room", "Room"),
+    ("RoomResult", "RoomResult"),
+    ("RoomLogEntry", "RoomLogEntry"),
+    ("RoomLogPage", "RoomLogPage"),
+    ("LobbyRoom", "LobbyRoom"),
+    ("LobbyPlayer", "LobbyPlayer"),
+    ("LobbyView", "LobbyView"),
+    ("LobbyPushResult", "LobbyPushResult"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

@@ -559,6 +559,10 @@ pub const DOC_KINDS: &[&str] = &[
     "loot_result",
     "loot_roll",
     "loot_roll_due",
+    "room",
+    "room_of",
+    "room_idle",
+    "room_log",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of

@@ -862,7 +862,7 @@ async fn f_a_session_started_through_one_host_is_seen_and_ended_through_the_othe
     let r = b
         .post(
             &format!("/v1/players/{p}/session/heartbeat"),
-            json!({ "location": { "room": "r1" } }),
+            json!({ "location": { "server": "eu-1" } }),
         )
         .await;
     let (status, beat) = r;

@@ -852,6 +852,74 @@ class LootRollResult(_Record):
     roll: LootRoll
     replayed: bool
 
+class RoomMember(_Record):
+    """A player in a room."""
+    player: str
+    entered_at: datetime
+
+class Room(_Record):
+    """A live room (SPEC.md Rooms and the lobby)."""
+    id: str
+    room_type: str
+    capacity: int
+    metadata: dict[str, Any]
+    players: list[RoomMember]
+    created_at: datetime
+    log_seq: int
+    empty_since: Optional[datetime]
+    owner: Optional[str]
+    server: Optional[str]
+    version: int
+
+class RoomResult(_Record):
+    """What a room call did."""
+    room: Room
+    replayed: bool
+    left_room: Optional[str]
+
+class RoomLogEntry(_Record):
+    """One operation on a room (kind `room_log`, id [`log_id`])."""
+    room_id: str
+    seq: int
+    at: datetime
+    action: str
+    player: Optional[str]
+    reason: Optional[str]
+
+class RoomLogPage(_Record):
+    """A page of a room's log, oldest first."""
+    room_id: str
+    entries: list[RoomLogEntry]
+    next_cursor: Optional[str]
+
+class LobbyRoom(_Record):
+    """A room as the lobby lists it."""
+    id: str
+    room_type: str
+    players: int
+    capacity: int
+    owner: Optional[str]
+    server: Optional[str]
+
+class LobbyPlayer(_Record):
+    """An online player as the lobby lists them."""
+    player: str
+    room: Optional[str]
+
+class LobbyView(_Record):
+    """The lobby view (SPEC.md Rooms and the lobby; seed 003's server_ip and room_players):
+    the live rooms with their type, player count, capacity and game-server address, and
+    the online players."""
+    at: datetime
+    rooms: list[LobbyRoom]
+    players: list[LobbyPlayer]
+    online_count: int
+
+class LobbyPushResult(_Record):
+    """What a push of the lobby view did."""
+    recipients: int
+    fingerprint: str
+
 # ----- Live events -----
 
 class EventStream:
@@ -1045,6 +1113,18 @@ class Client:
     def loot_roll(self, roll_id: str) -> LootRoll: ...
     def choose_loot_roll(self, roll_id: str, player: str, choice: str, *, idempotency_key: Optional[str] = None) -> LootRollResult: ...
     def resolve_loot_rolls(self) -> list[LootRoll]: ...
+    # rooms and the lobby
+    def create_room(self, room_type: str, capacity: int, *, player: Optional[str] = None, metadata: Optional[Mapping[str, Any]] = None, server: Optional[str] = None, idempotency_key: Optional[str] = None) -> RoomResult: ...
+    def enter_room(self, player: str, room_id: str, *, idempotency_key: Optional[str] = None) -> RoomResult: ...
+    def leave_room(self, player: str, *, room_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> RoomResult: ...
+    def destroy_room(self, room_id: str, *, idempotency_key: Optional[str] = None) -> RoomResult: ...
+    def room(self, room_id: str) -> Room: ...
+    def player_room(self, player: str) -> Optional[Room]: ...
+    def rooms(self, limit: Optional[int] = None) -> list[Room]: ...
+    def room_log(self, room_id: str, *, after: Optional[str] = None, limit: Optional[int] = None) -> RoomLogPage: ...
+    def destroy_idle_rooms(self) -> int: ...
+    def lobby(self) -> LobbyView: ...
+    def push_lobby(self, *, player: Optional[str] = None, unless_fingerprint: Optional[str] = None) -> LobbyPushResult: ...
 
 class _AsyncOpen:
     """What `AsyncClient.open` returns: `await` it for the client, or
@@ -1231,3 +1311,15 @@ class AsyncClient:
     def loot_roll(self, roll_id: str) -> Awaitable[LootRoll]: ...
     def choose_loot_roll(self, roll_id: str, player: str, choice: str, *, idempotency_key: Optional[str] = None) -> Awaitable[LootRollResult]: ...
     def resolve_loot_rolls(self) -> Awaitable[list[LootRoll]]: ...
+    # rooms and the lobby
+    def create_room(self, room_type: str, capacity: int, *, player: Optional[str] = None, metadata: Optional[Mapping[str, Any]] = None, server: Optional[str] = None, idempotency_key: Optional[str] = None) -> Awaitable[RoomResult]: ...
+    def enter_room(self, player: str, room_id: str, *, idempotency_key: Optional[str] = None) -> Awaitable[RoomResult]: ...
+    def leave_room(self, player: str, *, room_id: Optional[str] = None, idempotency_key: Optional[str] = None) -> Awaitable[RoomResult]: ...
+    def destroy_room(self, room_id: str, *, idempotency_key: Optional[str] = None) -> Awaitable[RoomResult]: ...
+    def room(self, room_id: str) -> Awaitable[Room]: ...
+    def player_room(self, player: str) -> Awaitable[Optional[Room]]: ...
+    def rooms(self, limit: Optional[int] = None) -> Awaitable[list[Room]]: ...
+    def room_log(self, room_id: str, *, after: Optional[str] = None, limit: Optional[int] = None) -> Awaitable[RoomLogPage]: ...
+    def destroy_idle_rooms(self) -> Awaitable[int]: ...
+    def lobby(self) -> Awaitable[LobbyView]: ...
+    def push_lobby(self, *, player: Optional[str] = None, unless_fingerprint: Optional[str] = None) -> Awaitable[LobbyPushResult]: ...

@@ -1655,6 +1655,165 @@ class LootRollResult(_Record):
         return o
 
 
+class RoomMember(_Record):
+    """A player in a room."""
+    __slots__ = ("player", "entered_at")
+    __guildhall_fields__ = ("player", "entered_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        v = d["entered_at"]
+        s(o, "entered_at", _instant(v))
+        return o
+
+
+class Room(_Record):
+    """A live room (SPEC.md Rooms and the lobby)."""
+    __slots__ = ("id", "room_type", "capacity", "metadata", "players", "created_at", "log_seq", "empty_since", "owner", "server", "version")
+    __guildhall_fields__ = ("id", "room_type", "capacity", "metadata", "players", "created_at", "log_seq", "empty_since", "owner", "server", "version")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "room_type", d["room_type"])
+        s(o, "capacity", d["capacity"])
+        s(o, "metadata", d["metadata"])
+        v = d["players"]
+        s(o, "players", [RoomMember._from(x) for x in v])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        s(o, "log_seq", d["log_seq"])
+        v = d.get("empty_since")
+        s(o, "empty_since", None if v is None else _instant(v))
+        s(o, "owner", d.get("owner"))
+        s(o, "server", d.get("server"))
+        s(o, "version", d.get("version"))
+        return o
+
+
+class RoomResult(_Record):
+    """What a room call did."""
+    __slots__ = ("room", "replayed", "left_room")
+    __guildhall_fields__ = ("room", "replayed", "left_room")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["room"]
+        s(o, "room", Room._from(v))
+        s(o, "replayed", d["replayed"])
+        s(o, "left_room", d.get("left_room"))
+        return o
+
+
+class RoomLogEntry(_Record):
+    """One operation on a room (kind `room_log`, id [`log_id`])."""
+    __slots__ = ("room_id", "seq", "at", "action", "player", "reason")
+    __guildhall_fields__ = ("room_id", "seq", "at", "action", "player", "reason")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "room_id", d["room_id"])
+        s(o, "seq", d["seq"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        s(o, "action", d["action"])
+        s(o, "player", d.get("player"))
+        s(o, "reason", d.get("reason"))
+        return o
+
+
+class RoomLogPage(_Record):
+    """A page of a room's log, oldest first."""
+    __slots__ = ("room_id", "entries", "next_cursor")
+    __guildhall_fields__ = ("room_id", "entries", "next_cursor")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "room_id", d["room_id"])
+        v = d["entries"]
+        s(o, "entries", [RoomLogEntry._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        return o
+
+
+class LobbyRoom(_Record):
+    """A room as the lobby lists it."""
+    __slots__ = ("id", "room_type", "players", "capacity", "owner", "server")
+    __guildhall_fields__ = ("id", "room_type", "players", "capacity", "owner", "server")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        s(o, "room_type", d["room_type"])
+        s(o, "players", d["players"])
+        s(o, "capacity", d["capacity"])
+        s(o, "owner", d.get("owner"))
+        s(o, "server", d.get("server"))
+        return o
+
+
+class LobbyPlayer(_Record):
+    """An online player as the lobby lists them."""
+    __slots__ = ("player", "room")
+    __guildhall_fields__ = ("player", "room")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "player", d["player"])
+        s(o, "room", d.get("room"))
+        return o
+
+
+class LobbyView(_Record):
+    """The lobby view (SPEC.md Rooms and the lobby; seed 003's server_ip and room_players):
+    the live rooms with their type, player count, capacity and game-server address, and
+    the online players."""
+    __slots__ = ("at", "rooms", "players", "online_count")
+    __guildhall_fields__ = ("at", "rooms", "players", "online_count")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["at"]
+        s(o, "at", _instant(v))
+        v = d["rooms"]
+        s(o, "rooms", [LobbyRoom._from(x) for x in v])
+        v = d["players"]
+        s(o, "players", [LobbyPlayer._from(x) for x in v])
+        s(o, "online_count", d["online_count"])
+        return o
+
+
+class LobbyPushResult(_Record):
+    """What a push of the lobby view did."""
+    __slots__ = ("recipients", "fingerprint")
+    __guildhall_fields__ = ("recipients", "fingerprint")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "recipients", d["recipients"])
+        s(o, "fingerprint", d["fingerprint"])
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -1744,4 +1903,13 @@ BY_SCHEMA = {
     "MemberChoice": MemberChoice,
     "LootRoll": LootRoll,
     "LootRollResult": LootRollResult,
+    "RoomMember": RoomMember,
+    "Room": Room,
+    "RoomResult": RoomResult,
+    "RoomLogEntry": RoomLogEntry,
+    "RoomLogPage": RoomLogPage,
+    "LobbyRoom": LobbyRoom,
+    "LobbyPlayer": LobbyPlayer,
+    "LobbyView": LobbyView,
+    "LobbyPushResult": LobbyPushResult,
 }

@@ -105,6 +105,10 @@ pub const SCOPES: &[(&str, &str)] = &[
         "characters",
         "characters, the account bank and equipment of any account or character",
     ),
+    (
+        "rooms",
+        "create rooms, enter and leave them for any player, push the lobby view",
+    ),
 ];
 
 /// True when `held` (a key's scopes) grants `needed`.

@@ -125,7 +125,8 @@ pub struct Location {
     pub lobby: Option<String>,
     /// Server id.
     pub server: Option<String>,
-    /// Room id.
+    /// Room id: the room the player is in (SPEC.md Rooms and the lobby), filled from the
+    /// room membership by presence; a login's or heartbeat's own value is not taken.
     pub room: Option<String>,
     /// Party id.
     pub party: Option<String>,

@@ -116,8 +116,7 @@ impl Guildhall {
         let loc = match &req.location {
             Some(l) => l.clone(),
             None => self
-                .coordinator
-                .session(&req.player, self.clock.now())
+                .session(&req.player)
                 .await?
                 .map(|s| s.location)
                 .unwrap_or_default(),
@@ -200,7 +199,7 @@ impl Guildhall {
     pub async fn push_scheduled_audience(&self, kind: AudienceKind) -> Result<usize> {
         let now = self.clock.now();
         let mut sent = 0;
-        for s in self.coordinator.sessions(now).await? {
+        for s in self.placed(self.coordinator.sessions(now).await?).await? {
             let here = match kind {
                 AudienceKind::Lobby => s.location.lobby.is_some(),
                 AudienceKind::Room => s.location.room.is_some(),
@@ -245,7 +244,7 @@ impl Guildhall {
         if due.is_empty() {
             return Ok(Vec::new());
         }
-        let sessions = self.coordinator.sessions(now).await?;
+        let sessions = self.placed(self.coordinator.sessions(now).await?).await?;
         let mut sent = Vec::new();
         for mut t in due {
             let Some(template) = self.store.template(&t.template_id).await? else {

@@ -1,6 +1,6 @@
 //! Chat services (SPEC.md Chat): who may post where (party members from the party
-//! module, group members from the groups module, players whose live session is in the
-//! room, the two players of a direct channel unless one blocked the other, anyone on
+//! module, group members from the groups module, the players in the room by the rooms
+//! module's membership, the two players of a direct channel unless one blocked the other, anyone on
 //! `global`), the admin mute, the per-player rate limit through the Coordinator, and the
 //! history. A posted message and its `chat_message` event commit together; a refused
 //! message is stored nowhere and sends nothing.
@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 impl Guildhall {
     /// Who a channel reaches and who may use it: every player for `global`; the members
-    /// of the party or group (none when it does not exist); the players whose live
-    /// session's location is the room; the two players of a direct channel.
+    /// of the party or group (none when it does not exist); the players in the room
+    /// (none when it does not exist); the two players of a direct channel.
     async fn chat_audience(&self, channel: &Channel) -> Result<Audience> {
         Ok(match channel {
             Channel::Global => Audience::Everyone,
@@ -33,15 +33,13 @@ impl Guildhall {
             Channel::Group(id) => {
                 Audience::Members(self.group_member_ids(id).await?.unwrap_or_default())
             }
-            Channel::Room(id) => Audience::Members(
-                self.coordinator
-                    .sessions(self.clock.now())
-                    .await?
-                    .into_iter()
-                    .filter(|s| s.location.room.as_deref() == Some(id.as_str()))
-                    .map(|s| s.player)
-                    .collect(),
-            ),
+            Channel::Room(id) => Audience::Members(match self.room(id).await {
+                Ok(room) => room.player_ids(),
+                Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::InvalidArgument => {
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            }),
             Channel::Direct(a, b) => Audience::Members(vec![a.clone(), b.clone()]),
         })
     }

@@ -38,7 +38,8 @@ replayable!(
     crate::friends::BlockResult,
     crate::chat::ChatMessage,
     crate::groups::GroupBankResult,
-    crate::trade::TradeResult
+    crate::trade::TradeResult,
+    crate::rooms::RoomResult
 );
 
 /// One attempt of a call: the change set to commit and the result to return.

@@ -36,6 +36,7 @@ mod mail;
 mod matchmaking;
 mod party;
 mod presence;
+mod rooms;
 mod trade;
 
 pub use commit::{Caller, Replayable};

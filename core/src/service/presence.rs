@@ -1,5 +1,8 @@
 //! Presence services (SPEC.md Presence and sessions): sessions live in the Coordinator
 //! with an expiry; a session's location decides which announcements reach the player.
+//! Its `room` is the player's room membership (SPEC.md Rooms and the lobby: presence
+//! records the room a player is in), filled from the `room_of` document at login, at
+//! each heartbeat and at every read; a caller's own `room` is not taken.
 
 use super::Guildhall;
 use crate::announce::Location;
@@ -10,8 +13,10 @@ use chrono::Duration;
 
 impl Guildhall {
     /// Starts (or restarts) a player's session at `location`; it lasts
-    /// `session_timeout_secs` without a heartbeat.
-    pub async fn login(&self, player: &PlayerId, location: Location) -> Result<Session> {
+    /// `session_timeout_secs` without a heartbeat. `location.room` is replaced by the room
+    /// the player is in ([`Guildhall::enter_room`]), `None` when in none.
+    pub async fn login(&self, player: &PlayerId, mut location: Location) -> Result<Session> {
+        location.room = self.room_hint(player).await?;
         let now = self.clock.now();
         let s = Session {
             player: player.clone(),
@@ -24,8 +29,9 @@ impl Guildhall {
         Ok(s)
     }
 
-    /// Keeps a session alive and optionally moves it. Errors: `NOT_FOUND` (no live session:
-    /// log in again).
+    /// Keeps a session alive and optionally moves it (lobby, server, party; its `room`
+    /// stays the room the player is in, whatever `location.room` says). Errors:
+    /// `NOT_FOUND` (no live session: log in again).
     pub async fn heartbeat(
         &self,
         player: &PlayerId,
@@ -40,6 +46,7 @@ impl Guildhall {
         if let Some(l) = location {
             s.location = l;
         }
+        s.location.room = self.room_hint(player).await?;
         s.last_seen = now;
         s.expires_at = now + Duration::seconds(self.config.session_timeout_secs);
         self.coordinator.put_session(s.clone()).await?;
@@ -51,13 +58,17 @@ impl Guildhall {
         self.coordinator.end_session(player).await
     }
 
-    /// A player's live session.
+    /// A player's live session, its `room` the room the player is in.
     pub async fn session(&self, player: &PlayerId) -> Result<Option<Session>> {
-        self.coordinator.session(player, self.clock.now()).await
+        match self.coordinator.session(player, self.clock.now()).await? {
+            Some(s) => Ok(self.placed(vec![s]).await?.pop()),
+            None => Ok(None),
+        }
     }
 
-    /// Every live session, by player.
+    /// Every live session, by player, each `room` the room the player is in.
     pub async fn online(&self) -> Result<Vec<Session>> {
-        self.coordinator.sessions(self.clock.now()).await
+        let sessions = self.coordinator.sessions(self.clock.now()).await?;
+        self.placed(sessions).await
     }
 }

@@ -39,6 +39,7 @@ mod leaderboards;
 mod loot;
 mod mail;
 mod players;
+mod rooms;
 pub mod session;
 mod templates;
 mod trade;
@@ -133,12 +134,15 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/trades/{trade_id}", get(trade::trade_page))
         .route("/console/characters", get(characters::characters_page))
         .route("/console/loot", get(loot::loot_page).post(loot::put_table))
+        .route("/console/rooms", get(rooms::rooms_page))
+        .route("/console/rooms/go", get(rooms::go))
+        .route("/console/rooms/{room_id}", get(rooms::room_page))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 12] = [
+const NAV: [(&str, &str); 13] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -151,6 +155,7 @@ const NAV: [(&str, &str); 12] = [
     ("/console/trades", "Trades"),
     ("/console/characters", "Characters"),
     ("/console/loot", "Loot"),
+    ("/console/rooms", "Rooms"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -34,6 +34,7 @@ pub mod mail;
 pub mod matchmaking;
 pub mod party;
 pub mod presence;
+pub mod rooms;
 pub mod trade;
 
 /// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.

@@ -1,6 +1,8 @@
 //! Presence routes (SPEC.md Presence and sessions): a session starts at login, is kept
 //! alive by heartbeats and ends after `session_timeout_secs` without one, or at logout.
 //! Its location (lobby, server, room, party) decides which announcements reach the player.
+//! The location's `room` is always the room the player is in (`/v1/rooms`), whatever a
+//! login or heartbeat body says.
 
 use super::ApiResult;
 use crate::extract::{player, ApiPath, OptionalJson};

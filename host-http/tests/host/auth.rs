@@ -75,6 +75,7 @@ fn body_for(path: &str, victim: &str, other: &str) -> Value {
         "/v1/trades" => json!({ "player": victim, "with": other }),
         "/v1/trades/{trade_id}/offer" => json!({ "player": victim, "offer": {} }),
         "/v1/trades/{trade_id}/confirm" => json!({ "player": victim, "revision": 1 }),
+        "/v1/rooms" => json!({ "player": victim, "room_type": "duel", "capacity": 2 }),
         _ => json!({ "player": victim }),
     }
 }
@@ -106,6 +107,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{table_id}", "loot-1"),
         ("{result_id}", "result-1"),
         ("{roll_id}", "roll-1"),
+        ("{room_id}", "room-1"),
     ] {
         out = out.replace(k, v);
     }

@@ -589,6 +589,18 @@ fn opens_the_file_that_sets_every_key() {
     );
     let resolved = guildhall_adapters::settings::load_file(&fixture("every-key.toml")).unwrap();
     assert_eq!(resolved.anonymous_from.len(), 2);
+    let r = &s.core.rooms;
+    assert_eq!(
+        (
+            r.max_capacity,
+            r.idle_destroy_secs,
+            r.max_metadata_bytes,
+            r.lobby_push_secs,
+            r.lobby_limit,
+            r.server.as_deref()
+        ),
+        (64, 120, 2048, 5, 50, Some("play.example.com:22005"))
+    );
 }
 
 #[test]

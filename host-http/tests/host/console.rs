@@ -636,6 +636,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/trades",
         "/console/characters",
         "/console/loot",
+        "/console/rooms",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1265,4 +1266,52 @@ async fn console_loot_page_edits_a_table_shows_a_refusal_and_dry_runs_a_seed() {
     let (_, _, page) = get(&app, "/console/loot?table=chest&seed=x", Some(&cookie)).await;
     assert!(page.contains("INVALID_ARGUMENT"));
     assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
+}
+
+#[tokio::test]
+async fn console_rooms_page_lists_rooms_with_players_and_a_rooms_log_escaped() {
+    const MARKUP: &str = "<b onmouseover=alert(1)>ops</b>";
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let gh = app.server.guildhall();
+    let room = gh
+        .create_room(guildhall_core::rooms::CreateRoomRequest {
+            player: Some(guildhall_core::types::PlayerId::new(MARKUP).unwrap()),
+            room_type: MARKUP.into(),
+            capacity: 4,
+            metadata: Default::default(),
+            server: Some("10.0.0.5:22005".into()),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap()
+        .room;
+    let (status, _, page) = get(&app, "/console/rooms", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("rooms", &page, &[MARKUP]);
+    assert!(page.contains(&room.id) && page.contains("1 / 4"), "{page}");
+    let path = format!("/console/rooms/{}", room.id);
+    let (status, _, page) = get(&app, &path, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    shows_escaped("room log", &page, &[MARKUP]);
+    assert!(
+        page.contains("created") && page.contains("entered"),
+        "{page}"
+    );
+    // Destroyed: the log stays readable.
+    gh.destroy_room(guildhall_core::rooms::DestroyRoomRequest {
+        room_id: room.id.clone(),
+        idempotency_key: None,
+    })
+    .await
+    .unwrap();
+    let (status, _, page) = get(&app, &path, Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("destroyed") && page.contains("operator"),
+        "{page}"
+    );
+    let (status, _, _) = get(&app, "/console/rooms/no-such-room", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -20,4 +20,5 @@ mod matchmaking;
 mod observability;
 mod party;
 mod process;
+mod rooms;
 mod trade;

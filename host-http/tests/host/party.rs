@@ -1,7 +1,7 @@
 //! Presence and party routes.
 
 use crate::common::{spawn_app, spawn_app_with};
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn sessions_login_heartbeat_logout() {
@@ -23,16 +23,25 @@ async fn sessions_login_heartbeat_logout() {
     assert_eq!(s["location"]["lobby"], "main");
     app.post("/v1/players/ben/session", json!({})).await.ok();
 
+    // The room is the room membership, never the caller's claim.
     let hb = app
         .post(
             "/v1/players/ann/session/heartbeat",
-            json!({"location": {"room": "r7"}}),
+            json!({"location": {"server": "eu-2", "room": "r7"}}),
         )
         .await;
-    assert_eq!(hb.ok()["location"]["room"], "r7");
+    assert_eq!(hb.ok()["location"]["server"], "eu-2");
+    assert_eq!(hb.ok()["location"]["room"], Value::Null);
+    let room = app
+        .post(
+            "/v1/rooms",
+            json!({"player": "ann", "room_type": "duel", "capacity": 2}),
+        )
+        .await;
+    let room = room.ok()["room"]["id"].as_str().unwrap().to_string();
     assert_eq!(
         app.get("/v1/players/ann/session").await.ok()["location"]["room"],
-        "r7"
+        room.as_str()
     );
     let online = app.get("/v1/online").await;
     assert_eq!(online.ok()["count"], 2);

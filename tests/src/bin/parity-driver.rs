@@ -236,6 +236,17 @@ const OPS: &[&str] = &[
     "loot_roll",
     "choose_loot_roll",
     "resolve_loot_rolls",
+    "create_room",
+    "enter_room",
+    "leave_room",
+    "destroy_room",
+    "room",
+    "player_room",
+    "rooms",
+    "room_log",
+    "destroy_idle_rooms",
+    "lobby",
+    "push_lobby",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -582,6 +593,23 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "loot_roll" => ok!(gh.loot_roll(&text(a, "id")?).await?),
         "choose_loot_roll" => ok!(gh.choose_loot_roll(whole!(a)).await?),
         "resolve_loot_rolls" => ok!(gh.resolve_loot_rolls().await?),
+        // ----- Rooms and the lobby -----
+        "create_room" => ok!(gh.create_room(whole!(a)).await?),
+        "enter_room" => ok!(gh.enter_room(whole!(a)).await?),
+        "leave_room" => ok!(gh.leave_room(whole!(a)).await?),
+        "destroy_room" => ok!(gh.destroy_room(whole!(a)).await?),
+        "room" => ok!(gh.room(&text(a, "room_id")?).await?),
+        "player_room" => ok!(gh.player_room(&pid(a, "player")?).await?),
+        "rooms" => ok!(gh.rooms(arg!(a, "limit")).await?),
+        "room_log" => {
+            let after: Option<String> = arg!(a, "after");
+            ok!(gh
+                .room_log(&text(a, "room_id")?, after.as_deref(), arg!(a, "limit"))
+                .await?)
+        }
+        "destroy_idle_rooms" => ok!(gh.destroy_idle_rooms().await?),
+        "lobby" => ok!(gh.lobby().await?),
+        "push_lobby" => ok!(gh.push_lobby(whole!(a)).await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

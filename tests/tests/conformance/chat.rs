@@ -101,18 +101,32 @@ async fn chat_posting_rules_per_channel_kind(fx: Fixture) {
         ErrorCode::NotChannelMember,
     );
 
-    // Room: players whose live session is in the room.
-    let room = Location {
-        room: Some("r1".into()),
-        ..Location::default()
+    // Room: the players in the room (the rooms module's membership; a login claiming a
+    // room puts nobody in it).
+    let room_req = |cap| guildhall_core::rooms::CreateRoomRequest {
+        player: None,
+        room_type: "lobby".into(),
+        capacity: cap,
+        metadata: Default::default(),
+        server: None,
+        idempotency_key: None,
     };
-    fx.gh.login(&pid("ann"), room.clone()).await.unwrap();
-    fx.gh.login(&pid("dan"), room).await.unwrap();
+    let r1 = fx.gh.create_room(room_req(4)).await.unwrap().room.id;
+    let r2 = fx.gh.create_room(room_req(4)).await.unwrap().room.id;
+    let enter = |p: &str, r: &str| guildhall_core::rooms::EnterRoomRequest {
+        player: pid(p),
+        room_id: r.to_string(),
+        idempotency_key: None,
+    };
+    fx.gh.enter_room(enter("ann", &r1)).await.unwrap();
+    fx.gh.enter_room(enter("dan", &r1)).await.unwrap();
+    fx.gh.enter_room(enter("bob", &r2)).await.unwrap();
+    let in_r1 = format!("room:{r1}");
     fx.gh
         .login(
-            &pid("bob"),
+            &pid("cat"),
             Location {
-                room: Some("r2".into()),
+                room: Some(r1.clone()),
                 ..Location::default()
             },
         )
@@ -120,30 +134,35 @@ async fn chat_posting_rules_per_channel_kind(fx: Fixture) {
         .unwrap();
     expect_code(
         fx.gh
-            .post_message(chat_post("bob", "room:r1", "wrong room"))
+            .post_message(chat_post("bob", &in_r1, "wrong room"))
             .await,
         ErrorCode::NotChannelMember,
     );
     expect_code(
         fx.gh
-            .post_message(chat_post("cat", "room:r1", "offline"))
+            .post_message(chat_post("cat", &in_r1, "claimed"))
             .await,
         ErrorCode::NotChannelMember,
     );
     fx.gh
-        .post_message(chat_post("dan", "room:r1", "in the room"))
+        .post_message(chat_post("dan", &in_r1, "in the room"))
         .await
         .unwrap();
     assert_eq!(
         players_of(chat_events(&fx).await.last().unwrap()),
         set(&["ann", "dan"])
     );
-    // A session that ended takes the player out of the room.
-    fx.gh.logout(&pid("dan")).await.unwrap();
+    // Leaving the room takes the player out of its channel.
+    fx.gh
+        .leave_room(guildhall_core::rooms::LeaveRoomRequest {
+            player: pid("dan"),
+            room_id: None,
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
     expect_code(
-        fx.gh
-            .post_message(chat_post("dan", "room:r1", "gone"))
-            .await,
+        fx.gh.post_message(chat_post("dan", &in_r1, "gone")).await,
         ErrorCode::NotChannelMember,
     );
 
@@ -206,12 +225,8 @@ async fn chat_posting_rules_per_channel_kind(fx: Fixture) {
     assert_bodies(&history(&fx, "direct:bob:ann").await, &["yes?", "psst"]);
     // Six accepted messages, six events; no refusal stored or sent anything.
     assert_eq!(chat_events(&fx).await.len(), 6);
-    for ch in ["room:r1", "party:nope", "group:none"] {
-        let want: &[&str] = if ch == "room:r1" {
-            &["in the room"]
-        } else {
-            &[]
-        };
+    for ch in [in_r1.as_str(), "party:nope", "group:none"] {
+        let want: &[&str] = if ch == in_r1 { &["in the room"] } else { &[] };
         assert_bodies(&history(&fx, ch).await, want);
     }
 }

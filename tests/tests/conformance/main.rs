@@ -43,6 +43,7 @@ mod loot;
 mod mail;
 mod matchmaking;
 mod party;
+mod rooms;
 mod trade;
 mod validation;
 
