@@ -8,7 +8,9 @@ import time
 import guildhall
 from conftest import CONFIG
 
-MAX_GAP = 0.020
+# A loop blocked by the calls stands still for the whole run (about 500 ms here); a
+# loop that turns shows gaps of a few ms, more when other processes load the machine.
+MAX_GAP = 0.050
 
 
 class Ticker:

@@ -68,7 +68,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::characters::equipment, crate::routes::characters::equip,
         crate::routes::characters::unequip,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &UniqueIds),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
     tags(
         (name = "economy", description = "Wallets, grants, spends, transfers, the ledger"),
@@ -128,8 +128,10 @@ impl utoipa::Modify for Security {
             for (method, op) in ops {
                 if let Some(op) = op {
                     let public = auth::access_rule(&method, path) == Some(auth::Access::Public);
+                    // A public route says so (`security: []`), so a reader (and a linter)
+                    // tells it apart from one whose rule is missing.
                     op.security = if public {
-                        None
+                        Some(Vec::new())
                     } else {
                         Some(vec![SecurityRequirement::new(
                             "bearer",
@@ -139,6 +141,37 @@ impl utoipa::Modify for Security {
                 }
             }
         }
+    }
+}
+
+/// Gives every operation an id unique in the document: a handler's name (`list`,
+/// `create`, `join`) is its id unless another module has a handler of the same name, in
+/// which case both take their tag as a prefix (`parties_join`, `leaderboards_join`), so
+/// generated clients get one method per operation. Also names the server as the
+/// document's own origin (`/`), as the host serves it.
+struct UniqueIds;
+
+impl utoipa::Modify for UniqueIds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use std::collections::HashMap;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for item in doc.paths.paths.values() {
+            for op in [&item.get, &item.post, &item.put, &item.delete].into_iter().flatten() {
+                if let Some(id) = &op.operation_id {
+                    *seen.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete].into_iter().flatten() {
+                let Some(id) = op.operation_id.clone() else { continue };
+                if seen.get(&id).copied().unwrap_or(0) > 1 {
+                    let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
+                    op.operation_id = Some(format!("{}_{id}", tag.replace('-', "_")));
+                }
+            }
+        }
+        doc.servers = Some(vec![utoipa::openapi::server::Server::new("/")]);
     }
 }
 

@@ -282,6 +282,7 @@ pub struct CreateGroupRequest {
     Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
 )]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct GroupQuery {
     /// Names starting with this, without regard to case (default: every group).
     #[serde(default)]

@@ -28,6 +28,7 @@ pub struct HistoryPage {
     Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
 )]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryFilter {
     /// Only this currency.
     #[serde(default)]

@@ -81,6 +81,7 @@ pub struct CancelBody {
 /// Query of `GET /v1/admin/trades`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct RecentQuery {
     /// Trades at most, 1 to 200 (default 50).
     #[serde(default)]
