@@ -29,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 
 step "abi3 wheel and sdist (maturin)"
 (cd "$here" && "$tools/bin/maturin" build --profile dev --locked --quiet --out "$work/dist")
-(cd "$here" && "$tools/bin/maturin" sdist --quiet --out "$work/dist")
+(cd "$here" && "$tools/bin/maturin" sdist --out "$work/dist")
 wheel=$(ls "$work"/dist/guildhall-*.whl)
 sdist=$(ls "$work"/dist/guildhall-*.tar.gz)
 echo "wheel: ${wheel##*/}"
