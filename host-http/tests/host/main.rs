@@ -21,3 +21,4 @@ mod observability;
 mod party;
 mod process;
 mod trade;
+mod ws;
