@@ -153,6 +153,59 @@ class GuildhallError extends Error {
 
 const enc = encodeURIComponent
 
+// Live topics, as the core defines them (guildhall_core::live::Topic, the host's
+// WebSocket and the native onEvent): this transport follows the outbox itself, so it
+// applies the same rule here (keys camelCased as this client returns events).
+const TOPIC_KINDS = ['player', 'party', 'group', 'room', 'chat']
+function parseTopic(name) {
+  const bad = (why) => fail('INVALID_ARGUMENT', `topic '${name}': ${why}`, { field: 'topic' })
+  if (name === 'global') return { kind: 'global', id: '' }
+  if (typeof name !== 'string') throw bad('a topic is a string')
+  const i = name.indexOf(':')
+  if (i < 1) throw bad('expected player:<id>, party:<id>, group:<id>, room:<id>, chat:<channel> or global')
+  const kind = name.slice(0, i)
+  let id = name.slice(i + 1)
+  if (!TOPIC_KINDS.includes(kind)) throw bad('unknown topic kind')
+  if (!id || id.length > 128 || /[\u0000-\u001f\u007f]/.test(id)) throw bad('ids are 1 to 128 characters without control characters')
+  if (kind === 'chat') {
+    const d = id.match(/^direct:([^:]+):([^:]+)$/)
+    if (d) id = `direct:${[d[1], d[2]].sort().join(':')}`
+    else if (id !== 'global' && !/^(room|party|group):./.test(id)) throw bad('unknown chat channel')
+  }
+  return { kind, id }
+}
+function topicMatches(t, e) {
+  const p = e.payload ?? {}
+  const chat = e.kind === 'chat_message' && typeof p.channel === 'string' ? p.channel : null
+  switch (t.kind) {
+    case 'player': return e.players.includes(t.id) || (chat === 'global' && e.players.length === 0)
+    case 'party': return p.partyId === t.id || chat === `party:${t.id}`
+    case 'group': return p.groupId === t.id || chat === `group:${t.id}`
+    case 'room': return p.roomId === t.id || p.room === t.id || chat === `room:${t.id}`
+    case 'chat': return chat === t.id
+    default: return e.kind === 'announcement' || chat === 'global'
+  }
+}
+function eventFilter(options) {
+  const o = options ?? {}
+  if (typeof o !== 'object') throw fail('INVALID_ARGUMENT', 'options must be an object', { field: 'options' })
+  for (const k of Object.keys(o)) {
+    if (!['topics', 'player', 'kinds', 'after'].includes(k)) {
+      throw fail('INVALID_ARGUMENT', `options: unknown option \`${k}\``, { field: 'options', option: k })
+    }
+  }
+  const topics = o.topics == null ? null : [...new Map(o.topics.map(parseTopic).map((t) => [t.kind + ':' + t.id, t])).values()]
+  if (topics && (topics.length === 0 || topics.length > 64)) throw fail('INVALID_ARGUMENT', 'name 1 to 64 topics', { field: 'topics' })
+  const player = o.player ?? null
+  const kinds = o.kinds ?? null
+  return (e) => {
+    const topical = topics
+      ? topics.some((t) => topicMatches(t, e)) && (!player || e.players.length === 0 || e.players.includes(player))
+      : !player || e.players.includes(player) || (e.kind === 'chat_message' && e.players.length === 0 && e.payload?.channel === 'global')
+    return topical && (!kinds || kinds.includes(e.kind))
+  }
+}
+
 function fail(code, message, details = null) {
   return new GuildhallError(code, message, details)
 }
@@ -727,11 +780,20 @@ class HttpGuildhall {
    * that stops this callback; its `ready` Promise settles once the poller knows where
    * "now" is in the outbox (await it before acting if the first events matter). The
    * poller does not keep the process alive; `close()` stops every one.
+   * `options` as the native `onEvent`: `topics` (`party:<id>`, `room:<id>`,
+   * `chat:<channel>`, `global`, ...), `player`, `kinds`, and `after` (a seq: follow the
+   * outbox from there, so nothing after it is missed or seen twice).
    */
-  onEvent(callback) {
+  onEvent(callback, options) {
     if (this.closed) throw fail('UNAVAILABLE', 'this Guildhall handle is closed')
     if (typeof callback !== 'function') throw fail('INVALID_ARGUMENT', 'callback must be a function', { field: 'callback' })
-    const state = { timer: null, after: null, stopped: false }
+    const accepts = eventFilter(options)
+    let after = options?.after ?? null
+    if (after !== null) {
+      after = Number(after)
+      if (!Number.isInteger(after) || after < 0) throw fail('INVALID_ARGUMENT', 'after is a seq, 0 or more', { field: 'after' })
+    }
+    const state = { timer: null, after, stopped: false }
     const page = (after) => this.request('GET', `/v1/events${query({ after, limit: 1000 })}`)
     const findEnd = async () => {
       let after = 0
@@ -751,7 +813,7 @@ class HttpGuildhall {
           for (const e of p.events ?? []) {
             if (state.stopped) return
             state.after = e.seq
-            callback(e)
+            if (accepts(e)) callback(e)
           }
           if ((p.events?.length ?? 0) < 1000) break
         }
@@ -766,7 +828,7 @@ class HttpGuildhall {
       if (state.timer) clearTimeout(state.timer)
       this.pollers.delete(state)
     }
-    unsubscribe.ready = findEnd()
+    unsubscribe.ready = (state.after === null ? findEnd() : Promise.resolve())
       .catch(() => {}) // unreachable for now: the first poll finds the end itself
       .then(() => next(poll))
     return unsubscribe

@@ -3372,10 +3372,18 @@ export declare class Guildhall {
    * resource) never arrive here: give every process the same `redis`, or follow the
    * outbox with `eventsAfter(seq)`. Does not keep the
    * process alive by itself. Returns a function that stops this callback; `close()`
-   * stops every callback. Throws `INVALID_ARGUMENT` when `callback` is not a function
+   * stops every callback.
+   *
+   * `options` (all optional): `topics` (`player:<id>`, `party:<id>`, `group:<id>`,
+   * `room:<id>`, `chat:<channel>`, `global`: the host WebSocket's topics, one
+   * definition), `player` (only events concerning that player; with `topics`, only
+   * the topics' events listing the player or no one), `kinds`, and `after` (an event's
+   * `seq`: the outbox after it is replayed first, then live events, none missed and
+   * none twice; a callback that falls behind catches up from the outbox the same way).
+   * Throws `INVALID_ARGUMENT` when `callback` is not a function or an option is bad,
    * and `UNAVAILABLE` after `close()`.
    */
-  onEvent(callback: (event: GuildhallEvent) => void): () => void
+  onEvent(callback: (event: GuildhallEvent) => void, options?: { topics?: string[], player?: string, kinds?: string[], after?: number | bigint }): () => void
   /**
    * Stops every `onEvent` callback, refuses further calls (`UNAVAILABLE`) and resolves
    * once every call made before it has finished. The database closes when the last

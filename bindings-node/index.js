@@ -51,12 +51,12 @@ if (native) {
 
   // The native callback is wrapped so that no event reaches it once unsubscribed or
   // closed, even one already queued for the JavaScript thread.
-  define(proto, 'onEvent', function onEvent(callback) {
+  define(proto, 'onEvent', function onEvent(callback, options) {
     if (typeof callback !== 'function') {
       throw new GuildhallError('INVALID_ARGUMENT', 'callback must be a function', { field: 'callback' })
     }
     const sub = { live: true }
-    const stop = nativeOnEvent.call(this, (event) => { if (sub.live) callback(event) })
+    const stop = nativeOnEvent.call(this, (event) => { if (sub.live) callback(event) }, options)
     sub.stop = stop
     let subs = subscriptions.get(this)
     if (!subs) subscriptions.set(this, (subs = new Set()))

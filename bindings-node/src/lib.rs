@@ -1984,16 +1984,25 @@ impl Guildhall {
     /// resource) never arrive here: give every process the same `redis`, or follow the
     /// outbox with `eventsAfter(seq)`. Does not keep the
     /// process alive by itself. Returns a function that stops this callback; `close()`
-    /// stops every callback. Throws `INVALID_ARGUMENT` when `callback` is not a function
+    /// stops every callback.
+    ///
+    /// `options` (all optional): `topics` (`player:<id>`, `party:<id>`, `group:<id>`,
+    /// `room:<id>`, `chat:<channel>`, `global`: the host WebSocket's topics, one
+    /// definition), `player` (only events concerning that player; with `topics`, only
+    /// the topics' events listing the player or no one), `kinds`, and `after` (an event's
+    /// `seq`: the outbox after it is replayed first, then live events, none missed and
+    /// none twice; a callback that falls behind catches up from the outbox the same way).
+    /// Throws `INVALID_ARGUMENT` when `callback` is not a function or an option is bad,
     /// and `UNAVAILABLE` after `close()`.
     #[napi(
-        ts_args_type = "callback: (event: GuildhallEvent) => void",
+        ts_args_type = "callback: (event: GuildhallEvent) => void, options?: { topics?: string[], player?: string, kinds?: string[], after?: number | bigint }",
         ts_return_type = "() => void"
     )]
     pub fn on_event<'env>(
         &self,
         env: &'env Env,
         callback: Unknown<'env>,
+        options: Arg,
     ) -> napi::Result<Function<'env, (), ()>> {
         if self.closed.load(Ordering::Acquire) {
             return Err(convert::js_error(env, &closed()));
@@ -2004,6 +2013,24 @@ impl Guildhall {
                 &CoreError::invalid("callback", "callback must be a function"),
             ));
         }
+        let parsed = (|| {
+            let o = options_arg("options", options, &["topics", "player", "kinds", "after"])?;
+            let topics: Option<Vec<String>> = opt_field(&o, "topics")?;
+            let topics = topics
+                .map(|t| guildhall_core::live::parse_topics(&t))
+                .transpose()?;
+            let after: Option<i64> = opt_field(&o, "after")?;
+            if after.is_some_and(|a| a < 0) {
+                return Err(CoreError::invalid("after", "after is a seq, 0 or more"));
+            }
+            let filter = guildhall_core::live::Filter {
+                player: opt_field(&o, "player")?,
+                topics,
+                kinds: opt_field(&o, "kinds")?,
+            };
+            Ok::<_, CoreError>((filter, after))
+        })();
+        let (filter, after) = parsed.map_err(|e| convert::js_error(env, &e))?;
         // SAFETY: checked above to be a function, on the JavaScript thread.
         let callback: Function<Value, ()> = unsafe { callback.cast() }?;
         let tsfn: ThreadsafeFunction<Value, (), Value, Status, false, true> = callback
@@ -2011,18 +2038,46 @@ impl Guildhall {
             .weak::<true>()
             .callee_handled::<false>()
             .build()?;
+        // Subscribed before the outbox is read: the resume rule of every live consumer.
         let mut rx = self.core.subscribe();
+        let core = self.core.clone();
         let handle = napi::bindgen_prelude::spawn(async move {
             use tokio::sync::broadcast::error::RecvError;
+            let mut cursor = guildhall_core::live::Cursor::after(after);
+            let mut replay = after;
+            let send = |e: &guildhall_core::types::Event| {
+                let v = serde_json::to_value(e)
+                    .map(|v| convert::rounded(convert::camel_keys(v)))
+                    .unwrap_or(Value::Null);
+                tsfn.call(v, ThreadsafeFunctionCallMode::NonBlocking);
+            };
             loop {
+                if let Some(from) = replay {
+                    match core.events_after(from, Some(1000)).await {
+                        Ok(page) => {
+                            replay =
+                                (page.len() == 1000).then(|| page.last().map_or(from, |e| e.seq));
+                            for e in &page {
+                                if cursor.admit(e.seq) && filter.accepts(e) {
+                                    send(e);
+                                }
+                            }
+                        }
+                        // The outbox is unreachable for now: retry shortly.
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                    }
+                    continue;
+                }
                 match rx.recv().await {
                     Ok(event) => {
-                        let v = serde_json::to_value(&*event)
-                            .map(|v| convert::rounded(convert::camel_keys(v)))
-                            .unwrap_or(Value::Null);
-                        tsfn.call(v, ThreadsafeFunctionCallMode::NonBlocking);
+                        if cursor.admit(event.seq) && filter.accepts(&event) {
+                            send(&event);
+                        }
                     }
-                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Lagged(_)) if cursor.started() => {
+                        replay = Some(cursor.resume_from())
+                    }
+                    Err(RecvError::Lagged(_)) => {}
                     Err(RecvError::Closed) => break,
                 }
             }

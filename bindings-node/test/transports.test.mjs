@@ -355,6 +355,39 @@ for (const [name, make] of Object.entries(transports)) {
       assert.deepEqual([...seen[0].players].sort(), [a, b].sort())
     })
 
+    it('subscribes to topics, resuming after a seq without gaps or repeats', async () => {
+      const a = uid('topic-a'), b = uid('topic-b'), c = uid('topic-c')
+      const party = await gh.createParty(a, { open: true })
+      await gh.joinParty(b, party.id)
+      const other = await gh.createParty(c)
+      const live = []
+      const stop = gh.onEvent((e) => live.push(e), { topics: [`party:${party.id}`], player: b })
+      await stop.ready
+      assert.throws(() => gh.onEvent(() => {}, { topics: ['nonsense'] }), (e) => e.code === 'INVALID_ARGUMENT')
+      assert.throws(() => gh.onEvent(() => {}, { topic: ['global'] }), (e) => e.code === 'INVALID_ARGUMENT')
+      const first = await gh.postMessage({ player: a, channel: `party:${party.id}`, body: 'one' })
+      await gh.postMessage({ player: c, channel: `party:${other.id}`, body: 'elsewhere' })
+      await gh.grant({ player: b, currency: 'gold', amount: 5 })
+      await gh.postMessage({ player: b, channel: `party:${party.id}`, body: 'two' })
+      for (let i = 0; i < 200 && live.filter((e) => e.kind === 'chat_message').length < 2; i++) await sleep(25)
+      stop()
+      const bodies = live.filter((e) => e.kind === 'chat_message').map((e) => e.payload.body)
+      assert.deepEqual(bodies, ['one', 'two'], 'only the party channel, not the other party or the grant')
+      assert.ok(live.every((e) => e.kind !== 'currency_granted'))
+      // Resume after the first message's event: the rest, once each, from the outbox.
+      const mine = (await gh.playerEventsAfter(b, 0, 1000)).filter((e) => e.kind === 'chat_message' && e.payload.id === first.id)
+      const from = mine[0].seq
+      const resumed = []
+      const stop2 = gh.onEvent((e) => resumed.push(e), { topics: [`chat:party:${party.id}`], after: from })
+      await stop2.ready
+      await gh.postMessage({ player: a, channel: `party:${party.id}`, body: 'three' })
+      for (let i = 0; i < 200 && resumed.length < 2; i++) await sleep(25)
+      await sleep(100)
+      stop2()
+      assert.deepEqual(resumed.map((e) => e.payload.body), ['two', 'three'])
+      assert.equal(new Set(resumed.map((e) => e.seq)).size, resumed.length)
+    })
+
     it('hands errors the same shape on both transports', async () => {
       const e = await rejectsWith(assert, gh.spend({ player: uid('z'), currency: 'gold', amount: 1 }), 'INSUFFICIENT_FUNDS')
       assert.equal(e.name, 'GuildhallError')

@@ -478,20 +478,24 @@ client {
     }
 
     /// Calls `callback(event)` on a background thread for every live event (optionally
-    /// only those concerning `player`, or of the given `kinds`) until the returned
-    /// subscription is closed. An exception in the callback is reported and skipped.
-    #[pyo3(signature = (callback, *, player = None, kinds = None))]
+    /// only those concerning `player`, of the given `topics` — `party:<id>`,
+    /// `room:<id>`, `chat:<channel>`, `global`, ... as on the host's WebSocket; with
+    /// `player` too, only the topics' events that list the player or no one — or of the
+    /// given `kinds`) until the returned subscription is closed. An exception in the
+    /// callback is reported and skipped. Errors: `InvalidArgument` (a bad topic).
+    #[pyo3(signature = (callback, *, player = None, kinds = None, topics = None))]
     fn subscribe(
         &self,
         py: Python<'_>,
         callback: Py<PyAny>,
         player: Option<String>,
         kinds: Option<Vec<String>>,
+        topics: Option<Vec<String>>,
     ) -> PyResult<Subscription> {
+        let filter = filter_of(player, topics, kinds).map_err(|e| to_py_err(py, e))?;
         let mut rx = self.handle.get().map_err(|e| to_py_err(py, e))?.subscribe();
         let closed = self.handle.stop_flag();
         let stop = closed.clone();
-        let filter = Filter { player, kinds };
         std::thread::Builder::new()
             .name("guildhall-events".into())
             .spawn(move || {
@@ -602,16 +606,19 @@ async_client {
     /// Live events as an async iterator: `async for event in client.events(): ...`.
     /// With `after` (an event's `seq`), the outbox after it is replayed first, so a
     /// consumer resumes where it stopped; a consumer that falls behind the live feed
-    /// catches up from the outbox. Optionally only events concerning `player`, or of
-    /// the given `kinds`.
-    #[pyo3(signature = (*, after = None, player = None, kinds = None))]
+    /// catches up from the outbox. Optionally only events concerning `player`, of the
+    /// given `topics` (as `Client.subscribe`: a topic stream resumes by the same rule),
+    /// or of the given `kinds`. Errors: `InvalidArgument` (a bad topic).
+    #[pyo3(signature = (*, after = None, player = None, kinds = None, topics = None))]
     fn events(
         &self,
         py: Python<'_>,
         after: Option<i64>,
         player: Option<String>,
         kinds: Option<Vec<String>>,
+        topics: Option<Vec<String>>,
     ) -> PyResult<EventStream> {
+        let filter = filter_of(player, topics, kinds).map_err(|e| to_py_err(py, e))?;
         let gh = self.handle.get().map_err(|e| to_py_err(py, e))?;
         let _guard = crate::runtime().enter();
         let rx = gh.subscribe();
@@ -625,7 +632,7 @@ async_client {
                 replay: after,
                 backlog: VecDeque::new(),
                 closed: false,
-                filter: Filter { player, kinds },
+                filter,
             })),
         })
     }
@@ -1650,20 +1657,26 @@ impl AsyncOpen {
     }
 }
 
-/// Which live events a consumer wants.
-#[derive(Clone)]
-struct Filter {
-    player: Option<String>,
-    kinds: Option<Vec<String>>,
-}
+// Which live events a consumer wants: the one definition of topics and delivery
+// (`guildhall_core::live`), so a subscription here filters as the host's WebSocket does.
+use guildhall_core::live::Filter;
 
-impl Filter {
-    fn accepts(&self, e: &Event) -> bool {
-        self.player
-            .as_ref()
-            .is_none_or(|p| guildhall_core::chat::reaches(e, p))
-            && self.kinds.as_ref().is_none_or(|k| k.contains(&e.kind))
-    }
+/// A consumer's filter from the keyword arguments. Errors: `INVALID_ARGUMENT` (a bad
+/// topic name, more than 64 topics).
+fn filter_of(
+    player: Option<String>,
+    topics: Option<Vec<String>>,
+    kinds: Option<Vec<String>>,
+) -> CoreResult<Filter> {
+    let topics = match topics {
+        Some(t) => Some(guildhall_core::live::parse_topics(&t)?),
+        None => None,
+    };
+    Ok(Filter {
+        player,
+        topics,
+        kinds,
+    })
 }
 
 /// A running `Client.subscribe` callback; `close()` stops it.

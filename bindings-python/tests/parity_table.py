@@ -2309,6 +2309,9 @@ ROWS: List[Row] = [
     Row("clock", plumbing="accessor of the clock"),
     Row("subscribe", plumbing="the live event feed: Node onEvent, Python subscribe/events, HTTP SSE "
                               "(covered by their own event tests, not a request/response call)"),
+    Row("check_topic", plumbing="the membership check of a live topic subscription: the host's WebSocket "
+                                "runs it on every subscribe (host-http/tests/host/ws.rs); the bindings act "
+                                "as trusted servers and filter topics without it"),
 ]
 
 #: Differences of a whole surface, applied to every comparison by test_parity.py.

@@ -133,3 +133,47 @@ def test_sync_and_async_share_a_backend(gh):
 
     assert asyncio.run(main())["gold"] == 7
     assert gh.balance("fay", "gold") == 7
+
+
+def test_subscribe_to_topics_delivers_only_their_events(gh):
+    party = gh.create_party("ida", open=True)
+    gh.join_party("jon", party.id)
+    other = gh.create_party("kit")
+    got = []
+    ready = threading.Event()
+
+    def on_event(e):
+        got.append(e)
+        if len([x for x in got if x.kind == "chat_message"]) == 2:
+            ready.set()
+
+    with pytest.raises(guildhall.InvalidArgument):
+        gh.subscribe(on_event, topics=["nonsense"])
+    with gh.subscribe(on_event, player="jon", topics=[f"party:{party.id}"]):
+        gh.post_message("ida", f"party:{party.id}", "one")
+        gh.post_message("kit", f"party:{other.id}", "elsewhere")
+        gh.grant("jon", "gold", 3)
+        gh.post_message("jon", f"party:{party.id}", "two")
+        assert ready.wait(5)
+    assert [e.payload["body"] for e in got if e.kind == "chat_message"] == ["one", "two"]
+    assert all(e.kind != "currency_granted" for e in got)
+
+
+async def test_a_topic_stream_resumes_after_a_seq_without_gaps_or_repeats(agh):
+    party = await agh.create_party("lea", open=True)
+    channel = f"party:{party.id}"
+    first = await agh.post_message("lea", channel, "one")
+    await agh.post_message("lea", channel, "two")
+    await agh.grant("lea", "gold", 1)
+    events = await agh.player_events_after("lea", 0, 1000)
+    after = next(e.seq for e in events if e.kind == "chat_message" and e.payload["id"] == first.id)
+    stream = agh.events(after=after, topics=[f"chat:{channel}"])
+    task = asyncio.ensure_future(asyncio.wait_for(stream.__anext__(), 5))
+    await asyncio.sleep(0.05)
+    await agh.post_message("lea", channel, "three")
+    seen = [await task, await asyncio.wait_for(stream.__anext__(), 5)]
+    assert [e.payload["body"] for e in seen] == ["two", "three"]
+    assert len({e.seq for e in seen}) == 2
+    await stream.aclose()
+    with pytest.raises(guildhall.InvalidArgument):
+        agh.events(topics=["room:"])

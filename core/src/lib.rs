@@ -31,6 +31,7 @@ pub mod groups;
 pub mod holdings;
 pub mod inventory;
 pub mod leaderboards;
+pub mod live;
 pub mod loot;
 pub mod mail;
 pub mod matchmaking;

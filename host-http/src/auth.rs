@@ -606,6 +606,9 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/v1/players/{player}/room") => OwnPlayer("rooms"),
         ("POST", "/v1/admin/rooms/{room_id}/destroy" | "/v1/admin/rooms/sweep")
         | ("GET", "/v1/admin/rooms/{room_id}/log") => Server("admin"),
+        // The WebSocket authenticates in its handler (header, `?access_token=` or the
+        // first message: browsers cannot set headers), see crate::ws.
+        ("GET", "/v1/ws") => Public,
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).
@@ -614,7 +617,9 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
     })
 }
 
-fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
+/// The token of an `Authorization: Bearer <token>` header (`None`: no header).
+/// Errors: `UNAUTHENTICATED` (malformed header).
+pub fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -628,6 +633,46 @@ fn bearer(headers: &axum::http::HeaderMap) -> Result<Option<String>, AppError> {
         return Err(unauthenticated("expected `Authorization: Bearer <token>`"));
     }
     Ok(Some(token.trim().to_string()))
+}
+
+/// The routes that also take a player's access token as `?access_token=` (browsers'
+/// `EventSource` and `WebSocket` cannot set headers): the event streams, nothing else.
+pub const STREAM_ROUTES: [&str; 2] = ["/v1/players/{player}/events", "/v1/ws"];
+
+/// The `access_token` of a stream route's query string: a player's access token only
+/// (an API key in a URL is refused: keys go in the `Authorization` header).
+/// Errors: `UNAUTHENTICATED`.
+pub fn query_token(uri: &axum::http::Uri) -> Result<Option<String>, AppError> {
+    if uri.query().is_none() {
+        return Ok(None);
+    }
+    let query =
+        axum::extract::Query::<std::collections::HashMap<String, String>>::try_from_uri(uri)
+            .map_err(|_| AppError::invalid("query", "the query string is not valid"))?;
+    match query.0.get("access_token").cloned() {
+        None => Ok(None),
+        Some(t) if t.trim().is_empty() => Err(unauthenticated("access_token is empty")),
+        Some(t) if t.starts_with(guildhall_core::access::rules::API_KEY_PREFIX) => {
+            Err(unauthenticated(
+                "an API key goes in the `Authorization` header, never in a URL; `access_token` takes a player's access token",
+            ))
+        }
+        Some(t) => Ok(Some(t.trim().to_string())),
+    }
+}
+
+/// The caller a stream's token stands for (a WebSocket authenticates in its handler:
+/// header, query or first message), with the per-player or per-key rate limit of every
+/// request. Errors: `UNAUTHENTICATED`, `RATE_LIMITED`.
+pub async fn stream_principal(state: &AppState, token: String) -> Result<Principal, AppError> {
+    let principal = principal_of(state, Some(token)).await?;
+    let limits = &state.auth.settings.limits;
+    let (key, per_minute) = match &principal {
+        Principal::Player { id, .. } => (format!("rl:player:{id}"), limits.player_per_minute),
+        Principal::Server(k) => (format!("rl:key:{}", k.id), limits.key_per_minute),
+    };
+    limit(&state.gh, &key, per_minute, 60).await?;
+    Ok(principal)
 }
 
 fn unauthenticated(message: &str) -> AppError {
@@ -745,7 +790,11 @@ pub async fn guard(
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     // Only the bearer token is taken from the headers: the request stays untouched.
-    let token = bearer(req.headers());
+    // Browsers' event streams cannot send headers: the token may come in the query.
+    let token = match bearer(req.headers()) {
+        Ok(None) if STREAM_ROUTES.contains(&path.as_str()) => query_token(req.uri()),
+        token => token,
+    };
     match check(&state, player, &method, &path, token, ip).await {
         Ok(Some(principal)) => {
             req.extensions_mut().insert(principal);

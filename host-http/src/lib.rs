@@ -13,6 +13,8 @@
 //!   in route groups (player, admin, public) for a later authentication layer.
 //! * [`console`]: the operator's console, HTML pages under `/console` (admin keys).
 //! * [`sse`]: `GET /v1/players/{player}/events`, live delivery with resume.
+//! * [`ws`]: `GET /v1/ws`, the WebSocket: topics, resume, heartbeats, chat posts.
+//! * [`live`]: the live hub and the delivery rule both transports share.
 //! * [`scheduler`]: the background jobs started by [`serve`] and [`spawn`].
 //! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
 //! * [`routes`]: the REST handlers under `/v1`, a file per core module they serve.
@@ -43,6 +45,7 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod openapi;
 pub mod progress;
 pub mod routes;
@@ -50,6 +53,7 @@ pub mod scheduler;
 pub mod server;
 pub mod sse;
 pub mod telemetry;
+pub mod ws;
 
 pub use config::Settings;
 pub use error::AppError;
@@ -74,6 +78,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Authentication settings and the access-token issuer.
     pub auth: std::sync::Arc<auth::AuthState>,
+    /// The live hub of this host's event streams, started by the first one ([`AppState::hub`]).
+    pub live: std::sync::Arc<std::sync::OnceLock<live::Hub>>,
 }
 
 impl AppState {
@@ -86,7 +92,14 @@ impl AppState {
             sse_heartbeat: settings.schedule.sse_heartbeat,
             shutdown,
             auth: auth::AuthState::new(settings.auth.clone()),
+            live: Default::default(),
         }
+    }
+
+    /// The host's live hub ([`live::Hub`]), started on first use (inside the runtime).
+    pub fn hub(&self) -> &live::Hub {
+        self.live
+            .get_or_init(|| live::Hub::start(&self.gh, self.shutdown.clone()))
     }
 
     /// The same state, with event streams ending when `shutdown` turns `true`.

@@ -67,6 +67,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::characters::deposit, crate::routes::characters::withdraw,
         crate::routes::characters::equipment, crate::routes::characters::equip,
         crate::routes::characters::unequip,
+        crate::ws::websocket,
     ),
     modifiers(&Security, &UniqueIds),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),

@@ -329,6 +329,7 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(crate::routes::characters::routes())
         .merge(crate::routes::loot::routes())
         .merge(crate::routes::rooms::routes())
+        .route("/v1/ws", get(crate::ws::websocket))
         .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)

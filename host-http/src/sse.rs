@@ -15,9 +15,14 @@
 //! No gaps, no duplicates: the handler subscribes to the live feed *before* reading the
 //! outbox, so an event committed meanwhile is in the replay, in the live feed, or in
 //! both; an event is sent only if its seq is above the cursor and has not been sent
-//! already (the stream remembers the seqs it sent, up to [`SENT_MEMORY`]; older ones
-//! raise the cursor). A receiver that falls behind the live feed (lagged) resumes from
-//! the outbox the same way.
+//! already. A receiver that falls behind the live feed (lagged) resumes from the outbox
+//! the same way. The rule and its code are shared with the WebSocket
+//! ([`crate::live::Feed`]), which sends the same events with the same ids and JSON.
+//!
+//! Browsers: `EventSource` cannot send an `Authorization` header, so this route (and
+//! `GET /v1/ws`, only these two) also takes a player's access token as
+//! `?access_token=<token>` (API keys go in the header only). Tokens in URLs can reach
+//! proxy logs: the host never logs query strings, and tokens are short-lived.
 //!
 //! Idle streams get a `:heartbeat` comment every `sse_heartbeat_secs`; writing it to a
 //! dead connection fails, which drops the stream. The stream belongs to its connection:
@@ -26,24 +31,17 @@
 
 use crate::error::AppError;
 use crate::extract::{player, ApiPath, ApiQuery};
+use crate::live::{Feed, LiveEvent, PlayerStream};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
-use chrono::{DateTime, Utc};
 use futures::stream::Stream;
-use guildhall_core::types::{Event, PlayerId};
-use guildhall_core::Guildhall;
 use serde::Deserialize;
-use std::collections::{BTreeSet, VecDeque};
 use std::convert::Infallible;
-use tokio::sync::{broadcast, watch};
 use utoipa::IntoParams;
 
-/// Seqs a stream remembers having sent (to drop duplicates between replay and live feed).
-pub const SENT_MEMORY: usize = 4096;
-/// Events read from the outbox per page while replaying.
-pub const REPLAY_PAGE: u32 = 500;
+pub use crate::live::{REPLAY_PAGE, SENT_MEMORY};
 
 /// Query of `GET /v1/players/{player}/events`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
@@ -53,6 +51,10 @@ pub struct StreamQuery {
     /// Replay the player's events after this seq first (a `Last-Event-ID` header wins).
     #[serde(default)]
     pub after: Option<i64>,
+    /// A player's access token, for browsers (`EventSource` cannot send headers); the
+    /// `Authorization` header wins. Accepted on the event stream routes only.
+    #[serde(default)]
+    pub access_token: Option<String>,
 }
 
 /// The player's live event stream (`text/event-stream`).
@@ -90,19 +92,7 @@ pub async fn player_events(
         return Err(AppError::invalid("after", "after is a seq, 0 or more"));
     }
     // Subscribe before anything is read, so nothing committed from now on is missed.
-    let live = s.gh.subscribe();
-    let feed = Feed {
-        gh: s.gh.clone(),
-        player: pid,
-        live,
-        shutdown: s.shutdown.clone(),
-        opened_at: s.gh.clock().now(),
-        floor: cursor,
-        sent: BTreeSet::new(),
-        backlog: VecDeque::new(),
-        replay: cursor.map(|c| Replay { after: c }),
-        done: false,
-    };
+    let feed = Feed::open(&s, pid.clone(), PlayerStream(pid), cursor);
     let stream = futures::stream::unfold(feed, |mut feed| async move {
         let event = feed.next().await?;
         Some((Ok(sse_event(&event)), feed))
@@ -110,131 +100,9 @@ pub async fn player_events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(s.sse_heartbeat).text("heartbeat")))
 }
 
-fn sse_event(e: &Event) -> SseEvent {
-    let base = SseEvent::default().id(e.seq.to_string()).event(&e.kind);
-    match base.clone().json_data(e) {
-        Ok(ev) => ev,
-        Err(_) => base.data("{}"),
-    }
-}
-
-/// An outbox replay in progress: the next page starts after `after`.
-struct Replay {
-    after: i64,
-}
-
-/// The state of one stream.
-struct Feed {
-    gh: Guildhall,
-    player: PlayerId,
-    live: broadcast::Receiver<std::sync::Arc<Event>>,
-    shutdown: watch::Receiver<bool>,
-    /// When the stream opened; a lag-resume without any cursor replays from here.
-    opened_at: DateTime<Utc>,
-    /// Events with seq <= floor count as sent. None: no cursor yet (live only).
-    floor: Option<i64>,
-    /// Seqs above the floor already sent.
-    sent: BTreeSet<i64>,
-    /// Replayed events waiting to be sent.
-    backlog: VecDeque<std::sync::Arc<Event>>,
-    /// Set while the outbox is being replayed.
-    replay: Option<Replay>,
-    /// The stream has ended.
-    done: bool,
-}
-
-impl Feed {
-    /// Marks `e` sent if it is new; false for a duplicate or one below the floor.
-    fn admit(&mut self, e: &Event) -> bool {
-        if self.floor.is_some_and(|f| e.seq <= f) || self.sent.contains(&e.seq) {
-            return false;
-        }
-        self.sent.insert(e.seq);
-        if self.sent.len() > SENT_MEMORY {
-            if let Some(oldest) = self.sent.pop_first() {
-                self.floor = Some(self.floor.map_or(oldest, |f| f.max(oldest)));
-            }
-        }
-        true
-    }
-
-    /// The events listing the player, and `global` chat messages (which list no one and
-    /// reach every stream; see [`guildhall_core::chat::reaches`]).
-    fn concerns(&self, e: &Event) -> bool {
-        guildhall_core::chat::reaches(e, self.player.as_str())
-    }
-
-    /// The next event to send, or `None` when the stream ends (shutdown, the live feed
-    /// closed). Outbox errors while replaying end the stream too: the client reconnects
-    /// with `Last-Event-ID` and resumes.
-    async fn next(&mut self) -> Option<std::sync::Arc<Event>> {
-        loop {
-            if self.done {
-                return None;
-            }
-            while let Some(e) = self.backlog.pop_front() {
-                if self.admit(&e) {
-                    return Some(e);
-                }
-            }
-            if let Some(r) = &self.replay {
-                let after = r.after;
-                match self
-                    .gh
-                    .player_events_after(&self.player, after, Some(REPLAY_PAGE))
-                    .await
-                {
-                    Ok(page) => {
-                        let full = page.len() as u32 >= REPLAY_PAGE;
-                        let last = page.last().map_or(after, |e| e.seq);
-                        let since = self.opened_at;
-                        let no_cursor = self.floor.is_none() && self.sent.is_empty();
-                        self.backlog.extend(
-                            page.into_iter()
-                                .filter(|e| !no_cursor || e.at >= since)
-                                .map(std::sync::Arc::new),
-                        );
-                        self.replay = full.then_some(Replay { after: last });
-                    }
-                    Err(e) => {
-                        tracing::warn!(player = %self.player, error = %e, "event stream replay failed; closing the stream");
-                        self.done = true;
-                    }
-                }
-                continue;
-            }
-            if *self.shutdown.borrow_and_update() {
-                return None;
-            }
-            let stop = &mut self.shutdown;
-            let live = &mut self.live;
-            let shutdown = async move {
-                if stop.wait_for(|stop| *stop).await.is_err() {
-                    // No shutdown signal (router used on its own): never ends this way.
-                    std::future::pending::<()>().await;
-                }
-            };
-            let received = tokio::select! {
-                _ = shutdown => return None,
-                received = live.recv() => received,
-            };
-            match received {
-                Ok(e) => {
-                    if self.concerns(&e) && self.admit(&e) {
-                        return Some(e);
-                    }
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => {
-                    tracing::debug!(player = %self.player, missed, "event stream fell behind; resuming from the outbox");
-                    let from = match (self.floor, self.sent.first()) {
-                        (Some(f), _) => f,
-                        (None, Some(first)) => first - 1,
-                        (None, None) => 0,
-                    };
-                    self.replay = Some(Replay { after: from });
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
-            }
-        }
-    }
+fn sse_event(e: &LiveEvent) -> SseEvent {
+    SseEvent::default()
+        .id(e.event.seq.to_string())
+        .event(&e.event.kind)
+        .data(e.json())
 }

@@ -21,7 +21,7 @@ impl Guildhall {
     /// Who a channel reaches and who may use it: every player for `global`; the members
     /// of the party or group (none when it does not exist); the players in the room
     /// (none when it does not exist); the two players of a direct channel.
-    async fn chat_audience(&self, channel: &Channel) -> Result<Audience> {
+    pub(crate) async fn chat_audience(&self, channel: &Channel) -> Result<Audience> {
         Ok(match channel {
             Channel::Global => Audience::Everyone,
             Channel::Party(id) => Audience::Members(

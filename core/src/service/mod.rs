@@ -31,6 +31,7 @@ mod friends;
 mod groups;
 mod inventory;
 mod leaderboards;
+mod live;
 mod loot;
 mod mail;
 mod matchmaking;

@@ -809,6 +809,7 @@ async fn openapi_lists_every_route() {
         ("get", "/v1/players/{player}/equipment"),
         ("post", "/v1/players/{player}/equipment"),
         ("delete", "/v1/players/{player}/equipment/{slot}"),
+        ("get", "/v1/ws"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

@@ -22,3 +22,4 @@ mod party;
 mod process;
 mod rooms;
 mod trade;
+mod ws;
