@@ -69,6 +69,12 @@ pub struct Config {
     /// Loot table limits and the party roll window (SPEC.md Loot tables; `[loot]`).
     #[serde(default)]
     pub loot: crate::loot::LootConfig,
+    /// Payment providers, secrets and the product map (SPEC.md Payments; `[payments]`).
+    #[serde(default)]
+    pub payments: crate::payments::PaymentsConfig,
+    /// Game data file limits (SPEC.md Game data downloads; `[downloads]`).
+    #[serde(default)]
+    pub downloads: crate::downloads::DownloadsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -101,6 +107,8 @@ impl Config {
             trade: crate::trade::TradeConfig::default(),
             characters: crate::characters::CharactersConfig::default(),
             loot: crate::loot::LootConfig::default(),
+            payments: crate::payments::PaymentsConfig::default(),
+            downloads: crate::downloads::DownloadsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -185,6 +193,8 @@ impl Config {
         self.achievements.check()?;
         self.characters.check()?;
         self.loot.check()?;
+        self.payments.check()?;
+        self.downloads.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -37,6 +37,8 @@ mod dashboard;
 mod groups;
 mod leaderboards;
 mod loot;
+mod payments;
+mod files;
 mod mail;
 mod players;
 pub mod session;
@@ -133,12 +135,14 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/trades/{trade_id}", get(trade::trade_page))
         .route("/console/characters", get(characters::characters_page))
         .route("/console/loot", get(loot::loot_page).post(loot::put_table))
+        .route("/console/payments", get(payments::payments_page))
+        .route("/console/files", get(files::files_page).post(files::upload))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 12] = [
+const NAV: [(&str, &str); 14] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -151,6 +155,8 @@ const NAV: [(&str, &str); 12] = [
     ("/console/trades", "Trades"),
     ("/console/characters", "Characters"),
     ("/console/loot", "Loot"),
+    ("/console/payments", "Payments"),
+    ("/console/files", "Game data"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -106,6 +106,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{table_id}", "loot-1"),
         ("{result_id}", "result-1"),
         ("{roll_id}", "roll-1"),
+        ("{payment_id}", "pi_1"),
     ] {
         out = out.replace(k, v);
     }
