@@ -45,6 +45,8 @@ mod matchmaking;
 mod party;
 mod trade;
 mod validation;
+mod payments;
+mod downloads;
 
 fn wallet_of(gold: i64, gems: i64) -> Vec<Balance> {
     vec![
