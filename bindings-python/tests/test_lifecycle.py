@@ -27,6 +27,7 @@ ARGS = {
     "account": "p", "character": "c", "slot": "head",
     "table_id": "t", "table": {"id": "t", "entries": [{"item": "x"}]}, "result_id": "r",
     "roll_id": "r", "choice": "need",
+    "provider": "stripe", "payment_id": "pi", "content_base64": "AA==",
 }
 
 

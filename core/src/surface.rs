@@ -81,6 +81,11 @@ macro_rules! for_each_result_type {
             $crate::loot::LootPreview,
             $crate::loot::LootRoll,
             $crate::loot::LootRollResult,
+            $crate::payments::PaymentLogPage,
+            $crate::payments::PaymentRecord,
+            $crate::downloads::FileMeta,
+            $crate::downloads::FileList,
+            $crate::downloads::FileContent,
         );
     };
 }
@@ -134,6 +139,9 @@ macro_rules! for_each_request_type {
             $crate::loot::RollLootRequest,
             $crate::loot::ReplayLootRequest,
             $crate::loot::LootChoiceRequest,
+            $crate::payments::PaymentLogQuery,
+            $crate::downloads::PutFileRequest,
+            $crate::downloads::FileListQuery,
         );
     };
 }

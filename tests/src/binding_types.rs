@@ -343,6 +343,13 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("MemberChoice", "MemberChoice"),
     ("LootRoll", "LootRoll"),
     ("LootRollResult", "LootRollResult"),
+    ("GrantPart", "GrantPart"),
+    ("PaymentLogEntry", "PaymentLogEntry"),
+    ("PaymentLogPage", "PaymentLogPage"),
+    ("PaymentRecord", "PaymentRecord"),
+    ("FileMeta", "FileMeta"),
+    ("FileList", "FileList"),
+    ("FileContent", "FileContent"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

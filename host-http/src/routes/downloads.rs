@@ -21,6 +21,8 @@ use guildhall_core::Error;
 
 /// Header naming the version served.
 pub const FILE_VERSION_HEADER: &str = "x-file-version";
+/// Header with the upload time of the version served (RFC 3339, UTC).
+pub const FILE_CREATED_HEADER: &str = "x-file-created-at";
 
 /// The routes of this module, merged into the host's router by `server::app`.
 pub fn routes() -> Router<AppState> {
@@ -89,7 +91,7 @@ pub async fn versions(State(s): State<AppState>, ApiPath(name): ApiPath<String>)
 }
 
 /// Downloads the current version of a file: 200 with the bytes, `ETag`,
-/// `Content-Type`, `Accept-Ranges: bytes` and `X-File-Version`; 304 when
+/// `Content-Type`, `Accept-Ranges: bytes`, `X-File-Version` and `X-File-Created-At`; 304 when
 /// `If-None-Match` names the current ETag; 206 with `Content-Range` for one
 /// `Range: bytes=...`; 416 when no byte of the range exists.
 #[utoipa::path(get, path = "/v1/files/{name}", tag = "downloads",
@@ -111,6 +113,13 @@ pub async fn download(
     common.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     common.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     common.insert(FILE_VERSION_HEADER, HeaderValue::from(f.meta.version));
+    if let Ok(v) = HeaderValue::from_str(
+        &f.meta
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    ) {
+        common.insert(FILE_CREATED_HEADER, v);
+    }
     if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
         if none_match(inm, &tag) {
             return Ok((StatusCode::NOT_MODIFIED, common).into_response());
