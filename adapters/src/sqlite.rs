@@ -1281,7 +1281,10 @@ const FILES_CHANGED: &str = "SELECT version, name, content_type, size, sha256, c
      WHERE version > ?1 AND NOT EXISTS (SELECT 1 FROM game_files g WHERE g.name = f.name AND g.version > f.version) \
      ORDER BY version LIMIT ?2";
 
-fn put_file_on(conn: &mut rusqlite::Connection, f: &guildhall_core::downloads::NewFile) -> Result<i64> {
+fn put_file_on(
+    conn: &mut rusqlite::Connection,
+    f: &guildhall_core::downloads::NewFile,
+) -> Result<i64> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(sqlite_err)?;

@@ -86,8 +86,12 @@ fn main() {
         let start = Instant::now();
         let tasks: Vec<_> = (0..CLIENTS)
             .map(|_| {
-                let (http, next, credited, endpoint) =
-                    (http.clone(), next.clone(), credited.clone(), endpoint.clone());
+                let (http, next, credited, endpoint) = (
+                    http.clone(),
+                    next.clone(),
+                    credited.clone(),
+                    endpoint.clone(),
+                );
                 tokio::spawn(async move {
                     let mut lat = Vec::new();
                     loop {
@@ -140,6 +144,10 @@ fn main() {
             let p: PlayerId = format!("p{i}").parse().expect("player");
             sum += gh.balance(&p, "gold").await.expect("balance");
         }
-        assert_eq!(sum, 10 * credited as i64, "each credited payment is 10 gold, once");
+        assert_eq!(
+            sum,
+            10 * credited as i64,
+            "each credited payment is 10 gold, once"
+        );
     });
 }

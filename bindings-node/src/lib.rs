@@ -2353,7 +2353,10 @@ impl Guildhall {
             done(
                 async {
                     core?
-                        .payment(&text("provider", provider)?, &text("paymentId", payment_id)?)
+                        .payment(
+                            &text("provider", provider)?,
+                            &text("paymentId", payment_id)?,
+                        )
                         .await
                 }
                 .await,

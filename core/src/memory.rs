@@ -345,7 +345,7 @@ impl Store for MemoryStore {
             .files
             .values()
             .rev()
-            .find(|f| f.meta.name == name && version.map_or(true, |v| f.meta.version == v))
+            .find(|f| f.meta.name == name && (version.is_none() || version == Some(f.meta.version)))
             .cloned())
     }
     async fn files_changed(

@@ -534,7 +534,10 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a new version of a game data file (SPEC.md Game data downloads) under the
     /// next number of the one global file sequence, visible to readers in version order.
     /// Errors: `UNAVAILABLE` (also from a store that keeps no files).
-    async fn put_file(&self, file: crate::downloads::NewFile) -> Result<crate::downloads::FileMeta> {
+    async fn put_file(
+        &self,
+        file: crate::downloads::NewFile,
+    ) -> Result<crate::downloads::FileMeta> {
         let _ = file;
         Err(no_files())
     }
@@ -549,12 +552,20 @@ pub trait Store: Send + Sync + 'static {
     }
     /// The current version of every file whose current version is above `since`, by
     /// version ascending, at most `limit`.
-    async fn files_changed(&self, since: i64, limit: u32) -> Result<Vec<crate::downloads::FileMeta>> {
+    async fn files_changed(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
         let _ = (since, limit);
         Err(no_files())
     }
     /// The versions of one file, newest first, at most `limit`.
-    async fn file_versions(&self, name: &str, limit: u32) -> Result<Vec<crate::downloads::FileMeta>> {
+    async fn file_versions(
+        &self,
+        name: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
         let _ = (name, limit);
         Err(no_files())
     }

@@ -127,7 +127,15 @@ pub struct FileList {
 
 /// Query of the listing.
 #[derive(
-    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, utoipa::IntoParams,
+    Debug,
+    Clone,
+    Default,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    utoipa::IntoParams,
 )]
 #[serde(deny_unknown_fields)]
 pub struct FileListQuery {

@@ -161,11 +161,26 @@ mod tests {
     fn ranges() {
         use RangeAnswer::*;
         assert_eq!(parse_range(None, 10), Full);
-        assert_eq!(parse_range(Some("bytes=0-3"), 10), Partial { start: 0, end: 3 });
-        assert_eq!(parse_range(Some("bytes=5-"), 10), Partial { start: 5, end: 9 });
-        assert_eq!(parse_range(Some("bytes=-4"), 10), Partial { start: 6, end: 9 });
-        assert_eq!(parse_range(Some("bytes=-40"), 10), Partial { start: 0, end: 9 });
-        assert_eq!(parse_range(Some("bytes=8-100"), 10), Partial { start: 8, end: 9 });
+        assert_eq!(
+            parse_range(Some("bytes=0-3"), 10),
+            Partial { start: 0, end: 3 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=5-"), 10),
+            Partial { start: 5, end: 9 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=-4"), 10),
+            Partial { start: 6, end: 9 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=-40"), 10),
+            Partial { start: 0, end: 9 }
+        );
+        assert_eq!(
+            parse_range(Some("bytes=8-100"), 10),
+            Partial { start: 8, end: 9 }
+        );
         assert_eq!(parse_range(Some("bytes=10-"), 10), Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=-0"), 10), Unsatisfiable);
         assert_eq!(parse_range(Some("bytes=0-0"), 0), Unsatisfiable);

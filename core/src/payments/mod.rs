@@ -194,8 +194,9 @@ impl PaymentsConfig {
                 "payments.tolerance_secs must be between 1 and 86400",
             ));
         }
-        crate::types::Account::system(&self.source)
-            .map_err(|_| Error::invalid("payments.source", "payments.source is 1-64 of [a-z0-9_.-]"))?;
+        crate::types::Account::system(&self.source).map_err(|_| {
+            Error::invalid("payments.source", "payments.source is 1-64 of [a-z0-9_.-]")
+        })?;
         if let Some(s) = &self.stripe {
             if s.secrets.is_empty() || s.secrets.iter().any(|x| x.0.is_empty()) {
                 return Err(Error::invalid(
@@ -209,18 +210,29 @@ impl PaymentsConfig {
             let name_ok = !p.name.is_empty()
                 && p.name.len() <= 32
                 && p.name != "stripe"
-                && p.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+                && p.name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'
+                });
             if !name_ok {
-                return Err(Error::invalid(&format!("{key}.name"), "a provider name is 1-32 of [a-z0-9_-], not `stripe`"));
+                return Err(Error::invalid(
+                    &format!("{key}.name"),
+                    "a provider name is 1-32 of [a-z0-9_-], not `stripe`",
+                ));
             }
             if self.hmac[..i].iter().any(|o| o.name == p.name) {
                 return Err(Error::invalid(&key, "this provider is configured twice"));
             }
             if axum_header_ok(&p.header).is_err() {
-                return Err(Error::invalid(&format!("{key}.header"), "header is an HTTP header name"));
+                return Err(Error::invalid(
+                    &format!("{key}.header"),
+                    "header is an HTTP header name",
+                ));
             }
             if p.secrets.is_empty() || p.secrets.iter().any(|x| x.0.is_empty()) {
-                return Err(Error::invalid(&format!("{key}.secrets"), "list at least one non-empty secret"));
+                return Err(Error::invalid(
+                    &format!("{key}.secrets"),
+                    "list at least one non-empty secret",
+                ));
             }
             for (field, path) in [
                 ("event_type", Some(&p.event_type)),
@@ -231,7 +243,10 @@ impl PaymentsConfig {
             ] {
                 if let Some(path) = path {
                     if !(path.is_empty() || path.starts_with('/')) {
-                        return Err(Error::invalid(&format!("{key}.{field}"), "a JSON pointer starts with `/`"));
+                        return Err(Error::invalid(
+                            &format!("{key}.{field}"),
+                            "a JSON pointer starts with `/`",
+                        ));
                     }
                 }
             }
@@ -244,7 +259,10 @@ impl PaymentsConfig {
             }
             match (&p.currency, p.amount) {
                 (None, None) if p.items.is_empty() => {
-                    return Err(Error::invalid(&key, "a product credits a currency amount or items"))
+                    return Err(Error::invalid(
+                        &key,
+                        "a product credits a currency amount or items",
+                    ))
                 }
                 (Some(_), Some(a)) if a <= 0 => {
                     return Err(Error::invalid(&format!("{key}.amount"), "amount is > 0"))
@@ -254,8 +272,14 @@ impl PaymentsConfig {
                 }
                 _ => {}
             }
-            if p.items.iter().any(|i| i.quantity < 1 || i.item_id.is_empty()) {
-                return Err(Error::invalid(&format!("{key}.items"), "each item has an item_id and a quantity >= 1"));
+            if p.items
+                .iter()
+                .any(|i| i.quantity < 1 || i.item_id.is_empty())
+            {
+                return Err(Error::invalid(
+                    &format!("{key}.items"),
+                    "each item has an item_id and a quantity >= 1",
+                ));
             }
         }
         Ok(())
@@ -275,7 +299,9 @@ impl PaymentsConfig {
 fn axum_header_ok(name: &str) -> std::result::Result<(), ()> {
     if !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
         Ok(())
     } else {

@@ -114,7 +114,10 @@ pub fn sign_stripe(secret: &str, timestamp: i64, body: &[u8]) -> String {
     let mut m = mac(&Secret(secret.into()));
     m.update(format!("{timestamp}.").as_bytes());
     m.update(body);
-    format!("t={timestamp},v1={}", hex::encode(m.finalize().into_bytes()))
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(m.finalize().into_bytes())
+    )
 }
 
 /// Verifies a generic provider's delivery: the header (after the configured prefix) is
@@ -125,9 +128,12 @@ pub fn verify_hmac(provider: &HmacProviderConfig, header: Option<&str>, body: &[
         .ok_or_else(|| unauthenticated(format!("no {} header", provider.header)))?
         .trim();
     let value = match &provider.prefix {
-        Some(p) => header
-            .strip_prefix(p.as_str())
-            .ok_or_else(|| unauthenticated(format!("the {} header does not start with {p}", provider.header)))?,
+        Some(p) => header.strip_prefix(p.as_str()).ok_or_else(|| {
+            unauthenticated(format!(
+                "the {} header does not start with {p}",
+                provider.header
+            ))
+        })?,
         None => header,
     };
     let sig = match provider.encoding {
@@ -183,8 +189,8 @@ fn text(v: Option<&Value>) -> Option<String> {
 pub fn parse_stripe_event(body: &[u8]) -> Result<WebhookEvent> {
     let v: Value = serde_json::from_slice(body)
         .map_err(|e| Error::invalid("body", format!("the event is not JSON: {e}")))?;
-    let event_type = text(v.get("type"))
-        .ok_or_else(|| Error::invalid("body", "the event has no `type`"))?;
+    let event_type =
+        text(v.get("type")).ok_or_else(|| Error::invalid("body", "the event has no `type`"))?;
     let obj = v.pointer("/data/object").cloned().unwrap_or(Value::Null);
     let meta = |k: &str| text(obj.pointer(&format!("/metadata/{k}")));
     let object_type = obj.get("object").and_then(Value::as_str).unwrap_or("");
@@ -279,7 +285,10 @@ pub fn grant_parts(product: &PaymentProduct) -> Vec<GrantPart> {
 }
 
 /// The product an event's product id maps to. `None`: unknown (logged, nothing credited).
-pub fn map_product<'a>(cfg: &'a PaymentsConfig, product: Option<&str>) -> Option<&'a PaymentProduct> {
+pub fn map_product<'a>(
+    cfg: &'a PaymentsConfig,
+    product: Option<&str>,
+) -> Option<&'a PaymentProduct> {
     cfg.product(product?)
 }
 
@@ -308,13 +317,21 @@ impl Holdings {
     }
 }
 
-fn item_write(player: &PlayerId, id: &str, held: Option<&ItemRow>, quantity: i64, now: chrono::DateTime<chrono::Utc>) -> ItemWrite {
+fn item_write(
+    player: &PlayerId,
+    id: &str,
+    held: Option<&ItemRow>,
+    quantity: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ItemWrite {
     ItemWrite {
         player: player.clone(),
         item_id: id.to_string(),
         expected_version: held.map_or(0, |r| r.version),
         quantity,
-        acquired_at: held.filter(|r| r.quantity > 0).map_or(now, |r| r.acquired_at),
+        acquired_at: held
+            .filter(|r| r.quantity > 0)
+            .map_or(now, |r| r.acquired_at),
     }
 }
 
@@ -343,8 +360,18 @@ pub fn credit(
             let row = held.balance(currency);
             let after = apply_delta(cfg, player, currency, row.amount, part.amount)?;
             cs.balances.push(set_balance(player, currency, row, after));
-            cs.balances.push(add_system(source.clone(), currency, -part.amount));
-            cs.ledger.push(entry(ctx, EntryKind::Grant, currency, source.clone(), Account::Player(player.clone()), part.amount, "payment".into(), meta.clone()));
+            cs.balances
+                .push(add_system(source.clone(), currency, -part.amount));
+            cs.ledger.push(entry(
+                ctx,
+                EntryKind::Grant,
+                currency,
+                source.clone(),
+                Account::Player(player.clone()),
+                part.amount,
+                "payment".into(),
+                meta.clone(),
+            ));
         } else if let Some(id) = &part.item_id {
             let item = held
                 .catalog
@@ -355,8 +382,11 @@ pub fn credit(
             let have = row.map_or(0, |r| r.quantity);
             let next = match item.kind {
                 ItemKind::Durable if have > 0 => {
-                    return Err(Error::new(ErrorCode::AlreadyOwned, format!("{player} already owns '{}'", item.name))
-                        .with_details(json!({ "item_id": id })))
+                    return Err(Error::new(
+                        ErrorCode::AlreadyOwned,
+                        format!("{player} already owns '{}'", item.name),
+                    )
+                    .with_details(json!({ "item_id": id })))
                 }
                 ItemKind::Durable => 1,
                 ItemKind::Consumable => {
@@ -416,32 +446,48 @@ pub fn revoke(
     let meta = json!({ "provider": record.provider, "payment_id": record.payment_id, "product": record.product });
     let (mut revoked, mut shortfall) = (Vec::new(), Vec::new());
     for part in &record.credited {
-        let (have, take) = if let Some(currency) = &part.currency {
+        let take = if let Some(currency) = &part.currency {
             let row = held.balance(currency);
             let take = row.amount.clamp(0, part.amount);
             if take > 0 {
-                cs.balances.push(set_balance(player, currency, row, row.amount - take));
+                cs.balances
+                    .push(set_balance(player, currency, row, row.amount - take));
                 cs.balances.push(add_system(source.clone(), currency, take));
-                cs.ledger.push(entry(ctx, EntryKind::Spend, currency, Account::Player(player.clone()), source.clone(), take, "refund".into(), meta.clone()));
+                cs.ledger.push(entry(
+                    ctx,
+                    EntryKind::Spend,
+                    currency,
+                    Account::Player(player.clone()),
+                    source.clone(),
+                    take,
+                    "refund".into(),
+                    meta.clone(),
+                ));
             }
-            (row.amount, take)
+            take
         } else if let Some(id) = &part.item_id {
             let row = held.item(id);
             let have = row.map_or(0, |r| r.quantity);
             let take = have.clamp(0, part.amount);
             if take > 0 {
-                cs.items.push(item_write(player, id, row, have - take, ctx.now));
+                cs.items
+                    .push(item_write(player, id, row, have - take, ctx.now));
             }
-            (have, take)
+            take
         } else {
             continue;
         };
-        let _ = have;
         if take > 0 {
-            revoked.push(GrantPart { amount: take, ..part.clone() });
+            revoked.push(GrantPart {
+                amount: take,
+                ..part.clone()
+            });
         }
         if take < part.amount {
-            shortfall.push(GrantPart { amount: part.amount - take, ..part.clone() });
+            shortfall.push(GrantPart {
+                amount: part.amount - take,
+                ..part.clone()
+            });
         }
     }
     cs.events.push(ctx.event(
@@ -470,13 +516,26 @@ mod tests {
     const SECRET: &str = "whsec_test_secret";
 
     fn cfg() -> Config {
-        Config::new(vec![Currency { code: "gems".into(), max_balance: Some(1000) }]).unwrap()
+        Config::new(vec![Currency {
+            code: "gems".into(),
+            max_balance: Some(1000),
+        }])
+        .unwrap()
     }
     fn ctx() -> Ctx {
-        Ctx::new(&cfg(), chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(), Arc::new(SequentialIds::new("t")))
+        Ctx::new(
+            &cfg(),
+            chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            Arc::new(SequentialIds::new("t")),
+        )
     }
     fn gems(n: i64) -> PaymentProduct {
-        PaymentProduct { id: "gems_100".into(), currency: Some("gems".into()), amount: Some(n), items: vec![] }
+        PaymentProduct {
+            id: "gems_100".into(),
+            currency: Some("gems".into()),
+            amount: Some(n),
+            items: vec![],
+        }
     }
     fn player() -> PlayerId {
         "p1".parse().unwrap()
@@ -548,18 +607,34 @@ mod tests {
     fn verifies_generic_hmac_in_hex_and_base64_with_a_prefix() {
         let body = br#"{"type":"paid"}"#;
         let hex_p = provider(SignatureEncoding::Hex, None);
-        verify_hmac(&hex_p, Some(&sign_hmac("s2", SignatureEncoding::Hex, body)), body).unwrap();
+        verify_hmac(
+            &hex_p,
+            Some(&sign_hmac("s2", SignatureEncoding::Hex, body)),
+            body,
+        )
+        .unwrap();
         let b64 = provider(SignatureEncoding::Base64, Some("sha256="));
-        let h = format!("sha256={}", sign_hmac("s1", SignatureEncoding::Base64, body));
+        let h = format!(
+            "sha256={}",
+            sign_hmac("s1", SignatureEncoding::Base64, body)
+        );
         verify_hmac(&b64, Some(&h), body).unwrap();
         for (p, h) in [
             (&hex_p, sign_hmac("s3", SignatureEncoding::Hex, body)),
             (&hex_p, "not hex".to_string()),
             (&b64, sign_hmac("s1", SignatureEncoding::Base64, body)),
         ] {
-            assert_eq!(verify_hmac(p, Some(&h), body).unwrap_err().code, ErrorCode::Unauthenticated);
+            assert_eq!(
+                verify_hmac(p, Some(&h), body).unwrap_err().code,
+                ErrorCode::Unauthenticated
+            );
         }
-        assert!(verify_hmac(&hex_p, Some(&sign_hmac("s1", SignatureEncoding::Hex, body)), b"{}").is_err());
+        assert!(verify_hmac(
+            &hex_p,
+            Some(&sign_hmac("s1", SignatureEncoding::Hex, body)),
+            b"{}"
+        )
+        .is_err());
     }
 
     #[test]
@@ -575,24 +650,44 @@ mod tests {
         assert_eq!(e.paid_amount, Some(499));
         let intent = json!({"type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","metadata":{"price_id":"price_9"}}}});
         let e = parse_stripe_event(intent.to_string().as_bytes()).unwrap();
-        assert_eq!((e.payment_id.as_deref(), e.product.as_deref()), (Some("pi_1"), Some("price_9")));
+        assert_eq!(
+            (e.payment_id.as_deref(), e.product.as_deref()),
+            (Some("pi_1"), Some("price_9"))
+        );
         let refund = json!({"type":"charge.refunded","data":{"object":{"object":"charge","id":"ch_1","payment_intent":"pi_1","refunded":true}}});
         let e = parse_stripe_event(refund.to_string().as_bytes()).unwrap();
-        assert_eq!((e.action, e.payment_id.as_deref()), (EventAction::Refunded, Some("pi_1")));
+        assert_eq!(
+            (e.action, e.payment_id.as_deref()),
+            (EventAction::Refunded, Some("pi_1"))
+        );
         let partial = json!({"type":"charge.refunded","data":{"object":{"object":"charge","payment_intent":"pi_1","refunded":false}}});
-        assert!(matches!(parse_stripe_event(partial.to_string().as_bytes()).unwrap().action, EventAction::Ignored(_)));
+        assert!(matches!(
+            parse_stripe_event(partial.to_string().as_bytes())
+                .unwrap()
+                .action,
+            EventAction::Ignored(_)
+        ));
         let unpaid = json!({"type":"checkout.session.completed","data":{"object":{"object":"checkout.session","id":"cs_2","payment_status":"unpaid"}}});
         let e = parse_stripe_event(unpaid.to_string().as_bytes()).unwrap();
         assert!(matches!(e.action, EventAction::Ignored(_)));
         assert_eq!(e.payment_id.as_deref(), Some("cs_2"));
-        assert!(matches!(parse_stripe_event(br#"{"type":"customer.created"}"#).unwrap().action, EventAction::Ignored(_)));
-        assert_eq!(parse_stripe_event(b"nope").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert!(matches!(
+            parse_stripe_event(br#"{"type":"customer.created"}"#)
+                .unwrap()
+                .action,
+            EventAction::Ignored(_)
+        ));
+        assert_eq!(
+            parse_stripe_event(b"nope").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 
     #[test]
     fn reads_generic_events_through_pointers() {
         let p = provider(SignatureEncoding::Hex, None);
-        let body = json!({"type":"paid","data":{"id":77,"player":"p1","sku":"gems_100","cents":250}});
+        let body =
+            json!({"type":"paid","data":{"id":77,"player":"p1","sku":"gems_100","cents":250}});
         let e = parse_hmac_event(&p, body.to_string().as_bytes()).unwrap();
         assert_eq!(e.action, EventAction::Paid);
         assert_eq!(e.payment_id.as_deref(), Some("77"));
@@ -603,28 +698,65 @@ mod tests {
 
     #[test]
     fn maps_products_by_id() {
-        let c = PaymentsConfig { products: vec![gems(100)], ..Default::default() };
+        let c = PaymentsConfig {
+            products: vec![gems(100)],
+            ..Default::default()
+        };
         assert_eq!(map_product(&c, Some("gems_100")).unwrap().amount, Some(100));
         assert!(map_product(&c, Some("nope")).is_none());
         assert!(map_product(&c, None).is_none());
         c.check().unwrap();
-        let bad = PaymentsConfig { products: vec![PaymentProduct { id: "x".into(), currency: Some("gems".into()), amount: None, items: vec![] }], ..Default::default() };
+        let bad = PaymentsConfig {
+            products: vec![PaymentProduct {
+                id: "x".into(),
+                currency: Some("gems".into()),
+                amount: None,
+                items: vec![],
+            }],
+            ..Default::default()
+        };
         assert!(bad.check().is_err());
     }
 
     #[test]
     fn credits_then_revokes_with_a_shortfall_never_below_zero() {
-        let (cs, rec) = credit(&cfg(), &ctx(), "payments", "stripe", "pi_1", &player(), &gems(100), &Holdings::default()).unwrap();
+        let (cs, rec) = credit(
+            &cfg(),
+            &ctx(),
+            "payments",
+            "stripe",
+            "pi_1",
+            &player(),
+            &gems(100),
+            &Holdings::default(),
+        )
+        .unwrap();
         assert_eq!(cs.ledger.len(), 1);
         assert_eq!(cs.events[0].kind, "payment_received");
         assert_eq!(rec.status, PaymentStatus::Credited);
         // The player spent 70 of the 100.
-        let held = Holdings { balances: vec![("gems".into(), BalanceRow { amount: 30, version: 2 })], ..Default::default() };
+        let held = Holdings {
+            balances: vec![(
+                "gems".into(),
+                BalanceRow {
+                    amount: 30,
+                    version: 2,
+                },
+            )],
+            ..Default::default()
+        };
         let (cs, after) = revoke(&ctx(), "payments", &rec, &player(), &held).unwrap();
         assert_eq!(after.status, PaymentStatus::Refunded);
         assert_eq!(after.revoked[0].amount, 30);
         assert_eq!(after.shortfall[0].amount, 70);
-        assert!(matches!(cs.balances[0], crate::ports::BalanceWrite::Set { amount: 0, expected_version: 2, .. }));
+        assert!(matches!(
+            cs.balances[0],
+            crate::ports::BalanceWrite::Set {
+                amount: 0,
+                expected_version: 2,
+                ..
+            }
+        ));
         // A second revocation of the refunded record changes nothing.
         let (cs, same) = revoke(&ctx(), "payments", &after, &player(), &held).unwrap();
         assert!(cs.is_empty());
@@ -633,10 +765,37 @@ mod tests {
 
     #[test]
     fn a_credit_past_the_maximum_or_of_an_unknown_item_fails_whole() {
-        let e = credit(&cfg(), &ctx(), "payments", "stripe", "pi", &player(), &gems(1001), &Holdings::default()).unwrap_err();
+        let e = credit(
+            &cfg(),
+            &ctx(),
+            "payments",
+            "stripe",
+            "pi",
+            &player(),
+            &gems(1001),
+            &Holdings::default(),
+        )
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::BalanceLimit);
         let mut p = gems(1);
-        p.items.push(ProductItem { item_id: "ghost".into(), quantity: 1 });
-        assert_eq!(credit(&cfg(), &ctx(), "payments", "stripe", "pi", &player(), &p, &Holdings::default()).unwrap_err().code, ErrorCode::NotFound);
+        p.items.push(ProductItem {
+            item_id: "ghost".into(),
+            quantity: 1,
+        });
+        assert_eq!(
+            credit(
+                &cfg(),
+                &ctx(),
+                "payments",
+                "stripe",
+                "pi",
+                &player(),
+                &p,
+                &Holdings::default()
+            )
+            .unwrap_err()
+            .code,
+            ErrorCode::NotFound
+        );
     }
 }

@@ -5,7 +5,10 @@
 
 use super::Guildhall;
 use crate::downloads::rules::{check_content_type, check_name};
-use crate::downloads::{DEFAULT_CONTENT_TYPE, FileContent, FileList, FileListQuery, FileMeta, NewFile, PutFileRequest, StoredFile};
+use crate::downloads::{
+    FileContent, FileList, FileListQuery, FileMeta, NewFile, PutFileRequest, StoredFile,
+    DEFAULT_CONTENT_TYPE,
+};
 use crate::error::{Error, ErrorCode, Result};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -15,7 +18,12 @@ impl Guildhall {
     /// Errors: `INVALID_ARGUMENT` (name, media type), `LIMIT_REACHED` (larger than
     /// `downloads.max_file_bytes`; `details.max_file_bytes`), `UNAVAILABLE`. Nothing is
     /// stored on an error.
-    pub async fn put_file(&self, name: &str, content_type: Option<&str>, bytes: Vec<u8>) -> Result<FileMeta> {
+    pub async fn put_file(
+        &self,
+        name: &str,
+        content_type: Option<&str>,
+        bytes: Vec<u8>,
+    ) -> Result<FileMeta> {
         check_name(name)?;
         let content_type = content_type.unwrap_or(DEFAULT_CONTENT_TYPE);
         check_content_type(content_type)?;
@@ -53,7 +61,8 @@ impl Guildhall {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(req.content_base64.trim())
             .map_err(|_| Error::invalid("content_base64", "content_base64 is standard base64"))?;
-        self.put_file(&req.name, req.content_type.as_deref(), bytes).await
+        self.put_file(&req.name, req.content_type.as_deref(), bytes)
+            .await
     }
 
     /// The current version of a file with its bytes (`version`: that version instead).
@@ -91,7 +100,11 @@ impl Guildhall {
         let more = files.len() > limit as usize;
         files.truncate(limit as usize);
         let latest = files.last().map_or(since, |f| f.version);
-        Ok(FileList { files, latest, more })
+        Ok(FileList {
+            files,
+            latest,
+            more,
+        })
     }
 
     /// Every version of a file, newest first (at most 1000). Errors: `NOT_FOUND`.

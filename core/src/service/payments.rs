@@ -43,7 +43,10 @@ impl Guildhall {
     /// documentation. Returns the log entry written. Errors: `NOT_FOUND` (provider not
     /// configured), `UNAUTHENTICATED` (missing, bad or stale signature: nothing recorded),
     /// `UNAVAILABLE` (storage; the provider retries and the retry is applied once).
-    pub async fn receive_payment_webhook(&self, delivery: WebhookDelivery) -> Result<PaymentLogEntry> {
+    pub async fn receive_payment_webhook(
+        &self,
+        delivery: WebhookDelivery,
+    ) -> Result<PaymentLogEntry> {
         let cfg = &self.config.payments;
         let provider = delivery.provider.as_str();
         let parsed = if provider == "stripe" {
@@ -79,7 +82,9 @@ impl Guildhall {
                     paid_amount: None,
                     paid_currency: None,
                 };
-                return self.log_only(provider, &ev, PaymentOutcome::Failed, e.message).await;
+                return self
+                    .log_only(provider, &ev, PaymentOutcome::Failed, e.message)
+                    .await;
             }
         };
         let Some(payment_id) = event.payment_id.clone() else {
@@ -95,7 +100,8 @@ impl Guildhall {
         };
         match event.action.clone() {
             EventAction::Ignored(why) => {
-                self.log_only(provider, &event, PaymentOutcome::Ignored, why).await
+                self.log_only(provider, &event, PaymentOutcome::Ignored, why)
+                    .await
             }
             EventAction::Paid => self.credit_payment(provider, &payment_id, &event).await,
             EventAction::Refunded => self.refund_payment(provider, &payment_id, &event).await,
@@ -151,11 +157,18 @@ impl Guildhall {
     }
 
     /// The player's rows of a product's currencies and items, and the catalog entries.
-    async fn payment_holdings(&self, player: &PlayerId, parts: &[crate::payments::GrantPart]) -> Result<Holdings> {
+    async fn payment_holdings(
+        &self,
+        player: &PlayerId,
+        parts: &[crate::payments::GrantPart],
+    ) -> Result<Holdings> {
         let mut held = Holdings::default();
         for part in parts {
             if let Some(c) = &part.currency {
-                let row = self.store.balance(&Account::Player(player.clone()), c).await?;
+                let row = self
+                    .store
+                    .balance(&Account::Player(player.clone()), c)
+                    .await?;
                 held.balances.push((c.clone(), row));
             }
             if let Some(id) = &part.item_id {
@@ -170,13 +183,20 @@ impl Guildhall {
         Ok(held)
     }
 
-    async fn credit_payment(&self, provider: &str, payment_id: &str, event: &WebhookEvent) -> Result<PaymentLogEntry> {
+    async fn credit_payment(
+        &self,
+        provider: &str,
+        payment_id: &str,
+        event: &WebhookEvent,
+    ) -> Result<PaymentLogEntry> {
         let cfg = &self.config.payments;
         let player = match event.player.as_deref().map(str::parse::<PlayerId>) {
             Some(Ok(p)) => p,
             Some(Err(_)) | None => {
                 let msg = "the event names no valid player (metadata player_id)".to_string();
-                return self.log_only(provider, event, PaymentOutcome::MissingPlayer, msg).await;
+                return self
+                    .log_only(provider, event, PaymentOutcome::MissingPlayer, msg)
+                    .await;
             }
         };
         let Some(product) = rules::map_product(cfg, event.product.as_deref()) else {
@@ -184,7 +204,9 @@ impl Guildhall {
                 "product {:?} is not in [[payments.products]]",
                 event.product.as_deref().unwrap_or("")
             );
-            return self.log_only(provider, event, PaymentOutcome::UnknownProduct, msg).await;
+            return self
+                .log_only(provider, event, PaymentOutcome::UnknownProduct, msg)
+                .await;
         };
         let doc_id = record_id(provider, payment_id);
         let _locked = self.stripes.lock_keys(&[player.as_str(), &doc_id]).await;
@@ -205,30 +227,57 @@ impl Guildhall {
                     }
                     None => {
                         let held = self.payment_holdings(player, parts).await?;
-                        match rules::credit(&self.config, &ctx, &cfg.source, provider, payment_id, player, product, &held) {
+                        match rules::credit(
+                            &self.config,
+                            &ctx,
+                            &cfg.source,
+                            provider,
+                            payment_id,
+                            player,
+                            product,
+                            &held,
+                        ) {
                             Ok((mut cs, record)) => {
                                 cs.docs.push(Versioned::new(doc_id.clone(), record).put());
-                                let mut entry = self.log_entry(&ctx, provider, event, PaymentOutcome::Credited, format!("credited product {}", product.id));
+                                let mut entry = self.log_entry(
+                                    &ctx,
+                                    provider,
+                                    event,
+                                    PaymentOutcome::Credited,
+                                    format!("credited product {}", product.id),
+                                );
                                 entry.transaction_id = Some(ctx.transaction_id.clone());
                                 (cs, entry)
                             }
                             Err(e) if e.code == ErrorCode::Unavailable => return Err(e),
                             Err(e) => {
-                                let entry = self.log_entry(&ctx, provider, event, PaymentOutcome::Failed, format!("{}: {}", serde_json::to_value(e.code).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(), e.message));
+                                let entry = self.log_entry(
+                                    &ctx,
+                                    provider,
+                                    event,
+                                    PaymentOutcome::Failed,
+                                    format!("{}: {}", e.code.as_str(), e.message),
+                                );
                                 (ChangeSet::default(), entry)
                             }
                         }
                     }
                 };
                 let (mut cs, entry) = decided;
-                cs.docs.push(Versioned::new(entry.id.clone(), entry.clone()).put());
+                cs.docs
+                    .push(Versioned::new(entry.id.clone(), entry.clone()).put());
                 Ok((cs, entry))
             })
         };
         self.retrying("payment_credit", attempt).await
     }
 
-    async fn refund_payment(&self, provider: &str, payment_id: &str, event: &WebhookEvent) -> Result<PaymentLogEntry> {
+    async fn refund_payment(
+        &self,
+        provider: &str,
+        payment_id: &str,
+        event: &WebhookEvent,
+    ) -> Result<PaymentLogEntry> {
         let cfg = &self.config.payments;
         let doc_id = record_id(provider, payment_id);
         // The player is known from the record; lock by it once read.
@@ -246,7 +295,11 @@ impl Guildhall {
         let doc_id = &doc_id;
         let attempt = |ctx: Ctx| -> super::commit::Attempt<'_, PaymentLogEntry> {
             Box::pin(async move {
-                let (mut cs, entry): Decided = match self.store.doc(PaymentRecord::KIND, doc_id).await? {
+                let (mut cs, entry): Decided = match self
+                    .store
+                    .doc(PaymentRecord::KIND, doc_id)
+                    .await?
+                {
                     None => {
                         let record = PaymentRecord {
                             provider: provider.into(),
@@ -262,13 +315,22 @@ impl Guildhall {
                             refunded_at: Some(ctx.now),
                         };
                         let entry = self.log_entry(&ctx, provider, event, PaymentOutcome::RefundedBeforeCredit, "refund of a payment never credited: recorded, so a late paid event credits nothing".into());
-                        let cs = ChangeSet { docs: vec![Versioned::new(doc_id.clone(), record).put()], ..Default::default() };
+                        let cs = ChangeSet {
+                            docs: vec![Versioned::new(doc_id.clone(), record).put()],
+                            ..Default::default()
+                        };
                         (cs, entry)
                     }
                     Some(doc) => {
                         let rec = Versioned::<PaymentRecord>::decode(doc)?;
                         if rec.value.status != PaymentStatus::Credited {
-                            let mut entry = self.log_entry(&ctx, provider, event, PaymentOutcome::RefundReplay, "this refund was processed before; nothing taken again".into());
+                            let mut entry = self.log_entry(
+                                &ctx,
+                                provider,
+                                event,
+                                PaymentOutcome::RefundReplay,
+                                "this refund was processed before; nothing taken again".into(),
+                            );
                             entry.player = rec.value.player.clone();
                             entry.product = rec.value.product.clone();
                             entry.shortfall = rec.value.shortfall.clone();
@@ -280,11 +342,17 @@ impl Guildhall {
                                 .as_deref()
                                 .unwrap_or_default()
                                 .parse()
-                                .map_err(|_| Error::unavailable("stored payment record names no player"))?;
+                                .map_err(|_| {
+                                    Error::unavailable("stored payment record names no player")
+                                })?;
                             let held = self.payment_holdings(&player, &rec.value.credited).await?;
-                            let (mut cs, after) = rules::revoke(&ctx, &cfg.source, &rec.value, &player, &held)?;
+                            let (mut cs, after) =
+                                rules::revoke(&ctx, &cfg.source, &rec.value, &player, &held)?;
                             let (outcome, msg) = if after.shortfall.is_empty() {
-                                (PaymentOutcome::Refunded, "refunded: everything credited was taken back".to_string())
+                                (
+                                    PaymentOutcome::Refunded,
+                                    "refunded: everything credited was taken back".to_string(),
+                                )
                             } else {
                                 (PaymentOutcome::RefundedShortfall, "refunded: the player no longer held all of it; the shortfall is recorded".to_string())
                             };
@@ -300,7 +368,8 @@ impl Guildhall {
                         }
                     }
                 };
-                cs.docs.push(Versioned::new(entry.id.clone(), entry.clone()).put());
+                cs.docs
+                    .push(Versioned::new(entry.id.clone(), entry.clone()).put());
                 Ok((cs, entry))
             })
         };
@@ -315,8 +384,16 @@ impl Guildhall {
             return Err(Error::invalid("limit", "limit is 1 to 200"));
         }
         let docs = match &query.cursor {
-            Some(c) => self.store.docs_after(PaymentLogEntry::KIND, c, limit + 1).await?,
-            None => self.store.docs(PaymentLogEntry::KIND, "", limit + 1).await?,
+            Some(c) => {
+                self.store
+                    .docs_after(PaymentLogEntry::KIND, c, limit + 1)
+                    .await?
+            }
+            None => {
+                self.store
+                    .docs(PaymentLogEntry::KIND, "", limit + 1)
+                    .await?
+            }
         };
         let mut entries = docs
             .into_iter()
@@ -328,7 +405,10 @@ impl Guildhall {
         } else {
             None
         };
-        Ok(PaymentLogPage { entries, next_cursor })
+        Ok(PaymentLogPage {
+            entries,
+            next_cursor,
+        })
     }
 
     /// A provider's payment as recorded (what it credited, and after a refund what was

@@ -4,7 +4,10 @@
 //! the same core service as `PUT /v1/admin/files/{name}`; through the console they are
 //! limited by the host's request body limit as well (larger files: the admin API).
 
-use super::{enc, inline_error, layout, respond, section, status_of, time, CsrfForm, DoneQuery, Notice, Operator};
+use super::{
+    enc, inline_error, layout, respond, section, status_of, time, CsrfForm, DoneQuery, Notice,
+    Operator,
+};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -55,16 +58,45 @@ fn table(files: &[FileMeta]) -> Markup {
 }
 
 /// `GET /console/files[?name=...]`.
-pub(super) async fn files_page(State(s): State<AppState>, op: Operator, Query(q): Query<FilesQuery>) -> Response {
-    let notice = DoneQuery { done: q.done.clone() }.notice();
-    render(&s, &op, notice, StatusCode::OK, &q.name, &UploadForm::default()).await
+pub(super) async fn files_page(
+    State(s): State<AppState>,
+    op: Operator,
+    Query(q): Query<FilesQuery>,
+) -> Response {
+    let notice = DoneQuery {
+        done: q.done.clone(),
+    }
+    .notice();
+    render(
+        &s,
+        &op,
+        notice,
+        StatusCode::OK,
+        &q.name,
+        &UploadForm::default(),
+    )
+    .await
 }
 
-async fn render(s: &AppState, op: &Operator, notice: Option<Notice>, status: StatusCode, name: &str, draft: &UploadForm) -> Response {
+async fn render(
+    s: &AppState,
+    op: &Operator,
+    notice: Option<Notice>,
+    status: StatusCode,
+    name: &str,
+    draft: &UploadForm,
+) -> Response {
     let mut all = Vec::new();
     let mut since = 0;
     let listed = loop {
-        match s.gh.files(FileListQuery { since: Some(since), limit: Some(1000) }).await {
+        match s
+            .gh
+            .files(FileListQuery {
+                since: Some(since),
+                limit: Some(1000),
+            })
+            .await
+        {
             Ok(page) => {
                 all.extend(page.files);
                 since = page.latest;
@@ -117,14 +149,30 @@ async fn render(s: &AppState, op: &Operator, notice: Option<Notice>, status: Sta
             }
         }
     };
-    respond(status, layout("Game data", Some(op), "/console/files", notice.as_ref(), html! { (files) (versions) (upload) }))
+    respond(
+        status,
+        layout(
+            "Game data",
+            Some(op),
+            "/console/files",
+            notice.as_ref(),
+            html! { (files) (versions) (upload) },
+        ),
+    )
 }
 
 /// `POST /console/files`: stores the posted content as a new version.
-pub(super) async fn upload(State(s): State<AppState>, CsrfForm { op, form }: CsrfForm<UploadForm>) -> Response {
+pub(super) async fn upload(
+    State(s): State<AppState>,
+    CsrfForm { op, form }: CsrfForm<UploadForm>,
+) -> Response {
     let outcome = async {
         let bytes = if form.encoding == "base64" {
-            let clean: String = form.content.chars().filter(|c| !c.is_whitespace()).collect();
+            let clean: String = form
+                .content
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
             base64::engine::general_purpose::STANDARD
                 .decode(clean)
                 .map_err(|_| Error::invalid("content", "the content is not base64"))?
@@ -139,7 +187,10 @@ pub(super) async fn upload(State(s): State<AppState>, CsrfForm { op, form }: Csr
         Ok(meta) => Redirect::to(&format!(
             "/console/files?name={}&done={}",
             enc(&meta.name),
-            enc(&format!("Stored {} version {} ({} bytes).", meta.name, meta.version, meta.size))
+            enc(&format!(
+                "Stored {} version {} ({} bytes).",
+                meta.name, meta.version, meta.size
+            ))
         ))
         .into_response(),
         Err(e) => {

@@ -108,6 +108,12 @@ pub(super) async fn payments_page(
     );
     respond(
         StatusCode::OK,
-        layout("Payments", Some(&op), "/console/payments", None, html! { (record) (log) (help) }),
+        layout(
+            "Payments",
+            Some(&op),
+            "/console/payments",
+            None,
+            html! { (record) (log) (help) },
+        ),
     )
 }

@@ -64,21 +64,27 @@ pub async fn upload(
         s.gh.check_file_size(len).map_err(too_large)?;
     }
     let limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        too_large(s.gh.check_file_size(max.saturating_add(1)).unwrap_err())
-    })?;
-    s.gh.check_file_size(bytes.len() as u64).map_err(too_large)?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large(s.gh.check_file_size(max.saturating_add(1)).unwrap_err()))?;
+    s.gh.check_file_size(bytes.len() as u64)
+        .map_err(too_large)?;
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    Ok(Json(s.gh.put_file(&name, content_type, bytes.to_vec()).await?))
+    Ok(Json(
+        s.gh.put_file(&name, content_type, bytes.to_vec()).await?,
+    ))
 }
 
 /// Files whose current version is above `since`, oldest change first: a client keeps
 /// the `latest` it saw and asks again with it to learn what changed.
 #[utoipa::path(get, path = "/v1/files", tag = "downloads", params(FileListQuery),
     responses((status = 200, body = FileList), (status = 400, body = Error)))]
-pub async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<FileListQuery>) -> ApiResult<Json<FileList>> {
+pub async fn list(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<FileListQuery>,
+) -> ApiResult<Json<FileList>> {
     Ok(Json(s.gh.files(q).await?))
 }
 
@@ -86,7 +92,10 @@ pub async fn list(State(s): State<AppState>, ApiQuery(q): ApiQuery<FileListQuery
 #[utoipa::path(get, path = "/v1/admin/files/{name}/versions", tag = "downloads",
     params(("name" = String, Path)),
     responses((status = 200, body = [FileMeta]), (status = 404, body = Error)))]
-pub async fn versions(State(s): State<AppState>, ApiPath(name): ApiPath<String>) -> ApiResult<Json<Vec<FileMeta>>> {
+pub async fn versions(
+    State(s): State<AppState>,
+    ApiPath(name): ApiPath<String>,
+) -> ApiResult<Json<Vec<FileMeta>>> {
     Ok(Json(s.gh.file_versions(&name).await?))
 }
 
@@ -120,7 +129,10 @@ pub async fn download(
     ) {
         common.insert(FILE_CREATED_HEADER, v);
     }
-    if let Some(inm) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(inm) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         if none_match(inm, &tag) {
             return Ok((StatusCode::NOT_MODIFIED, common).into_response());
         }

@@ -22,6 +22,7 @@ pub mod achievements;
 pub mod announce;
 pub mod characters;
 pub mod chat;
+pub mod downloads;
 pub mod economy;
 pub mod events;
 pub mod friends;
@@ -33,10 +34,9 @@ pub mod loot;
 pub mod mail;
 pub mod matchmaking;
 pub mod party;
+pub mod payments;
 pub mod presence;
 pub mod trade;
-pub mod payments;
-pub mod downloads;
 
 /// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.
 #[derive(Debug)]

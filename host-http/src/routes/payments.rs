@@ -30,15 +30,19 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/admin/payments/{provider}/{payment_id}", get(payment))
 }
 
-async fn deliver(s: &AppState, provider: String, headers: &HeaderMap, body: Bytes) -> ApiResult<Json<PaymentLogEntry>> {
+async fn deliver(
+    s: &AppState,
+    provider: String,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<PaymentLogEntry>> {
     let header = s.gh.payment_signature_header(&provider)?;
     let signature = headers
         .get(header.as_str())
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let entry = s
-        .gh
-        .receive_payment_webhook(WebhookDelivery {
+    let entry =
+        s.gh.receive_payment_webhook(WebhookDelivery {
             provider,
             signature,
             body: body.to_vec(),
@@ -62,7 +66,11 @@ async fn deliver(s: &AppState, provider: String, headers: &HeaderMap, body: Byte
         (status = 401, body = Error, description = "Missing, bad or stale signature: nothing recorded"),
         (status = 404, body = Error, description = "Stripe is not configured"),
         (status = 503, body = Error)))]
-pub async fn stripe(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<PaymentLogEntry>> {
+pub async fn stripe(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<PaymentLogEntry>> {
     deliver(&s, "stripe".into(), &headers, body).await
 }
 
@@ -90,7 +98,10 @@ pub async fn hmac(
 /// Operator: the payment log, newest first (every verified delivery and its outcome).
 #[utoipa::path(get, path = "/v1/admin/payments", tag = "payments", params(PaymentLogQuery),
     responses((status = 200, body = PaymentLogPage), (status = 400, body = Error)))]
-pub async fn log(State(s): State<AppState>, ApiQuery(q): ApiQuery<PaymentLogQuery>) -> ApiResult<Json<PaymentLogPage>> {
+pub async fn log(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PaymentLogQuery>,
+) -> ApiResult<Json<PaymentLogPage>> {
     Ok(Json(s.gh.payment_log(q).await?))
 }
 

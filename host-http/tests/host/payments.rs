@@ -37,15 +37,28 @@ fn payments() -> PaymentsConfig {
             amount: Some("/order/cents".into()),
         }],
         products: vec![
-            PaymentProduct { id: "gems_100".into(), currency: Some("gems".into()), amount: Some(100), items: vec![] },
+            PaymentProduct {
+                id: "gems_100".into(),
+                currency: Some("gems".into()),
+                amount: Some(100),
+                items: vec![],
+            },
             PaymentProduct {
                 id: "starter".into(),
                 currency: Some("gold".into()),
                 amount: Some(50),
-                items: vec![ProductItem { item_id: "1".into(), quantity: 2 }],
+                items: vec![ProductItem {
+                    item_id: "1".into(),
+                    quantity: 2,
+                }],
             },
             // gems are capped at 1000: this credit is always refused.
-            PaymentProduct { id: "too_many".into(), currency: Some("gems".into()), amount: Some(5000), items: vec![] },
+            PaymentProduct {
+                id: "too_many".into(),
+                currency: Some("gems".into()),
+                amount: Some(5000),
+                items: vec![],
+            },
         ],
         ..Default::default()
     }
@@ -100,7 +113,11 @@ async fn deliver(app: &TestApp, body: &[u8]) -> Value {
 }
 
 async fn balance(app: &TestApp, player: &str, currency: &str) -> i64 {
-    app.get(&format!("/v1/players/{player}/balances/{currency}")).await.ok()["amount"].as_i64().unwrap()
+    app.get(&format!("/v1/players/{player}/balances/{currency}"))
+        .await
+        .ok()["amount"]
+        .as_i64()
+        .unwrap()
 }
 
 /// Balances, ledger history, log and verify of `player`: what must not move.
@@ -121,16 +138,27 @@ async fn a_paid_event_credits_once_when_delivered_five_times_and_concurrently() 
     let body = checkout("pi_once", "buyer", "gems_100");
     let mut outcomes = Vec::new();
     for _ in 0..5 {
-        outcomes.push(deliver(&app, &body).await["outcome"].as_str().unwrap().to_string());
+        outcomes.push(
+            deliver(&app, &body).await["outcome"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
-    assert_eq!(outcomes, ["credited", "replay", "replay", "replay", "replay"]);
+    assert_eq!(
+        outcomes,
+        ["credited", "replay", "replay", "replay", "replay"]
+    );
     assert_eq!(balance(&app, "buyer", "gems").await, 100);
 
     // Five at once, each freshly signed: one credit, four replays.
     let body = checkout("pi_race", "buyer", "gems_100");
     let sends = (0..5).map(|_| deliver(&app, &body));
     let answers = futures::future::join_all(sends).await;
-    let credited = answers.iter().filter(|a| a["outcome"] == "credited").count();
+    let credited = answers
+        .iter()
+        .filter(|a| a["outcome"] == "credited")
+        .count();
     let replays = answers.iter().filter(|a| a["outcome"] == "replay").count();
     assert_eq!((credited, replays), (1, 4), "{answers:?}");
     assert_eq!(balance(&app, "buyer", "gems").await, 200);
@@ -153,11 +181,20 @@ async fn a_paid_event_credits_once_when_delivered_five_times_and_concurrently() 
     assert_eq!(record.ok()["status"], "credited");
     assert_eq!(record.ok()["player"], "buyer");
     let log = app.get("/v1/admin/payments?limit=200").await;
-    assert_eq!(log.ok()["entries"].as_array().unwrap().len(), 11, "every delivery is logged");
+    assert_eq!(
+        log.ok()["entries"].as_array().unwrap().len(),
+        11,
+        "every delivery is logged"
+    );
 
     // The payment is an event in the outbox, committed with the credit.
     let events = app.get("/v1/events?limit=1000").await;
-    let received: Vec<&Value> = events.ok()["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "payment_received").collect();
+    let received: Vec<&Value> = events.ok()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "payment_received")
+        .collect();
     assert_eq!(received.len(), 2);
     assert_eq!(received[0]["players"][0], "buyer");
 }
@@ -173,10 +210,26 @@ async fn bad_or_stale_signatures_are_refused_and_change_nothing() {
     let tampered = checkout("pi_forged", "victim", "too_many");
     let t = now();
     let cases = [
-        ("tampered body", tampered.clone(), Some(sign_stripe(SECRET, t, &body))),
-        ("wrong secret", body.clone(), Some(sign_stripe("whsec_attacker", t, &body))),
-        ("old timestamp", body.clone(), Some(sign_stripe(SECRET, t - 301, &body))),
-        ("future timestamp", body.clone(), Some(sign_stripe(SECRET, t + 400, &body))),
+        (
+            "tampered body",
+            tampered.clone(),
+            Some(sign_stripe(SECRET, t, &body)),
+        ),
+        (
+            "wrong secret",
+            body.clone(),
+            Some(sign_stripe("whsec_attacker", t, &body)),
+        ),
+        (
+            "old timestamp",
+            body.clone(),
+            Some(sign_stripe(SECRET, t - 301, &body)),
+        ),
+        (
+            "future timestamp",
+            body.clone(),
+            Some(sign_stripe(SECRET, t + 400, &body)),
+        ),
         ("no signature", body.clone(), None),
         ("garbage header", body.clone(), Some("v1=zz".into())),
     ];
@@ -186,20 +239,27 @@ async fn bad_or_stale_signatures_are_refused_and_change_nothing() {
         r.assert_error(401, "UNAUTHENTICATED");
     }
     assert_eq!(snapshot(&app, "victim").await, before, "nothing recorded");
-    app.get("/v1/admin/payments/stripe/pi_forged").await.assert_error(404, "NOT_FOUND");
+    app.get("/v1/admin/payments/stripe/pi_forged")
+        .await
+        .assert_error(404, "NOT_FOUND");
 
     // A verified credit the rules refuse (past the currency's maximum) credits nothing,
     // is logged as failed, and a redelivery changes nothing either.
     for _ in 0..2 {
         let e = deliver(&app, &checkout("pi_big", "victim", "too_many")).await;
         assert_eq!(e["outcome"], "failed", "{e}");
-        assert!(e["message"].as_str().unwrap().contains("BALANCE_LIMIT"), "{e}");
+        assert!(
+            e["message"].as_str().unwrap().contains("BALANCE_LIMIT"),
+            "{e}"
+        );
     }
     let after = snapshot(&app, "victim").await;
     assert_eq!(after["gems"], before["gems"]);
     assert_eq!(after["history"], before["history"]);
     assert_eq!(after["ledger_ok"], true);
-    app.get("/v1/admin/payments/stripe/pi_big").await.assert_error(404, "NOT_FOUND");
+    app.get("/v1/admin/payments/stripe/pi_big")
+        .await
+        .assert_error(404, "NOT_FOUND");
 }
 
 #[tokio::test]
@@ -217,7 +277,10 @@ async fn either_secret_verifies_during_rotation() {
     let wrong = sign_stripe("whsec_gone", t, &c);
     let right = sign_stripe(SECRET, t, &c);
     let header = format!("{wrong},v1={}", right.split("v1=").nth(1).unwrap());
-    assert_eq!(stripe(&app, &c, Some(header)).await.ok()["outcome"], "credited");
+    assert_eq!(
+        stripe(&app, &c, Some(header)).await.ok()["outcome"],
+        "credited"
+    );
     assert_eq!(balance(&app, "rot", "gems").await, 300);
 }
 
@@ -231,13 +294,23 @@ async fn a_refund_revokes_and_records_the_shortfall_of_what_was_spent() {
     assert_eq!(e["outcome"], "refunded", "{e}");
     assert_eq!(balance(&app, "keeper", "gold").await, 0);
     let inv = app.get("/v1/players/keeper/inventory").await;
-    let potions = inv.ok()["items"].as_array().unwrap().iter().find(|i| i["item_id"] == "1").map_or(0, |i| i["quantity"].as_i64().unwrap());
+    let potions = inv.ok()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["item_id"] == "1")
+        .map_or(0, |i| i["quantity"].as_i64().unwrap());
     assert_eq!(potions, 0);
 
     // The spender spent 70 of 100 gems: the refund takes 30, records 70 short, never
     // below zero.
     deliver(&app, &checkout("pi_spent", "spender", "gems_100")).await;
-    app.post("/v1/players/spender/spend", json!({ "currency": "gems", "amount": 70 })).await.ok();
+    app.post(
+        "/v1/players/spender/spend",
+        json!({ "currency": "gems", "amount": 70 }),
+    )
+    .await
+    .ok();
     let e = deliver(&app, &refund("pi_spent")).await;
     assert_eq!(e["outcome"], "refunded_shortfall", "{e}");
     assert_eq!(e["shortfall"][0]["amount"], 70);
@@ -248,19 +321,36 @@ async fn a_refund_revokes_and_records_the_shortfall_of_what_was_spent() {
     assert_eq!(rec.ok()["shortfall"][0]["amount"], 70);
     // A redelivered refund takes nothing more.
     let before = snapshot(&app, "spender").await;
-    assert_eq!(deliver(&app, &refund("pi_spent")).await["outcome"], "refund_replay");
+    assert_eq!(
+        deliver(&app, &refund("pi_spent")).await["outcome"],
+        "refund_replay"
+    );
     let after = snapshot(&app, "spender").await;
-    assert_eq!((after["gems"].clone(), after["history"].clone()), (before["gems"].clone(), before["history"].clone()));
+    assert_eq!(
+        (after["gems"].clone(), after["history"].clone()),
+        (before["gems"].clone(), before["history"].clone())
+    );
     assert_eq!(after["ledger_ok"], true);
 
     // A refund that arrives before its payment: recorded, and the late payment credits
     // nothing.
-    assert_eq!(deliver(&app, &refund("pi_early")).await["outcome"], "refunded_before_credit");
-    assert_eq!(deliver(&app, &checkout("pi_early", "early", "gems_100")).await["outcome"], "already_refunded");
+    assert_eq!(
+        deliver(&app, &refund("pi_early")).await["outcome"],
+        "refunded_before_credit"
+    );
+    assert_eq!(
+        deliver(&app, &checkout("pi_early", "early", "gems_100")).await["outcome"],
+        "already_refunded"
+    );
     assert_eq!(balance(&app, "early", "gems").await, 0);
 
     let events = app.get("/v1/events?limit=1000").await;
-    let refunded = events.ok()["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "payment_refunded").count();
+    let refunded = events.ok()["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "payment_refunded")
+        .count();
     assert_eq!(refunded, 2);
 }
 
@@ -268,11 +358,26 @@ async fn a_refund_revokes_and_records_the_shortfall_of_what_was_spent() {
 async fn events_not_acted_on_are_logged_with_their_reason() {
     let app = app().await;
     let cases = [
-        (json!({"type":"customer.created","data":{"object":{"object":"customer","id":"cus_1"}}}), "ignored"),
-        (json!({"type":"checkout.session.completed","data":{"object":{"object":"checkout.session","id":"cs_u","payment_status":"unpaid","metadata":{"player_id":"p","product":"gems_100"}}}}), "ignored"),
-        (json!({"type":"charge.refunded","data":{"object":{"object":"charge","payment_intent":"pi_x","refunded":false}}}), "ignored"),
-        (serde_json::from_slice(&checkout("pi_unknown", "p", "no_such_product")).unwrap(), "unknown_product"),
-        (json!({"type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_np","metadata":{"product":"gems_100"}}}}), "missing_player"),
+        (
+            json!({"type":"customer.created","data":{"object":{"object":"customer","id":"cus_1"}}}),
+            "ignored",
+        ),
+        (
+            json!({"type":"checkout.session.completed","data":{"object":{"object":"checkout.session","id":"cs_u","payment_status":"unpaid","metadata":{"player_id":"p","product":"gems_100"}}}}),
+            "ignored",
+        ),
+        (
+            json!({"type":"charge.refunded","data":{"object":{"object":"charge","payment_intent":"pi_x","refunded":false}}}),
+            "ignored",
+        ),
+        (
+            serde_json::from_slice(&checkout("pi_unknown", "p", "no_such_product")).unwrap(),
+            "unknown_product",
+        ),
+        (
+            json!({"type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_np","metadata":{"product":"gems_100"}}}}),
+            "missing_player",
+        ),
     ];
     for (body, outcome) in &cases {
         let b = body.to_string().into_bytes();
@@ -285,13 +390,17 @@ async fn events_not_acted_on_are_logged_with_their_reason() {
     assert_eq!(first["entries"].as_array().unwrap().len(), 3);
     assert_eq!(first["entries"][0]["outcome"], "missing_player");
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second = app.get(&format!("/v1/admin/payments?limit=3&cursor={cursor}")).await;
+    let second = app
+        .get(&format!("/v1/admin/payments?limit=3&cursor={cursor}"))
+        .await;
     let rest = second.ok()["entries"].as_array().unwrap().clone();
     assert_eq!(rest.len(), 2);
     assert_eq!(rest[1]["event_type"], "customer.created");
     assert!(second.ok()["next_cursor"].is_null());
     // Only operators read it.
-    let r = app.send(app.anon.get(format!("{}/v1/admin/payments", app.url))).await;
+    let r = app
+        .send(app.anon.get(format!("{}/v1/admin/payments", app.url)))
+        .await;
     r.assert_error(401, "UNAUTHENTICATED");
 }
 
@@ -300,7 +409,10 @@ async fn the_generic_hmac_route_credits_and_refunds_by_its_pointers() {
     let app = app().await;
     let send = |body: Value, secret: &'static str| {
         let bytes = body.to_string().into_bytes();
-        let sig = format!("sha256={}", sign_hmac(secret, SignatureEncoding::Base64, &bytes));
+        let sig = format!(
+            "sha256={}",
+            sign_hmac(secret, SignatureEncoding::Base64, &bytes)
+        );
         let req = app
             .anon
             .post(format!("{}/v1/webhooks/hmac/shop", app.url))
@@ -313,17 +425,38 @@ async fn the_generic_hmac_route_credits_and_refunds_by_its_pointers() {
     assert_eq!(r.ok()["outcome"], "credited");
     assert_eq!(r.ok()["payment_id"], "9001");
     assert_eq!(r.ok()["paid_amount"], 299);
-    assert_eq!(send(paid.clone(), SHOP_SECRET).await.ok()["outcome"], "replay");
+    assert_eq!(
+        send(paid.clone(), SHOP_SECRET).await.ok()["outcome"],
+        "replay"
+    );
     let before = snapshot(&app, "gen").await;
-    send(paid.clone(), "not-the-secret").await.assert_error(401, "UNAUTHENTICATED");
-    let bare = app.send(app.anon.post(format!("{}/v1/webhooks/hmac/shop", app.url)).body(paid.to_string())).await;
+    send(paid.clone(), "not-the-secret")
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
+    let bare = app
+        .send(
+            app.anon
+                .post(format!("{}/v1/webhooks/hmac/shop", app.url))
+                .body(paid.to_string()),
+        )
+        .await;
     bare.assert_error(401, "UNAUTHENTICATED");
     assert_eq!(snapshot(&app, "gen").await, before);
     assert_eq!(balance(&app, "gen", "gems").await, 100);
-    let r = send(json!({"event":"order.refunded","order":{"id":9001}}), SHOP_SECRET).await;
+    let r = send(
+        json!({"event":"order.refunded","order":{"id":9001}}),
+        SHOP_SECRET,
+    )
+    .await;
     assert_eq!(r.ok()["outcome"], "refunded");
     assert_eq!(balance(&app, "gen", "gems").await, 0);
-    let r = app.send(app.anon.post(format!("{}/v1/webhooks/hmac/nobody", app.url)).body("{}")).await;
+    let r = app
+        .send(
+            app.anon
+                .post(format!("{}/v1/webhooks/hmac/nobody", app.url))
+                .body("{}"),
+        )
+        .await;
     r.assert_error(404, "NOT_FOUND");
     assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
 }

@@ -13,29 +13,86 @@ conformance!(
 
 async fn downloads_versions_are_global_and_listed_since_a_version(fx: Fixture) {
     let gh = &fx.gh;
-    let a1 = gh.put_file("a.csv", Some("text/csv"), b"x,y\n1,2\n".to_vec()).await.unwrap();
-    let b1 = gh.put_file("b.bin", None, vec![0, 1, 2, 255]).await.unwrap();
-    let a2 = gh.put_file("a.csv", Some("text/csv"), b"x,y\n3,4\n".to_vec()).await.unwrap();
+    let a1 = gh
+        .put_file("a.csv", Some("text/csv"), b"x,y\n1,2\n".to_vec())
+        .await
+        .unwrap();
+    let b1 = gh
+        .put_file("b.bin", None, vec![0, 1, 2, 255])
+        .await
+        .unwrap();
+    let a2 = gh
+        .put_file("a.csv", Some("text/csv"), b"x,y\n3,4\n".to_vec())
+        .await
+        .unwrap();
     assert_eq!((a1.version, b1.version, a2.version), (1, 2, 3));
     assert_eq!(b1.content_type, "application/octet-stream");
     assert_eq!(a2.sha256.len(), 64);
     let cur = gh.file("a.csv", None).await.unwrap();
-    assert_eq!((cur.meta.version, cur.bytes.as_slice()), (3, &b"x,y\n3,4\n"[..]));
-    assert_eq!(gh.file("a.csv", Some(1)).await.unwrap().bytes, b"x,y\n1,2\n");
-    assert_eq!(gh.file("b.bin", None).await.unwrap().bytes, vec![0, 1, 2, 255]);
+    assert_eq!(
+        (cur.meta.version, cur.bytes.as_slice()),
+        (3, &b"x,y\n3,4\n"[..])
+    );
+    assert_eq!(
+        gh.file("a.csv", Some(1)).await.unwrap().bytes,
+        b"x,y\n1,2\n"
+    );
+    assert_eq!(
+        gh.file("b.bin", None).await.unwrap().bytes,
+        vec![0, 1, 2, 255]
+    );
     let all = gh.files(FileListQuery::default()).await.unwrap();
-    let listed: Vec<(String, i64)> = all.files.iter().map(|f| (f.name.clone(), f.version)).collect();
+    let listed: Vec<(String, i64)> = all
+        .files
+        .iter()
+        .map(|f| (f.name.clone(), f.version))
+        .collect();
     assert_eq!(listed, [("b.bin".to_string(), 2), ("a.csv".to_string(), 3)]);
     assert_eq!(all.latest, 3);
-    let since = gh.files(FileListQuery { since: Some(2), limit: None }).await.unwrap();
+    let since = gh
+        .files(FileListQuery {
+            since: Some(2),
+            limit: None,
+        })
+        .await
+        .unwrap();
     assert_eq!(since.files.len(), 1);
-    assert_eq!(gh.files(FileListQuery { since: Some(3), limit: None }).await.unwrap().files.len(), 0);
-    let versions: Vec<i64> = gh.file_versions("a.csv").await.unwrap().iter().map(|f| f.version).collect();
+    assert_eq!(
+        gh.files(FileListQuery {
+            since: Some(3),
+            limit: None
+        })
+        .await
+        .unwrap()
+        .files
+        .len(),
+        0
+    );
+    let versions: Vec<i64> = gh
+        .file_versions("a.csv")
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f.version)
+        .collect();
     assert_eq!(versions, [3, 1]);
     expect_code(gh.file("none.csv", None).await, ErrorCode::NotFound);
-    expect_code(gh.put_file("big", None, vec![0; 1025]).await, ErrorCode::LimitReached);
-    expect_code(gh.put_file("../x", None, vec![0]).await, ErrorCode::InvalidArgument);
-    assert_eq!(gh.files(FileListQuery::default()).await.unwrap().files.len(), 2);
+    expect_code(
+        gh.put_file("big", None, vec![0; 1025]).await,
+        ErrorCode::LimitReached,
+    );
+    expect_code(
+        gh.put_file("../x", None, vec![0]).await,
+        ErrorCode::InvalidArgument,
+    );
+    assert_eq!(
+        gh.files(FileListQuery::default())
+            .await
+            .unwrap()
+            .files
+            .len(),
+        2
+    );
 }
 
 async fn downloads_concurrent_uploads_get_distinct_versions(fx: Fixture) {
@@ -44,7 +101,12 @@ async fn downloads_concurrent_uploads_get_distinct_versions(fx: Fixture) {
     for i in 0..12 {
         let gh = if i % 2 == 0 { &fx.gh } else { &other };
         calls.push(spawn_call(gh, move |gh| async move {
-            gh.put_file(&format!("f{}.json", i % 3), Some("application/json"), format!("{{\"n\":{i}}}").into_bytes()).await
+            gh.put_file(
+                &format!("f{}.json", i % 3),
+                Some("application/json"),
+                format!("{{\"n\":{i}}}").into_bytes(),
+            )
+            .await
         }));
     }
     let mut versions = Vec::new();
@@ -56,6 +118,9 @@ async fn downloads_concurrent_uploads_get_distinct_versions(fx: Fixture) {
     let list = fx.gh.files(FileListQuery::default()).await.unwrap();
     assert_eq!(list.files.len(), 3);
     for f in &list.files {
-        assert_eq!(fx.gh.file(&f.name, None).await.unwrap().meta.version, f.version);
+        assert_eq!(
+            fx.gh.file(&f.name, None).await.unwrap().meta.version,
+            f.version
+        );
     }
 }

@@ -32,6 +32,7 @@ mod announce;
 mod characters;
 mod chat;
 mod concurrency;
+mod downloads;
 mod economy;
 mod events;
 mod friends;
@@ -43,10 +44,9 @@ mod loot;
 mod mail;
 mod matchmaking;
 mod party;
+mod payments;
 mod trade;
 mod validation;
-mod payments;
-mod downloads;
 
 fn wallet_of(gold: i64, gems: i64) -> Vec<Balance> {
     vec![
