@@ -279,7 +279,15 @@ class HttpGuildhall {
     const headers = { accept: 'application/json' }
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`
     const init = { method, headers, signal: AbortSignal.timeout(this.timeoutMs) }
-    if (body !== undefined) {
+    // Game data files travel as raw bytes: an upload's body, a download's answer.
+    const raw = body instanceof Object && body.raw instanceof Uint8Array ? body : null
+    const download = body instanceof Object && body.download === true ? body : null
+    if (raw) {
+      headers['content-type'] = raw.contentType
+      init.body = raw.raw
+    } else if (download) {
+      headers.accept = '*/*'
+    } else if (body !== undefined) {
       headers['content-type'] = 'application/json'
       init.body = jsonText('request', body)
     }
@@ -288,6 +296,21 @@ class HttpGuildhall {
       res = await fetch(this.url + path, init)
     } catch (e) {
       throw fail('UNAVAILABLE', `the host did not answer: ${e.cause?.message ?? e.message}`, { url: this.url })
+    }
+    if (download && res.ok) {
+      const bytes = Buffer.from(await res.arrayBuffer())
+      const h = (k) => res.headers.get(k)
+      return {
+        file: {
+          name: download.name,
+          version: Number(h('x-file-version')),
+          contentType: h('content-type'),
+          size: bytes.length,
+          sha256: (h('etag') ?? '').replace(/"/g, ''),
+          createdAt: h('x-file-created-at'),
+        },
+        contentBase64: bytes.toString('base64'),
+      }
     }
     const text = await res.text()
     let json = null
@@ -1018,6 +1041,34 @@ class HttpGuildhall {
   }
   async pushLobby(request) {
     return this.request('POST', '/v1/lobby/push', request ?? {})
+  }
+
+  // ----- Payments and game data files -----
+  async paymentLog(q) {
+    return this.request('GET', `/v1/admin/payments${query(q ?? {})}`)
+  }
+  async payment(provider, paymentId) {
+    return this.request('GET', `/v1/admin/payments/${enc(requireText('provider', provider))}/${enc(requireText('paymentId', paymentId))}`)
+  }
+  async uploadFile(request) {
+    const r = requireObject('request', request)
+    const name = requireText('name', r.name)
+    const b64 = requireText('contentBase64', r.contentBase64)
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64.trim()) || b64.trim().length % 4 !== 0) {
+      throw fail('INVALID_ARGUMENT', 'content_base64 is standard base64', { field: 'content_base64' })
+    }
+    const bytes = Buffer.from(b64.trim(), 'base64')
+    return this.request('PUT', `/v1/admin/files/${enc(name)}`, { raw: bytes, contentType: r.contentType ?? 'application/octet-stream' })
+  }
+  async fileContent(name) {
+    const path = `/v1/files/${enc(requireText('name', name))}`
+    return this.request('GET', path, { download: true, name })
+  }
+  async files(q) {
+    return this.request('GET', `/v1/files${query(q ?? {})}`)
+  }
+  async fileVersions(name) {
+    return this.request('GET', `/v1/admin/files/${enc(requireText('name', name))}/versions`)
   }
 }
 

@@ -70,6 +70,7 @@ use crate::rows::{
     bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
     to_json, CatalogTuple, LedgerTuple,
 };
+use crate::rows::{file_meta, FileRow, FILE_COLUMNS};
 use chrono::{DateTime, NaiveDate, Utc};
 use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::chat::ChatMessage;
@@ -2181,6 +2182,123 @@ impl Store for PostgresStore {
             })
         })
         .transpose()
+    }
+
+    async fn docs_after(&self, kind: &str, after: &str, limit: u32) -> Result<Vec<Doc>> {
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT id, version, body FROM docs WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(kind)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        rows.into_iter()
+            .map(|(id, version, b)| {
+                Ok(Doc {
+                    kind: kind.into(),
+                    id,
+                    version,
+                    body: parse_json(&b)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_file(
+        &self,
+        file: guildhall_core::downloads::NewFile,
+    ) -> Result<guildhall_core::downloads::FileMeta> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        // EXCLUSIVE blocks other writers of the table (not its readers) until commit, so
+        // MAX + 1 versions commit in their order.
+        sqlx::query("LOCK TABLE game_files IN EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        let (version,): (i64,) = sqlx::query_as(
+            "INSERT INTO game_files (version, name, content_type, size, sha256, created_at, bytes) \
+             VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM game_files), $1, $2, $3, $4, $5, $6) RETURNING version",
+        )
+        .bind(&file.name)
+        .bind(&file.content_type)
+        .bind(file.bytes.len() as i64)
+        .bind(&file.sha256)
+        .bind(file.created_at.timestamp_micros())
+        .bind(&file.bytes)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(guildhall_core::downloads::FileMeta {
+            size: file.bytes.len() as i64,
+            name: file.name,
+            version,
+            content_type: file.content_type,
+            sha256: file.sha256,
+            created_at: file.created_at,
+        })
+    }
+
+    async fn file(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<guildhall_core::downloads::StoredFile>> {
+        let sql = format!(
+            "SELECT {FILE_COLUMNS}, bytes FROM game_files WHERE name = $1 AND ($2::BIGINT IS NULL OR version = $2) \
+             ORDER BY version DESC LIMIT 1"
+        );
+        let row: Option<(i64, String, String, i64, String, i64, Vec<u8>)> = sqlx::query_as(&sql)
+            .bind(name)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        row.map(|(v, n, ct, size, sha, at, bytes)| {
+            Ok(guildhall_core::downloads::StoredFile {
+                meta: file_meta((v, n, ct, size, sha, at))?,
+                bytes,
+            })
+        })
+        .transpose()
+    }
+
+    async fn files_changed(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<guildhall_core::downloads::FileMeta>> {
+        let sql = format!(
+            "SELECT {FILE_COLUMNS} FROM game_files f WHERE version > $1 \
+             AND NOT EXISTS (SELECT 1 FROM game_files g WHERE g.name = f.name AND g.version > f.version) \
+             ORDER BY version LIMIT $2"
+        );
+        let rows: Vec<FileRow> = sqlx::query_as(&sql)
+            .bind(since)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.into_iter().map(file_meta).collect()
+    }
+
+    async fn file_versions(
+        &self,
+        name: &str,
+        limit: u32,
+    ) -> Result<Vec<guildhall_core::downloads::FileMeta>> {
+        let sql = format!(
+            "SELECT {FILE_COLUMNS} FROM game_files WHERE name = $1 ORDER BY version DESC LIMIT $2"
+        );
+        let rows: Vec<FileRow> = sqlx::query_as(&sql)
+            .bind(name)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(map_error)?;
+        rows.into_iter().map(file_meta).collect()
     }
 
     async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {

@@ -113,3 +113,23 @@ pub(crate) fn catalog_from(t: CatalogTuple) -> Result<CatalogItem> {
         metadata: parse_json(&metadata)?,
     })
 }
+
+/// A `game_files` row without its bytes: (version, name, content_type, size, sha256,
+/// created_at).
+pub(crate) type FileRow = (i64, String, String, i64, String, i64);
+
+/// Decodes a `game_files` row.
+pub(crate) fn file_meta(r: FileRow) -> Result<guildhall_core::downloads::FileMeta> {
+    let (version, name, content_type, size, sha256, created_at) = r;
+    Ok(guildhall_core::downloads::FileMeta {
+        name,
+        version,
+        content_type,
+        size,
+        sha256,
+        created_at: micros_to_time(created_at)?,
+    })
+}
+
+/// The columns of [`FileRow`], in order.
+pub(crate) const FILE_COLUMNS: &str = "version, name, content_type, size, sha256, created_at";

@@ -89,6 +89,26 @@
 //!
 //! [compat]                      # host only: seed 002 drop-in; off by default
 //! anonymous_from = ["127.0.0.1/32"]
+//!
+//! [payments]                    # payment webhooks in (every key optional)
+//! tolerance_secs = 300          # Stripe signature age accepted
+//! source = "payments"           # system account grants come from
+//! stripe = { secrets = ["whsec_..."] }   # two while rotating
+//!
+//! [[payments.hmac]]             # a provider signing the body with HMAC-SHA256
+//! name = "xsolla"
+//! header = "X-Signature"
+//! secrets = ["..."]
+//! encoding = "hex"              # or "base64"
+//!
+//! [[payments.products]]         # product id (metadata `product`) or Stripe price id
+//! id = "gems_500"
+//! currency = "gems"
+//! amount = 500
+//! items = [{ item_id = "1", quantity = 2 }]
+//!
+//! [downloads]
+//! max_file_bytes = 33554432     # largest game data file accepted
 //! ```
 //!
 //! Every error is `INVALID_ARGUMENT` whose message names the key, the same text on
@@ -219,6 +239,13 @@ pub struct FileConfig {
     /// their defaults.
     #[serde(default)]
     pub rooms: Option<guildhall_core::rooms::RoomsConfig>,
+    /// Payment providers, secrets and the product map (`[payments]`); missing keys keep
+    /// their defaults.
+    #[serde(default)]
+    pub payments: Option<guildhall_core::payments::PaymentsConfig>,
+    /// Game data file limits (`[downloads]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub downloads: Option<guildhall_core::downloads::DownloadsConfig>,
     /// Matchmaking queues (`[[queues]]`).
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
@@ -631,6 +658,14 @@ impl FileConfig {
         if let Some(rooms) = self.rooms {
             rooms.check()?;
             core.rooms = rooms;
+        }
+        if let Some(payments) = self.payments {
+            payments.check()?;
+            core.payments = payments;
+        }
+        if let Some(downloads) = self.downloads {
+            downloads.check()?;
+            core.downloads = downloads;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

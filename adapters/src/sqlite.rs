@@ -20,6 +20,7 @@ use crate::rows::{
     bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
     to_json, CatalogTuple, LedgerTuple,
 };
+use crate::rows::{file_meta, FileRow, FILE_COLUMNS};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_core::announce::{Template, Trigger};
@@ -1271,6 +1272,40 @@ fn prune_on(
     Ok((events as u64, records as u64))
 }
 
+/// Inserts a file version under the next global version (inside the writer's
+/// transaction, so versions appear in order).
+const INSERT_FILE: &str = "INSERT INTO game_files (version, name, content_type, size, sha256, created_at, bytes) \
+     VALUES ((SELECT COALESCE(MAX(version), 0) + 1 FROM game_files), ?1, ?2, ?3, ?4, ?5, ?6) RETURNING version";
+/// The current version of each file changed after `?1`, oldest change first.
+const FILES_CHANGED: &str = "SELECT version, name, content_type, size, sha256, created_at FROM game_files f \
+     WHERE version > ?1 AND NOT EXISTS (SELECT 1 FROM game_files g WHERE g.name = f.name AND g.version > f.version) \
+     ORDER BY version LIMIT ?2";
+
+fn put_file_on(
+    conn: &mut rusqlite::Connection,
+    f: &guildhall_core::downloads::NewFile,
+) -> Result<i64> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(sqlite_err)?;
+    let version: i64 = tx
+        .query_row(
+            INSERT_FILE,
+            rusqlite::params![
+                f.name,
+                f.content_type,
+                f.bytes.len() as i64,
+                f.sha256,
+                f.created_at.timestamp_micros(),
+                f.bytes
+            ],
+            |r| r.get(0),
+        )
+        .map_err(sqlite_err)?;
+    tx.commit().map_err(sqlite_err)?;
+    Ok(version)
+}
+
 const PRUNE_EVENTS: &str = "DELETE FROM events WHERE at < ?1";
 const PRUNE_IDEMPOTENCY: &str = "DELETE FROM idempotency WHERE created_at < ?1";
 const PRUNE_COUNTERS: &str = "DELETE FROM counters WHERE expires_at < ?1";
@@ -1722,6 +1757,118 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    async fn docs_after(&self, kind: &str, after: &str, limit: u32) -> Result<Vec<Doc>> {
+        let mut c = self.read().await?;
+        let rows: Vec<(String, i64, String)> = sqlx::query_as(
+            "SELECT id, version, body FROM docs WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )
+        .bind(kind)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        rows.into_iter()
+            .map(|(id, version, b)| {
+                Ok(Doc {
+                    kind: kind.into(),
+                    id,
+                    version,
+                    body: parse_json(&b)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn put_file(
+        &self,
+        file: guildhall_core::downloads::NewFile,
+    ) -> Result<guildhall_core::downloads::FileMeta> {
+        let version = if let Some(t) = &self.write_thread {
+            let f = file.clone();
+            t.run(move |c| put_file_on(c, &f)).await??
+        } else {
+            let mut w = self.writer.lock().await;
+            let mut tx = w.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?;
+            let (version,): (i64,) = sqlx::query_as(INSERT_FILE)
+                .bind(&file.name)
+                .bind(&file.content_type)
+                .bind(file.bytes.len() as i64)
+                .bind(&file.sha256)
+                .bind(file.created_at.timestamp_micros())
+                .bind(&file.bytes)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            version
+        };
+        Ok(guildhall_core::downloads::FileMeta {
+            size: file.bytes.len() as i64,
+            name: file.name,
+            version,
+            content_type: file.content_type,
+            sha256: file.sha256,
+            created_at: file.created_at,
+        })
+    }
+
+    async fn file(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<guildhall_core::downloads::StoredFile>> {
+        let mut c = self.read().await?;
+        let row: Option<(i64, String, String, i64, String, i64, Vec<u8>)> = sqlx::query_as(&format!(
+            "SELECT {FILE_COLUMNS}, bytes FROM game_files WHERE name = ?1 AND (?2 IS NULL OR version = ?2) \
+             ORDER BY version DESC LIMIT 1"
+        ))
+        .bind(name)
+        .bind(version)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?;
+        row.map(|(v, n, ct, size, sha, at, bytes)| {
+            Ok(guildhall_core::downloads::StoredFile {
+                meta: file_meta((v, n, ct, size, sha, at))?,
+                bytes,
+            })
+        })
+        .transpose()
+    }
+
+    async fn files_changed(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<guildhall_core::downloads::FileMeta>> {
+        let mut c = self.read().await?;
+        let rows: Vec<FileRow> = sqlx::query_as(FILES_CHANGED)
+            .bind(since)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *c)
+            .await
+            .map_err(db_err)?;
+        rows.into_iter().map(file_meta).collect()
+    }
+
+    async fn file_versions(
+        &self,
+        name: &str,
+        limit: u32,
+    ) -> Result<Vec<guildhall_core::downloads::FileMeta>> {
+        let mut c = self.read().await?;
+        let rows: Vec<FileRow> = sqlx::query_as(&format!(
+            "SELECT {FILE_COLUMNS} FROM game_files WHERE name = ?1 ORDER BY version DESC LIMIT ?2"
+        ))
+        .bind(name)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        rows.into_iter().map(file_meta).collect()
     }
 
     async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {

@@ -2527,6 +2527,101 @@ impl Guildhall {
             )
         })
     }
+
+    // ----- Payments and game data files -----
+    /// Operator: the payment log, newest first (every verified webhook delivery and its
+    /// outcome); pass `nextCursor` as `cursor`. Errors: `INVALID_ARGUMENT` (limit out of
+    /// 1-200).
+    #[napi(
+        ts_args_type = "query?: Input<PaymentLogQuery>",
+        ts_return_type = "Promise<PaymentLogPage>"
+    )]
+    pub fn payment_log(&self, env: &Env, query: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let q = opt_arg("query", query)?.unwrap_or_default();
+                    core?.payment_log(q).await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Operator: a provider's payment as recorded (what it credited; after a refund what
+    /// was taken back and the shortfall). Errors: `NOT_FOUND`.
+    #[napi(
+        ts_args_type = "provider: string, paymentId: string",
+        ts_return_type = "Promise<PaymentRecord>"
+    )]
+    pub fn payment(&self, env: &Env, provider: Arg, payment_id: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    core?
+                        .payment(
+                            &text("provider", provider)?,
+                            &text("paymentId", payment_id)?,
+                        )
+                        .await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Operator: stores a new version of a game data file (its bytes in base64); returns
+    /// its metadata (version, sha256). Errors: `INVALID_ARGUMENT`, `LIMIT_REACHED`
+    /// (larger than `downloads.max_file_bytes`).
+    #[napi(
+        ts_args_type = "request: Input<PutFileRequest>",
+        ts_return_type = "Promise<FileMeta>"
+    )]
+    pub fn upload_file(&self, env: &Env, request: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.upload_file(arg("request", request)?).await }.await)
+        })
+    }
+
+    /// The current version of a file with its bytes in base64. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "name: string", ts_return_type = "Promise<FileContent>")]
+    pub fn file_content(&self, env: &Env, name: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.file_content(&text("name", name)?).await }.await)
+        })
+    }
+
+    /// The current version of every file changed since `since` (oldest change first;
+    /// `latest` is the `since` of the next call). Errors: `INVALID_ARGUMENT`.
+    #[napi(
+        ts_args_type = "query?: Input<FileListQuery>",
+        ts_return_type = "Promise<FileList>"
+    )]
+    pub fn files(&self, env: &Env, query: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(
+                async {
+                    let q = opt_arg("query", query)?.unwrap_or_default();
+                    core?.files(q).await
+                }
+                .await,
+            )
+        })
+    }
+
+    /// Every version of a file, newest first. Errors: `NOT_FOUND`.
+    #[napi(ts_args_type = "name: string", ts_return_type = "Promise<FileMeta[]>")]
+    pub fn file_versions(&self, env: &Env, name: Arg) -> Call {
+        let core = self.core();
+        call(env, hold(&core), async move {
+            done(async { core?.file_versions(&text("name", name)?).await }.await)
+        })
+    }
 }
 
 /// The outcome of `open`: a handle, or the error that rejects the Promise.

@@ -16,6 +16,29 @@ for (const [name, make] of Object.entries(transports)) {
     before(async () => { gh = await make({ after: (f) => hooks.push(f) }) })
     after(async () => { for (const f of hooks.reverse()) await f() })
 
+    it('uploads game data files, lists changes since a version, reads the payment log', async () => {
+      const name = `${uid('items')}.csv`
+      const v1 = await gh.uploadFile({ name, contentBase64: Buffer.from('id,name\n1,Potion\n').toString('base64'), contentType: 'text/csv' })
+      assert.equal(v1.size, 17)
+      assert.equal(v1.contentType, 'text/csv')
+      assert.equal(v1.sha256.length, 64)
+      const v2 = await gh.uploadFile({ name, contentBase64: Buffer.from([0, 1, 2, 255]).toString('base64') })
+      assert.ok(v2.version > v1.version)
+      await rejectsWith(assert, gh.uploadFile({ name, contentBase64: 'not base64!' }), 'INVALID_ARGUMENT')
+      const got = await gh.fileContent(name)
+      assert.deepEqual([...Buffer.from(got.contentBase64, 'base64')], [0, 1, 2, 255])
+      assert.equal(got.file.version, v2.version)
+      assert.equal(got.file.sha256, v2.sha256)
+      const changed = await gh.files({ since: v1.version })
+      assert.ok(changed.files.some((f) => f.name === name && f.version === v2.version))
+      assert.deepEqual((await gh.fileVersions(name)).map((f) => f.version), [v2.version, v1.version])
+      await rejectsWith(assert, gh.fileContent(`${uid('missing')}.csv`), 'NOT_FOUND')
+      const log = await gh.paymentLog({ limit: 5 })
+      assert.ok(Array.isArray(log.entries))
+      await rejectsWith(assert, gh.paymentLog({ limit: 0 }), 'INVALID_ARGUMENT')
+      await rejectsWith(assert, gh.payment('stripe', 'pi_none'), 'NOT_FOUND')
+    })
+
     it('grants, spends, transfers and reads wallets, balances and history', async () => {
       const a = uid('alice'), b = uid('bob')
       const g = await gh.grant({ player: a, currency: 'gold', amount: 500, source: 'donations', reason: 'donation', metadata: { orderId: 'A-1', nested_key: 1 } })

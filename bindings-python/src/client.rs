@@ -112,6 +112,11 @@ const READS: &[&str] = &[
     "rooms",
     "room_log",
     "lobby",
+    "payment_log",
+    "payment",
+    "files",
+    "file_content",
+    "file_versions",
 ];
 
 /// Whether `name` is one of [`READS`] (evaluated at compile time for each operation).
@@ -1615,6 +1620,43 @@ async_client {
                 unless_fingerprint,
             }).await
         }
+
+    // ----- Payments and game data files -----
+
+    /// Operator: the payment log, newest first (every verified webhook delivery and
+    /// its outcome). Returns a `PaymentLogPage`; pass its `next_cursor` as `cursor`.
+    /// Raises `InvalidArgument` (limit out of 1-200).
+    fn payment_log(cursor: Option<String>, limit: Option<u32>) (*, cursor = None, limit = None) |gh| {
+        gh.payment_log(guildhall_core::payments::PaymentLogQuery { cursor, limit }).await
+    }
+
+    /// Operator: a provider's payment as recorded (`PaymentRecord`: what it credited,
+    /// and after a refund what was taken back and the shortfall). Raises `NotFound`.
+    fn payment(provider: String, payment_id: String) (provider, payment_id) |gh| {
+        gh.payment(&provider, &payment_id).await
+    }
+
+    /// Operator: stores a new version of a game data file (its bytes in base64).
+    /// Returns its `FileMeta` (version, sha256). Raises `InvalidArgument`,
+    /// `LimitReached` (larger than `downloads.max_file_bytes`).
+    fn upload_file(name: String, content_base64: String, content_type: Option<String>)
+        (name, content_base64, *, content_type = None)
+        |gh| {
+            gh.upload_file(guildhall_core::downloads::PutFileRequest { name, content_type, content_base64 }).await
+        }
+
+    /// The current version of every file changed since version `since` (a `FileList`,
+    /// oldest change first; `latest` is the `since` of the next call).
+    fn files(since: Option<i64>, limit: Option<u32>) (*, since = None, limit = None) |gh| {
+        gh.files(guildhall_core::downloads::FileListQuery { since, limit }).await
+    }
+
+    /// The current version of a file with its bytes in base64 (`FileContent`). Raises
+    /// `NotFound`.
+    fn file_content(name: String) (name) |gh| { gh.file_content(&name).await }
+
+    /// Every version of a file, newest first (`FileMeta` list). Raises `NotFound`.
+    fn file_versions(name: String) (name) |gh| { gh.file_versions(&name).await }
 }
 
 /// What `AsyncClient.open` returns: awaiting it gives the client; as an async context

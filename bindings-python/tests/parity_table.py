@@ -164,6 +164,8 @@ def py_mail(m: Any) -> Any:
 
 PY_MAIL = "guildhall.Mail adds the derived field `unclaimed` (attachments not yet claimed)"
 NULL_IS_404 = "the HTTP route answers 404 NOT_FOUND where the facade returns null (no such object)"
+PAYMENTS_HOST_ONLY = "payment webhooks come from the providers over HTTP (POST /v1/webhooks/...)"
+FILES_BASE64 = "JSON surfaces upload through upload_file (the bytes in base64)"
 ACCOUNTS_HOST_ONLY = "accounts, logins and tokens belong to the HTTP host; embedders bring their own authentication"
 HOST_INTERNAL = "used inside the host (its authentication guard), no route"
 
@@ -2299,6 +2301,104 @@ ROWS: List[Row] = [
         differs={"http": http_wrap()("destroyed", "POST /v1/admin/rooms/sweep answers {destroyed}, the facade the count")},
     ),
     # ----- Not operations: construction, accessors, the live stream -----
+    # ----- Payments and game data files -----
+    Row(
+        "payment_signature_header",
+        cases=[Case(lambda c: {"provider": "par-nobody"}, code="NOT_FOUND")],
+        absent={"http": "the webhook routes read it to find the signature header", "node": PAYMENTS_HOST_ONLY,
+                "py": PAYMENTS_HOST_ONLY},
+    ),
+    Row(
+        "receive_payment_webhook",
+        cases=[Case(lambda c: {"provider": "par-nobody", "signature": None, "body": "{}"}, code="NOT_FOUND")],
+        http=lambda a, c: Http("POST", f"/v1/webhooks/hmac/{q(a['provider'])}", body={}, token=""),
+        absent={"node": PAYMENTS_HOST_ONLY, "py": PAYMENTS_HOST_ONLY},
+    ),
+    Row(
+        "payment_log",
+        cases=[
+            Case(lambda c: {"limit": 10}),
+            Case(lambda c: {"limit": 0}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/admin/payments", query=a),
+        py=lambda g, a: g.payment_log(**a),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "payment",
+        cases=[Case(lambda c: {"provider": "stripe", "payment_id": "par-missing"}, code="NOT_FOUND")],
+        http=lambda a, c: Http("GET", f"/v1/admin/payments/{q(a['provider'])}/{q(a['payment_id'])}"),
+        py=lambda g, a: g.payment(a["provider"], a["payment_id"]),
+        node=lambda a: [a["provider"], a["payment_id"]],
+    ),
+    Row(
+        "put_file",
+        cases=[
+            Case(lambda c: {"name": f"par-put-{c.s}.json", "content_type": "application/json", "content": "{}"}),
+            Case(lambda c: {"name": ".par-hidden", "content_type": "application/json", "content": "{}"},
+                 code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("PUT", f"/v1/admin/files/{q(a['name'])}", body={}),
+        absent={"node": FILES_BASE64, "py": FILES_BASE64},
+    ),
+    Row(
+        "check_file_size",
+        cases=[Case(lambda c: {"size": 1})],
+        absent={"http": "the upload route's size check", "node": "a check inside upload_file",
+                "py": "a check inside upload_file"},
+    ),
+    Row(
+        "upload_file",
+        cases=[
+            Case(lambda c: {"name": f"par-up-{c.s}.bin", "content_type": None, "content_base64": "AAEC/w=="},
+                 check=lambda r: _expect(r["size"] == 4, "4 bytes")),
+            Case(lambda c: {"name": f"par-up-{c.s}.bin", "content_type": None, "content_base64": "!!"},
+                 code="INVALID_ARGUMENT"),
+        ],
+        py=lambda g, a: g.upload_file(a["name"], a["content_base64"], content_type=a["content_type"]),
+        node=lambda a: [camel(a)],
+        absent={"http": "HTTP uploads the raw body: PUT /v1/admin/files/{name} (put_file)"},
+    ),
+    Row(
+        "file",
+        cases=[Case(lambda c: {"name": f"par-up-{c.s}.bin", "version": None})],
+        absent={"http": "GET /v1/files/{name} serves the bytes themselves (see file_content)",
+                "node": "file_content gives the bytes in base64", "py": "file_content gives the bytes in base64"},
+    ),
+    Row(
+        "file_content",
+        cases=[
+            Case(lambda c: {"name": f"par-up-{c.s}.bin"},
+                 check=lambda r: _expect(r["content_base64"] == "AAEC/w==", "the bytes uploaded")),
+            Case(lambda c: {"name": "par-missing.bin"}, code="NOT_FOUND"),
+        ],
+        py=lambda g, a: g.file_content(a["name"]),
+        node=lambda a: [a["name"]],
+        absent={"http": "GET /v1/files/{name} answers the raw bytes with ETag, ranges and X-File-Version "
+                        "(Node's HTTP transport builds this shape from them)"},
+    ),
+    Row(
+        "files",
+        cases=[
+            Case(lambda c: {"since": 0, "limit": 1000}, check=lambda r: _expect(len(r["files"]) >= 1, "the files")),
+            Case(lambda c: {"since": -1}, code="INVALID_ARGUMENT"),
+        ],
+        http=lambda a, c: Http("GET", "/v1/files", query=a),
+        py=lambda g, a: g.files(**a),
+        node=lambda a: [camel(a)],
+    ),
+    Row(
+        "file_versions",
+        cases=[
+            # HTTP uploads through put_file (the raw body), the other surfaces through upload_file.
+            Case(lambda c: {"name": f"par-put-{c.s}.json" if c.s == "http" else f"par-up-{c.s}.bin"},
+                 check=lambda r: _expect(len(r) >= 1, "a version")),
+            Case(lambda c: {"name": "par-missing.bin"}, code="NOT_FOUND"),
+        ],
+        http=lambda a, c: Http("GET", f"/v1/admin/files/{q(a['name'])}/versions"),
+        py=lambda g, a: g.file_versions(a["name"]),
+        node=lambda a: [a["name"]],
+    ),
     Row("new", plumbing="constructor over a Store and a Coordinator; the surfaces open through guildhall_adapters"),
     Row("acting_as", plumbing="a handle acting for a caller (idempotency scope); the host makes one per request"),
     Row("caller", plumbing="accessor of the handle's caller"),

@@ -1,5 +1,6 @@
 """Every operation, through both clients (the `api` fixture runs each test twice)."""
 
+import base64
 import datetime as dt
 
 import pytest
@@ -695,6 +696,28 @@ async def test_rooms_and_the_lobby(api):
     rest = await api.room_log(rid, after=page.next_cursor)
     assert [e.action for e in rest.entries] == ["entered", "left", "destroyed"]
     assert await api.destroy_idle_rooms() == 0
+
+
+async def test_payment_log_and_game_data_files(api):
+    page = await api.payment_log(limit=10)
+    assert isinstance(page, guildhall.PaymentLogPage) and page.entries == [] and page.next_cursor is None
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.payment_log(limit=0)
+    with pytest.raises(guildhall.NotFound):
+        await api.payment("stripe", "pi_none")
+    v1 = await api.upload_file("items.csv", base64.b64encode(b"id,name\n1,Potion\n").decode(), content_type="text/csv")
+    assert isinstance(v1, guildhall.FileMeta) and v1.size == 17 and len(v1.sha256) == 64
+    v2 = await api.upload_file("items.csv", base64.b64encode(b"id\n").decode())
+    assert v2.version > v1.version and v2.content_type == "application/octet-stream"
+    with pytest.raises(guildhall.InvalidArgument):
+        await api.upload_file("items.csv", "not base64!")
+    got = await api.file_content("items.csv")
+    assert isinstance(got, guildhall.FileContent) and base64.b64decode(got.content_base64) == b"id\n"
+    listing = await api.files(since=v1.version)
+    assert [f.name for f in listing.files] == ["items.csv"] and listing.latest == v2.version
+    assert [f.version for f in await api.file_versions("items.csv")] == [v2.version, v1.version]
+    with pytest.raises(guildhall.NotFound):
+        await api.file_content("missing.csv")
 
 
 async def test_characters_bank_and_equipment(api):

@@ -28,6 +28,7 @@ ARGS = {
     "table_id": "t", "table": {"id": "t", "entries": [{"item": "x"}]}, "result_id": "r",
     "roll_id": "r", "choice": "need",
     "room_type": "duel", "capacity": 2, "room_id": "r",
+    "provider": "stripe", "payment_id": "pi", "content_base64": "AA==",
 }
 
 

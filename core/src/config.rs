@@ -73,6 +73,12 @@ pub struct Config {
     /// `[rooms]`).
     #[serde(default)]
     pub rooms: crate::rooms::RoomsConfig,
+    /// Payment providers, secrets and the product map (SPEC.md Payments; `[payments]`).
+    #[serde(default)]
+    pub payments: crate::payments::PaymentsConfig,
+    /// Game data file limits (SPEC.md Game data downloads; `[downloads]`).
+    #[serde(default)]
+    pub downloads: crate::downloads::DownloadsConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -106,6 +112,8 @@ impl Config {
             characters: crate::characters::CharactersConfig::default(),
             loot: crate::loot::LootConfig::default(),
             rooms: crate::rooms::RoomsConfig::default(),
+            payments: crate::payments::PaymentsConfig::default(),
+            downloads: crate::downloads::DownloadsConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -191,6 +199,8 @@ impl Config {
         self.characters.check()?;
         self.loot.check()?;
         self.rooms.check()?;
+        self.payments.check()?;
+        self.downloads.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -36,6 +36,8 @@ struct State {
     /// Leaderboard ranking index per standings: rows by (ord, submitted_at, player),
     /// and each player's position.
     scores: HashMap<String, ScoreIndex>,
+    /// Game data files by global version.
+    files: BTreeMap<i64, crate::downloads::StoredFile>,
 }
 
 /// One standings' ranking index in memory.
@@ -290,6 +292,94 @@ impl Store for MemoryStore {
                 version: *v,
                 body: b.clone(),
             }))
+    }
+    async fn docs_after(&self, kind: &str, after: &str, limit: u32) -> Result<Vec<Doc>> {
+        use std::ops::Bound;
+        Ok(self
+            .lock()
+            .docs
+            .range((
+                Bound::Excluded((kind.to_string(), after.to_string())),
+                Bound::Unbounded,
+            ))
+            .take_while(|((k, _), _)| k == kind)
+            .take(limit as usize)
+            .map(|((k, id), (v, b))| Doc {
+                kind: k.clone(),
+                id: id.clone(),
+                version: *v,
+                body: b.clone(),
+            })
+            .collect())
+    }
+    async fn put_file(
+        &self,
+        file: crate::downloads::NewFile,
+    ) -> Result<crate::downloads::FileMeta> {
+        let mut st = self.lock();
+        let version = st.files.keys().next_back().copied().unwrap_or(0) + 1;
+        let meta = crate::downloads::FileMeta {
+            name: file.name,
+            version,
+            content_type: file.content_type,
+            size: file.bytes.len() as i64,
+            sha256: file.sha256,
+            created_at: file.created_at,
+        };
+        st.files.insert(
+            version,
+            crate::downloads::StoredFile {
+                meta: meta.clone(),
+                bytes: file.bytes,
+            },
+        );
+        Ok(meta)
+    }
+    async fn file(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<crate::downloads::StoredFile>> {
+        let st = self.lock();
+        Ok(st
+            .files
+            .values()
+            .rev()
+            .find(|f| f.meta.name == name && (version.is_none() || version == Some(f.meta.version)))
+            .cloned())
+    }
+    async fn files_changed(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
+        let st = self.lock();
+        let mut current: HashMap<&str, i64> = HashMap::new();
+        for (v, f) in &st.files {
+            current.insert(&f.meta.name, *v);
+        }
+        Ok(st
+            .files
+            .range(since.saturating_add(1)..)
+            .filter(|(v, f)| current.get(f.meta.name.as_str()) == Some(*v))
+            .take(limit as usize)
+            .map(|(_, f)| f.meta.clone())
+            .collect())
+    }
+    async fn file_versions(
+        &self,
+        name: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
+        let st = self.lock();
+        Ok(st
+            .files
+            .values()
+            .rev()
+            .filter(|f| f.meta.name == name)
+            .take(limit as usize)
+            .map(|f| f.meta.clone())
+            .collect())
     }
     async fn docs(&self, kind: &str, prefix: &str, limit: u32) -> Result<Vec<Doc>> {
         Ok(self

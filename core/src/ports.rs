@@ -273,6 +273,11 @@ pub fn system_overflow(account: &Account, currency: &str) -> crate::Error {
     .with_details(serde_json::json!({ "account": account, "currency": currency }))
 }
 
+/// The error of a store that keeps no game data files.
+fn no_files() -> crate::Error {
+    crate::Error::unavailable("this store keeps no game data files")
+}
+
 /// A counter as read (count 0, version 0 when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CounterRow {
@@ -513,6 +518,57 @@ pub trait Store: Send + Sync + 'static {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Event>>;
+
+    /// Documents of a kind whose id sorts strictly after `after`, ordered by id, at most
+    /// `limit`: a cursor page (the payment log). The default filters
+    /// [`Store::docs`]; the stores read an index range.
+    async fn docs_after(&self, kind: &str, after: &str, limit: u32) -> Result<Vec<Doc>> {
+        Ok(self
+            .docs(kind, "", u32::MAX)
+            .await?
+            .into_iter()
+            .filter(|d| d.id.as_str() > after)
+            .take(limit as usize)
+            .collect())
+    }
+    /// Stores a new version of a game data file (SPEC.md Game data downloads) under the
+    /// next number of the one global file sequence, visible to readers in version order.
+    /// Errors: `UNAVAILABLE` (also from a store that keeps no files).
+    async fn put_file(
+        &self,
+        file: crate::downloads::NewFile,
+    ) -> Result<crate::downloads::FileMeta> {
+        let _ = file;
+        Err(no_files())
+    }
+    /// A version of a file with its bytes (`None`: the current, newest one).
+    async fn file(
+        &self,
+        name: &str,
+        version: Option<i64>,
+    ) -> Result<Option<crate::downloads::StoredFile>> {
+        let _ = (name, version);
+        Err(no_files())
+    }
+    /// The current version of every file whose current version is above `since`, by
+    /// version ascending, at most `limit`.
+    async fn files_changed(
+        &self,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
+        let _ = (since, limit);
+        Err(no_files())
+    }
+    /// The versions of one file, newest first, at most `limit`.
+    async fn file_versions(
+        &self,
+        name: &str,
+        limit: u32,
+    ) -> Result<Vec<crate::downloads::FileMeta>> {
+        let _ = (name, limit);
+        Err(no_files())
+    }
 
     /// Commits one change set atomically. Returns it with store-assigned `seq`s filled in
     /// for its ledger entries and events.

@@ -86,6 +86,11 @@ macro_rules! for_each_result_type {
             $crate::rooms::RoomLogPage,
             $crate::rooms::LobbyView,
             $crate::rooms::LobbyPushResult,
+            $crate::payments::PaymentLogPage,
+            $crate::payments::PaymentRecord,
+            $crate::downloads::FileMeta,
+            $crate::downloads::FileList,
+            $crate::downloads::FileContent,
         );
     };
 }
@@ -144,6 +149,9 @@ macro_rules! for_each_request_type {
             $crate::rooms::LeaveRoomRequest,
             $crate::rooms::DestroyRoomRequest,
             $crate::rooms::PushLobbyRequest,
+            $crate::payments::PaymentLogQuery,
+            $crate::downloads::PutFileRequest,
+            $crate::downloads::FileListQuery,
         );
     };
 }

@@ -609,6 +609,15 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         // The WebSocket authenticates in its handler (header, `?access_token=` or the
         // first message: browsers cannot set headers), see crate::ws.
         ("GET", "/v1/ws") => Public,
+        // Payment webhooks: no credentials, the provider's signature authenticates each
+        // delivery (checked by the core before anything is recorded); the log and the
+        // records for operators. Game data: downloads for everyone signed in, uploads
+        // for operators.
+        ("POST", "/v1/webhooks/stripe" | "/v1/webhooks/hmac/{provider}") => Public,
+        ("GET", "/v1/admin/payments" | "/v1/admin/payments/{provider}/{payment_id}")
+        | ("PUT", "/v1/admin/files/{name}")
+        | ("GET", "/v1/admin/files/{name}/versions") => Server("admin"),
+        ("GET" | "HEAD", "/v1/files" | "/v1/files/{name}") => Authenticated,
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

@@ -68,6 +68,10 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::characters::equipment, crate::routes::characters::equip,
         crate::routes::characters::unequip,
         crate::ws::websocket,
+        crate::routes::payments::stripe, crate::routes::payments::hmac,
+        crate::routes::payments::log, crate::routes::payments::payment,
+        crate::routes::downloads::upload, crate::routes::downloads::list,
+        crate::routes::downloads::versions, crate::routes::downloads::download,
     ),
     modifiers(&Security, &UniqueIds),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
@@ -94,6 +98,8 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),
         (name = "seed-002", description = "Compatibility routes of the seed 002 virtual economy service"),
         (name = "characters", description = "Characters of an account, the account bank, equipment"),
+        (name = "payments", description = "Payment webhooks in (Stripe, generic HMAC): verified, credited once by the product map, refunds revoked; the payment log"),
+        (name = "downloads", description = "Game data files: versioned uploads, downloads with ETag and byte ranges, changes since a version"),
     )
 )]
 pub struct ApiDoc;

@@ -352,6 +352,13 @@ const PY_RECORDS: &[(&str, &str)] = &[
     ("LobbyPlayer", "LobbyPlayer"),
     ("LobbyView", "LobbyView"),
     ("LobbyPushResult", "LobbyPushResult"),
+    ("GrantPart", "GrantPart"),
+    ("PaymentLogEntry", "PaymentLogEntry"),
+    ("PaymentLogPage", "PaymentLogPage"),
+    ("PaymentRecord", "PaymentRecord"),
+    ("FileMeta", "FileMeta"),
+    ("FileList", "FileList"),
+    ("FileContent", "FileContent"),
 ];
 
 /// Fields whose core name is a Python keyword: (core type, core field, Python attribute).

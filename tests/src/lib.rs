@@ -563,6 +563,8 @@ pub const DOC_KINDS: &[&str] = &[
     "room_of",
     "room_idle",
     "room_log",
+    "payment",
+    "payment_log",
 ];
 
 /// Everything observable: wallets, full histories, inventories and stored mailboxes of
@@ -1206,4 +1208,36 @@ pub async fn fresh_postgres() -> guildhall_adapters::postgres::TestDatabase {
                  or DATABASE_URL to one whose user may CREATE DATABASE): {e}"
             )
         })
+}
+
+/// Stripe secret of [`payments_config`].
+pub const STRIPE_TEST_SECRET: &str = "whsec_conformance";
+
+/// [`standard_config`] with Stripe (secret [`STRIPE_TEST_SECRET`]) and two products:
+/// `gems_100` (100 gems) and `potions` (25 gold and 2 potions).
+pub fn payments_config() -> Config {
+    use guildhall_core::payments::{PaymentProduct, ProductItem, Secret, StripeConfig};
+    let mut c = standard_config();
+    c.payments.stripe = Some(StripeConfig {
+        secrets: vec![Secret(STRIPE_TEST_SECRET.into())],
+    });
+    c.payments.products = vec![
+        PaymentProduct {
+            id: "gems_100".into(),
+            currency: Some("gems".into()),
+            amount: Some(100),
+            items: vec![],
+        },
+        PaymentProduct {
+            id: "potions".into(),
+            currency: Some("gold".into()),
+            amount: Some(25),
+            items: vec![ProductItem {
+                item_id: "potion".into(),
+                quantity: 2,
+            }],
+        },
+    ];
+    c.downloads.max_file_bytes = 1024;
+    c
 }

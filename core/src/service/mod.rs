@@ -8,7 +8,7 @@
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
 //! `achievements.rs` (whose counting the commit engine calls for every change set),
-//! `trade.rs`, `events.rs`, and `first_seen.rs` (when a player began to exist).
+//! `trade.rs`, `payments.rs` (webhooks in), `downloads.rs` (game data files), `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
 use crate::ctx::Ctx;
@@ -24,6 +24,7 @@ mod announce;
 mod characters;
 mod chat;
 mod commit;
+mod downloads;
 mod economy;
 mod events;
 mod first_seen;
@@ -36,6 +37,7 @@ mod loot;
 mod mail;
 mod matchmaking;
 mod party;
+mod payments;
 mod presence;
 mod rooms;
 mod trade;

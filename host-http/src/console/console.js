@@ -18,3 +18,26 @@
   }
   setInterval(refresh, 5000);
 })();
+
+// The game data page: a chosen file is read into the content field as base64 (and the
+// encoding set to base64), so a binary file goes through the same urlencoded form.
+(function () {
+  document.querySelectorAll('input[type=file][data-base64-into]').forEach(function (input) {
+    input.addEventListener('change', function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () {
+        var url = String(reader.result);
+        document.getElementById(input.dataset.base64Into).value = url.slice(url.indexOf(',') + 1);
+        var enc = document.getElementById(input.dataset.encodingField);
+        if (enc) enc.value = 'base64';
+        var name = document.getElementById('file-name');
+        if (name && !name.value) name.value = file.name;
+        var type = document.getElementById('file-type');
+        if (type && !type.value && file.type) type.value = file.type;
+      };
+      reader.readAsDataURL(file);
+    });
+  });
+})();

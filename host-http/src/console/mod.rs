@@ -34,10 +34,12 @@ mod catalog;
 mod characters;
 mod chat;
 mod dashboard;
+mod files;
 mod groups;
 mod leaderboards;
 mod loot;
 mod mail;
+mod payments;
 mod players;
 mod rooms;
 pub mod session;
@@ -137,12 +139,14 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/rooms", get(rooms::rooms_page))
         .route("/console/rooms/go", get(rooms::go))
         .route("/console/rooms/{room_id}", get(rooms::room_page))
+        .route("/console/payments", get(payments::payments_page))
+        .route("/console/files", get(files::files_page).post(files::upload))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 13] = [
+const NAV: [(&str, &str); 15] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -156,6 +160,8 @@ const NAV: [(&str, &str); 13] = [
     ("/console/characters", "Characters"),
     ("/console/loot", "Loot"),
     ("/console/rooms", "Rooms"),
+    ("/console/payments", "Payments"),
+    ("/console/files", "Game data"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -810,6 +810,15 @@ async fn openapi_lists_every_route() {
         ("post", "/v1/players/{player}/equipment"),
         ("delete", "/v1/players/{player}/equipment/{slot}"),
         ("get", "/v1/ws"),
+        // Payments and game data downloads.
+        ("post", "/v1/webhooks/stripe"),
+        ("post", "/v1/webhooks/hmac/{provider}"),
+        ("get", "/v1/admin/payments"),
+        ("get", "/v1/admin/payments/{provider}/{payment_id}"),
+        ("put", "/v1/admin/files/{name}"),
+        ("get", "/v1/admin/files/{name}/versions"),
+        ("get", "/v1/files"),
+        ("get", "/v1/files/{name}"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

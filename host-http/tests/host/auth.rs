@@ -108,6 +108,7 @@ fn fill(path: &str, victim: &str, party: &str, match_id: &str, group: &str) -> S
         ("{result_id}", "result-1"),
         ("{roll_id}", "roll-1"),
         ("{room_id}", "room-1"),
+        ("{payment_id}", "pi_1"),
     ] {
         out = out.replace(k, v);
     }

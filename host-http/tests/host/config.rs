@@ -601,6 +601,44 @@ fn opens_the_file_that_sets_every_key() {
         ),
         (64, 120, 2048, 5, 50, Some("play.example.com:22005"))
     );
+    let p = &s.core.payments;
+    assert_eq!((p.tolerance_secs, p.source.as_str()), (120, "donations"));
+    assert_eq!(p.stripe.as_ref().unwrap().secrets.len(), 2);
+    let h = &p.hmac[0];
+    assert_eq!(
+        (
+            h.name.as_str(),
+            h.header.as_str(),
+            h.prefix.as_deref(),
+            h.amount.as_deref()
+        ),
+        (
+            "shop",
+            "X-Shop-Signature",
+            Some("sha256="),
+            Some("/order/cents")
+        )
+    );
+    assert_eq!(
+        h.encoding,
+        guildhall_core::payments::SignatureEncoding::Base64
+    );
+    assert_eq!(
+        (h.paid[0].as_str(), h.refunded[0].as_str()),
+        ("order.paid", "order.refunded")
+    );
+    assert_eq!(
+        (
+            h.event_type.as_str(),
+            h.payment_id.as_str(),
+            h.player.as_str(),
+            h.product.as_str()
+        ),
+        ("/event", "/order/id", "/order/player", "/order/sku")
+    );
+    assert_eq!(p.products[0].amount, Some(500));
+    assert_eq!(p.products[0].items[0].quantity, 2);
+    assert_eq!(s.core.downloads.max_file_bytes, 1_048_576);
 }
 
 #[test]

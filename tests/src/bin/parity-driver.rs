@@ -247,6 +247,17 @@ const OPS: &[&str] = &[
     "destroy_idle_rooms",
     "lobby",
     "push_lobby",
+    "payment_signature_header",
+    "receive_payment_webhook",
+    "payment_log",
+    "payment",
+    "put_file",
+    "check_file_size",
+    "upload_file",
+    "file",
+    "file_content",
+    "files",
+    "file_versions",
 ];
 
 async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
@@ -610,6 +621,38 @@ async fn call(gh: &Guildhall, op: &str, a: &Value) -> R {
         "destroy_idle_rooms" => ok!(gh.destroy_idle_rooms().await?),
         "lobby" => ok!(gh.lobby().await?),
         "push_lobby" => ok!(gh.push_lobby(whole!(a)).await?),
+        // ----- Payments and game data files -----
+        "payment_signature_header" => ok!(gh.payment_signature_header(&text(a, "provider")?)?),
+        "receive_payment_webhook" => ok!(gh
+            .receive_payment_webhook(guildhall_core::payments::WebhookDelivery {
+                provider: text(a, "provider")?,
+                signature: arg!(a, "signature"),
+                body: text(a, "body")?.into_bytes(),
+            })
+            .await?),
+        "payment_log" => ok!(gh.payment_log(whole!(a)).await?),
+        "payment" => ok!(gh
+            .payment(&text(a, "provider")?, &text(a, "payment_id")?)
+            .await?),
+        "put_file" => {
+            let content_type: Option<String> = arg!(a, "content_type");
+            ok!(gh
+                .put_file(
+                    &text(a, "name")?,
+                    content_type.as_deref(),
+                    text(a, "content")?.into_bytes()
+                )
+                .await?)
+        }
+        "check_file_size" => ok!(gh.check_file_size(arg!(a, "size"))?),
+        "upload_file" => ok!(gh.upload_file(whole!(a)).await?),
+        "file" => {
+            let f = gh.file(&text(a, "name")?, arg!(a, "version")).await?;
+            ok!(json!({ "file": f.meta, "size": f.bytes.len() }))
+        }
+        "file_content" => ok!(gh.file_content(&text(a, "name")?).await?),
+        "files" => ok!(gh.files(whole!(a)).await?),
+        "file_versions" => ok!(gh.file_versions(&text(a, "name")?).await?),
         other => Err(Error::invalid(
             "op",
             format!("the parity driver has no operation `{other}`"),

@@ -32,6 +32,7 @@ mod announce;
 mod characters;
 mod chat;
 mod concurrency;
+mod downloads;
 mod economy;
 mod events;
 mod friends;
@@ -44,6 +45,7 @@ mod mail;
 mod matchmaking;
 mod party;
 mod rooms;
+mod payments;
 mod trade;
 mod validation;
 
