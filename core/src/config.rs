@@ -69,6 +69,14 @@ pub struct Config {
     /// Loot table limits and the party roll window (SPEC.md Loot tables; `[loot]`).
     #[serde(default)]
     pub loot: crate::loot::LootConfig,
+    /// Outbound webhook delivery: retry budget, backoff, timeout (SPEC.md Payments in,
+    /// notifications out; `[webhooks]`).
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhooksConfig,
+    /// One-time codes, their channel and the reopen grace of closed accounts (SPEC.md
+    /// Account recovery and closing; `[recovery]`).
+    #[serde(default)]
+    pub recovery: crate::access::RecoveryConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -101,6 +109,8 @@ impl Config {
             trade: crate::trade::TradeConfig::default(),
             characters: crate::characters::CharactersConfig::default(),
             loot: crate::loot::LootConfig::default(),
+            webhooks: crate::webhooks::WebhooksConfig::default(),
+            recovery: crate::access::RecoveryConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -185,6 +195,8 @@ impl Config {
         self.achievements.check()?;
         self.characters.check()?;
         self.loot.check()?;
+        self.webhooks.check()?;
+        self.recovery.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

@@ -50,6 +50,7 @@ pub mod scheduler;
 pub mod server;
 pub mod sse;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use error::AppError;

@@ -63,6 +63,11 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::characters::deposit, crate::routes::characters::withdraw,
         crate::routes::characters::equipment, crate::routes::characters::equip,
         crate::routes::characters::unequip,
+        crate::routes::webhooks::list, crate::routes::webhooks::create, crate::routes::webhooks::read,
+        crate::routes::webhooks::replace, crate::routes::webhooks::remove, crate::routes::webhooks::replay,
+        crate::routes::recovery::start_reset, crate::routes::recovery::reset, crate::routes::recovery::reopen,
+        crate::routes::recovery::start_verify, crate::routes::recovery::verify, crate::routes::recovery::close,
+        crate::routes::recovery::activity, crate::routes::recovery::admin_reopen,
     ),
     modifiers(&Security),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
@@ -88,6 +93,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "auth", description = "Accounts, logins, tokens, bans, whitelist, API keys"),
         (name = "seed-002", description = "Compatibility routes of the seed 002 virtual economy service"),
         (name = "characters", description = "Characters of an account, the account bank, equipment"),
+        (name = "webhooks", description = "Outbound webhooks: subscriptions, delivery progress, parked endpoints and replays"),
     )
 )]
 pub struct ApiDoc;

@@ -328,6 +328,8 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(crate::routes::trade::routes())
         .merge(crate::routes::characters::routes())
         .merge(crate::routes::loot::routes())
+        .merge(crate::routes::webhooks::routes())
+        .merge(crate::routes::recovery::routes())
         .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)

@@ -8,7 +8,8 @@
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
 //! `achievements.rs` (whose counting the commit engine calls for every change set),
-//! `trade.rs`, `events.rs`, and `first_seen.rs` (when a player began to exist).
+//! `trade.rs`, `webhooks.rs` (outbound webhook subscriptions and delivery progress),
+//! `recovery.rs` (one-time codes, password reset, closing accounts), `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
 use crate::ctx::Ctx;
@@ -37,6 +38,8 @@ mod matchmaking;
 mod party;
 mod presence;
 mod trade;
+mod recovery;
+mod webhooks;
 
 pub use commit::{Caller, Replayable};
 use commit::{Committer, Stripes};

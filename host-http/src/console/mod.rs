@@ -42,6 +42,7 @@ mod players;
 pub mod session;
 mod templates;
 mod trade;
+mod webhooks;
 
 pub use session::{
     issue_session, CsrfForm, Operator, SessionClaims, AUDIENCE, COOKIE, SESSION_TTL_SECS,
@@ -133,12 +134,20 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/trades/{trade_id}", get(trade::trade_page))
         .route("/console/characters", get(characters::characters_page))
         .route("/console/loot", get(loot::loot_page).post(loot::put_table))
+        .route(
+            "/console/webhooks",
+            get(webhooks::webhooks_page).post(webhooks::create),
+        )
+        .route(
+            "/console/webhooks/{webhook_id}/replay",
+            post(webhooks::replay),
+        )
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 12] = [
+const NAV: [(&str, &str); 13] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -151,6 +160,7 @@ const NAV: [(&str, &str); 12] = [
     ("/console/trades", "Trades"),
     ("/console/characters", "Characters"),
     ("/console/loot", "Loot"),
+    ("/console/webhooks", "Webhooks"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -35,6 +35,8 @@ pub mod matchmaking;
 pub mod party;
 pub mod presence;
 pub mod trade;
+pub mod webhooks;
+pub mod recovery;
 
 /// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.
 #[derive(Debug)]

@@ -21,3 +21,5 @@ mod observability;
 mod party;
 mod process;
 mod trade;
+mod webhooks;
+mod recovery;
