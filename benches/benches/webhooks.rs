@@ -14,8 +14,8 @@
 
 use guildhall_benches::{bench_mode, player, runtime, Db};
 use guildhall_core::economy::GrantRequest;
-use guildhall_core::webhooks::{PutWebhookRequest, WebhookFormat};
 use guildhall_core::types::Currency;
+use guildhall_core::webhooks::{PutWebhookRequest, WebhookFormat};
 use guildhall_core::{Config, Guildhall};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -602,10 +602,13 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         // activity log are the player's own (or a key with `accounts`).
         ("GET" | "POST", "/v1/admin/webhooks")
         | ("GET" | "PUT" | "DELETE", "/v1/admin/webhooks/{webhook_id}")
-        | ("POST", "/v1/admin/webhooks/{webhook_id}/replay" | "/v1/admin/accounts/{player}/reopen") => {
-            Server("admin")
+        | (
+            "POST",
+            "/v1/admin/webhooks/{webhook_id}/replay" | "/v1/admin/accounts/{player}/reopen",
+        ) => Server("admin"),
+        ("POST", "/v1/auth/recovery/start" | "/v1/auth/recovery/reset" | "/v1/auth/reopen") => {
+            Public
         }
-        ("POST", "/v1/auth/recovery/start" | "/v1/auth/recovery/reset" | "/v1/auth/reopen") => Public,
         (
             "POST",
             "/v1/players/{player}/identities/verify/start"

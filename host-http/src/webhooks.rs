@@ -93,7 +93,11 @@ impl Deliverer {
         if !rules::due(&state.value, self.gh.clock().now()) {
             return 0;
         }
-        let events = match self.gh.events_after(state.value.cursor, Some(cfg.batch)).await {
+        let events = match self
+            .gh
+            .events_after(state.value.cursor, Some(cfg.batch))
+            .await
+        {
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!(webhook = %sub.id, error = %e, "cannot read the outbox");

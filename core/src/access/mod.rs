@@ -421,16 +421,36 @@ impl RecoveryConfig {
     /// `INVALID_ARGUMENT` naming the key (`recovery.<key>`).
     pub fn check(&self) -> crate::Result<()> {
         for (key, ok, range) in [
-            ("code_digits", (4..=10).contains(&self.code_digits), "4 to 10"),
-            ("code_ttl_secs", (60..=86_400).contains(&self.code_ttl_secs), "60 to 86400"),
-            ("code_max_attempts", (1..=100).contains(&self.code_max_attempts), "1 to 100"),
-            ("codes_per_hour", (1..=1000).contains(&self.codes_per_hour), "1 to 1000"),
+            (
+                "code_digits",
+                (4..=10).contains(&self.code_digits),
+                "4 to 10",
+            ),
+            (
+                "code_ttl_secs",
+                (60..=86_400).contains(&self.code_ttl_secs),
+                "60 to 86400",
+            ),
+            (
+                "code_max_attempts",
+                (1..=100).contains(&self.code_max_attempts),
+                "1 to 100",
+            ),
+            (
+                "codes_per_hour",
+                (1..=1000).contains(&self.codes_per_hour),
+                "1 to 1000",
+            ),
             (
                 "reopen_grace_secs",
                 (0..=366 * 86_400).contains(&self.reopen_grace_secs),
                 "0 to 31622400",
             ),
-            ("smtp_from", self.smtp_from.contains('@'), "an e-mail address"),
+            (
+                "smtp_from",
+                self.smtp_from.contains('@'),
+                "an e-mail address",
+            ),
             ("smtp_host", !self.smtp_host.is_empty(), "a host name"),
         ] {
             if !ok {

@@ -166,13 +166,20 @@ pub fn address(provider: &str, subject: &str) -> Result<(String, String)> {
         "phone" => {
             let digits: String = subject.chars().filter(char::is_ascii_digit).collect();
             if !(7..=15).contains(&digits.len())
-                || subject
-                    .chars()
-                    .any(|c| !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.')))
+                || subject.chars().any(|c| {
+                    !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
+                })
             {
-                return Err(Error::invalid("subject", "a phone number is 7 to 15 digits"));
+                return Err(Error::invalid(
+                    "subject",
+                    "a phone number is 7 to 15 digits",
+                ));
             }
-            let plus = if subject.trim_start().starts_with('+') { "+" } else { "" };
+            let plus = if subject.trim_start().starts_with('+') {
+                "+"
+            } else {
+                ""
+            };
             Ok((provider, format!("{plus}{digits}")))
         }
         "email" => {
@@ -233,8 +240,11 @@ pub fn code_verdict(
 ) -> CodeVerdict {
     if now >= code.expires_at {
         return CodeVerdict::Expired(
-            Error::new(ErrorCode::CodeExpired, "this code has expired; ask for a new one")
-                .with_details(json!({ "expired_at": code.expires_at })),
+            Error::new(
+                ErrorCode::CodeExpired,
+                "this code has expired; ask for a new one",
+            )
+            .with_details(json!({ "expired_at": code.expires_at })),
         );
     }
     if matches && code.attempts < cfg.code_max_attempts {
@@ -258,8 +268,11 @@ pub fn code_verdict(
 
 /// No code (never sent, spent, or replaced): `CODE_INVALID`.
 pub fn no_code() -> Error {
-    Error::new(ErrorCode::CodeInvalid, "no valid code for this address; ask for a new one")
-        .with_details(json!({ "attempts_left": 0 }))
+    Error::new(
+        ErrorCode::CodeInvalid,
+        "no valid code for this address; ask for a new one",
+    )
+    .with_details(json!({ "attempts_left": 0 }))
 }
 
 /// What presenting a refresh token leads to.
@@ -545,7 +558,10 @@ mod tests {
     #[test]
     fn codes_expire_count_attempts_and_lock() {
         let cfg = RecoveryConfig::default();
-        assert_eq!(code_verdict(&cfg, &code(0), true, at(1)), CodeVerdict::Accept);
+        assert_eq!(
+            code_verdict(&cfg, &code(0), true, at(1)),
+            CodeVerdict::Accept
+        );
         assert!(matches!(
             code_verdict(&cfg, &code(0), true, at(2)),
             CodeVerdict::Expired(e) if e.code == ErrorCode::CodeExpired
@@ -579,7 +595,10 @@ mod tests {
             "+491512345678"
         );
         assert!(address("phone", "12").is_err());
-        assert_eq!(address("email", "Bob@Example.COM").unwrap().1, "bob@example.com");
+        assert_eq!(
+            address("email", "Bob@Example.COM").unwrap().1,
+            "bob@example.com"
+        );
         assert!(address("email", "nope").is_err());
         assert!(address("username", "bob").is_err());
     }

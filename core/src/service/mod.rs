@@ -37,8 +37,8 @@ mod mail;
 mod matchmaking;
 mod party;
 mod presence;
-mod trade;
 mod recovery;
+mod trade;
 mod webhooks;
 
 pub use commit::{Caller, Replayable};

@@ -47,7 +47,11 @@ impl Guildhall {
         let cfg = &self.config.recovery;
         let hit = self
             .coordinator
-            .rate_hit(&format!("rl:code:{provider}:{subject}"), cfg.codes_per_hour, 3600)
+            .rate_hit(
+                &format!("rl:code:{provider}:{subject}"),
+                cfg.codes_per_hour,
+                3600,
+            )
             .await?;
         if !hit.allowed {
             return Err(Error::new(
@@ -99,7 +103,13 @@ impl Guildhall {
                             }),
                         ));
                     }
-                    Ok((cs, CodeSent { channel, expires_at }))
+                    Ok((
+                        cs,
+                        CodeSent {
+                            channel,
+                            expires_at,
+                        },
+                    ))
                 })
             })
             .await?;
@@ -161,32 +171,38 @@ impl Guildhall {
             .ok_or_else(rules::no_code)?;
         let matches = rules::digests_equal(&doc.value.hash, &salted(&doc.value.salt, code));
         let mut cs = ChangeSet::default();
-        Ok(match rules::code_verdict(&self.config.recovery, &doc.value, matches, now) {
-            CodeVerdict::Expired(e) => {
-                cs.docs.push(doc.delete());
-                Err((cs, e))
-            }
-            CodeVerdict::Wrong { spent, error } => {
-                if spent {
+        Ok(
+            match rules::code_verdict(&self.config.recovery, &doc.value, matches, now) {
+                CodeVerdict::Expired(e) => {
                     cs.docs.push(doc.delete());
-                } else {
-                    doc.value.attempts += 1;
-                    cs.docs.push(doc.put());
+                    Err((cs, e))
                 }
-                Err((cs, error))
-            }
-            CodeVerdict::Accept => {
-                cs.docs.push(doc.delete());
-                Ok((doc.value, cs))
-            }
-        })
+                CodeVerdict::Wrong { spent, error } => {
+                    if spent {
+                        cs.docs.push(doc.delete());
+                    } else {
+                        doc.value.attempts += 1;
+                        cs.docs.push(doc.put());
+                    }
+                    Err((cs, error))
+                }
+                CodeVerdict::Accept => {
+                    cs.docs.push(doc.delete());
+                    Ok((doc.value, cs))
+                }
+            },
+        )
     }
 
     /// Sends a code to an address to prove `player` owns it (SPEC.md: verify an e-mail
     /// or phone identity). Errors: `INVALID_ARGUMENT` (not an address; it belongs to
     /// another account: `details.reason = "taken"`), `NOT_FOUND` (no account),
     /// `RATE_LIMITED`, `UNAVAILABLE` (the e-mail could not be handed to the server).
-    pub async fn start_verification(&self, player: &PlayerId, req: CodeRequest) -> Result<CodeSent> {
+    pub async fn start_verification(
+        &self,
+        player: &PlayerId,
+        req: CodeRequest,
+    ) -> Result<CodeSent> {
         let (provider, subject) = rules::address(&req.provider, &req.subject)?;
         let account = self
             .load::<AccountRecord>(player.as_str())
@@ -240,8 +256,13 @@ impl Guildhall {
                         Some(l) if &l.value.player != player => return Err(taken(provider)),
                         Some(_) => {}
                         None => cs.docs.push(
-                            Versioned::new(link_id, IdentityLink { player: player.clone() })
-                                .put(),
+                            Versioned::new(
+                                link_id,
+                                IdentityLink {
+                                    player: player.clone(),
+                                },
+                            )
+                            .put(),
                         ),
                     }
                     if !account
@@ -289,7 +310,8 @@ impl Guildhall {
             }
             None => Ok(CodeSent {
                 channel: self.channel_for(&provider),
-                expires_at: self.clock.now() + Duration::seconds(self.config.recovery.code_ttl_secs),
+                expires_at: self.clock.now()
+                    + Duration::seconds(self.config.recovery.code_ttl_secs),
             }),
         }
     }
@@ -339,13 +361,19 @@ impl Guildhall {
     /// `[recovery] reopen_grace_secs`. `password`, when given, must be the account's.
     /// Emits `account_closed` {reopen_until}. Closing a closed account changes nothing.
     /// Errors: `NOT_FOUND`, `UNAUTHENTICATED` (wrong password).
-    pub async fn close_account(&self, player: &PlayerId, password: Option<&str>) -> Result<PlayerAccount> {
+    pub async fn close_account(
+        &self,
+        player: &PlayerId,
+        password: Option<&str>,
+    ) -> Result<PlayerAccount> {
         let account = self
             .load::<AccountRecord>(player.as_str())
             .await?
             .ok_or_else(|| Error::not_found("account", player.as_str()))?;
         if let Some(pw) = password {
-            if !super::access::verify_password(pw.to_string(), account.value.password_hash.clone()).await {
+            if !super::access::verify_password(pw.to_string(), account.value.password_hash.clone())
+                .await
+            {
                 return Err(Error::new(ErrorCode::Unauthenticated, "wrong password"));
             }
         }
@@ -390,14 +418,23 @@ impl Guildhall {
     /// {dropped}. Errors: `NOT_FOUND`, `INVALID_ARGUMENT` (not closed), `FORBIDDEN`
     /// (grace period over: `details.reason = "grace_over"`), `UNAUTHENTICATED` (wrong
     /// password).
-    pub async fn reopen_account(&self, player: &PlayerId, password: Option<&str>) -> Result<PlayerAccount> {
+    pub async fn reopen_account(
+        &self,
+        player: &PlayerId,
+        password: Option<&str>,
+    ) -> Result<PlayerAccount> {
         let account = self
             .load::<AccountRecord>(player.as_str())
             .await?
             .ok_or_else(|| Error::not_found("account", player.as_str()))?;
         if let Some(pw) = password {
-            if !super::access::verify_password(pw.to_string(), account.value.password_hash.clone()).await {
-                return Err(Error::new(ErrorCode::Unauthenticated, "wrong player or password"));
+            if !super::access::verify_password(pw.to_string(), account.value.password_hash.clone())
+                .await
+            {
+                return Err(Error::new(
+                    ErrorCode::Unauthenticated,
+                    "wrong player or password",
+                ));
             }
         }
         let grace = Duration::seconds(self.config.recovery.reopen_grace_secs);
@@ -427,8 +464,13 @@ impl Guildhall {
                         Some(_) => kept.push(i),
                         None => {
                             cs.docs.push(
-                                Versioned::new(link_id, IdentityLink { player: player.clone() })
-                                    .put(),
+                                Versioned::new(
+                                    link_id,
+                                    IdentityLink {
+                                        player: player.clone(),
+                                    },
+                                )
+                                .put(),
                             );
                             kept.push(i);
                         }
@@ -452,7 +494,11 @@ impl Guildhall {
     /// `logged_in`, `password_changed`, `signed_out`, `account_closed`,
     /// `account_reopened`, `identity_linked`, `player_banned`, `player_unbanned`) still in
     /// the outbox (seed 003's behaviour log), at most `limit` (1-1000).
-    pub async fn account_activity(&self, player: &PlayerId, limit: u32) -> Result<Vec<crate::types::Event>> {
+    pub async fn account_activity(
+        &self,
+        player: &PlayerId,
+        limit: u32,
+    ) -> Result<Vec<crate::types::Event>> {
         if !(1..=1000).contains(&limit) {
             return Err(Error::invalid("limit", "limit is 1 to 1000"));
         }
@@ -462,7 +508,10 @@ impl Guildhall {
             let page = self.store.player_events_after(player, after, 1000).await?;
             let Some(last) = page.last() else { break };
             after = last.seq;
-            out.extend(page.into_iter().filter(|e| ACCOUNT_EVENTS.contains(&e.kind.as_str())));
+            out.extend(
+                page.into_iter()
+                    .filter(|e| ACCOUNT_EVENTS.contains(&e.kind.as_str())),
+            );
             if out.len() > limit as usize {
                 out.drain(..out.len() - limit as usize);
             }
@@ -485,6 +534,9 @@ pub const ACCOUNT_EVENTS: &[&str] = &[
 ];
 
 fn taken(provider: &str) -> Error {
-    Error::invalid("subject", format!("this {provider} address belongs to another account"))
-        .with_details(json!({ "field": "subject", "reason": "taken" }))
+    Error::invalid(
+        "subject",
+        format!("this {provider} address belongs to another account"),
+    )
+    .with_details(json!({ "field": "subject", "reason": "taken" }))
 }

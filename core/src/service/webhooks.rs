@@ -9,9 +9,7 @@ use crate::docs::{Document, Versioned};
 use crate::error::{Error, Result};
 use crate::ports::ChangeSet;
 use crate::types::check_text;
-use crate::webhooks::{
-    rules, PutWebhookRequest, WebhookState, WebhookSubscription, WebhookView,
-};
+use crate::webhooks::{rules, PutWebhookRequest, WebhookState, WebhookSubscription, WebhookView};
 use rand::RngCore;
 
 /// Subscriptions at most.
@@ -36,7 +34,13 @@ impl Guildhall {
         rules::check_request(&self.config.webhooks, &req)?;
         if let Some(id) = id {
             check_id(id)?;
-        } else if self.store.docs(WebhookSubscription::KIND, "", 10_000).await?.len() >= MAX_WEBHOOKS {
+        } else if self
+            .store
+            .docs(WebhookSubscription::KIND, "", 10_000)
+            .await?
+            .len()
+            >= MAX_WEBHOOKS
+        {
             return Err(Error::new(
                 crate::ErrorCode::LimitReached,
                 format!("at most {MAX_WEBHOOKS} webhook subscriptions"),

@@ -97,14 +97,17 @@ pub fn check_request(cfg: &WebhooksConfig, req: &PutWebhookRequest) -> Result<()
         _ => return Err(Error::invalid("url", "the url is https://host/path")),
     }
     if req.kinds.is_empty() || req.kinds.len() > 100 {
-        return Err(Error::invalid("kinds", "a subscription names 1 to 100 event kinds"));
+        return Err(Error::invalid(
+            "kinds",
+            "a subscription names 1 to 100 event kinds",
+        ));
     }
     for k in &req.kinds {
         if k.is_empty()
             || k.len() > 64
-            || !k
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-' | '*'))
+            || !k.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-' | '*')
+            })
         {
             return Err(Error::invalid(
                 "kinds",
@@ -114,7 +117,10 @@ pub fn check_request(cfg: &WebhooksConfig, req: &PutWebhookRequest) -> Result<()
     }
     match (&req.format, &req.chat_id) {
         (WebhookFormat::Telegram, None) => {
-            return Err(Error::invalid("chat_id", "a telegram subscription needs its chat_id"))
+            return Err(Error::invalid(
+                "chat_id",
+                "a telegram subscription needs its chat_id",
+            ))
         }
         (_, Some(c)) => check_text("chat_id", c, 1, 64)?,
         _ => {}
@@ -227,8 +233,7 @@ pub fn failed(
     let first = *state.first_failure_at.get_or_insert(now);
     state.last_error = attempt.error.clone();
     remember(state, attempt);
-    if state.attempts >= cfg.max_attempts
-        || now - first >= Duration::seconds(cfg.retry_budget_secs)
+    if state.attempts >= cfg.max_attempts || now - first >= Duration::seconds(cfg.retry_budget_secs)
     {
         state.parked_at = Some(now);
         state.next_attempt_at = None;
@@ -417,7 +422,13 @@ mod tests {
         };
         let now = Utc::now();
         let mut st = WebhookState::default();
-        assert!(!failed(&cfg, &mut st, attempt("e", 1, now, false), now, 0.0));
+        assert!(!failed(
+            &cfg,
+            &mut st,
+            attempt("e", 1, now, false),
+            now,
+            0.0
+        ));
         assert!(failed(&cfg, &mut st, attempt("e", 1, now, false), now, 0.0));
     }
 }

@@ -541,7 +541,9 @@ pub(super) async fn unban(
 async fn activity(s: &AppState, pid: &PlayerId) -> Markup {
     match s.gh.account_activity(pid, 50).await {
         Err(e) => inline_error(&e),
-        Ok(events) if events.is_empty() => html! { p.muted { "No account activity in the outbox." } },
+        Ok(events) if events.is_empty() => {
+            html! { p.muted { "No account activity in the outbox." } }
+        }
         Ok(events) => html! {
             table {
                 thead { tr { th { "When" } th { "What" } th { "Details" } } }

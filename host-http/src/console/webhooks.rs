@@ -80,11 +80,20 @@ fn endpoint(v: &WebhookView, op: &Operator) -> Markup {
     }
 }
 
-async fn render(s: &AppState, op: &Operator, notice: Option<Notice>, status: StatusCode, form: &CreateForm) -> Response {
+async fn render(
+    s: &AppState,
+    op: &Operator,
+    notice: Option<Notice>,
+    status: StatusCode,
+    form: &CreateForm,
+) -> Response {
     let views = s.gh.webhooks().await;
     let list = match &views {
         Err(e) => section("Subscriptions", inline_error(e)),
-        Ok(v) if v.is_empty() => section("Subscriptions", html! { p.muted { "No endpoint is subscribed." } }),
+        Ok(v) if v.is_empty() => section(
+            "Subscriptions",
+            html! { p.muted { "No endpoint is subscribed." } },
+        ),
         Ok(v) => html! {
             @for view in v {
                 (section(&format!("Endpoint {}", view.subscription.id), endpoint(view, op)))
@@ -115,7 +124,16 @@ async fn render(s: &AppState, op: &Operator, notice: Option<Notice>, status: Sta
         }
         (list)
     };
-    respond(status, layout("Webhooks", Some(op), "/console/webhooks", notice.as_ref(), body))
+    respond(
+        status,
+        layout(
+            "Webhooks",
+            Some(op),
+            "/console/webhooks",
+            notice.as_ref(),
+            body,
+        ),
+    )
 }
 
 /// `GET /console/webhooks`.
@@ -137,7 +155,12 @@ pub(super) async fn create(
             "" | "standard" => WebhookFormat::Standard,
             "discord" => WebhookFormat::Discord,
             "telegram" => WebhookFormat::Telegram,
-            other => return Err(Error::invalid("format", format!("unknown format '{other}'"))),
+            other => {
+                return Err(Error::invalid(
+                    "format",
+                    format!("unknown format '{other}'"),
+                ))
+            }
         };
         let opt = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let req = PutWebhookRequest {
@@ -159,7 +182,10 @@ pub(super) async fn create(
     match outcome {
         Ok(v) => done_redirect(
             "/console/webhooks",
-            &format!("Subscribed {} (secret {}).", v.subscription.id, v.subscription.secret),
+            &format!(
+                "Subscribed {} (secret {}).",
+                v.subscription.id, v.subscription.secret
+            ),
         ),
         Err(e) => {
             let st = status_of(&e);
@@ -178,7 +204,14 @@ pub(super) async fn replay(
         Ok(_) => done_redirect("/console/webhooks", &format!("Replaying {id}.")),
         Err(e) => {
             let st = status_of(&e);
-            render(&s, &op, Some(Notice::Refused(e)), st, &CreateForm::default()).await
+            render(
+                &s,
+                &op,
+                Some(Notice::Refused(e)),
+                st,
+                &CreateForm::default(),
+            )
+            .await
         }
     }
 }

@@ -34,9 +34,9 @@ pub mod mail;
 pub mod matchmaking;
 pub mod party;
 pub mod presence;
+pub mod recovery;
 pub mod trade;
 pub mod webhooks;
-pub mod recovery;
 
 /// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.
 #[derive(Debug)]

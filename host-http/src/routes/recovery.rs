@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/auth/recovery/start", post(start_reset))
         .route("/v1/auth/recovery/reset", post(reset))
         .route("/v1/auth/reopen", post(reopen))
-        .route("/v1/players/{player}/identities/verify/start", post(start_verify))
+        .route(
+            "/v1/players/{player}/identities/verify/start",
+            post(start_verify),
+        )
         .route("/v1/players/{player}/identities/verify", post(verify))
         .route("/v1/players/{player}/close", post(close))
         .route("/v1/players/{player}/activity", get(activity))
@@ -111,13 +114,18 @@ pub async fn reopen(
     ApiJson(body): ApiJson<ReopenBody>,
 ) -> ApiResult<Json<PlayerAccount>> {
     per_address(&s, &addr).await?;
-    let pid = player(body.player)
-        .map_err(|_| Error::new(guildhall_core::ErrorCode::Unauthenticated, "wrong player or password"))?;
+    let pid = player(body.player).map_err(|_| {
+        Error::new(
+            guildhall_core::ErrorCode::Unauthenticated,
+            "wrong player or password",
+        )
+    })?;
     let r = s.gh.reopen_account(&pid, Some(&body.password)).await;
     Ok(Json(r.map_err(|e| match e.code {
-        guildhall_core::ErrorCode::NotFound => {
-            Error::new(guildhall_core::ErrorCode::Unauthenticated, "wrong player or password")
-        }
+        guildhall_core::ErrorCode::NotFound => Error::new(
+            guildhall_core::ErrorCode::Unauthenticated,
+            "wrong player or password",
+        ),
         _ => e,
     })?))
 }

@@ -20,6 +20,6 @@ mod matchmaking;
 mod observability;
 mod party;
 mod process;
+mod recovery;
 mod trade;
 mod webhooks;
-mod recovery;

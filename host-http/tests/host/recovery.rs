@@ -138,8 +138,15 @@ async fn a_reset_code_works_once_expires_and_is_spent_by_wrong_entries() {
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::CodeInvalid);
-    let e = gh.rotate_refresh_token(&old.refresh_token).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::Unauthenticated, "old refresh tokens revoked");
+    let e = gh
+        .rotate_refresh_token(&old.refresh_token)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.code,
+        ErrorCode::Unauthenticated,
+        "old refresh tokens revoked"
+    );
     assert!(gh.login_password("alice", "first password").await.is_err());
     gh.login_password("alice", "second password").await.unwrap();
 
@@ -388,6 +395,11 @@ async fn a_closed_account_cannot_log_in_its_name_is_free_and_it_can_be_reopened(
         .collect();
     assert_eq!(
         kinds,
-        ["account_registered", "account_closed", "account_reopened", "logged_in"]
+        [
+            "account_registered",
+            "account_closed",
+            "account_reopened",
+            "logged_in"
+        ]
     );
 }

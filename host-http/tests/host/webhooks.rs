@@ -201,19 +201,31 @@ async fn a_flaky_endpoint_receives_every_event_once_in_order_and_signed() {
         .await
         .unwrap()
         .subscription;
-    gh.put_webhook(None, subscribe(&chat.url, &["currency_granted"], WebhookFormat::Discord))
-        .await
-        .unwrap();
-    gh.put_webhook(None, subscribe(&telegram.url, &["currency_granted"], WebhookFormat::Telegram))
-        .await
-        .unwrap();
+    gh.put_webhook(
+        None,
+        subscribe(&chat.url, &["currency_granted"], WebhookFormat::Discord),
+    )
+    .await
+    .unwrap();
+    gh.put_webhook(
+        None,
+        subscribe(
+            &telegram.url,
+            &["currency_granted"],
+            WebhookFormat::Telegram,
+        ),
+    )
+    .await
+    .unwrap();
     for i in 1..=20 {
         grant(&gh, &format!("p{}", i % 3), i).await;
     }
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let worker = guildhall_host::webhooks::spawn(gh.clone(), "host-a".into(), stop);
     let all_events = outbox_ids(&gh, None).await.len();
-    flaky.wait_accepted(all_events, Duration::from_secs(20)).await;
+    flaky
+        .wait_accepted(all_events, Duration::from_secs(20))
+        .await;
     chat.wait_accepted(20, Duration::from_secs(20)).await;
     telegram.wait_accepted(20, Duration::from_secs(20)).await;
     stop_tx.send(true).unwrap();
@@ -227,7 +239,9 @@ async fn a_flaky_endpoint_receives_every_event_once_in_order_and_signed() {
     assert_eq!(flaky.accepted(), expected);
     let all = flaky.got();
     assert_eq!(all.len(), expected.len() + 3);
-    assert!(all[..3].iter().all(|g| g.status == 500 && g.id == expected[0]));
+    assert!(all[..3]
+        .iter()
+        .all(|g| g.status == 500 && g.id == expected[0]));
     for g in &all {
         assert!(verify(&sub.secret, g), "signature of {}", g.id);
         let body: Value = serde_json::from_slice(&g.body).unwrap();
@@ -239,10 +253,16 @@ async fn a_flaky_endpoint_receives_every_event_once_in_order_and_signed() {
     assert!(!verify(&other, &all[3]));
     // The chat formats.
     let d: Value = serde_json::from_slice(&chat.got()[0].body).unwrap();
-    assert!(d["content"].as_str().unwrap().contains("currency_granted"), "{d}");
+    assert!(
+        d["content"].as_str().unwrap().contains("currency_granted"),
+        "{d}"
+    );
     let t: Value = serde_json::from_slice(&telegram.got()[0].body).unwrap();
     assert_eq!(t["chat_id"], "-1001");
-    assert!(t["text"].as_str().unwrap().contains("currency_granted"), "{t}");
+    assert!(
+        t["text"].as_str().unwrap().contains("currency_granted"),
+        "{t}"
+    );
     assert_eq!(chat.accepted(), granted);
     assert_eq!(telegram.accepted(), granted);
     let st = gh.webhook(&sub.id).await.unwrap().state;
@@ -268,7 +288,10 @@ async fn a_dead_endpoint_is_parked_after_the_retry_budget_and_a_replay_resumes_i
     let dead = Receiver::start(0, Duration::ZERO).await;
     dead.down.store(true, Ordering::SeqCst);
     let sub = gh
-        .put_webhook(None, subscribe(&dead.url, &["currency_granted"], WebhookFormat::Standard))
+        .put_webhook(
+            None,
+            subscribe(&dead.url, &["currency_granted"], WebhookFormat::Standard),
+        )
         .await
         .unwrap()
         .subscription;
@@ -293,8 +316,14 @@ async fn a_dead_endpoint_is_parked_after_the_retry_budget_and_a_replay_resumes_i
     }
     let st = gh.webhook(&sub.id).await.unwrap().state;
     let elapsed = clock.now() - start;
-    assert!(elapsed >= chrono::Duration::hours(24), "parked after {elapsed}");
-    assert!(elapsed < chrono::Duration::hours(26), "parked after {elapsed}");
+    assert!(
+        elapsed >= chrono::Duration::hours(24),
+        "parked after {elapsed}"
+    );
+    assert!(
+        elapsed < chrono::Duration::hours(26),
+        "parked after {elapsed}"
+    );
     assert_eq!(st.cursor, 0, "nothing was delivered");
     assert!(st.last_error.as_deref().unwrap().contains("503"));
     assert_eq!(st.attempts as usize, dead.got().len());
@@ -320,9 +349,12 @@ async fn a_dead_endpoint_is_parked_after_the_retry_budget_and_a_replay_resumes_i
 async fn a_worker_killed_mid_delivery_loses_no_event_and_keeps_the_order() {
     let gh = core(config(|c| c.webhooks.batch = 50));
     let slow = Receiver::start(0, Duration::from_millis(3)).await;
-    gh.put_webhook(None, subscribe(&slow.url, &["currency_granted"], WebhookFormat::Standard))
-        .await
-        .unwrap();
+    gh.put_webhook(
+        None,
+        subscribe(&slow.url, &["currency_granted"], WebhookFormat::Standard),
+    )
+    .await
+    .unwrap();
     for i in 1..=150 {
         grant(&gh, &format!("p{}", i % 7), i).await;
     }
@@ -338,7 +370,8 @@ async fn a_worker_killed_mid_delivery_loses_no_event_and_keeps_the_order() {
     // Another host takes the lease over once it expires, and delivers the rest.
     let (stop_tx, stop) = tokio::sync::watch::channel(false);
     let b = guildhall_host::webhooks::spawn(gh.clone(), "host-b".into(), stop);
-    slow.wait_accepted(expected.len(), Duration::from_secs(30)).await;
+    slow.wait_accepted(expected.len(), Duration::from_secs(30))
+        .await;
     stop_tx.send(true).unwrap();
     b.await.unwrap();
 
@@ -387,8 +420,14 @@ async fn operators_manage_subscriptions_over_rest_and_the_console() {
         )
         .await;
     assert_eq!(created.status.as_u16(), 201, "{}", created.body);
-    let id = created.body["subscription"]["id"].as_str().unwrap().to_string();
-    let secret = created.body["subscription"]["secret"].as_str().unwrap().to_string();
+    let id = created.body["subscription"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let secret = created.body["subscription"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(secret.starts_with("whsec_"));
     app.grant("alice", 7).await;
     receiver.wait_accepted(1, Duration::from_secs(20)).await;
