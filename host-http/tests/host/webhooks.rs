@@ -481,3 +481,34 @@ async fn operators_manage_subscriptions_over_rest_and_the_console() {
         .await
         .assert_error(404, "NOT_FOUND");
 }
+
+#[tokio::test]
+async fn two_hosts_running_their_workers_deliver_through_one_lease_holder() {
+    let gh = core(config(|c| c.webhooks.lease_secs = 5));
+    let receiver = Receiver::start(0, Duration::from_millis(1)).await;
+    gh.put_webhook(
+        None,
+        subscribe(
+            &receiver.url,
+            &["currency_granted"],
+            WebhookFormat::Standard,
+        ),
+    )
+    .await
+    .unwrap();
+    let (stop_tx, stop) = tokio::sync::watch::channel(false);
+    let a = guildhall_host::webhooks::spawn(gh.clone(), "host-a".into(), stop.clone());
+    let b = guildhall_host::webhooks::spawn(gh.clone(), "host-b".into(), stop);
+    for i in 1..=60 {
+        grant(&gh, &format!("p{}", i % 5), i).await;
+    }
+    let expected = outbox_ids(&gh, Some("currency_granted")).await;
+    receiver
+        .wait_accepted(expected.len(), Duration::from_secs(20))
+        .await;
+    stop_tx.send(true).unwrap();
+    a.await.unwrap();
+    b.await.unwrap();
+    // One holder at a time: each event once, in order.
+    assert_eq!(receiver.accepted(), expected);
+}
