@@ -517,6 +517,9 @@ export interface ClaimResult {
   skippedItems: string[]
 }
 
+/** How a one-time code reaches its owner. */
+export type CodeChannel = 'webhook' | 'smtp'
+
 /** `[compat]`: the seed 002 drop-in (host only). */
 export interface CompatSection {
   /**
@@ -1142,6 +1145,7 @@ export interface GuildhallConfig {
   /** Matchmaking queues (`[[queues]]`). */
   queues?: QueueConfig[]
   ratings?: RatingsConfig
+  recovery?: RecoveryConfig
   /**
    * Redis URL (`redis://HOST:PORT`): cache, presence, live fan-out and leases shared
    * by every process; none: in-process.
@@ -1156,6 +1160,7 @@ export interface GuildhallConfig {
   /** Seconds without a heartbeat after which a session ends (default 90). */
   sessionTimeoutSecs?: number
   trade?: TradeConfig
+  webhooks?: WebhooksConfig
 }
 
 /**
@@ -2181,6 +2186,30 @@ export interface RatingsConfig {
 }
 
 /**
+ * One-time codes and closing (`[recovery]`; SPEC.md "Account recovery and closing");
+ * missing keys keep their defaults.
+ */
+export interface RecoveryConfig {
+  /** Digits of a one-time code (default 6; 4 to 10). */
+  codeDigits?: number
+  /** Wrong entries of one code at most (default 5; 1 to 100); then it is spent. */
+  codeMaxAttempts?: number
+  /** Seconds a code stays valid (default 600; 60 to 86 400). */
+  codeTtlSecs?: number
+  /** Codes sent to one address per hour at most (default 5; 1 to 1 000). */
+  codesPerHour?: number
+  emailChannel?: CodeChannel
+  /** Seconds a closed account can be reopened (default 2 592 000: 30 days). */
+  reopenGraceSecs?: number
+  /** Sender address (default `guildhall@localhost`). */
+  smtpFrom?: string
+  /** SMTP server host (default `127.0.0.1`), plain SMTP without TLS: a local relay. */
+  smtpHost?: string
+  /** SMTP server port (default 25). */
+  smtpPort?: number
+}
+
+/**
  * Renames a live character; the old name is freed in the same commit. Errors:
  * `NOT_FOUND`, `NAME_TAKEN`, `INVALID_ARGUMENT`, `IDEMPOTENCY_CONFLICT`.
  */
@@ -2889,6 +2918,43 @@ export interface Wallet {
   balances: Balance[]
   /** The player. */
   player: string
+}
+
+/** Delivery settings (`[webhooks]`); missing keys keep their defaults. */
+export interface WebhooksConfig {
+  /**
+   * Accept `http://` endpoints that are not on the loopback (default false: HTTPS,
+   * or plain HTTP to `localhost`/`127.0.0.1`/`[::1]` only).
+   */
+  allowHttp?: boolean
+  /**
+   * Wait before the first retry, milliseconds (default 5 000); doubled at each
+   * further failure, with jitter (between half and all of it).
+   */
+  backoffInitialMs?: number
+  /** Longest wait between two attempts, seconds (default 3 600). */
+  backoffMaxSecs?: number
+  /** Events read from the outbox per endpoint and pass (default 500). */
+  batch?: number
+  /**
+   * Time to live of the delivery lease, seconds (default 10): one host delivers at a
+   * time; another takes over this long after the holder stopped renewing.
+   */
+  leaseSecs?: number
+  /** Failed attempts of one event at most before the endpoint is parked (default 50). */
+  maxAttempts?: number
+  /** Milliseconds the worker sleeps when there was nothing to deliver (default 500). */
+  pollIntervalMs?: number
+  /**
+   * Seconds an event keeps being retried after its first failed attempt before the
+   * endpoint is parked (default 86 400: 24 h).
+   */
+  retryBudgetSecs?: number
+  /**
+   * Seconds one delivery may take (connect, send, answer) before it counts as failed
+   * (default 10).
+   */
+  timeoutSecs?: number
 }
 
 /** Weng-Lin parameters, with openskill's defaults (the Bradley-Terry full-pairing model). */

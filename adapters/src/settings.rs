@@ -262,6 +262,13 @@ pub struct FileConfig {
     /// Host only: seed 002 drop-in (`[compat]`).
     #[serde(default)]
     pub compat: Option<CompatSection>,
+    /// Outbound webhook delivery (`[webhooks]`); missing keys keep their defaults.
+    #[serde(default)]
+    pub webhooks: Option<guildhall_core::webhooks::WebhooksConfig>,
+    /// One-time codes, their channel, SMTP, reopen grace (`[recovery]`); missing keys
+    /// keep their defaults.
+    #[serde(default)]
+    pub recovery: Option<guildhall_core::access::RecoveryConfig>,
 }
 
 /// `[schedule]`: intervals of the host's background jobs.
@@ -666,6 +673,14 @@ impl FileConfig {
         if let Some(downloads) = self.downloads {
             downloads.check()?;
             core.downloads = downloads;
+        }
+        if let Some(webhooks) = self.webhooks {
+            webhooks.check()?;
+            core.webhooks = webhooks;
+        }
+        if let Some(recovery) = self.recovery {
+            recovery.check()?;
+            core.recovery = recovery;
         }
         for q in &self.queues {
             guildhall_core::matchmaking::rules::check_queue(q).map_err(|e| {

@@ -79,6 +79,14 @@ pub struct Config {
     /// Game data file limits (SPEC.md Game data downloads; `[downloads]`).
     #[serde(default)]
     pub downloads: crate::downloads::DownloadsConfig,
+    /// Outbound webhook delivery: retry budget, backoff, timeout (SPEC.md Payments in,
+    /// notifications out; `[webhooks]`).
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhooksConfig,
+    /// One-time codes, their channel and the reopen grace of closed accounts (SPEC.md
+    /// Account recovery and closing; `[recovery]`).
+    #[serde(default)]
+    pub recovery: crate::access::RecoveryConfig,
 }
 
 fn default_matchmaking_lease_secs() -> i64 {
@@ -114,6 +122,8 @@ impl Config {
             rooms: crate::rooms::RoomsConfig::default(),
             payments: crate::payments::PaymentsConfig::default(),
             downloads: crate::downloads::DownloadsConfig::default(),
+            webhooks: crate::webhooks::WebhooksConfig::default(),
+            recovery: crate::access::RecoveryConfig::default(),
         };
         cfg.validate()?;
         Ok(cfg)
@@ -201,6 +211,8 @@ impl Config {
         self.rooms.check()?;
         self.payments.check()?;
         self.downloads.check()?;
+        self.webhooks.check()?;
+        self.recovery.check()?;
         for (i, q) in self.queues.iter().enumerate() {
             crate::matchmaking::rules::check_queue(q)?;
             if self.queues[..i].iter().any(|o| o.name == q.name) {

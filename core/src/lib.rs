@@ -47,6 +47,7 @@ pub mod surface;
 pub mod telemetry;
 pub mod trade;
 pub mod types;
+pub mod webhooks;
 
 pub use config::Config;
 pub use error::{Error, ErrorCode, Result};

@@ -618,6 +618,25 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         | ("PUT", "/v1/admin/files/{name}")
         | ("GET", "/v1/admin/files/{name}/versions") => Server("admin"),
         ("GET" | "HEAD", "/v1/files" | "/v1/files/{name}") => Authenticated,
+        // Outbound webhooks: operators only. Account recovery: the reset and reopen
+        // routes are public (limited per address), verification, closing and the
+        // activity log are the player's own (or a key with `accounts`).
+        ("GET" | "POST", "/v1/admin/webhooks")
+        | ("GET" | "PUT" | "DELETE", "/v1/admin/webhooks/{webhook_id}")
+        | (
+            "POST",
+            "/v1/admin/webhooks/{webhook_id}/replay" | "/v1/admin/accounts/{player}/reopen",
+        ) => Server("admin"),
+        ("POST", "/v1/auth/recovery/start" | "/v1/auth/recovery/reset" | "/v1/auth/reopen") => {
+            Public
+        }
+        (
+            "POST",
+            "/v1/players/{player}/identities/verify/start"
+            | "/v1/players/{player}/identities/verify"
+            | "/v1/players/{player}/close",
+        )
+        | ("GET", "/v1/players/{player}/activity") => OwnPlayer("accounts"),
         // The operator's console authenticates with its own session cookie (no bearer
         // header from a browser) and checks the admin scope on every request itself
         // (crate::console::Operator).

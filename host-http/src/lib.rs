@@ -54,6 +54,7 @@ pub mod server;
 pub mod sse;
 pub mod telemetry;
 pub mod ws;
+pub mod webhooks;
 
 pub use config::Settings;
 pub use error::AppError;

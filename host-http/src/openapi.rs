@@ -72,6 +72,11 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::payments::log, crate::routes::payments::payment,
         crate::routes::downloads::upload, crate::routes::downloads::list,
         crate::routes::downloads::versions, crate::routes::downloads::download,
+        crate::routes::webhooks::list, crate::routes::webhooks::create, crate::routes::webhooks::read,
+        crate::routes::webhooks::replace, crate::routes::webhooks::remove, crate::routes::webhooks::replay,
+        crate::routes::recovery::start_reset, crate::routes::recovery::reset, crate::routes::recovery::reopen,
+        crate::routes::recovery::start_verify, crate::routes::recovery::verify, crate::routes::recovery::close,
+        crate::routes::recovery::activity, crate::routes::recovery::admin_reopen,
     ),
     modifiers(&Security, &UniqueIds),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
@@ -100,6 +105,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "characters", description = "Characters of an account, the account bank, equipment"),
         (name = "payments", description = "Payment webhooks in (Stripe, generic HMAC): verified, credited once by the product map, refunds revoked; the payment log"),
         (name = "downloads", description = "Game data files: versioned uploads, downloads with ETag and byte ranges, changes since a version"),
+        (name = "webhooks", description = "Outbound webhooks: subscriptions, delivery progress, parked endpoints and replays"),
     )
 )]
 pub struct ApiDoc;

@@ -24,6 +24,9 @@
 //!   instance at a time forms matches. The instance id is random per process. A tick
 //!   forms up to thousands of matches: it logs how many at `info`, each one at `debug`.
 //!
+//! * continuously (a pause of `[webhooks] poll_interval_ms` when idle): outbound
+//!   webhook delivery (`webhooks.rs`), on the one host holding the `webhooks` lease.
+//!
 //! Each job is its own task, so a slow one never delays the others. A failing run is
 //! logged and retried at the next interval; nothing here panics. Stopping waits for a
 //! run in progress to finish (a commit is never cut in half), at most
@@ -126,6 +129,11 @@ impl Scheduler {
                 lobby_view(gh.clone(), holder.clone(), every_s, last.clone())
             }));
         }
+        tasks.push(crate::webhooks::spawn(
+            gh.clone(),
+            instance.clone(),
+            stop.clone(),
+        ));
         if gh.config().queues.is_empty() {
             tracing::debug!("no matchmaking queues configured; the matchmaking tick is off");
         } else {

@@ -332,6 +332,8 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .route("/v1/ws", get(crate::ws::websocket))
         .merge(crate::routes::payments::routes())
         .merge(crate::routes::downloads::routes())
+        .merge(crate::routes::webhooks::routes())
+        .merge(crate::routes::recovery::routes())
         .merge(console::console_routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)

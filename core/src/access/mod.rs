@@ -172,6 +172,10 @@ pub struct AccountRecord {
     /// Tokens issued before this instant are refused (password change, sign-out
     /// everywhere, ban). UTC.
     pub tokens_valid_after: Option<DateTime<Utc>>,
+    /// Set when the account was closed (seed 003: 注销): it cannot log in, its
+    /// identities are free for others, its wallet and ledger stay. UTC.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl Document for AccountRecord {
@@ -196,6 +200,10 @@ pub struct PlayerAccount {
     pub banned: bool,
     /// Listed for whitelist mode.
     pub whitelisted: bool,
+    /// When the account was closed, UTC (`None`: open). A closed account can be
+    /// reopened within `[recovery] reopen_grace_secs`.
+    #[serde(default)]
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 impl AccountRecord {
@@ -209,6 +217,7 @@ impl AccountRecord {
             ban: self.ban.clone(),
             banned: self.ban.as_ref().is_some_and(|b| b.active(now)),
             whitelisted: self.whitelisted,
+            closed_at: self.closed_at,
         }
     }
 }
@@ -366,4 +375,187 @@ pub struct BanRequest {
     /// End of the ban, UTC; absent: permanent.
     #[serde(default)]
     pub until: Option<DateTime<Utc>>,
+}
+
+/// One-time codes and closing (`[recovery]`; SPEC.md "Account recovery and closing");
+/// missing keys keep their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RecoveryConfig {
+    /// Digits of a one-time code (default 6; 4 to 10).
+    pub code_digits: u32,
+    /// Seconds a code stays valid (default 600; 60 to 86 400).
+    pub code_ttl_secs: i64,
+    /// Wrong entries of one code at most (default 5; 1 to 100); then it is spent.
+    pub code_max_attempts: u32,
+    /// Codes sent to one address per hour at most (default 5; 1 to 1 000).
+    pub codes_per_hour: u32,
+    /// How an `email` identity's code is sent: `webhook` (default: a `code_issued` event
+    /// delivered to the outbound webhooks subscribed to that kind) or `smtp`. Codes of
+    /// every other provider (`phone`, ...) go by webhook (an SMS gateway's endpoint).
+    pub email_channel: CodeChannel,
+    /// SMTP server host (default `127.0.0.1`), plain SMTP without TLS: a local relay.
+    pub smtp_host: String,
+    /// SMTP server port (default 25).
+    pub smtp_port: u16,
+    /// Sender address (default `guildhall@localhost`).
+    pub smtp_from: String,
+    /// Seconds a closed account can be reopened (default 2 592 000: 30 days).
+    pub reopen_grace_secs: i64,
+}
+
+impl Default for RecoveryConfig {
+    fn default() -> Self {
+        Self {
+            code_digits: 6,
+            code_ttl_secs: 600,
+            code_max_attempts: 5,
+            codes_per_hour: 5,
+            email_channel: CodeChannel::Webhook,
+            smtp_host: "127.0.0.1".into(),
+            smtp_port: 25,
+            smtp_from: "guildhall@localhost".into(),
+            reopen_grace_secs: 30 * 86_400,
+        }
+    }
+}
+
+impl RecoveryConfig {
+    /// Checks the ranges above and that `smtp_from` is an address. Errors:
+    /// `INVALID_ARGUMENT` naming the key (`recovery.<key>`).
+    pub fn check(&self) -> crate::Result<()> {
+        for (key, ok, range) in [
+            (
+                "code_digits",
+                (4..=10).contains(&self.code_digits),
+                "4 to 10",
+            ),
+            (
+                "code_ttl_secs",
+                (60..=86_400).contains(&self.code_ttl_secs),
+                "60 to 86400",
+            ),
+            (
+                "code_max_attempts",
+                (1..=100).contains(&self.code_max_attempts),
+                "1 to 100",
+            ),
+            (
+                "codes_per_hour",
+                (1..=1000).contains(&self.codes_per_hour),
+                "1 to 1000",
+            ),
+            (
+                "reopen_grace_secs",
+                (0..=366 * 86_400).contains(&self.reopen_grace_secs),
+                "0 to 31622400",
+            ),
+            (
+                "smtp_from",
+                self.smtp_from.contains('@'),
+                "an e-mail address",
+            ),
+            ("smtp_host", !self.smtp_host.is_empty(), "a host name"),
+        ] {
+            if !ok {
+                let field = format!("recovery.{key}");
+                return Err(crate::Error::invalid(&field, format!("{field} is {range}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How a one-time code reaches its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeChannel {
+    /// A `code_issued` event, delivered by the outbound webhooks subscribed to it.
+    Webhook,
+    /// An e-mail through the configured SMTP server.
+    Smtp,
+}
+
+/// What a one-time code is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    /// Proves the player owns an e-mail address or phone number, which is then linked.
+    Verify,
+    /// Sets a new password for a forgotten one.
+    Reset,
+}
+
+/// A one-time code as stored (kind `one_time_code`, id `<purpose>:<provider>:<subject>`):
+/// never the code, only SHA-256 of a per-code salt and the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OneTimeCode {
+    /// Its purpose.
+    pub purpose: CodePurpose,
+    /// The account it is for.
+    pub player: PlayerId,
+    /// Identity provider it was sent to (`email`, `phone`, ...).
+    pub provider: String,
+    /// Address it was sent to.
+    pub subject: String,
+    /// Random salt, hex.
+    pub salt: String,
+    /// SHA-256 hex of `<salt>:<code>`.
+    pub hash: String,
+    /// Issued, UTC.
+    pub created_at: DateTime<Utc>,
+    /// Refused from this instant (`CODE_EXPIRED`), UTC.
+    pub expires_at: DateTime<Utc>,
+    /// Wrong entries so far.
+    pub attempts: u32,
+}
+
+impl Document for OneTimeCode {
+    const KIND: &'static str = "one_time_code";
+}
+
+/// Where a code was sent (the code itself is never in a result).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CodeSent {
+    /// `webhook` or `smtp`.
+    pub channel: CodeChannel,
+    /// The code is refused after this instant, UTC.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An address to send a code to: an identity (`email`, `phone`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// Provider: `email`, `phone`, or another deliverable one.
+    pub provider: String,
+    /// The address (lower-cased for `email`; `phone` keeps `+` and digits only).
+    pub subject: String,
+}
+
+/// `verify_identity` request: the code sent to the address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyIdentityRequest {
+    /// Provider the code was sent to.
+    pub provider: String,
+    /// The address.
+    pub subject: String,
+    /// The code received.
+    pub code: String,
+}
+
+/// `reset_password` request: the code sent to an identity of the account and the new
+/// password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    /// Provider the code was sent to.
+    pub provider: String,
+    /// The address.
+    pub subject: String,
+    /// The code received.
+    pub code: String,
+    /// The new password (`min_password_len` to 128 characters).
+    pub new_password: String,
 }

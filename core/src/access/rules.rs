@@ -2,7 +2,10 @@
 //! whether a token still holds, refresh-token rotation and reuse, scope checks. Pure:
 //! no I/O, no clock, no randomness; hashing and secrets are the service's.
 
-use super::{AccountRecord, AccountsConfig, Ban, RefreshFamily, RefreshRecord, SCOPES};
+use super::{
+    AccountRecord, AccountsConfig, Ban, OneTimeCode, RecoveryConfig, RefreshFamily, RefreshRecord,
+    SCOPES,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::types::{check_text, PlayerId};
 use chrono::{DateTime, Utc};
@@ -83,6 +86,7 @@ pub fn new_account(player: PlayerId, now: DateTime<Utc>) -> AccountRecord {
         ban: None,
         whitelisted: false,
         tokens_valid_after: None,
+        closed_at: None,
     }
 }
 
@@ -104,6 +108,9 @@ fn banned(player: &PlayerId, ban: &Ban) -> Error {
 /// Whether `account` may log in at `now`. Errors: `BANNED` (details `reason`, `until`);
 /// `FORBIDDEN` in whitelist mode for an account not listed.
 pub fn may_log_in(cfg: &AccountsConfig, account: &AccountRecord, now: DateTime<Utc>) -> Result<()> {
+    if account.closed_at.is_some() {
+        return Err(closed_error());
+    }
     if let Some(ban) = account.ban.as_ref().filter(|b| b.active(now)) {
         return Err(banned(&account.player, ban));
     }
@@ -137,6 +144,135 @@ pub fn may_act(
         }
     }
     Ok(())
+}
+
+/// The refusal of a closed account's login: `FORBIDDEN`, `details.reason =
+/// "account_closed"`.
+pub fn closed_error() -> Error {
+    Error::new(ErrorCode::Forbidden, "this account is closed")
+        .with_details(json!({ "reason": "account_closed" }))
+}
+
+/// Normalizes an address a code is sent to (an identity, see [`identity`]); a `phone`
+/// keeps a leading `+` and its digits (7 to 15 of them), an `email` needs one `@`.
+/// `username` and `device` are not addresses. Errors: `INVALID_ARGUMENT`.
+pub fn address(provider: &str, subject: &str) -> Result<(String, String)> {
+    let (provider, subject) = identity(provider, subject)?;
+    match provider.as_str() {
+        "username" | "device" => Err(Error::invalid(
+            "provider",
+            "codes are sent to an address: email, phone, ...",
+        )),
+        "phone" => {
+            let digits: String = subject.chars().filter(char::is_ascii_digit).collect();
+            if !(7..=15).contains(&digits.len())
+                || subject.chars().any(|c| {
+                    !(c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'))
+                })
+            {
+                return Err(Error::invalid(
+                    "subject",
+                    "a phone number is 7 to 15 digits",
+                ));
+            }
+            let plus = if subject.trim_start().starts_with('+') {
+                "+"
+            } else {
+                ""
+            };
+            Ok((provider, format!("{plus}{digits}")))
+        }
+        "email" => {
+            let ok = subject
+                .split_once('@')
+                .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.contains('@'));
+            if !ok || subject.chars().any(char::is_whitespace) {
+                return Err(Error::invalid("subject", "not an e-mail address"));
+            }
+            Ok((provider, subject))
+        }
+        _ => Ok((provider, subject)),
+    }
+}
+
+/// The id of a code's document.
+pub fn code_id(purpose: super::CodePurpose, provider: &str, subject: &str) -> String {
+    let p = match purpose {
+        super::CodePurpose::Verify => "verify",
+        super::CodePurpose::Reset => "reset",
+    };
+    format!("{p}:{provider}:{subject}")
+}
+
+/// A code's digits from a random number (`random` any `u64`): `digits` digits,
+/// zero-padded, uniform but for a bias below 10^-9.
+pub fn code_digits(cfg: &RecoveryConfig, random: u64) -> String {
+    let m = 10u64.pow(cfg.code_digits);
+    format!("{:0width$}", random % m, width = cfg.code_digits as usize)
+}
+
+/// What entering a code leads to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeVerdict {
+    /// Right and in time: spend it (delete the document) and act.
+    Accept,
+    /// Wrong: count the attempt (`spent`: that was the last one allowed, delete it);
+    /// answer the error.
+    Wrong {
+        /// True when no attempt is left: the code is deleted.
+        spent: bool,
+        /// `CODE_INVALID` with `details.attempts_left`.
+        error: Error,
+    },
+    /// Past its expiry: delete it; `CODE_EXPIRED`.
+    Expired(Error),
+}
+
+/// Decides an entry of a code at `now` (`matches`: the salted hash of the entry equals
+/// the stored one, compared in constant time by the caller). An expired code is refused
+/// as expired even when right; a wrong entry counts, and the last allowed one spends
+/// the code (SPEC.md: at most 5 attempts).
+pub fn code_verdict(
+    cfg: &RecoveryConfig,
+    code: &OneTimeCode,
+    matches: bool,
+    now: DateTime<Utc>,
+) -> CodeVerdict {
+    if now >= code.expires_at {
+        return CodeVerdict::Expired(
+            Error::new(
+                ErrorCode::CodeExpired,
+                "this code has expired; ask for a new one",
+            )
+            .with_details(json!({ "expired_at": code.expires_at })),
+        );
+    }
+    if matches && code.attempts < cfg.code_max_attempts {
+        return CodeVerdict::Accept;
+    }
+    let used = code.attempts + 1;
+    let left = cfg.code_max_attempts.saturating_sub(used);
+    CodeVerdict::Wrong {
+        spent: left == 0,
+        error: Error::new(
+            ErrorCode::CodeInvalid,
+            if left == 0 {
+                "wrong code; no attempt is left: ask for a new one".to_string()
+            } else {
+                format!("wrong code; {left} attempts left")
+            },
+        )
+        .with_details(json!({ "attempts_left": left })),
+    }
+}
+
+/// No code (never sent, spent, or replaced): `CODE_INVALID`.
+pub fn no_code() -> Error {
+    Error::new(
+        ErrorCode::CodeInvalid,
+        "no valid code for this address; ask for a new one",
+    )
+    .with_details(json!({ "attempts_left": 0 }))
 }
 
 /// What presenting a refresh token leads to.
@@ -403,5 +539,76 @@ mod tests {
         assert!(digests_equal("abcd", "abcd"));
         assert!(!digests_equal("abcd", "abce"));
         assert!(!digests_equal("abcd", "abc"));
+    }
+
+    fn code(attempts: u32) -> OneTimeCode {
+        OneTimeCode {
+            purpose: crate::access::CodePurpose::Reset,
+            player: PlayerId::new("p").unwrap(),
+            provider: "email".into(),
+            subject: "a@b.co".into(),
+            salt: "s".into(),
+            hash: "h".into(),
+            created_at: at(1),
+            expires_at: at(2),
+            attempts,
+        }
+    }
+
+    #[test]
+    fn codes_expire_count_attempts_and_lock() {
+        let cfg = RecoveryConfig::default();
+        assert_eq!(
+            code_verdict(&cfg, &code(0), true, at(1)),
+            CodeVerdict::Accept
+        );
+        assert!(matches!(
+            code_verdict(&cfg, &code(0), true, at(2)),
+            CodeVerdict::Expired(e) if e.code == ErrorCode::CodeExpired
+        ));
+        match code_verdict(&cfg, &code(0), false, at(1)) {
+            CodeVerdict::Wrong { spent, error } => {
+                assert!(!spent);
+                assert_eq!(error.code, ErrorCode::CodeInvalid);
+                assert_eq!(error.details["attempts_left"], 4);
+            }
+            v => panic!("{v:?}"),
+        }
+        assert!(matches!(
+            code_verdict(&cfg, &code(4), false, at(1)),
+            CodeVerdict::Wrong { spent: true, .. }
+        ));
+        // Past the attempts, even the right code is refused.
+        assert!(matches!(
+            code_verdict(&cfg, &code(5), true, at(1)),
+            CodeVerdict::Wrong { spent: true, .. }
+        ));
+    }
+
+    #[test]
+    fn code_digits_and_addresses() {
+        let cfg = RecoveryConfig::default();
+        assert_eq!(code_digits(&cfg, 42), "000042");
+        assert_eq!(code_digits(&cfg, 123_456_789), "456789");
+        assert_eq!(
+            address("phone", "+49 (151) 234-5678").unwrap().1,
+            "+491512345678"
+        );
+        assert!(address("phone", "12").is_err());
+        assert_eq!(
+            address("email", "Bob@Example.COM").unwrap().1,
+            "bob@example.com"
+        );
+        assert!(address("email", "nope").is_err());
+        assert!(address("username", "bob").is_err());
+    }
+
+    #[test]
+    fn closed_accounts_cannot_log_in() {
+        let mut a = new_account(PlayerId::new("p").unwrap(), at(1));
+        a.closed_at = Some(at(2));
+        let e = may_log_in(&AccountsConfig::default(), &a, at(3)).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Forbidden);
+        assert_eq!(e.details["reason"], "account_closed");
     }
 }

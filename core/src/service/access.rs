@@ -45,7 +45,7 @@ pub(crate) fn doc_cache_key(kind: &str, id: &str) -> String {
 
 /// argon2id with the argon2 crate's defaults (19 MiB, 2 passes, 1 lane: OWASP's
 /// minimum for argon2id), on a blocking thread.
-async fn hash_password(pw: String) -> Result<String> {
+pub(super) async fn hash_password(pw: String) -> Result<String> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -59,7 +59,7 @@ async fn hash_password(pw: String) -> Result<String> {
 
 /// Verifies on a blocking thread; a missing hash is checked against a fixed dummy, so
 /// an unknown username takes as long as a wrong password.
-async fn verify_password(pw: String, phc: Option<String>) -> bool {
+pub(super) async fn verify_password(pw: String, phc: Option<String>) -> bool {
     static DUMMY: OnceLock<String> = OnceLock::new();
     tokio::task::spawn_blocking(move || {
         let known = phc.is_some();
@@ -192,6 +192,11 @@ impl Guildhall {
                 );
                 cs.docs
                     .push(Versioned::new(player.as_str(), account.clone()).put());
+                cs.events.push(ctx.event(
+                    "account_registered",
+                    vec![player.clone()],
+                    json!({ "method": "password", "username": account.identities[0].subject }),
+                ));
                 let (refresh_token, refresh_expires_at) =
                     self.refresh_into(&ctx, &mut cs, &player, None);
                 Ok((
@@ -228,6 +233,7 @@ impl Guildhall {
         self.new_session(&account.value).await
     }
 
+    /// A new refresh-token family for a password login; emits `logged_in` {method}.
     async fn new_session(&self, account: &AccountRecord) -> Result<LoginGrant> {
         let player = account.player.clone();
         self.retrying("login", |ctx| {
@@ -236,6 +242,11 @@ impl Guildhall {
                 let mut cs = ChangeSet::default();
                 let (refresh_token, refresh_expires_at) =
                     self.refresh_into(&ctx, &mut cs, &player, None);
+                cs.events.push(ctx.event(
+                    "logged_in",
+                    vec![player.clone()],
+                    json!({ "method": "password" }),
+                ));
                 let account = self
                     .account_doc(&player)
                     .await?
@@ -313,14 +324,31 @@ impl Guildhall {
                         )
                         .put(),
                     );
+                    if account_created {
+                        cs.events.push(ctx.event(
+                            "account_registered",
+                            vec![player.clone()],
+                            json!({ "method": provider }),
+                        ));
+                    }
+                    cs.events.push(ctx.event(
+                        "identity_linked",
+                        vec![player.clone()],
+                        json!({ "provider": provider, "subject": subject, "verified": false }),
+                    ));
                     account.value.identities.push(Identity {
-                        provider,
+                        provider: provider.clone(),
                         subject,
                         linked_at: ctx.now,
                     });
                     cs.docs.push(account.put());
                 }
                 rules::may_log_in(&cfg, &account.value, ctx.now)?;
+                cs.events.push(ctx.event(
+                    "logged_in",
+                    vec![player.clone()],
+                    json!({ "method": provider }),
+                ));
                 let (refresh_token, refresh_expires_at) =
                     self.refresh_into(&ctx, &mut cs, &player, None);
                 Ok((
@@ -428,6 +456,11 @@ impl Guildhall {
                         f.value.revoked_at = Some(ctx.now);
                         f.value.revoked_reason = Some("logout".into());
                         cs.docs.push(f.put());
+                        cs.events.push(ctx.event(
+                            "signed_out",
+                            vec![rec.value.player.clone()],
+                            json!({ "scope": "session" }),
+                        ));
                     }
                 }
                 Ok((cs, ()))
@@ -455,7 +488,11 @@ impl Guildhall {
         self.update_account("change_password", player, false, move |a, ctx| {
             a.password_hash = Some(hash.clone());
             a.tokens_valid_after = Some(ctx.now);
-            Ok(None)
+            Ok(Some(ctx.event(
+                "password_changed",
+                vec![a.player.clone()],
+                json!({ "reason": "change" }),
+            )))
         })
         .await
         .map(|_| ())
@@ -466,7 +503,11 @@ impl Guildhall {
     pub async fn sign_out_everywhere(&self, player: &PlayerId) -> Result<PlayerAccount> {
         self.update_account("sign_out_everywhere", player, false, |a, ctx| {
             a.tokens_valid_after = Some(ctx.now);
-            Ok(None)
+            Ok(Some(ctx.event(
+                "signed_out",
+                vec![a.player.clone()],
+                json!({ "scope": "everywhere" }),
+            )))
         })
         .await
     }

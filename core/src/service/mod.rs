@@ -8,7 +8,9 @@
 //! operations: `economy.rs`, `inventory.rs` (with the catalog and its analytics),
 //! `mail.rs`, `announce.rs`, `presence.rs`, `party.rs`, `matchmaking.rs`, `access.rs`,
 //! `achievements.rs` (whose counting the commit engine calls for every change set),
-//! `trade.rs`, `payments.rs` (webhooks in), `downloads.rs` (game data files), `events.rs`, and `first_seen.rs` (when a player began to exist).
+//! `trade.rs`, `payments.rs` (webhooks in), `downloads.rs` (game data files), `webhooks.rs` (outbound webhook subscriptions
+//! and delivery progress), `recovery.rs` (one-time codes, password reset, closing
+//! accounts), `events.rs`, and `first_seen.rs` (when a player began to exist).
 
 use crate::config::Config;
 use crate::ctx::Ctx;
@@ -40,7 +42,9 @@ mod party;
 mod payments;
 mod presence;
 mod rooms;
+mod recovery;
 mod trade;
+mod webhooks;
 
 pub use commit::{Caller, Replayable};
 use commit::{Committer, Stripes};

@@ -45,6 +45,7 @@ mod rooms;
 pub mod session;
 mod templates;
 mod trade;
+mod webhooks;
 
 pub use session::{
     issue_session, CsrfForm, Operator, SessionClaims, AUDIENCE, COOKIE, SESSION_TTL_SECS,
@@ -141,12 +142,20 @@ pub fn console_routes() -> Router<AppState> {
         .route("/console/rooms/{room_id}", get(rooms::room_page))
         .route("/console/payments", get(payments::payments_page))
         .route("/console/files", get(files::files_page).post(files::upload))
+        .route(
+            "/console/webhooks",
+            get(webhooks::webhooks_page).post(webhooks::create),
+        )
+        .route(
+            "/console/webhooks/{webhook_id}/replay",
+            post(webhooks::replay),
+        )
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 15] = [
+const NAV: [(&str, &str); 16] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -162,6 +171,7 @@ const NAV: [(&str, &str); 15] = [
     ("/console/rooms", "Rooms"),
     ("/console/payments", "Payments"),
     ("/console/files", "Game data"),
+    ("/console/webhooks", "Webhooks"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -143,6 +143,7 @@ pub(super) async fn render_player(
     let inventory = inventory(s, &pid).await;
     let mailbox = mailbox(s, op, &pid, &url).await;
     let presence = presence(s, &pid).await;
+    let activity = activity(s, &pid).await;
     let body = html! {
         div.grid {
             (section("Account", account))
@@ -154,6 +155,7 @@ pub(super) async fn render_player(
             (section("Mailbox", mailbox))
             (section("Party, ticket, session", presence))
         }
+        (section("Account activity (newest first)", activity))
     };
     respond(
         status,
@@ -533,4 +535,24 @@ pub(super) async fn unban(
     }
     .await;
     after_player_action(&s, &op, &p, outcome).await
+}
+
+/// The account's activity log (seed 003's behaviour log): the last 50 account events.
+async fn activity(s: &AppState, pid: &PlayerId) -> Markup {
+    match s.gh.account_activity(pid, 50).await {
+        Err(e) => inline_error(&e),
+        Ok(events) if events.is_empty() => {
+            html! { p.muted { "No account activity in the outbox." } }
+        }
+        Ok(events) => html! {
+            table {
+                thead { tr { th { "When" } th { "What" } th { "Details" } } }
+                tbody {
+                    @for e in events.iter().rev() {
+                        tr { td { (time(&e.at)) } td { (e.kind) } td { code { (e.payload.to_string()) } } }
+                    }
+                }
+            }
+        },
+    }
 }

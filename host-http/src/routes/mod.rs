@@ -37,7 +37,9 @@ pub mod party;
 pub mod payments;
 pub mod presence;
 pub mod rooms;
+pub mod recovery;
 pub mod trade;
+pub mod webhooks;
 
 /// A JSON result that may be a replay: adds `Idempotent-Replayed: true` when it is.
 #[derive(Debug)]

@@ -819,6 +819,21 @@ async fn openapi_lists_every_route() {
         ("get", "/v1/admin/files/{name}/versions"),
         ("get", "/v1/files"),
         ("get", "/v1/files/{name}"),
+        // Outbound webhooks; account recovery and closing.
+        ("get", "/v1/admin/webhooks"),
+        ("post", "/v1/admin/webhooks"),
+        ("get", "/v1/admin/webhooks/{webhook_id}"),
+        ("put", "/v1/admin/webhooks/{webhook_id}"),
+        ("delete", "/v1/admin/webhooks/{webhook_id}"),
+        ("post", "/v1/admin/webhooks/{webhook_id}/replay"),
+        ("post", "/v1/auth/recovery/start"),
+        ("post", "/v1/auth/recovery/reset"),
+        ("post", "/v1/auth/reopen"),
+        ("post", "/v1/players/{player}/identities/verify/start"),
+        ("post", "/v1/players/{player}/identities/verify"),
+        ("post", "/v1/players/{player}/close"),
+        ("get", "/v1/players/{player}/activity"),
+        ("post", "/v1/admin/accounts/{player}/reopen"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

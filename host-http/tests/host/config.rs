@@ -639,6 +639,42 @@ fn opens_the_file_that_sets_every_key() {
     assert_eq!(p.products[0].amount, Some(500));
     assert_eq!(p.products[0].items[0].quantity, 2);
     assert_eq!(s.core.downloads.max_file_bytes, 1_048_576);
+    let w = &s.core.webhooks;
+    assert_eq!(
+        (
+            w.retry_budget_secs,
+            w.max_attempts,
+            w.backoff_initial_ms,
+            w.backoff_max_secs
+        ),
+        (43_200, 40, 2000, 1800)
+    );
+    assert_eq!(
+        (
+            w.timeout_secs,
+            w.poll_interval_ms,
+            w.lease_secs,
+            w.batch,
+            w.allow_http
+        ),
+        (5, 250, 15, 200, true)
+    );
+    let r = &s.core.recovery;
+    assert_eq!(
+        (
+            r.code_digits,
+            r.code_ttl_secs,
+            r.code_max_attempts,
+            r.codes_per_hour
+        ),
+        (8, 900, 3, 4)
+    );
+    assert_eq!(r.email_channel, guildhall_core::access::CodeChannel::Smtp);
+    assert_eq!(
+        (r.smtp_host.as_str(), r.smtp_port, r.smtp_from.as_str()),
+        ("mail.example.com", 2525, "noreply@example.com")
+    );
+    assert_eq!(r.reopen_grace_secs, 604_800);
 }
 
 #[test]

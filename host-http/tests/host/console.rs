@@ -637,6 +637,7 @@ async fn console_shows_data_with_html_in_it_escaped_on_every_page() {
         "/console/characters",
         "/console/loot",
         "/console/rooms",
+        "/console/webhooks",
     ] {
         let (status, _, page) = get(&app, path, Some(&cookie)).await;
         assert_eq!(status, StatusCode::OK, "{path}");
@@ -1266,6 +1267,69 @@ async fn console_loot_page_edits_a_table_shows_a_refusal_and_dry_runs_a_seed() {
     let (_, _, page) = get(&app, "/console/loot?table=chest&seed=x", Some(&cookie)).await;
     assert!(page.contains("INVALID_ARGUMENT"));
     assert_eq!(app.get("/v1/ledger/verify").await.ok()["ok"], true);
+}
+
+#[tokio::test]
+async fn console_webhooks_page_subscribes_shows_a_parked_endpoint_and_replays_it() {
+    let app = app().await;
+    let (_, admin) = key(&app, "admin").await;
+    let cookie = session_of(&sign_in(&app, &admin).await);
+    let (status, _, page) = get(&app, "/console/webhooks", Some(&cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    // A refusal keeps the draft and names its code.
+    let (status, _, page) = post(
+        &app,
+        "/console/webhooks",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("url", "http://example.com/<b>"),
+            ("kinds", "*"),
+            ("format", "standard"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("INVALID_ARGUMENT"), "{page}");
+    shows_escaped("webhooks refusal", &page, &["http://example.com/<b>"]);
+    // An endpoint nobody listens on: subscribed, then parked by hand through its state.
+    let (status, location, _) = post(
+        &app,
+        "/console/webhooks",
+        &cookie,
+        &[
+            ("csrf", csrf.as_str()),
+            ("url", "http://127.0.0.1:9/hook"),
+            ("kinds", "currency_granted"),
+            ("format", "discord"),
+            ("description", "<i>ops</i>"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/console/webhooks?done="),
+        "{location}"
+    );
+    let gh = app.server.guildhall();
+    let id = gh.webhooks().await.unwrap()[0].subscription.id.clone();
+    let mut state = gh.webhook_state(&id).await.unwrap();
+    state.value.parked_at = Some(chrono::Utc::now());
+    state.value.last_error = Some("HTTP 503 <oops>".into());
+    gh.save_webhook_state(&state).await.unwrap();
+    let (_, _, page) = get(&app, "/console/webhooks", Some(&cookie)).await;
+    shows_escaped("webhooks", &page, &["<i>ops</i>", "HTTP 503 <oops>"]);
+    assert!(page.contains("parked") && page.contains("Replay"), "{page}");
+    let (status, location, _) = post(
+        &app,
+        &format!("/console/webhooks/{id}/replay"),
+        &cookie,
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    assert!(gh.webhook(&id).await.unwrap().state.parked_at.is_none());
 }
 
 #[tokio::test]

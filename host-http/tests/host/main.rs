@@ -23,5 +23,7 @@ mod party;
 mod payments;
 mod process;
 mod rooms;
+mod recovery;
 mod trade;
 mod ws;
+mod webhooks;
