@@ -663,6 +663,15 @@ export interface DestroyRoomRequest {
   roomId: string
 }
 
+/** `[downloads]`; missing keys keep their defaults. */
+export interface DownloadsConfig {
+  /**
+   * Largest file accepted, bytes (default 32 MiB; 1 to 1 GiB). Larger uploads are
+   * refused with `LIMIT_REACHED` and store nothing.
+   */
+  maxFileBytes?: number
+}
+
 /** What a drop is. */
 export type DropKind = 'item' | 'currency'
 
@@ -748,6 +757,54 @@ export interface EquippedItem {
  * (`"INSUFFICIENT_FUNDS"`), the exact string every binding exposes as `code`.
  */
 export type ErrorCode = 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'INSUFFICIENT_FUNDS' | 'BALANCE_LIMIT' | 'ALREADY_OWNED' | 'NOT_OWNED' | 'NOT_CONSUMABLE' | 'INSUFFICIENT_QUANTITY' | 'STACK_LIMIT' | 'NOT_FOR_SALE' | 'IDEMPOTENCY_CONFLICT' | 'MAIL_SEND_LIMIT' | 'MAIL_NOT_READ' | 'ALREADY_CLAIMED' | 'UNCLAIMED_ATTACHMENTS' | 'PARTY_FULL' | 'ALREADY_IN_PARTY' | 'NOT_IN_PARTY' | 'NOT_PARTY_LEADER' | 'INVITE_EXPIRED' | 'TICKET_EXISTS' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BANNED' | 'RATE_LIMITED' | 'CONFLICT' | 'UNAVAILABLE' | 'ALREADY_FRIENDS' | 'BLOCKED' | 'LIMIT_REACHED' | 'NAME_TAKEN' | 'GROUP_FULL' | 'NOT_GROUP_MEMBER' | 'GROUP_PERMISSION' | 'MUTED' | 'NOT_CHANNEL_MEMBER' | 'TOURNAMENT_CLOSED' | 'TOURNAMENT_FULL' | 'NOT_COMPLETED' | 'TRADE_CLOSED' | 'TRADE_CHANGED' | 'ROOM_FULL' | 'CODE_INVALID' | 'CODE_EXPIRED'
+
+/** A version with its bytes in base64 (JSON surfaces). */
+export interface FileContent {
+  /** The bytes, standard base64. */
+  contentBase64: string
+  /** The version. */
+  file: FileMeta
+}
+
+/** Files whose current version is newer than a version, oldest change first. */
+export interface FileList {
+  /** The current version of each changed file, by version ascending. */
+  files: FileMeta[]
+  /**
+   * Pass as `since` to get what changes after this page (the last version listed,
+   * or the `since` given when nothing changed).
+   */
+  latest: number
+  /** True when more changed files follow (call again with `since = latest`). */
+  more: boolean
+}
+
+/** Query of the listing. */
+export interface FileListQuery {
+  /** Page size, 1-1000 (default 200). */
+  limit?: number
+  /** Only files whose current version is above this (default 0: every file). */
+  since?: number
+}
+
+/** One stored version of a file, without its bytes. */
+export interface FileMeta {
+  /** Media type given at upload (default `application/octet-stream`). */
+  contentType: string
+  /** When uploaded, UTC. */
+  createdAt: string
+  /** File name, 1-128 of `[A-Za-z0-9._-]` (not starting with `.`). */
+  name: string
+  /** SHA-256 of the bytes, lower-case hex: the ETag (quoted in HTTP). */
+  sha256: string
+  /** Size, bytes. */
+  size: number
+  /**
+   * Global version number (monotonic over every file; the newest version of a name
+   * is its current one).
+   */
+  version: number
+}
 
 /** Fire an event for a player. Errors: `INVALID_ARGUMENT` (event name). */
 export interface FireRequest {
@@ -890,6 +947,16 @@ export interface GrantItemRequest {
   quantity?: number
   /** Why, 1-64 bytes; default `grant`. */
   reason?: string
+}
+
+/** One part of a product's grant (a currency amount or units of an item). */
+export interface GrantPart {
+  /** Smallest units of the currency, or units of the item. */
+  amount: number
+  /** Currency code (a currency part). */
+  currency?: string
+  /** Catalog item id (an item part). */
+  itemId?: string
 }
 
 /**
@@ -1121,6 +1188,7 @@ export interface GuildhallConfig {
   currencies?: Currency[]
   /** Database URL (`sqlite://FILE`, `postgres://...`, `memory://`). */
   database?: string
+  downloads?: DownloadsConfig
   /** How long outbox events are kept, seconds (default 604800, positive). */
   eventRetentionSecs?: number
   friends?: FriendsConfig
@@ -1142,6 +1210,7 @@ export interface GuildhallConfig {
   /** Retries after a `CONFLICT` before a call gives up (default 32). */
   maxRetries?: number
   party?: PartyConfig
+  payments?: PaymentsConfig
   /** Matchmaking queues (`[[queues]]`). */
   queues?: QueueConfig[]
   ratings?: RatingsConfig
@@ -1212,6 +1281,37 @@ export interface HistoryPage {
   entries: LedgerEntry[]
   /** Pass as `cursor` to get the next (older) page; `None` at the end. */
   nextCursor?: string
+}
+
+/**
+ * `[[payments.hmac]]`: a provider signing the raw body with HMAC-SHA256 in one header.
+ * Paths are JSON pointers (RFC 6901) into the event body.
+ */
+export interface HmacProviderConfig {
+  /** Pointer to the amount paid, in the provider's smallest unit (optional; logged). */
+  amount?: string
+  /** `hex` (default) or `base64`. */
+  encoding?: SignatureEncoding
+  /** Pointer to the event type (default `/type`). */
+  eventType?: string
+  /** Header carrying the signature, e.g. `X-Signature`. */
+  header: string
+  /** Provider name, 1-32 of `[a-z0-9_-]` (not `stripe`); the route's `{provider}`. */
+  name: string
+  /** Event types that mean "paid" (default `["payment.succeeded"]`). */
+  paid?: string[]
+  /** Pointer to the payment id (default `/data/id`). */
+  paymentId?: string
+  /** Pointer to the player id (default `/data/player_id`). */
+  player?: string
+  /** A prefix the header value starts with, removed before decoding (e.g. `sha256=`). */
+  prefix?: string
+  /** Pointer to the product id (default `/data/product`). */
+  product?: string
+  /** Event types that mean "refunded in full" (default `["payment.refunded"]`). */
+  refunded?: string[]
+  /** Secrets; more than one while rotating. */
+  secrets: Secret[]
 }
 
 /** One stack in a player's inventory. */
@@ -1835,6 +1935,122 @@ export interface PartyMember {
   player: string
 }
 
+/** One verified delivery and its outcome (kind `payment_log`), for the operator. */
+export interface PaymentLogEntry {
+  /** When received, UTC. */
+  at: string
+  /** The provider's event id. */
+  eventId?: string
+  /** The provider's event type. */
+  eventType: string
+  /** Entry id (sorts newest first). */
+  id: string
+  /** A human explanation. */
+  message: string
+  /** What came of it. */
+  outcome: PaymentOutcome
+  /** Money paid, the provider's smallest unit (as the event says). */
+  paidAmount?: number
+  /** Currency of the money paid. */
+  paidCurrency?: string
+  /** The payment id. */
+  paymentId?: string
+  /** The player. */
+  player?: string
+  /** The product. */
+  product?: string
+  /** Provider name. */
+  provider: string
+  /** What a refund could not take back. */
+  shortfall?: GrantPart[]
+  /** Transaction of the credit or refund committed with this entry. */
+  transactionId?: string
+}
+
+/** A page of the payment log, newest first. */
+export interface PaymentLogPage {
+  /** Entries, newest first. */
+  entries: PaymentLogEntry[]
+  /** Pass as `cursor` for the next (older) page; `None` at the end. */
+  nextCursor?: string
+}
+
+/** Filter and page of the payment log. */
+export interface PaymentLogQuery {
+  /** `next_cursor` of the previous page. */
+  cursor?: string
+  /** Page size, 1-200 (default 50). */
+  limit?: number
+}
+
+/** What a verified delivery came to. */
+export type PaymentOutcome = 'credited' | 'replay' | 'refunded' | 'refunded_shortfall' | 'refund_replay' | 'refunded_before_credit' | 'already_refunded' | 'ignored' | 'unknown_product' | 'missing_player' | 'missing_payment_id' | 'failed'
+
+/** `[[payments.products]]`: what one paid product credits. */
+export interface PaymentProduct {
+  amount?: number
+  /** Currency credited (with `amount`). */
+  currency?: string
+  /**
+   * The product id the event names (metadata `product`), or a Stripe price id
+   * (metadata `price_id`), 1-128 bytes.
+   */
+  id: string
+  /** Catalog items granted. */
+  items?: ProductItem[]
+}
+
+/** A provider payment as guildhall saw it (kind `payment`, id `<provider>:<payment id>`). */
+export interface PaymentRecord {
+  /** What the payment credited. */
+  credited?: GrantPart[]
+  /** When credited, UTC. */
+  creditedAt?: string
+  /** The provider's payment id. */
+  paymentId: string
+  /** The player credited (`None` for a refund seen before any payment). */
+  player?: string
+  /** The product credited. */
+  product?: string
+  /** Provider name (`stripe` or a `[[payments.hmac]]` name). */
+  provider: string
+  /** When refunded, UTC. */
+  refundedAt?: string
+  /** What the refund took back. */
+  revoked?: GrantPart[]
+  /** What the refund could not take back (the player had spent or traded it). */
+  shortfall?: GrantPart[]
+  /** Where it stands. */
+  status: PaymentStatus
+  /** Transaction of the credit. */
+  transactionId?: string
+}
+
+/** Where a payment stands. */
+export type PaymentStatus = 'credited' | 'refunded' | 'refunded_before_credit'
+
+/** `[payments]`: providers, their secrets, and the product map. Every key optional. */
+export interface PaymentsConfig {
+  /**
+   * Providers signing with a plain HMAC-SHA256 of the body
+   * (`POST /v1/webhooks/hmac/{name}`).
+   */
+  hmac?: HmacProviderConfig[]
+  /** What a paid product credits, by product id or price id. */
+  products?: PaymentProduct[]
+  /**
+   * System account paid grants come from and refunds go back to (default
+   * `payments`: `system:payments`).
+   */
+  source?: string
+  stripe?: StripeConfig
+  /**
+   * Largest age of a Stripe signature's timestamp, seconds (default 300, as Stripe's
+   * own libraries; 1 to 86 400). Older or further in the future: refused (replay).
+   */
+  toleranceSecs?: number
+}
+
 /** A pending request as stored on one side: the other player, and when it was sent. */
 export interface PendingRequest {
   /**
@@ -1962,6 +2178,14 @@ export interface Price {
   currency: string
 }
 
+/** Units of a catalog item a product grants. */
+export interface ProductItem {
+  /** Catalog item id. */
+  itemId: string
+  /** Units, >= 1 (default 1; a durable grants one). */
+  quantity?: number
+}
+
 /**
  * Request of [`crate::Guildhall::progress_achievement`]: explicit progress (a
  * server's or operator's call).
@@ -2056,6 +2280,22 @@ export interface PushLobbyRequest {
    * previous push's), so a periodic push writes an event only when something changed.
    */
   unlessFingerprint?: string
+}
+
+/**
+ * An upload from a JSON surface (Node, Python): the bytes in base64. The HTTP host
+ * takes the raw body instead (`PUT /v1/admin/files/{name}`).
+ */
+export interface PutFileRequest {
+  /** The bytes, standard base64. */
+  contentBase64: string
+  /**
+   * Media type, e.g. `text/csv`, `application/json`, `application/vnd.sqlite3`
+   * (default `application/octet-stream`).
+   */
+  contentType?: string
+  /** File name, 1-128 of `[A-Za-z0-9._-]`, not starting with `.`. */
+  name: string
 }
 
 /**
@@ -2435,6 +2675,9 @@ export interface ScorePos {
   submittedAt: number
 }
 
+/** A configured secret: shown as `<redacted>` in debug output. */
+export type Secret = string
+
 /**
  * Send a friend request (SPEC.md Friends). A request to a player who already asked
  * `from` accepts theirs instead (the result says `friends: true`); asking again while
@@ -2523,6 +2766,9 @@ export interface Session {
   startedAt: string
 }
 
+/** How a generic provider encodes its signature. */
+export type SignatureEncoding = 'hex' | 'base64'
+
 /**
  * Ranking direction: `desc` (higher scores rank first, the default) or `asc` (lower
  * scores rank first, e.g. race times).
@@ -2576,6 +2822,15 @@ export interface StandingsQuery {
   partition?: string
   /** Period key (default: the current period; archived periods by their key). */
   period?: string
+}
+
+/** `[payments.stripe]`. */
+export interface StripeConfig {
+  /**
+   * Endpoint signing secrets (`whsec_...`); more than one while rotating: a signature
+   * by any of them is accepted.
+   */
+  secrets: Secret[]
 }
 
 /**

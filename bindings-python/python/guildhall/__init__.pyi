@@ -920,6 +920,68 @@ class LobbyPushResult(_Record):
     recipients: int
     fingerprint: str
 
+class GrantPart(_Record):
+    """One part of a product's grant (a currency amount or units of an item)."""
+    amount: int
+    currency: Optional[str]
+    item_id: Optional[str]
+
+class PaymentLogEntry(_Record):
+    """One verified delivery and its outcome (kind `payment_log`), for the operator."""
+    id: str
+    at: datetime
+    provider: str
+    event_type: str
+    outcome: str
+    message: str
+    event_id: Optional[str]
+    paid_amount: Optional[int]
+    paid_currency: Optional[str]
+    payment_id: Optional[str]
+    player: Optional[str]
+    product: Optional[str]
+    shortfall: list[GrantPart]
+    transaction_id: Optional[str]
+
+class PaymentLogPage(_Record):
+    """A page of the payment log, newest first."""
+    entries: list[PaymentLogEntry]
+    next_cursor: Optional[str]
+
+class PaymentRecord(_Record):
+    """A provider payment as guildhall saw it (kind `payment`, id `<provider>:<payment id>`)."""
+    provider: str
+    payment_id: str
+    status: str
+    credited: list[GrantPart]
+    credited_at: Optional[datetime]
+    player: Optional[str]
+    product: Optional[str]
+    refunded_at: Optional[datetime]
+    revoked: list[GrantPart]
+    shortfall: list[GrantPart]
+    transaction_id: Optional[str]
+
+class FileMeta(_Record):
+    """One stored version of a file, without its bytes."""
+    name: str
+    version: int
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+class FileList(_Record):
+    """Files whose current version is newer than a version, oldest change first."""
+    files: list[FileMeta]
+    latest: int
+    more: bool
+
+class FileContent(_Record):
+    """A version with its bytes in base64 (JSON surfaces)."""
+    file: FileMeta
+    content_base64: str
+
 # ----- Live events -----
 
 class EventStream:
@@ -1125,6 +1187,13 @@ class Client:
     def destroy_idle_rooms(self) -> int: ...
     def lobby(self) -> LobbyView: ...
     def push_lobby(self, *, player: Optional[str] = None, unless_fingerprint: Optional[str] = None) -> LobbyPushResult: ...
+    # payments and game data files
+    def payment_log(self, *, cursor: Optional[str] = None, limit: Optional[int] = None) -> PaymentLogPage: ...
+    def payment(self, provider: str, payment_id: str) -> PaymentRecord: ...
+    def upload_file(self, name: str, content_base64: str, *, content_type: Optional[str] = None) -> FileMeta: ...
+    def files(self, *, since: Optional[int] = None, limit: Optional[int] = None) -> FileList: ...
+    def file_content(self, name: str) -> FileContent: ...
+    def file_versions(self, name: str) -> list[FileMeta]: ...
 
 class _AsyncOpen:
     """What `AsyncClient.open` returns: `await` it for the client, or
@@ -1323,3 +1392,10 @@ class AsyncClient:
     def destroy_idle_rooms(self) -> Awaitable[int]: ...
     def lobby(self) -> Awaitable[LobbyView]: ...
     def push_lobby(self, *, player: Optional[str] = None, unless_fingerprint: Optional[str] = None) -> Awaitable[LobbyPushResult]: ...
+    # payments and game data files
+    def payment_log(self, *, cursor: Optional[str] = None, limit: Optional[int] = None) -> Awaitable[PaymentLogPage]: ...
+    def payment(self, provider: str, payment_id: str) -> Awaitable[PaymentRecord]: ...
+    def upload_file(self, name: str, content_base64: str, *, content_type: Optional[str] = None) -> Awaitable[FileMeta]: ...
+    def files(self, *, since: Optional[int] = None, limit: Optional[int] = None) -> Awaitable[FileList]: ...
+    def file_content(self, name: str) -> Awaitable[FileContent]: ...
+    def file_versions(self, name: str) -> Awaitable[list[FileMeta]]: ...

@@ -1814,6 +1814,142 @@ class LobbyPushResult(_Record):
         return o
 
 
+class GrantPart(_Record):
+    """One part of a product's grant (a currency amount or units of an item)."""
+    __slots__ = ("amount", "currency", "item_id")
+    __guildhall_fields__ = ("amount", "currency", "item_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "amount", d["amount"])
+        s(o, "currency", d.get("currency"))
+        s(o, "item_id", d.get("item_id"))
+        return o
+
+
+class PaymentLogEntry(_Record):
+    """One verified delivery and its outcome (kind `payment_log`), for the operator."""
+    __slots__ = ("id", "at", "provider", "event_type", "outcome", "message", "event_id", "paid_amount", "paid_currency", "payment_id", "player", "product", "shortfall", "transaction_id")
+    __guildhall_fields__ = ("id", "at", "provider", "event_type", "outcome", "message", "event_id", "paid_amount", "paid_currency", "payment_id", "player", "product", "shortfall", "transaction_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "id", d["id"])
+        v = d["at"]
+        s(o, "at", _instant(v))
+        s(o, "provider", d["provider"])
+        s(o, "event_type", d["event_type"])
+        s(o, "outcome", d["outcome"])
+        s(o, "message", d["message"])
+        s(o, "event_id", d.get("event_id"))
+        s(o, "paid_amount", d.get("paid_amount"))
+        s(o, "paid_currency", d.get("paid_currency"))
+        s(o, "payment_id", d.get("payment_id"))
+        s(o, "player", d.get("player"))
+        s(o, "product", d.get("product"))
+        v = d.get("shortfall")
+        s(o, "shortfall", [GrantPart._from(x) for x in v])
+        s(o, "transaction_id", d.get("transaction_id"))
+        return o
+
+
+class PaymentLogPage(_Record):
+    """A page of the payment log, newest first."""
+    __slots__ = ("entries", "next_cursor")
+    __guildhall_fields__ = ("entries", "next_cursor")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["entries"]
+        s(o, "entries", [PaymentLogEntry._from(x) for x in v])
+        s(o, "next_cursor", d.get("next_cursor"))
+        return o
+
+
+class PaymentRecord(_Record):
+    """A provider payment as guildhall saw it (kind `payment`, id `<provider>:<payment id>`)."""
+    __slots__ = ("provider", "payment_id", "status", "credited", "credited_at", "player", "product", "refunded_at", "revoked", "shortfall", "transaction_id")
+    __guildhall_fields__ = ("provider", "payment_id", "status", "credited", "credited_at", "player", "product", "refunded_at", "revoked", "shortfall", "transaction_id")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "provider", d["provider"])
+        s(o, "payment_id", d["payment_id"])
+        s(o, "status", d["status"])
+        v = d.get("credited")
+        s(o, "credited", [GrantPart._from(x) for x in v])
+        v = d.get("credited_at")
+        s(o, "credited_at", None if v is None else _instant(v))
+        s(o, "player", d.get("player"))
+        s(o, "product", d.get("product"))
+        v = d.get("refunded_at")
+        s(o, "refunded_at", None if v is None else _instant(v))
+        v = d.get("revoked")
+        s(o, "revoked", [GrantPart._from(x) for x in v])
+        v = d.get("shortfall")
+        s(o, "shortfall", [GrantPart._from(x) for x in v])
+        s(o, "transaction_id", d.get("transaction_id"))
+        return o
+
+
+class FileMeta(_Record):
+    """One stored version of a file, without its bytes."""
+    __slots__ = ("name", "version", "content_type", "size", "sha256", "created_at")
+    __guildhall_fields__ = ("name", "version", "content_type", "size", "sha256", "created_at")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        s(o, "name", d["name"])
+        s(o, "version", d["version"])
+        s(o, "content_type", d["content_type"])
+        s(o, "size", d["size"])
+        s(o, "sha256", d["sha256"])
+        v = d["created_at"]
+        s(o, "created_at", _instant(v))
+        return o
+
+
+class FileList(_Record):
+    """Files whose current version is newer than a version, oldest change first."""
+    __slots__ = ("files", "latest", "more")
+    __guildhall_fields__ = ("files", "latest", "more")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["files"]
+        s(o, "files", [FileMeta._from(x) for x in v])
+        s(o, "latest", d["latest"])
+        s(o, "more", d["more"])
+        return o
+
+
+class FileContent(_Record):
+    """A version with its bytes in base64 (JSON surfaces)."""
+    __slots__ = ("file", "content_base64")
+    __guildhall_fields__ = ("file", "content_base64")
+
+    @classmethod
+    def _from(cls, d):
+        o = object.__new__(cls)
+        s = object.__setattr__
+        v = d["file"]
+        s(o, "file", FileMeta._from(v))
+        s(o, "content_base64", d["content_base64"])
+        return o
+
+
 #: The record class of each core result type, by the core type's name.
 BY_SCHEMA = {
     "Balance": Balance,
@@ -1912,4 +2048,11 @@ BY_SCHEMA = {
     "LobbyPlayer": LobbyPlayer,
     "LobbyView": LobbyView,
     "LobbyPushResult": LobbyPushResult,
+    "GrantPart": GrantPart,
+    "PaymentLogEntry": PaymentLogEntry,
+    "PaymentLogPage": PaymentLogPage,
+    "PaymentRecord": PaymentRecord,
+    "FileMeta": FileMeta,
+    "FileList": FileList,
+    "FileContent": FileContent,
 }
