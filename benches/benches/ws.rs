@@ -35,7 +35,12 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
 const ROLE: &str = "GUILDHALL_BENCH_WS_ROLE";
-const ROOM: &str = "bench-hall";
+/// The room every player is in: created by the host process, named on its `READY` line.
+static ROOM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn room() -> &'static str {
+    ROOM.get().map(String::as_str).expect("the room is known")
+}
 /// Connections opened at once while connecting.
 const CONNECTING: usize = 200;
 
@@ -60,16 +65,40 @@ fn server(players: usize) {
             max_balance: None,
         }])
         .expect("config");
+        let mut config = config;
+        config.rooms.max_capacity = 100_000;
         let coordinator = Arc::new(MemoryCoordinator::new());
         let gh = Guildhall::new(Arc::new(MemoryStore::new()), coordinator.clone(), config);
         let location = Location {
             lobby: None,
             server: None,
-            room: Some(ROOM.into()),
+            room: None,
             party: None,
         };
+        // One system room holding every player: entering is what puts a session in it.
+        let hall = gh
+            .create_room(guildhall_core::rooms::CreateRoomRequest {
+                player: None,
+                room_type: "hall".into(),
+                capacity: players.max(1) as u32,
+                metadata: Default::default(),
+                server: None,
+                idempotency_key: None,
+            })
+            .await
+            .expect("room")
+            .room
+            .id;
+        ROOM.set(hall.clone()).expect("one room");
         for i in 0..players {
             gh.login(&player(i), location.clone()).await.expect("session");
+            gh.enter_room(guildhall_core::rooms::EnterRoomRequest {
+                player: player(i),
+                room_id: hall.clone(),
+                idempotency_key: None,
+            })
+            .await
+            .expect("enter");
         }
         let key = gh
             .create_api_key("bench", &["events".to_string()])
@@ -91,7 +120,7 @@ fn server(players: usize) {
             .await
             .expect("serve")
         });
-        println!("READY ws://{addr} {key}");
+        println!("READY ws://{addr} {key} {hall}");
         std::io::stdout().flush().ok();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         std::thread::spawn(move || {
@@ -116,7 +145,7 @@ fn server(players: usize) {
                     kind: "room_broadcast".into(),
                     at: chrono::Utc::now(),
                     players: Vec::new(),
-                    payload: serde_json::json!({ "room_id": ROOM, "n": i, "text": "the doors open" }),
+                    payload: serde_json::json!({ "room_id": room(), "n": i, "text": "the doors open" }),
                 };
                 coordinator.publish(&[event]).await.expect("publish");
             }
@@ -157,8 +186,7 @@ async fn open(base: &str, key: &str, i: usize) -> Socket {
     for _ in 0..20 {
         match tokio_tungstenite::connect_async(req.clone()).await {
             Ok((mut ws, _)) => {
-                let sub =
-                    serde_json::json!({ "type": "subscribe", "topics": [format!("room:{ROOM}")] });
+                let sub = serde_json::json!({ "type": "subscribe", "topics": [format!("room:{}", room())] });
                 ws.send(Message::Text(sub.to_string().into()))
                     .await
                     .expect("subscribe");
@@ -211,8 +239,11 @@ fn main() {
             break r.to_string();
         }
     };
-    let (base, key) = ready.split_once(' ').expect("url and key");
+    let mut words = ready.split(' ');
+    let (base, key) = (words.next().expect("url"), words.next().expect("key"));
     let (base, key) = (base.to_string(), key.to_string());
+    ROOM.set(words.next().expect("room").to_string())
+        .expect("one room");
     let idle_kib = rss_kib(pid);
     let deadline = Instant::now() + Duration::from_secs(300);
 
@@ -290,10 +321,11 @@ fn main() {
         let secs = started.elapsed().as_secs_f64();
         let total = delivered.load(Ordering::Relaxed);
         println!(
-            "ws/memory: {connections} WebSocket connections on one host (loopback), each subscribed to room:{ROOM}: \
+            "ws/memory: {connections} WebSocket connections on one host (loopback), each subscribed to room:{}: \
              connected and subscribed in {connect_secs:.1} s; host RSS {idle} KiB idle, {held} KiB holding them: \
              {per_conn_kib:.1} KiB per connection (floor: under 20 KiB); {broadcasts} room broadcasts, \
              {total} deliveries in {secs:.2} s: {rate:.0} deliveries/s (floor 100,000/s)",
+            room(),
             idle = idle_kib,
             held = held_kib,
             rate = total as f64 / secs,

@@ -529,33 +529,50 @@ async fn audiences_and_windows_and_presence() {
     })
     .await
     .unwrap();
+    // Two rooms; a session's room comes from entering one (SPEC.md Rooms: presence
+    // records the room from these calls), not from what the login claims.
+    let mut rooms = Vec::new();
+    for _ in 0..2 {
+        let created = gh
+            .create_room(guildhall_core::rooms::CreateRoomRequest {
+                player: None,
+                room_type: "hall".into(),
+                capacity: 8,
+                metadata: Default::default(),
+                server: None,
+                idempotency_key: None,
+            })
+            .await
+            .unwrap();
+        rooms.push(created.room.id);
+    }
     let mut room = trigger("room7", FrequencyCap::Unlimited, 1, MessageKind::InGame);
     room.audience = AudienceKind::Room;
-    room.target = Some("7".into());
+    room.target = Some(rooms[0].clone());
     room.event = "online".into();
     room.starts_at =
         Some(guildhall_core::ports::Clock::now(clock.as_ref()) + chrono::Duration::seconds(10));
     room.ends_at =
         Some(guildhall_core::ports::Clock::now(clock.as_ref()) + chrono::Duration::seconds(100));
     gh.put_trigger(room).await.unwrap();
-    gh.login(
-        &p("kim"),
-        Location {
-            room: Some("7".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    gh.login(
-        &p("lee"),
-        Location {
-            room: Some("8".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    for (who, room_id) in [("kim", &rooms[0]), ("lee", &rooms[1])] {
+        gh.login(
+            &p(who),
+            Location {
+                room: Some("claimed-elsewhere".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        gh.enter_room(guildhall_core::rooms::EnterRoomRequest {
+            player: p(who),
+            room_id: room_id.clone(),
+            idempotency_key: None,
+        })
+        .await
+        .unwrap();
+    }
     assert_eq!(
         gh.push_scheduled_audience(AudienceKind::Room)
             .await
@@ -569,7 +586,7 @@ async fn audiences_and_windows_and_presence() {
             .await
             .unwrap(),
         1,
-        "only kim is in room 7"
+        "only kim is in the first room"
     );
     assert_eq!(gh.online().await.unwrap().len(), 2);
     gh.heartbeat(&p("kim"), None).await.unwrap();

@@ -53,8 +53,8 @@ pub mod scheduler;
 pub mod server;
 pub mod sse;
 pub mod telemetry;
-pub mod ws;
 pub mod webhooks;
+pub mod ws;
 
 pub use config::Settings;
 pub use error::AppError;

@@ -169,17 +169,35 @@ impl utoipa::Modify for UniqueIds {
         use std::collections::HashMap;
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in doc.paths.paths.values() {
-            for op in [&item.get, &item.post, &item.put, &item.delete].into_iter().flatten() {
+            for op in [&item.get, &item.post, &item.put, &item.delete]
+                .into_iter()
+                .flatten()
+            {
                 if let Some(id) = &op.operation_id {
                     *seen.entry(id.clone()).or_default() += 1;
                 }
             }
         }
         for item in doc.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete].into_iter().flatten() {
-                let Some(id) = op.operation_id.clone() else { continue };
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let Some(id) = op.operation_id.clone() else {
+                    continue;
+                };
                 if seen.get(&id).copied().unwrap_or(0) > 1 {
-                    let tag = op.tags.as_ref().and_then(|t| t.first()).cloned().unwrap_or_default();
+                    let tag = op
+                        .tags
+                        .as_ref()
+                        .and_then(|t| t.first())
+                        .cloned()
+                        .unwrap_or_default();
                     op.operation_id = Some(format!("{}_{id}", tag.replace('-', "_")));
                 }
             }

@@ -41,8 +41,8 @@ mod matchmaking;
 mod party;
 mod payments;
 mod presence;
-mod rooms;
 mod recovery;
+mod rooms;
 mod trade;
 mod webhooks;
 

@@ -36,8 +36,8 @@ pub mod matchmaking;
 pub mod party;
 pub mod payments;
 pub mod presence;
-pub mod rooms;
 pub mod recovery;
+pub mod rooms;
 pub mod trade;
 pub mod webhooks;
 

@@ -44,8 +44,8 @@ mod loot;
 mod mail;
 mod matchmaking;
 mod party;
-mod rooms;
 mod payments;
+mod rooms;
 mod trade;
 mod validation;
 
