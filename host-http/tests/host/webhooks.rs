@@ -2,7 +2,8 @@
 //! receivers on the loopback: a flaky endpoint gets every event once, in order, each
 //! with a Standard Webhooks signature checked here independently; a dead endpoint is
 //! parked after the retry budget (a manual clock) and a replay resumes it in order; a
-//! worker killed mid-delivery loses no event; the REST and console surfaces.
+//! worker killed mid-delivery, and a `guildhall serve` process killed with SIGKILL, lose
+//! no event; the REST and console surfaces.
 
 use crate::common::spawn_app_with;
 use axum::body::Bytes;
@@ -511,4 +512,110 @@ async fn two_hosts_running_their_workers_deliver_through_one_lease_holder() {
     b.await.unwrap();
     // One holder at a time: each event once, in order.
     assert_eq!(receiver.accepted(), expected);
+}
+
+/// A `guildhall serve` process over `config`, its output discarded; killed with
+/// SIGKILL when dropped.
+struct HostProcess(std::process::Child);
+
+impl HostProcess {
+    fn start(dir: &crate::common::TempDir, config: &std::path::Path) -> HostProcess {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_guildhall"))
+            .current_dir(dir.path())
+            .env_remove("GUILDHALL_CONFIG")
+            .env_remove("GUILDHALL_LISTEN")
+            .env_remove("GUILDHALL_DATABASE_URL")
+            .env_remove("GUILDHALL_REDIS_URL")
+            .env("GUILDHALL_JWT_SECRET", crate::process::TEST_SECRET)
+            .env("GUILDHALL_LOG", "warn")
+            .args(["serve", "--config"])
+            .arg(config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start guildhall serve");
+        HostProcess(child)
+    }
+
+    /// SIGKILL: no shutdown of any kind, whatever the worker was doing.
+    fn kill(mut self) {
+        self.0.kill().expect("SIGKILL");
+        self.0.wait().expect("reaped");
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// SPEC.md "Payments in, notifications out" (issue: "a host killed during delivery
+/// loses no event"): a `guildhall serve` process is killed with SIGKILL while its worker
+/// delivers to a slow endpoint; a new process on the same database delivers the rest.
+/// Every event arrives at least once, the first arrivals in outbox order, and a
+/// redelivery only repeats what followed the last saved cursor.
+#[tokio::test]
+async fn a_host_process_killed_mid_delivery_loses_no_event() {
+    let dir = crate::common::TempDir::new();
+    let db = crate::common::database_url(&dir);
+    let config_path = dir.path().join("guildhall.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "listen = \"127.0.0.1:0\"\ndatabase = \"{db}\"\n[[currencies]]\ncode = \"gold\"\n\
+             [webhooks]\nbatch = 20\npoll_interval_ms = 20\n"
+        ),
+    )
+    .unwrap();
+    // The test's own handle on the same database: the subscription and the events.
+    let mut settings = guildhall_host::Settings::with_database(&db, "127.0.0.1:0".parse().unwrap());
+    settings.core = config(|_| {});
+    let gh = guildhall_host::open_backend(&settings)
+        .await
+        .expect("open the database");
+    let slow = Receiver::start(0, Duration::from_millis(20)).await;
+    gh.put_webhook(
+        None,
+        subscribe(&slow.url, &["currency_granted"], WebhookFormat::Standard),
+    )
+    .await
+    .unwrap();
+    for i in 1..=150 {
+        grant(&gh, &format!("p{}", i % 7), i).await;
+    }
+    let expected = outbox_ids(&gh, Some("currency_granted")).await;
+    assert_eq!(expected.len(), 150);
+
+    let a = HostProcess::start(&dir, &config_path);
+    slow.wait_accepted(30, Duration::from_secs(60)).await;
+    a.kill();
+    let at_kill = slow.accepted().len();
+    assert!(
+        at_kill < expected.len(),
+        "killed before the end ({at_kill} delivered)"
+    );
+
+    let b = HostProcess::start(&dir, &config_path);
+    slow.wait_accepted(expected.len(), Duration::from_secs(60))
+        .await;
+    b.kill();
+
+    let got = slow.accepted();
+    let mut firsts: Vec<String> = Vec::new();
+    for id in &got {
+        if !firsts.contains(id) {
+            firsts.push(id.clone());
+        }
+    }
+    assert_eq!(
+        firsts, expected,
+        "every event, first arrivals in outbox order"
+    );
+    let pos = |id: &String| expected.iter().position(|e| e == id).unwrap();
+    for w in got.windows(2) {
+        let (x, y) = (pos(&w[0]), pos(&w[1]));
+        assert!(y == x + 1 || y <= x, "skipped from {x} to {y}");
+    }
 }

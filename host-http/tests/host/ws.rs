@@ -525,3 +525,47 @@ async fn a_socket_on_one_host_receives_events_committed_through_another() {
     b.shutdown().await.unwrap();
     db.drop_now().await.ok();
 }
+
+/// Dead-connection cleanup: a client that stops answering (no pong, no message) is
+/// closed by the host after `ws::DEAD_AFTER` heartbeats, so it does not hold its slot;
+/// a client that keeps answering stays connected over the same time.
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_its_missed_heartbeats() {
+    let app = spawn_app().await;
+    let (token, _me) = register(&app, "wssilent").await;
+    let mut silent = connect(&app.url, "", Some(&token)).await.expect("upgrade");
+    let mut alive = connect(&app.url, "", Some(&token)).await.expect("upgrade");
+    silent.expect("ready").await;
+    alive.expect("ready").await;
+    // The live one reads (tungstenite answers each ping with a pong as it reads); the
+    // silent one reads nothing for DEAD_AFTER + 2 heartbeats of a second.
+    let quiet = Duration::from_secs(u64::from(guildhall_host::ws::DEAD_AFTER) + 2);
+    let until = tokio::time::Instant::now() + quiet;
+    while tokio::time::Instant::now() < until {
+        let _ = alive.next(Duration::from_millis(200)).await;
+    }
+    assert!(
+        alive.pings >= 2,
+        "pings to the live connection: {}",
+        alive.pings
+    );
+    // Now the silent one reads what was buffered: pings, then the end of the connection.
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match silent.socket.next().await {
+                Some(Ok(Message::Ping(_))) => silent.pings += 1,
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the host kept a silent connection open");
+    assert!(
+        silent.pings >= 1,
+        "the host closed it without a heartbeat first"
+    );
+    // The answering one is still served.
+    alive.send(json!({ "type": "ping", "ref": 1 })).await;
+    assert_eq!(alive.expect("pong").await["ref"], 1);
+}
