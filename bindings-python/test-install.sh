@@ -36,8 +36,11 @@ echo "wheel: ${wheel##*/}"
 echo "sdist: ${sdist##*/}"
 [[ "${wheel##*/}" =~ -cp39-abi3-(manylinux|musllinux)_[0-9]+_[0-9]+_[a-z0-9_]+\.whl$ ]] \
   || { echo "the wheel is not an abi3 manylinux wheel for CPython 3.9+: ${wheel##*/}" >&2; exit 1; }
-tar -tzf "$sdist" | grep -q '/pyproject.toml$' || { echo "the sdist has no pyproject.toml" >&2; exit 1; }
-unzip -l "$wheel" | grep -q 'guildhall/__init__.pyi' || { echo "the wheel ships no stubs" >&2; exit 1; }
+# (Listings read whole first: `grep -q` quitting early would fail the pipe under pipefail.)
+sdist_files=$(tar -tzf "$sdist")
+grep -q '/pyproject.toml$' <<<"$sdist_files" || { echo "the sdist has no pyproject.toml" >&2; exit 1; }
+wheel_files=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$wheel")
+grep -q '^guildhall/__init__.pyi$' <<<"$wheel_files" || { echo "the wheel ships no stubs" >&2; exit 1; }
 
 # Interpreters: the tools' python and the oldest other CPython >= 3.9 found (PATH or pyenv).
 interpreters=("$(command -v "$python")")

@@ -160,13 +160,14 @@ impl utoipa::Modify for Security {
 /// Gives every operation an id unique in the document: a handler's name (`list`,
 /// `create`, `join`) is its id unless another module has a handler of the same name, in
 /// which case both take their tag as a prefix (`parties_join`, `leaderboards_join`), so
-/// generated clients get one method per operation. Also names the server as the
-/// document's own origin (`/`), as the host serves it.
+/// generated clients get one method per operation. Also documents as query parameters
+/// those a path does not name, and names the server as the document's own origin (`/`).
 struct UniqueIds;
 
 impl utoipa::Modify for UniqueIds {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         use std::collections::HashMap;
+        use utoipa::openapi::path::ParameterIn;
         let mut seen: HashMap<String, usize> = HashMap::new();
         for item in doc.paths.paths.values() {
             for op in [&item.get, &item.post, &item.put, &item.delete]
@@ -199,6 +200,22 @@ impl utoipa::Modify for UniqueIds {
                         .cloned()
                         .unwrap_or_default();
                     op.operation_id = Some(format!("{}_{id}", tag.replace('-', "_")));
+                }
+            }
+        }
+        // A query struct deriving `IntoParams` without `parameter_in = Query` would be
+        // documented as path parameters: a parameter the path does not name is a query one.
+        for (path, item) in doc.paths.paths.iter_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                for p in op.parameters.iter_mut().flatten() {
+                    if matches!(p.parameter_in, ParameterIn::Path)
+                        && !path.contains(&format!("{{{}}}", p.name))
+                    {
+                        p.parameter_in = ParameterIn::Query;
+                    }
                 }
             }
         }

@@ -105,8 +105,8 @@ pub async fn versions(
 /// `Range: bytes=...`; 416 when no byte of the range exists.
 #[utoipa::path(get, path = "/v1/files/{name}", tag = "downloads",
     params(("name" = String, Path), ("If-None-Match" = Option<String>, Header), ("Range" = Option<String>, Header)),
-    responses((status = 200, description = "The bytes", content_type = "application/octet-stream"),
-        (status = 206, description = "The range asked for"), (status = 304, description = "Not modified"),
+    responses((status = 200, description = "The bytes, with the content type given at upload (any type)", content_type = "*/*"),
+        (status = 206, description = "The range asked for, with the content type given at upload", content_type = "*/*"), (status = 304, description = "Not modified"),
         (status = 404, body = Error), (status = 416, description = "Range not satisfiable")))]
 pub async fn download(
     State(s): State<AppState>,
