@@ -206,9 +206,14 @@ impl utoipa::Modify for UniqueIds {
         // A query struct deriving `IntoParams` without `parameter_in = Query` would be
         // documented as path parameters: a parameter the path does not name is a query one.
         for (path, item) in doc.paths.paths.iter_mut() {
-            for op in [&mut item.get, &mut item.post, &mut item.put, &mut item.delete]
-                .into_iter()
-                .flatten()
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
             {
                 for p in op.parameters.iter_mut().flatten() {
                     if matches!(p.parameter_in, ParameterIn::Path)
