@@ -70,7 +70,7 @@ use crate::rows::{
     bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
     to_json, CatalogTuple, LedgerTuple,
 };
-use crate::rows::{file_meta, FileRow, FILE_COLUMNS};
+use crate::rows::{docs_from_rows, file_meta, FileRow, FILE_COLUMNS};
 use chrono::{DateTime, NaiveDate, Utc};
 use guildhall_core::announce::{Template, Trigger};
 use guildhall_core::chat::ChatMessage;
@@ -2194,16 +2194,7 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(map_error)?;
-        rows.into_iter()
-            .map(|(id, version, b)| {
-                Ok(Doc {
-                    kind: kind.into(),
-                    id,
-                    version,
-                    body: parse_json(&b)?,
-                })
-            })
-            .collect()
+        docs_from_rows(kind, rows)
     }
 
     async fn put_file(
@@ -2321,16 +2312,7 @@ impl Store for PostgresStore {
         };
         let rows: Vec<(String, i64, String)> =
             query.fetch_all(&self.pool).await.map_err(map_error)?;
-        rows.into_iter()
-            .map(|(id, version, b)| {
-                Ok(Doc {
-                    kind: kind.into(),
-                    id,
-                    version,
-                    body: parse_json(&b)?,
-                })
-            })
-            .collect()
+        docs_from_rows(kind, rows)
     }
 
     async fn chat_history(

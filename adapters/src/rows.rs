@@ -24,6 +24,23 @@ pub(crate) fn parse_json(s: &str) -> Result<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| bad_data("JSON", e))
 }
 
+/// Documents of one kind from `(id, version, body)` rows, in the rows' order.
+pub(crate) fn docs_from_rows(
+    kind: &str,
+    rows: Vec<(String, i64, String)>,
+) -> Result<Vec<guildhall_core::ports::Doc>> {
+    rows.into_iter()
+        .map(|(id, version, b)| {
+            Ok(guildhall_core::ports::Doc {
+                kind: kind.into(),
+                id,
+                version,
+                body: parse_json(&b)?,
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::unavailable(format!("cannot encode JSON: {e}")))
 }

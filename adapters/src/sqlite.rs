@@ -20,7 +20,7 @@ use crate::rows::{
     bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
     to_json, CatalogTuple, LedgerTuple,
 };
-use crate::rows::{file_meta, FileRow, FILE_COLUMNS};
+use crate::rows::{docs_from_rows, file_meta, FileRow, FILE_COLUMNS};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use guildhall_core::announce::{Template, Trigger};
@@ -1770,16 +1770,7 @@ impl Store for SqliteStore {
         .fetch_all(&mut *c)
         .await
         .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(id, version, b)| {
-                Ok(Doc {
-                    kind: kind.into(),
-                    id,
-                    version,
-                    body: parse_json(&b)?,
-                })
-            })
-            .collect()
+        docs_from_rows(kind, rows)
     }
 
     async fn put_file(
@@ -1884,16 +1875,7 @@ impl Store for SqliteStore {
                 .fetch_all(&mut *c)
                 .await
                 .map_err(db_err)?;
-        rows.into_iter()
-            .map(|(id, version, b)| {
-                Ok(Doc {
-                    kind: kind.into(),
-                    id,
-                    version,
-                    body: parse_json(&b)?,
-                })
-            })
-            .collect()
+        docs_from_rows(kind, rows)
     }
 
     async fn chat_history(

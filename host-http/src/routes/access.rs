@@ -101,7 +101,9 @@ fn tokens(s: &AppState, grant: LoginGrant) -> ApiResult<Json<TokenResponse>> {
     }))
 }
 
-async fn per_address(s: &AppState, addr: &str) -> Result<(), AppError> {
+/// The logins' rate limit per client address (`[auth.limits] login_per_address_per_minute`),
+/// shared by every public auth route a client could hammer.
+pub(crate) async fn per_address(s: &AppState, addr: &str) -> Result<(), AppError> {
     limit(
         &s.gh,
         &format!("rl:login-addr:{addr}"),

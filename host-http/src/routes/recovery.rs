@@ -4,8 +4,9 @@
 //! its owner, an account closed by its owner (its password asked when it has one) or
 //! by a trusted server, reopened within the grace period, and the account's activity.
 
+use super::access::per_address;
 use super::ApiResult;
-use crate::auth::{limit, ClientAddr, Principal};
+use crate::auth::{ClientAddr, Principal};
 use crate::error::AppError;
 use crate::extract::{player, ApiJson, ApiPath};
 use crate::AppState;
@@ -61,16 +62,6 @@ pub struct ReopenBody {
 pub struct ActivityQuery {
     /// Most recent events at most (1-1000, default 100).
     pub limit: Option<u32>,
-}
-
-async fn per_address(s: &AppState, addr: &str) -> Result<(), AppError> {
-    limit(
-        &s.gh,
-        &format!("rl:login-addr:{addr}"),
-        s.auth.settings.limits.login_per_address_per_minute,
-        60,
-    )
-    .await
 }
 
 /// Sends a password-reset code to an e-mail address or phone linked to an account
