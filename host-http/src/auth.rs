@@ -904,7 +904,14 @@ async fn check(
         }
     }
     match rule {
-        Access::Public | Access::Authenticated => {}
+        Access::Public => {}
+        // Who the caller is, its password, its sign-out: a player's token must still
+        // be good (not signed out, its player not banned), as on every player route.
+        Access::Authenticated => {
+            if let Principal::Player { id, issued_at } = &principal {
+                state.gh.check_token_reach(id, id, *issued_at).await?;
+            }
+        }
         Access::OwnPlayer(scope) => {
             let player =
                 path_player?.ok_or_else(|| forbidden("this route names no player".into()))?;

@@ -506,6 +506,23 @@ async fn refresh_rotates_reuse_signs_out_and_logout_ends_the_login() {
     as_client(&app, &c, Method::GET, &wallet, None)
         .await
         .assert_error(401, "UNAUTHENTICATED");
+    // The routes about the caller itself refuse the signed-out token too: it cannot say
+    // who it is, change the password again or sign out.
+    as_client(&app, &c, Method::GET, "/v1/auth/me", None)
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
+    as_client(
+        &app,
+        &c,
+        Method::POST,
+        "/v1/auth/password",
+        Some(json!({ "current_password": "a new pass phrase", "new_password": "a third pass phrase" })),
+    )
+    .await
+    .assert_error(401, "UNAUTHENTICATED");
+    as_client(&app, &c, Method::POST, "/v1/auth/sign-out", None)
+        .await
+        .assert_error(401, "UNAUTHENTICATED");
 }
 
 #[tokio::test]
