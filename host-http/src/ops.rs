@@ -150,7 +150,8 @@ pub struct Draining {
     pub since: DateTime<Utc>,
     /// Its grace, seconds: work still running after `since + grace_secs` is cut.
     pub grace_secs: u64,
-    /// Who asked: `key:<name>`, `console:<key name>`, `signal` or `shutdown`.
+    /// Who asked: `key:<name>`, `console:<key name>`, or `shutdown` (a signal, or
+    /// [`crate::ServerHandle::shutdown`]).
     pub by: String,
 }
 
