@@ -568,8 +568,8 @@ const CUT_MARGIN: Duration = Duration::from_millis(200);
 /// Opens the backend, binds `settings.listen` and serves until `shutdown` completes or an
 /// operator drains the host (`POST /v1/admin/drain`); either way it drains
 /// ([`crate::ops`]: new requests refused, streams told and closed, requests in flight
-/// finished within the grace, jobs stopped, leases released). Errors: invalid or non-loopback address, backend
-/// failures, I/O.
+/// finished within the grace, jobs stopped, leases released). Errors: invalid or
+/// non-loopback address, backend failures, I/O.
 pub async fn serve(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
