@@ -30,6 +30,10 @@
 //!    at once;
 //! 5. `guildhall serve` exits with status 0.
 //!
+//! Steps 2 to 5 are [`crate::serve`]'s and [`crate::spawn`]'s. A router served by the
+//! embedder ([`crate::router`], [`crate::app`]) gets step 1 only: stopping is the
+//! embedder's, who can await [`Drain::started`] on [`crate::AppState::drain`].
+//!
 //! The grace (`grace_secs` of the request, else `serve --drain-grace-secs`, default
 //! [`DEFAULT_DRAIN_GRACE`]) bounds steps 3 and 4: a request still running when it ends
 //! is cut (answered `503 UNAVAILABLE`, its handler dropped), connections still open a
