@@ -527,6 +527,8 @@ pub fn access_rule(method: &Method, path: &str) -> Option<Access> {
         ("GET", "/v1/admin/chat/history") | ("PUT" | "DELETE", "/v1/admin/chat/mutes/{player}") => {
             Server("admin")
         }
+        // Operations: the log filter at run time, the graceful drain (crate::ops).
+        ("GET" | "PUT", "/v1/admin/log-level") | ("POST", "/v1/admin/drain") => Server("admin"),
         // Leaderboards and tournaments: standings are public to every signed-in caller;
         // scores come from trusted servers only (a client never posts its own score).
         (

@@ -1,8 +1,10 @@
 //! The `guildhall` command line: `serve`, `migrate`, `verify-ledger`, `keys`, `backup`,
-//! `restore` (the last two in [`crate::backup`]).
+//! `restore` (the last two in [`crate::backup`]), and `admin` (operations on a running
+//! host over its HTTP API: `log-level`, `drain`).
 //!
 //! Exit codes: 0 success; 1 `verify-ledger` found differences; 2 the command could not
-//! run (bad configuration, database unreachable, address refused).
+//! run (bad configuration, database unreachable, address refused, a host that refused
+//! the operation: its code is printed).
 
 use crate::config::{redact_url, Overrides, Settings};
 use crate::progress::Progress;
@@ -36,6 +38,55 @@ pub enum Command {
     /// Manage trusted servers' API keys (create, list, revoke).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Operate a running host over its HTTP API (an API key with the admin scope).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `guildhall admin ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Print the host's log filter, or replace it, e.g. `guildhall admin log-level
+    /// 'guildhall_core=debug,info'` (EnvFilter directives; a bad one changes nothing).
+    LogLevel {
+        /// The host and key.
+        #[command(flatten)]
+        host: HostArgs,
+        /// The new filter; none: print the current one.
+        filter: Option<String>,
+    },
+    /// Drain the host: it refuses new requests, tells and closes open event streams,
+    /// lets requests in flight finish (at most the grace), stops its jobs, then stops
+    /// (`guildhall serve` exits 0).
+    Drain {
+        /// The host and key.
+        #[command(flatten)]
+        host: HostArgs,
+        /// Seconds requests in flight get before they are cut (default: the host's).
+        #[arg(long, value_name = "SECS")]
+        grace_secs: Option<u64>,
+    },
+}
+
+/// Which host `guildhall admin` talks to, and with which key.
+#[derive(Debug, Clone, Args)]
+pub struct HostArgs {
+    /// The host's base URL, e.g. http://127.0.0.1:8080
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GUILDHALL_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub url: String,
+    /// An API key with the admin scope
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "GUILDHALL_API_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: String,
 }
 
 /// `guildhall keys ...`.
@@ -89,6 +140,10 @@ pub struct ServeArgs {
     /// one of this start [env: GUILDHALL_DEV=1]
     #[arg(long)]
     pub dev: bool,
+    /// Seconds a drain (SIGTERM, Ctrl-C, `guildhall admin drain` without --grace-secs)
+    /// gives requests in flight and background jobs before cutting them (default 30)
+    #[arg(long, value_name = "SECS", env = "GUILDHALL_DRAIN_GRACE_SECS")]
+    pub drain_grace_secs: Option<u64>,
 }
 
 /// Flags of `migrate` and `verify-ledger`.
@@ -140,10 +195,14 @@ pub(crate) fn fail(e: impl std::fmt::Display) -> ExitCode {
 pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Serve(args) => {
-            let settings = match Settings::load(args.into()) {
+            let grace = args.drain_grace_secs;
+            let mut settings = match Settings::load(args.into()) {
                 Ok(s) => s,
                 Err(e) => return fail(e),
             };
+            if let Some(g) = grace {
+                settings.drain_grace = std::time::Duration::from_secs(g);
+            }
             match serve(settings, shutdown_signal()).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
@@ -169,6 +228,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::Keys(cmd) => keys(cmd).await,
+        Command::Admin(cmd) => admin(cmd).await,
         Command::Backup(args) => crate::backup::backup(args).await,
         Command::Restore(args) => crate::backup::restore(args).await,
         Command::VerifyLedger(args) => {
@@ -270,5 +330,84 @@ async fn keys(cmd: KeysCommand) -> ExitCode {
             }
             Err(e) => fail(e),
         },
+    }
+}
+
+/// Sends one admin request and reads its JSON answer; an error answer becomes
+/// `STATUS CODE: message` (the host's stable code).
+async fn call(
+    host: &HostArgs,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> Result<serde_json::Value, String> {
+    let base = host.url.trim_end_matches('/');
+    let url = format!("{base}{path}");
+    let mut req = reqwest::Client::new()
+        .request(method, &url)
+        .bearer_auth(host.api_key.trim())
+        .timeout(std::time::Duration::from_secs(30));
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = res.status();
+    let text = res.text().await.map_err(|e| format!("{url}: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    if status.is_success() {
+        return Ok(json);
+    }
+    match (json["code"].as_str(), json["message"].as_str()) {
+        (Some(code), Some(message)) => Err(format!("{url}: {} {code}: {message}", status.as_u16())),
+        _ => Err(format!("{url}: {status}: {text}")),
+    }
+}
+
+async fn admin(cmd: AdminCommand) -> ExitCode {
+    match cmd {
+        AdminCommand::LogLevel { host, filter } => {
+            let answer = match &filter {
+                None => call(&host, reqwest::Method::GET, "/v1/admin/log-level", None).await,
+                Some(f) => {
+                    let body = serde_json::json!({ "filter": f });
+                    call(
+                        &host,
+                        reqwest::Method::PUT,
+                        "/v1/admin/log-level",
+                        Some(body),
+                    )
+                    .await
+                }
+            };
+            match answer {
+                Ok(v) => {
+                    let now = v["filter"].as_str().unwrap_or("(not reloadable here)");
+                    match v["previous"].as_str() {
+                        Some(was) => println!("log filter of {}: {now} (was {was})", host.url),
+                        None => println!("log filter of {}: {now}", host.url),
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        AdminCommand::Drain { host, grace_secs } => {
+            let body = serde_json::json!({ "grace_secs": grace_secs });
+            match call(&host, reqwest::Method::POST, "/v1/admin/drain", Some(body)).await {
+                Ok(v) => {
+                    let what = if v["began"].as_bool() == Some(true) {
+                        "draining"
+                    } else {
+                        "already draining"
+                    };
+                    println!(
+                        "{}: {what} (grace {} s, {} request(s) in flight, by {}); it stops when they finish",
+                        host.url, v["grace_secs"], v["in_flight"], v["by"].as_str().unwrap_or("?")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
     }
 }

@@ -229,6 +229,11 @@ pub struct Settings {
     pub ephemeral_secret: bool,
     /// Dev mode (`[auth] dev`, `--dev`): a missing secret is replaced by a random one.
     pub dev: bool,
+    /// Grace of a drain that names none (SIGTERM, Ctrl-C, a drain request without
+    /// `grace_secs`): requests in flight and the background jobs get this long before
+    /// they are cut (`serve --drain-grace-secs`; default
+    /// [`crate::ops::DEFAULT_DRAIN_GRACE`], 30 s).
+    pub drain_grace: Duration,
 }
 
 impl Default for Settings {
@@ -250,6 +255,7 @@ impl Default for Settings {
             auth: crate::auth::AuthSettings::ephemeral(),
             ephemeral_secret: true,
             dev: false,
+            drain_grace: crate::ops::DEFAULT_DRAIN_GRACE,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! `GET /openapi.json`, `/healthz`, `/readyz` and `GET /metrics` (Prometheus,
 //! [`telemetry`]), background jobs (scheduled
 //! announcements, the matchmaking tick, pruning), and the `guildhall` command line
-//! (`serve`, `migrate`, `verify-ledger`, `backup`, `restore`).
+//! (`serve`, `migrate`, `verify-ledger`, `backup`, `restore`, `admin`).
 //!
 //! * [`config`]: the TOML file, environment and flags, merged into [`Settings`].
 //! * [`router`] / [`app`]: the axum [`axum::Router`] over a [`guildhall_core::Guildhall`],
@@ -19,6 +19,8 @@
 //! * [`telemetry`]: the Prometheus recorder, request metrics and `GET /metrics`.
 //! * [`routes`]: the REST handlers under `/v1`, a file per core module they serve.
 //! * [`backup`]: `guildhall backup` and `guildhall restore`.
+//! * [`ops`]: the log filter at run time and the graceful drain (`/v1/admin/log-level`,
+//!   `/v1/admin/drain`, `guildhall admin`, SIGTERM).
 //! * [`spawn`]: start a server inside this process (tests, examples, load benchmarks):
 //!
 //! ```no_run
@@ -47,6 +49,7 @@ pub mod error;
 pub mod extract;
 pub mod live;
 pub mod openapi;
+pub mod ops;
 pub mod progress;
 pub mod routes;
 pub mod scheduler;
@@ -81,6 +84,8 @@ pub struct AppState {
     pub auth: std::sync::Arc<auth::AuthState>,
     /// The live hub of this host's event streams, started by the first one ([`AppState::hub`]).
     pub live: std::sync::Arc<std::sync::OnceLock<live::Hub>>,
+    /// Whether the host drains, and its requests in flight ([`ops::Drain`]).
+    pub drain: std::sync::Arc<ops::Drain>,
 }
 
 impl AppState {
@@ -94,6 +99,7 @@ impl AppState {
             shutdown,
             auth: auth::AuthState::new(settings.auth.clone()),
             live: Default::default(),
+            drain: std::sync::Arc::new(ops::Drain::new(settings.drain_grace)),
         }
     }
 
@@ -188,30 +194,53 @@ pub fn log_subscriber<W>(
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer)
-        .with_ansi(ansi);
-    match format {
-        LogFormat::Json => Box::new(
-            builder
-                .json()
-                .flatten_event(true)
-                .with_current_span(true)
-                .with_span_list(true)
-                .finish(),
-        ),
-        LogFormat::Pretty => Box::new(builder.pretty().finish()),
-        LogFormat::Text => Box::new(builder.finish()),
-    }
+    reloadable_log_subscriber(format, filter, writer, ansi).0
+}
+
+/// [`log_subscriber`] with its filter behind a reload handle: the [`ops::LogControl`]
+/// that changes it while the subscriber runs (`PUT /v1/admin/log-level`).
+pub fn reloadable_log_subscriber<W>(
+    format: LogFormat,
+    filter: &str,
+    writer: W,
+    ansi: bool,
+) -> (Box<dyn tracing::Subscriber + Send + Sync>, ops::LogControl)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::{Layered, SubscriberExt};
+    use tracing_subscriber::{fmt, reload, EnvFilter, Layer, Registry};
+    type Base = Layered<reload::Layer<EnvFilter, Registry>, Registry>;
+    let (filter, text) = match ops::parse_filter(filter) {
+        Ok(f) => (f, filter.trim()),
+        Err(_) => (EnvFilter::new("info"), "info"),
+    };
+    let (filter_layer, handle) = reload::Layer::new(filter);
+    let lines: Box<dyn Layer<Base> + Send + Sync> = match format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(true)
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .boxed(),
+        LogFormat::Pretty => fmt::layer()
+            .pretty()
+            .with_writer(writer)
+            .with_ansi(ansi)
+            .boxed(),
+        LogFormat::Text => fmt::layer().with_writer(writer).with_ansi(ansi).boxed(),
+    };
+    let subscriber = Registry::default().with(filter_layer).with(lines);
+    (Box::new(subscriber), ops::LogControl::new(handle, text))
 }
 
 /// Installs the log subscriber: lines on stderr, filtered by `GUILDHALL_LOG`, else
 /// `RUST_LOG`, else `info`, in the [`LogFormat`] `GUILDHALL_LOG_FORMAT` names (`json`,
 /// `pretty`, default `text`). Lines written while serving a request carry its
-/// `request_id`. Does nothing when a subscriber is already set.
+/// `request_id`. The filter can be changed later ([`ops::log_control`]). Does nothing
+/// when a subscriber is already set.
 pub fn init_tracing() {
     use std::io::IsTerminal;
     let filter = std::env::var("GUILDHALL_LOG")
@@ -220,12 +249,10 @@ pub fn init_tracing() {
         .unwrap_or_else(|| "info".into());
     let format = LogFormat::from_env();
     let ansi = format != LogFormat::Json && std::io::stderr().is_terminal();
-    let _ = tracing::subscriber::set_global_default(log_subscriber(
-        format,
-        &filter,
-        std::io::stderr,
-        ansi,
-    ));
+    let (subscriber, control) = reloadable_log_subscriber(format, &filter, std::io::stderr, ansi);
+    if tracing::subscriber::set_global_default(subscriber).is_ok() {
+        ops::set_log_control(control);
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +293,27 @@ mod tests {
         assert_eq!(line["message"], "request refused");
         assert_eq!(line["span"]["request_id"], "rid-42");
         assert_eq!(line["spans"][0]["path"], "/v1/x");
+    }
+
+    #[test]
+    fn the_filter_changes_while_the_subscriber_runs() {
+        let buf = Buf::default();
+        let out = buf.clone();
+        let (sub, control) =
+            reloadable_log_subscriber(LogFormat::Text, "info", move || out.clone(), false);
+        tracing::subscriber::with_default(sub, || {
+            tracing::debug!("hidden before");
+            assert_eq!(control.set("debug").unwrap(), "info");
+            tracing::debug!("shown after");
+            let e = control.set("debug,x=loud").expect_err("bad directive");
+            assert_eq!(e.code, guildhall_core::ErrorCode::InvalidArgument);
+            assert_eq!(control.filter(), "debug");
+            tracing::debug!("still shown");
+        });
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(!text.contains("hidden before"), "{text}");
+        assert!(text.contains("shown after"), "{text}");
+        assert!(text.contains("still shown"), "{text}");
     }
 
     #[test]

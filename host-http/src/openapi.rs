@@ -77,6 +77,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         crate::routes::recovery::start_reset, crate::routes::recovery::reset, crate::routes::recovery::reopen,
         crate::routes::recovery::start_verify, crate::routes::recovery::verify, crate::routes::recovery::close,
         crate::routes::recovery::activity, crate::routes::recovery::admin_reopen,
+        crate::routes::ops::log_level, crate::routes::ops::set_log_level, crate::routes::ops::drain,
     ),
     modifiers(&Security, &UniqueIds),
     components(schemas(guildhall_core::Error, guildhall_core::ErrorCode)),
@@ -106,6 +107,7 @@ Amounts are integers in the currency's smallest unit. Errors are `{code, message
         (name = "payments", description = "Payment webhooks in (Stripe, generic HMAC): verified, credited once by the product map, refunds revoked; the payment log"),
         (name = "downloads", description = "Game data files: versioned uploads, downloads with ETag and byte ranges, changes since a version"),
         (name = "webhooks", description = "Outbound webhooks: subscriptions, delivery progress, parked endpoints and replays"),
+        (name = "operations", description = "Running a host: the log filter at run time, the graceful drain"),
     )
 )]
 pub struct ApiDoc;

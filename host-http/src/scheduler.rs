@@ -41,15 +41,34 @@ use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
+/// The coordinator leases the jobs take (released when the host stops): the lobby and
+/// room pushes, the lobby view push, webhook delivery, the matchmaking tick.
+pub const LEASES: [&str; 5] = [
+    "push:Lobby",
+    "push:Room",
+    "push:lobby_view",
+    crate::webhooks::LEASE,
+    "matchmaking",
+];
+
 /// Longest [`Scheduler::stop`] waits for runs in progress before aborting them.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// The running background jobs of one host process.
-#[derive(Debug)]
 pub struct Scheduler {
+    gh: Guildhall,
     instance: String,
     stop: watch::Receiver<bool>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("instance", &self.instance)
+            .field("jobs", &self.tasks.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Scheduler {
@@ -57,6 +76,7 @@ impl Scheduler {
     /// `true` (or its sender is dropped), or at [`Scheduler::stop`].
     pub fn start(gh: Guildhall, schedule: Schedule, stop: watch::Receiver<bool>) -> Self {
         let instance = format!("host-{}", uuid::Uuid::new_v4());
+        let gh_for_leases = gh.clone();
         let mut tasks = Vec::new();
         {
             let (gh, holder, every_s) = (gh.clone(), instance.clone(), schedule.lobby_interval);
@@ -148,6 +168,7 @@ impl Scheduler {
         }
         tracing::debug!(instance = %instance, "background jobs started");
         Scheduler {
+            gh: gh_for_leases,
             instance,
             stop,
             tasks,
@@ -162,6 +183,30 @@ impl Scheduler {
     /// Waits for the jobs to end (they end when the stop signal turns `true`; call this
     /// after sending it), at most [`STOP_GRACE`]; then aborts what is left.
     pub async fn stop(self) {
+        self.stop_within(STOP_GRACE).await;
+    }
+
+    /// [`Scheduler::stop`] waiting at most `grace` (a drain's grace left), then releases
+    /// the coordinator leases this host holds ([`LEASES`]), so another host takes the
+    /// pushes, the webhook deliveries and the matchmaking tick over at once instead of
+    /// after the leases' time.
+    pub async fn stop_within(self, grace: Duration) {
+        let (gh, instance) = (self.gh.clone(), self.instance.clone());
+        self.stop_tasks(grace).await;
+        for name in LEASES {
+            // A lease of no time left: expired at once if this host holds it; a lease held
+            // by another host is left as it is.
+            match gh.take_lease(name, &instance, 0).await {
+                Ok(true) => tracing::debug!(lease = name, "lease released"),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(lease = name, error = %e, "cannot release the lease; it ends with its time")
+                }
+            }
+        }
+    }
+
+    async fn stop_tasks(self, grace: Duration) {
         let Scheduler {
             mut stop, tasks, ..
         } = self;
@@ -173,7 +218,7 @@ impl Scheduler {
         }
         let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
         let all = futures::future::join_all(tasks);
-        if tokio::time::timeout(STOP_GRACE, all).await.is_err() {
+        if tokio::time::timeout(grace, all).await.is_err() {
             tracing::warn!("background jobs did not stop in time; aborting them");
             for a in aborts {
                 a.abort();

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{middleware, Router};
 use guildhall_core::{Error, ErrorCode, Guildhall};
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -335,8 +335,13 @@ pub fn app(state: AppState, settings: &Settings) -> Router {
         .merge(crate::routes::webhooks::routes())
         .merge(crate::routes::recovery::routes())
         .merge(console::console_routes())
+        .merge(crate::routes::ops::routes())
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::guard))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::ops::refuse_while_draining,
+        ))
         .with_state(state);
     let cors = cors_layer(&settings.auth.cors_origins);
 
@@ -487,20 +492,67 @@ async fn run(
     let pruner = spawn_pruner(gh.clone());
     let (stopping, stop_rx) = tokio::sync::watch::channel(false);
     let jobs = scheduler::Scheduler::start(gh.clone(), settings.schedule, stop_rx.clone());
-    let state = AppState::new(gh, &settings).with_shutdown(stop_rx);
+    let state = AppState::new(gh.clone(), &settings).with_shutdown(stop_rx);
+    let drain = state.drain.clone();
     let app = app(state, &settings);
-    let result = axum::serve(
+    // A signal (or the handle's stop) drains the host like an operator's request does.
+    let signalled = {
+        let drain = drain.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            drain.begin(drain.default_grace(), "shutdown");
+        })
+    };
+    let graceful = {
+        let drain = drain.clone();
+        async move {
+            let d = drain.started().await;
+            // Tells the open event streams and closes them, and stops the background jobs.
+            let _ = stopping.send(true);
+            let grace = Duration::from_secs(d.grace_secs);
+            if tokio::time::timeout(grace, drain.idle()).await.is_err() {
+                tracing::warn!(
+                    in_flight = drain.in_flight(),
+                    "drain grace over with requests in flight; cutting them"
+                );
+                drain.cut();
+                let _ = tokio::time::timeout(CUT_MARGIN, drain.idle()).await;
+            }
+            // Returning closes the listener; idle connections close, busy ones finish.
+        }
+    };
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        // Ends the open event streams (so their connections can close) and stops the
-        // background jobs.
-        let _ = stopping.send(true);
-    })
-    .await;
-    jobs.stop().await;
+    .with_graceful_shutdown(graceful)
+    .into_future();
+    let cut = {
+        let drain = drain.clone();
+        async move {
+            let d = drain.started().await;
+            tokio::time::sleep(Duration::from_secs(d.grace_secs)).await;
+            // Moments for the graceful path, which cuts requests at the same instant.
+            tokio::time::sleep(CUT_MARGIN * 2).await;
+        }
+    };
+    let result = tokio::select! {
+        r = served => r,
+        _ = cut => {
+            tracing::warn!("drain grace over: dropping the connections still open");
+            Ok(())
+        }
+    };
+    signalled.abort();
+    // Whatever is left of the grace (at least a moment) for the jobs' runs in progress.
+    let left = drain.draining().map_or(scheduler::STOP_GRACE, |d| {
+        let end = d.since + chrono::Duration::seconds(d.grace_secs as i64);
+        (end - chrono::Utc::now())
+            .to_std()
+            .unwrap_or_default()
+            .max(CUT_MARGIN)
+    });
+    jobs.stop_within(left).await;
     pruner.abort();
     tracing::info!("guildhall stopped");
     result.map_err(|source| StartError::Io {
@@ -509,9 +561,15 @@ async fn run(
     })
 }
 
-/// Opens the backend, binds `settings.listen` and serves until `shutdown` completes, then
-/// finishes the requests in flight. Errors: invalid or non-loopback address, backend
-/// failures, I/O.
+/// How long past a drain's grace the host waits for cut requests to be answered, and
+/// then again for the graceful path, before it drops the connections still open.
+const CUT_MARGIN: Duration = Duration::from_millis(200);
+
+/// Opens the backend, binds `settings.listen` and serves until `shutdown` completes or an
+/// operator drains the host (`POST /v1/admin/drain`); either way it drains
+/// ([`crate::ops`]: new requests refused, streams told and closed, requests in flight
+/// finished within the grace, jobs stopped, leases released). Errors: invalid or
+/// non-loopback address, backend failures, I/O.
 pub async fn serve(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,

@@ -26,8 +26,11 @@
 //!
 //! Idle streams get a `:heartbeat` comment every `sse_heartbeat_secs`; writing it to a
 //! dead connection fails, which drops the stream. The stream belongs to its connection:
-//! when the client goes away the stream is dropped with it (nothing is spawned), and at
-//! server shutdown it ends so graceful shutdown does not wait for it.
+//! when the client goes away the stream is dropped with it (nothing is spawned), and
+//! when the host drains ([`crate::ops`]) it sends a last `server_draining` event (no
+//! `id`; `retry:` 1000 ms; data `{"type":"server_draining","reason":"draining",
+//! "reconnect_after_ms":1000}`) and ends, so the client reconnects, to another host,
+//! with its `Last-Event-ID`, and graceful shutdown does not wait for it.
 
 use crate::error::AppError;
 use crate::extract::{player, ApiPath, ApiQuery};
@@ -93,11 +96,30 @@ pub async fn player_events(
     }
     // Subscribe before anything is read, so nothing committed from now on is missed.
     let feed = Feed::open(&s, pid.clone(), PlayerStream(pid), cursor);
-    let stream = futures::stream::unfold(feed, |mut feed| async move {
-        let event = feed.next().await?;
-        Some((Ok(sse_event(&event)), feed))
-    });
+    // The drain handle goes once the stream has said the host drains: the stream ends.
+    let stream = futures::stream::unfold(
+        (feed, Some(s.drain.clone())),
+        |(mut feed, drain)| async move {
+            let drain = drain?;
+            match feed.next().await {
+                Some(event) => Some((Ok(sse_event(&event)), (feed, Some(drain)))),
+                None if drain.is_draining() => Some((Ok(draining_event()), (feed, None))),
+                None => None,
+            }
+        },
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(s.sse_heartbeat).text("heartbeat")))
+}
+
+/// The last event of a stream whose host drains: `event: server_draining`, no `id` (the
+/// client's last id stays the last event's), `retry:` the reconnect hint.
+fn draining_event() -> SseEvent {
+    SseEvent::default()
+        .event(crate::ops::DRAINING_EVENT)
+        .retry(std::time::Duration::from_millis(
+            crate::ops::RECONNECT_AFTER_MS,
+        ))
+        .data(crate::ops::draining_notice().to_string())
 }
 
 fn sse_event(e: &LiveEvent) -> SseEvent {

@@ -47,8 +47,10 @@
 //!
 //! **Heartbeat**: the server sends a WebSocket ping every `sse_heartbeat_secs`; a
 //! connection from which nothing (not even a pong) arrived for [`DEAD_AFTER`]
-//! heartbeats is closed, and so is one whose writes fail. At server shutdown every
-//! connection is closed (code 1001).
+//! heartbeats is closed, and so is one whose writes fail. When the host drains
+//! ([`crate::ops`]) every connection gets `{"type":"server_draining","reason":"draining",
+//! "reconnect_after_ms":1000}` and is closed with code 1012 (service restart): reconnect,
+//! to another host, with `?after=<last id>`.
 //!
 //! **Per-connection cost** is kept small: a 4 KiB read buffer, no write buffering
 //! beyond the frame in flight, messages from the client up to [`MAX_MESSAGE_BYTES`],
@@ -382,12 +384,7 @@ async fn connection(
                     }
                 }
                 None => {
-                    let _ = socket
-                        .send(Message::Close(Some(CloseFrame {
-                            code: 1001,
-                            reason: "server shutting down".into(),
-                        })))
-                        .await;
+                    close_for_shutdown(&s, &mut socket).await;
                     break;
                 }
             },
@@ -401,16 +398,31 @@ async fn connection(
                 }
             }
             _ = shutdown(&s), if !listening => {
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame {
-                        code: 1001,
-                        reason: "server shutting down".into(),
-                    })))
-                    .await;
+                close_for_shutdown(&s, &mut socket).await;
                 break;
             }
         }
     }
+}
+
+/// Closes a connection as the server stops: when the host drains, the notice
+/// `{"type":"server_draining","reason":"draining","reconnect_after_ms":1000}` then close
+/// code 1012 (service restart); otherwise code 1001 (going away).
+async fn close_for_shutdown(s: &AppState, socket: &mut WebSocket) {
+    let frame = if s.drain.is_draining() {
+        let notice = crate::ops::draining_notice().to_string();
+        let _ = socket.send(Message::Text(notice.into())).await;
+        CloseFrame {
+            code: crate::ops::DRAIN_CLOSE_CODE,
+            reason: "service restart".into(),
+        }
+    } else {
+        CloseFrame {
+            code: 1001,
+            reason: "server shutting down".into(),
+        }
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 /// Resolves when the server shuts down (never without a shutdown signal).

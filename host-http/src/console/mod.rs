@@ -21,8 +21,8 @@
 //! extractors), `dashboard`, `players`, `groups`, `catalog`, `templates` (announcement templates
 //! and triggers) and `mail` (system mail to one player, broadcasts); this file holds the
 //! extractors), `dashboard`, `players`, `catalog`, `templates` (announcement templates
-//! and triggers), `mail` (system mail to one player, broadcasts) and `chat` (a channel's
-//! history, mutes); this file holds the
+//! and triggers), `mail` (system mail to one player, broadcasts), `chat` (a channel's
+//! history, mutes) and `ops` (log level, drain); this file holds the
 //! router and the shared layout. The stylesheet and the one small script are compiled
 //! into the binary and served as files; nothing is fetched from elsewhere.
 //!
@@ -39,6 +39,7 @@ mod groups;
 mod leaderboards;
 mod loot;
 mod mail;
+mod ops;
 mod payments;
 mod players;
 mod rooms;
@@ -150,12 +151,15 @@ pub fn console_routes() -> Router<AppState> {
             "/console/webhooks/{webhook_id}/replay",
             post(webhooks::replay),
         )
+        .route("/console/ops", get(ops::ops_page))
+        .route("/console/ops/log-level", post(ops::set_log_level))
+        .route("/console/ops/drain", post(ops::drain))
 }
 
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 16] = [
+const NAV: [(&str, &str); 17] = [
     ("/console", "Dashboard"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
@@ -172,6 +176,7 @@ const NAV: [(&str, &str); 16] = [
     ("/console/payments", "Payments"),
     ("/console/files", "Game data"),
     ("/console/webhooks", "Webhooks"),
+    ("/console/ops", "Operations"),
 ];
 
 /// A message at the top of a page: what was done, or why it was refused.

@@ -33,6 +33,7 @@ pub mod leaderboards;
 pub mod loot;
 pub mod mail;
 pub mod matchmaking;
+pub mod ops;
 pub mod party;
 pub mod payments;
 pub mod presence;

@@ -834,6 +834,10 @@ async fn openapi_lists_every_route() {
         ("post", "/v1/players/{player}/close"),
         ("get", "/v1/players/{player}/activity"),
         ("post", "/v1/admin/accounts/{player}/reopen"),
+        // Operations.
+        ("get", "/v1/admin/log-level"),
+        ("put", "/v1/admin/log-level"),
+        ("post", "/v1/admin/drain"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     for (method, path) in expected {

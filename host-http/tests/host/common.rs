@@ -246,6 +246,8 @@ pub struct Frame {
     pub event: Option<String>,
     pub data: String,
     pub comment: Option<String>,
+    /// The `retry:` field (reconnection time, ms).
+    pub retry: Option<String>,
 }
 
 impl Frame {
@@ -304,6 +306,7 @@ impl EventStream {
                         "id" => f.id = Some(value.to_string()),
                         "event" => f.event = Some(value.to_string()),
                         "data" => data.push(value),
+                        "retry" => f.retry = Some(value.to_string()),
                         _ => {}
                     }
                 }

@@ -11,19 +11,19 @@ use serde_json::json;
 
 const SECRET: &[u8] = b"console-tests-0123456789-abcdefghijklmnopqrstuvwxyz";
 
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     spawn_app_with(|s| s.auth.secret = SECRET.to_vec()).await
 }
 
 /// A browser-like client: no credentials, no redirects followed, cookies sent by hand.
-fn browser() -> reqwest::Client {
+pub(crate) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-async fn key(app: &TestApp, scope: &str) -> (String, String) {
+pub(crate) async fn key(app: &TestApp, scope: &str) -> (String, String) {
     let k = app
         .server
         .guildhall()
@@ -34,7 +34,7 @@ async fn key(app: &TestApp, scope: &str) -> (String, String) {
 }
 
 /// Signs in with `key` and returns the response.
-async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
     browser()
         .post(format!("{}/console/login", app.url))
         .form(&[("key", key)])
@@ -44,7 +44,7 @@ async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
 }
 
 /// The `gh_console=...` pair of a sign-in's Set-Cookie.
-fn session_of(res: &reqwest::Response) -> String {
+pub(crate) fn session_of(res: &reqwest::Response) -> String {
     let set = res
         .headers()
         .get(SET_COOKIE)
@@ -55,7 +55,11 @@ fn session_of(res: &reqwest::Response) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
+pub(crate) async fn get(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, String, String) {
     let mut req = browser().get(format!("{}{path}", app.url));
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
@@ -70,7 +74,7 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, St
     (status, location, res.text().await.unwrap())
 }
 
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     path: &str,
     cookie: &str,
@@ -93,7 +97,7 @@ async fn post(
 }
 
 /// The CSRF token in a page's forms.
-fn csrf_in(page: &str) -> String {
+pub(crate) fn csrf_in(page: &str) -> String {
     let at = page.find(r#"name="csrf" value=""#).expect("a CSRF field") + 19;
     page[at..at + 64].to_string()
 }

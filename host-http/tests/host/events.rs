@@ -106,13 +106,17 @@ async fn idle_stream_sends_heartbeats_and_ends_at_shutdown() {
         .expect("shutdown completes with a stream open")
         .expect("clean shutdown");
     assert!(started.elapsed() < Duration::from_secs(10));
+    // The stream is told the host drains, then ends.
+    let mut told = false;
     loop {
         match s.frame(Duration::from_secs(5)).await {
             Some(f) if f.comment.is_some() => continue,
+            Some(f) if f.event.as_deref() == Some("server_draining") && !told => told = true,
             None => break,
             Some(f) => panic!("unexpected frame {f:?}"),
         }
     }
+    assert!(told, "a server_draining event before the end");
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod loot;
 mod mail;
 mod matchmaking;
 mod observability;
+mod ops;
 mod party;
 mod payments;
 mod process;

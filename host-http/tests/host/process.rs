@@ -8,7 +8,7 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_guildhall");
 
-fn command(dir: &TempDir) -> Command {
+pub(crate) fn command(dir: &TempDir) -> Command {
     let mut c = Command::new(BIN);
     c.current_dir(dir.path())
         .env_remove("GUILDHALL_CONFIG")
@@ -25,7 +25,7 @@ fn command(dir: &TempDir) -> Command {
 pub const TEST_SECRET: &str = "9f2c4e1a7b3d8f60c5e2a9b14d7f3e8a0c6b2d9e4f1a7c3b";
 
 /// Kills the child on drop if a test fails halfway.
-struct Running(Child);
+pub(crate) struct Running(pub(crate) Child);
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -37,25 +37,21 @@ fn database(dir: &TempDir) -> String {
     crate::common::database_url(dir)
 }
 
-#[tokio::test]
-async fn serves_healthz_and_stops_gracefully_on_sigterm() {
-    let dir = TempDir::new();
-    let config = dir.path().join("guildhall.toml");
-    std::fs::write(
-        &config,
-        format!("listen = \"127.0.0.1:0\"\ndatabase = \"{}\"\n[[currencies]]\ncode = \"gold\"\n[[currencies]]\ncode = \"gems\"\n", database(&dir)),
-    )
-    .unwrap();
-    let child = command(&dir)
-        .args(["serve", "--config"])
-        .arg(&config)
+/// Starts `guildhall serve ARGS` in `dir` with stderr piped; answers the process, the
+/// bound address (from the start-up line), the rest of stderr line by line, and the
+/// lines up to the start-up one.
+pub(crate) fn start_serve(
+    dir: &TempDir,
+    args: &[&std::ffi::OsStr],
+) -> (Running, String, mpsc::Receiver<String>, Vec<String>) {
+    let child = command(dir)
+        .arg("serve")
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut child = Running(child);
-
-    // Read the start-up line for the bound address; keep the rest of stderr.
     let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel::<String>();
     std::thread::spawn(move || {
@@ -73,6 +69,31 @@ async fn serves_healthz_and_stops_gracefully_on_sigterm() {
             break rest.split_whitespace().next().unwrap().to_string();
         }
     };
+    (child, addr, rx, log)
+}
+
+/// Waits up to `wait` for the process to exit.
+pub(crate) fn wait_exit(child: &mut Running, wait: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < deadline {
+        if let Some(s) = child.0.try_wait().unwrap() {
+            return Some(s);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[tokio::test]
+async fn serves_healthz_and_stops_gracefully_on_sigterm() {
+    let dir = TempDir::new();
+    let config = dir.path().join("guildhall.toml");
+    std::fs::write(
+        &config,
+        format!("listen = \"127.0.0.1:0\"\ndatabase = \"{}\"\n[[currencies]]\ncode = \"gold\"\n[[currencies]]\ncode = \"gems\"\n", database(&dir)),
+    )
+    .unwrap();
+    let (mut child, addr, rx, log) = start_serve(&dir, &["--config".as_ref(), config.as_ref()]);
     let startup = log.last().unwrap().clone();
     assert!(
         startup.contains("gold") && startup.contains("gems"),
@@ -97,15 +118,8 @@ async fn serves_healthz_and_stops_gracefully_on_sigterm() {
         .status()
         .unwrap()
         .success());
-    let mut status = None;
-    for _ in 0..200 {
-        if let Some(s) = child.0.try_wait().unwrap() {
-            status = Some(s);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = status.expect("exits within 10 s of SIGTERM");
+    let status =
+        wait_exit(&mut child, Duration::from_secs(10)).expect("exits within 10 s of SIGTERM");
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
     let rest: Vec<String> = rx.try_iter().collect();
     assert!(
