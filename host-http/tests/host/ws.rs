@@ -569,3 +569,74 @@ async fn a_silent_connection_is_closed_after_its_missed_heartbeats() {
     alive.send(json!({ "type": "ping", "ref": 1 })).await;
     assert_eq!(alive.expect("pong").await["ref"], 1);
 }
+
+/// Reads frames until the host closes the socket; the close code (`None` when the
+/// connection ended without a close frame) and the last error frame's code.
+async fn until_closed(ws: &mut Ws) -> (Option<u16>, Option<String>) {
+    let mut error = None;
+    let end = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.socket.next().await {
+                Some(Ok(Message::Text(t))) => {
+                    let f: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
+                    if f["type"] == "error" {
+                        error = f["code"].as_str().map(str::to_string);
+                    }
+                }
+                Some(Ok(Message::Close(c))) => return c.map(|c| u16::from(c.code)),
+                Some(Err(_)) | None => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await
+    .expect("the host kept the socket open");
+    (end, error)
+}
+
+/// Credentials are checked again at each heartbeat: a player banned, or a login signed
+/// out, while its socket is open is told why and closed with 1008; another player's
+/// socket stays.
+#[tokio::test]
+async fn a_socket_is_closed_when_its_player_is_banned_or_signed_out() {
+    let app = spawn_app().await;
+    let (banned_token, banned) = register(&app, "wsbanned").await;
+    let (out_token, _) = register(&app, "wssignedout").await;
+    let (kept_token, _) = register(&app, "wskept").await;
+    let mut b = connect(&app.url, "", Some(&banned_token))
+        .await
+        .expect("upgrade");
+    let mut o = connect(&app.url, "", Some(&out_token))
+        .await
+        .expect("upgrade");
+    let mut k = connect(&app.url, "", Some(&kept_token))
+        .await
+        .expect("upgrade");
+    for ws in [&mut b, &mut o, &mut k] {
+        ws.expect("ready").await;
+    }
+    app.post(
+        &format!("/v1/admin/accounts/{banned}/ban"),
+        json!({ "reason": "botting" }),
+    )
+    .await
+    .ok();
+    let out = app
+        .send(
+            app.anon
+                .post(format!("{}/v1/auth/sign-out", app.url))
+                .bearer_auth(&out_token),
+        )
+        .await;
+    assert_eq!(out.status.as_u16(), 204, "{}", out.body);
+    assert_eq!(
+        until_closed(&mut b).await,
+        (Some(1008), Some("BANNED".into()))
+    );
+    assert_eq!(
+        until_closed(&mut o).await,
+        (Some(1008), Some("UNAUTHENTICATED".into()))
+    );
+    k.send(json!({ "type": "ping", "ref": 7 })).await;
+    assert_eq!(k.expect("pong").await["ref"], 7);
+}
