@@ -23,7 +23,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn key(app: &TestApp, scope: &str) -> (String, String) {
+pub(crate) async fn key(app: &TestApp, scope: &str) -> (String, String) {
     let k = app
         .server
         .guildhall()
@@ -34,7 +34,7 @@ async fn key(app: &TestApp, scope: &str) -> (String, String) {
 }
 
 /// Signs in with `key` and returns the response.
-async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
     browser()
         .post(format!("{}/console/login", app.url))
         .form(&[("key", key)])
@@ -44,7 +44,7 @@ async fn sign_in(app: &TestApp, key: &str) -> reqwest::Response {
 }
 
 /// The `gh_console=...` pair of a sign-in's Set-Cookie.
-fn session_of(res: &reqwest::Response) -> String {
+pub(crate) fn session_of(res: &reqwest::Response) -> String {
     let set = res
         .headers()
         .get(SET_COOKIE)
@@ -55,7 +55,11 @@ fn session_of(res: &reqwest::Response) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String, String) {
+pub(crate) async fn get(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+) -> (StatusCode, String, String) {
     let mut req = browser().get(format!("{}{path}", app.url));
     if let Some(c) = cookie {
         req = req.header(COOKIE, c);
