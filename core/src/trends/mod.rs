@@ -1,4 +1,4 @@
-//! Trends the operator console charts (SPEC.md Operator console): daily active players,
+//! Trends the operator console charts (`/console/trends`): daily active players,
 //! players online sampled over time, and matches formed per hour with their ticket
 //! waits. The service reads and writes are in `service/trends.rs`; the pure rules (keys,
 //! sample retention, the wait histogram) in [`rules`].

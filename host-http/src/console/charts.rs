@@ -16,7 +16,7 @@ const H: f64 = 220.0;
 /// Room left of the plot for the y tick labels.
 const LEFT: f64 = 52.0;
 /// Room right of the plot.
-const RIGHT: f64 = 12.0;
+const RIGHT: f64 = 16.0;
 /// Room above the plot.
 const TOP: f64 = 10.0;
 /// Room below the plot for the x labels.
@@ -183,6 +183,16 @@ impl Chart {
                 .any(|s| s.values.iter().flatten().any(|v| *v != 0.0))
     }
 
+    /// The anchor of x label `i` of `n`: a line chart's end labels sit on the plot's
+    /// edges, so they extend inwards; every other label is centred.
+    fn anchor(&self, i: usize, n: usize) -> &'static str {
+        match self.kind {
+            Kind::Line if n > 1 && i == 0 => "start",
+            Kind::Line if n > 1 && i == n - 1 => "end",
+            _ => "middle",
+        }
+    }
+
     /// The SVG path of a line series: a move to each point after a gap, a line to the
     /// next ones.
     fn path(&self, values: &[Option<f64>], top: f64) -> String {
@@ -251,7 +261,7 @@ impl Chart {
                     }
                     @for i in shown_labels(n) {
                         text x=(fmt1(if self.kind == Kind::Line { x_of(i, n) } else { slot_centre(i, n) }))
-                            y=(fmt1(bottom + 18.0)) text-anchor="middle" font-size="11" fill="#5d6773" {
+                            y=(fmt1(bottom + 18.0)) text-anchor=(self.anchor(i, n)) font-size="11" fill="#5d6773" {
                             (self.labels[i])
                         }
                     }
