@@ -69,6 +69,7 @@
 //! room_interval_secs = 30
 //! matchmaking_tick_ms = 1000
 //! sse_heartbeat_secs = 15
+//! online_sample_secs = 300
 //!
 //! [auth]                        # whitelist, refresh_ttl_secs, min_password_len reach the core
 //! jwt_secret = "..."            # host only; prefer GUILDHALL_JWT_SECRET
@@ -283,6 +284,9 @@ pub struct ScheduleSection {
     pub matchmaking_tick_ms: u64,
     /// Seconds between heartbeat comments on an idle event stream (default 15).
     pub sse_heartbeat_secs: u64,
+    /// Seconds between two samples of the players online for the console's trend
+    /// (default 300; 10 s to 1 day).
+    pub online_sample_secs: u64,
 }
 
 impl Default for ScheduleSection {
@@ -292,6 +296,7 @@ impl Default for ScheduleSection {
             room_interval_secs: 30,
             matchmaking_tick_ms: 1000,
             sse_heartbeat_secs: 15,
+            online_sample_secs: 300,
         }
     }
 }
@@ -774,6 +779,12 @@ impl ScheduleSection {
                     "an interval is 1 second to 7 days",
                 ));
             }
+        }
+        if !(10..=86_400).contains(&self.online_sample_secs) {
+            return Err(invalid(
+                "schedule.online_sample_secs",
+                "the online sample interval is 10 seconds to 1 day",
+            ));
         }
         if !(10..=3_600_000).contains(&self.matchmaking_tick_ms) {
             return Err(invalid(

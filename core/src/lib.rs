@@ -46,6 +46,7 @@ pub mod service;
 pub mod surface;
 pub mod telemetry;
 pub mod trade;
+pub mod trends;
 pub mod types;
 pub mod webhooks;
 

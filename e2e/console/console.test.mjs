@@ -129,3 +129,63 @@ test('an operator signs in, finds a player and grants currency from the console'
   await page.goto(url + '/console')
   assert.equal(new URL(page.url()).pathname, '/console/login')
 })
+
+test('the trends page draws the seeded purchases, logins, players online and a match as SVG charts', async () => {
+  // Two players register and log in (active today), buy potions (revenue in gold),
+  // start a session (online) and queue for a duel (a match with its waits).
+  const suffix = Date.now().toString(36)
+  const players = []
+  for (const n of [1, 2]) {
+    const username = `trend_${n}_${suffix}`
+    const password = 'correct horse battery'
+    const reg = await api('POST', '/v1/auth/register', { username, password })
+    await api('POST', '/v1/auth/login', { username, password })
+    const player = reg.account.player
+    players.push(player)
+    await api('POST', `/v1/players/${player}/grant`, {
+      amount: 100, currency: 'gold', source: 'rewards', reason: 'trend seed', idempotency_key: `trend-${n}-${suffix}`
+    })
+    await api('POST', `/v1/players/${player}/purchases`, { item_id: '1', quantity: n })
+    await api('POST', `/v1/players/${player}/session`, { lobby: 'main' })
+    await api('POST', '/v1/queues/duel/tickets', { player })
+  }
+
+  await page.goto(url + '/console/login')
+  await page.fill('#key', key)
+  await page.click('button[type=submit]')
+  await page.waitForURL(url + '/console')
+  await page.click('header nav a[href="/console/trends"]')
+  await page.waitForURL(url + '/console/trends')
+  assert.equal(await page.textContent('h1'), 'Trends')
+
+  // The scheduler samples the players online every 10 s (run.sh's config) and its tick
+  // forms the duel: reload until both are drawn.
+  const deadline = Date.now() + 30000
+  const figures = async (sel) => (await page.locator(sel).allTextContents()).map((t) => Number(t.split(': ').pop()))
+  while (!(await figures('#chart-online circle.point title')).some((n) => n >= 2) ||
+         await page.locator('#chart-matches rect.point').count() === 0) {
+    assert.ok(Date.now() < deadline, 'no sample of both players online or no match drawn within 30 s')
+    await page.waitForTimeout(1000)
+    await page.reload()
+  }
+
+  // Every chart is an inline SVG with an accessible name and a point per value.
+  const charts = page.locator('svg.chart[role=img]')
+  assert.equal(await charts.count(), 5)
+  assert.equal(await page.locator('#chart-revenue circle.point').count(), 30, 'a point per day')
+  assert.equal(await page.locator('#chart-active rect.point').count(), 30, 'a bar per day')
+  assert.equal(await page.locator('#chart-matches rect.point').count(), 24, 'a bar per hour')
+  assert.ok(await page.locator('#chart-waits circle.point').count() >= 2, 'median and 90th percentile')
+  assert.equal(await page.textContent('#chart-revenue svg > title'), 'Revenue per currency per day, last 30 days')
+  // Today's figures in the points' titles: 3 potions of 10 gold at least, both players
+  // (and the first test's) active, at least one match.
+  const revenue = await figures('#chart-revenue circle.point title')
+  assert.ok(revenue[revenue.length - 1] >= 30, `revenue today ${revenue}`)
+  const active = await figures('#chart-active rect.point title')
+  assert.ok(active[active.length - 1] >= 2, `active today ${active}`)
+  const matches = await figures('#chart-matches rect.point title')
+  assert.ok(matches[matches.length - 1] >= 1, `matches this hour ${matches}`)
+  // No script draws them: the page works as served.
+  assert.equal(await page.locator('script:not([src="/console/static/console.js"])').count(), 0)
+  await page.screenshot({ path: path.join(shots, 'trends.png'), fullPage: true })
+})

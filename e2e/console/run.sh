@@ -3,7 +3,8 @@
 # Debian's chromium when /usr/bin/chromium is missing, the pinned playwright-core (no
 # browser download) when node_modules is missing, builds the host binary when missing,
 # starts `guildhall serve --dev` on a free loopback port with a fresh SQLite file and
-# examples/tour.toml (an admin key created first with `guildhall keys create`), runs
+# examples/tour.toml plus a sampling interval and a queue (an admin key created first
+# with `guildhall keys create`), runs
 # console.test.mjs with `node --test`, and stops the host. Screenshots land in a
 # temporary directory, or in docs/console/ (the README's) with GUILDHALL_SCREENSHOTS=1.
 set -euo pipefail
@@ -28,8 +29,23 @@ fi
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 db="sqlite:$work/console.db"
-key=$("$guildhall" keys create --config "$root/examples/tour.toml" --database "$db" --name console-e2e --scope admin)
-"$guildhall" serve --dev --config "$root/examples/tour.toml" --listen "127.0.0.1:$port" --database "$db" \
+# The tour's config, with the players online sampled every 10 s and a duel queue, so the
+# trends page has samples and a match to draw.
+config="$work/console.toml"
+cat "$root/examples/tour.toml" - >"$config" <<'TOML'
+
+[schedule]
+online_sample_secs = 10
+
+[[queues]]
+name = "duel"
+teams = 2
+team_size = 1
+window = { initial = 10000.0, widen_per_sec = 0.0, max = 10000.0 }
+max_wait_secs = 600
+TOML
+key=$("$guildhall" keys create --config "$config" --database "$db" --name console-e2e --scope admin)
+"$guildhall" serve --dev --config "$config" --listen "127.0.0.1:$port" --database "$db" \
   >"$work/host.log" 2>&1 &
 host=$!
 cleanup() { kill "$host" 2>/dev/null || true; wait "$host" 2>/dev/null || true; rm -rf "$work"; }

@@ -82,6 +82,7 @@
 //! room_interval_secs = 30              # room messages to connected players
 //! matchmaking_tick_ms = 1000           # matchmaking tick
 //! sse_heartbeat_secs = 15              # heartbeat comment on idle event streams
+//! online_sample_secs = 300             # players online sampled for the console's trend
 //!
 //! [auth]
 //! jwt_secret = "..."                   # or GUILDHALL_JWT_SECRET; 32+ random bytes
@@ -179,6 +180,8 @@ pub struct Schedule {
     pub matchmaking_tick: Duration,
     /// Between heartbeat comments on an idle event stream.
     pub sse_heartbeat: Duration,
+    /// Between two samples of the players online (the console's trend).
+    pub online_sample: Duration,
 }
 
 impl Default for Schedule {
@@ -196,6 +199,7 @@ impl Schedule {
             due_triggers_interval: DUE_TRIGGERS_INTERVAL,
             matchmaking_tick: Duration::from_millis(s.matchmaking_tick_ms),
             sse_heartbeat: Duration::from_secs(s.sse_heartbeat_secs),
+            online_sample: Duration::from_secs(s.online_sample_secs),
         }
     }
 }

@@ -24,6 +24,9 @@
 //!   instance at a time forms matches. The instance id is random per process. A tick
 //!   forms up to thousands of matches: it logs how many at `info`, each one at `debug`.
 //!
+//! * every `[schedule] online_sample_secs` (default 300 s): `record_online_sample()`,
+//!   the players online appended to the console's trend (48 h kept), by the one host
+//!   holding the `trends:online` lease, so each interval is sampled once;
 //! * continuously (a pause of `[webhooks] poll_interval_ms` when idle): outbound
 //!   webhook delivery (`webhooks.rs`), on the one host holding the `webhooks` lease.
 //!
@@ -42,14 +45,19 @@ use tokio::task::JoinHandle;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 /// The coordinator leases the jobs take (released when the host stops): the lobby and
-/// room pushes, the lobby view push, webhook delivery, the matchmaking tick.
-pub const LEASES: [&str; 5] = [
+/// room pushes, the lobby view push, webhook delivery, the matchmaking tick, the online
+/// sample of the console's trends.
+pub const LEASES: [&str; 6] = [
     "push:Lobby",
     "push:Room",
     "push:lobby_view",
     crate::webhooks::LEASE,
     "matchmaking",
+    ONLINE_SAMPLE_LEASE,
 ];
+
+/// The lease of the online-players sampler ([`online_sample`]).
+const ONLINE_SAMPLE_LEASE: &str = "trends:online";
 
 /// Longest [`Scheduler::stop`] waits for runs in progress before aborting them.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
@@ -148,6 +156,15 @@ impl Scheduler {
             tasks.push(every("lobby view", every_s, stop.clone(), move || {
                 lobby_view(gh.clone(), holder.clone(), every_s, last.clone())
             }));
+        }
+        {
+            let (gh, holder, every_s) = (gh.clone(), instance.clone(), schedule.online_sample);
+            tasks.push(every(
+                "online sample",
+                schedule.online_sample,
+                stop.clone(),
+                move || online_sample(gh.clone(), holder.clone(), every_s),
+            ));
         }
         tasks.push(crate::webhooks::spawn(
             gh.clone(),
@@ -386,6 +403,26 @@ async fn idle_rooms(gh: Guildhall) {
         Ok(n) => tracing::info!(destroyed = n, "idle rooms destroyed"),
         Err(e) => {
             tracing::warn!(error = %e, "idle room sweep failed; retried at the next interval")
+        }
+    }
+}
+
+/// Records the players online for the console's trend (`Guildhall::record_online_sample`),
+/// by the one host holding the `trends:online` lease (kept for one and a half intervals,
+/// so another host takes over after a missed one).
+async fn online_sample(gh: Guildhall, holder: String, interval: Duration) {
+    let ttl = (interval.as_secs() as i64).saturating_mul(3) / 2 + 1;
+    match gh.take_lease(ONLINE_SAMPLE_LEASE, &holder, ttl).await {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot take the online sample lease; sampling anyway");
+        }
+    }
+    match gh.record_online_sample().await {
+        Ok(n) => tracing::debug!(online = n, "players online sampled"),
+        Err(e) => {
+            tracing::warn!(error = %e, "sampling the players online failed; retried at the next interval")
         }
     }
 }

@@ -240,6 +240,7 @@ impl Guildhall {
             let player = player.clone();
             Box::pin(async move {
                 let mut cs = ChangeSet::default();
+                self.mark_active(&ctx, &mut cs, &player).await?;
                 let (refresh_token, refresh_expires_at) =
                     self.refresh_into(&ctx, &mut cs, &player, None);
                 cs.events.push(ctx.event(
@@ -344,6 +345,7 @@ impl Guildhall {
                     cs.docs.push(account.put());
                 }
                 rules::may_log_in(&cfg, &account.value, ctx.now)?;
+                self.mark_active(&ctx, &mut cs, &player).await?;
                 cs.events.push(ctx.event(
                     "logged_in",
                     vec![player.clone()],
@@ -404,6 +406,7 @@ impl Guildhall {
                     }
                     rec.value.spent_at = Some(ctx.now);
                     cs.docs.push(rec.put());
+                    self.mark_active(&ctx, &mut cs, &rec.value.player).await?;
                     let (refresh_token, refresh_expires_at) = self.refresh_into(
                         &ctx,
                         &mut cs,

@@ -398,6 +398,7 @@ impl Guildhall {
         };
         let mut batches = TickBatches::new(ttl);
         let mut formed = Vec::new();
+        let mut tick_waits: Vec<i64> = Vec::new();
         'queues: for (q, out) in &plans {
             let work: Vec<Work> = out
                 .expired
@@ -428,6 +429,7 @@ impl Guildhall {
                         Ok(true) => {
                             if let Some(m) = done {
                                 crate::telemetry::record_match(&q.name, &m.waits, &m.ratings);
+                                tick_waits.extend(m.waits.iter().map(|w| w.as_secs() as i64));
                                 formed.push(m.record);
                             }
                         }
@@ -442,6 +444,15 @@ impl Guildhall {
             }
         }
         drop(renewal);
+        if !formed.is_empty() {
+            // The console's match trend; a failure here never fails the tick.
+            if let Err(e) = self
+                .record_matches(now, formed.len() as u64, &tick_waits)
+                .await
+            {
+                tracing::warn!(error = %e, "recording the tick's matches for the trends failed");
+            }
+        }
         Ok(formed)
     }
 

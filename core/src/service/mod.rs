@@ -44,6 +44,7 @@ mod presence;
 mod recovery;
 mod rooms;
 mod trade;
+mod trends;
 mod webhooks;
 
 pub use commit::{Caller, Replayable};

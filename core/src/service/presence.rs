@@ -13,7 +13,8 @@ use chrono::Duration;
 
 impl Guildhall {
     /// Starts (or restarts) a player's session at `location`; it lasts
-    /// `session_timeout_secs` without a heartbeat. `location.room` is replaced by the room
+    /// `session_timeout_secs` without a heartbeat. The player counts as active today in
+    /// the console's trends (`crate::trends`). `location.room` is replaced by the room
     /// the player is in ([`Guildhall::enter_room`]), `None` when in none.
     pub async fn login(&self, player: &PlayerId, mut location: Location) -> Result<Session> {
         location.room = self.room_hint(player).await?;
@@ -26,6 +27,10 @@ impl Guildhall {
             expires_at: now + Duration::seconds(self.config.session_timeout_secs),
         };
         self.coordinator.put_session(s.clone()).await?;
+        // The console's daily active players; a failure here never fails the login.
+        if let Err(e) = self.mark_active_now(player).await {
+            tracing::warn!(player = %player, error = %e, "marking the player active failed");
+        }
         Ok(s)
     }
 

@@ -22,7 +22,8 @@
 //! and triggers) and `mail` (system mail to one player, broadcasts); this file holds the
 //! extractors), `dashboard`, `players`, `catalog`, `templates` (announcement templates
 //! and triggers), `mail` (system mail to one player, broadcasts), `chat` (a channel's
-//! history, mutes) and `ops` (log level, drain); this file holds the
+//! history, mutes), `trends` (charts drawn as inline SVG by `charts`) and `ops` (log
+//! level, drain); this file holds the
 //! router and the shared layout. The stylesheet and the one small script are compiled
 //! into the binary and served as files; nothing is fetched from elsewhere.
 //!
@@ -32,6 +33,7 @@
 mod achievements;
 mod catalog;
 mod characters;
+mod charts;
 mod chat;
 mod dashboard;
 mod files;
@@ -46,6 +48,7 @@ mod rooms;
 pub mod session;
 mod templates;
 mod trade;
+mod trends;
 mod webhooks;
 
 pub use session::{
@@ -78,6 +81,7 @@ pub fn console_routes() -> Router<AppState> {
         )
         .route("/console/logout", post(session::logout))
         .route("/console/status.json", get(dashboard::status))
+        .route("/console/trends", get(trends::trends_page))
         .route("/console/static/console.css", get(css))
         .route("/console/static/console.js", get(js))
         .route("/console/players", get(players::find_player))
@@ -159,8 +163,9 @@ pub fn console_routes() -> Router<AppState> {
 // ----- Layout -----
 
 /// The pages in the header's navigation: (path, label).
-const NAV: [(&str, &str); 17] = [
+const NAV: [(&str, &str); 18] = [
     ("/console", "Dashboard"),
+    ("/console/trends", "Trends"),
     ("/console/players", "Players"),
     ("/console/groups", "Groups"),
     ("/console/catalog", "Catalog"),

@@ -328,6 +328,10 @@ fn parses_mail_party_queue_and_schedule_sections() {
         std::time::Duration::from_millis(250)
     );
     assert_eq!(s.schedule.sse_heartbeat, std::time::Duration::from_secs(15));
+    assert_eq!(
+        s.schedule.online_sample,
+        std::time::Duration::from_secs(300)
+    );
 
     let d = Settings::from_toml_str("", None).unwrap();
     assert_eq!(d.core.mail.store_cap, 50);
@@ -371,6 +375,7 @@ fn module_sections_name_their_bad_keys() {
     assert!(err("[schedule]\nroom_interval_secs = 0").contains("schedule.room_interval_secs"));
     assert!(err("[schedule]\nmatchmaking_tick_ms = 1").contains("schedule.matchmaking_tick_ms"));
     assert!(err("[schedule]\nsse_heartbeat = 5").contains("sse_heartbeat"));
+    assert!(err("[schedule]\nonline_sample_secs = 5").contains("schedule.online_sample_secs"));
 }
 
 /// SPEC.md Clarifications (second round): the rating parameters are configurable in the
@@ -566,6 +571,10 @@ fn opens_the_file_that_sets_every_key() {
         std::time::Duration::from_millis(500)
     );
     assert_eq!(s.schedule.sse_heartbeat, std::time::Duration::from_secs(10));
+    assert_eq!(
+        s.schedule.online_sample,
+        std::time::Duration::from_secs(120)
+    );
     assert!(!s.ephemeral_secret && !s.dev);
     assert_eq!(s.auth.secret, b"4f9c2a7e1b8d3f6a0c5e9b2d7a4f1c8e3b6d0a9f");
     assert_eq!(

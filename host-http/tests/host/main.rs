@@ -10,6 +10,7 @@ mod common;
 mod compat;
 mod config;
 mod console;
+mod console_trends;
 mod downloads;
 mod events;
 mod friends;
