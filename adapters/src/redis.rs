@@ -12,6 +12,10 @@
 //! | `<prefix>cache:<key>` | a cached JSON value, or `""` (a tombstone) after an invalidation |
 //! | `<prefix>rate:<key>` | a fixed-window hit counter |
 //! | `<prefix>lease:<name>` | `<until micros>\|<holder>` of a lease |
+//! | `<prefix>rank:<standings>:z` | a standings' rank index: sorted set, every score 0, members in the board's order (`rules::rank_member`) |
+//! | `<prefix>rank:<standings>:h` | hash player -> `<version>:<member>` (an empty member: removed), the version guard and the way from a player to its member |
+//! | `<prefix>rank:<standings>:ok` | present while the index is complete (set last by a rebuild, deleted by a failed write) |
+//! | `<prefix>rank:<standings>:build` | the token of the rebuild in progress |
 //!
 //! Commands go through one [`ConnectionManager`] (reconnecting by itself); live events
 //! arrive on a dedicated pub/sub connection whose task feeds a local broadcast channel
@@ -30,7 +34,9 @@
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use guildhall_core::ports::{Coordinator, Ids, RateDecision, Session, UuidIds};
+use guildhall_core::ports::{
+    Coordinator, Ids, RankWindow, RankWrite, RateDecision, Session, UuidIds,
+};
 use guildhall_core::types::{Event, PlayerId};
 use guildhall_core::{Error, Result};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -55,6 +61,8 @@ const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(5);
 /// Keys read per MGET when listing sessions.
 const MGET_CHUNK: usize = 500;
+/// Rank index writes per script call.
+const RANK_APPLY_CHUNK: usize = 1000;
 
 /// Fixed-window counter: `INCR`, start the window on the first hit (or if the key lost
 /// its expiry), answer the count and the milliseconds left.
@@ -84,6 +92,86 @@ if v then
   end
 end
 redis.call('SET', KEYS[1], ARGV[3] .. '|' .. ARGV[1], 'PX', ARGV[4])
+return 1
+";
+
+/// Rank index writes ([`Coordinator::rank_apply`]): per write, KEYS `z`, `h` and ARGV
+/// player, version, member (empty: remove). Applied only when the hash holds an older
+/// version for the player (or none); the old member leaves the set.
+const RANK_APPLY_SCRIPT: &str = r"
+local n = #ARGV / 3
+for i = 1, n do
+  local z = KEYS[2 * i - 1]
+  local h = KEYS[2 * i]
+  local p = ARGV[3 * i - 2]
+  local v = ARGV[3 * i - 1]
+  local m = ARGV[3 * i]
+  local cur = redis.call('HGET', h, p)
+  local apply = true
+  if cur then
+    local sep = string.find(cur, ':', 1, true)
+    if tonumber(string.sub(cur, 1, sep - 1)) >= tonumber(v) then
+      apply = false
+    else
+      local old = string.sub(cur, sep + 1)
+      if old ~= '' then
+        redis.call('ZREM', z, old)
+      end
+    end
+  end
+  if apply then
+    redis.call('HSET', h, p, v .. ':' .. m)
+    if m ~= '' then
+      redis.call('ZADD', z, 0, m)
+    end
+  end
+end
+return n
+";
+
+/// Up to ARGV[2] members after ARGV[1] (`-` or `(<member>`), nil while KEYS[1] (`ok`) is
+/// absent. KEYS: ok, z.
+const RANK_AFTER_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+return redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
+";
+
+/// A player's rank and the members ARGV[2] either side: `{rank, first, members}`, `{}`
+/// for no record, nil while KEYS[1] (`ok`) is absent. KEYS: ok, z, h; ARGV: player, n.
+const RANK_WINDOW_SCRIPT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return false
+end
+local cur = redis.call('HGET', KEYS[3], ARGV[1])
+if not cur then
+  return {}
+end
+local m = string.sub(cur, string.find(cur, ':', 1, true) + 1)
+if m == '' then
+  return {}
+end
+local r = redis.call('ZRANK', KEYS[2], m)
+if not r then
+  return {}
+end
+local n = tonumber(ARGV[2])
+local first = r - n
+if first < 0 then
+  first = 0
+end
+return {r, first, redis.call('ZRANGE', KEYS[2], first, r + n)}
+";
+
+/// Completes a rebuild: `ok` set only while `build` still holds the rebuild's token.
+/// KEYS: ok, build; ARGV: token.
+const RANK_FINISH_SCRIPT: &str = r"
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+  return 0
+end
+redis.call('DEL', KEYS[2])
+redis.call('SET', KEYS[1], '1')
 return 1
 ";
 
@@ -152,6 +240,10 @@ pub struct RedisCoordinator {
     subscriber: tokio::task::JoinHandle<()>,
     rate_script: redis::Script,
     lease_script: redis::Script,
+    rank_apply_script: redis::Script,
+    rank_after_script: redis::Script,
+    rank_window_script: redis::Script,
+    rank_finish_script: redis::Script,
 }
 
 impl std::fmt::Debug for RedisCoordinator {
@@ -210,6 +302,10 @@ impl RedisCoordinator {
             subscriber,
             rate_script: redis::Script::new(RATE_SCRIPT),
             lease_script: redis::Script::new(LEASE_SCRIPT),
+            rank_apply_script: redis::Script::new(RANK_APPLY_SCRIPT),
+            rank_after_script: redis::Script::new(RANK_AFTER_SCRIPT),
+            rank_window_script: redis::Script::new(RANK_WINDOW_SCRIPT),
+            rank_finish_script: redis::Script::new(RANK_FINISH_SCRIPT),
         })
     }
 
@@ -262,6 +358,30 @@ impl RedisCoordinator {
 
     fn sessions_key(&self) -> String {
         format!("{}sessions", self.options.prefix)
+    }
+
+    /// The key `part` (`z`, `h`, `ok`, `build`) of the rank index of `standings`.
+    fn rank_key(&self, standings: &str, part: &str) -> String {
+        format!("{}rank:{standings}:{part}", self.options.prefix)
+    }
+
+    /// Deletes `keys` and then, when `build` (a key and a token) is given, sets that key
+    /// to the token, in one transaction.
+    async fn rank_reset(
+        &self,
+        what: &str,
+        keys: Vec<String>,
+        build: Option<(String, String)>,
+    ) -> Result<()> {
+        self.run(what, |mut c| async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic().cmd("DEL").arg(keys).ignore();
+            if let Some((key, token)) = build {
+                pipe.cmd("SET").arg(key).arg(token).ignore();
+            }
+            pipe.query_async::<()>(&mut c).await
+        })
+        .await
     }
 
     fn channel(&self) -> String {
@@ -848,5 +968,139 @@ impl Coordinator for RedisCoordinator {
             .is_some_and(|(until, h)| {
                 h == holder && until.parse::<i64>().is_ok_and(|u| u > micros(now))
             }))
+    }
+
+    fn rank_index(&self) -> bool {
+        true
+    }
+
+    async fn rank_apply(&self, writes: &[RankWrite]) -> Result<()> {
+        for chunk in writes.chunks(RANK_APPLY_CHUNK) {
+            let mut inv = self.rank_apply_script.prepare_invoke();
+            for w in chunk {
+                inv.key(self.rank_key(&w.standings, "z"))
+                    .key(self.rank_key(&w.standings, "h"))
+                    .arg(w.player.as_str())
+                    .arg(w.version)
+                    .arg(w.member.as_deref().unwrap_or_default());
+            }
+            let inv = &inv;
+            self.run("rank_apply", |mut c| async move {
+                inv.invoke_async::<i64>(&mut c).await.map(|_| ())
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn rank_invalidate(&self, standings: &str) -> Result<()> {
+        let keys = vec![
+            self.rank_key(standings, "ok"),
+            self.rank_key(standings, "build"),
+        ];
+        self.rank_reset("rank_invalidate", keys, None).await
+    }
+
+    async fn rank_rebuild_start(&self, standings: &str, token: &str) -> Result<()> {
+        let keys = ["ok", "build", "z", "h"]
+            .iter()
+            .map(|p| self.rank_key(standings, p))
+            .collect();
+        let build = (self.rank_key(standings, "build"), token.to_string());
+        self.rank_reset("rank_rebuild_start", keys, Some(build))
+            .await
+    }
+
+    async fn rank_rebuild_finish(&self, standings: &str, token: &str) -> Result<bool> {
+        let script = &self.rank_finish_script;
+        let (ok, build) = (
+            self.rank_key(standings, "ok"),
+            self.rank_key(standings, "build"),
+        );
+        let done: i64 = self
+            .run("rank_rebuild_finish", |mut c| async move {
+                script
+                    .key(ok)
+                    .key(build)
+                    .arg(token)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(done == 1)
+    }
+
+    async fn rank_drop(&self, standings: &str) -> Result<()> {
+        let keys = ["ok", "build", "z", "h"]
+            .iter()
+            .map(|p| self.rank_key(standings, p))
+            .collect();
+        self.rank_reset("rank_drop", keys, None).await
+    }
+
+    async fn rank_after(
+        &self,
+        standings: &str,
+        after: Option<&[u8]>,
+        limit: u32,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        let start = match after {
+            Some(m) => [b"(".as_slice(), m].concat(),
+            None => b"-".to_vec(),
+        };
+        let script = &self.rank_after_script;
+        let (ok, z) = (
+            self.rank_key(standings, "ok"),
+            self.rank_key(standings, "z"),
+        );
+        self.run("rank_after", |mut c| async move {
+            script
+                .key(ok)
+                .key(z)
+                .arg(start)
+                .arg(limit)
+                .invoke_async(&mut c)
+                .await
+        })
+        .await
+    }
+
+    async fn rank_window(
+        &self,
+        standings: &str,
+        player: &str,
+        n: u32,
+    ) -> Result<Option<Option<RankWindow>>> {
+        let script = &self.rank_window_script;
+        let keys = ["ok", "z", "h"].map(|p| self.rank_key(standings, p));
+        let reply: redis::Value = self
+            .run("rank_window", |mut c| async move {
+                script
+                    .key(&keys[0])
+                    .key(&keys[1])
+                    .key(&keys[2])
+                    .arg(player)
+                    .arg(n)
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        let bad = || Error::unavailable("redis rank_window answered an unexpected shape");
+        match reply {
+            redis::Value::Nil => Ok(None),
+            redis::Value::Array(v) if v.is_empty() => Ok(Some(None)),
+            redis::Value::Array(v) => {
+                let [rank, first, members]: [redis::Value; 3] = v.try_into().map_err(|_| bad())?;
+                let rank: u64 = redis::from_redis_value(&rank).map_err(|_| bad())?;
+                let first: u64 = redis::from_redis_value(&first).map_err(|_| bad())?;
+                let members: Vec<Vec<u8>> = redis::from_redis_value(&members).map_err(|_| bad())?;
+                Ok(Some(Some(RankWindow {
+                    rank,
+                    first,
+                    members,
+                })))
+            }
+            _ => Err(bad()),
+        }
     }
 }

@@ -19,18 +19,24 @@
 //! 1,000 their reward (10 gold each through the ledger); timed end to end (floor 60 s).
 //!
 //! Store: SQLite file, or PostgreSQL with `GUILDHALL_BENCH_LB_STORE=postgres` (a fresh
-//! database on `GUILDHALL_TEST_POSTGRES_URL`). Ranks come from the Store's index on every
-//! backend (ARCHITECTURE.md, "Ranking storage"), so a Redis coordinator does not change
-//! these paths and is not part of the run.
+//! database on `GUILDHALL_TEST_POSTGRES_URL`). Coordinator: Redis at
+//! `GUILDHALL_BENCH_LB_REDIS` (under `cargo test`: `GUILDHALL_TEST_REDIS_URL`) under a
+//! fresh key prefix, so reads of the current period come from its rank index
+//! (ARCHITECTURE.md, "Ranking storage"); `none` (or unset outside tests): the in-process
+//! coordinator, ranks from the Store's index. With Redis, one more figure after the
+//! reads: the index emptied (as by a Redis restart) and the time until a read finds it
+//! rebuilt from the Store.
 //!
 //! A bounded bench binary: `cargo bench -p guildhall-benches --bench leaderboards`.
 
+use guildhall_adapters::redis::{RedisCoordinator, RedisOptions};
 use guildhall_benches::{bench_mode, percentiles_ms, player, runtime, Db};
 use guildhall_core::leaderboards::{
     PlayerStandingQuery, PutLeaderboardRequest, RewardTier, StandingsQuery, SubmitScoreRequest,
 };
 use guildhall_core::mail::{Attachments, CurrencyAttachment};
-use guildhall_core::ports::ManualClock;
+use guildhall_core::memory::MemoryCoordinator;
+use guildhall_core::ports::{Coordinator, Ids as _, ManualClock, UuidIds};
 use guildhall_core::schedule::ResetSchedule;
 use guildhall_core::types::Currency;
 use guildhall_core::{Config, Guildhall};
@@ -58,6 +64,43 @@ fn pick(state: &mut u64, players: usize) -> usize {
     *state ^= *state >> 7;
     *state ^= *state << 17;
     (*state % players as u64) as usize
+}
+
+/// The Redis URL to run with, if any (see the module documentation).
+fn redis_url(bench: bool) -> Option<String> {
+    let var = if bench {
+        "GUILDHALL_BENCH_LB_REDIS"
+    } else {
+        "GUILDHALL_TEST_REDIS_URL"
+    };
+    std::env::var(var)
+        .ok()
+        .filter(|u| !u.is_empty() && u != "none")
+}
+
+/// Reads until the rank index of `standings` is complete (a read that finds it
+/// incomplete starts its rebuild).
+async fn wait_indexed(gh: &Guildhall, coordinator: &dyn Coordinator, standings: &str) {
+    let started = Instant::now();
+    while coordinator
+        .rank_after(standings, None, 1)
+        .await
+        .expect("rank index")
+        .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "rank index not rebuilt"
+        );
+        gh.leaderboard_standings(StandingsQuery {
+            board: BOARD.into(),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await
+        .expect("read");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn submit(gh: &Guildhall, i: usize, r: u64) {
@@ -99,10 +142,27 @@ fn main() {
             .expect("date")
             .to_utc();
         let clock = Arc::new(ManualClock::new(wednesday));
-        let gh = guildhall_adapters::open(db.url(), config)
-            .await
-            .expect("open backend")
-            .with_clock(clock.clone());
+        let redis = redis_url(bench);
+        let coordinator: Arc<dyn Coordinator> = match &redis {
+            Some(url) => {
+                let prefix = format!("guildhall-bench:{}:", UuidIds.next_id());
+                Arc::new(
+                    RedisCoordinator::connect(url, RedisOptions::with_prefix(prefix))
+                        .await
+                        .expect("redis"),
+                )
+            }
+            None => Arc::new(MemoryCoordinator::new()),
+        };
+        let store = format!("{store}{}", if redis.is_some() { "+redis" } else { "" });
+        let gh = Guildhall::new(
+            guildhall_adapters::open_store(db.url())
+                .await
+                .expect("open store"),
+            coordinator.clone(),
+            config,
+        )
+        .with_clock(clock.clone());
         gh.put_leaderboard(PutLeaderboardRequest {
             id: BOARD.into(),
             sort: Default::default(),
@@ -125,6 +185,16 @@ fn main() {
         })
         .await
         .expect("board");
+
+        // The first read of the (empty) period builds its rank index, so the set-up's
+        // submissions land in a complete one.
+        let period = ResetSchedule::Weekly
+            .period_at(wednesday, gh.config().reset_timezone)
+            .expect("period");
+        let standings = format!("{BOARD}//{}", period.key);
+        if redis.is_some() {
+            wait_indexed(&gh, coordinator.as_ref(), &standings).await;
+        }
 
         // Set-up: every player once, IN_FLIGHT at a time.
         let t = Instant::now();
@@ -237,6 +307,21 @@ fn main() {
                  {rate:.0} reads/s ({READERS} readers), p50 {p50:.3} ms, p90 {p90:.3} ms, \
                  p99 {p99:.3} ms, max {max:.2} ms (floor 20,000/s)",
                 rate = n as f64 / secs
+            );
+        }
+
+        if redis.is_some() {
+            // As after a Redis restart: the index empty and incomplete until rebuilt.
+            coordinator
+                .rank_rebuild_start(&standings, "restart")
+                .await
+                .expect("empty the index");
+            let t = Instant::now();
+            wait_indexed(&gh, coordinator.as_ref(), &standings).await;
+            println!(
+                "leaderboards/{store}: rank index of {players} players rebuilt from the store \
+                 in {:.1} s (reads use the store meanwhile)",
+                t.elapsed().as_secs_f64()
             );
         }
 

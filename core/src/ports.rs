@@ -700,6 +700,99 @@ pub trait Coordinator: Send + Sync + 'static {
     fn access_changes(&self) -> Option<tokio::sync::broadcast::Receiver<Vec<String>>> {
         None
     }
+    /// Whether this coordinator keeps rank indexes (ARCHITECTURE.md, "Ranking storage"):
+    /// a sorted set per standings whose members ([`crate::leaderboards::rules::rank_member`])
+    /// sort as the Store's ranking index. False (the default, the in-process coordinator):
+    /// the `rank_*` methods answer `UNAVAILABLE` and every rank read uses the Store.
+    fn rank_index(&self) -> bool {
+        false
+    }
+    /// Applies writes to rank indexes, each only if its `version` is newer than the one
+    /// the index holds for that player (version 0, a rebuild's: only if it holds none),
+    /// so writes arriving out of order from two hosts cannot regress a record. The
+    /// player's old member is removed. Errors: `UNAVAILABLE`.
+    async fn rank_apply(&self, writes: &[RankWrite]) -> Result<()> {
+        let _ = writes;
+        Err(no_rank_index())
+    }
+    /// Marks the index of `standings` incomplete (a write to it failed): reads use the
+    /// Store until a rebuild completes it. Errors: `UNAVAILABLE`.
+    async fn rank_invalidate(&self, standings: &str) -> Result<()> {
+        let _ = standings;
+        Err(no_rank_index())
+    }
+    /// Starts a rebuild of the index of `standings` under `token`: empties it (marked
+    /// incomplete); writes from then on land in the new index. Errors: `UNAVAILABLE`.
+    async fn rank_rebuild_start(&self, standings: &str, token: &str) -> Result<()> {
+        let _ = (standings, token);
+        Err(no_rank_index())
+    }
+    /// Marks the index of `standings` complete if the rebuild `token` is still the
+    /// current one (no failed write and no other rebuild since it started); returns
+    /// whether it did. Errors: `UNAVAILABLE`.
+    async fn rank_rebuild_finish(&self, standings: &str, token: &str) -> Result<bool> {
+        let _ = (standings, token);
+        Err(no_rank_index())
+    }
+    /// Drops the index of `standings` (an archived period). Errors: `UNAVAILABLE`.
+    async fn rank_drop(&self, standings: &str) -> Result<()> {
+        let _ = standings;
+        Err(no_rank_index())
+    }
+    /// Up to `limit` members of the index of `standings` strictly after the member
+    /// `after` (`None`: from the best), best first. `None` when the index is incomplete.
+    /// Errors: `UNAVAILABLE`.
+    async fn rank_after(
+        &self,
+        standings: &str,
+        after: Option<&[u8]>,
+        limit: u32,
+    ) -> Result<Option<Vec<Vec<u8>>>> {
+        let _ = (standings, after, limit);
+        Err(no_rank_index())
+    }
+    /// The 0-based rank of `player` in the index of `standings` and the members from
+    /// `rank - n` to `rank + n` (clipped to the index). `None` when the index is
+    /// incomplete; `Some(None)` when the player has no record. Errors: `UNAVAILABLE`.
+    async fn rank_window(
+        &self,
+        standings: &str,
+        player: &str,
+        n: u32,
+    ) -> Result<Option<Option<RankWindow>>> {
+        let _ = (standings, player, n);
+        Err(no_rank_index())
+    }
+}
+
+fn no_rank_index() -> crate::Error {
+    crate::Error::unavailable("this coordinator keeps no rank index")
+}
+
+/// One write to a coordinator's rank index ([`Coordinator::rank_apply`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankWrite {
+    /// `<board>/<partition>/<period>`.
+    pub standings: String,
+    /// The player id.
+    pub player: String,
+    /// The version of the player's `lb_score` document this record is (0: read by a
+    /// rebuild, weaker than any write).
+    pub version: i64,
+    /// The record's member ([`crate::leaderboards::rules::rank_member`]); `None`
+    /// removes the player's record.
+    pub member: Option<Vec<u8>>,
+}
+
+/// A player's place in a rank index ([`Coordinator::rank_window`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankWindow {
+    /// The player's rank, 0-based.
+    pub rank: u64,
+    /// The 0-based rank of `members[0]`.
+    pub first: u64,
+    /// Members from rank `first` on, the player's own among them at `rank - first`.
+    pub members: Vec<Vec<u8>>,
 }
 
 /// A write of one row of the leaderboards' ranking index (table `leaderboard_scores`).

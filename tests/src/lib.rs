@@ -1241,3 +1241,42 @@ pub fn payments_config() -> Config {
     c.downloads.max_file_bytes = 1024;
     c
 }
+
+/// A score submission of `player` to `board` (no partition, no idempotency key).
+pub fn lb_submit(
+    board: &str,
+    player: &str,
+    score: i64,
+) -> guildhall_core::leaderboards::SubmitScoreRequest {
+    guildhall_core::leaderboards::SubmitScoreRequest {
+        board: board.into(),
+        partition: None,
+        player: pid(player),
+        score,
+        idempotency_key: None,
+    }
+}
+
+/// The first page of `board`'s current standings, `limit` records.
+pub fn lb_top(board: &str, limit: u32) -> guildhall_core::leaderboards::StandingsQuery {
+    guildhall_core::leaderboards::StandingsQuery {
+        board: board.into(),
+        limit: Some(limit),
+        ..Default::default()
+    }
+}
+
+/// `player`'s standing on `board` in the current period with `n` neighbours each side.
+pub fn lb_standing(
+    board: &str,
+    player: &str,
+    n: u32,
+) -> guildhall_core::leaderboards::PlayerStandingQuery {
+    guildhall_core::leaderboards::PlayerStandingQuery {
+        board: board.into(),
+        partition: None,
+        period: None,
+        player: pid(player),
+        neighbours: Some(n),
+    }
+}

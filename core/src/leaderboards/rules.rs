@@ -9,6 +9,8 @@
 //!   reset zone, or `tournament` within its window, else `TOURNAMENT_CLOSED`).
 //! * [`tier_for`], [`reset_due`]: rewards by rank, and when a period's reset may run.
 //! * [`encode_cursor`] / [`decode_cursor`]: the page cursor.
+//! * [`rank_member`] / [`member_pos`]: a record's member in the coordinator's rank
+//!   index, whose byte order is the board's order.
 
 use super::{
     EntryFee, Leaderboard, PutLeaderboardRequest, RewardTier, ScoreOperator, ScorePos, SortOrder,
@@ -408,6 +410,35 @@ pub fn decode_cursor(cursor: &str) -> Result<(u64, ScorePos)> {
     ))
 }
 
+/// A record's member in the coordinator's rank index (ARCHITECTURE.md, "Ranking
+/// storage"): 8 bytes of `ord` and 8 bytes of `submitted_at`, each big-endian with the
+/// sign bit flipped (so unsigned byte order is signed order), then the player id's
+/// UTF-8 bytes. Byte (lexicographic) order of members is the index order (`ord`,
+/// `submitted_at`, `player`) of [`ScorePos`], the one every Store reads in.
+pub fn rank_member(pos: &ScorePos) -> Vec<u8> {
+    let mut m = Vec::with_capacity(16 + pos.player.len());
+    m.extend_from_slice(&((pos.ord as u64) ^ (1 << 63)).to_be_bytes());
+    m.extend_from_slice(&((pos.submitted_at as u64) ^ (1 << 63)).to_be_bytes());
+    m.extend_from_slice(pos.player.as_bytes());
+    m
+}
+
+/// The inverse of [`rank_member`]; `None` for bytes it did not make.
+pub fn member_pos(m: &[u8]) -> Option<ScorePos> {
+    if m.len() <= 16 {
+        return None;
+    }
+    let word = |b: &[u8]| -> Option<i64> {
+        let a: [u8; 8] = b.try_into().ok()?;
+        Some((u64::from_be_bytes(a) ^ (1 << 63)) as i64)
+    };
+    Some(ScorePos {
+        ord: word(&m[..8])?,
+        submitted_at: word(&m[8..16])?,
+        player: std::str::from_utf8(&m[16..]).ok()?.to_string(),
+    })
+}
+
 /// Page size of a read (default 100, 1..=1000). Errors: `INVALID_ARGUMENT`.
 pub fn page_size(limit: Option<u32>) -> Result<u32> {
     match limit.unwrap_or(DEFAULT_PAGE) {
@@ -433,6 +464,39 @@ mod tests {
     use crate::mail::{Attachments, CurrencyAttachment};
     use crate::schedule::ResetSchedule;
     use crate::types::Currency;
+
+    #[test]
+    fn rank_members_sort_as_the_index_and_decode_back() {
+        let ords = [i64::MIN, -1_000_000, -1, 0, 1, 42, i64::MAX];
+        let times = [i64::MIN, -5, 0, 1_700_000_000_000_000, i64::MAX];
+        let players = ["a", "ab", "b", "steam:7656:x", "zz\u{e9}"];
+        let mut all = Vec::new();
+        for &ord in &ords {
+            for &submitted_at in &times {
+                for p in players {
+                    all.push(ScorePos {
+                        ord,
+                        submitted_at,
+                        player: p.to_string(),
+                    });
+                }
+            }
+        }
+        let key = |p: &ScorePos| (p.ord, p.submitted_at, p.player.clone());
+        let mut by_index = all.clone();
+        by_index.sort_by_key(key);
+        let mut by_member = all.clone();
+        by_member.sort_by_key(rank_member);
+        assert_eq!(by_index, by_member);
+        for p in &all {
+            assert_eq!(member_pos(&rank_member(p)).as_ref(), Some(p));
+        }
+        assert_eq!(member_pos(b"short"), None);
+        assert_eq!(member_pos(&[0u8; 16]), None);
+        let mut bad = rank_member(&all[0]);
+        bad.push(0xff);
+        assert_eq!(member_pos(&bad), None);
+    }
 
     fn cfg() -> Config {
         Config::new(vec![Currency {

@@ -141,6 +141,7 @@ async fn commit_pending(
                 let (store, access) = (store.clone(), access.clone());
                 tokio::spawn(async move {
                     after_access_commit(&*store, coordinator.as_ref(), &access, &keys).await;
+                    super::leaderboards::index_scores(&coordinator, &done).await;
                     after_commit(coordinator.as_ref(), &keys, &done).await;
                     let _ = reply.send(Ok(done));
                 });

@@ -6,8 +6,14 @@
 //!   concurrent submissions of one player serialize on that version (a `CONFLICT`
 //!   retries with the other's score in view), so `best` keeps the best and `increment`
 //!   loses nothing.
-//! * Reads are index range reads of the Store ([`crate::ports::Store::scores_after`],
-//!   `scores_before`, `scores_count_before`): no full scan per read.
+//! * Reads of the current period use the coordinator's rank index when it has one and
+//!   it is complete (Redis: one script call per read, O(log n) ranks; ARCHITECTURE.md,
+//!   "Ranking storage"); otherwise, and for other periods, index range reads of the
+//!   Store ([`crate::ports::Store::scores_after`], `scores_before`,
+//!   `scores_count_before`): no full scan per read. The rank index is written after
+//!   each commit that carries score rows ([`index_scores`]) under the `lb_score`
+//!   document's version, and rebuilt from the Store by one host (under a lease) when a
+//!   read finds it incomplete.
 //! * A reset walks the finished period's standings in chunks of
 //!   `[leaderboards] reset_chunk` (default 100); each chunk's grants commit with the period document under
 //!   its version, which records how far granting got. A crash resumes after the last
@@ -31,10 +37,19 @@ use crate::leaderboards::{
     SubmitScoreRequest, SubmitScoreResult,
 };
 use crate::mail::{Attachments, ItemAttachment};
-use crate::ports::{ChangeSet, ScoreWrite};
+use crate::ports::{ChangeSet, Clock, Coordinator, RankWrite, ScoreWrite, Store};
 use crate::types::{Account, EntryKind, PlayerId};
 use chrono::DateTime;
 use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// Records read from the Store per page of a rank index rebuild.
+const REBUILD_PAGE: u32 = 1000;
+/// Seconds a rank index rebuild's lease lasts; renewed at every page.
+const REBUILD_LEASE_SECS: i64 = 30;
+/// Attempts (a second apart) to mark a rank index incomplete after a failed write.
+const INVALIDATE_TRIES: u32 = 60;
 
 impl Replayable for SubmitScoreResult {
     fn mark_replayed(&mut self) {
@@ -69,6 +84,135 @@ fn ranked(rank: u64, e: ScoreEntry) -> RankedScore {
 
 fn partition_of(board: &Leaderboard, part: &str) -> Option<String> {
     board.partitioned.then(|| part.to_string())
+}
+
+/// Writes the score rows of a committed change set to the coordinator's rank indexes
+/// (run by the committer after the commit, before the caller hears of it, so a
+/// player's next read sees their score). Each row goes under the version of its
+/// `lb_score` document in the same set, so out-of-order writes from two hosts cannot
+/// regress a record. When the write fails, each standings it touched is marked
+/// incomplete (retried a second apart for a minute while Redis does not answer), so
+/// reads use the Store until a rebuild.
+pub(super) async fn index_scores(coordinator: &Arc<dyn Coordinator>, done: &ChangeSet) {
+    if done.scores.is_empty() || !coordinator.rank_index() {
+        return;
+    }
+    let versions: HashMap<&str, i64> = done
+        .docs
+        .iter()
+        .filter(|d| d.kind == ScoreDoc::KIND)
+        .map(|d| (d.id.as_str(), d.expected_version + 1))
+        .collect();
+    let mut writes = Vec::with_capacity(done.scores.len());
+    let mut unversioned = BTreeSet::new();
+    for w in &done.scores {
+        let (standings, player, member) = match w {
+            ScoreWrite::Put(e) => (&e.standings, &e.player, Some(rules::rank_member(&e.pos()))),
+            ScoreWrite::Delete { standings, player } => (standings, player, None),
+        };
+        match versions.get(format!("{standings}/{player}").as_str()) {
+            Some(&version) => writes.push(RankWrite {
+                standings: standings.clone(),
+                player: player.as_str().to_string(),
+                version,
+                member,
+            }),
+            None => {
+                unversioned.insert(standings.clone());
+            }
+        }
+    }
+    let failed: BTreeSet<String> = match coordinator.rank_apply(&writes).await {
+        Ok(()) => unversioned,
+        Err(e) => {
+            tracing::warn!(error = %e, "rank index write failed; reads use the store until a rebuild");
+            crate::telemetry::record_fallback("rank_apply");
+            writes
+                .into_iter()
+                .map(|w| w.standings)
+                .chain(unversioned)
+                .collect()
+        }
+    };
+    for standings in failed {
+        if coordinator.rank_invalidate(&standings).await.is_err() {
+            let coordinator = coordinator.clone();
+            tokio::spawn(async move {
+                for _ in 0..INVALIDATE_TRIES {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    if coordinator.rank_invalidate(&standings).await.is_ok() {
+                        return;
+                    }
+                }
+                tracing::error!(%standings, "rank index not marked incomplete; it may serve a stale rank until rebuilt");
+            });
+        }
+    }
+}
+
+/// Rebuilds the rank index of `standings` from the Store's ranking index, if this
+/// caller takes the lease `rank-rebuild:<standings>` (one rebuild at a time across
+/// hosts): empties it, adds every record in pages of [`REBUILD_PAGE`] (version 0, so a
+/// write committed meanwhile wins), and marks it complete unless a write failed or
+/// another rebuild started meanwhile.
+async fn rebuild_rank_index(
+    store: Arc<dyn Store>,
+    coordinator: Arc<dyn Coordinator>,
+    clock: Arc<dyn Clock>,
+    token: String,
+    standings: String,
+) -> Result<bool> {
+    let lease = format!("rank-rebuild:{standings}");
+    if !coordinator
+        .lease(&lease, &token, clock.now(), REBUILD_LEASE_SECS)
+        .await?
+    {
+        return Ok(false);
+    }
+    coordinator.rank_rebuild_start(&standings, &token).await?;
+    let mut after = None;
+    loop {
+        let rows = store
+            .scores_after(&standings, after.as_ref(), REBUILD_PAGE)
+            .await?;
+        let writes: Vec<RankWrite> = rows
+            .iter()
+            .map(|e| RankWrite {
+                standings: standings.clone(),
+                player: e.player.as_str().to_string(),
+                version: 0,
+                member: Some(rules::rank_member(&e.pos())),
+            })
+            .collect();
+        coordinator.rank_apply(&writes).await?;
+        if rows.len() < REBUILD_PAGE as usize {
+            break;
+        }
+        after = rows.last().map(|e| e.pos());
+        if !coordinator
+            .lease(&lease, &token, clock.now(), REBUILD_LEASE_SECS)
+            .await?
+        {
+            return Ok(false);
+        }
+    }
+    let done = coordinator.rank_rebuild_finish(&standings, &token).await?;
+    // Released: a time to live of 0 lets the next rebuild start at once.
+    let _ = coordinator.lease(&lease, &token, clock.now(), 0).await;
+    Ok(done)
+}
+
+/// A record of the rank index as an entry of the Store's ranking index.
+fn entry_of(board: &Leaderboard, standings: &str, member: &[u8]) -> Result<ScoreEntry> {
+    let pos = rules::member_pos(member)
+        .ok_or_else(|| Error::unavailable("a rank index member is not a record"))?;
+    Ok(ScoreEntry {
+        standings: standings.to_string(),
+        player: PlayerId::new(pos.player)?,
+        ord: pos.ord,
+        score: rules::score_of(board.sort, pos.ord),
+        submitted_at: pos.submitted_at,
+    })
 }
 
 impl Guildhall {
@@ -249,16 +393,81 @@ impl Guildhall {
     }
 
     /// The period key a read names: the one given, else the current one (a tournament's
-    /// only period whatever the time).
-    fn read_period(&self, board: &Leaderboard, given: &Option<String>) -> Result<String> {
-        if let Some(k) = given {
-            rules::check_period_key(k)?;
-            return Ok(k.clone());
+    /// only period whatever the time); and whether it is the current one (the one
+    /// submissions go to, which the rank index serves).
+    fn read_period(&self, board: &Leaderboard, given: &Option<String>) -> Result<(String, bool)> {
+        let current = if board.tournament.is_some() {
+            Ok(rules::TOURNAMENT.to_string())
+        } else {
+            rules::period_of(&self.config, board, self.clock.now()).map(|p| p.key)
+        };
+        match given {
+            Some(k) => {
+                rules::check_period_key(k)?;
+                let is_current = current.is_ok_and(|c| &c == k);
+                Ok((k.clone(), is_current))
+            }
+            None => Ok((current?, true)),
         }
-        if board.tournament.is_some() {
-            return Ok(rules::TOURNAMENT.into());
+    }
+
+    /// Starts a rebuild of the rank index of `standings` in the background (a read
+    /// found it incomplete); it does nothing when another caller holds the rebuild's
+    /// lease.
+    fn spawn_rank_rebuild(&self, standings: &str) {
+        let (store, coordinator, clock) = (
+            self.store.clone(),
+            self.coordinator.clone(),
+            self.clock.clone(),
+        );
+        let (token, standings) = (self.ids.next_id(), standings.to_string());
+        tokio::spawn(async move {
+            if let Err(e) =
+                rebuild_rank_index(store, coordinator, clock, token, standings.clone()).await
+            {
+                tracing::warn!(error = %e, %standings, "rank index rebuild failed; reads use the store");
+            }
+        });
+    }
+
+    /// What a rank index read answered, or `None` to read the Store: no index in this
+    /// coordinator, a period other than the current one, the index incomplete (a
+    /// rebuild is started) or the coordinator failing.
+    fn index_answer<T>(&self, standings: &str, answer: Result<Option<T>>) -> Option<T> {
+        match answer {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                self.spawn_rank_rebuild(standings);
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "rank index read failed; reading the store");
+                crate::telemetry::record_fallback("rank_index");
+                None
+            }
         }
-        Ok(rules::period_of(&self.config, board, self.clock.now())?.key)
+    }
+
+    /// Up to `limit` records of `standings` after `after` from the rank index, or
+    /// `None` (read the Store) as [`Guildhall::index_answer`] says.
+    async fn index_page(
+        &self,
+        board: &Leaderboard,
+        standings: &str,
+        after: Option<&crate::leaderboards::ScorePos>,
+        limit: u32,
+    ) -> Option<Vec<ScoreEntry>> {
+        let after = after.map(rules::rank_member);
+        let answer = self
+            .coordinator
+            .rank_after(standings, after.as_deref(), limit)
+            .await
+            .and_then(|members| {
+                members
+                    .map(|ms| ms.iter().map(|m| entry_of(board, standings, m)).collect())
+                    .transpose()
+            });
+        self.index_answer(standings, answer)
     }
 
     /// A page of standings, best first (top N is the first page): limit 1..=1000
@@ -268,7 +477,7 @@ impl Guildhall {
     pub async fn leaderboard_standings(&self, q: StandingsQuery) -> Result<StandingsPage> {
         let board = self.board_doc(&q.board).await?.value;
         let part = rules::check_partition(&board, &q.partition)?;
-        let period = self.read_period(&board, &q.period)?;
+        let (period, current) = self.read_period(&board, &q.period)?;
         let limit = rules::page_size(q.limit)?;
         let (first, after) = match &q.cursor {
             Some(c) => {
@@ -278,10 +487,21 @@ impl Guildhall {
             None => (0, None),
         };
         let standings = standings_key(&board.id, &part, &period);
-        let mut rows = self
-            .store
-            .scores_after(&standings, after.as_ref(), limit + 1)
-            .await?;
+        let indexed = match current && self.coordinator.rank_index() {
+            true => {
+                self.index_page(&board, &standings, after.as_ref(), limit + 1)
+                    .await
+            }
+            false => None,
+        };
+        let mut rows = match indexed {
+            Some(rows) => rows,
+            None => {
+                self.store
+                    .scores_after(&standings, after.as_ref(), limit + 1)
+                    .await?
+            }
+        };
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next_cursor = match rows.last() {
@@ -304,26 +524,57 @@ impl Guildhall {
         })
     }
 
-    /// A player's rank (a count over an index range) and up to `neighbours` records
-    /// above and below (default 5, at most 50). Errors: `NOT_FOUND` (board, or no score
-    /// of the player in the period), `INVALID_ARGUMENT`.
+    /// A player's rank (from the coordinator's rank index, else a count over the
+    /// Store's index range) and up to `neighbours` records above and below (default 5,
+    /// at most 50). Errors: `NOT_FOUND` (board, or no score of the player in the
+    /// period), `INVALID_ARGUMENT`.
     pub async fn leaderboard_standing(&self, q: PlayerStandingQuery) -> Result<PlayerStanding> {
         let board = self.board_doc(&q.board).await?.value;
         let part = rules::check_partition(&board, &q.partition)?;
-        let period = self.read_period(&board, &q.period)?;
+        let (period, current) = self.read_period(&board, &q.period)?;
         let n = rules::neighbours(q.neighbours)?;
         let standings = standings_key(&board.id, &part, &period);
-        let entry = self
-            .store
-            .score_entry(&standings, &q.player)
-            .await?
-            .ok_or_else(|| Error::not_found("score", q.player.as_str()))?;
-        let pos = entry.pos();
-        let rank = self.store.scores_count_before(&standings, &pos).await? + 1;
-        let mut above = self.store.scores_before(&standings, &pos, n).await?;
-        above.reverse();
+        let indexed = match current && self.coordinator.rank_index() {
+            true => {
+                let answer = self
+                    .coordinator
+                    .rank_window(&standings, q.player.as_str(), n)
+                    .await;
+                self.index_answer(&standings, answer)
+            }
+            false => None,
+        };
+        let (rank, entry, above, below) = match indexed {
+            Some(window) => {
+                let w = window.ok_or_else(|| Error::not_found("score", q.player.as_str()))?;
+                let mut rows = w
+                    .members
+                    .iter()
+                    .map(|m| entry_of(&board, &standings, m))
+                    .collect::<Result<Vec<_>>>()?;
+                let at = usize::try_from(w.rank - w.first)
+                    .ok()
+                    .filter(|&i| i < rows.len())
+                    .ok_or_else(|| Error::unavailable("rank index window misses the player"))?;
+                let below = rows.split_off(at + 1);
+                let entry = rows.pop().expect("the player's own record");
+                (w.rank + 1, entry, rows, below)
+            }
+            None => {
+                let entry = self
+                    .store
+                    .score_entry(&standings, &q.player)
+                    .await?
+                    .ok_or_else(|| Error::not_found("score", q.player.as_str()))?;
+                let pos = entry.pos();
+                let rank = self.store.scores_count_before(&standings, &pos).await? + 1;
+                let mut above = self.store.scores_before(&standings, &pos, n).await?;
+                above.reverse();
+                let below = self.store.scores_after(&standings, Some(&pos), n).await?;
+                (rank, entry, above, below)
+            }
+        };
         let first_above = rank - above.len() as u64;
-        let below = self.store.scores_after(&standings, Some(&pos), n).await?;
         Ok(PlayerStanding {
             board: board.id.clone(),
             partition: partition_of(&board, &part),
@@ -500,6 +751,12 @@ impl Guildhall {
                 continue;
             }
             if let Some(p) = self.reset_period(&open.id).await? {
+                if self.coordinator.rank_index() {
+                    // Reads of an archived period use the Store.
+                    if let Err(e) = self.coordinator.rank_drop(&open.id).await {
+                        tracing::warn!(error = %e, "archived period's rank index not dropped");
+                    }
+                }
                 done.push(p);
             }
         }

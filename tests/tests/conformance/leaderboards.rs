@@ -7,10 +7,11 @@
 
 use super::*;
 use guildhall_core::leaderboards::{
-    EntryFee, JoinTournamentRequest, PeriodStatus, PlayerStandingQuery, PutLeaderboardRequest,
-    RewardTier, ScoreOperator, SortOrder, StandingsQuery, SubmitScoreRequest, TournamentSpec,
+    EntryFee, JoinTournamentRequest, PeriodStatus, PutLeaderboardRequest, RewardTier,
+    ScoreOperator, SortOrder, StandingsQuery, TournamentSpec,
 };
 use guildhall_core::schedule::ResetSchedule;
+use guildhall_tests::{lb_standing as standing, lb_submit as submit, lb_top as top};
 
 conformance!(
     leaderboards_operators_ranks_ties_pages_and_neighbours,
@@ -42,34 +43,6 @@ fn tier(from: u32, to: u32, gold: i64, items: &[(&str, i64)]) -> RewardTier {
         from_rank: from,
         to_rank: to,
         rewards: attachments(gold, items),
-    }
-}
-
-fn submit(board: &str, player: &str, score: i64) -> SubmitScoreRequest {
-    SubmitScoreRequest {
-        board: board.into(),
-        partition: None,
-        player: pid(player),
-        score,
-        idempotency_key: None,
-    }
-}
-
-fn top(board: &str, limit: u32) -> StandingsQuery {
-    StandingsQuery {
-        board: board.into(),
-        limit: Some(limit),
-        ..Default::default()
-    }
-}
-
-fn standing(board: &str, player: &str, n: u32) -> PlayerStandingQuery {
-    PlayerStandingQuery {
-        board: board.into(),
-        partition: None,
-        period: None,
-        player: pid(player),
-        neighbours: Some(n),
     }
 }
 
