@@ -92,9 +92,12 @@ pub struct SqliteStore {
     point: Option<PointReads>,
 }
 
+/// Bytes of the database file a point-read connection maps (`PRAGMA mmap_size`).
+const POINT_READ_MMAP: i64 = 256 << 20;
+
 /// Point reads on plain `rusqlite` connections, run inline on the calling task: the
 /// reads of a purchase (wallet, balance, held item, catalog item, idempotency record),
-/// documents (API keys, accounts) and counters.
+/// whole inventories, documents (API keys, accounts, trades) and counters.
 ///
 /// Each is one indexed lookup of a few microseconds; through sqlx it also crosses to
 /// the connection's worker thread and back, which costs more than the lookup. These connections are read-only (WAL readers never wait for the writer), and
@@ -118,6 +121,11 @@ impl PointReads {
                 )
                 .map_err(|e| Error::unavailable(format!("cannot open a read connection: {e}")))?;
                 c.busy_timeout(self.busy_timeout)
+                    .map_err(|e| Error::unavailable(e.to_string()))?;
+                // Pages of the database file are read through a memory map, not a
+                // `pread` each: a reader's page cache starts over after every commit of
+                // the writer, so without it each point read is several system calls.
+                c.pragma_update(None, "mmap_size", POINT_READ_MMAP)
                     .map_err(|e| Error::unavailable(e.to_string()))?;
                 c
             }
@@ -1098,7 +1106,15 @@ type WriteJob = Box<dyn FnOnce(&mut rusqlite::Connection) + Send>;
 struct WriteThread {
     jobs: std::sync::mpsc::Sender<WriteJob>,
     thread: std::thread::JoinHandle<()>,
+    /// The checkpointer's thread (ends after the writer's).
+    checkpointer: std::thread::JoinHandle<()>,
 }
+
+/// Frames in the WAL past which the writer checkpoints by itself (a backstop; the
+/// checkpointer thread normally keeps the WAL well below it).
+const WRITER_AUTOCHECKPOINT: i64 = 10_000;
+/// Least time between two checkpoints of the checkpointer thread.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 impl WriteThread {
     /// Opens the write connection to the (existing, WAL) database file `path` and starts
@@ -1117,12 +1133,25 @@ impl WriteThread {
             Ok(c)
         };
         let mut conn = open()
+            .and_then(|c| {
+                c.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT)?;
+                Ok(c)
+            })
             .map_err(|e| Error::unavailable(format!("cannot open the write connection: {e}")))?;
+        let ckpt = open().map_err(|e| {
+            Error::unavailable(format!("cannot open the checkpoint connection: {e}"))
+        })?;
+        let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let checkpointer = std::thread::Builder::new()
+            .name("gh-sqlite-checkpoint".into())
+            .spawn(move || checkpoints(ckpt, woken))
+            .map_err(|e| Error::unavailable(format!("cannot start the checkpoint thread: {e}")))?;
         let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
         let thread = std::thread::Builder::new()
             .name("gh-sqlite-writer".into())
             .spawn(move || {
-                // Ends when the store (the only sender) is gone; closes the connection.
+                // Ends when the store (the only sender) is gone; closes the connection,
+                // then the checkpointer (its waker dropped) ends too.
                 while let Ok(job) = queue.recv() {
                     let ran =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
@@ -1130,10 +1159,19 @@ impl WriteThread {
                     if ran.is_err() || !conn.is_autocommit() {
                         let _ = conn.execute_batch("ROLLBACK");
                     }
+                    // Something may have been written: the checkpointer looks (a wake
+                    // already pending is enough).
+                    let _ = wake.try_send(());
                 }
+                drop(conn);
+                drop(wake);
             })
             .map_err(|e| Error::unavailable(format!("cannot start the writer thread: {e}")))?;
-        Ok(Self { jobs, thread })
+        Ok(Self {
+            jobs,
+            thread,
+            checkpointer,
+        })
     }
 
     /// Runs `f` on the writer thread and returns its answer. Errors: `UNAVAILABLE` when
@@ -1155,9 +1193,36 @@ impl WriteThread {
     /// Stops the thread once the jobs sent so far have run, and waits for it (its
     /// connection is closed then).
     async fn stop(self) {
-        let Self { jobs, thread } = self;
+        let Self {
+            jobs,
+            thread,
+            checkpointer,
+        } = self;
         drop(jobs);
-        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = thread.join();
+            let _ = checkpointer.join();
+        })
+        .await;
+    }
+}
+
+/// The checkpointer thread: after commits of the writer (at most every
+/// [`CHECKPOINT_EVERY`]), a `PASSIVE` checkpoint on its own connection copies the WAL's
+/// committed pages into the database file. The writer never waits for it (a passive
+/// checkpoint takes no lock a writer needs), so the copying and its `fsync`s are off the
+/// one thread every commit goes through; durability is that of any WAL checkpoint.
+/// Ends when the writer thread is gone; a failed checkpoint (another process's running)
+/// is left to the next one.
+fn checkpoints(conn: rusqlite::Connection, woken: std::sync::mpsc::Receiver<()>) {
+    while woken.recv().is_ok() {
+        let started = std::time::Instant::now();
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::debug!(error = %e, "sqlite checkpoint skipped");
+        }
+        if let Some(rest) = CHECKPOINT_EVERY.checked_sub(started.elapsed()) {
+            std::thread::sleep(rest);
+        }
     }
 }
 
@@ -1421,13 +1486,24 @@ impl Store for SqliteStore {
     }
 
     async fn items(&self, player: &PlayerId) -> Result<Vec<ItemRow>> {
-        let mut c = self.read().await?;
-        let rows: Vec<(String, i64, i64, i64)> =
-            sqlx::query_as("SELECT item_id, quantity, acquired_at, version FROM items WHERE player = ?1 ORDER BY item_id")
-                .bind(player.as_str())
-                .fetch_all(&mut *c)
-                .await
-                .map_err(db_err)?;
+        const SQL: &str = "SELECT item_id, quantity, acquired_at, version FROM items WHERE player = ?1 ORDER BY item_id";
+        let rows: Vec<(String, i64, i64, i64)> = match &self.point {
+            Some(point) => point.run(|c| {
+                let mut st = c.prepare_cached(SQL)?;
+                let rows = st.query_map([player.as_str()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })?;
+                rows.collect()
+            })?,
+            None => {
+                let mut c = self.read().await?;
+                sqlx::query_as(SQL)
+                    .bind(player.as_str())
+                    .fetch_all(&mut *c)
+                    .await
+                    .map_err(db_err)?
+            }
+        };
         rows.into_iter()
             .map(|(item_id, quantity, at, version)| {
                 Ok(ItemRow {

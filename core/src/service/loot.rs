@@ -23,6 +23,7 @@ use crate::types::{check_text, Account, ItemKind, PlayerId};
 use rand::RngCore;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 impl Replayable for LootResult {
     fn mark_replayed(&mut self) {
@@ -39,6 +40,33 @@ impl Replayable for LootRollResult {
 /// A fresh seed (or tie draw), 0 to 2^53 - 1, from the operating system's generator.
 fn draw_seed() -> i64 {
     (rand::rngs::OsRng.next_u64() >> 11) as i64 & MAX_SEED
+}
+
+/// The loot tables this process rolls with: every stored table as read under the
+/// generation (version of the `loot_catalog` document) it is filed under. A roll reads
+/// only the generation and takes the tables from here while it stands.
+#[derive(Default)]
+pub(crate) struct TableCache(std::sync::Mutex<Option<(i64, Tables)>>);
+
+/// Every stored loot table, by id.
+type Tables = Arc<BTreeMap<String, LootTable>>;
+
+impl TableCache {
+    fn get(&self, generation: i64) -> Option<Tables> {
+        match &*self.0.lock().ok()? {
+            Some((g, all)) if *g == generation => Some(all.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, generation: i64, all: Tables) {
+        if let Ok(mut held) = self.0.lock() {
+            // A slower reader of an older generation does not replace a newer set.
+            if !matches!(held.as_ref(), Some((g, _)) if *g > generation) {
+                *held = Some((generation, all));
+            }
+        }
+    }
 }
 
 impl Guildhall {
@@ -197,6 +225,36 @@ impl Guildhall {
         Ok(out)
     }
 
+    /// [`Guildhall::loot_tables_from`] for a roll: one point read of the tables'
+    /// generation document, the tables themselves from this process's [`TableCache`]
+    /// while that generation stands (every put and delete moves it, in the same commit,
+    /// so a cached set is never older than the generation it is filed under). Errors:
+    /// `NOT_FOUND`.
+    async fn rolling_tables(&self, id: &str) -> Result<BTreeMap<String, LootTable>> {
+        let generation = self.loot_generation().await?;
+        if generation == 0 {
+            // No generation document: tables (if any) are read as they stand.
+            return self.loot_tables_from(id).await;
+        }
+        let all = match self.loot_cache.get(generation) {
+            Some(all) => all,
+            None => {
+                // Read after the generation: a put between the two reads leaves newer
+                // tables under an older generation, which the next roll reads again.
+                let all: BTreeMap<String, LootTable> = self
+                    .stored_loot_tables()
+                    .await?
+                    .into_iter()
+                    .map(|(k, v)| (k, v.value))
+                    .collect();
+                let all = std::sync::Arc::new(all);
+                self.loot_cache.put(generation, all.clone());
+                all
+            }
+        };
+        rules::reachable(&all, id)
+    }
+
     /// Rolls a loot table for a player and grants the drops (a trusted server's call;
     /// SPEC.md Loot tables). The seed is drawn here and stored with the result in the
     /// commit that grants it: currencies from `system:loot` through the ledger (reason
@@ -225,7 +283,7 @@ impl Guildhall {
         ctx: Ctx,
         req: &RollLootRequest,
     ) -> Result<(ChangeSet, LootResult)> {
-        let tables = self.loot_tables_from(&req.table_id).await?;
+        let tables = self.rolling_tables(&req.table_id).await?;
         let party = match req.party {
             true => Some(self.own_party(&req.player).await?.0.value),
             false => None,
@@ -235,22 +293,28 @@ impl Guildhall {
         let result_id = ctx.id();
         let mut catalog = Vec::new();
         let mut durable = std::collections::BTreeSet::new();
-        for d in drops.iter().filter(|d| d.kind == DropKind::Item) {
-            if let Some(item) = self.store.catalog_item(&d.id).await? {
+        // Each item dropped, once: its catalog entry and (granted here) its row.
+        let dropped: std::collections::BTreeSet<&str> = drops
+            .iter()
+            .filter(|d| d.kind == DropKind::Item)
+            .map(|d| d.id.as_str())
+            .collect();
+        let mut items = Vec::new();
+        for id in dropped {
+            if let Some(item) = self.store.catalog_item(id).await? {
                 if item.kind == ItemKind::Durable {
                     durable.insert(item.id.clone());
                 }
                 catalog.push(item);
+            }
+            if party.is_none() {
+                items.extend(self.store.item(&req.player, id).await?);
             }
         }
         let balances = self
             .store
             .balances(&Account::Player(req.player.clone()))
             .await?;
-        let items = match party {
-            Some(_) => Vec::new(),
-            None => self.store.items(&req.player).await?,
-        };
         let mut holdings = Holdings::new(req.player.clone(), balances, items, catalog);
         let mut cs = ChangeSet::default();
         let mut events = Vec::new();

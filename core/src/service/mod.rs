@@ -83,6 +83,8 @@ pub struct Guildhall {
     access_cache: Arc<access_cache::AccessCache>,
     /// Achievement definitions this process counts with (see `achievements.rs`).
     achievement_defs: Arc<achievements::DefCache>,
+    /// Loot tables this process rolls with (see `loot.rs`).
+    loot_cache: Arc<loot::TableCache>,
 }
 
 impl Guildhall {
@@ -108,6 +110,7 @@ impl Guildhall {
             first_seen: Arc::default(),
             access_cache,
             achievement_defs: Arc::default(),
+            loot_cache: Arc::default(),
         }
     }
 

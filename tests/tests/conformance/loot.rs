@@ -3,7 +3,8 @@
 //! owned recorded), 100 concurrent rolls under one idempotency key grant once, a nested
 //! cycle is refused on save with nothing stored, bad input changes nothing, and party
 //! rolls: need beats greed, a tie goes by the recorded draw, two resolvers at once grant
-//! once, the window's end resolves with passes.
+//! once, the window's end resolves with passes. A host rolls with the tables as last
+//! saved, by itself or another host on the same store.
 
 use super::*;
 use guildhall_core::loot::rules;
@@ -22,6 +23,7 @@ conformance!(
     loot_party_tie_goes_by_the_recorded_draw,
     loot_party_roll_resolved_by_two_resolvers_grants_once,
     loot_party_window_end_resolves_with_passes,
+    loot_a_roll_uses_the_tables_as_last_saved_by_any_host,
 );
 
 fn item(id: &str, min: i64, max: i64, weight: u32) -> LootEntry {
@@ -659,4 +661,67 @@ async fn loot_party_window_end_resolves_with_passes(fx: Fixture) {
     assert_eq!(held(&fx, "b", "sword").await, 0);
     assert!(fx.all_docs("loot_roll_due").await.is_empty());
     assert_eq!(fx.events_of("loot_roll_won").await.len(), 1);
+}
+
+/// A second core on the fixture's store (another host process): it keeps its own copy of
+/// the tables, which a save by the first must make stale.
+async fn loot_a_roll_uses_the_tables_as_last_saved_by_any_host(fx: Fixture) {
+    let other = guildhall_core::Guildhall::new(
+        fx.gh.store().clone(),
+        Arc::new(guildhall_core::memory::MemoryCoordinator::new()),
+        fx.gh.config().clone(),
+    )
+    .with_clock(fx.clock.clone() as Arc<dyn guildhall_core::ports::Clock>);
+    let guaranteed = |id: &str| LootEntry {
+        guaranteed: true,
+        ..item(id, 1, 1, 0)
+    };
+    let p = pid("saver");
+    fx.gh
+        .put_loot_table(table("chest", 0, vec![guaranteed("potion")]))
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let r = other.roll_loot(roll("saver", "chest")).await.unwrap();
+        assert_eq!(r.drops.len(), 1);
+        assert_eq!(r.drops[0].id, "potion");
+        assert_eq!(r.drops[0].status, DropStatus::Granted);
+    }
+    assert_eq!(held(&fx, "saver", "potion").await, 2);
+    // Saved again by the first host: the other rolls the new table at once.
+    fx.gh
+        .put_loot_table(table("inner", 0, vec![guaranteed("elixir")]))
+        .await
+        .unwrap();
+    fx.gh
+        .put_loot_table(table(
+            "chest",
+            0,
+            vec![
+                guaranteed("elixir"),
+                LootEntry {
+                    guaranteed: true,
+                    ..nest("inner", 0)
+                },
+            ],
+        ))
+        .await
+        .unwrap();
+    let r = other.roll_loot(roll("saver", "chest")).await.unwrap();
+    let ids: Vec<&str> = r.drops.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, vec!["elixir", "elixir"], "{:?}", r.drops);
+    assert_eq!(r.tables.len(), 2);
+    assert_eq!(held(&fx, "saver", "elixir").await, 2);
+    assert_eq!(held(&fx, "saver", "potion").await, 2);
+    let inv = fx.gh.inventory(&p).await.unwrap();
+    assert_eq!(inv.len(), 2, "{inv:?}");
+    // Deleted by the first host: the other finds it gone.
+    fx.gh
+        .put_loot_table(table("chest", 0, vec![guaranteed("potion")]))
+        .await
+        .unwrap();
+    fx.gh.delete_loot_table("chest").await.unwrap();
+    let e = other.roll_loot(roll("saver", "chest")).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert_eq!(held(&fx, "saver", "potion").await, 2);
 }
