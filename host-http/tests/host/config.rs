@@ -610,6 +610,31 @@ fn opens_the_file_that_sets_every_key() {
         ),
         (64, 120, 2048, 5, 50, Some("play.example.com:22005"))
     );
+    let t = &s.core.trade;
+    assert_eq!(
+        (
+            t.expiry_secs,
+            t.max_open_per_player,
+            t.max_offer_entries,
+            t.history_limit
+        ),
+        (600, 5, 10, 50)
+    );
+    let l = &s.core.loot;
+    assert_eq!(
+        (
+            l.max_tables,
+            l.max_entries,
+            l.max_depth,
+            l.max_rolls,
+            l.roll_window_secs
+        ),
+        (500, 50, 4, 20, 30)
+    );
+    assert_eq!(
+        (s.core.characters.slots, s.core.characters.restore_days),
+        (5, 14)
+    );
     let p = &s.core.payments;
     assert_eq!((p.tolerance_secs, p.source.as_str()), (120, "donations"));
     assert_eq!(p.stripe.as_ref().unwrap().secrets.len(), 2);
