@@ -2741,6 +2741,11 @@ export interface ScheduleSection {
   lobbyIntervalSecs?: number
   /** Milliseconds between matchmaking ticks (default 1000; 10 ms to 1 hour). */
   matchmakingTickMs?: number
+  /**
+   * Seconds between two samples of the players online for the console's trend
+   * (default 300; 10 s to 1 day).
+   */
+  onlineSampleSecs?: number
   /** Seconds between pushes of room messages (default 30; 1 s to 7 days). */
   roomIntervalSecs?: number
   /** Seconds between heartbeat comments on an idle event stream (default 15). */
