@@ -25,7 +25,9 @@
 //! proxy logs: the host never logs query strings, and tokens are short-lived.
 //!
 //! Idle streams get a `:heartbeat` comment every `sse_heartbeat_secs`; writing it to a
-//! dead connection fails, which drops the stream. The stream belongs to its connection:
+//! dead connection fails, which drops the stream. At the same interval a player's token
+//! is checked again (`crate::ws::still_allowed`): expired, signed out or banned, the
+//! stream sends `event: error` (data `{"code","message"}`, no `id`) and ends. The stream belongs to its connection:
 //! when the client goes away the stream is dropped with it (nothing is spawned), and
 //! when the host drains ([`crate::ops`]) it sends a last `server_draining` event (no
 //! `id`; `retry:` 1000 ms; data `{"type":"server_draining","reason":"draining",
@@ -71,6 +73,7 @@ pub async fn player_events(
     State(s): State<AppState>,
     ApiPath(p): ApiPath<String>,
     ApiQuery(q): ApiQuery<StreamQuery>,
+    who: Option<axum::Extension<crate::auth::Principal>>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppError> {
     let pid = player(p)?;
@@ -95,16 +98,46 @@ pub async fn player_events(
         return Err(AppError::invalid("after", "after is a seq, 0 or more"));
     }
     // Subscribe before anything is read, so nothing committed from now on is missed.
-    let feed = Feed::open(&s, pid.clone(), PlayerStream(pid), cursor);
-    // The drain handle goes once the stream has said the host drains: the stream ends.
+    let feed = Feed::open(&s, pid.clone(), PlayerStream(pid.clone()), cursor);
+    // A player's credentials are checked again at every heartbeat (as on the
+    // WebSocket): a token expired, signed out or of a banned player ends the stream
+    // with an `error` event.
+    let heartbeat = s.sse_heartbeat.max(std::time::Duration::from_millis(10));
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let who = who.map(|axum::Extension(p)| p);
+    let me = pid.clone();
+    // The drain handle goes once the stream has said its last event: the stream ends.
     let stream = futures::stream::unfold(
-        (feed, Some(s.drain.clone())),
-        |(mut feed, drain)| async move {
-            let drain = drain?;
-            match feed.next().await {
-                Some(event) => Some((Ok(sse_event(&event)), (feed, Some(drain)))),
-                None if drain.is_draining() => Some((Ok(draining_event()), (feed, None))),
-                None => None,
+        (feed, Some(s.drain.clone()), tick, s.clone()),
+        move |(mut feed, drain, mut tick, s)| {
+            let (who, me) = (who.clone(), me.clone());
+            async move {
+                let drain = drain?;
+                loop {
+                    tokio::select! {
+                        event = feed.next() => {
+                            return match event {
+                                Some(event) => {
+                                    Some((Ok(sse_event(&event)), (feed, Some(drain), tick, s)))
+                                }
+                                None if drain.is_draining() => {
+                                    Some((Ok(draining_event()), (feed, None, tick, s)))
+                                }
+                                None => None,
+                            };
+                        }
+                        _ = tick.tick() => {
+                            let Some(principal) = &who else { continue };
+                            if let Err(e) =
+                                crate::ws::still_allowed(&s, principal, &me).await
+                            {
+                                tracing::info!(player = %me, code = e.code.as_str(), "event stream's credentials no longer hold; ending it");
+                                return Some((Ok(refusal_event(&e)), (feed, None, tick, s)));
+                            }
+                        }
+                    }
+                }
             }
         },
     );
@@ -120,6 +153,14 @@ fn draining_event() -> SseEvent {
             crate::ops::RECONNECT_AFTER_MS,
         ))
         .data(crate::ops::draining_notice().to_string())
+}
+
+/// The last event of a stream whose credentials no longer hold: `event: error`, the
+/// error as data (`code`, `message`), no `id`.
+fn refusal_event(e: &guildhall_core::Error) -> SseEvent {
+    SseEvent::default()
+        .event("error")
+        .data(serde_json::json!({ "code": e.code, "message": e.message }).to_string())
 }
 
 fn sse_event(e: &LiveEvent) -> SseEvent {

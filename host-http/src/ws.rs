@@ -314,7 +314,7 @@ async fn first_message_auth(
 /// deleted: `Guildhall::check_token_reach`, over the access cache). A trusted server's
 /// key is checked when the connection opens only. Errors: `UNAUTHENTICATED`, `BANNED`,
 /// `FORBIDDEN`.
-async fn still_allowed(
+pub(crate) async fn still_allowed(
     s: &AppState,
     principal: &Principal,
     player: &PlayerId,

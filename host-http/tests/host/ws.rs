@@ -640,3 +640,45 @@ async fn a_socket_is_closed_when_its_player_is_banned_or_signed_out() {
     k.send(json!({ "type": "ping", "ref": 7 })).await;
     assert_eq!(k.expect("pong").await["ref"], 7);
 }
+
+/// The SSE stream is held to the same rule: a banned player's stream gets the ban's
+/// event, then an `error` event (`BANNED`) at the next heartbeat, and ends; another
+/// player's stream goes on.
+#[tokio::test]
+async fn an_event_stream_ends_when_its_player_is_banned() {
+    let app = spawn_app().await;
+    let (banned_token, banned) = register(&app, "ssebanned").await;
+    let (kept_token, kept) = register(&app, "ssekept").await;
+    let open = |token: &str, player: &str| {
+        client_with(token).get(format!("{}/v1/players/{player}/events", app.url))
+    };
+    let mut b = EventStream::open(open(&banned_token, &banned)).await;
+    let mut k = EventStream::open(open(&kept_token, &kept)).await;
+    app.post(
+        &format!("/v1/admin/accounts/{banned}/ban"),
+        json!({ "reason": "botting" }),
+    )
+    .await
+    .ok();
+    // The ban's own event reaches the player first, then the refusal.
+    EventStream::expect_kind(b.event(EVENT_WAIT).await, "player_banned");
+    let refusal = EventStream::expect_kind(b.event(EVENT_WAIT).await, "error");
+    assert_eq!(refusal.json()["code"], "BANNED", "{refusal:?}");
+    assert!(
+        refusal.id.is_none(),
+        "the refusal is not an event of the outbox"
+    );
+    assert!(
+        b.frame(Duration::from_secs(3)).await.is_none(),
+        "the stream went on after the refusal"
+    );
+    // The other stream still receives its player's events.
+    app.post(
+        &format!("/v1/players/{kept}/grant"),
+        json!({ "amount": 5, "source": "rewards" }),
+    )
+    .await
+    .ok();
+    let granted = EventStream::expect_kind(k.event(EVENT_WAIT).await, "currency_granted");
+    assert_eq!(granted.json()["players"][0], kept.as_str());
+}
