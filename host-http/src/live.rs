@@ -17,11 +17,12 @@
 //!   (lagged) resumes from the outbox the same way. [`Interest`] says which events a
 //!   connection wants (the player's stream for SSE, its topics for the WebSocket).
 
+use crate::auth::Principal;
 use crate::AppState;
 use axum::extract::ws::Utf8Bytes;
 use chrono::{DateTime, Utc};
 use guildhall_core::types::{Event, PlayerId};
-use guildhall_core::Guildhall;
+use guildhall_core::{Error, Guildhall};
 use std::collections::{BTreeSet, HashSet, VecDeque};
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
@@ -334,4 +335,28 @@ impl<I: Interest> Feed<I> {
             }
         }
     }
+}
+
+/// Whether a player's connection may stay open, checked at every heartbeat: its access
+/// token has not expired (`issued_at` + `[auth] access_ttl_secs`) and still reaches the
+/// player (not signed out, the player or its account not banned, a character not
+/// deleted: `Guildhall::check_token_reach`, over the access cache). A trusted server's
+/// key is checked when the connection opens only. Errors: `UNAUTHENTICATED`, `BANNED`,
+/// `FORBIDDEN`.
+pub(crate) async fn still_allowed(
+    s: &AppState,
+    principal: &Principal,
+    player: &PlayerId,
+) -> Result<(), Error> {
+    let Principal::Player { id, issued_at } = principal else {
+        return Ok(());
+    };
+    let expires = *issued_at + chrono::Duration::seconds(s.auth.settings.access_ttl_secs);
+    if s.gh.clock().now() >= expires {
+        return Err(Error::new(
+            guildhall_core::ErrorCode::Unauthenticated,
+            "the access token has expired; reconnect with a fresh one and `after` to resume",
+        ));
+    }
+    s.gh.check_token_reach(id, player, *issued_at).await
 }

@@ -50,11 +50,14 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 pub const LEASES: [&str; 6] = [
     "push:Lobby",
     "push:Room",
-    "push:lobby_view",
+    LOBBY_VIEW_LEASE,
     crate::webhooks::LEASE,
-    "matchmaking",
+    guildhall_core::service::MATCHMAKING_LEASE,
     ONLINE_SAMPLE_LEASE,
 ];
+
+/// The lease of the lobby view push ([`lobby_view`]).
+const LOBBY_VIEW_LEASE: &str = "push:lobby_view";
 
 /// The lease of the online-players sampler ([`online_sample`]).
 const ONLINE_SAMPLE_LEASE: &str = "trends:online";
@@ -437,7 +440,7 @@ async fn lobby_view(
     last: std::sync::Arc<tokio::sync::Mutex<Option<String>>>,
 ) {
     let ttl = (interval.as_secs() as i64).saturating_mul(3) / 2 + 1;
-    match gh.take_lease("push:lobby_view", &holder, ttl).await {
+    match gh.take_lease(LOBBY_VIEW_LEASE, &holder, ttl).await {
         Ok(true) => {}
         Ok(false) => return,
         Err(e) => {

@@ -26,7 +26,7 @@
 //!
 //! Idle streams get a `:heartbeat` comment every `sse_heartbeat_secs`; writing it to a
 //! dead connection fails, which drops the stream. At the same interval a player's token
-//! is checked again (`crate::ws::still_allowed`): expired, signed out or banned, the
+//! is checked again (`crate::live::still_allowed`): expired, signed out or banned, the
 //! stream sends `event: error` (data `{"code","message"}`, no `id`) and ends. The stream belongs to its connection:
 //! when the client goes away the stream is dropped with it (nothing is spawned), and
 //! when the host drains ([`crate::ops`]) it sends a last `server_draining` event (no
@@ -130,7 +130,7 @@ pub async fn player_events(
                         _ = tick.tick() => {
                             let Some(principal) = &who else { continue };
                             if let Err(e) =
-                                crate::ws::still_allowed(&s, principal, &me).await
+                                crate::live::still_allowed(&s, principal, &me).await
                             {
                                 tracing::info!(player = %me, code = e.code.as_str(), "event stream's credentials no longer hold; ending it");
                                 return Some((Ok(refusal_event(&e)), (feed, None, tick, s)));

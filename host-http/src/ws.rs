@@ -51,8 +51,8 @@
 //! ([`crate::ops`]) every connection gets `{"type":"server_draining","reason":"draining",
 //! "reconnect_after_ms":1000}` and is closed with code 1012 (service restart): reconnect,
 //! to another host, with `?after=<last id>`. At each heartbeat a player's credentials
-//! are checked again: a token that expired, was signed out, or whose player was banned
-//! gets an error frame and close code 1008.
+//! are checked again ([`crate::live::still_allowed`]): a token that expired, was
+//! signed out, or whose player was banned gets an error frame and close code 1008.
 //!
 //! **Per-connection cost** is kept small: a 4 KiB read buffer, no write buffering
 //! beyond the frame in flight, messages from the client up to [`MAX_MESSAGE_BYTES`],
@@ -308,30 +308,6 @@ async fn first_message_auth(
     }
 }
 
-/// Whether a player's connection may stay open, checked at every heartbeat: its access
-/// token has not expired (`issued_at` + `[auth] access_ttl_secs`) and still reaches the
-/// player (not signed out, the player or its account not banned, a character not
-/// deleted: `Guildhall::check_token_reach`, over the access cache). A trusted server's
-/// key is checked when the connection opens only. Errors: `UNAUTHENTICATED`, `BANNED`,
-/// `FORBIDDEN`.
-pub(crate) async fn still_allowed(
-    s: &AppState,
-    principal: &Principal,
-    player: &PlayerId,
-) -> Result<(), Error> {
-    let Principal::Player { id, issued_at } = principal else {
-        return Ok(());
-    };
-    let expires = *issued_at + chrono::Duration::seconds(s.auth.settings.access_ttl_secs);
-    if s.gh.clock().now() >= expires {
-        return Err(Error::new(
-            guildhall_core::ErrorCode::Unauthenticated,
-            "the access token has expired; reconnect with a fresh one and `after` to resume",
-        ));
-    }
-    s.gh.check_token_reach(id, player, *issued_at).await
-}
-
 /// Sends an error frame and closes with 1008 (policy violation).
 async fn close_with(socket: &mut WebSocket, reference: &Value, e: &Error) {
     let _ = socket.send(error_frame(reference, e)).await;
@@ -419,7 +395,7 @@ async fn connection(
                     tracing::debug!(player = %player, "websocket silent for too long; closing it");
                     break;
                 }
-                if let Err(e) = still_allowed(&s, &principal, &player).await {
+                if let Err(e) = crate::live::still_allowed(&s, &principal, &player).await {
                     tracing::info!(player = %player, code = e.code.as_str(), "websocket's credentials no longer hold; closing it");
                     close_with(&mut socket, &Value::Null, &e).await;
                     break;

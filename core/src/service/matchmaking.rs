@@ -49,8 +49,9 @@ fn rating_id(queue: &str, player: &PlayerId) -> String {
 /// separators, which no player id contains).
 const MATCH_OF: &str = "match_of";
 
-/// Name of the Coordinator lease held by the one host that ticks.
-const LEASE: &str = "matchmaking";
+/// Name of the Coordinator lease held by the one host that ticks (a host that stops
+/// releases it: `guildhall_host::scheduler::LEASES`).
+pub const MATCHMAKING_LEASE: &str = "matchmaking";
 
 /// Renews the matchmaking lease while a tick runs: a task of its own calls
 /// [`Coordinator::lease`] every third of the lease's time to live and notes when the lease
@@ -77,7 +78,7 @@ impl LeaseRenewal {
             loop {
                 ticks.tick().await;
                 match coordinator
-                    .lease(LEASE, &holder, clock.now(), ttl_secs)
+                    .lease(MATCHMAKING_LEASE, &holder, clock.now(), ttl_secs)
                     .await
                 {
                     Ok(true) => tracing::trace!(holder = %holder, "matchmaking lease renewed"),
@@ -359,7 +360,11 @@ impl Guildhall {
     pub async fn tick(&self, holder: &str) -> Result<Vec<MatchRecord>> {
         let now = self.clock.now();
         let ttl = self.config.matchmaking_lease_secs;
-        if !self.coordinator.lease(LEASE, holder, now, ttl).await? {
+        if !self
+            .coordinator
+            .lease(MATCHMAKING_LEASE, holder, now, ttl)
+            .await?
+        {
             return Ok(Vec::new());
         }
         let renewal = LeaseRenewal::start(
@@ -604,7 +609,7 @@ impl Guildhall {
         }
         match self
             .coordinator
-            .lease_held(LEASE, holder, self.clock.now())
+            .lease_held(MATCHMAKING_LEASE, holder, self.clock.now())
             .await
         {
             Ok(true) => true,

@@ -51,7 +51,7 @@ pub use commit::{Caller, Replayable};
 use commit::{Committer, Stripes};
 pub use economy::{HistoryFilter, HistoryPage};
 pub use inventory::{PopularItemsQuery, RevenueQuery, POPULAR_ITEMS_WINDOW_SECS, REVENUE_DAYS};
-pub use matchmaking::{ReportResult, TicketStatus};
+pub use matchmaking::{ReportResult, TicketStatus, MATCHMAKING_LEASE};
 
 /// Default page sizes of the listing calls (`limit` absent).
 pub mod page {
