@@ -14,7 +14,8 @@
 //! | `<prefix>lease:<name>` | `<until micros>\|<holder>` of a lease |
 //! | `<prefix>rank:<standings>:z` | a standings' rank index: sorted set, every score 0, members in the board's order (`rules::rank_member`) |
 //! | `<prefix>rank:<standings>:h` | hash player -> `<version>:<member>` (an empty member: removed), the version guard and the way from a player to its member |
-//! | `<prefix>rank:<standings>:ok` | present while the index is complete (set last by a rebuild, deleted by a failed write) |
+//! | `<prefix>rank:<standings>:ok` | present while the index is complete (set last by a rebuild to its token, deleted by a failed write) |
+//! | `<prefix>rank:<standings>:t` | counter bumped by every write that changes the best [`RANK_TOP`] members; with `ok`'s token, the top's version |
 //! | `<prefix>rank:<standings>:build` | the token of the rebuild in progress |
 //!
 //! Commands go through one [`ConnectionManager`] (reconnecting by itself); live events
@@ -35,7 +36,7 @@
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use guildhall_core::ports::{
-    Coordinator, Ids, RankWindow, RankWrite, RateDecision, Session, UuidIds,
+    Coordinator, Ids, RankTop, RankWindow, RankWrite, RateDecision, Session, UuidIds, RANK_TOP,
 };
 use guildhall_core::types::{Event, PlayerId};
 use guildhall_core::{Error, Result};
@@ -95,19 +96,24 @@ redis.call('SET', KEYS[1], ARGV[3] .. '|' .. ARGV[1], 'PX', ARGV[4])
 return 1
 ";
 
-/// Rank index writes ([`Coordinator::rank_apply`]): per write, KEYS `z`, `h` and ARGV
-/// player, version, member (empty: remove). Applied only when the hash holds an older
-/// version for the player (or none); the old member leaves the set.
+/// Rank index writes ([`Coordinator::rank_apply`]): ARGV[1] the size of the top whose
+/// version is kept ([`RANK_TOP`]); per write, KEYS `z`, `h`, `t` and ARGV player,
+/// version, member (empty: remove). Applied only when the hash holds an older version
+/// for the player (or none); the old member leaves the set. A write whose old or new
+/// member ranks within the top bumps `t`.
 const RANK_APPLY_SCRIPT: &str = r"
-local n = #ARGV / 3
+local k = tonumber(ARGV[1])
+local n = (#ARGV - 1) / 3
 for i = 1, n do
-  local z = KEYS[2 * i - 1]
-  local h = KEYS[2 * i]
-  local p = ARGV[3 * i - 2]
-  local v = ARGV[3 * i - 1]
-  local m = ARGV[3 * i]
+  local z = KEYS[3 * i - 2]
+  local h = KEYS[3 * i - 1]
+  local t = KEYS[3 * i]
+  local p = ARGV[3 * i - 1]
+  local v = ARGV[3 * i]
+  local m = ARGV[3 * i + 1]
   local cur = redis.call('HGET', h, p)
   local apply = true
+  local top = false
   if cur then
     local sep = string.find(cur, ':', 1, true)
     if tonumber(string.sub(cur, 1, sep - 1)) >= tonumber(v) then
@@ -115,6 +121,10 @@ for i = 1, n do
     else
       local old = string.sub(cur, sep + 1)
       if old ~= '' then
+        local r = redis.call('ZRANK', z, old)
+        if r and r < k then
+          top = true
+        end
         redis.call('ZREM', z, old)
       end
     end
@@ -123,7 +133,13 @@ for i = 1, n do
     redis.call('HSET', h, p, v .. ':' .. m)
     if m ~= '' then
       redis.call('ZADD', z, 0, m)
+      if not top and redis.call('ZRANK', z, m) < k then
+        top = true
+      end
     end
+  end
+  if top then
+    redis.call('INCR', t)
   end
 end
 return n
@@ -136,6 +152,27 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   return false
 end
 return redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, ARGV[2])
+";
+
+/// The top's version, `<ok token>:<t>`, nil while KEYS[1] (`ok`) is absent. KEYS: ok,
+/// t.
+const RANK_TOP_VERSION_SCRIPT: &str = r"
+local ok = redis.call('GET', KEYS[1])
+if not ok then
+  return false
+end
+return ok .. ':' .. (redis.call('GET', KEYS[2]) or '0')
+";
+
+/// The top's version and the best ARGV[1] members: `{version, members}`, nil while
+/// KEYS[1] (`ok`) is absent. KEYS: ok, t, z.
+const RANK_TOP_SCRIPT: &str = r"
+local ok = redis.call('GET', KEYS[1])
+if not ok then
+  return false
+end
+local v = ok .. ':' .. (redis.call('GET', KEYS[2]) or '0')
+return {v, redis.call('ZRANGE', KEYS[3], 0, tonumber(ARGV[1]) - 1)}
 ";
 
 /// A player's rank and the members ARGV[2] either side: `{rank, first, members}`, `{}`
@@ -164,14 +201,15 @@ end
 return {r, first, redis.call('ZRANGE', KEYS[2], first, r + n)}
 ";
 
-/// Completes a rebuild: `ok` set only while `build` still holds the rebuild's token.
-/// KEYS: ok, build; ARGV: token.
+/// Completes a rebuild: `ok` set to the rebuild's token (so the top's version differs
+/// from any before the rebuild) only while `build` still holds that token. KEYS: ok,
+/// build; ARGV: token.
 const RANK_FINISH_SCRIPT: &str = r"
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then
   return 0
 end
 redis.call('DEL', KEYS[2])
-redis.call('SET', KEYS[1], '1')
+redis.call('SET', KEYS[1], ARGV[1])
 return 1
 ";
 
@@ -242,6 +280,8 @@ pub struct RedisCoordinator {
     lease_script: redis::Script,
     rank_apply_script: redis::Script,
     rank_after_script: redis::Script,
+    rank_top_version_script: redis::Script,
+    rank_top_script: redis::Script,
     rank_window_script: redis::Script,
     rank_finish_script: redis::Script,
 }
@@ -304,6 +344,8 @@ impl RedisCoordinator {
             lease_script: redis::Script::new(LEASE_SCRIPT),
             rank_apply_script: redis::Script::new(RANK_APPLY_SCRIPT),
             rank_after_script: redis::Script::new(RANK_AFTER_SCRIPT),
+            rank_top_version_script: redis::Script::new(RANK_TOP_VERSION_SCRIPT),
+            rank_top_script: redis::Script::new(RANK_TOP_SCRIPT),
             rank_window_script: redis::Script::new(RANK_WINDOW_SCRIPT),
             rank_finish_script: redis::Script::new(RANK_FINISH_SCRIPT),
         })
@@ -529,6 +571,13 @@ struct Envelope<'a> {
     access: std::borrow::Cow<'a, [String]>,
 }
 
+/// The publishing instance of an [`Envelope`], the rest skipped unread.
+#[derive(serde::Deserialize)]
+struct OriginOnly<'a> {
+    #[serde(borrow)]
+    origin: std::borrow::Cow<'a, str>,
+}
+
 /// Where the subscription delivers: live events, and access changes.
 type Feeds = (
     broadcast::Sender<Arc<Event>>,
@@ -623,7 +672,15 @@ async fn pump(
                 let Some(msg) = msg else {
                     return "connection closed".to_string();
                 };
-                match serde_json::from_slice::<Envelope<'_>>(msg.get_payload_bytes()) {
+                let payload = msg.get_payload_bytes();
+                // This instance's own messages (its receivers already have them) are
+                // told by their origin alone, without decoding their events.
+                if serde_json::from_slice::<OriginOnly<'_>>(payload)
+                    .is_ok_and(|o| o.origin == origin)
+                {
+                    continue;
+                }
+                match serde_json::from_slice::<Envelope<'_>>(payload) {
                     Ok(env) if env.origin == origin => {}
                     Ok(env) => {
                         for e in env.events.iter() {
@@ -977,9 +1034,11 @@ impl Coordinator for RedisCoordinator {
     async fn rank_apply(&self, writes: &[RankWrite]) -> Result<()> {
         for chunk in writes.chunks(RANK_APPLY_CHUNK) {
             let mut inv = self.rank_apply_script.prepare_invoke();
+            inv.arg(RANK_TOP);
             for w in chunk {
                 inv.key(self.rank_key(&w.standings, "z"))
                     .key(self.rank_key(&w.standings, "h"))
+                    .key(self.rank_key(&w.standings, "t"))
                     .arg(w.player.as_str())
                     .arg(w.version)
                     .arg(w.member.as_deref().unwrap_or_default());
@@ -1002,7 +1061,7 @@ impl Coordinator for RedisCoordinator {
     }
 
     async fn rank_rebuild_start(&self, standings: &str, token: &str) -> Result<()> {
-        let keys = ["ok", "build", "z", "h"]
+        let keys = ["ok", "build", "z", "h", "t"]
             .iter()
             .map(|p| self.rank_key(standings, p))
             .collect();
@@ -1031,7 +1090,7 @@ impl Coordinator for RedisCoordinator {
     }
 
     async fn rank_drop(&self, standings: &str) -> Result<()> {
-        let keys = ["ok", "build", "z", "h"]
+        let keys = ["ok", "build", "z", "h", "t"]
             .iter()
             .map(|p| self.rank_key(standings, p))
             .collect();
@@ -1063,6 +1122,35 @@ impl Coordinator for RedisCoordinator {
                 .await
         })
         .await
+    }
+
+    async fn rank_top_version(&self, standings: &str) -> Result<Option<String>> {
+        let script = &self.rank_top_version_script;
+        let (ok, t) = (
+            self.rank_key(standings, "ok"),
+            self.rank_key(standings, "t"),
+        );
+        self.run("rank_top_version", |mut c| async move {
+            script.key(ok).key(t).invoke_async(&mut c).await
+        })
+        .await
+    }
+
+    async fn rank_top(&self, standings: &str, limit: u32) -> Result<Option<RankTop>> {
+        let script = &self.rank_top_script;
+        let keys = ["ok", "t", "z"].map(|p| self.rank_key(standings, p));
+        let reply: Option<(String, Vec<Vec<u8>>)> = self
+            .run("rank_top", |mut c| async move {
+                script
+                    .key(&keys[0])
+                    .key(&keys[1])
+                    .key(&keys[2])
+                    .arg(limit.min(RANK_TOP))
+                    .invoke_async(&mut c)
+                    .await
+            })
+            .await?;
+        Ok(reply.map(|(version, members)| RankTop { version, members }))
     }
 
     async fn rank_window(

@@ -751,6 +751,22 @@ pub trait Coordinator: Send + Sync + 'static {
         let _ = (standings, after, limit);
         Err(no_rank_index())
     }
+    /// The version of the best [`RANK_TOP`] members of the index of `standings`: it
+    /// changes whenever one of them does (a write whose old or new member ranks among
+    /// them, a rebuild, a drop), so a page of the top read under one version may be
+    /// served again while the version stands. `None` when the index is incomplete.
+    /// Errors: `UNAVAILABLE`.
+    async fn rank_top_version(&self, standings: &str) -> Result<Option<String>> {
+        let _ = standings;
+        Err(no_rank_index())
+    }
+    /// The best `limit` (at most [`RANK_TOP`]) members of the index of `standings`, best
+    /// first, with the top's version ([`Coordinator::rank_top_version`]) read in the
+    /// same step. `None` when the index is incomplete. Errors: `UNAVAILABLE`.
+    async fn rank_top(&self, standings: &str, limit: u32) -> Result<Option<RankTop>> {
+        let _ = (standings, limit);
+        Err(no_rank_index())
+    }
     /// The 0-based rank of `player` in the index of `standings` and the members from
     /// `rank - n` to `rank + n` (clipped to the index). `None` when the index is
     /// incomplete; `Some(None)` when the player has no record. Errors: `UNAVAILABLE`.
@@ -782,6 +798,21 @@ pub struct RankWrite {
     /// The record's member ([`crate::leaderboards::rules::rank_member`]); `None`
     /// removes the player's record.
     pub member: Option<Vec<u8>>,
+}
+
+/// How many best members of a rank index the top's version covers
+/// ([`Coordinator::rank_top_version`]): the largest first page a standings read serves
+/// (1,000 records) and the one past it that tells whether more follow.
+pub const RANK_TOP: u32 = crate::leaderboards::rules::MAX_PAGE + 1;
+
+/// The best members of a rank index and the version they were read under
+/// ([`Coordinator::rank_top`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankTop {
+    /// The top's version ([`Coordinator::rank_top_version`]).
+    pub version: String,
+    /// Members from rank 0 on.
+    pub members: Vec<Vec<u8>>,
 }
 
 /// A player's place in a rank index ([`Coordinator::rank_window`]).

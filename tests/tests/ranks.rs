@@ -10,7 +10,9 @@
 //! submission times broken by the player id). Also: a rank index write with an older
 //! version changes nothing; deleting the Redis keys (a Redis restart) leaves reads
 //! correct (from the Store) and the index is rebuilt; concurrent `best` submissions from
-//! two hosts keep the best in the Store and in the index.
+//! two hosts keep the best in the Store and in the index; the top's version (under which
+//! a host serves a first page again) moves with every write into the top from any host,
+//! and only then.
 
 use guildhall_adapters::redis::{RedisCoordinator, RedisOptions};
 use guildhall_core::leaderboards::{
@@ -387,6 +389,219 @@ async fn concurrent_best_submissions_keep_the_best_in_store_and_index(kind: Stor
     s.assert_same_reads("duel", &players, 4).await;
 }
 
+/// A member of `player` with `score` on a descending board.
+fn desc_member(player: &str, score: i64) -> Vec<u8> {
+    rules::rank_member(&guildhall_core::leaderboards::ScorePos {
+        ord: rules::ord_of(SortOrder::Desc, score),
+        submitted_at: 0,
+        player: player.to_string(),
+    })
+}
+
+async fn a_top_page_is_served_again_only_while_the_top_is_unchanged(kind: StoreKind) {
+    let s = Setup::new(kind).await;
+    s.indexed
+        .put_leaderboard(desc_best("ladder"))
+        .await
+        .expect("board");
+    let standings = standings_of("ladder");
+    s.wait_complete("ladder", &standings).await;
+    let players: Vec<String> = (0..30).map(|i| format!("q{i:03}")).collect();
+    for (i, p) in players.iter().enumerate() {
+        s.clock.advance_micros(1);
+        s.indexed
+            .submit_score(submit("ladder", p, i as i64 * 10))
+            .await
+            .expect("submit");
+    }
+    let read = |gh: &Guildhall| {
+        let gh = gh.clone();
+        async move {
+            rows(
+                &gh.leaderboard_standings(top("ladder", 10))
+                    .await
+                    .expect("top")
+                    .entries,
+            )
+        }
+    };
+    let first = read(&s.indexed).await;
+    assert_eq!(first, read(&s.plain).await, "the top from the index");
+    let v1 = s.redis.rank_top_version(&standings).await.expect("version");
+    assert!(v1.is_some(), "a complete index has a top version");
+    assert_eq!(
+        read(&s.indexed).await,
+        first,
+        "a second read, from the copy"
+    );
+    assert_eq!(
+        s.redis.rank_top_version(&standings).await.expect("version"),
+        v1,
+        "reads do not move the version"
+    );
+
+    // Another host's write into the top moves the version: this host's next read has it.
+    let other = s.second_host().await;
+    s.clock.advance_micros(1);
+    other
+        .submit_score(submit("ladder", "newcomer", 1_000))
+        .await
+        .expect("submit");
+    let v2 = s.redis.rank_top_version(&standings).await.expect("version");
+    assert_ne!(v2, v1, "a write into the top moves the version");
+    let after = read(&s.indexed).await;
+    assert_eq!(
+        after[0].1, "newcomer",
+        "the other host's write is read at once"
+    );
+    assert_eq!(after, read(&s.plain).await);
+    // A submission `best` refuses changes nothing, the version included.
+    s.clock.advance_micros(1);
+    other
+        .submit_score(submit("ladder", "q005", 1))
+        .await
+        .expect("submit");
+    assert_eq!(
+        s.redis.rank_top_version(&standings).await.expect("version"),
+        v2,
+        "an unchanged record"
+    );
+    assert_eq!(read(&s.indexed).await, read(&s.plain).await);
+
+    // Past the top's 1,001 records a write leaves the version as it is. Straight to the
+    // coordinator, on a standings of its own: 1,100 records, then writes below and into
+    // the top.
+    let own = "versions//all";
+    s.redis.rank_rebuild_start(own, "t1").await.expect("start");
+    let seed: Vec<RankWrite> = (0..1_100)
+        .map(|i| RankWrite {
+            standings: own.into(),
+            player: format!("v{i:04}"),
+            version: 1,
+            member: Some(desc_member(&format!("v{i:04}"), 100_000 - i)),
+        })
+        .collect();
+    s.redis.rank_apply(&seed).await.expect("seed");
+    assert!(s
+        .redis
+        .rank_rebuild_finish(own, "t1")
+        .await
+        .expect("finish"));
+    let version = || async { s.redis.rank_top_version(own).await.expect("version") };
+    let w1 = version().await;
+    let top = s
+        .redis
+        .rank_top(own, 1_001)
+        .await
+        .expect("top")
+        .expect("complete");
+    assert_eq!(
+        Some(top.version.clone()),
+        w1,
+        "the top is read with its version"
+    );
+    assert_eq!(top.members.len(), 1_001);
+    assert_eq!(top.members[0], desc_member("v0000", 100_000));
+    let write = |player: &str, version: i64, score: i64| RankWrite {
+        standings: own.into(),
+        player: player.into(),
+        version,
+        member: Some(desc_member(player, score)),
+    };
+    // Rank 1,099 to rank 1,050: below the top.
+    s.redis
+        .rank_apply(&[write("v1099", 2, 100_000 - 1_049)])
+        .await
+        .expect("apply");
+    assert_eq!(version().await, w1, "a write below the top");
+    // The record at 0-based rank 1,001, just past the top, rewritten in place.
+    s.redis
+        .rank_apply(&[write("v1001", 2, 100_000 - 1_002)])
+        .await
+        .expect("apply");
+    assert_eq!(version().await, w1, "a write at the top's edge, outside it");
+    // The record at 0-based rank 1,000 leaves the top: the 1,001st record changes.
+    s.redis
+        .rank_apply(&[write("v1000", 2, 1)])
+        .await
+        .expect("apply");
+    let w2 = version().await;
+    assert_ne!(w2, w1, "a record leaving the top");
+    s.redis
+        .rank_apply(&[write("v1098", 2, 1_000_000)])
+        .await
+        .expect("apply");
+    let w3 = version().await;
+    assert_ne!(w3, w2, "a record entering the top");
+    // An older version changes nothing, the version included.
+    s.redis
+        .rank_apply(&[write("v1098", 1, 5)])
+        .await
+        .expect("apply");
+    assert_eq!(version().await, w3, "a refused write");
+    // A rebuild gives a version no earlier one had.
+    s.redis.rank_rebuild_start(own, "t2").await.expect("start");
+    assert_eq!(version().await, None, "no version while rebuilding");
+    s.redis.rank_apply(&seed).await.expect("seed");
+    assert!(s
+        .redis
+        .rank_rebuild_finish(own, "t2")
+        .await
+        .expect("finish"));
+    let w4 = version().await;
+    assert!(
+        w4.is_some() && w4 != w1 && w4 != w3,
+        "a rebuilt index's version is new"
+    );
+    s.redis.rank_drop(own).await.expect("drop");
+}
+
+/// A board's definition is served from each process's memory (`access_cache.rs`): a
+/// redefinition by another host reaches a host with Redis at once (the change is
+/// published) and one without within about 1 s (the access generation it polls).
+async fn a_redefined_board_reaches_every_host(kind: StoreKind) {
+    let s = Setup::new(kind).await;
+    s.indexed
+        .put_leaderboard(desc_best("shifting"))
+        .await
+        .expect("board");
+    for gh in [&s.indexed, &s.plain] {
+        let r = gh
+            .submit_score(submit("shifting", "r1", 5))
+            .await
+            .expect("submit");
+        assert_eq!(r.period, rules::ALL_TIME, "no resets: the all-time period");
+    }
+    let other = s.second_host().await;
+    other
+        .put_leaderboard(PutLeaderboardRequest {
+            reset: Some(guildhall_core::schedule::ResetSchedule::Daily),
+            ..desc_best("shifting")
+        })
+        .await
+        .expect("redefine");
+    for (gh, within) in [
+        (&s.indexed, Duration::from_millis(500)),
+        (&s.plain, Duration::from_millis(1_500)),
+    ] {
+        let started = Instant::now();
+        loop {
+            let r = gh
+                .submit_score(submit("shifting", "r1", 6))
+                .await
+                .expect("submit");
+            if r.period != rules::ALL_TIME {
+                break;
+            }
+            assert!(
+                started.elapsed() < within,
+                "the redefinition not seen within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 macro_rules! per_store {
     ($($case:ident),* $(,)?) => {
         mod sqlite {
@@ -415,4 +630,6 @@ macro_rules! per_store {
 per_store!(
     ranks_from_the_index_equal_the_store_index_and_survive_a_restart,
     concurrent_best_submissions_keep_the_best_in_store_and_index,
+    a_top_page_is_served_again_only_while_the_top_is_unchanged,
+    a_redefined_board_reaches_every_host,
 );

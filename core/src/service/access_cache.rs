@@ -1,9 +1,11 @@
 //! The in-process cache of access records: API keys, accounts and characters (whose
 //! account a token may act for), read on every
 //! authenticated request, served from memory after the first read (ARCHITECTURE.md,
-//! "Authentication cache").
+//! "Authentication cache"). Leaderboard definitions, read by every score submission and
+//! rank read and changed only by an operator, are kept the same way.
 //!
-//! A change to one of them (a revoked key, a ban, a sign-out) reaches every process:
+//! A change to one of them (a revoked key, a ban, a sign-out, a redefined board) reaches
+//! every process:
 //!
 //! * this process drops its copy when the commit is done, before the caller hears of it;
 //! * with Redis, the committer publishes the changed keys and every other instance drops
@@ -24,6 +26,7 @@ use crate::access::{AccountRecord, ApiKeyRecord};
 use crate::characters::Character;
 use crate::docs::Document;
 use crate::error::ErrorCode;
+use crate::leaderboards::Leaderboard;
 use crate::ports::{ChangeSet, CounterWrite, Store};
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::HashMap;
@@ -67,6 +70,12 @@ impl Cached for Character {
     }
 }
 
+impl Cached for Leaderboard {
+    fn slot(state: &mut State) -> &mut HashMap<String, Option<Arc<Self>>> {
+        &mut state.boards
+    }
+}
+
 /// What the cache holds: the copies (`None`: no such record), the epoch every drop
 /// moves, the access generation last read and until when copies may be served.
 #[derive(Default)]
@@ -74,6 +83,7 @@ pub(crate) struct State {
     keys: HashMap<String, Option<Arc<ApiKeyRecord>>>,
     accounts: HashMap<String, Option<Arc<AccountRecord>>>,
     characters: HashMap<String, Option<Arc<Character>>>,
+    boards: HashMap<String, Option<Arc<Leaderboard>>>,
     epoch: u64,
     generation: Option<i64>,
     fresh_until: Option<Instant>,
@@ -89,6 +99,7 @@ impl State {
         self.keys.clear();
         self.accounts.clear();
         self.characters.clear();
+        self.boards.clear();
         self.epoch += 1;
     }
 }
@@ -147,6 +158,8 @@ impl AccessCache {
                 s.accounts.remove(id);
             } else if kind == Character::KIND {
                 s.characters.remove(id);
+            } else if kind == Leaderboard::KIND {
+                s.boards.remove(id);
             }
         }
     }

@@ -59,7 +59,7 @@ pub(super) struct Committer {
 impl Committer {
     /// The committer task. What follows a commit (dropping the cache entries it made
     /// stale, publishing its events) is part of the commit: it runs from here, in a task
-    /// of its own per committed change set, whether or not the caller is still waiting
+    /// of its own per committed batch, whether or not the caller is still waiting
     /// (a cancelled asyncio task, a dropped Promise, a disconnected HTTP client), and the
     /// caller hears the outcome only after it, so its next cached read sees its write.
     pub(super) fn spawn(
@@ -134,23 +134,47 @@ async fn commit_pending(
     } else {
         store.commit_batch(sets).await
     };
-    for ((keys, reply), outcome) in waiting.into_iter().zip(outcomes) {
-        match outcome {
-            Ok(done) => {
-                let coordinator = coordinator.clone();
-                let (store, access) = (store.clone(), access.clone());
-                tokio::spawn(async move {
-                    after_access_commit(&*store, coordinator.as_ref(), &access, &keys).await;
-                    super::leaderboards::index_scores(&coordinator, &done).await;
-                    after_commit(coordinator.as_ref(), &keys, &done).await;
-                    let _ = reply.send(Ok(done));
-                });
+    // What follows the batch's commits runs in a task of its own, so the next batch
+    // starts at once. The score rows of every committed set go to the rank index in one
+    // call; beside it, each set's cache keys are dropped (concurrently), then the events
+    // of the whole batch are published in one message; then the callers hear.
+    tokio::spawn(async move {
+        let committed: Vec<&ChangeSet> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
+        let index = super::leaderboards::index_scores(&coordinator, &committed);
+        let fan_out = async {
+            let mut drops = tokio::task::JoinSet::new();
+            for ((keys, _), outcome) in waiting.iter().zip(&outcomes) {
+                if let Ok(done) = outcome {
+                    crate::telemetry::record_committed(&done.events);
+                    if !keys.is_empty() {
+                        let (store, coordinator, access) =
+                            (store.clone(), coordinator.clone(), access.clone());
+                        let keys = keys.clone();
+                        drops.spawn(async move {
+                            after_access_commit(&*store, coordinator.as_ref(), &access, &keys)
+                                .await;
+                            drop_stale(coordinator.as_ref(), &keys).await;
+                        });
+                    }
+                }
             }
-            Err(e) => {
-                let _ = reply.send(Err(e));
+            while drops.join_next().await.is_some() {}
+            match committed.as_slice() {
+                [one] => publish(coordinator.as_ref(), &one.events).await,
+                many => {
+                    let events: Vec<crate::types::Event> = many
+                        .iter()
+                        .flat_map(|cs| cs.events.iter().cloned())
+                        .collect();
+                    publish(coordinator.as_ref(), &events).await;
+                }
             }
+        };
+        tokio::join!(index, fan_out);
+        for ((_, reply), outcome) in waiting.into_iter().zip(outcomes) {
+            let _ = reply.send(outcome);
         }
-    }
+    });
 }
 
 /// What follows a commit that changed API keys or accounts (their keys are
@@ -179,18 +203,21 @@ async fn after_access_commit(
     }
 }
 
-/// What follows a commit, run by the committer (never by the caller, who may be gone):
-/// drop the cache entries the commit made stale, count and publish its events.
-async fn after_commit(coordinator: &dyn Coordinator, stale: &[String], done: &ChangeSet) {
-    crate::telemetry::record_committed(&done.events);
+/// Drops the shared cache entries a commit made stale (run by the committer, never by
+/// the caller, who may be gone).
+async fn drop_stale(coordinator: &dyn Coordinator, stale: &[String]) {
     if !stale.is_empty() {
         if let Err(e) = coordinator.cache_invalidate(stale).await {
             tracing::error!(error = %e, "cache invalidation failed after a commit; cached reads may be stale until they expire");
             crate::telemetry::record_fallback("cache_invalidate");
         }
     }
-    if !done.events.is_empty() {
-        if let Err(e) = coordinator.publish(&done.events).await {
+}
+
+/// Publishes the events of a batch's commits, in commit order, in one message.
+async fn publish(coordinator: &dyn Coordinator, events: &[crate::types::Event]) {
+    if !events.is_empty() {
+        if let Err(e) = coordinator.publish(events).await {
             tracing::warn!(error = %e, "live event fan-out failed; consumers resume from the outbox");
             crate::telemetry::record_fallback("publish");
         }
@@ -430,6 +457,7 @@ impl Guildhall {
             if d.kind == crate::access::AccountRecord::KIND
                 || d.kind == crate::access::ApiKeyRecord::KIND
                 || d.kind == <crate::characters::Character as crate::docs::Document>::KIND
+                || d.kind == <crate::leaderboards::Leaderboard as crate::docs::Document>::KIND
             {
                 keys.push(access::doc_cache_key(&d.kind, &d.id));
             }

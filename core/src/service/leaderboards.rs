@@ -39,10 +39,76 @@ use crate::leaderboards::{
 use crate::mail::{Attachments, ItemAttachment};
 use crate::ports::{ChangeSet, Clock, Coordinator, RankWrite, ScoreWrite, Store};
 use crate::types::{Account, EntryKind, PlayerId};
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+
+/// Periods this process read open, by standings key, with their ends (UTC). A
+/// submission to one of them before its end skips the read of the period document: a
+/// reset archives a period only
+/// `[leaderboards] reset_grace_secs` after its end, so before the end the copy cannot
+/// be out of date (beyond clock skew between hosts larger than that grace, which the
+/// read would not close either: the submission does not commit under the period's
+/// version). At most 10,000 are kept.
+pub(crate) type OpenPeriods = PerStandings<DateTime<Utc>, 10_000>;
+
+/// Copies this process keeps per standings key, at most `MAX`; past it they are all
+/// dropped and read again.
+pub(crate) struct PerStandings<V, const MAX: usize>(std::sync::Mutex<HashMap<String, V>>);
+
+impl<V, const MAX: usize> Default for PerStandings<V, MAX> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::default())
+    }
+}
+
+impl<V: Clone, const MAX: usize> PerStandings<V, MAX> {
+    fn get(&self, standings: &str) -> Option<V> {
+        self.0.lock().ok()?.get(standings).cloned()
+    }
+
+    fn put(&self, standings: &str, value: V) {
+        let Ok(mut held) = self.0.lock() else {
+            return;
+        };
+        if held.len() >= MAX {
+            held.clear();
+        }
+        held.insert(standings.to_string(), value);
+    }
+}
+
+impl OpenPeriods {
+    /// True when `standings` was seen open and `now` is before its end.
+    fn open_at(&self, standings: &str, now: DateTime<Utc>) -> bool {
+        self.get(standings).is_some_and(|end| now < end)
+    }
+}
+
+/// The tops of rank indexes this process read, by standings key, each with the top's
+/// version it was read under ([`Coordinator::rank_top_version`]). A first page of the
+/// current period is served from here while the version stands: one small Redis call
+/// instead of the members' transfer and decoding. A write that changes the best
+/// [`RANK_TOP`](crate::ports::RANK_TOP) records moves the version, on every host (the
+/// rank index's own write bumps it), so a page served from here is never older than the
+/// index. At most 1,000 are kept.
+pub(crate) type TopPages = PerStandings<Arc<TopPage>, 1_000>;
+
+/// The best records of one standings as the rank index held them under `version`.
+pub(crate) struct TopPage {
+    version: String,
+    /// How many records were asked for; fewer came when the index holds fewer.
+    asked: u32,
+    entries: Vec<ScoreEntry>,
+}
+
+impl TopPage {
+    /// Whether this page answers a read of the best `want` records.
+    fn covers(&self, want: u32) -> bool {
+        self.entries.len() >= want as usize || self.entries.len() < self.asked as usize
+    }
+}
 
 /// Records read from the Store per page of a rank index rebuild.
 const REBUILD_PAGE: u32 = 1000;
@@ -82,43 +148,54 @@ fn ranked(rank: u64, e: ScoreEntry) -> RankedScore {
     }
 }
 
+fn ranked_ref(rank: u64, e: &ScoreEntry) -> RankedScore {
+    RankedScore {
+        rank,
+        player: e.player.clone(),
+        score: e.score,
+        submitted_at: DateTime::from_timestamp_micros(e.submitted_at).unwrap_or_default(),
+    }
+}
+
 fn partition_of(board: &Leaderboard, part: &str) -> Option<String> {
     board.partitioned.then(|| part.to_string())
 }
 
-/// Writes the score rows of a committed change set to the coordinator's rank indexes
-/// (run by the committer after the commit, before the caller hears of it, so a
-/// player's next read sees their score). Each row goes under the version of its
-/// `lb_score` document in the same set, so out-of-order writes from two hosts cannot
-/// regress a record. When the write fails, each standings it touched is marked
-/// incomplete (retried a second apart for a minute while Redis does not answer), so
-/// reads use the Store until a rebuild.
-pub(super) async fn index_scores(coordinator: &Arc<dyn Coordinator>, done: &ChangeSet) {
-    if done.scores.is_empty() || !coordinator.rank_index() {
+/// Writes the score rows of committed change sets (one batch of the group committer)
+/// to the coordinator's rank indexes in one call (run by the committer after the
+/// commit, before the callers hear of it, so a player's next read sees their score).
+/// Each row goes under the version of its `lb_score` document in the same set, so
+/// out-of-order writes from two hosts cannot regress a record. When the write fails,
+/// each standings it touched is marked incomplete (retried a second apart for a minute
+/// while Redis does not answer), so reads use the Store until a rebuild.
+pub(super) async fn index_scores(coordinator: &Arc<dyn Coordinator>, done: &[&ChangeSet]) {
+    if done.iter().all(|cs| cs.scores.is_empty()) || !coordinator.rank_index() {
         return;
     }
-    let versions: HashMap<&str, i64> = done
-        .docs
-        .iter()
-        .filter(|d| d.kind == ScoreDoc::KIND)
-        .map(|d| (d.id.as_str(), d.expected_version + 1))
-        .collect();
-    let mut writes = Vec::with_capacity(done.scores.len());
+    let mut writes = Vec::new();
     let mut unversioned = BTreeSet::new();
-    for w in &done.scores {
-        let (standings, player, member) = match w {
-            ScoreWrite::Put(e) => (&e.standings, &e.player, Some(rules::rank_member(&e.pos()))),
-            ScoreWrite::Delete { standings, player } => (standings, player, None),
-        };
-        match versions.get(format!("{standings}/{player}").as_str()) {
-            Some(&version) => writes.push(RankWrite {
-                standings: standings.clone(),
-                player: player.as_str().to_string(),
-                version,
-                member,
-            }),
-            None => {
-                unversioned.insert(standings.clone());
+    for cs in done.iter().filter(|cs| !cs.scores.is_empty()) {
+        let versions: HashMap<&str, i64> = cs
+            .docs
+            .iter()
+            .filter(|d| d.kind == ScoreDoc::KIND)
+            .map(|d| (d.id.as_str(), d.expected_version + 1))
+            .collect();
+        for w in &cs.scores {
+            let (standings, player, member) = match w {
+                ScoreWrite::Put(e) => (&e.standings, &e.player, Some(rules::rank_member(&e.pos()))),
+                ScoreWrite::Delete { standings, player } => (standings, player, None),
+            };
+            match versions.get(format!("{standings}/{player}").as_str()) {
+                Some(&version) => writes.push(RankWrite {
+                    standings: standings.clone(),
+                    player: player.as_str().to_string(),
+                    version,
+                    member,
+                }),
+                None => {
+                    unversioned.insert(standings.clone());
+                }
             }
         }
     }
@@ -223,6 +300,18 @@ impl Guildhall {
             .ok_or_else(|| Error::not_found("leaderboard", id))
     }
 
+    /// A board's definition from the in-process cache (`access_cache.rs`; read from the
+    /// Store on a miss), for the hot paths: submissions and rank reads. A redefinition
+    /// drops this process's copy before `put_leaderboard` returns and every other
+    /// process's within about 1 s (at once with Redis). Errors: `NOT_FOUND`,
+    /// `INVALID_ARGUMENT`.
+    async fn cached_board(&self, id: &str) -> Result<Arc<Leaderboard>> {
+        rules::check_board_id(id)?;
+        self.access_record::<Leaderboard>(id)
+            .await?
+            .ok_or_else(|| Error::not_found("leaderboard", id))
+    }
+
     /// Defines or redefines a board (admin; SPEC.md Leaderboards). Sort, operator,
     /// partitioning and a tournament's start cannot change once it exists. Emits
     /// `leaderboard_defined` (no players). Putting the same definition again changes
@@ -286,7 +375,7 @@ impl Guildhall {
             req,
             |ctx: Ctx| {
                 Box::pin(async move {
-                    let board = self.board_doc(&req.board).await?.value;
+                    let board = self.cached_board(&req.board).await?;
                     let part = rules::check_partition(&board, &req.partition)?;
                     let period = rules::period_of(&self.config, &board, ctx.now)?;
                     if let Some(t) = &board.tournament {
@@ -303,7 +392,8 @@ impl Guildhall {
                     }
                     let standings = standings_key(&board.id, &part, &period.key);
                     let mut cs = ChangeSet::default();
-                    if rules::has_resets(&board) {
+                    if rules::has_resets(&board) && !self.open_periods.open_at(&standings, ctx.now)
+                    {
                         match self.load::<LeaderboardPeriod>(&standings).await? {
                             Some(p) if p.value.status != PeriodStatus::Open => {
                                 return Err(Error::new(
@@ -315,7 +405,9 @@ impl Guildhall {
                                 )
                                 .with_details(json!({ "board": board.id, "period": period.key })));
                             }
-                            Some(_) => {}
+                            Some(p) => self
+                                .open_periods
+                                .put(&standings, p.value.period.end.min(period.end)),
                             None => {
                                 cs.docs.push(
                                     Versioned::new(
@@ -470,12 +562,52 @@ impl Guildhall {
         self.index_answer(standings, answer)
     }
 
+    /// The best `want` records of `standings` (at most [`RANK_TOP`](crate::ports::RANK_TOP), the largest page
+    /// and one more) from the rank
+    /// index: this process's copy while the top's version stands, else read (and kept)
+    /// with the version. `None` (read the Store) as [`Guildhall::index_answer`] says.
+    async fn index_top(
+        &self,
+        board: &Leaderboard,
+        standings: &str,
+        want: u32,
+    ) -> Option<Arc<TopPage>> {
+        if let Some(held) = self.top_pages.get(standings).filter(|p| p.covers(want)) {
+            let version = self.coordinator.rank_top_version(standings).await;
+            if self.index_answer(standings, version)? == held.version {
+                return Some(held);
+            }
+        }
+        let answer = self
+            .coordinator
+            .rank_top(standings, want)
+            .await
+            .and_then(|top| {
+                top.map(|t| {
+                    let entries = t
+                        .members
+                        .iter()
+                        .map(|m| entry_of(board, standings, m))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Arc::new(TopPage {
+                        version: t.version,
+                        asked: want,
+                        entries,
+                    }))
+                })
+                .transpose()
+            });
+        let page = self.index_answer(standings, answer)?;
+        self.top_pages.put(standings, page.clone());
+        Some(page)
+    }
+
     /// A page of standings, best first (top N is the first page): limit 1..=1000
     /// (default 100), the previous page's `next_cursor` for the next. Ranks of later
     /// pages count from the cursor's rank. An archived period by its key. Errors:
     /// `NOT_FOUND` (board), `INVALID_ARGUMENT`.
     pub async fn leaderboard_standings(&self, q: StandingsQuery) -> Result<StandingsPage> {
-        let board = self.board_doc(&q.board).await?.value;
+        let board = self.cached_board(&q.board).await?;
         let part = rules::check_partition(&board, &q.partition)?;
         let (period, current) = self.read_period(&board, &q.period)?;
         let limit = rules::page_size(q.limit)?;
@@ -487,23 +619,39 @@ impl Guildhall {
             None => (0, None),
         };
         let standings = standings_key(&board.id, &part, &period);
-        let indexed = match current && self.coordinator.rank_index() {
-            true => {
-                self.index_page(&board, &standings, after.as_ref(), limit + 1)
-                    .await
-            }
-            false => None,
+        let want = limit + 1;
+        let indexed = current && self.coordinator.rank_index();
+        // The first page from the index's top (kept per process under its version),
+        // a later page from the index, else from the Store.
+        let top = match (indexed, &after) {
+            (true, None) => self.index_top(&board, &standings, want).await,
+            _ => None,
         };
-        let mut rows = match indexed {
-            Some(rows) => rows,
-            None => {
+        let owned = match (&top, indexed, &after) {
+            (Some(_), _, _) => Vec::new(),
+            (None, true, Some(_)) => match self
+                .index_page(&board, &standings, after.as_ref(), want)
+                .await
+            {
+                Some(rows) => rows,
+                None => {
+                    self.store
+                        .scores_after(&standings, after.as_ref(), want)
+                        .await?
+                }
+            },
+            _ => {
                 self.store
-                    .scores_after(&standings, after.as_ref(), limit + 1)
+                    .scores_after(&standings, after.as_ref(), want)
                     .await?
             }
         };
+        let rows: &[ScoreEntry] = match &top {
+            Some(page) => &page.entries[..page.entries.len().min(want as usize)],
+            None => &owned,
+        };
         let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
+        let rows = &rows[..rows.len().min(limit as usize)];
         let next_cursor = match rows.last() {
             Some(last) if more => {
                 Some(rules::encode_cursor(first + rows.len() as u64, &last.pos()))
@@ -511,9 +659,9 @@ impl Guildhall {
             _ => None,
         };
         let entries = rows
-            .into_iter()
+            .iter()
             .enumerate()
-            .map(|(i, e)| ranked(first + i as u64 + 1, e))
+            .map(|(i, e)| ranked_ref(first + i as u64 + 1, e))
             .collect();
         Ok(StandingsPage {
             board: board.id.clone(),
@@ -529,7 +677,7 @@ impl Guildhall {
     /// at most 50). Errors: `NOT_FOUND` (board, or no score of the player in the
     /// period), `INVALID_ARGUMENT`.
     pub async fn leaderboard_standing(&self, q: PlayerStandingQuery) -> Result<PlayerStanding> {
-        let board = self.board_doc(&q.board).await?.value;
+        let board = self.cached_board(&q.board).await?;
         let part = rules::check_partition(&board, &q.partition)?;
         let (period, current) = self.read_period(&board, &q.period)?;
         let n = rules::neighbours(q.neighbours)?;
@@ -905,5 +1053,54 @@ impl Guildhall {
         }
         h.finish(ctx, cs);
         Ok(granted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(asked: u32, held: usize) -> TopPage {
+        let entry = |i: usize| ScoreEntry {
+            standings: "b//all".into(),
+            player: PlayerId::new(format!("p{i}")).expect("id"),
+            ord: i as i64,
+            score: i as i64,
+            submitted_at: 0,
+        };
+        TopPage {
+            version: "t:1".into(),
+            asked,
+            entries: (0..held).map(entry).collect(),
+        }
+    }
+
+    #[test]
+    fn a_kept_top_answers_only_reads_it_holds_whole() {
+        // 101 asked, 101 held: a top 100 (101 with the look-ahead) or less.
+        assert!(page(101, 101).covers(101));
+        assert!(page(101, 101).covers(11));
+        assert!(!page(101, 101).covers(102), "a longer page is read again");
+        // 101 asked, 40 held: the standings has 40 records, so any page is whole.
+        assert!(page(101, 40).covers(1001));
+    }
+
+    #[test]
+    fn an_open_period_is_trusted_until_its_end_and_the_copies_are_bounded() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).expect("time");
+        let open = OpenPeriods::default();
+        assert!(!open.open_at("b//w1", t(0)), "never seen");
+        open.put("b//w1", t(100));
+        assert!(open.open_at("b//w1", t(99)));
+        assert!(!open.open_at("b//w1", t(100)), "read again from its end");
+        let few = PerStandings::<i32, 2>::default();
+        few.put("a", 1);
+        few.put("b", 2);
+        few.put("c", 3);
+        assert_eq!(
+            (few.get("a"), few.get("c")),
+            (None, Some(3)),
+            "dropped when full"
+        );
     }
 }

@@ -85,6 +85,10 @@ pub struct Guildhall {
     achievement_defs: Arc<achievements::DefCache>,
     /// Loot tables this process rolls with (see `loot.rs`).
     loot_cache: Arc<loot::TableCache>,
+    /// Leaderboard periods this process saw open, with their ends (see `leaderboards.rs`).
+    open_periods: Arc<leaderboards::OpenPeriods>,
+    /// Tops of rank indexes this process read, by version (see `leaderboards.rs`).
+    top_pages: Arc<leaderboards::TopPages>,
 }
 
 impl Guildhall {
@@ -111,6 +115,8 @@ impl Guildhall {
             access_cache,
             achievement_defs: Arc::default(),
             loot_cache: Arc::default(),
+            open_periods: Arc::default(),
+            top_pages: Arc::default(),
         }
     }
 
