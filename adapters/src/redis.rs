@@ -402,13 +402,13 @@ impl RedisCoordinator {
         format!("{}sessions", self.options.prefix)
     }
 
-    /// The key `part` (`z`, `h`, `ok`, `build`) of the rank index of `standings`.
+    /// The key `part` (`z`, `h`, `ok`, `build`, `t`) of the rank index of `standings`.
     fn rank_key(&self, standings: &str, part: &str) -> String {
         format!("{}rank:{standings}:{part}", self.options.prefix)
     }
 
-    /// Deletes `keys` and then, when `build` (a key and a token) is given, sets that key
-    /// to the token, in one transaction.
+    /// Deletes `keys` (`UNLINK`) and then, when `build` (a key and a token) is given,
+    /// sets that key to the token, in one transaction.
     async fn rank_reset(
         &self,
         what: &str,
@@ -417,7 +417,10 @@ impl RedisCoordinator {
     ) -> Result<()> {
         self.run(what, |mut c| async move {
             let mut pipe = redis::pipe();
-            pipe.atomic().cmd("DEL").arg(keys).ignore();
+            // UNLINK: the keys are gone at once and Redis frees their memory on a
+            // background thread, so emptying a set of a million members holds neither
+            // Redis nor this call for a second.
+            pipe.atomic().cmd("UNLINK").arg(keys).ignore();
             if let Some((key, token)) = build {
                 pipe.cmd("SET").arg(key).arg(token).ignore();
             }

@@ -3,14 +3,16 @@
 //!
 //! Set-up, timed and reported as its own figure: a weekly `best` board filled with one
 //! submission per player for P players (`GUILDHALL_BENCH_LB_PLAYERS`, default 1,000,000;
-//! 2,000 under `cargo test`), W submissions in flight (64).
+//! 2,000 under `cargo test`), W submissions in flight
+//! (`GUILDHALL_BENCH_LB_IN_FLIGHT`, default 64).
 //!
 //! Measured, each for at most 10 s (2 s under `cargo test`):
 //! - submissions to the full board: random players, each a higher score than the set-up
-//!   gave (so `best` writes), 64 in flight;
-//! - reads of the top 100 (`leaderboard_standings`, limit 100), 8 readers;
+//!   gave (so `best` writes), W in flight;
+//! - reads of the top 100 (`leaderboard_standings`, limit 100), R readers
+//!   (`GUILDHALL_BENCH_LB_READERS`, default 8);
 //! - reads of a random player's rank with 5 neighbours each side
-//!   (`leaderboard_standing`), 8 readers. A rank is a COUNT over the ranking index before
+//!   (`leaderboard_standing`), R readers. A rank is a COUNT over the ranking index before
 //!   the player's key, so its cost grows with the rank; random players sit at rank P/2 on
 //!   average.
 //!
@@ -45,8 +47,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BOARD: &str = "bench";
+/// Submissions in flight by default (`GUILDHALL_BENCH_LB_IN_FLIGHT`).
 const IN_FLIGHT: usize = 64;
+/// Concurrent readers by default (`GUILDHALL_BENCH_LB_READERS`).
 const READERS: usize = 8;
+
+/// A count from the environment variable `var` (bench mode only), else `default`.
+fn knob(bench: bool, var: &str, default: usize) -> usize {
+    match bench {
+        true => std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(default),
+        false => default,
+    }
+}
 /// Ranks rewarded at the reset.
 const REWARDED: u32 = 1000;
 
@@ -126,6 +142,8 @@ fn main() {
         2_000
     };
     let window = Duration::from_secs(if bench { 10 } else { 2 });
+    let in_flight = knob(bench, "GUILDHALL_BENCH_LB_IN_FLIGHT", IN_FLIGHT);
+    let readers = knob(bench, "GUILDHALL_BENCH_LB_READERS", READERS);
     let store = std::env::var("GUILDHALL_BENCH_LB_STORE").unwrap_or_else(|_| "sqlite".into());
     runtime().block_on(async {
         let db = match store.as_str() {
@@ -196,11 +214,11 @@ fn main() {
             wait_indexed(&gh, coordinator.as_ref(), &standings).await;
         }
 
-        // Set-up: every player once, IN_FLIGHT at a time.
+        // Set-up: every player once, `in_flight` at a time.
         let t = Instant::now();
         let next = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::new();
-        for _ in 0..IN_FLIGHT {
+        for _ in 0..in_flight {
             let (gh, next) = (gh.clone(), next.clone());
             tasks.push(tokio::spawn(async move {
                 loop {
@@ -218,14 +236,14 @@ fn main() {
         let fill = t.elapsed().as_secs_f64();
         println!(
             "leaderboards/{store}: board filled with {players} players in {fill:.1} s: \
-             {:.0} submissions/s growing the board ({IN_FLIGHT} in flight)",
+             {:.0} submissions/s growing the board ({in_flight} in flight)",
             players as f64 / fill
         );
 
         // Submissions to the full board.
         let started = Instant::now();
         let mut tasks = Vec::new();
-        for w in 0..IN_FLIGHT {
+        for w in 0..in_flight {
             let gh = gh.clone();
             tasks.push(tokio::spawn(async move {
                 let mut rng = 0x2545_F491_4F6C_DD1D_u64 ^ (w as u64 + 1);
@@ -249,7 +267,7 @@ fn main() {
         let [p50, p90, p99, max] = percentiles_ms(&mut lat);
         println!(
             "leaderboards/{store}: {n} submissions to a board of {players} in {secs:.1} s: \
-             {rate:.0} submissions/s ({IN_FLIGHT} in flight), p50 {p50:.3} ms, p90 {p90:.3} ms, \
+             {rate:.0} submissions/s ({in_flight} in flight), p50 {p50:.3} ms, p90 {p90:.3} ms, \
              p99 {p99:.3} ms, max {max:.2} ms (floor 10,000/s)",
             rate = n as f64 / secs
         );
@@ -258,7 +276,7 @@ fn main() {
         for kind in ["top 100", "rank and 5 neighbours each side"] {
             let started = Instant::now();
             let mut tasks = Vec::new();
-            for r in 0..READERS {
+            for r in 0..readers {
                 let gh = gh.clone();
                 tasks.push(tokio::spawn(async move {
                     let mut rng = 0x9E37_79B9_u64 ^ ((r as u64 + 1) << 32);
@@ -304,7 +322,7 @@ fn main() {
             let [p50, p90, p99, max] = percentiles_ms(&mut lat);
             println!(
                 "leaderboards/{store}: {kind} on a board of {players}: {n} reads in {secs:.1} s: \
-                 {rate:.0} reads/s ({READERS} readers), p50 {p50:.3} ms, p90 {p90:.3} ms, \
+                 {rate:.0} reads/s ({readers} readers), p50 {p50:.3} ms, p90 {p90:.3} ms, \
                  p99 {p99:.3} ms, max {max:.2} ms (floor 20,000/s)",
                 rate = n as f64 / secs
             );
