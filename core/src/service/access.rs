@@ -88,8 +88,9 @@ fn wrong_login() -> Error {
 }
 
 impl Guildhall {
-    /// An API key or account as the in-process access cache holds it (`None`: no such
-    /// record), read from the store on a miss (`access_cache.rs`).
+    /// An API key, account, character or leaderboard definition as the in-process
+    /// access cache holds it (`None`: no such record), read from the store on a miss
+    /// (`access_cache.rs`). Errors: `UNAVAILABLE` (the store).
     pub(super) async fn access_record<T: Cached>(&self, id: &str) -> Result<Option<Arc<T>>> {
         let epoch = match self.access_cache.get::<T>(id) {
             Ok(hit) => return Ok(hit),

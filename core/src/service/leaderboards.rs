@@ -139,16 +139,7 @@ enum ResetStep {
     Done(Box<LeaderboardPeriod>),
 }
 
-fn ranked(rank: u64, e: ScoreEntry) -> RankedScore {
-    RankedScore {
-        rank,
-        player: e.player,
-        score: e.score,
-        submitted_at: DateTime::from_timestamp_micros(e.submitted_at).unwrap_or_default(),
-    }
-}
-
-fn ranked_ref(rank: u64, e: &ScoreEntry) -> RankedScore {
+fn ranked(rank: u64, e: &ScoreEntry) -> RankedScore {
     RankedScore {
         rank,
         player: e.player.clone(),
@@ -661,7 +652,7 @@ impl Guildhall {
         let entries = rows
             .iter()
             .enumerate()
-            .map(|(i, e)| ranked_ref(first + i as u64 + 1, e))
+            .map(|(i, e)| ranked(first + i as u64 + 1, e))
             .collect();
         Ok(StandingsPage {
             board: board.id.clone(),
@@ -727,14 +718,14 @@ impl Guildhall {
             board: board.id.clone(),
             partition: partition_of(&board, &part),
             period,
-            entry: ranked(rank, entry),
+            entry: ranked(rank, &entry),
             above: above
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, e)| ranked(first_above + i as u64, e))
                 .collect(),
             below: below
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, e)| ranked(rank + 1 + i as u64, e))
                 .collect(),
