@@ -37,8 +37,9 @@
 //!   nothing resumes on them.
 //! * **Hot rows are locked last, in one order.** System accounts (`system:shop`,
 //!   ...) take an increment from many calls at once. Their increments are summed over
-//!   a batch and written by one statement just before `COMMIT`, in key order, so a
-//!   transaction holds those rows only for its commit and two transactions never
+//!   a batch and written by one statement sent with `COMMIT` in one round trip, in
+//!   key order, so a transaction holds those rows only while the server applies them
+//!   and commits (not for a round trip to the host and back), and two transactions never
 //!   wait for each other's system rows in opposite orders. The other rows a batch
 //!   writes under a version guard are locked first, table by table and by key
 //!   ([`lock_in_order`]), so transfers between the same players in opposite
@@ -654,29 +655,68 @@ async fn run_batch(
             }
         }
     }
-    if !deferred.is_empty() {
-        let mut accounts = Vec::with_capacity(deferred.len());
-        let mut currencies = Vec::with_capacity(deferred.len());
-        let mut deltas = Vec::with_capacity(deferred.len());
-        for ((a, c), d) in deferred {
-            accounts.push(a);
-            currencies.push(c);
-            deltas.push(d);
+    if deferred.is_empty() {
+        tx.commit().await.map_err(fatal)?;
+        return Ok(out);
+    }
+    let result = match adds_and_commit_sql(&deferred) {
+        // The increments and COMMIT in one round trip: the system rows are held only
+        // while the server applies them and commits, not for one more round trip.
+        // The trailing BEGIN leaves an empty transaction for `tx` to end, so sqlx's
+        // own account of the connection stays true.
+        Some(sql) => tx.execute(sql.as_str()).await.map(|_| ()),
+        None => {
+            let mut accounts = Vec::with_capacity(deferred.len());
+            let mut currencies = Vec::with_capacity(deferred.len());
+            let mut deltas = Vec::with_capacity(deferred.len());
+            for ((a, c), d) in deferred {
+                accounts.push(a);
+                currencies.push(c);
+                deltas.push(d);
+            }
+            sqlx::query(DEFERRED_ADDS)
+                .bind(accounts)
+                .bind(currencies)
+                .bind(deltas)
+                .execute(&mut *tx)
+                .await
+                .map(|_| ())
         }
-        let result = sqlx::query(DEFERRED_ADDS)
-            .bind(accounts)
-            .bind(currencies)
-            .bind(deltas)
-            .execute(&mut *tx)
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(e) if is_statement_failure(&e) => return Err(BatchFailure::Retry(e)),
-            Err(e) => return Err(fatal(e)),
-        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(e) if is_statement_failure(&e) => return Err(BatchFailure::Retry(e)),
+        Err(e) => return Err(fatal(e)),
     }
     tx.commit().await.map_err(fatal)?;
     Ok(out)
+}
+
+/// [`DEFERRED_ADDS`] with its rows as literals, followed by `COMMIT; BEGIN ...`, for
+/// one simple-protocol round trip; `None` when a key holds a character outside
+/// `[A-Za-z0-9_:.@-]` (account names and currency codes never do in practice), and
+/// the caller binds them as parameters instead. Rows stay in key order.
+fn adds_and_commit_sql(deferred: &BTreeMap<(String, String), i64>) -> Option<String> {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_:.@-".contains(&b))
+    };
+    let mut sql = String::from("INSERT INTO balances (account, currency, amount, version) VALUES ");
+    for (i, ((a, c), d)) in deferred.iter().enumerate() {
+        if !plain(a) || !plain(c) {
+            return None;
+        }
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("('{a}', '{c}', ({d})::bigint, 0)"));
+    }
+    sql.push_str(
+        " ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount; COMMIT; ",
+    );
+    sql.push_str(BEGIN_WRITE);
+    Some(sql)
 }
 
 // ----- one change set, statement by statement -----
@@ -2664,6 +2704,23 @@ mod tests {
         assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
         assert_eq!(prefix_end("\u{D7FF}").as_deref(), Some("\u{E000}"));
         assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
+
+    #[test]
+    fn system_increments_go_with_commit_as_literals_in_key_order_or_not_at_all() {
+        let mut adds = BTreeMap::new();
+        adds.insert(("system:shop".to_string(), "gold".to_string()), 25);
+        adds.insert(("system:grant".to_string(), "gold".to_string()), i64::MIN);
+        let sql = adds_and_commit_sql(&adds).unwrap();
+        assert!(sql.starts_with(
+            "INSERT INTO balances (account, currency, amount, version) VALUES \
+             ('system:grant', 'gold', (-9223372036854775808)::bigint, 0), \
+             ('system:shop', 'gold', (25)::bigint, 0) ON CONFLICT"
+        ));
+        assert!(sql.ends_with(&format!("; COMMIT; {BEGIN_WRITE}")));
+        // A key that would need quoting is bound as a parameter instead.
+        adds.insert(("system:o'hara".to_string(), "gold".to_string()), 1);
+        assert_eq!(adds_and_commit_sql(&adds), None);
     }
 
     #[test]

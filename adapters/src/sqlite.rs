@@ -45,6 +45,8 @@ use sqlx::sqlite::{
 use sqlx::{Arguments, Connection, Either, Executor, Sqlite};
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -62,6 +64,10 @@ pub struct SqliteStoreOptions {
     /// How long a connection waits for another process's lock before giving up with
     /// `SQLITE_BUSY` (reported as `CONFLICT`). Default 5 s.
     pub busy_timeout: Duration,
+    /// WAL frames (4 KiB pages) past which the WAL is started over from its beginning
+    /// while writes go on (see the writer's checkpointer). Default 262,144 (1 GiB); at
+    /// least 64.
+    pub wal_restart_frames: i64,
 }
 
 impl Default for SqliteStoreOptions {
@@ -70,6 +76,7 @@ impl Default for SqliteStoreOptions {
             readers: 4,
             statement_cache: 128,
             busy_timeout: Duration::from_secs(5),
+            wal_restart_frames: RESTART_FRAMES,
         }
     }
 }
@@ -1111,14 +1118,26 @@ struct WriteThread {
 }
 
 /// Frames in the WAL past which the writer checkpoints by itself: a backstop for a
-/// checkpointer thread that stopped, about 4 GB of WAL. The writer must not checkpoint
-/// in normal running: a checkpoint ends with an `fsync` of the database file (15 to
-/// 40 ms seen under load), during which no commit runs. The WAL's length is not the
-/// measure of the checkpointer's progress: while readers keep reading, SQLite cannot
-/// start it over from its beginning and it grows past frames already copied back (the
-/// earlier backstop of 10,000 frames made the writer checkpoint twice a second at
-/// 8,000 score submissions/s).
+/// checkpointer thread that stopped, about 4 GB of WAL. In normal running the WAL is
+/// started over at [`RESTART_FRAMES`] instead, with the writer's part kept short
+/// (see [`checkpoints`]): a checkpoint ends with an `fsync` of the database file,
+/// during which no commit runs, and one that copies many frames makes that `fsync`
+/// long (15 to 60 ms seen under load).
 const WRITER_AUTOCHECKPOINT: i64 = 1_000_000;
+/// WAL frames (of 4 KiB pages) past which the checkpointer thread has the WAL started
+/// over from its beginning by default, 1 GiB
+/// ([`SqliteStoreOptions::wal_restart_frames`]). SQLite starts it over only at a commit that
+/// finds every frame copied back, which a checkpoint running beside a busy writer rarely
+/// sees: without this the WAL grows for as long as the writes go on, and every append
+/// to new space of the file costs the kernel a zeroing (40 % of the writer's time under
+/// leaderboard load). Started over, it is written again over space the file has.
+const RESTART_FRAMES: i64 = 262_144;
+/// Frames a restart leaves to the writer's own checkpoint at most: the checkpointer
+/// repeats its checkpoint until fewer than this many were appended during one.
+const RESTART_TAIL: i64 = 512;
+/// Back-to-back checkpoints at most per restart attempt (readers holding old snapshots
+/// can keep a checkpoint from completing; the attempt is then left to a later wake).
+const RESTART_ROUNDS: usize = 8;
 /// Page cache of the write connection, in KiB (`PRAGMA cache_size`; SQLite's default is
 /// 2,000 KiB). The writer is the only connection that changes the file, so its cache
 /// stays valid across its commits: a large one keeps the indexes a commit walks in
@@ -1131,6 +1150,7 @@ impl WriteThread {
     /// Opens the write connection to the (existing, WAL) database file `path` and starts
     /// its thread. Errors: `UNAVAILABLE` when the file cannot be opened.
     fn start(path: &std::path::Path, options: &SqliteStoreOptions) -> Result<Self> {
+        let restart_frames = options.wal_restart_frames.max(64);
         let open = || -> rusqlite::Result<rusqlite::Connection> {
             let c = rusqlite::Connection::open_with_flags(
                 path,
@@ -1146,6 +1166,13 @@ impl WriteThread {
         let mut conn = open()
             .and_then(|c| {
                 c.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT)?;
+                // A WAL that grew past twice the restart point in a burst is cut back
+                // when it starts over, so the space is returned.
+                c.query_row(
+                    &format!("PRAGMA journal_size_limit = {}", 2 * restart_frames * 4096),
+                    [],
+                    |_| Ok(()),
+                )?;
                 c.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
                 Ok(c)
             })
@@ -1154,9 +1181,11 @@ impl WriteThread {
             Error::unavailable(format!("cannot open the checkpoint connection: {e}"))
         })?;
         let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+        let restart = Arc::new(AtomicBool::new(false));
+        let finish = restart.clone();
         let checkpointer = std::thread::Builder::new()
             .name("gh-sqlite-checkpoint".into())
-            .spawn(move || checkpoints(ckpt, woken))
+            .spawn(move || checkpoints(ckpt, woken, &restart, restart_frames))
             .map_err(|e| Error::unavailable(format!("cannot start the checkpoint thread: {e}")))?;
         let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
         let thread = std::thread::Builder::new()
@@ -1164,12 +1193,32 @@ impl WriteThread {
             .spawn(move || {
                 // Ends when the store (the only sender) is gone; closes the connection,
                 // then the checkpointer (its waker dropped) ends too.
+                let mut finish_tries = 0;
                 while let Ok(job) = queue.recv() {
                     let ran =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut conn)));
                     // No job may leave a transaction open for the next one.
                     if ran.is_err() || !conn.is_autocommit() {
                         let _ = conn.execute_batch("ROLLBACK");
+                    }
+                    // The checkpointer copied back all but a short tail of a long WAL:
+                    // copy the tail here, between batches, so the next commit starts
+                    // the WAL over.
+                    if finish.load(Ordering::Acquire) {
+                        finish_tries += 1;
+                        // Complete: every frame copied back. A reader still on an older
+                        // snapshot can hold a few back; then the next gap between
+                        // batches tries again, a few times at most.
+                        let complete = conn
+                            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                                Ok(r.get::<_, i64>(1)? == r.get::<_, i64>(2)?)
+                            })
+                            .map_err(|e| tracing::debug!(error = %e, "sqlite checkpoint skipped"))
+                            .unwrap_or(false);
+                        if complete || finish_tries >= RESTART_ROUNDS {
+                            finish.store(false, Ordering::Release);
+                            finish_tries = 0;
+                        }
                     }
                     // Something may have been written: the checkpointer looks (a wake
                     // already pending is enough).
@@ -1224,13 +1273,53 @@ impl WriteThread {
 /// committed pages into the database file. The writer never waits for it (a passive
 /// checkpoint takes no lock a writer needs), so the copying and its `fsync`s are off the
 /// one thread every commit goes through; durability is that of any WAL checkpoint.
+///
+/// Once the WAL holds `restart_frames` ([`RESTART_FRAMES`] by default), it has it started over: checkpoints back to
+/// back (each copies what the writer appended during the one before, so each is
+/// shorter) until fewer than [`RESTART_TAIL`] frames came in during one, then it sets
+/// `restart`, and the writer, between two batches, checkpoints that short tail itself.
+/// The commit after it finds every frame copied and writes from the WAL's beginning
+/// again. The writer's pause is one short checkpoint instead of a long one.
+///
 /// Ends when the writer thread is gone; a failed checkpoint (another process's running)
 /// is left to the next one.
-fn checkpoints(conn: rusqlite::Connection, woken: std::sync::mpsc::Receiver<()>) {
+fn checkpoints(
+    conn: rusqlite::Connection,
+    woken: std::sync::mpsc::Receiver<()>,
+    restart: &AtomicBool,
+    restart_frames: i64,
+) {
+    // (frames in the WAL, frames copied back) when the checkpoint started.
+    let checkpoint = || {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
+        .map_err(|e| tracing::debug!(error = %e, "sqlite checkpoint skipped"))
+        .ok()
+    };
     while woken.recv().is_ok() {
         let started = std::time::Instant::now();
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::debug!(error = %e, "sqlite checkpoint skipped");
+        let mut last = checkpoint();
+        let mut rounds = 0;
+        while let Some((frames, copied)) = last {
+            if frames < restart_frames || rounds == RESTART_ROUNDS {
+                break;
+            }
+            rounds += 1;
+            let Some((now, done)) = checkpoint() else {
+                break;
+            };
+            // `now < frames`: the WAL was started over meanwhile.
+            if now < frames {
+                break;
+            }
+            // What this checkpoint had to copy: the frames appended during the one
+            // before and what that one could not copy. Little: the writer's turn.
+            if now - copied < RESTART_TAIL {
+                restart.store(true, Ordering::Release);
+                break;
+            }
+            last = Some((now, done));
         }
         if let Some(rest) = CHECKPOINT_EVERY.checked_sub(started.elapsed()) {
             std::thread::sleep(rest);

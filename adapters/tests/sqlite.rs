@@ -789,3 +789,88 @@ async fn wallet_reads_see_commits_of_another_store_on_the_same_file_at_once() {
     assert_ne!(seen[0].1.amount, 0);
     other.execute("ROLLBACK").await.unwrap();
 }
+
+/// Under writes that never pause, with a reader reading, the WAL is started over from
+/// its beginning again and again instead of growing for as long as the writes go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wal_starts_over_while_writes_go_on() {
+    use guildhall_core::ports::DocWrite;
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let options = SqliteStoreOptions {
+        wal_restart_frames: 256,
+        ..Default::default()
+    };
+    let store = std::sync::Arc::new(
+        SqliteStore::connect_with(&url(&path), options)
+            .await
+            .unwrap(),
+    );
+    store.migrate().await.unwrap();
+    let wal = path.with_file_name("guildhall.db-wal");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // The reader samples the WAL's length and its header's checkpoint sequence number,
+    // which moves each time the WAL starts over.
+    let reader = {
+        let (store, done) = (store.clone(), done.clone());
+        tokio::spawn(async move {
+            let (mut largest, mut sequences) = (0, std::collections::BTreeSet::new());
+            while !done.load(Ordering::Relaxed) {
+                let _ = store.doc("blob", "w0-0").await.unwrap();
+                if let Ok(mut f) = std::fs::File::open(&wal) {
+                    largest = largest.max(f.metadata().map_or(0, |m| m.len()));
+                    let mut header = [0u8; 16];
+                    if f.read_exact(&mut header).is_ok() {
+                        sequences.insert(u32::from_be_bytes(header[12..16].try_into().unwrap()));
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            (largest, sequences.len())
+        })
+    };
+    // 24 writers of 500 documents of 3 KiB each: about 12,000 frames, 47 times the
+    // restart point.
+    let body = json!({ "pad": "x".repeat(3000) });
+    let writers: Vec<_> = (0..24)
+        .map(|w| {
+            let (store, body) = (store.clone(), body.clone());
+            tokio::spawn(async move {
+                for i in 0..500 {
+                    store
+                        .commit(ChangeSet {
+                            docs: vec![DocWrite {
+                                kind: "blob".into(),
+                                id: format!("w{w}-{i}"),
+                                expected_version: 0,
+                                body: Some(body.clone()),
+                            }],
+                            ..Default::default()
+                        })
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    let (largest, sequences) = reader.await.unwrap();
+    let written = 24 * 500 * 4096;
+    assert!(
+        sequences >= 3,
+        "the WAL started over {} times while writes went on",
+        sequences.saturating_sub(1)
+    );
+    assert!(
+        largest < written,
+        "the WAL reached {largest} bytes for {written} bytes of documents written"
+    );
+    assert_eq!(
+        store.doc("blob", "w23-499").await.unwrap().unwrap().version,
+        1
+    );
+}
