@@ -1209,12 +1209,8 @@ impl WriteThread {
                         // Complete: every frame copied back. A reader still on an older
                         // snapshot can hold a few back; then the next gap between
                         // batches tries again, a few times at most.
-                        let complete = conn
-                            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                                Ok(r.get::<_, i64>(1)? == r.get::<_, i64>(2)?)
-                            })
-                            .map_err(|e| tracing::debug!(error = %e, "sqlite checkpoint skipped"))
-                            .unwrap_or(false);
+                        let complete = passive_checkpoint(&conn)
+                            .is_some_and(|(frames, copied)| frames == copied);
                         if complete || finish_tries >= RESTART_ROUNDS {
                             finish.store(false, Ordering::Release);
                             finish_tries = 0;
@@ -1290,13 +1286,7 @@ fn checkpoints(
     restart_frames: i64,
 ) {
     // (frames in the WAL, frames copied back) when the checkpoint started.
-    let checkpoint = || {
-        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
-        })
-        .map_err(|e| tracing::debug!(error = %e, "sqlite checkpoint skipped"))
-        .ok()
-    };
+    let checkpoint = || passive_checkpoint(&conn);
     while woken.recv().is_ok() {
         let started = std::time::Instant::now();
         let mut last = checkpoint();
@@ -1325,6 +1315,17 @@ fn checkpoints(
             std::thread::sleep(rest);
         }
     }
+}
+
+/// One `PASSIVE` checkpoint on `conn`: (frames in the WAL, frames copied back) when it
+/// ran, or `None` when it failed (another process's checkpoint running; logged at
+/// debug, left to the next one).
+fn passive_checkpoint(conn: &rusqlite::Connection) -> Option<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+    })
+    .map_err(|e| tracing::debug!(error = %e, "sqlite checkpoint skipped"))
+    .ok()
 }
 
 /// Runs a statement of the writer's cache with the first of `args` (as many as it has
