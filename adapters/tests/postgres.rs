@@ -1,6 +1,7 @@
 //! The Postgres store's own behaviour against a real server: migrations, version guards,
 //! group commit with savepoints, overflow, error mapping of serialization failures and
-//! deadlocks, `seq` order, document prefixes, a player's events.
+//! deadlocks, `seq` order, document prefixes, a player's events, each of many members of
+//! one batch keeping its own outcome, a set whose guarded row moves under it.
 //! Domain rules are covered by the cross-store conformance suite in `tests/`.
 //!
 //! The server: `GUILDHALL_TEST_POSTGRES_URL`, else `DATABASE_URL`, else
@@ -10,9 +11,10 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use guildhall_adapters::postgres::{map_error, PostgresStore, TestDatabase};
+use guildhall_core::leaderboards::ScoreEntry;
 use guildhall_core::ports::{
     BalanceRow, BalanceWrite, ChangeSet, DocWrite, HistoryQuery, IdempotencyRecord, ItemWrite,
-    Store,
+    ScoreWrite, Store,
 };
 use guildhall_core::types::{
     Account, CatalogItem, EntryKind, Event, ItemKind, LedgerEntry, PlayerId, Price,
@@ -429,6 +431,170 @@ async fn a_conflicting_batch_member_fails_alone() {
     assert_eq!(seqs, events.iter().map(|e| e.seq).collect::<Vec<_>>());
 }
 
+/// Whether some session of `db` waits for a lock within 5 s (polled every 25 ms).
+async fn a_lock_is_awaited(db: &TestDatabase) -> bool {
+    let mut watcher = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    for _ in 0..200 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE NOT l.granted AND a.datname = current_database()",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if waiting > 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
+
+/// The score of `p`'s ranking row in the `week` standings (which must exist).
+async fn score_of(store: &PostgresStore, p: &str) -> i64 {
+    store
+        .score_entry("week", &player(p))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{p} has no ranking row"))
+        .score
+}
+
+/// A score-shaped change set: the player's guarded document, their ranking row and an
+/// event.
+fn submission(p: &str, expected_version: i64, score: i64) -> ChangeSet {
+    ChangeSet {
+        docs: vec![DocWrite {
+            kind: "lb_score".into(),
+            id: format!("week/{p}"),
+            expected_version,
+            body: Some(json!({ "score": score })),
+        }],
+        scores: vec![ScoreWrite::Put(ScoreEntry {
+            standings: "week".into(),
+            player: player(p),
+            ord: !score,
+            score,
+            submitted_at: 1,
+        })],
+        events: vec![event("score_submitted", &[p])],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn each_of_many_sets_in_one_batch_keeps_its_own_outcome_and_order() {
+    let (_db, store) = fresh().await;
+    let names: Vec<String> = (0..40).map(|i| format!("p{i:02}")).collect();
+    for n in &names {
+        store.commit(submission(n, 0, 1)).await.unwrap();
+    }
+    let mut batch: Vec<ChangeSet> = names.iter().map(|n| submission(n, 1, 10)).collect();
+    // A stale version in the middle of a run: refused alone.
+    batch[5] = submission(&names[5], 7, 10);
+    // The row of the set before it: applied after that one, so its version is stale.
+    batch[10] = submission(&names[9], 1, 11);
+    // A new player between runs of existing ones.
+    batch[30] = submission("newcomer", 0, 5);
+    let out = store.commit_batch(batch).await;
+    assert_eq!(out.len(), 40);
+    for (i, r) in out.iter().enumerate() {
+        match i {
+            5 | 10 => assert_eq!(r.as_ref().unwrap_err().code, ErrorCode::Conflict, "set {i}"),
+            _ => assert!(r.is_ok(), "set {i}: {:?}", r.as_ref().err()),
+        }
+    }
+    for (i, n) in names.iter().enumerate() {
+        let doc = store
+            .doc("lb_score", &format!("week/{n}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let entry = store
+            .score_entry("week", &player(n))
+            .await
+            .unwrap()
+            .unwrap();
+        // Sets 10 and 30 wrote other players' rows; set 5 was refused.
+        let (version, score) = match i {
+            5 | 10 | 30 => (1, 1),
+            _ => (2, 10),
+        };
+        assert_eq!((doc.version, entry.score), (version, score), "{n}");
+        assert_eq!(doc.body, json!({ "score": score }), "{n}");
+    }
+    assert_eq!(score_of(&store, "newcomer").await, 5);
+    // Every committed set's event, in batch order, with the seqs the sets were given.
+    let events = store.events_after(0, 1000).await.unwrap();
+    let after_setup: Vec<&Event> = events.iter().skip(40).collect();
+    assert_eq!(after_setup.len(), 38);
+    let seqs: Vec<i64> = out
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|cs| cs.events.iter().map(|e| e.seq))
+        .collect();
+    assert_eq!(seqs, after_setup.iter().map(|e| e.seq).collect::<Vec<_>>());
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    let players: Vec<String> = after_setup
+        .iter()
+        .map(|e| e.players[0].to_string())
+        .collect();
+    let expected: Vec<String> = (0..40)
+        .filter(|i| *i != 5 && *i != 10)
+        .map(|i| match i {
+            30 => "newcomer".to_string(),
+            _ => names[i].clone(),
+        })
+        .collect();
+    assert_eq!(players, expected);
+}
+
+#[tokio::test]
+async fn a_set_whose_guarded_row_moves_under_it_writes_nothing() {
+    let (db, store) = fresh().await;
+    store.commit(submission("kim", 0, 1)).await.unwrap();
+    // A foreign transaction moves kim's document and holds it, so the store's statement
+    // passes its guard (its snapshot still shows version 1) and then waits for the row.
+    let mut foreign = sqlx::PgConnection::connect(db.url()).await.unwrap();
+    foreign.execute("BEGIN").await.unwrap();
+    foreign
+        .execute(
+            "UPDATE docs SET version = version + 1 WHERE kind = 'lb_score' AND id = 'week/kim'",
+        )
+        .await
+        .unwrap();
+    let store = Arc::new(store);
+    let committing = {
+        let store = store.clone();
+        tokio::spawn(async move { store.commit(submission("kim", 1, 50)).await })
+    };
+    assert!(
+        a_lock_is_awaited(&db).await,
+        "the store's statement never waited for the moved row"
+    );
+    foreign.execute("COMMIT").await.unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(20), committing)
+        .await
+        .expect("the commit ends")
+        .unwrap();
+    assert_eq!(outcome.unwrap_err().code, ErrorCode::Conflict);
+    // Neither the unguarded ranking row nor the event of the refused set was written.
+    assert_eq!(score_of(&store, "kim").await, 1);
+    assert_eq!(store.events_after(0, 10).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .doc("lb_score", "week/kim")
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    // The set under the version that is now current commits.
+    store.commit(submission("kim", 2, 50)).await.unwrap();
+    assert_eq!(score_of(&store, "kim").await, 50);
+}
+
 #[tokio::test]
 async fn an_overflowing_increment_is_a_balance_limit_and_changes_nothing() {
     let (_db, store) = fresh().await;
@@ -548,20 +714,7 @@ async fn serialization_failures_and_deadlocks_are_conflicts() {
         })
     };
     // Wait until the store's transaction waits for ivy's row.
-    let mut watcher = sqlx::PgConnection::connect(db.url()).await.unwrap();
-    for _ in 0..200 {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-             WHERE NOT l.granted AND a.datname = current_database()",
-        )
-        .fetch_one(&mut watcher)
-        .await
-        .unwrap();
-        if waiting > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    a_lock_is_awaited(&db).await;
     let foreign_wait = tokio::spawn(async move {
         let r = foreign
             .execute("UPDATE balances SET version = version WHERE account = 'player:hal'")
