@@ -1285,18 +1285,16 @@ fn checkpoints(
     restart: &AtomicBool,
     restart_frames: i64,
 ) {
-    // (frames in the WAL, frames copied back) when the checkpoint started.
-    let checkpoint = || passive_checkpoint(&conn);
     while woken.recv().is_ok() {
         let started = std::time::Instant::now();
-        let mut last = checkpoint();
+        let mut last = passive_checkpoint(&conn);
         let mut rounds = 0;
         while let Some((frames, copied)) = last {
             if frames < restart_frames || rounds == RESTART_ROUNDS {
                 break;
             }
             rounds += 1;
-            let Some((now, done)) = checkpoint() else {
+            let Some((now, done)) = passive_checkpoint(&conn) else {
                 break;
             };
             // `now < frames`: the WAL was started over meanwhile.

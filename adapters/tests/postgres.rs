@@ -423,12 +423,16 @@ async fn a_conflicting_batch_member_fails_alone() {
     let events = store.events_after(0, 100).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["item_purchased", "item_purchased", "a", "b"]);
-    let seqs: Vec<i64> = out
-        .iter()
+    let seqs = committed_seqs(&out);
+    assert_eq!(seqs, events.iter().map(|e| e.seq).collect::<Vec<_>>());
+}
+
+/// The `seq`s the store gave the events of a batch's committed sets, in batch order.
+fn committed_seqs(out: &[guildhall_core::Result<ChangeSet>]) -> Vec<i64> {
+    out.iter()
         .filter_map(|r| r.as_ref().ok())
         .flat_map(|cs| cs.events.iter().map(|e| e.seq))
-        .collect();
-    assert_eq!(seqs, events.iter().map(|e| e.seq).collect::<Vec<_>>());
+        .collect()
 }
 
 /// Whether some session of `db` waits for a lock within 5 s (polled every 25 ms).
@@ -528,11 +532,7 @@ async fn each_of_many_sets_in_one_batch_keeps_its_own_outcome_and_order() {
     let events = store.events_after(0, 1000).await.unwrap();
     let after_setup: Vec<&Event> = events.iter().skip(40).collect();
     assert_eq!(after_setup.len(), 38);
-    let seqs: Vec<i64> = out
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .flat_map(|cs| cs.events.iter().map(|e| e.seq))
-        .collect();
+    let seqs = committed_seqs(&out);
     assert_eq!(seqs, after_setup.iter().map(|e| e.seq).collect::<Vec<_>>());
     assert!(seqs.windows(2).all(|w| w[0] < w[1]));
     let players: Vec<String> = after_setup
