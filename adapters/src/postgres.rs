@@ -81,7 +81,7 @@ use guildhall_core::ports::ScoreWrite;
 use guildhall_core::ports::{
     system_overflow, BalanceRow, BalanceWrite, ChangeSet, CounterRow, DailyRevenue, Doc,
     HistoryQuery, IdempotencyRecord, ItemRow, LedgerSnapshot, MailWrite, MailboxRow, PopularItem,
-    Store,
+    PurchaseRows, Store,
 };
 use guildhall_core::types::{
     Account, Amount, CatalogItem, EntryKind, Event, LedgerEntry, PlayerId,
@@ -662,9 +662,19 @@ async fn run_batch(
     let result = match adds_and_commit_sql(&deferred) {
         // The increments and COMMIT in one round trip: the system rows are held only
         // while the server applies them and commits, not for one more round trip.
-        // The trailing BEGIN leaves an empty transaction for `tx` to end, so sqlx's
-        // own account of the connection stays true.
-        Some(sql) => tx.execute(sql.as_str()).await.map(|_| ()),
+        // The trailing BEGIN leaves an empty transaction for `tx`, so sqlx's own
+        // account of the connection stays true. The batch has committed once this
+        // returns: `tx` is dropped rather than committed, and sqlx queues the
+        // ROLLBACK of that empty transaction to go out with the connection's next
+        // message (the pool's check when the connection is released), so the callers
+        // do not wait one more round trip for it.
+        Some(sql) => match tx.execute(sql.as_str()).await {
+            Ok(_) => {
+                drop(tx);
+                return Ok(out);
+            }
+            Err(e) => Err(e),
+        },
         None => {
             let mut accounts = Vec::with_capacity(deferred.len());
             let mut currencies = Vec::with_capacity(deferred.len());
@@ -1783,6 +1793,32 @@ const HISTORY: &str = "SELECT seq, id, transaction_id, at, day, kind, currency, 
 
 const CATALOG_COLUMNS: &str =
     "SELECT id, name, kind, price_currency, price_amount, max_stack, active, metadata FROM catalog";
+/// [`Store::purchase_rows`] in one statement: the catalog item `$2`, the balance of
+/// account `$3` in the item's price currency and the inventory row of player `$1`; one
+/// row always, every column NULL where its row is absent (a [`PurchaseTuple`]).
+const PURCHASE_ROWS: &str = "SELECT c.id, c.name, c.kind, c.price_currency, c.price_amount, \
+     c.max_stack, c.active, c.metadata, b.amount, b.version, i.quantity, i.acquired_at, i.version \
+     FROM (SELECT) AS one \
+     LEFT JOIN catalog c ON c.id = $2 \
+     LEFT JOIN balances b ON b.account = $3 AND b.currency = c.price_currency \
+     LEFT JOIN items i ON i.player = $1 AND i.item_id = $2";
+/// A [`PURCHASE_ROWS`] row: the catalog columns, then the balance's amount and version
+/// and the inventory row's quantity, acquisition time (µs) and version.
+type PurchaseTuple = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<bool>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
 /// The event columns and the outbox horizon of the statement (an [`EventRow`]).
 const EVENT_COLUMNS_AND_HORIZON: &str = concat!(
     "SELECT seq, id, kind, at, players, payload, ",
@@ -1979,6 +2015,53 @@ impl Store for PostgresStore {
             .await
             .map_err(map_error)?;
         rows.into_iter().map(catalog_from).collect()
+    }
+
+    async fn purchase_rows(&self, player: &PlayerId, item_id: &str) -> Result<PurchaseRows> {
+        let row: PurchaseTuple = sqlx::query_as(PURCHASE_ROWS)
+            .bind(player.as_str())
+            .bind(item_id)
+            .bind(Account::Player(player.clone()).to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)?;
+        let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) =
+            (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
+        let item = match (id, name, kind, active, metadata) {
+            (Some(id), Some(name), Some(kind), Some(active), Some(metadata)) => {
+                Some(catalog_from((
+                    id,
+                    name,
+                    kind,
+                    price_currency,
+                    price_amount,
+                    max_stack,
+                    active,
+                    metadata,
+                ))?)
+            }
+            _ => None,
+        };
+        let (amount, version, quantity, acquired_at, item_version) =
+            (row.8, row.9, row.10, row.11, row.12);
+        let balance = match (amount, version) {
+            (Some(amount), Some(version)) => BalanceRow { amount, version },
+            _ => BalanceRow::default(),
+        };
+        let held = match (quantity, acquired_at, item_version) {
+            (Some(quantity), Some(at), Some(version)) => Some(ItemRow {
+                item_id: item_id.to_string(),
+                quantity,
+                acquired_at: micros_to_time(at)?,
+                version,
+            }),
+            _ => None,
+        };
+        Ok(PurchaseRows {
+            item,
+            balance,
+            held,
+        })
     }
 
     async fn history(&self, q: &HistoryQuery) -> Result<Vec<LedgerEntry>> {

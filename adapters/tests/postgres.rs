@@ -427,6 +427,74 @@ async fn a_conflicting_batch_member_fails_alone() {
     assert_eq!(seqs, events.iter().map(|e| e.seq).collect::<Vec<_>>());
 }
 
+/// A batch whose system increments go out with its COMMIT leaves its connection
+/// outside any transaction for the next user, and the next batch on that same
+/// connection commits too (the empty transaction after the COMMIT is rolled back
+/// before anything else is sent, never after the next BEGIN).
+#[tokio::test]
+async fn batches_with_system_increments_leave_their_connection_clean() {
+    let (db, _) = fresh().await;
+    let url = format!("{}?max_connections=1", db.url());
+    let store = PostgresStore::connect(&url).await.expect("connect");
+    for p in ["ann", "bob"] {
+        store.commit(grant(p, 0, 100)).await.unwrap();
+    }
+    // The second batch runs on the connection the first one left behind.
+    for (before, after, held) in [(1, 90, 0), (2, 80, 1)] {
+        let out = store
+            .commit_batch(vec![
+                purchase("ann", (before, 10), after, held, held + 1),
+                purchase("bob", (before, 10), after, held, held + 1),
+            ])
+            .await;
+        assert!(out.iter().all(Result::is_ok), "{out:?}");
+        // The pool's one connection: a SAVEPOINT on it is refused outside a
+        // transaction block.
+        let probe = sqlx::query("SAVEPOINT probe").execute(store.pool()).await;
+        let refused = probe
+            .as_ref()
+            .err()
+            .and_then(|e| e.as_database_error())
+            .map(|e| e.message().to_string());
+        assert!(
+            refused
+                .as_deref()
+                .is_some_and(|m| m.contains("transaction block")),
+            "the connection was left inside a transaction: {probe:?}"
+        );
+    }
+    // Seen from another connection: both batches and all four increments committed.
+    let other = PostgresStore::connect(db.url()).await.expect("connect");
+    for p in ["ann", "bob"] {
+        assert_eq!(
+            gold(&other, p).await,
+            BalanceRow {
+                amount: 80,
+                version: 3
+            }
+        );
+    }
+    assert_eq!(other.balance(&shop(), "gold").await.unwrap().amount, 40);
+    // The empty transaction ends with the pool's check of the released connection, at
+    // once; one left open would stay so.
+    let mut idle_in_xact = -1_i64;
+    for _ in 0..50 {
+        (idle_in_xact,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = $1 AND state LIKE 'idle in transaction%'",
+        )
+        .bind(db.name())
+        .fetch_one(other.pool())
+        .await
+        .unwrap();
+        if idle_in_xact == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(idle_in_xact, 0, "a connection stayed inside a transaction");
+}
+
 /// The `seq`s the store gave the events of a batch's committed sets, in batch order.
 fn committed_seqs(out: &[guildhall_core::Result<ChangeSet>]) -> Vec<i64> {
     out.iter()

@@ -118,6 +118,19 @@ pub struct ItemRow {
     pub version: i64,
 }
 
+/// What a purchase decides on (SPEC.md Catalog and inventory, `purchase`), as
+/// [`Store::purchase_rows`] reads it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PurchaseRows {
+    /// The catalog item; `None` when the id is not in the catalog.
+    pub item: Option<CatalogItem>,
+    /// The player's balance in the currency of the item's price: amount 0, version 0
+    /// when the player has no such row, the item has no price or is not in the catalog.
+    pub balance: BalanceRow,
+    /// The player's inventory row of the item, `None` when absent.
+    pub held: Option<ItemRow>,
+}
+
 /// A stored idempotency record: the request's fingerprint and the result JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IdempotencyRecord {
@@ -416,6 +429,27 @@ pub trait Store: Send + Sync + 'static {
     async fn catalog_item(&self, id: &str) -> Result<Option<CatalogItem>>;
     /// The whole catalog, ordered by id.
     async fn catalog(&self) -> Result<Vec<CatalogItem>>;
+    /// The rows a purchase of `item_id` by `player` reads: the catalog item, the
+    /// player's balance in the item's price currency and the player's inventory row of
+    /// the item ([`PurchaseRows`]). The default reads them one after another; a store
+    /// that reaches its database over a network reads them in one statement (one
+    /// round trip, one snapshot). Errors: the store's read errors only.
+    async fn purchase_rows(&self, player: &PlayerId, item_id: &str) -> Result<PurchaseRows> {
+        let item = self.catalog_item(item_id).await?;
+        let balance = match item.as_ref().and_then(|i| i.price.as_ref()) {
+            Some(price) => {
+                self.balance(&Account::Player(player.clone()), &price.currency)
+                    .await?
+            }
+            None => BalanceRow::default(),
+        };
+        let held = self.item(player, item_id).await?;
+        Ok(PurchaseRows {
+            item,
+            balance,
+            held,
+        })
+    }
     /// A page of ledger entries, newest first.
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<LedgerEntry>>;
     /// What the ledger audit compares, read from ONE consistent snapshot of the store (a

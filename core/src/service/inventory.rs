@@ -11,7 +11,7 @@ use crate::inventory::{
     UseItemRequest,
 };
 use crate::ports::{ChangeSet, DailyRevenue, PopularItem};
-use crate::types::{Account, CatalogItem, InventoryEntry, PlayerId};
+use crate::types::{CatalogItem, InventoryEntry, PlayerId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -72,21 +72,27 @@ impl Guildhall {
             &req,
             |ctx: Ctx| {
                 Box::pin(async move {
-                    let item = self.store.catalog_item(&req.item_id).await?;
-                    let currency = item
+                    let rows = self.store.purchase_rows(&req.player, &req.item_id).await?;
+                    // A price in a currency the config does not know is refused by the
+                    // rule; the balance read beside it counts for nothing.
+                    let known = rows
+                        .item
                         .as_ref()
                         .and_then(|i| i.price.as_ref())
-                        .map(|p| p.currency.clone());
-                    let bal = match &currency {
-                        Some(c) if self.config.currency(c).is_ok() => {
-                            self.store
-                                .balance(&Account::Player(req.player.clone()), c)
-                                .await?
-                        }
-                        _ => Default::default(),
+                        .is_some_and(|p| self.config.currency(&p.currency).is_ok());
+                    let bal = if known {
+                        rows.balance
+                    } else {
+                        Default::default()
                     };
-                    let held = self.store.item(&req.player, &req.item_id).await?;
-                    inv::purchase(&self.config, &ctx, req, item.as_ref(), bal, held.as_ref())
+                    inv::purchase(
+                        &self.config,
+                        &ctx,
+                        req,
+                        rows.item.as_ref(),
+                        bal,
+                        rows.held.as_ref(),
+                    )
                 })
             },
         )

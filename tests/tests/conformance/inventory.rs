@@ -17,6 +17,7 @@ conformance!(
     catalog_upsert_validation_and_replace,
     set_catalog_item_active_toggles_sale,
     concurrent_durable_purchases_charge_once,
+    purchase_rows_match_the_single_reads,
 );
 
 /// A popular-items query with every field given.
@@ -1153,4 +1154,54 @@ async fn concurrent_durable_purchases_charge_once(fx: Fixture) {
     );
     assert_eq!(fx.all_events().await.len(), 2);
     fx.assert_ledger_ok().await;
+}
+
+/// `Store::purchase_rows` (one statement on PostgreSQL) answers what the single reads
+/// answer: a priced item with and without a balance row and a held stack, the balance
+/// in the price's own currency, an unpriced item (no balance read), an unknown item.
+async fn purchase_rows_match_the_single_reads(fx: Fixture) {
+    let none = rows_checked(&fx, "potion").await;
+    assert_eq!((none.balance.version, none.held.is_none()), (0, true));
+    fx.gh.grant(grant("alice", "gold", 1000)).await.unwrap();
+    fx.gh.grant(grant("alice", "gems", 7)).await.unwrap();
+    fx.gh
+        .purchase(purchase("alice", "potion", 2))
+        .await
+        .unwrap();
+    let potion = rows_checked(&fx, "potion").await;
+    assert_eq!(potion.balance.amount, 1000 - 2 * POTION_PRICE);
+    assert_eq!(potion.held.as_ref().map(|h| h.quantity), Some(2));
+    let elixir = rows_checked(&fx, "elixir").await;
+    assert_eq!((elixir.balance.amount, elixir.held), (7, None));
+    let relic = rows_checked(&fx, "relic").await;
+    assert_eq!(
+        (relic.item.is_some(), relic.balance),
+        (true, Default::default())
+    );
+    let nope = rows_checked(&fx, "nope").await;
+    assert_eq!(
+        (nope.item, nope.balance, nope.held),
+        (None, Default::default(), None)
+    );
+}
+
+/// `Store::purchase_rows` of alice and `item`, asserted equal to the single reads.
+async fn rows_checked(fx: &Fixture, item: &str) -> guildhall_core::ports::PurchaseRows {
+    let (store, alice) = (fx.gh.store(), pid("alice"));
+    let rows = store.purchase_rows(&alice, item).await.unwrap();
+    let catalog = store.catalog_item(item).await.unwrap();
+    let balance = match catalog.as_ref().and_then(|i| i.price.as_ref()) {
+        Some(p) => store
+            .balance(&Account::Player(alice.clone()), &p.currency)
+            .await
+            .unwrap(),
+        None => Default::default(),
+    };
+    let held = store.item(&alice, item).await.unwrap();
+    assert_eq!(
+        (&rows.item, rows.balance, &rows.held),
+        (&catalog, balance, &held),
+        "{item}"
+    );
+    rows
 }

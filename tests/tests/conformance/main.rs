@@ -17,7 +17,8 @@ use guildhall_core::economy::{BalanceChangeResult, TransferResult};
 use guildhall_core::inventory::PurchaseResult;
 use guildhall_core::mail::{Mail, Sender};
 use guildhall_core::types::{
-    Balance, CatalogItem, EntryKind, Event, InventoryEntry, ItemKind, LedgerEntry, PlayerId, Price,
+    Account, Balance, CatalogItem, EntryKind, Event, InventoryEntry, ItemKind, LedgerEntry,
+    PlayerId, Price,
 };
 use guildhall_core::{ErrorCode, HistoryFilter, PopularItemsQuery, RevenueQuery};
 use guildhall_tests::*;
