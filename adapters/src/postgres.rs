@@ -100,6 +100,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// Opens a writing transaction.
 const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
+/// Opens a writing transaction that runs [`SCORE_SETS`], with hash and merge joins off
+/// for it. The statement is prepared once per connection and its plan kept: planned
+/// while the documents were few (a new deployment, a board filling up), a hash join
+/// would go on reading every document for each batch once they are many, where the
+/// nested loop over the primary key reads one per set at any size.
+const BEGIN_SCORES: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; \
+     SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+
 /// Outbox rows (events and broadcasts) one transaction may write: the width of the
 /// ordinal part of their `seq`.
 pub const SEQ_SLOTS: i64 = 65_536;
@@ -505,6 +513,71 @@ const DEFERRED_ADDS: &str = "INSERT INTO balances (account, currency, amount, ve
      ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount";
 
 impl PostgresStore {
+    /// Runs [`PURCHASE_ROWS`] (with `account`, the player's ledger account, as `$3`) or
+    /// [`ITEM_ROWS`] (`account` `None`) and decodes its one row; the balance is the
+    /// default where its columns are NULL.
+    async fn purchase_tuple(
+        &self,
+        sql: &'static str,
+        player: &PlayerId,
+        item_id: &str,
+        account: Option<String>,
+    ) -> Result<PurchaseRows> {
+        let mut query = sqlx::query_as(sql).bind(player.as_str()).bind(item_id);
+        if let Some(account) = account {
+            query = query.bind(account);
+        }
+        let row: PurchaseTuple = query.fetch_one(&self.pool).await.map_err(map_error)?;
+        let (
+            id,
+            name,
+            kind,
+            price_currency,
+            price_amount,
+            max_stack,
+            active,
+            metadata,
+            amount,
+            version,
+            quantity,
+            acquired_at,
+            item_version,
+        ) = row;
+        let item = match (id, name, kind, active, metadata) {
+            (Some(id), Some(name), Some(kind), Some(active), Some(metadata)) => {
+                Some(catalog_from((
+                    id,
+                    name,
+                    kind,
+                    price_currency,
+                    price_amount,
+                    max_stack,
+                    active,
+                    metadata,
+                ))?)
+            }
+            _ => None,
+        };
+        let balance = match (amount, version) {
+            (Some(amount), Some(version)) => BalanceRow { amount, version },
+            _ => BalanceRow::default(),
+        };
+        let held = match (quantity, acquired_at, item_version) {
+            (Some(quantity), Some(at), Some(version)) => Some(ItemRow {
+                item_id: item_id.to_string(),
+                quantity,
+                acquired_at: micros_to_time(at)?,
+                version,
+            }),
+            _ => None,
+        };
+        Ok(PurchaseRows {
+            item,
+            balance,
+            held,
+        })
+    }
+
     /// Outbox events after `after` (all, or those naming `player`), below the horizon.
     async fn read_events(
         &self,
@@ -565,8 +638,31 @@ async fn run_batch(
     };
     let mut deferred: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut ordinal = 0;
+    // Each set's first outbox slot, as the loop below hands them out.
+    let firsts: Vec<Option<i64>> = sets
+        .iter()
+        .scan(0, |next, cs| {
+            let rows = outbox_rows(cs);
+            Some((!cs.is_empty() && rows <= SEQ_SLOTS).then(|| {
+                *next += rows;
+                *next - rows
+            }))
+        })
+        .collect();
+    // Score submissions first, two or more of them in one statement.
+    let mut settled: Vec<Option<Result<()>>> = sets.iter().map(|_| None).collect();
+    let scores = if fast {
+        score_group(sets, &firsts)
+    } else {
+        ScoreRows::default()
+    };
+    let begin = if scores.sets.len() >= 2 {
+        BEGIN_SCORES
+    } else {
+        BEGIN_WRITE
+    };
     // Dropping `tx` on an early return rolls the transaction back.
-    let mut tx = conn.begin_with(BEGIN_WRITE).await.map_err(fatal)?;
+    let mut tx = conn.begin_with(begin).await.map_err(fatal)?;
     lock_in_order(&mut tx, sets).await.map_err(|e| {
         if is_statement_failure(&e) {
             BatchFailure::Retry(e)
@@ -574,8 +670,25 @@ async fn run_batch(
             fatal(e)
         }
     })?;
+    if scores.sets.len() >= 2 {
+        match apply_score_sets(&mut tx, sets, scores).await {
+            Ok(outcomes) => {
+                for (i, outcome) in outcomes {
+                    settled[i] = Some(outcome);
+                }
+            }
+            Err(Combined::Db(e)) if is_statement_failure(&e) => return Err(BatchFailure::Retry(e)),
+            Err(Combined::Db(e)) => return Err(fatal(e)),
+            Err(Combined::Moved) => {
+                return Err(BatchFailure::Retry(sqlx::Error::Protocol(
+                    "a row moved under a guarded score write".into(),
+                )))
+            }
+            Err(Combined::Encode(e)) => return Err(BatchFailure::Fatal(e)),
+        }
+    }
     let mut out = Vec::with_capacity(sets.len());
-    for cs in sets.iter_mut() {
+    for (i, cs) in sets.iter_mut().enumerate() {
         if cs.is_empty() {
             out.push(Ok(()));
             continue;
@@ -590,6 +703,11 @@ async fn run_batch(
         }
         let first = ordinal;
         ordinal += rows;
+        debug_assert_eq!(firsts[i], Some(first));
+        if let Some(outcome) = settled[i].take() {
+            out.push(outcome);
+            continue;
+        }
         if fast && one_statement_fits(cs) {
             match apply_combined(&mut tx, cs, first, &deferrable).await {
                 Ok(Ok(())) => {
@@ -1727,6 +1845,210 @@ async fn apply_combined(
     Ok(Ok(()))
 }
 
+// ----- score submissions of one batch, one statement -----
+
+/// Applies the score submissions of a batch ([`score_group`]) as one statement:
+/// each set's document written under its version guard (an update where
+/// `expected_version` is set, an insert that must not conflict where it is 0), and
+/// only for the sets whose document was written, their score row and event. Sets
+/// are keyed by their outbox slot (`$15`), which also gives their event its `seq`.
+/// New documents and score rows go in in key order, so two batches inserting the
+/// same keys wait for each other rather than deadlock.
+/// Returns the slots written, in order, the `seq`s of their events, in the same
+/// order, and the number of score rows written.
+const SCORE_SETS: &str = concat!(
+    "WITH input AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], \
+     $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], \
+     $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[], $15::bigint[]) \
+     AS u(kind, id, expected, body, standings, player, ord, score, submitted_at, \
+     event_id, event_kind, event_at, players, payload, slot)), \
+     upd AS (UPDATE docs d SET body = i.body, version = d.version + 1 FROM input i \
+     WHERE i.expected <> 0 AND d.kind = i.kind AND d.id = i.id AND d.version = i.expected \
+     RETURNING i.slot), \
+     ins AS (INSERT INTO docs (kind, id, version, body) \
+     SELECT kind, id, 1, body FROM input WHERE expected = 0 ORDER BY kind, id \
+     ON CONFLICT DO NOTHING RETURNING kind, id), \
+     ok AS (SELECT slot FROM upd UNION ALL \
+     SELECT i.slot FROM input i JOIN ins ON ins.kind = i.kind AND ins.id = i.id WHERE i.expected = 0), \
+     sc AS (INSERT INTO leaderboard_scores (standings, player, ord, score, submitted_at) \
+     SELECT i.standings, i.player, i.ord, i.score, i.submitted_at FROM input i JOIN ok ON ok.slot = i.slot \
+     ORDER BY i.standings, i.player \
+     ON CONFLICT (standings, player) DO UPDATE SET ord = excluded.ord, \
+     score = excluded.score, submitted_at = excluded.submitted_at RETURNING 1), \
+     ev AS (INSERT INTO events (seq, id, kind, at, players, payload) SELECT ",
+    seq_of_writer!(),
+    " + i.slot, i.event_id, i.event_kind, i.event_at, \
+     ARRAY(SELECT jsonb_array_elements_text(i.players::jsonb)), i.payload \
+     FROM input i JOIN ok ON ok.slot = i.slot ORDER BY i.slot RETURNING seq) \
+     SELECT (SELECT array_agg(slot ORDER BY slot) FROM ok), \
+     (SELECT array_agg(seq ORDER BY seq) FROM ev), (SELECT count(*) FROM sc)"
+);
+
+/// The columns of [`SCORE_SETS`] for a group of score submissions, one entry per set.
+#[derive(Default)]
+struct ScoreRows {
+    /// Index of each set in the batch.
+    sets: Vec<usize>,
+    kinds: Vec<String>,
+    ids: Vec<String>,
+    expected: Vec<i64>,
+    bodies: Vec<String>,
+    standings: Vec<String>,
+    players: Vec<String>,
+    ords: Vec<i64>,
+    scores: Vec<i64>,
+    submitted_at: Vec<i64>,
+    event_ids: Vec<String>,
+    event_kinds: Vec<String>,
+    event_at: Vec<i64>,
+    event_players: Vec<String>,
+    payloads: Vec<String>,
+    slots: Vec<i64>,
+}
+
+/// A score submission's change set: one document written (not deleted), one score
+/// row put, one event, and nothing else (`Guildhall::submit_score` once the period
+/// exists, without an idempotency key).
+fn is_score_set(cs: &ChangeSet) -> bool {
+    // Destructured whole, so a new kind of write cannot slip past this test.
+    let ChangeSet {
+        balances,
+        items,
+        ledger,
+        events,
+        idempotency,
+        catalog,
+        counters,
+        mailboxes,
+        mails,
+        broadcasts,
+        templates,
+        triggers,
+        docs,
+        chat,
+        scores,
+    } = cs;
+    balances.is_empty()
+        && items.is_empty()
+        && ledger.is_empty()
+        && events.len() == 1
+        && idempotency.is_none()
+        && catalog.is_empty()
+        && counters.is_empty()
+        && mailboxes.is_empty()
+        && mails.is_empty()
+        && broadcasts.is_empty()
+        && templates.is_empty()
+        && triggers.is_empty()
+        && matches!(docs.as_slice(), [d] if d.body.is_some())
+        && chat.is_empty()
+        && matches!(scores.as_slice(), [ScoreWrite::Put(_)])
+}
+
+/// The score submissions of a batch that [`SCORE_SETS`] applies at once: the
+/// [`is_score_set`]s whose document and score row no earlier one of them writes
+/// (one statement cannot see its own writes), with `firsts[i]` their outbox slot.
+/// The rest, and a set whose JSON cannot be encoded, stay with the other sets.
+fn score_group(sets: &[ChangeSet], firsts: &[Option<i64>]) -> ScoreRows {
+    let mut rows = ScoreRows::default();
+    let (mut docs, mut scores) = (HashSet::new(), HashSet::new());
+    for (i, cs) in sets.iter().enumerate() {
+        let Some(slot) = firsts[i] else { continue };
+        if !is_score_set(cs) {
+            continue;
+        }
+        let (doc, ScoreWrite::Put(score), event) = (&cs.docs[0], &cs.scores[0], &cs.events[0])
+        else {
+            continue;
+        };
+        let encoded = (
+            doc.body.as_ref().map(to_json),
+            to_json(&event.players),
+            to_json(&event.payload),
+        );
+        let (Some(Ok(body)), Ok(players), Ok(payload)) = encoded else {
+            continue;
+        };
+        if docs.contains(&(&doc.kind, &doc.id))
+            || scores.contains(&(&score.standings, &score.player))
+        {
+            continue;
+        }
+        docs.insert((&doc.kind, &doc.id));
+        scores.insert((&score.standings, &score.player));
+        rows.sets.push(i);
+        rows.kinds.push(doc.kind.clone());
+        rows.ids.push(doc.id.clone());
+        rows.expected.push(doc.expected_version);
+        rows.bodies.push(body);
+        rows.standings.push(score.standings.clone());
+        rows.players.push(score.player.to_string());
+        rows.ords.push(score.ord);
+        rows.scores.push(score.score);
+        rows.submitted_at.push(score.submitted_at);
+        rows.event_ids.push(event.id.clone());
+        rows.event_kinds.push(event.kind.clone());
+        rows.event_at.push(event.at.timestamp_micros());
+        rows.event_players.push(players);
+        rows.payloads.push(payload);
+        rows.slots.push(slot);
+    }
+    rows
+}
+
+/// Applies `rows` ([`SCORE_SETS`]) on an open transaction: for each of its sets, in
+/// `rows.sets` order, `Ok` (its event's `seq` filled in) or the conflict of its
+/// document's guard, which changed nothing of that set.
+async fn apply_score_sets(
+    conn: &mut PgConnection,
+    sets: &mut [ChangeSet],
+    rows: ScoreRows,
+) -> std::result::Result<Vec<(usize, Result<()>)>, Combined> {
+    let row = sqlx::query(SCORE_SETS)
+        .bind(rows.kinds)
+        .bind(rows.ids)
+        .bind(rows.expected)
+        .bind(rows.bodies)
+        .bind(rows.standings)
+        .bind(rows.players)
+        .bind(rows.ords)
+        .bind(rows.scores)
+        .bind(rows.submitted_at)
+        .bind(rows.event_ids)
+        .bind(rows.event_kinds)
+        .bind(rows.event_at)
+        .bind(rows.event_players)
+        .bind(rows.payloads)
+        .bind(&rows.slots)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(Combined::Db)?;
+    let written: Option<Vec<i64>> = row.try_get(0).map_err(Combined::Db)?;
+    let seqs: Option<Vec<i64>> = row.try_get(1).map_err(Combined::Db)?;
+    let scores: i64 = row.try_get(2).map_err(Combined::Db)?;
+    let (written, seqs) = (written.unwrap_or_default(), seqs.unwrap_or_default());
+    if seqs.len() != written.len() || usize::try_from(scores).ok() != Some(written.len()) {
+        return Err(Combined::Moved);
+    }
+    let seq_of: std::collections::HashMap<i64, i64> = written.into_iter().zip(seqs).collect();
+    Ok(rows
+        .sets
+        .iter()
+        .zip(&rows.slots)
+        .map(|(&i, slot)| {
+            let cs = &mut sets[i];
+            let outcome = match seq_of.get(slot) {
+                Some(&seq) => {
+                    cs.events[0].seq = seq;
+                    Ok(())
+                }
+                None => Err(guard_error(cs, Guard::Doc(0))),
+            };
+            (i, outcome)
+        })
+        .collect())
+}
+
 /// The refusal a failed guard stands for.
 fn guard_error(cs: &ChangeSet, guard: Guard) -> Error {
     let account_of = |i: usize| match &cs.balances[i] {
@@ -1802,7 +2124,15 @@ const PURCHASE_ROWS: &str = "SELECT c.id, c.name, c.kind, c.price_currency, c.pr
      LEFT JOIN catalog c ON c.id = $2 \
      LEFT JOIN balances b ON b.account = $3 AND b.currency = c.price_currency \
      LEFT JOIN items i ON i.player = $1 AND i.item_id = $2";
-/// A [`PURCHASE_ROWS`] row: the catalog columns, then the balance's amount and version
+/// [`Store::item_rows`] in one statement: [`PURCHASE_ROWS`] without the balance (its
+/// two columns NULL), for the catalog item `$2` and the inventory row of player `$1`.
+const ITEM_ROWS: &str = "SELECT c.id, c.name, c.kind, c.price_currency, c.price_amount, \
+     c.max_stack, c.active, c.metadata, NULL::bigint, NULL::bigint, \
+     i.quantity, i.acquired_at, i.version \
+     FROM (SELECT) AS one \
+     LEFT JOIN catalog c ON c.id = $2 \
+     LEFT JOIN items i ON i.player = $1 AND i.item_id = $2";
+/// A [`PURCHASE_ROWS`] (or [`ITEM_ROWS`]) row: the catalog columns, then the balance's amount and version
 /// and the inventory row's quantity, acquisition time (µs) and version.
 type PurchaseTuple = (
     Option<String>,
@@ -2018,50 +2348,20 @@ impl Store for PostgresStore {
     }
 
     async fn purchase_rows(&self, player: &PlayerId, item_id: &str) -> Result<PurchaseRows> {
-        let row: PurchaseTuple = sqlx::query_as(PURCHASE_ROWS)
-            .bind(player.as_str())
-            .bind(item_id)
-            .bind(Account::Player(player.clone()).to_string())
-            .fetch_one(&self.pool)
+        let account = Account::Player(player.clone()).to_string();
+        self.purchase_tuple(PURCHASE_ROWS, player, item_id, Some(account))
             .await
-            .map_err(map_error)?;
-        let (id, name, kind, price_currency, price_amount, max_stack, active, metadata) =
-            (row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7);
-        let item = match (id, name, kind, active, metadata) {
-            (Some(id), Some(name), Some(kind), Some(active), Some(metadata)) => {
-                Some(catalog_from((
-                    id,
-                    name,
-                    kind,
-                    price_currency,
-                    price_amount,
-                    max_stack,
-                    active,
-                    metadata,
-                ))?)
-            }
-            _ => None,
-        };
-        let (amount, version, quantity, acquired_at, item_version) =
-            (row.8, row.9, row.10, row.11, row.12);
-        let balance = match (amount, version) {
-            (Some(amount), Some(version)) => BalanceRow { amount, version },
-            _ => BalanceRow::default(),
-        };
-        let held = match (quantity, acquired_at, item_version) {
-            (Some(quantity), Some(at), Some(version)) => Some(ItemRow {
-                item_id: item_id.to_string(),
-                quantity,
-                acquired_at: micros_to_time(at)?,
-                version,
-            }),
-            _ => None,
-        };
-        Ok(PurchaseRows {
-            item,
-            balance,
-            held,
-        })
+    }
+
+    async fn item_rows(
+        &self,
+        player: &PlayerId,
+        item_id: &str,
+    ) -> Result<(Option<CatalogItem>, Option<ItemRow>)> {
+        let rows = self
+            .purchase_tuple(ITEM_ROWS, player, item_id, None)
+            .await?;
+        Ok((rows.item, rows.held))
     }
 
     async fn history(&self, q: &HistoryQuery) -> Result<Vec<LedgerEntry>> {
@@ -2779,6 +3079,167 @@ fn score_rows(standings: &str, rows: Vec<ScoreRowTuple>) -> Result<Vec<ScoreEntr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guildhall_core::ErrorCode;
+
+    /// A score submission's change set for `player` in `standings`.
+    fn score_set(standings: &str, player: &str, expected_version: i64) -> ChangeSet {
+        ChangeSet {
+            docs: vec![guildhall_core::ports::DocWrite {
+                kind: "lb_score".into(),
+                id: format!("{standings}/{player}"),
+                expected_version,
+                body: Some(serde_json::json!({ "score": 1 })),
+            }],
+            scores: vec![ScoreWrite::Put(ScoreEntry {
+                standings: standings.into(),
+                player: PlayerId::new(player).unwrap(),
+                ord: -1,
+                score: 1,
+                submitted_at: 1,
+            })],
+            events: vec![Event {
+                seq: 0,
+                id: format!("e-{player}"),
+                kind: "score_submitted".into(),
+                at: DateTime::from_timestamp(1, 0).unwrap(),
+                players: vec![PlayerId::new(player).unwrap()],
+                payload: serde_json::json!({}),
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// The score statement itself, on a real server. It must apply: a batch falls back
+    /// to one statement per set when it fails, which would hide a broken one from
+    /// every test of the store.
+    #[tokio::test]
+    async fn score_sets_apply_in_one_statement_each_under_its_guard() {
+        let admin = std::env::var("GUILDHALL_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let db = TestDatabase::create(&admin)
+            .await
+            .expect("a PostgreSQL server (GUILDHALL_TEST_POSTGRES_URL)");
+        let store = PostgresStore::connect(db.url()).await.unwrap();
+        store.migrate().await.unwrap();
+        for p in ["a", "d"] {
+            let mut setup = score_set("week", p, 0);
+            setup.events[0].id = format!("setup-{p}");
+            store.commit(setup).await.unwrap();
+        }
+        // a: its version; b: new; c: a version it never had; d: new but it exists.
+        let mut sets = vec![
+            score_set("week", "a", 1),
+            score_set("week", "b", 0),
+            score_set("week", "c", 5),
+            score_set("week", "d", 0),
+        ];
+        let rows = score_group(&sets, &[Some(0), Some(1), Some(2), Some(3)]);
+        let mut conn = store.pool().acquire().await.unwrap();
+        let mut tx = conn.begin_with(BEGIN_SCORES).await.unwrap();
+        let Ok(outcomes) = apply_score_sets(&mut tx, &mut sets, rows).await else {
+            panic!("the score statement failed");
+        };
+        tx.commit().await.unwrap();
+        let codes: Vec<(usize, Option<ErrorCode>)> = outcomes
+            .iter()
+            .map(|(i, r)| (*i, r.as_ref().err().map(|e| e.code)))
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                (0, None),
+                (1, None),
+                (2, Some(ErrorCode::Conflict)),
+                (3, Some(ErrorCode::Conflict))
+            ]
+        );
+        let (a, b) = (sets[0].events[0].seq, sets[1].events[0].seq);
+        assert!(a > 0 && b > a, "seqs {a}, {b}");
+        assert_eq!((sets[2].events[0].seq, sets[3].events[0].seq), (0, 0));
+        let events = store.events_after(0, 100).await.unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| (e.id.as_str(), e.seq))
+                .collect::<Vec<_>>()[2..],
+            [("e-a", a), ("e-b", b)]
+        );
+        assert_eq!(events.len(), 4);
+        let version = |id: &'static str| {
+            let store = &store;
+            async move { store.doc("lb_score", id).await.unwrap().map(|d| d.version) }
+        };
+        assert_eq!(
+            (
+                version("week/a").await,
+                version("week/b").await,
+                version("week/c").await,
+                version("week/d").await
+            ),
+            (Some(2), Some(1), None, Some(1))
+        );
+        for (p, ranked) in [("a", true), ("b", true), ("c", false)] {
+            let entry = store
+                .score_entry("week", &PlayerId::new(p).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(entry.is_some(), ranked, "{p}");
+        }
+        drop(conn);
+        store.close().await;
+        db.drop_now().await.unwrap();
+    }
+
+    #[test]
+    fn score_sets_go_together_once_per_key_and_only_in_their_shape() {
+        let mut sets = vec![
+            score_set("week", "a", 1),
+            score_set("week", "b", 0),
+            // The same document again: left to the sets applied one by one, after it.
+            score_set("week", "a", 1),
+            // Another shape: an idempotency record, a second document, no event.
+            ChangeSet {
+                idempotency: Some(IdempotencyRecord {
+                    scope: "submit_score".into(),
+                    key: "k".into(),
+                    fingerprint: "f".into(),
+                    result: serde_json::json!({}),
+                    created_at: DateTime::from_timestamp(1, 0).unwrap(),
+                }),
+                ..score_set("week", "c", 0)
+            },
+            score_set("week", "d", 0),
+            score_set("week", "e", 0),
+        ];
+        let second = sets[1].docs[0].clone();
+        sets[4].docs.push(second);
+        sets[5].events.clear();
+        sets.push(score_set("day", "a", 3));
+        // A set the batch refuses before writing (too many outbox rows) has no slot.
+        sets.push(score_set("day", "f", 0));
+        let firsts = [
+            Some(0),
+            Some(1),
+            Some(2),
+            Some(3),
+            Some(4),
+            Some(5),
+            Some(6),
+            None,
+        ];
+        let rows = score_group(&sets, &firsts);
+        assert_eq!(rows.sets, vec![0, 1, 6]);
+        assert_eq!(rows.slots, vec![0, 1, 6]);
+        assert_eq!(rows.ids, vec!["week/a", "week/b", "day/a"]);
+        assert_eq!(rows.expected, vec![1, 0, 3]);
+        assert_eq!(rows.players, vec!["a", "b", "a"]);
+        assert_eq!(rows.event_ids, vec!["e-a", "e-b", "e-a"]);
+        assert_eq!(rows.event_players, vec![r#"["a"]"#, r#"["b"]"#, r#"["a"]"#]);
+        // A deleted document is not a score submission either.
+        let mut delete = score_set("week", "g", 2);
+        delete.docs[0].body = None;
+        assert!(!is_score_set(&delete));
+    }
 
     #[test]
     fn prefix_ends() {

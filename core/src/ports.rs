@@ -450,6 +450,21 @@ pub trait Store: Send + Sync + 'static {
             held,
         })
     }
+    /// The rows a change of `player`'s stack of `item_id` without payment reads (use,
+    /// grant, a character's bank deposit): the catalog item (`None` when the id is not
+    /// in the catalog) and the player's inventory row of the item (`None` when
+    /// absent). The default reads them one after the other; a store that reaches its
+    /// database over a network reads them in one statement (one round trip, one
+    /// snapshot). Errors: the store's read errors only.
+    async fn item_rows(
+        &self,
+        player: &PlayerId,
+        item_id: &str,
+    ) -> Result<(Option<CatalogItem>, Option<ItemRow>)> {
+        let item = self.catalog_item(item_id).await?;
+        let held = self.item(player, item_id).await?;
+        Ok((item, held))
+    }
     /// A page of ledger entries, newest first.
     async fn history(&self, query: &HistoryQuery) -> Result<Vec<LedgerEntry>>;
     /// What the ledger audit compares, read from ONE consistent snapshot of the store (a

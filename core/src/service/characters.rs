@@ -384,12 +384,9 @@ impl Guildhall {
                             )
                         }
                         BankWhat::Item { item_id, quantity } => {
-                            let item = self
-                                .store
-                                .catalog_item(item_id)
-                                .await?
-                                .ok_or_else(|| Error::not_found("catalog item", item_id))?;
-                            let row = self.store.item(&req.character, item_id).await?;
+                            let (item, row) = self.store.item_rows(&req.character, item_id).await?;
+                            let item =
+                                item.ok_or_else(|| Error::not_found("catalog item", item_id))?;
                             let bank = self
                                 .load::<BankItems>(account.as_str())
                                 .await?

@@ -110,8 +110,7 @@ impl Guildhall {
             &req,
             |ctx: Ctx| {
                 Box::pin(async move {
-                    let item = self.store.catalog_item(&req.item_id).await?;
-                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    let (item, held) = self.store.item_rows(&req.player, &req.item_id).await?;
                     inv::use_item(&ctx, req, item.as_ref(), held.as_ref())
                 })
             },
@@ -130,8 +129,7 @@ impl Guildhall {
             &req,
             |ctx: Ctx| {
                 Box::pin(async move {
-                    let item = self.store.catalog_item(&req.item_id).await?;
-                    let held = self.store.item(&req.player, &req.item_id).await?;
+                    let (item, held) = self.store.item_rows(&req.player, &req.item_id).await?;
                     inv::grant_item(&ctx, req, item.as_ref(), held.as_ref())
                 })
             },

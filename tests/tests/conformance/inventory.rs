@@ -17,7 +17,7 @@ conformance!(
     catalog_upsert_validation_and_replace,
     set_catalog_item_active_toggles_sale,
     concurrent_durable_purchases_charge_once,
-    purchase_rows_match_the_single_reads,
+    purchase_rows_and_item_rows_match_the_single_reads,
 );
 
 /// A popular-items query with every field given.
@@ -1156,10 +1156,11 @@ async fn concurrent_durable_purchases_charge_once(fx: Fixture) {
     fx.assert_ledger_ok().await;
 }
 
-/// `Store::purchase_rows` (one statement on PostgreSQL) answers what the single reads
-/// answer: a priced item with and without a balance row and a held stack, the balance
-/// in the price's own currency, an unpriced item (no balance read), an unknown item.
-async fn purchase_rows_match_the_single_reads(fx: Fixture) {
+/// `Store::purchase_rows` and `Store::item_rows` (one statement each on PostgreSQL)
+/// answer what the single reads answer: a priced item with and without a balance row
+/// and a held stack, the balance in the price's own currency, an unpriced item (no
+/// balance read), an unknown item.
+async fn purchase_rows_and_item_rows_match_the_single_reads(fx: Fixture) {
     let none = rows_checked(&fx, "potion").await;
     assert_eq!((none.balance.version, none.held.is_none()), (0, true));
     fx.gh.grant(grant("alice", "gold", 1000)).await.unwrap();
@@ -1185,7 +1186,8 @@ async fn purchase_rows_match_the_single_reads(fx: Fixture) {
     );
 }
 
-/// `Store::purchase_rows` of alice and `item`, asserted equal to the single reads.
+/// `Store::purchase_rows` of alice and `item`, asserted equal to the single reads, as
+/// `Store::item_rows` is.
 async fn rows_checked(fx: &Fixture, item: &str) -> guildhall_core::ports::PurchaseRows {
     let (store, alice) = (fx.gh.store(), pid("alice"));
     let rows = store.purchase_rows(&alice, item).await.unwrap();
@@ -1202,6 +1204,11 @@ async fn rows_checked(fx: &Fixture, item: &str) -> guildhall_core::ports::Purcha
         (&rows.item, rows.balance, &rows.held),
         (&catalog, balance, &held),
         "{item}"
+    );
+    assert_eq!(
+        store.item_rows(&alice, item).await.unwrap(),
+        (catalog, held),
+        "item_rows {item}"
     );
     rows
 }
