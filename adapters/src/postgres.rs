@@ -637,8 +637,8 @@ async fn run_batch(
         fast && !set_rows.contains(&(account.to_string(), currency.to_string()))
     };
     let mut deferred: BTreeMap<(String, String), i64> = BTreeMap::new();
-    let mut ordinal = 0;
-    // Each set's first outbox slot, as the loop below hands them out.
+    // Each set's first outbox slot: `None` for a set with nothing to write or too
+    // many outbox rows (the loop below answers those without writing).
     let firsts: Vec<Option<i64>> = sets
         .iter()
         .scan(0, |next, cs| {
@@ -701,9 +701,9 @@ async fn run_batch(
             )));
             continue;
         }
-        let first = ordinal;
-        ordinal += rows;
-        debug_assert_eq!(firsts[i], Some(first));
+        let Some(first) = firsts[i] else {
+            unreachable!("a set with rows to write within the slots has a first slot")
+        };
         if let Some(outcome) = settled[i].take() {
             out.push(outcome);
             continue;
