@@ -16,6 +16,8 @@
 //! URL whose backend is compiled out is refused with `INVALID_ARGUMENT` naming the
 //! feature to enable.
 
+#[cfg(feature = "postgres")]
+mod gather;
 pub mod naming;
 #[cfg(feature = "postgres")]
 pub mod postgres;

@@ -67,6 +67,7 @@
 //! every other database failure become `UNAVAILABLE` with the driver's message. See
 //! [`map_error`].
 
+use crate::gather::Gather;
 use crate::rows::{
     bad_data, catalog_from, ledger_from, micros_to_time, parse_account, parse_day, parse_json,
     to_json, CatalogTuple, LedgerTuple,
@@ -270,6 +271,150 @@ impl PostgresStoreOptions {
 pub struct PostgresStore {
     pool: PgPool,
     concurrent_batches: usize,
+    /// Point reads of documents, gathered while others are in flight ([`DOCS_BY_KEY`]).
+    docs: Gather<(String, String), Option<(i64, String)>>,
+    /// The reads of purchases and item changes, gathered likewise ([`PURCHASES_BY_KEY`]).
+    purchases: Gather<PurchaseKey, PurchaseTuple>,
+}
+
+/// Document reads one gathered statement answers at most.
+const GATHERED_READS: usize = 256;
+
+/// Documents by key, one row per key that exists, with the key's position (`ord`,
+/// from 1). `LIMIT 1` keeps each key a lookup of the primary key, whatever plan the
+/// statement is given (a generic plan cannot tell how many keys come).
+const DOCS_BY_KEY: &str = "SELECT u.ord, d.version, d.body \
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(kind, id, ord) \
+     CROSS JOIN LATERAL (SELECT version, body FROM docs \
+     WHERE docs.kind = u.kind AND docs.id = u.id LIMIT 1) d";
+
+/// The one-key form of [`DOCS_BY_KEY`], for a read that goes out alone.
+const DOC_BY_KEY: &str = "SELECT version, body FROM docs WHERE kind = $1 AND id = $2";
+
+/// Decodes a [`PurchaseTuple`] of catalog item `item_id`.
+fn purchase_from(row: PurchaseTuple, item_id: &str) -> Result<PurchaseRows> {
+    let (
+        id,
+        name,
+        kind,
+        price_currency,
+        price_amount,
+        max_stack,
+        active,
+        metadata,
+        amount,
+        version,
+        quantity,
+        acquired_at,
+        item_version,
+    ) = row;
+    let item = match (id, name, kind, active, metadata) {
+        (Some(id), Some(name), Some(kind), Some(active), Some(metadata)) => Some(catalog_from((
+            id,
+            name,
+            kind,
+            price_currency,
+            price_amount,
+            max_stack,
+            active,
+            metadata,
+        ))?),
+        _ => None,
+    };
+    let balance = match (amount, version) {
+        (Some(amount), Some(version)) => BalanceRow { amount, version },
+        _ => BalanceRow::default(),
+    };
+    let held = match (quantity, acquired_at, item_version) {
+        (Some(quantity), Some(at), Some(version)) => Some(ItemRow {
+            item_id: item_id.to_string(),
+            quantity,
+            acquired_at: micros_to_time(at)?,
+            version,
+        }),
+        _ => None,
+    };
+    Ok(PurchaseRows {
+        item,
+        balance,
+        held,
+    })
+}
+
+/// A purchase's (or an item change's) read: player, catalog item, and the ledger
+/// account whose balance in the item's price currency comes with it (`None`: no balance).
+type PurchaseKey = (String, String, Option<String>);
+
+/// Reads `keys` in one statement ([`PURCHASES_BY_KEY`]; a lone key with
+/// [`PURCHASE_ROWS`] or [`ITEM_ROWS`]); one [`PurchaseTuple`] per key, in order.
+async fn read_purchases(pool: &PgPool, keys: Vec<PurchaseKey>) -> Result<Vec<PurchaseTuple>> {
+    if let [(player, item_id, account)] = keys.as_slice() {
+        let query = match account {
+            Some(account) => sqlx::query_as(PURCHASE_ROWS)
+                .bind(player)
+                .bind(item_id)
+                .bind(account),
+            None => sqlx::query_as(ITEM_ROWS).bind(player).bind(item_id),
+        };
+        let row: PurchaseTuple = query.fetch_one(pool).await.map_err(map_error)?;
+        return Ok(vec![row]);
+    }
+    let n = keys.len();
+    let mut players = Vec::with_capacity(n);
+    let mut items = Vec::with_capacity(n);
+    let mut accounts = Vec::with_capacity(n);
+    for (p, i, a) in keys {
+        players.push(p);
+        items.push(i);
+        accounts.push(a);
+    }
+    let rows: Vec<PurchaseTuple> = sqlx::query_as(PURCHASES_BY_KEY)
+        .bind(players)
+        .bind(items)
+        .bind(accounts)
+        .fetch_all(pool)
+        .await
+        .map_err(map_error)?;
+    if rows.len() != n {
+        return Err(bad_data(
+            "purchase rows",
+            format!("{} rows for {n} keys", rows.len()),
+        ));
+    }
+    Ok(rows)
+}
+
+/// Reads `keys` (kind, id) in one statement; `(version, body)` per key, in order.
+async fn read_docs(
+    pool: &PgPool,
+    keys: Vec<(String, String)>,
+) -> Result<Vec<Option<(i64, String)>>> {
+    if let [(kind, id)] = keys.as_slice() {
+        let row: Option<(i64, String)> = sqlx::query_as(DOC_BY_KEY)
+            .bind(kind)
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(map_error)?;
+        return Ok(vec![row]);
+    }
+    let n = keys.len();
+    let (kinds, ids): (Vec<String>, Vec<String>) = keys.into_iter().unzip();
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(DOCS_BY_KEY)
+        .bind(kinds)
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+        .map_err(map_error)?;
+    let mut out = vec![None; n];
+    for (ord, version, body) in rows {
+        let slot = usize::try_from(ord - 1)
+            .ok()
+            .and_then(|i| out.get_mut(i))
+            .ok_or_else(|| bad_data("docs", format!("gathered read returned position {ord}")))?;
+        *slot = Some((version, body));
+    }
+    Ok(out)
 }
 
 /// Maps a driver error to guildhall's: serialization failure (`40001`), deadlock
@@ -370,10 +515,42 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(|e| Error::unavailable(format!("cannot connect to Postgres: {e}")))?;
+        let reads = pool.clone();
+        let docs = Gather::spawn(
+            options.concurrent_batches.max(1),
+            GATHERED_READS,
+            move |keys| {
+                let pool = reads.clone();
+                async move { read_docs(&pool, keys).await }
+            },
+        );
+        let reads = pool.clone();
+        let purchases = Gather::spawn(
+            options.concurrent_batches.max(1),
+            GATHERED_READS,
+            move |keys| {
+                let pool = reads.clone();
+                async move { read_purchases(&pool, keys).await }
+            },
+        );
         Ok(Self {
             pool,
             concurrent_batches: options.concurrent_batches.max(1),
+            docs,
+            purchases,
         })
+    }
+
+    /// Point reads made so far and the statements that answered them, as `(reads,
+    /// statements)`: document reads ([`Store::doc`]) and the reads of purchases and item
+    /// changes ([`Store::purchase_rows`], [`Store::item_rows`]) together. Reads that
+    /// arrive while every read slot (as many as `concurrent_batches`) is busy share one
+    /// statement, so under load there are fewer statements than reads. For metrics and
+    /// tests.
+    pub fn gathered_reads(&self) -> (u64, u64) {
+        let (a, b) = self.docs.counts();
+        let (c, d) = self.purchases.counts();
+        (a + c, b + d)
     }
 
     /// The connection pool (for operators' tooling and tests).
@@ -516,66 +693,21 @@ impl PostgresStore {
     /// Runs [`PURCHASE_ROWS`] (with `account`, the player's ledger account, as `$3`) or
     /// [`ITEM_ROWS`] (`account` `None`) and decodes its one row; the balance is the
     /// default where its columns are NULL.
+    /// [`PURCHASE_ROWS`] for player `player` and catalog item `item_id` with the
+    /// balance of `account` (the player's ledger account), or [`ITEM_ROWS`] (`account`
+    /// `None`), gathered with other such reads in flight ([`PURCHASES_BY_KEY`]), and
+    /// decoded; the balance is the default where its columns are NULL.
     async fn purchase_tuple(
         &self,
-        sql: &'static str,
         player: &PlayerId,
         item_id: &str,
         account: Option<String>,
     ) -> Result<PurchaseRows> {
-        let mut query = sqlx::query_as(sql).bind(player.as_str()).bind(item_id);
-        if let Some(account) = account {
-            query = query.bind(account);
-        }
-        let row: PurchaseTuple = query.fetch_one(&self.pool).await.map_err(map_error)?;
-        let (
-            id,
-            name,
-            kind,
-            price_currency,
-            price_amount,
-            max_stack,
-            active,
-            metadata,
-            amount,
-            version,
-            quantity,
-            acquired_at,
-            item_version,
-        ) = row;
-        let item = match (id, name, kind, active, metadata) {
-            (Some(id), Some(name), Some(kind), Some(active), Some(metadata)) => {
-                Some(catalog_from((
-                    id,
-                    name,
-                    kind,
-                    price_currency,
-                    price_amount,
-                    max_stack,
-                    active,
-                    metadata,
-                ))?)
-            }
-            _ => None,
-        };
-        let balance = match (amount, version) {
-            (Some(amount), Some(version)) => BalanceRow { amount, version },
-            _ => BalanceRow::default(),
-        };
-        let held = match (quantity, acquired_at, item_version) {
-            (Some(quantity), Some(at), Some(version)) => Some(ItemRow {
-                item_id: item_id.to_string(),
-                quantity,
-                acquired_at: micros_to_time(at)?,
-                version,
-            }),
-            _ => None,
-        };
-        Ok(PurchaseRows {
-            item,
-            balance,
-            held,
-        })
+        let row = self
+            .purchases
+            .get((player.to_string(), item_id.to_string(), account))
+            .await?;
+        purchase_from(row, item_id)
     }
 
     /// Outbox events after `after` (all, or those naming `player`), below the horizon.
@@ -649,14 +781,15 @@ async fn run_batch(
             }))
         })
         .collect();
-    // Score submissions first, two or more of them in one statement.
+    // Score submissions first, all of them in one statement (one alone too: the
+    // statement over arrays costs less than the general one-set statement).
     let mut settled: Vec<Option<Result<()>>> = sets.iter().map(|_| None).collect();
     let scores = if fast {
         score_group(sets, &firsts)
     } else {
         ScoreRows::default()
     };
-    let begin = if scores.sets.len() >= 2 {
+    let begin = if !scores.sets.is_empty() {
         BEGIN_SCORES
     } else {
         BEGIN_WRITE
@@ -670,7 +803,7 @@ async fn run_batch(
             fatal(e)
         }
     })?;
-    if scores.sets.len() >= 2 {
+    if !scores.sets.is_empty() {
         match apply_score_sets(&mut tx, sets, scores).await {
             Ok(outcomes) => {
                 for (i, outcome) in outcomes {
@@ -2132,6 +2265,20 @@ const ITEM_ROWS: &str = "SELECT c.id, c.name, c.kind, c.price_currency, c.price_
      FROM (SELECT) AS one \
      LEFT JOIN catalog c ON c.id = $2 \
      LEFT JOIN items i ON i.player = $1 AND i.item_id = $2";
+/// [`PURCHASE_ROWS`] and [`ITEM_ROWS`] for many keys in one statement: one row per
+/// key (`$1` players, `$2` catalog items, `$3` ledger accounts, NULL for no balance),
+/// in the keys' order. Each table is a `LIMIT 1` lookup of its primary key, whatever
+/// plan the statement is given.
+const PURCHASES_BY_KEY: &str = "SELECT c.id, c.name, c.kind, c.price_currency, \
+     c.price_amount, c.max_stack, c.active, c.metadata, b.amount, b.version, \
+     i.quantity, i.acquired_at, i.version \
+     FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS u(player, item_id, account, ord) \
+     LEFT JOIN LATERAL (SELECT * FROM catalog WHERE catalog.id = u.item_id LIMIT 1) c ON true \
+     LEFT JOIN LATERAL (SELECT amount, version FROM balances \
+     WHERE balances.account = u.account AND balances.currency = c.price_currency LIMIT 1) b ON true \
+     LEFT JOIN LATERAL (SELECT quantity, acquired_at, version FROM items \
+     WHERE items.player = u.player AND items.item_id = u.item_id LIMIT 1) i ON true \
+     ORDER BY u.ord";
 /// A [`PURCHASE_ROWS`] (or [`ITEM_ROWS`]) row: the catalog columns, then the balance's amount and version
 /// and the inventory row's quantity, acquisition time (µs) and version.
 type PurchaseTuple = (
@@ -2349,8 +2496,7 @@ impl Store for PostgresStore {
 
     async fn purchase_rows(&self, player: &PlayerId, item_id: &str) -> Result<PurchaseRows> {
         let account = Account::Player(player.clone()).to_string();
-        self.purchase_tuple(PURCHASE_ROWS, player, item_id, Some(account))
-            .await
+        self.purchase_tuple(player, item_id, Some(account)).await
     }
 
     async fn item_rows(
@@ -2358,9 +2504,7 @@ impl Store for PostgresStore {
         player: &PlayerId,
         item_id: &str,
     ) -> Result<(Option<CatalogItem>, Option<ItemRow>)> {
-        let rows = self
-            .purchase_tuple(ITEM_ROWS, player, item_id, None)
-            .await?;
+        let rows = self.purchase_tuple(player, item_id, None).await?;
         Ok((rows.item, rows.held))
     }
 
@@ -2589,13 +2733,7 @@ impl Store for PostgresStore {
     }
 
     async fn doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT version, body FROM docs WHERE kind = $1 AND id = $2")
-                .bind(kind)
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_error)?;
+        let row = self.docs.get((kind.to_string(), id.to_string())).await?;
         row.map(|(version, b)| {
             Ok(Doc {
                 kind: kind.into(),

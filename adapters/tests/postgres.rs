@@ -1,7 +1,8 @@
 //! The Postgres store's own behaviour against a real server: migrations, version guards,
 //! group commit with savepoints, overflow, error mapping of serialization failures and
 //! deadlocks, `seq` order, document prefixes, a player's events, each of many members of
-//! one batch keeping its own outcome, a set whose guarded row moves under it.
+//! one batch keeping its own outcome, a set whose guarded row moves under it, concurrent
+//! point reads gathered into shared statements.
 //! Domain rules are covered by the cross-store conformance suite in `tests/`.
 //!
 //! The server: `GUILDHALL_TEST_POSTGRES_URL`, else `DATABASE_URL`, else
@@ -1326,4 +1327,84 @@ async fn history_pages_newest_first() {
         .await
         .unwrap()
         .is_empty());
+}
+
+#[tokio::test]
+async fn concurrent_point_reads_share_statements_and_each_gets_its_own_rows() {
+    let (_db, store) = fresh().await;
+    let store = Arc::new(store);
+    let players: Vec<String> = (0..24).map(|i| format!("reader-{i}")).collect();
+    let mut setup = ChangeSet {
+        catalog: vec![potion()],
+        docs: (0..40)
+            .map(|i| DocWrite {
+                kind: "k".into(),
+                id: format!("d{i}"),
+                expected_version: 0,
+                body: Some(json!({ "n": i })),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    // Even players hold gold and a potion, odd ones nothing.
+    for p in players.iter().step_by(2) {
+        setup.balances.push(BalanceWrite::Set {
+            account: Account::Player(player(p)),
+            currency: "gold".into(),
+            expected_version: 0,
+            amount: 100,
+        });
+        setup.items.push(ItemWrite {
+            player: player(p),
+            item_id: "potion".into(),
+            expected_version: 0,
+            quantity: 3,
+            acquired_at: at(),
+        });
+    }
+    store.commit(setup).await.unwrap();
+    // The answers of reads made one at a time (each a statement of its own).
+    let mut alone = Vec::new();
+    for p in &players {
+        for item in ["potion", "no-such-item"] {
+            let rows = store.purchase_rows(&player(p), item).await.unwrap();
+            let (it, held) = store.item_rows(&player(p), item).await.unwrap();
+            alone.push((p.clone(), item, rows, it, held));
+        }
+    }
+    assert_eq!(alone[0].2.balance.amount, 100);
+    assert_eq!(alone[0].2.held.as_ref().map(|h| h.quantity), Some(3));
+    assert!(alone[2].2.held.is_none() && alone[2].2.balance.version == 0);
+    let before = store.gathered_reads();
+    let mut tasks = tokio::task::JoinSet::new();
+    for round in 0..4 {
+        for i in 0..50 {
+            let s = store.clone();
+            // Ids d0..d49: the last ten do not exist.
+            tasks.spawn(async move {
+                let doc = s.doc("k", &format!("d{i}")).await.unwrap();
+                match doc {
+                    Some(d) => assert!(i < 40 && d.version == 1 && d.body == json!({ "n": i })),
+                    None => assert!(i >= 40, "d{i} missing (round {round})"),
+                }
+            });
+        }
+        for (p, item, rows, it, held) in alone.clone() {
+            let s = store.clone();
+            tasks.spawn(async move {
+                assert_eq!(s.purchase_rows(&player(&p), item).await.unwrap(), rows);
+                assert_eq!(s.item_rows(&player(&p), item).await.unwrap(), (it, held));
+            });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    let (reads, statements) = store.gathered_reads();
+    let (reads, statements) = (reads - before.0, statements - before.1);
+    assert_eq!(reads, 4 * (50 + 2 * alone.len() as u64));
+    assert!(
+        statements < reads,
+        "{reads} concurrent reads went out in {statements} statements: none were gathered"
+    );
 }
