@@ -277,16 +277,18 @@ pub struct PostgresStore {
     purchases: Gather<PurchaseKey, PurchaseTuple>,
 }
 
-/// Document reads one gathered statement answers at most.
+/// Reads one gathered statement answers at most.
 const GATHERED_READS: usize = 256;
 
-/// Documents by key, one row per key that exists, with the key's position (`ord`,
-/// from 1). `LIMIT 1` keeps each key a lookup of the primary key, whatever plan the
-/// statement is given (a generic plan cannot tell how many keys come).
-const DOCS_BY_KEY: &str = "SELECT u.ord, d.version, d.body \
+/// Documents by key (`$1` kinds, `$2` ids): one row per key, in the keys' order, its
+/// columns NULL where the document does not exist. `LIMIT 1` keeps each key a lookup
+/// of the primary key, whatever plan the statement is given (a generic plan cannot
+/// tell how many keys come).
+const DOCS_BY_KEY: &str = "SELECT d.version, d.body \
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(kind, id, ord) \
-     CROSS JOIN LATERAL (SELECT version, body FROM docs \
-     WHERE docs.kind = u.kind AND docs.id = u.id LIMIT 1) d";
+     LEFT JOIN LATERAL (SELECT version, body FROM docs \
+     WHERE docs.kind = u.kind AND docs.id = u.id LIMIT 1) d ON true \
+     ORDER BY u.ord";
 
 /// The one-key form of [`DOCS_BY_KEY`], for a read that goes out alone.
 const DOC_BY_KEY: &str = "SELECT version, body FROM docs WHERE kind = $1 AND id = $2";
@@ -347,7 +349,7 @@ type PurchaseKey = (String, String, Option<String>);
 
 /// Reads `keys` in one statement ([`PURCHASES_BY_KEY`]; a lone key with
 /// [`PURCHASE_ROWS`] or [`ITEM_ROWS`]); one [`PurchaseTuple`] per key, in order.
-async fn read_purchases(pool: &PgPool, keys: Vec<PurchaseKey>) -> Result<Vec<PurchaseTuple>> {
+async fn read_purchases(pool: PgPool, keys: Vec<PurchaseKey>) -> Result<Vec<PurchaseTuple>> {
     if let [(player, item_id, account)] = keys.as_slice() {
         let query = match account {
             Some(account) => sqlx::query_as(PURCHASE_ROWS)
@@ -356,7 +358,7 @@ async fn read_purchases(pool: &PgPool, keys: Vec<PurchaseKey>) -> Result<Vec<Pur
                 .bind(account),
             None => sqlx::query_as(ITEM_ROWS).bind(player).bind(item_id),
         };
-        let row: PurchaseTuple = query.fetch_one(pool).await.map_err(map_error)?;
+        let row: PurchaseTuple = query.fetch_one(&pool).await.map_err(map_error)?;
         return Ok(vec![row]);
     }
     let n = keys.len();
@@ -372,49 +374,47 @@ async fn read_purchases(pool: &PgPool, keys: Vec<PurchaseKey>) -> Result<Vec<Pur
         .bind(players)
         .bind(items)
         .bind(accounts)
-        .fetch_all(pool)
+        .fetch_all(&pool)
         .await
         .map_err(map_error)?;
-    if rows.len() != n {
-        return Err(bad_data(
-            "purchase rows",
-            format!("{} rows for {n} keys", rows.len()),
-        ));
-    }
-    Ok(rows)
+    one_row_per_key("purchase rows", rows, n)
 }
 
-/// Reads `keys` (kind, id) in one statement; `(version, body)` per key, in order.
+/// `rows` when there is one per key (`n`), else `UNAVAILABLE`.
+fn one_row_per_key<T>(what: &str, rows: Vec<T>, n: usize) -> Result<Vec<T>> {
+    match rows.len() == n {
+        true => Ok(rows),
+        false => Err(bad_data(what, format!("{} rows for {n} keys", rows.len()))),
+    }
+}
+
+/// Reads `keys` (kind, id) in one statement ([`DOCS_BY_KEY`]; a lone key with
+/// [`DOC_BY_KEY`]); `(version, body)` per key, in order.
 async fn read_docs(
-    pool: &PgPool,
+    pool: PgPool,
     keys: Vec<(String, String)>,
 ) -> Result<Vec<Option<(i64, String)>>> {
     if let [(kind, id)] = keys.as_slice() {
         let row: Option<(i64, String)> = sqlx::query_as(DOC_BY_KEY)
             .bind(kind)
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&pool)
             .await
             .map_err(map_error)?;
         return Ok(vec![row]);
     }
     let n = keys.len();
     let (kinds, ids): (Vec<String>, Vec<String>) = keys.into_iter().unzip();
-    let rows: Vec<(i64, i64, String)> = sqlx::query_as(DOCS_BY_KEY)
+    let rows: Vec<(Option<i64>, Option<String>)> = sqlx::query_as(DOCS_BY_KEY)
         .bind(kinds)
         .bind(ids)
-        .fetch_all(pool)
+        .fetch_all(&pool)
         .await
         .map_err(map_error)?;
-    let mut out = vec![None; n];
-    for (ord, version, body) in rows {
-        let slot = usize::try_from(ord - 1)
-            .ok()
-            .and_then(|i| out.get_mut(i))
-            .ok_or_else(|| bad_data("docs", format!("gathered read returned position {ord}")))?;
-        *slot = Some((version, body));
-    }
-    Ok(out)
+    Ok(one_row_per_key("docs", rows, n)?
+        .into_iter()
+        .map(|(version, body)| version.zip(body))
+        .collect())
 }
 
 /// Maps a driver error to guildhall's: serialization failure (`40001`), deadlock
@@ -515,27 +515,18 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(|e| Error::unavailable(format!("cannot connect to Postgres: {e}")))?;
+        let slots = options.concurrent_batches.max(1);
         let reads = pool.clone();
-        let docs = Gather::spawn(
-            options.concurrent_batches.max(1),
-            GATHERED_READS,
-            move |keys| {
-                let pool = reads.clone();
-                async move { read_docs(&pool, keys).await }
-            },
-        );
+        let docs = Gather::spawn(slots, GATHERED_READS, move |keys| {
+            read_docs(reads.clone(), keys)
+        });
         let reads = pool.clone();
-        let purchases = Gather::spawn(
-            options.concurrent_batches.max(1),
-            GATHERED_READS,
-            move |keys| {
-                let pool = reads.clone();
-                async move { read_purchases(&pool, keys).await }
-            },
-        );
+        let purchases = Gather::spawn(slots, GATHERED_READS, move |keys| {
+            read_purchases(reads.clone(), keys)
+        });
         Ok(Self {
             pool,
-            concurrent_batches: options.concurrent_batches.max(1),
+            concurrent_batches: slots,
             docs,
             purchases,
         })
@@ -690,9 +681,6 @@ const DEFERRED_ADDS: &str = "INSERT INTO balances (account, currency, amount, ve
      ON CONFLICT (account, currency) DO UPDATE SET amount = balances.amount + excluded.amount";
 
 impl PostgresStore {
-    /// Runs [`PURCHASE_ROWS`] (with `account`, the player's ledger account, as `$3`) or
-    /// [`ITEM_ROWS`] (`account` `None`) and decodes its one row; the balance is the
-    /// default where its columns are NULL.
     /// [`PURCHASE_ROWS`] for player `player` and catalog item `item_id` with the
     /// balance of `account` (the player's ledger account), or [`ITEM_ROWS`] (`account`
     /// `None`), gathered with other such reads in flight ([`PURCHASES_BY_KEY`]), and

@@ -165,6 +165,18 @@ fn grant(p: &str, expected_version: i64, amount: i64) -> ChangeSet {
 async fn migrations_are_idempotent_and_the_facade_opens_postgres_urls() {
     let (db, store) = fresh().await;
     store.migrate().await.expect("second migrate");
+    // Migration 0006: the tables rewritten in place leave room for HOT updates.
+    let options: Vec<(String, Option<Vec<String>>)> = sqlx::query_as(
+        "SELECT relname::text, reloptions FROM pg_class WHERE relname = ANY($1) ORDER BY relname",
+    )
+    .bind(vec!["balances", "counters", "docs", "items", "mailboxes"])
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(options.len(), 5);
+    for (table, opts) in options {
+        assert_eq!(opts, Some(vec!["fillfactor=80".to_string()]), "{table}");
+    }
     store
         .commit(ChangeSet {
             catalog: vec![potion()],
