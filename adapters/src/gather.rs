@@ -105,6 +105,30 @@ impl<K: Send + 'static, V: Send + 'static> Gather<K, V> {
         )
     }
 
+    /// Reads every key of `keys` with whatever other reads are waiting (all of them
+    /// queued before the first answer is awaited, so they can share a statement); one
+    /// answer per key, in order. Errors: as [`Gather::get`], per key.
+    pub(crate) async fn get_many(&self, keys: Vec<K>) -> Vec<Result<V>> {
+        let mut answers = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (reply, rx) = oneshot::channel();
+            match self.tx.send((key, reply)).await {
+                Ok(()) => answers.push(Ok(rx)),
+                Err(_) => answers.push(Err(Error::unavailable("the read gatherer has stopped"))),
+            }
+        }
+        let mut out = Vec::with_capacity(answers.len());
+        for answer in answers {
+            out.push(match answer {
+                Ok(rx) => rx.await.unwrap_or_else(|_| {
+                    Err(Error::unavailable("the read gatherer dropped a read"))
+                }),
+                Err(e) => Err(e),
+            });
+        }
+        out
+    }
+
     /// Reads `key` with whatever other reads are waiting. Errors: those of the batch
     /// read; `UNAVAILABLE` if the gathering task has stopped (its runtime shut down).
     pub(crate) async fn get(&self, key: K) -> Result<V> {

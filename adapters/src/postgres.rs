@@ -101,12 +101,12 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres
 /// Opens a writing transaction.
 const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
-/// Opens a writing transaction that runs [`SCORE_SETS`], with hash and merge joins off
-/// for it. The statement is prepared once per connection and its plan kept: planned
+/// Opens a writing transaction that runs a statement over arrays ([`SCORE_SETS`],
+/// [`ECONOMY_SETS`]), with hash and merge joins off for it. The statement is prepared once per connection and its plan kept: planned
 /// while the documents were few (a new deployment, a board filling up), a hash join
 /// would go on reading every document for each batch once they are many, where the
 /// nested loop over the primary key reads one per set at any size.
-const BEGIN_SCORES: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; \
+const BEGIN_ARRAYS: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; \
      SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
 
 /// Outbox rows (events and broadcasts) one transaction may write: the width of the
@@ -275,6 +275,61 @@ pub struct PostgresStore {
     docs: Gather<(String, String), Option<(i64, String)>>,
     /// The reads of purchases and item changes, gathered likewise ([`PURCHASES_BY_KEY`]).
     purchases: Gather<PurchaseKey, PurchaseTuple>,
+    /// Change sets that increment a system account, one transaction at a time
+    /// ([`commit_through_lane`]).
+    credits: Gather<ChangeSet, Result<ChangeSet>>,
+}
+
+/// The keys of the rows a change set writes in place (balances, stacks, counters,
+/// mailboxes and their mails, documents, score rows, its idempotency record), each
+/// prefixed by its table.
+fn rows_written(cs: &ChangeSet) -> impl Iterator<Item = String> + '_ {
+    let balances = cs.balances.iter().map(|w| match w {
+        BalanceWrite::Set {
+            account, currency, ..
+        }
+        | BalanceWrite::Add {
+            account, currency, ..
+        } => format!("b\0{account}\0{currency}"),
+    });
+    let items = cs
+        .items
+        .iter()
+        .map(|w| format!("i\0{}\0{}", w.player, w.item_id));
+    let counters = cs.counters.iter().map(|w| format!("c\0{}", w.key));
+    let mailboxes = cs.mailboxes.iter().map(|w| format!("m\0{}", w.player));
+    let mails = cs.mails.iter().map(|w| match w {
+        MailWrite::Put(m) => format!("m\0{}", m.player),
+        MailWrite::Delete { player, .. } => format!("m\0{player}"),
+    });
+    let docs = cs.docs.iter().map(|w| format!("d\0{}\0{}", w.kind, w.id));
+    let scores = cs.scores.iter().map(|w| match w {
+        ScoreWrite::Put(e) => format!("s\0{}\0{}", e.standings, e.player),
+        ScoreWrite::Delete { standings, player } => format!("s\0{standings}\0{player}"),
+    });
+    let idempotency = cs
+        .idempotency
+        .iter()
+        .map(|r| format!("k\0{}\0{}", r.scope, r.key));
+    balances
+        .chain(items)
+        .chain(counters)
+        .chain(mailboxes)
+        .chain(mails)
+        .chain(docs)
+        .chain(scores)
+        .chain(idempotency)
+}
+
+/// Change sets one transaction of the credit lane takes at most.
+const LANE_SETS: usize = 1024;
+
+/// Whether a change set increments an account (`system:shop`, `system:rewards`, ...):
+/// it then commits through the credit lane.
+fn increments_an_account(cs: &ChangeSet) -> bool {
+    cs.balances
+        .iter()
+        .any(|w| matches!(w, BalanceWrite::Add { .. }))
 }
 
 /// Reads one gathered statement answers at most.
@@ -524,11 +579,25 @@ impl PostgresStore {
         let purchases = Gather::spawn(slots, GATHERED_READS, move |keys| {
             read_purchases(reads.clone(), keys)
         });
+        let writes = pool.clone();
+        let credits = Gather::spawn(1, LANE_SETS, move |sets: Vec<ChangeSet>| {
+            let pool = writes.clone();
+            async move {
+                let mut sets = sets;
+                let outcomes = commit_all(&pool, &mut sets).await;
+                Ok(sets
+                    .into_iter()
+                    .zip(outcomes)
+                    .map(|(cs, r)| r.map(|()| cs))
+                    .collect())
+            }
+        });
         Ok(Self {
             pool,
             concurrent_batches: slots,
             docs,
             purchases,
+            credits,
         })
     }
 
@@ -544,6 +613,13 @@ impl PostgresStore {
         (a + c, b + d)
     }
 
+    /// Change sets committed through the credit lane so far and the transactions that
+    /// committed them, as `(sets, transactions)` ([`PostgresStore::commit_through_lane`]):
+    /// under load many sets share one transaction. For metrics and tests.
+    pub fn credit_lane(&self) -> (u64, u64) {
+        self.credits.counts()
+    }
+
     /// The connection pool (for operators' tooling and tests).
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -554,50 +630,107 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    /// Commits `sets`, in as few transactions as their outbox rows allow (at most
-    /// [`SEQ_SLOTS`] per transaction, normally one); one outcome per set.
-    async fn commit_all(&self, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
-        let n = sets.len();
-        if sets.iter().all(ChangeSet::is_empty) {
-            return vec![Ok(()); n];
-        }
-        let mut out = Vec::with_capacity(n);
-        let mut start = 0;
-        while start < n {
-            let (mut end, mut rows) = (start, 0);
-            while end < n {
-                let more = outbox_rows(&sets[end]);
-                if end > start && rows + more > SEQ_SLOTS {
-                    break;
-                }
-                rows += more;
-                end += 1;
-            }
-            out.extend(self.commit_one_transaction(&mut sets[start..end]).await);
-            start = end;
-        }
-        out
-    }
-
-    /// Commits `sets` in one transaction; one outcome per set.
-    async fn commit_one_transaction(&self, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
-        let n = sets.len();
-        let mut conn = match self.pool.acquire().await {
-            Ok(c) => c,
-            Err(e) => return vec![Err(map_error(e)); n],
+    /// Commits `sets` (one outcome per set): those that increment a system account
+    /// through the credit lane, the others at once, both at the same time.
+    ///
+    /// *The credit lane.* Every purchase, grant and spend increments a system account
+    /// (`system:shop`, ...), and a transaction holds that row from its increment until
+    /// its commit is flushed. Two such transactions of one process at once would only
+    /// queue on the row, each with a flush of its own and each with half the sets. So
+    /// they go one transaction at a time (a [`Gather`] with one slot): a set that finds
+    /// the lane free commits at once, and the sets that arrive meanwhile, from every
+    /// batch of the committer, share the next transaction. Other sets (transfers,
+    /// score submissions, documents) keep `concurrent_batches` transactions in flight.
+    async fn commit_through_lane(&self, sets: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+        // A batch's sets apply in order: if a set outside the lane writes a row that a
+        // set in it writes too, the whole batch takes the lane.
+        let credit: Vec<bool> = sets.iter().map(increments_an_account).collect();
+        let whole = credit.iter().any(|c| *c) && {
+            let in_lane: HashSet<String> = sets
+                .iter()
+                .zip(&credit)
+                .filter(|(_, c)| **c)
+                .flat_map(|(cs, _)| rows_written(cs))
+                .collect();
+            sets.iter()
+                .zip(&credit)
+                .filter(|(_, c)| !**c)
+                .any(|(cs, _)| rows_written(cs).any(|k| in_lane.contains(&k)))
         };
-        match run_batch(&mut conn, sets, true).await {
-            Ok(out) => out,
-            Err(BatchFailure::Retry(first)) => {
-                tracing::debug!(error = %first, "postgres batch failed in one statement; retrying statement by statement");
-                match run_batch(&mut conn, sets, false).await {
-                    Ok(out) => out,
-                    Err(BatchFailure::Retry(e)) => vec![Err(map_error(e)); n],
-                    Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
-                }
+        let (mut lane, mut other) = (Vec::new(), Vec::new());
+        for ((i, cs), c) in sets.into_iter().enumerate().zip(credit) {
+            if c || whole {
+                lane.push((i, cs));
+            } else {
+                other.push((i, cs));
             }
-            Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
         }
+        let n = lane.len() + other.len();
+        let (lane_idx, lane_sets): (Vec<usize>, Vec<ChangeSet>) = lane.into_iter().unzip();
+        let (other_idx, mut other_sets): (Vec<usize>, Vec<ChangeSet>) = other.into_iter().unzip();
+        let (lane_out, other_out) = tokio::join!(self.credits.get_many(lane_sets), async {
+            if other_sets.is_empty() {
+                Vec::new()
+            } else {
+                commit_all(&self.pool, &mut other_sets).await
+            }
+        });
+        let mut out: Vec<Option<Result<ChangeSet>>> = (0..n).map(|_| None).collect();
+        for (i, r) in lane_idx.into_iter().zip(lane_out) {
+            out[i] = Some(r.and_then(|r| r));
+        }
+        for ((i, cs), r) in other_idx.into_iter().zip(other_sets).zip(other_out) {
+            out[i] = Some(r.map(|()| cs));
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::unavailable("a change set got no outcome"))))
+            .collect()
+    }
+}
+
+/// Commits `sets`, in as few transactions as their outbox rows allow (at most
+/// [`SEQ_SLOTS`] per transaction, normally one); one outcome per set.
+async fn commit_all(pool: &PgPool, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
+    let n = sets.len();
+    if sets.iter().all(ChangeSet::is_empty) {
+        return vec![Ok(()); n];
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    while start < n {
+        let (mut end, mut rows) = (start, 0);
+        while end < n {
+            let more = outbox_rows(&sets[end]);
+            if end > start && rows + more > SEQ_SLOTS {
+                break;
+            }
+            rows += more;
+            end += 1;
+        }
+        out.extend(commit_one_transaction(pool, &mut sets[start..end]).await);
+        start = end;
+    }
+    out
+}
+
+/// Commits `sets` in one transaction; one outcome per set.
+async fn commit_one_transaction(pool: &PgPool, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
+    let n = sets.len();
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return vec![Err(map_error(e)); n],
+    };
+    match run_batch(&mut conn, sets, true).await {
+        Ok(out) => out,
+        Err(BatchFailure::Retry(first)) => {
+            tracing::debug!(error = %first, "postgres batch failed in one statement; retrying statement by statement");
+            match run_batch(&mut conn, sets, false).await {
+                Ok(out) => out,
+                Err(BatchFailure::Retry(e)) => vec![Err(map_error(e)); n],
+                Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
+            }
+        }
+        Err(BatchFailure::Fatal(e)) => vec![Err(e); n],
     }
 }
 
@@ -608,14 +741,54 @@ impl PostgresStore {
 /// system rows are taken last, also in order; see [`DEFERRED_ADDS`]). A batch that
 /// writes at most one such row needs no order and skips this.
 async fn lock_in_order(conn: &mut PgConnection, sets: &[ChangeSet]) -> sqlx::Result<()> {
-    /// The guarded tables in locking order, with their key columns.
-    const TABLES: [(&str, &[&str]); 5] = [
-        ("balances", &["account", "currency"]),
-        ("items", &["player", "item_id"]),
-        ("counters", &["\"key\""]),
-        ("mailboxes", &["player"]),
-        ("docs", &["kind", "id"]),
-    ];
+    let Some(keys) = keys_to_lock(sets) else {
+        return Ok(());
+    };
+    // One statement for every table, each table's rows locked in a CTE of its own;
+    // the CTEs run in the order the outer SELECT reads them, which is table order.
+    let mut ctes = Vec::new();
+    let mut reads = Vec::new();
+    let mut binds: Vec<Vec<String>> = Vec::new();
+    for ((table, columns), set) in LOCKED_TABLES.iter().zip(keys) {
+        if set.is_empty() {
+            continue;
+        }
+        let columns_sql = columns.join(", ");
+        let arrays: Vec<String> = (0..columns.len())
+            .map(|c| {
+                binds.push(set.iter().map(|k| k[c].clone()).collect());
+                format!("${}::text[]", binds.len())
+            })
+            .collect();
+        let name = format!("t{}", ctes.len());
+        ctes.push(format!(
+            "{name} AS (SELECT 1 FROM {table} WHERE ({columns_sql}) IN (SELECT * FROM unnest({})) \
+             ORDER BY {columns_sql} FOR UPDATE)",
+            arrays.join(", ")
+        ));
+        reads.push(format!("(SELECT count(*) FROM {name})"));
+    }
+    let sql = format!("WITH {} SELECT {}", ctes.join(", "), reads.join(", "));
+    let mut query = sqlx::query(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// The guarded tables in locking order, with their key columns.
+const LOCKED_TABLES: [(&str, &[&str]); 5] = [
+    ("balances", &["account", "currency"]),
+    ("items", &["player", "item_id"]),
+    ("counters", &["\"key\""]),
+    ("mailboxes", &["player"]),
+    ("docs", &["kind", "id"]),
+];
+
+/// The keys of the existing rows `sets` write under a version guard, per table of
+/// [`LOCKED_TABLES`], in order; `None` when there are fewer than two (no order needed).
+fn keys_to_lock(sets: &[ChangeSet]) -> Option<[BTreeSet<Vec<String>>; 5]> {
     let mut keys: [BTreeSet<Vec<String>>; 5] = Default::default();
     for cs in sets {
         for w in &cs.balances {
@@ -644,29 +817,7 @@ async fn lock_in_order(conn: &mut PgConnection, sets: &[ChangeSet]) -> sqlx::Res
             keys[4].insert(vec![w.kind.clone(), w.id.clone()]);
         }
     }
-    if keys.iter().map(BTreeSet::len).sum::<usize>() < 2 {
-        return Ok(());
-    }
-    for ((table, columns), set) in TABLES.iter().zip(keys) {
-        if set.is_empty() {
-            continue;
-        }
-        let columns_sql = columns.join(", ");
-        let arrays: Vec<String> = (1..=columns.len())
-            .map(|i| format!("${i}::text[]"))
-            .collect();
-        let sql = format!(
-            "SELECT 1 FROM {table} WHERE ({columns_sql}) IN (SELECT * FROM unnest({})) \
-             ORDER BY {columns_sql} FOR UPDATE",
-            arrays.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for c in 0..columns.len() {
-            query = query.bind(set.iter().map(|k| k[c].clone()).collect::<Vec<String>>());
-        }
-        query.execute(&mut *conn).await?;
-    }
-    Ok(())
+    (keys.iter().map(BTreeSet::len).sum::<usize>() >= 2).then_some(keys)
 }
 
 /// The outbox rows (events and broadcasts) a change set appends.
@@ -777,8 +928,14 @@ async fn run_batch(
     } else {
         ScoreRows::default()
     };
-    let begin = if !scores.sets.is_empty() {
-        BEGIN_SCORES
+    // Then the wallet and stack writes (purchases, grants, transfers, ...), likewise.
+    let economy = if fast {
+        economy_group(sets, &firsts, &scores.sets, &deferrable)
+    } else {
+        EconomyRows::default()
+    };
+    let begin = if !scores.sets.is_empty() || !economy.sets.is_empty() {
+        BEGIN_ARRAYS
     } else {
         BEGIN_WRITE
     };
@@ -798,14 +955,20 @@ async fn run_batch(
                     settled[i] = Some(outcome);
                 }
             }
-            Err(Combined::Db(e)) if is_statement_failure(&e) => return Err(BatchFailure::Retry(e)),
-            Err(Combined::Db(e)) => return Err(fatal(e)),
-            Err(Combined::Moved) => {
-                return Err(BatchFailure::Retry(sqlx::Error::Protocol(
-                    "a row moved under a guarded score write".into(),
-                )))
+            Err(e) => return Err(group_failure(e, "score")),
+        }
+    }
+    if !economy.sets.is_empty() {
+        match apply_economy_sets(&mut tx, sets, economy).await {
+            Ok(outcomes) => {
+                for (i, outcome) in outcomes {
+                    if outcome.is_ok() {
+                        defer_adds(&mut deferred, &sets[i], &deferrable)?;
+                    }
+                    settled[i] = Some(outcome);
+                }
             }
-            Err(Combined::Encode(e)) => return Err(BatchFailure::Fatal(e)),
+            Err(e) => return Err(group_failure(e, "wallet or stack")),
         }
     }
     let mut out = Vec::with_capacity(sets.len());
@@ -832,26 +995,7 @@ async fn run_batch(
         if fast && one_statement_fits(cs) {
             match apply_combined(&mut tx, cs, first, &deferrable).await {
                 Ok(Ok(())) => {
-                    for w in &cs.balances {
-                        if let BalanceWrite::Add {
-                            account,
-                            currency,
-                            delta,
-                        } = w
-                        {
-                            if !deferrable(account, currency) {
-                                continue;
-                            }
-                            let sum = deferred
-                                .entry((account.to_string(), currency.clone()))
-                                .or_insert(0);
-                            *sum = sum.checked_add(*delta).ok_or_else(|| {
-                                BatchFailure::Retry(sqlx::Error::Protocol(format!(
-                                    "the increments of {account} {currency} in one batch leave the BIGINT range"
-                                )))
-                            })?;
-                        }
-                    }
+                    defer_adds(&mut deferred, cs, &deferrable)?;
                     out.push(Ok(()));
                 }
                 Ok(Err(e)) => out.push(Err(e)),
@@ -939,6 +1083,51 @@ async fn run_batch(
     }
     tx.commit().await.map_err(fatal)?;
     Ok(out)
+}
+
+/// What a failed statement over a group of sets ([`SCORE_SETS`], [`ECONOMY_SETS`])
+/// means for its batch: a statement failure or a moved row sends the batch statement
+/// by statement, where each set meets its own outcome; anything else fails it whole.
+fn group_failure(e: Combined, what: &str) -> BatchFailure {
+    match e {
+        Combined::Db(e) if is_statement_failure(&e) => BatchFailure::Retry(e),
+        Combined::Db(e) => BatchFailure::Fatal(map_error(e)),
+        Combined::Moved => BatchFailure::Retry(sqlx::Error::Protocol(format!(
+            "a row moved under a guarded {what} write"
+        ))),
+        Combined::Encode(e) => BatchFailure::Fatal(e),
+    }
+}
+
+/// Adds the increments of `cs` that the batch writes last (`deferrable`) to their
+/// sums in `deferred`; a sum leaving the BIGINT range sends the batch statement by
+/// statement, where the increment that overflows is refused alone.
+fn defer_adds(
+    deferred: &mut BTreeMap<(String, String), i64>,
+    cs: &ChangeSet,
+    deferrable: &dyn Fn(&Account, &str) -> bool,
+) -> std::result::Result<(), BatchFailure> {
+    for w in &cs.balances {
+        if let BalanceWrite::Add {
+            account,
+            currency,
+            delta,
+        } = w
+        {
+            if !deferrable(account, currency) {
+                continue;
+            }
+            let sum = deferred
+                .entry((account.to_string(), currency.clone()))
+                .or_insert(0);
+            *sum = sum.checked_add(*delta).ok_or_else(|| {
+                BatchFailure::Retry(sqlx::Error::Protocol(format!(
+                    "the increments of {account} {currency} in one batch leave the BIGINT range"
+                )))
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// [`DEFERRED_ADDS`] with its rows as literals, followed by `COMMIT; BEGIN ...`, for
@@ -2170,6 +2359,421 @@ async fn apply_score_sets(
         .collect())
 }
 
+// ----- wallet and stack writes of one batch, one statement -----
+
+/// Applies the economy sets of a batch ([`economy_group`]) as one statement. Each set
+/// goes in whole or not at all: its guarded balance and item rows (an update under
+/// `expected`, or an insert that must find no row where `expected` is 0) and its
+/// idempotency record (which must not exist) are checked first (`bad`: every guard
+/// that fails, as (slot, what: 0 balance / 1 item / 2 idempotency, index in the set));
+/// only the sets with no failing guard (`ok`) write their rows, ledger entries and
+/// events. Sets are keyed by their first outbox slot, which also gives their events
+/// their `seq`s; ledger entries and events go in in (slot, index) order, so the `seq`s
+/// returned, ascending, follow the written sets' entries in order. New rows go in in
+/// key order, so two batches inserting the same keys wait for each other rather than
+/// deadlock. Returns the slots written, the failing guards, the number of guarded
+/// rows written, and the `seq`s of the ledger entries and of the events.
+const ECONOMY_SETS: &str = concat!(
+    "WITH bal AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], \
+     $5::bigint[], $6::bigint[]) AS u(slot, idx, account, currency, amount, expected)), \
+     itm AS (SELECT * FROM unnest($7::bigint[], $8::int[], $9::text[], $10::text[], \
+     $11::bigint[], $12::bigint[], $13::bigint[]) \
+     AS u(slot, idx, player, item_id, quantity, acquired_at, expected)), \
+     idem AS (SELECT * FROM unnest($14::bigint[], $15::text[], $16::text[], $17::text[], \
+     $18::text[], $19::bigint[]) AS u(slot, scope, k, fingerprint, result, created_at)), \
+     bad AS (SELECT b.slot, 0 AS what, b.idx FROM bal b WHERE CASE WHEN b.expected = 0 \
+     THEN EXISTS (SELECT 1 FROM balances x WHERE x.account = b.account AND x.currency = b.currency) \
+     ELSE NOT EXISTS (SELECT 1 FROM balances x WHERE x.account = b.account AND x.currency = b.currency \
+     AND x.version = b.expected) END \
+     UNION ALL SELECT i.slot, 1, i.idx FROM itm i WHERE CASE WHEN i.expected = 0 \
+     THEN EXISTS (SELECT 1 FROM items x WHERE x.player = i.player AND x.item_id = i.item_id) \
+     ELSE NOT EXISTS (SELECT 1 FROM items x WHERE x.player = i.player AND x.item_id = i.item_id \
+     AND x.version = i.expected) END \
+     UNION ALL SELECT k.slot, 2, 0 FROM idem k \
+     WHERE EXISTS (SELECT 1 FROM idempotency x WHERE x.scope = k.scope AND x.\"key\" = k.k)), \
+     ok AS (SELECT s.slot FROM unnest($20::bigint[]) AS s(slot) \
+     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = s.slot)), \
+     bu AS (UPDATE balances x SET amount = b.amount, version = x.version + 1 FROM bal b \
+     WHERE b.expected <> 0 AND b.slot IN (SELECT slot FROM ok) AND x.account = b.account \
+     AND x.currency = b.currency AND x.version = b.expected RETURNING 1), \
+     bi AS (INSERT INTO balances (account, currency, amount, version) \
+     SELECT account, currency, amount, 1 FROM bal WHERE expected = 0 AND slot IN (SELECT slot FROM ok) \
+     ORDER BY account, currency ON CONFLICT DO NOTHING RETURNING 1), \
+     iu AS (UPDATE items x SET quantity = i.quantity, acquired_at = i.acquired_at, version = x.version + 1 \
+     FROM itm i WHERE i.expected <> 0 AND i.slot IN (SELECT slot FROM ok) AND x.player = i.player \
+     AND x.item_id = i.item_id AND x.version = i.expected RETURNING 1), \
+     ii AS (INSERT INTO items (player, item_id, quantity, acquired_at, version) \
+     SELECT player, item_id, quantity, acquired_at, 1 FROM itm WHERE expected = 0 \
+     AND slot IN (SELECT slot FROM ok) ORDER BY player, item_id ON CONFLICT DO NOTHING RETURNING 1), \
+     ki AS (INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) \
+     SELECT scope, k, fingerprint, result, created_at FROM idem WHERE slot IN (SELECT slot FROM ok) \
+     ORDER BY scope, k ON CONFLICT DO NOTHING RETURNING 1), \
+     le AS (INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, \
+     reason, metadata, item_id, quantity) \
+     SELECT id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity \
+     FROM unnest($21::bigint[], $22::text[], $23::text[], $24::bigint[], $25::text[], $26::text[], \
+     $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::text[], $34::bigint[]) \
+     WITH ORDINALITY AS u(slot, id, transaction_id, at, day, kind, currency, debit, credit, amount, \
+     reason, metadata, item_id, quantity, ord) \
+     WHERE slot IN (SELECT slot FROM ok) ORDER BY ord RETURNING seq), \
+     ev AS (INSERT INTO events (seq, id, kind, at, players, payload) SELECT ",
+    seq_of_writer!(),
+    " + off, id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
+     FROM unnest($35::bigint[], $36::bigint[], $37::text[], $38::text[], $39::bigint[], $40::text[], \
+     $41::text[]) AS u(slot, off, id, kind, at, players, payload) \
+     WHERE slot IN (SELECT slot FROM ok) ORDER BY off RETURNING seq) \
+     SELECT (SELECT array_agg(slot ORDER BY slot) FROM ok), \
+     (SELECT array_agg(slot ORDER BY slot, what, idx) FROM bad), \
+     (SELECT array_agg(what ORDER BY slot, what, idx) FROM bad), \
+     (SELECT array_agg(idx ORDER BY slot, what, idx) FROM bad), \
+     (SELECT count(*) FROM bu) + (SELECT count(*) FROM bi) + (SELECT count(*) FROM iu) \
+     + (SELECT count(*) FROM ii) + (SELECT count(*) FROM ki), \
+     (SELECT array_agg(seq ORDER BY seq) FROM le), (SELECT array_agg(seq ORDER BY seq) FROM ev)"
+);
+
+/// The columns of [`ECONOMY_SETS`] for a group of change sets: guarded balance rows,
+/// guarded item rows, idempotency records, ledger entries and events, each row with
+/// its set's slot.
+#[derive(Default)]
+struct EconomyRows {
+    /// Index of each set in the batch, with its slot, in slot order.
+    sets: Vec<(usize, i64)>,
+    bal_slot: Vec<i64>,
+    bal_idx: Vec<i32>,
+    bal_account: Vec<String>,
+    bal_currency: Vec<String>,
+    bal_amount: Vec<i64>,
+    bal_expected: Vec<i64>,
+    itm_slot: Vec<i64>,
+    itm_idx: Vec<i32>,
+    itm_player: Vec<String>,
+    itm_item: Vec<String>,
+    itm_quantity: Vec<i64>,
+    itm_acquired_at: Vec<i64>,
+    itm_expected: Vec<i64>,
+    idem_slot: Vec<i64>,
+    idem_scope: Vec<String>,
+    idem_key: Vec<String>,
+    idem_fingerprint: Vec<String>,
+    idem_result: Vec<String>,
+    idem_created_at: Vec<i64>,
+    led_slot: Vec<i64>,
+    led_id: Vec<String>,
+    led_transaction: Vec<String>,
+    led_at: Vec<i64>,
+    led_day: Vec<String>,
+    led_kind: Vec<String>,
+    led_currency: Vec<String>,
+    led_debit: Vec<String>,
+    led_credit: Vec<String>,
+    led_amount: Vec<i64>,
+    led_reason: Vec<String>,
+    led_metadata: Vec<String>,
+    led_item: Vec<Option<String>>,
+    led_quantity: Vec<Option<i64>>,
+    ev_slot: Vec<i64>,
+    ev_off: Vec<i64>,
+    ev_id: Vec<String>,
+    ev_kind: Vec<String>,
+    ev_at: Vec<i64>,
+    ev_players: Vec<String>,
+    ev_payload: Vec<String>,
+}
+
+/// A change set of the economy's shape: guarded balance writes and increments of
+/// accounts the batch sums and writes last (`deferred`), guarded item writes, ledger
+/// entries, events and an idempotency record, and nothing else (purchases, grants,
+/// spends, transfers, item use), with no key written twice.
+fn is_economy_set(cs: &ChangeSet, deferred: &(dyn Fn(&Account, &str) -> bool + Sync)) -> bool {
+    // Destructured whole, so a new kind of write cannot slip past this test.
+    let ChangeSet {
+        balances,
+        items,
+        ledger: _,
+        events: _,
+        idempotency: _,
+        catalog,
+        counters,
+        mailboxes,
+        mails,
+        broadcasts,
+        templates,
+        triggers,
+        docs,
+        chat,
+        scores,
+    } = cs;
+    catalog.is_empty()
+        && counters.is_empty()
+        && mailboxes.is_empty()
+        && mails.is_empty()
+        && broadcasts.is_empty()
+        && templates.is_empty()
+        && triggers.is_empty()
+        && docs.is_empty()
+        && chat.is_empty()
+        && scores.is_empty()
+        && (!balances.is_empty() || !items.is_empty())
+        && balances.iter().all(|w| match w {
+            BalanceWrite::Set { .. } => true,
+            BalanceWrite::Add {
+                account, currency, ..
+            } => deferred(account, currency),
+        })
+        && one_statement_fits(cs)
+}
+
+/// The economy sets of a batch that [`ECONOMY_SETS`] applies at once: the
+/// [`is_economy_set`]s none of whose guarded rows or idempotency key an earlier one of
+/// them writes (one statement cannot see its own writes), with `firsts[i]` their
+/// outbox slot, left out of `taken` (sets another group applies). The rest, and a set
+/// whose JSON cannot be encoded, stay with the other sets.
+fn economy_group(
+    sets: &[ChangeSet],
+    firsts: &[Option<i64>],
+    taken: &[usize],
+    deferred: &(dyn Fn(&Account, &str) -> bool + Sync),
+) -> EconomyRows {
+    let mut rows = EconomyRows::default();
+    let mut keys: HashSet<(u8, String, String)> = HashSet::new();
+    for (i, cs) in sets.iter().enumerate() {
+        let Some(slot) = firsts[i] else { continue };
+        if taken.contains(&i) || !is_economy_set(cs, deferred) {
+            continue;
+        }
+        let Ok(encoded) = encode_economy_set(cs) else {
+            continue;
+        };
+        let mut mine: Vec<(u8, String, String)> = Vec::new();
+        for w in &cs.balances {
+            if let BalanceWrite::Set {
+                account, currency, ..
+            } = w
+            {
+                mine.push((0, account.to_string(), currency.clone()));
+            }
+        }
+        for w in &cs.items {
+            mine.push((1, w.player.to_string(), w.item_id.clone()));
+        }
+        if let Some(rec) = &cs.idempotency {
+            mine.push((2, rec.scope.clone(), rec.key.clone()));
+        }
+        if mine.iter().any(|k| keys.contains(k)) {
+            continue;
+        }
+        keys.extend(mine);
+        rows.sets.push((i, slot));
+        let (metadata, players, payloads, result) = encoded;
+        for (idx, w) in cs.balances.iter().enumerate() {
+            if let BalanceWrite::Set {
+                account,
+                currency,
+                expected_version,
+                amount,
+            } = w
+            {
+                rows.bal_slot.push(slot);
+                rows.bal_idx.push(i32::try_from(idx).unwrap_or(i32::MAX));
+                rows.bal_account.push(account.to_string());
+                rows.bal_currency.push(currency.clone());
+                rows.bal_amount.push(*amount);
+                rows.bal_expected.push(*expected_version);
+            }
+        }
+        for (idx, w) in cs.items.iter().enumerate() {
+            rows.itm_slot.push(slot);
+            rows.itm_idx.push(i32::try_from(idx).unwrap_or(i32::MAX));
+            rows.itm_player.push(w.player.to_string());
+            rows.itm_item.push(w.item_id.clone());
+            rows.itm_quantity.push(w.quantity);
+            rows.itm_acquired_at.push(w.acquired_at.timestamp_micros());
+            rows.itm_expected.push(w.expected_version);
+        }
+        if let (Some(rec), Some(result)) = (&cs.idempotency, result) {
+            rows.idem_slot.push(slot);
+            rows.idem_scope.push(rec.scope.clone());
+            rows.idem_key.push(rec.key.clone());
+            rows.idem_fingerprint.push(rec.fingerprint.clone());
+            rows.idem_result.push(result);
+            rows.idem_created_at.push(rec.created_at.timestamp_micros());
+        }
+        for (e, metadata) in cs.ledger.iter().zip(metadata) {
+            rows.led_slot.push(slot);
+            rows.led_id.push(e.id.clone());
+            rows.led_transaction.push(e.transaction_id.clone());
+            rows.led_at.push(e.at.timestamp_micros());
+            rows.led_day.push(e.day.to_string());
+            rows.led_kind.push(e.kind.as_str().to_string());
+            rows.led_currency.push(e.currency.clone());
+            rows.led_debit.push(e.debit.to_string());
+            rows.led_credit.push(e.credit.to_string());
+            rows.led_amount.push(e.amount);
+            rows.led_reason.push(e.reason.clone());
+            rows.led_metadata.push(metadata);
+            rows.led_item.push(e.item_id.clone());
+            rows.led_quantity.push(e.quantity);
+        }
+        for (n, ((e, players), payload)) in cs.events.iter().zip(players).zip(payloads).enumerate()
+        {
+            rows.ev_slot.push(slot);
+            rows.ev_off
+                .push(slot + i64::try_from(n).unwrap_or(i64::MAX));
+            rows.ev_id.push(e.id.clone());
+            rows.ev_kind.push(e.kind.clone());
+            rows.ev_at.push(e.at.timestamp_micros());
+            rows.ev_players.push(players);
+            rows.ev_payload.push(payload);
+        }
+    }
+    rows
+}
+
+/// The JSON columns of an economy set: ledger metadata, event players and payloads,
+/// and the idempotency record's result.
+#[allow(clippy::type_complexity)]
+fn encode_economy_set(
+    cs: &ChangeSet,
+) -> Result<(Vec<String>, Vec<String>, Vec<String>, Option<String>)> {
+    let metadata = cs
+        .ledger
+        .iter()
+        .map(|e| to_json(&e.metadata))
+        .collect::<Result<Vec<_>>>()?;
+    let players = cs
+        .events
+        .iter()
+        .map(|e| to_json(&e.players))
+        .collect::<Result<Vec<_>>>()?;
+    let payloads = cs
+        .events
+        .iter()
+        .map(|e| to_json(&e.payload))
+        .collect::<Result<Vec<_>>>()?;
+    let result = cs
+        .idempotency
+        .as_ref()
+        .map(|r| to_json(&r.result))
+        .transpose()?;
+    Ok((metadata, players, payloads, result))
+}
+
+/// Applies `rows` ([`ECONOMY_SETS`]) on an open transaction: for each of its sets, in
+/// slot order, `Ok` (its ledger entries' and events' `seq`s filled in) or the refusal
+/// of its first failing guard, which changed nothing of that set.
+async fn apply_economy_sets(
+    conn: &mut PgConnection,
+    sets: &mut [ChangeSet],
+    rows: EconomyRows,
+) -> std::result::Result<Vec<(usize, Result<()>)>, Combined> {
+    let slots: Vec<i64> = rows.sets.iter().map(|(_, s)| *s).collect();
+    let row = sqlx::query(ECONOMY_SETS)
+        .bind(rows.bal_slot)
+        .bind(rows.bal_idx)
+        .bind(rows.bal_account)
+        .bind(rows.bal_currency)
+        .bind(rows.bal_amount)
+        .bind(rows.bal_expected)
+        .bind(rows.itm_slot)
+        .bind(rows.itm_idx)
+        .bind(rows.itm_player)
+        .bind(rows.itm_item)
+        .bind(rows.itm_quantity)
+        .bind(rows.itm_acquired_at)
+        .bind(rows.itm_expected)
+        .bind(rows.idem_slot)
+        .bind(rows.idem_scope)
+        .bind(rows.idem_key)
+        .bind(rows.idem_fingerprint)
+        .bind(rows.idem_result)
+        .bind(rows.idem_created_at)
+        .bind(&slots)
+        .bind(rows.led_slot)
+        .bind(rows.led_id)
+        .bind(rows.led_transaction)
+        .bind(rows.led_at)
+        .bind(rows.led_day)
+        .bind(rows.led_kind)
+        .bind(rows.led_currency)
+        .bind(rows.led_debit)
+        .bind(rows.led_credit)
+        .bind(rows.led_amount)
+        .bind(rows.led_reason)
+        .bind(rows.led_metadata)
+        .bind(rows.led_item)
+        .bind(rows.led_quantity)
+        .bind(rows.ev_slot)
+        .bind(rows.ev_off)
+        .bind(rows.ev_id)
+        .bind(rows.ev_kind)
+        .bind(rows.ev_at)
+        .bind(rows.ev_players)
+        .bind(rows.ev_payload)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(Combined::Db)?;
+    let db = Combined::Db;
+    let written: Option<Vec<i64>> = row.try_get(0).map_err(db)?;
+    let bad_slots: Option<Vec<i64>> = row.try_get(1).map_err(db)?;
+    let bad_what: Option<Vec<i32>> = row.try_get(2).map_err(db)?;
+    let bad_idx: Option<Vec<i32>> = row.try_get(3).map_err(db)?;
+    let guarded: i64 = row.try_get(4).map_err(db)?;
+    let ledger: Option<Vec<i64>> = row.try_get(5).map_err(db)?;
+    let events: Option<Vec<i64>> = row.try_get(6).map_err(db)?;
+    let written: HashSet<i64> = written.unwrap_or_default().into_iter().collect();
+    // The first failing guard of each refused set, in the order the one-set
+    // statement checks them: balances, items, the idempotency record.
+    let mut refused: std::collections::HashMap<i64, Guard> = std::collections::HashMap::new();
+    for ((slot, what), idx) in bad_slots
+        .unwrap_or_default()
+        .into_iter()
+        .zip(bad_what.unwrap_or_default())
+        .zip(bad_idx.unwrap_or_default())
+    {
+        let idx = usize::try_from(idx).unwrap_or(usize::MAX);
+        refused.entry(slot).or_insert(match what {
+            0 => Guard::Balance(idx),
+            1 => Guard::Item(idx),
+            _ => Guard::Idempotency,
+        });
+    }
+    let (mut ledger, mut events) = (
+        ledger.unwrap_or_default().into_iter(),
+        events.unwrap_or_default().into_iter(),
+    );
+    let mut expected_guarded = 0usize;
+    let mut out = Vec::with_capacity(rows.sets.len());
+    for (i, slot) in rows.sets {
+        let cs = &mut sets[i];
+        if !written.contains(&slot) {
+            let guard = refused.get(&slot).copied().ok_or(Combined::Moved)?;
+            out.push((i, Err(guard_error(cs, guard))));
+            continue;
+        }
+        expected_guarded += cs
+            .balances
+            .iter()
+            .filter(|w| matches!(w, BalanceWrite::Set { .. }))
+            .count()
+            + cs.items.len()
+            + usize::from(cs.idempotency.is_some());
+        for e in cs.ledger.iter_mut() {
+            e.seq = ledger.next().ok_or(Combined::Moved)?;
+        }
+        for e in cs.events.iter_mut() {
+            e.seq = events.next().ok_or(Combined::Moved)?;
+        }
+        out.push((i, Ok(())));
+    }
+    if ledger.next().is_some()
+        || events.next().is_some()
+        || usize::try_from(guarded).ok() != Some(expected_guarded)
+    {
+        return Err(Combined::Moved);
+    }
+    Ok(out)
+}
+
 /// The refusal a failed guard stands for.
 fn guard_error(cs: &ChangeSet, guard: Guard) -> Error {
     let account_of = |i: usize| match &cs.balances[i] {
@@ -3003,22 +3607,15 @@ impl Store for PostgresStore {
         self.read_events(Some(player), after, limit).await
     }
 
-    async fn commit(&self, mut cs: ChangeSet) -> Result<ChangeSet> {
-        let outcome = self
-            .commit_all(std::slice::from_mut(&mut cs))
+    async fn commit(&self, cs: ChangeSet) -> Result<ChangeSet> {
+        self.commit_through_lane(vec![cs])
             .await
             .pop()
-            .unwrap_or(Ok(()));
-        outcome.map(|()| cs)
+            .unwrap_or_else(|| Err(Error::unavailable("a change set got no outcome")))
     }
 
-    async fn commit_batch(&self, mut batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
-        let outcomes = self.commit_all(&mut batch).await;
-        batch
-            .into_iter()
-            .zip(outcomes)
-            .map(|(cs, r)| r.map(|()| cs))
-            .collect()
+    async fn commit_batch(&self, batch: Vec<ChangeSet>) -> Vec<Result<ChangeSet>> {
+        self.commit_through_lane(batch).await
     }
 
     async fn prune(
@@ -3207,6 +3804,18 @@ mod tests {
     use super::*;
     use guildhall_core::ErrorCode;
 
+    /// A migrated store on a database of its own on the test server.
+    async fn test_store() -> (TestDatabase, PostgresStore) {
+        let admin = std::env::var("GUILDHALL_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let db = TestDatabase::create(&admin)
+            .await
+            .expect("a PostgreSQL server (GUILDHALL_TEST_POSTGRES_URL)");
+        let store = PostgresStore::connect(db.url()).await.unwrap();
+        store.migrate().await.unwrap();
+        (db, store)
+    }
+
     /// A score submission's change set for `player` in `standings`.
     fn score_set(standings: &str, player: &str, expected_version: i64) -> ChangeSet {
         ChangeSet {
@@ -3240,13 +3849,7 @@ mod tests {
     /// every test of the store.
     #[tokio::test]
     async fn score_sets_apply_in_one_statement_each_under_its_guard() {
-        let admin = std::env::var("GUILDHALL_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let db = TestDatabase::create(&admin)
-            .await
-            .expect("a PostgreSQL server (GUILDHALL_TEST_POSTGRES_URL)");
-        let store = PostgresStore::connect(db.url()).await.unwrap();
-        store.migrate().await.unwrap();
+        let (db, store) = test_store().await;
         for p in ["a", "d"] {
             let mut setup = score_set("week", p, 0);
             setup.events[0].id = format!("setup-{p}");
@@ -3261,7 +3864,7 @@ mod tests {
         ];
         let rows = score_group(&sets, &[Some(0), Some(1), Some(2), Some(3)]);
         let mut conn = store.pool().acquire().await.unwrap();
-        let mut tx = conn.begin_with(BEGIN_SCORES).await.unwrap();
+        let mut tx = conn.begin_with(BEGIN_ARRAYS).await.unwrap();
         let Ok(outcomes) = apply_score_sets(&mut tx, &mut sets, rows).await else {
             panic!("the score statement failed");
         };
@@ -3314,6 +3917,244 @@ mod tests {
         drop(conn);
         store.close().await;
         db.drop_now().await.unwrap();
+    }
+
+    /// A change set of the economy's shape for `player`: its gold balance set to
+    /// `amount` under `balance_version`, `system:shop` credited 1, its stack of `sword`
+    /// set to `quantity` under `item_version`, one ledger entry, `events` events and,
+    /// with `key`, an idempotency record.
+    fn economy_set(
+        player: &str,
+        balance_version: i64,
+        amount: i64,
+        item_version: i64,
+        quantity: i64,
+        events: usize,
+        key: Option<&str>,
+    ) -> ChangeSet {
+        let p = PlayerId::new(player).unwrap();
+        let at = DateTime::from_timestamp(1, 0).unwrap();
+        ChangeSet {
+            balances: vec![
+                BalanceWrite::Set {
+                    account: Account::Player(p.clone()),
+                    currency: "gold".into(),
+                    expected_version: balance_version,
+                    amount,
+                },
+                BalanceWrite::Add {
+                    account: Account::System("shop".into()),
+                    currency: "gold".into(),
+                    delta: 1,
+                },
+            ],
+            items: vec![guildhall_core::ports::ItemWrite {
+                player: p.clone(),
+                item_id: "sword".into(),
+                expected_version: item_version,
+                quantity,
+                acquired_at: at,
+            }],
+            ledger: vec![LedgerEntry {
+                seq: 0,
+                id: format!("l-{player}-{balance_version}-{item_version}"),
+                transaction_id: format!("t-{player}"),
+                at,
+                day: at.date_naive(),
+                kind: EntryKind::Purchase,
+                currency: "gold".into(),
+                debit: Account::Player(p.clone()),
+                credit: Account::System("shop".into()),
+                amount: 1,
+                reason: "purchase".into(),
+                metadata: serde_json::json!({ "n": 1 }),
+                item_id: Some("sword".into()),
+                quantity: Some(1),
+            }],
+            events: (0..events)
+                .map(|n| Event {
+                    seq: 0,
+                    id: format!("e-{player}-{n}"),
+                    kind: "item_purchased".into(),
+                    at,
+                    players: vec![p.clone()],
+                    payload: serde_json::json!({ "n": n }),
+                })
+                .collect(),
+            idempotency: key.map(|k| guildhall_core::ports::IdempotencyRecord {
+                scope: format!("player:{player}"),
+                key: k.into(),
+                fingerprint: "f".into(),
+                result: serde_json::json!({ "ok": true }),
+                created_at: at,
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// The wallet and stack statement itself, on a real server: like the score
+    /// statement, a broken one would fall back to one statement per set unseen.
+    #[tokio::test]
+    async fn economy_sets_apply_in_one_statement_each_under_its_guard() {
+        let (db, store) = test_store().await;
+        // a holds 100 gold and one sword (both at version 1); d has used key "k".
+        let mut setup = economy_set("a", 0, 100, 0, 1, 1, None);
+        setup.balances.pop();
+        store.commit(setup).await.unwrap();
+        store
+            .commit(ChangeSet {
+                idempotency: economy_set("d", 0, 0, 0, 0, 0, Some("k")).idempotency,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut sets = vec![
+            // a: both rows at their versions, with a key of its own.
+            economy_set("a", 1, 99, 1, 2, 1, Some("k")),
+            // b: both rows new, two events.
+            economy_set("b", 0, 5, 0, 1, 2, None),
+            // c: a balance version it never had.
+            economy_set("c", 7, 5, 0, 1, 1, None),
+            // d: new rows, but its key is taken.
+            economy_set("d", 0, 5, 0, 1, 1, Some("k")),
+            // e: a new balance, but a stack version it never had.
+            economy_set("e", 0, 5, 3, 1, 1, None),
+        ];
+        let firsts = [Some(1), Some(2), Some(4), Some(5), Some(6)];
+        let rows = economy_group(&sets, &firsts, &[], &|_: &Account, _: &str| true);
+        assert_eq!(rows.sets.len(), 5);
+        let mut conn = store.pool().acquire().await.unwrap();
+        let mut tx = conn.begin_with(BEGIN_ARRAYS).await.unwrap();
+        let Ok(outcomes) = apply_economy_sets(&mut tx, &mut sets, rows).await else {
+            panic!("the wallet and stack statement failed");
+        };
+        tx.commit().await.unwrap();
+        let refusals: Vec<(usize, Option<String>)> = outcomes
+            .iter()
+            .map(|(i, r)| {
+                (
+                    *i,
+                    r.as_ref()
+                        .err()
+                        .map(|e| format!("{:?} {}", e.code, e.message)),
+                )
+            })
+            .collect();
+        assert_eq!(refusals[..2], [(0, None), (1, None)]);
+        for (i, what) in [(2, "player:c"), (3, "idempotency"), (4, "e/sword")] {
+            let (j, refusal) = &refusals[i];
+            let refusal = refusal.as_deref().unwrap_or_default();
+            assert_eq!(*j, i);
+            assert!(
+                refusal.starts_with("Conflict") && refusal.contains(what),
+                "{refusal}"
+            );
+        }
+        // Ledger entries and events of the written sets have their seqs, in order.
+        let (la, lb) = (sets[0].ledger[0].seq, sets[1].ledger[0].seq);
+        assert!(la > 0 && lb > la, "ledger seqs {la}, {lb}");
+        let seqs: Vec<i64> = sets[..2]
+            .iter()
+            .flat_map(|cs| cs.events.iter().map(|e| e.seq))
+            .collect();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] > 0,
+            "{seqs:?}"
+        );
+        for cs in &sets[2..] {
+            assert_eq!((cs.ledger[0].seq, cs.events[0].seq), (0, 0));
+        }
+        let events = store.events_after(0, 100).await.unwrap();
+        let written: Vec<(&str, i64)> =
+            events[1..].iter().map(|e| (e.id.as_str(), e.seq)).collect();
+        assert_eq!(
+            written,
+            [("e-a-0", seqs[0]), ("e-b-0", seqs[1]), ("e-b-1", seqs[2])]
+        );
+        let gold = |p: &'static str| {
+            let store = &store;
+            async move {
+                let row = store
+                    .balance(&Account::Player(PlayerId::new(p).unwrap()), "gold")
+                    .await
+                    .unwrap();
+                (row.amount, row.version)
+            }
+        };
+        let sword = |p: &'static str| {
+            let store = &store;
+            async move {
+                store
+                    .item(&PlayerId::new(p).unwrap(), "sword")
+                    .await
+                    .unwrap()
+                    .map(|r| (r.quantity, r.version))
+            }
+        };
+        assert_eq!(
+            (
+                gold("a").await,
+                gold("b").await,
+                gold("c").await,
+                gold("d").await,
+                gold("e").await
+            ),
+            ((99, 2), (5, 1), (0, 0), (0, 0), (0, 0))
+        );
+        assert_eq!(
+            (
+                sword("a").await,
+                sword("b").await,
+                sword("d").await,
+                sword("e").await
+            ),
+            (Some((2, 2)), Some((1, 1)), None, None)
+        );
+        assert!(store.idempotency("player:a", "k").await.unwrap().is_some());
+        let history = store
+            .history(&HistoryQuery {
+                account: Account::System("shop".into()),
+                currency: None,
+                kind: None,
+                before_seq: None,
+                limit: 100,
+            })
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 3, "{history:?}");
+        drop(conn);
+        store.close().await;
+        db.drop_now().await.unwrap();
+    }
+
+    #[test]
+    fn economy_sets_go_together_once_per_key_and_only_in_their_shape() {
+        let firsts: Vec<Option<i64>> = (0..6).map(Some).collect();
+        let mut with_doc = economy_set("f", 0, 1, 0, 1, 1, None);
+        with_doc.docs.push(guildhall_core::ports::DocWrite {
+            kind: "k".into(),
+            id: "i".into(),
+            expected_version: 0,
+            body: None,
+        });
+        let sets = vec![
+            economy_set("a", 1, 1, 1, 1, 1, Some("k")),
+            // a's stack again: left for the sets applied one by one.
+            economy_set("a", 2, 1, 2, 1, 1, None),
+            economy_set("b", 0, 1, 0, 1, 1, Some("k")),
+            with_doc,
+            economy_set("c", 0, 1, 0, 1, 1, None),
+            economy_set("d", 0, 1, 0, 1, 1, None),
+        ];
+        let all = |_: &Account, _: &str| true;
+        let rows = economy_group(&sets, &firsts, &[5], &all);
+        let chosen: Vec<usize> = rows.sets.iter().map(|(i, _)| *i).collect();
+        assert_eq!(chosen, [0, 2, 4]);
+        assert_eq!(rows.bal_idx, [0, 0, 0]);
+        assert_eq!(rows.ev_off, [0, 2, 4]);
+        // An increment the batch cannot sum (the account is also set) keeps a set out.
+        let none = |_: &Account, _: &str| false;
+        assert!(economy_group(&sets, &firsts, &[], &none).sets.is_empty());
     }
 
     #[test]

@@ -1420,3 +1420,69 @@ async fn concurrent_point_reads_share_statements_and_each_gets_its_own_rows() {
         "{reads} concurrent reads went out in {statements} statements: none were gathered"
     );
 }
+
+/// Purchases committed at once from many tasks share the credit lane's transactions:
+/// each commits exactly once, in a transaction with others, and the shop's balance is
+/// their sum.
+#[tokio::test]
+async fn concurrent_credits_share_the_lane_and_each_commits_once() {
+    let (_db, store) = fresh().await;
+    let store = Arc::new(store);
+    let n = 200u64;
+    for i in 0..n {
+        store
+            .commit(grant(&format!("buyer-{i}"), 0, 100))
+            .await
+            .unwrap();
+    }
+    let before = store.credit_lane();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .commit(purchase(&format!("buyer-{i}"), (1, 10), 90, 0, 1))
+                    .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        let done = t.await.unwrap().unwrap();
+        assert!(done.ledger[0].seq > 0 && done.events[0].seq > 0);
+    }
+    let after = store.credit_lane();
+    let (sets, transactions) = (after.0 - before.0, after.1 - before.1);
+    assert_eq!(sets, n);
+    assert!(
+        transactions < sets,
+        "{transactions} transactions for {sets} sets"
+    );
+    assert_eq!(
+        store.balance(&shop(), "gold").await.unwrap().amount,
+        10 * n as i64
+    );
+    for i in [0, n / 2, n - 1] {
+        assert_eq!(
+            gold(&store, &format!("buyer-{i}")).await,
+            BalanceRow {
+                amount: 90,
+                version: 2
+            }
+        );
+    }
+    // A repeat of a committed purchase changes nothing: its versions moved.
+    let again = store.commit(purchase("buyer-0", (1, 10), 90, 0, 1)).await;
+    assert_eq!(again.unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(
+        store.balance(&shop(), "gold").await.unwrap().amount,
+        10 * n as i64
+    );
+    // The ledger agrees: the shop's net is the purchases' sum.
+    let snapshot = store.ledger_snapshot().await.unwrap();
+    let net = snapshot
+        .net
+        .iter()
+        .find(|(a, c, _)| *a == shop() && c == "gold")
+        .map(|(_, _, net)| *net);
+    assert_eq!(net, Some(10 * i128::from(n as u32)));
+}

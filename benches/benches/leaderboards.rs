@@ -178,8 +178,16 @@ fn main() {
             None => Arc::new(MemoryCoordinator::new()),
         };
         let store = format!("{store}{}", if redis.is_some() { "+redis" } else { "" });
+        // More parameters of the store's URL (`concurrent_batches=1`), for trials.
+        let url = match std::env::var("GUILDHALL_BENCH_LB_DB_PARAMS") {
+            Ok(params) if !params.is_empty() && db.url().starts_with("postgres") => {
+                let sep = if db.url().contains('?') { '&' } else { '?' };
+                format!("{}{sep}{params}", db.url())
+            }
+            _ => db.url().to_string(),
+        };
         let gh = Guildhall::new(
-            guildhall_adapters::open_store(db.url())
+            guildhall_adapters::open_store(&url)
                 .await
                 .expect("open store"),
             coordinator.clone(),

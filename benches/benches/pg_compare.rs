@@ -16,8 +16,11 @@
 //!   `--link-pid PID`: the delaying proxy's (`proxy` below), to count its own.
 //! * `--pgbench-url URL`: a database `pgbench -i` initialised (else one is made at
 //!   `--scale`, default 1).
-//! * `--phases pgbench,http,scaleout`, `--clients 32,128`, `--scaleout-clients 64`,
+//! * `--phases pgbench,http,scaleout,split`, `--clients 32,128`, `--per-host 32`,
+//!   `--scaleout-clients 64`,
 //!   `--players 4096`, `--pool N` (the hosts' `max_connections`; default: the store's),
+//!   `--db-params K=V&...` (more parameters of the hosts' database URL, such as
+//!   `concurrent_batches=2`),
 //!   `--label NAME` (the network the row was measured over), `--out FILE` (rows are
 //!   appended as tab-separated values).
 //!
@@ -30,8 +33,12 @@
 //! query protocol, per-transaction log for the percentiles). `http` runs, per operation
 //! (purchase, transfer) and per client count, one host against a fresh database with
 //! `--players` funded players; each request picks a random player (a transfer: two
-//! different ones). `scaleout` runs purchases at `--scaleout-clients` against one host,
-//! then against two hosts sharing one fresh database, the clients split between them.
+//! different ones). `scaleout` runs purchases against one host with `--per-host`
+//! clients (default 32), then against two hosts sharing one fresh database with that
+//! many clients each: hosts added for more players, the floor of issue 16. `split` runs
+//! one load of `--scaleout-clients` (default 64) against one host, then split between
+//! two (reported: a closed load whose latency is round trips gains little from a
+//! second host, however free the database is).
 //!
 //! Per case it reports requests per second, p50/p99/max latency at the client, the
 //! failures, the CPU time of the hosts, of the PostgreSQL server (postmaster, its live
@@ -107,8 +114,10 @@ struct Opts {
     phases: Vec<String>,
     clients: Vec<usize>,
     scaleout_clients: usize,
+    per_host: usize,
     players: usize,
     pool: Option<u32>,
+    db_params: Option<String>,
     secs: f64,
     warmup: f64,
     label: String,
@@ -126,11 +135,18 @@ impl Opts {
             link_pid: None,
             pgbench_url: None,
             scale: 1,
-            phases: vec!["pgbench".into(), "http".into(), "scaleout".into()],
+            phases: vec![
+                "pgbench".into(),
+                "http".into(),
+                "scaleout".into(),
+                "split".into(),
+            ],
             clients: vec![32, 128],
             scaleout_clients: 64,
+            per_host: 32,
             players: 4096,
             pool: None,
+            db_params: None,
             secs: 10.0,
             warmup: 2.0,
             label: "loopback".into(),
@@ -155,8 +171,10 @@ impl Opts {
                 "--phases" => o.phases = list(&value),
                 "--clients" => o.clients = list(&value).iter().map(|c| num(c) as usize).collect(),
                 "--scaleout-clients" => o.scaleout_clients = num(&value) as usize,
+                "--per-host" => o.per_host = num(&value) as usize,
                 "--players" => o.players = num(&value) as usize,
                 "--pool" => o.pool = Some(num(&value) as u32),
+                "--db-params" => o.db_params = Some(value).filter(|v| !v.is_empty()),
                 "--secs" => o.secs = num(&value),
                 "--warmup" => o.warmup = num(&value),
                 "--label" => o.label = value,
@@ -676,8 +694,20 @@ fn summary(rows: &[Row]) -> String {
                 "reported".into()
             };
             s.push_str(&format!(
-                "scale-out {net}: two hosts {:.0}/s vs one host {:.0}/s at {} clients = {ratio:.2}x ({floor})\n",
-                two.rate, one.rate, two.clients
+                "scale-out {net}: two hosts {:.0}/s ({} clients) vs one host {:.0}/s ({} clients), {} clients per host = {ratio:.2}x ({floor})\n",
+                two.rate, two.clients, one.rate, one.clients, one.clients
+            ));
+        }
+        if let (Some(one), Some(two)) = (
+            find(net, "split", "purchase", 1, None),
+            find(net, "split", "purchase", 2, None),
+        ) {
+            s.push_str(&format!(
+                "one load split {net}: two hosts {:.0}/s vs one host {:.0}/s, {} clients in all = {:.2}x (reported)\n",
+                two.rate,
+                one.rate,
+                two.clients,
+                two.rate / one.rate.max(1e-9)
             ));
         }
     }
@@ -1030,11 +1060,16 @@ fn start_hosts(
         "[[currencies]]\ncode = \"gold\"\n\n[auth.rate_limits]\nkey_per_minute = 1000000000\n",
     )
     .expect("write host config");
-    let db_url = match opts.pool {
-        Some(p) if db_url.contains('?') => format!("{db_url}&max_connections={p}"),
-        Some(p) => format!("{db_url}?max_connections={p}"),
-        None => db_url.to_string(),
-    };
+    let mut db_url = db_url.to_string();
+    let params = opts
+        .pool
+        .map(|p| format!("max_connections={p}"))
+        .into_iter()
+        .chain(opts.db_params.clone());
+    for param in params {
+        let sep = if db_url.contains('?') { '&' } else { '?' };
+        db_url = format!("{db_url}{sep}{param}");
+    }
     let secret = random_hex(32);
     let hosts: Vec<HostProcess> = (0..n)
         .map(|i| {
@@ -1208,12 +1243,21 @@ fn run(opts: Opts) {
             }
         }
     }
+    // Scale-out: each host with its own clients (`--per-host`), as hosts are added
+    // for more players; then one load (`--scaleout-clients`) split over the hosts.
     if has("scaleout") {
+        for hosts in [1, 2] {
+            let clients = opts.per_host * hosts;
+            let row = http_case(&opts, &rt, "scaleout", Op::Purchase, hosts, clients);
+            record(&opts, &row);
+        }
+    }
+    if has("split") {
         for hosts in [1, 2] {
             let row = http_case(
                 &opts,
                 &rt,
-                "scaleout",
+                "split",
                 Op::Purchase,
                 hosts,
                 opts.scaleout_clients,
