@@ -177,6 +177,10 @@ pub struct PostgresStoreOptions {
     /// enough to keep the database busy while batches wait on round trips and on
     /// their commits, leaving connections of the default pool for reads.
     pub concurrent_batches: usize,
+    /// Transactions of sets that increment a system account one process keeps in
+    /// flight at once (URL: `credit_lanes`, at least 1; see
+    /// [`PostgresStore::credit_lane`]). Default 1.
+    pub credit_lanes: usize,
 }
 
 impl Default for PostgresStoreOptions {
@@ -188,25 +192,27 @@ impl Default for PostgresStoreOptions {
             idle_timeout: Some(Duration::from_secs(600)),
             statement_cache: 256,
             concurrent_batches: 4,
+            credit_lanes: 1,
         }
     }
 }
 
 /// The URL query parameters [`PostgresStoreOptions::from_url`] takes for itself.
-const POOL_PARAMS: [&str; 6] = [
+const POOL_PARAMS: [&str; 7] = [
     "max_connections",
     "min_connections",
     "acquire_timeout",
     "idle_timeout",
     "statement_cache",
     "concurrent_batches",
+    "credit_lanes",
 ];
 
 impl PostgresStoreOptions {
     /// Splits a database URL into the URL the driver is given and the pool options:
     /// the query parameters `max_connections`, `min_connections`, `acquire_timeout`
     /// (seconds, may be fractional), `idle_timeout` (seconds, 0: never),
-    /// `statement_cache` and `concurrent_batches` are taken out and override [`Default`]; every other parameter
+    /// `statement_cache`, `concurrent_batches` and `credit_lanes` are taken out and override [`Default`]; every other parameter
     /// (`sslmode`, `application_name`, ...) stays for the driver.
     ///
     /// Errors: `INVALID_ARGUMENT` naming a parameter whose value does not parse.
@@ -249,6 +255,10 @@ impl PostgresStoreOptions {
                 }
                 "concurrent_batches" => {
                     options.concurrent_batches =
+                        value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
+                }
+                "credit_lanes" => {
+                    options.credit_lanes =
                         value.parse().ok().filter(|n| *n >= 1).ok_or_else(bad)?;
                 }
                 _ => options.statement_cache = value.parse().map_err(|_| bad())?,
@@ -580,18 +590,22 @@ impl PostgresStore {
             read_purchases(reads.clone(), keys)
         });
         let writes = pool.clone();
-        let credits = Gather::spawn(1, LANE_SETS, move |sets: Vec<ChangeSet>| {
-            let pool = writes.clone();
-            async move {
-                let mut sets = sets;
-                let outcomes = commit_all(&pool, &mut sets).await;
-                Ok(sets
-                    .into_iter()
-                    .zip(outcomes)
-                    .map(|(cs, r)| r.map(|()| cs))
-                    .collect())
-            }
-        });
+        let credits = Gather::spawn(
+            options.credit_lanes,
+            LANE_SETS,
+            move |sets: Vec<ChangeSet>| {
+                let pool = writes.clone();
+                async move {
+                    let mut sets = sets;
+                    let outcomes = commit_all(&pool, &mut sets).await;
+                    Ok(sets
+                        .into_iter()
+                        .zip(outcomes)
+                        .map(|(cs, r)| r.map(|()| cs))
+                        .collect())
+                }
+            },
+        );
         Ok(Self {
             pool,
             concurrent_batches: slots,
@@ -2394,19 +2408,19 @@ const ECONOMY_SETS: &str = concat!(
      ok AS (SELECT s.slot FROM unnest($20::bigint[]) AS s(slot) \
      WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = s.slot)), \
      bu AS (UPDATE balances x SET amount = b.amount, version = x.version + 1 FROM bal b \
-     WHERE b.expected <> 0 AND b.slot IN (SELECT slot FROM ok) AND x.account = b.account \
+     WHERE b.expected <> 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = b.slot) AND x.account = b.account \
      AND x.currency = b.currency AND x.version = b.expected RETURNING 1), \
      bi AS (INSERT INTO balances (account, currency, amount, version) \
-     SELECT account, currency, amount, 1 FROM bal WHERE expected = 0 AND slot IN (SELECT slot FROM ok) \
+     SELECT account, currency, amount, 1 FROM bal WHERE expected = 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = bal.slot) \
      ORDER BY account, currency ON CONFLICT DO NOTHING RETURNING 1), \
      iu AS (UPDATE items x SET quantity = i.quantity, acquired_at = i.acquired_at, version = x.version + 1 \
-     FROM itm i WHERE i.expected <> 0 AND i.slot IN (SELECT slot FROM ok) AND x.player = i.player \
+     FROM itm i WHERE i.expected <> 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = i.slot) AND x.player = i.player \
      AND x.item_id = i.item_id AND x.version = i.expected RETURNING 1), \
      ii AS (INSERT INTO items (player, item_id, quantity, acquired_at, version) \
      SELECT player, item_id, quantity, acquired_at, 1 FROM itm WHERE expected = 0 \
-     AND slot IN (SELECT slot FROM ok) ORDER BY player, item_id ON CONFLICT DO NOTHING RETURNING 1), \
+     AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = itm.slot) ORDER BY player, item_id ON CONFLICT DO NOTHING RETURNING 1), \
      ki AS (INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) \
-     SELECT scope, k, fingerprint, result, created_at FROM idem WHERE slot IN (SELECT slot FROM ok) \
+     SELECT scope, k, fingerprint, result, created_at FROM idem WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = idem.slot) \
      ORDER BY scope, k ON CONFLICT DO NOTHING RETURNING 1), \
      le AS (INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, \
      reason, metadata, item_id, quantity) \
@@ -2415,13 +2429,13 @@ const ECONOMY_SETS: &str = concat!(
      $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::text[], $34::bigint[]) \
      WITH ORDINALITY AS u(slot, id, transaction_id, at, day, kind, currency, debit, credit, amount, \
      reason, metadata, item_id, quantity, ord) \
-     WHERE slot IN (SELECT slot FROM ok) ORDER BY ord RETURNING seq), \
+     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = u.slot) ORDER BY ord RETURNING seq), \
      ev AS (INSERT INTO events (seq, id, kind, at, players, payload) SELECT ",
     seq_of_writer!(),
     " + off, id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
      FROM unnest($35::bigint[], $36::bigint[], $37::text[], $38::text[], $39::bigint[], $40::text[], \
      $41::text[]) AS u(slot, off, id, kind, at, players, payload) \
-     WHERE slot IN (SELECT slot FROM ok) ORDER BY off RETURNING seq) \
+     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = u.slot) ORDER BY off RETURNING seq) \
      SELECT (SELECT array_agg(slot ORDER BY slot) FROM ok), \
      (SELECT array_agg(slot ORDER BY slot, what, idx) FROM bad), \
      (SELECT array_agg(what ORDER BY slot, what, idx) FROM bad), \
@@ -4250,6 +4264,15 @@ mod tests {
             PostgresStoreOptions::from_url("postgres://h/db?concurrent_batches=8").unwrap();
         assert_eq!((o.concurrent_batches, o.max_connections), (8, 10));
         assert!(PostgresStoreOptions::from_url("postgres://h/db?concurrent_batches=0").is_err());
+        let (url, o) =
+            PostgresStoreOptions::from_url("postgres://h/db?credit_lanes=2&application_name=a")
+                .unwrap();
+        assert_eq!(
+            (url.as_str(), o.credit_lanes),
+            ("postgres://h/db?application_name=a", 2)
+        );
+        assert_eq!(PostgresStoreOptions::default().credit_lanes, 1);
+        assert!(PostgresStoreOptions::from_url("postgres://h/db?credit_lanes=0").is_err());
     }
 
     #[test]

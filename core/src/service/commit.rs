@@ -136,28 +136,31 @@ async fn commit_pending(
     };
     // What follows the batch's commits runs in a task of its own, so the next batch
     // starts at once. The score rows of every committed set go to the rank index in one
-    // call; beside it, each set's cache keys are dropped (concurrently), then the events
-    // of the whole batch are published in one message; then the callers hear.
+    // call; beside it, the cache keys of every committed set are dropped in one call
+    // (and changes to keys or accounts announced, concurrently), then the events of the
+    // whole batch are published in one message; then the callers hear.
     tokio::spawn(async move {
         let committed: Vec<&ChangeSet> = outcomes.iter().filter_map(|o| o.as_ref().ok()).collect();
         let index = super::leaderboards::index_scores(&coordinator, &committed);
         let fan_out = async {
             let mut drops = tokio::task::JoinSet::new();
+            let mut stale: Vec<String> = Vec::new();
             for ((keys, _), outcome) in waiting.iter().zip(&outcomes) {
                 if let Ok(done) = outcome {
                     crate::telemetry::record_committed(&done.events);
-                    if !keys.is_empty() {
+                    if keys.iter().any(|k| k.starts_with("doc:")) {
                         let (store, coordinator, access) =
                             (store.clone(), coordinator.clone(), access.clone());
                         let keys = keys.clone();
                         drops.spawn(async move {
                             after_access_commit(&*store, coordinator.as_ref(), &access, &keys)
                                 .await;
-                            drop_stale(coordinator.as_ref(), &keys).await;
                         });
                     }
+                    stale.extend(keys.iter().cloned());
                 }
             }
+            drop_stale(coordinator.as_ref(), &stale).await;
             while drops.join_next().await.is_some() {}
             match committed.as_slice() {
                 [one] => publish(coordinator.as_ref(), &one.events).await,
