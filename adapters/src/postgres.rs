@@ -58,6 +58,13 @@
 //! savepoint and statement by statement, exactly as SQLite does, so the failing member
 //! gets its own error and the others commit.
 //!
+//! Two shapes go in for a whole batch at once: score submissions ([`SCORE_SETS`]) and
+//! wallet and stack writes (purchases, grants, spends, transfers, item use:
+//! [`ECONOMY_SETS`]), one statement over arrays per batch, each set still refused
+//! alone. Sets that increment a system account commit one transaction at a time per
+//! store, sharing it with every such set that arrives meanwhile (the credit lane,
+//! [`PostgresStore::credit_lane`]), since all of them end on the same system row.
+//!
 //! # Errors
 //!
 //! Serialization failures (`40001`), deadlocks (`40P01`) and lock timeouts (`55P03`)
@@ -286,7 +293,7 @@ pub struct PostgresStore {
     /// The reads of purchases and item changes, gathered likewise ([`PURCHASES_BY_KEY`]).
     purchases: Gather<PurchaseKey, PurchaseTuple>,
     /// Change sets that increment a system account, one transaction at a time
-    /// ([`commit_through_lane`]).
+    /// (`commit_through_lane`).
     credits: Gather<ChangeSet, Result<ChangeSet>>,
 }
 
@@ -628,7 +635,7 @@ impl PostgresStore {
     }
 
     /// Change sets committed through the credit lane so far and the transactions that
-    /// committed them, as `(sets, transactions)` ([`PostgresStore::commit_through_lane`]):
+    /// committed them, as `(sets, transactions)` (the credit lane: see the module documentation):
     /// under load many sets share one transaction. For metrics and tests.
     pub fn credit_lane(&self) -> (u64, u64) {
         self.credits.counts()
@@ -750,7 +757,8 @@ async fn commit_one_transaction(pool: &PgPool, sets: &mut [ChangeSet]) -> Vec<Re
 
 /// Locks the existing rows a batch will write under a version guard (balances,
 /// items, counters, mailboxes, documents), table by table in that order and by key
-/// within each table, before anything else. Every writing transaction of every host
+/// within each table, before anything else, in one statement (a CTE per table, read in
+/// table order). Every writing transaction of every host
 /// takes them in the same order, so two of them never wait for each other (the
 /// system rows are taken last, also in order; see [`DEFERRED_ADDS`]). A batch that
 /// writes at most one such row needs no order and skips this.
