@@ -114,14 +114,14 @@ impl<K: Send + 'static, V: Send + 'static> Gather<K, V> {
             let (reply, rx) = oneshot::channel();
             match self.tx.send((key, reply)).await {
                 Ok(()) => answers.push(Ok(rx)),
-                Err(_) => answers.push(Err(Error::unavailable("the read gatherer has stopped"))),
+                Err(_) => answers.push(Err(Error::unavailable("the batching task has stopped"))),
             }
         }
         let mut out = Vec::with_capacity(answers.len());
         for answer in answers {
             out.push(match answer {
                 Ok(rx) => rx.await.unwrap_or_else(|_| {
-                    Err(Error::unavailable("the read gatherer dropped a read"))
+                    Err(Error::unavailable("the batching task dropped a call"))
                 }),
                 Err(e) => Err(e),
             });
@@ -132,13 +132,10 @@ impl<K: Send + 'static, V: Send + 'static> Gather<K, V> {
     /// Reads `key` with whatever other reads are waiting. Errors: those of the batch
     /// read; `UNAVAILABLE` if the gathering task has stopped (its runtime shut down).
     pub(crate) async fn get(&self, key: K) -> Result<V> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send((key, reply))
+        self.get_many(vec![key])
             .await
-            .map_err(|_| Error::unavailable("the read gatherer has stopped"))?;
-        rx.await
-            .map_err(|_| Error::unavailable("the read gatherer dropped a read"))?
+            .pop()
+            .unwrap_or_else(|| Err(Error::unavailable("the batching task answered nothing")))
     }
 }
 
