@@ -63,7 +63,11 @@
 //! [`ECONOMY_SETS`]), one statement over arrays per batch, each set still refused
 //! alone. Sets that increment a system account commit one transaction at a time per
 //! store, sharing it with every such set that arrives meanwhile (the credit lane,
-//! [`PostgresStore::credit_lane`]), since all of them end on the same system row.
+//! [`PostgresStore::credit_lane`]), since all of them end on the same system row. The
+//! wallet statement is a function of the schema (`guildhall_economy_sets`, migration
+//! 0007) that also locks its rows and adds the system increments, so a batch made only
+//! of such sets commits with one call outside a transaction: one round trip, where a
+//! transaction takes four ([`commit_in_one_call`]).
 //!
 //! # Errors
 //!
@@ -100,6 +104,7 @@ use sqlx::{Arguments, Connection, Executor, Postgres, Row};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The embedded migrations (`adapters/migrations/postgres`).
@@ -295,6 +300,8 @@ pub struct PostgresStore {
     /// Change sets that increment a system account, one transaction at a time
     /// (`commit_through_lane`).
     credits: Gather<ChangeSet, Result<ChangeSet>>,
+    /// Turns of the credit lane committed in one call ([`commit_in_one_call`]).
+    lane_calls: Arc<AtomicU64>,
 }
 
 /// The keys of the rows a change set writes in place (balances, stacks, counters,
@@ -597,14 +604,19 @@ impl PostgresStore {
             read_purchases(reads.clone(), keys)
         });
         let writes = pool.clone();
+        let lane_calls = Arc::new(AtomicU64::new(0));
+        let calls = lane_calls.clone();
         let credits = Gather::spawn(
             options.credit_lanes,
             LANE_SETS,
             move |sets: Vec<ChangeSet>| {
-                let pool = writes.clone();
+                let (pool, calls) = (writes.clone(), calls.clone());
                 async move {
                     let mut sets = sets;
-                    let outcomes = commit_all(&pool, &mut sets).await;
+                    let (outcomes, one_call) = commit_in_one_call_or_all(&pool, &mut sets).await;
+                    if one_call {
+                        calls.fetch_add(1, Ordering::Relaxed);
+                    }
                     Ok(sets
                         .into_iter()
                         .zip(outcomes)
@@ -619,6 +631,7 @@ impl PostgresStore {
             docs,
             purchases,
             credits,
+            lane_calls,
         })
     }
 
@@ -639,6 +652,14 @@ impl PostgresStore {
     /// under load many sets share one transaction. For metrics and tests.
     pub fn credit_lane(&self) -> (u64, u64) {
         self.credits.counts()
+    }
+
+    /// Transactions of the credit lane that went in one round trip so far: one call of
+    /// the wallet statement outside a transaction, which commits it (every set of the
+    /// economy's shape; see the module documentation). The others ran as a transaction
+    /// of their own. For metrics and tests.
+    pub fn credit_lane_single_calls(&self) -> u64 {
+        self.lane_calls.load(Ordering::Relaxed)
     }
 
     /// The connection pool (for operators' tooling and tests).
@@ -693,7 +714,9 @@ impl PostgresStore {
             if other_sets.is_empty() {
                 Vec::new()
             } else {
-                commit_all(&self.pool, &mut other_sets).await
+                commit_in_one_call_or_all(&self.pool, &mut other_sets)
+                    .await
+                    .0
             }
         });
         let mut out: Vec<Option<Result<ChangeSet>>> = (0..n).map(|_| None).collect();
@@ -732,6 +755,104 @@ async fn commit_all(pool: &PgPool, sets: &mut [ChangeSet]) -> Vec<Result<()>> {
         start = end;
     }
     out
+}
+
+/// Commits a batch (a turn of the credit lane, or the other sets of a batch): in one
+/// round trip when every set is of the economy's shape ([`commit_in_one_call`]),
+/// otherwise (or when that call fails in the database, which leaves nothing behind) as
+/// [`commit_all`] does. Also says whether the one call answered them.
+async fn commit_in_one_call_or_all(
+    pool: &PgPool,
+    sets: &mut [ChangeSet],
+) -> (Vec<Result<()>>, bool) {
+    match commit_in_one_call(pool, sets).await {
+        Some(out) => (out, true),
+        None => (commit_all(pool, sets).await, false),
+    }
+}
+
+/// The balance rows `sets` write under a version guard, as (account, currency): an
+/// increment of any other row can be summed over the batch and written last.
+fn guarded_balance_rows(sets: &[ChangeSet]) -> HashSet<(String, String)> {
+    sets.iter()
+        .flat_map(|cs| &cs.balances)
+        .filter_map(|w| match w {
+            BalanceWrite::Set {
+                account, currency, ..
+            } => Some((account.to_string(), currency.clone())),
+            BalanceWrite::Add { .. } => None,
+        })
+        .collect()
+}
+
+/// Commits `sets` with one call of [`ECONOMY_SETS`] outside a transaction, which is
+/// then its own transaction: guards, writes, the summed increments of system accounts
+/// and the commit in one round trip, where a transaction of its own takes four (begin,
+/// locks, writes, increments with commit). `None`, having sent nothing or with nothing
+/// committed, when a set is not of the economy's shape, two sets write one guarded
+/// row, or the statement failed in the database (a CHECK constraint, an increment
+/// past the BIGINT range, a row inserted under a guard): the caller then commits the
+/// sets in a transaction, where each failure lands on its own set. A deadlock or a
+/// serialization failure is every set's `CONFLICT` (the service's bounded retry), as
+/// in a transaction; a lost connection is every set's `UNAVAILABLE`, as a lost
+/// `COMMIT` is.
+async fn commit_in_one_call(pool: &PgPool, sets: &mut [ChangeSet]) -> Option<Vec<Result<()>>> {
+    let n = sets.len();
+    if sets.iter().any(ChangeSet::is_empty) || sets.iter().map(outbox_rows).sum::<i64>() > SEQ_SLOTS
+    {
+        return None;
+    }
+    let set_rows = guarded_balance_rows(sets);
+    let deferrable = |account: &Account, currency: &str| {
+        !set_rows.contains(&(account.to_string(), currency.to_string()))
+    };
+    let firsts: Vec<Option<i64>> = sets
+        .iter()
+        .scan(0, |next, cs| {
+            let rows = outbox_rows(cs);
+            *next += rows;
+            Some(Some(*next - rows))
+        })
+        .collect();
+    let rows = economy_group(sets, &firsts, &[], &deferrable);
+    if rows.sets.len() != n {
+        return None;
+    }
+    let mut conn = match pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return Some(vec![Err(map_error(e)); n]),
+    };
+    match apply_economy_sets(&mut conn, sets, rows, true).await {
+        Ok(outcomes) => {
+            let mut out: Vec<Option<Result<()>>> = (0..n).map(|_| None).collect();
+            for (i, outcome) in outcomes {
+                out[i] = Some(outcome);
+            }
+            Some(
+                out.into_iter()
+                    .map(|r| {
+                        r.unwrap_or_else(|| Err(Error::unavailable("a change set got no outcome")))
+                    })
+                    .collect(),
+            )
+        }
+        Err(Combined::Db(e)) if is_statement_failure(&e) => {
+            tracing::debug!(error = %e, "postgres credit-lane call failed; committing its sets in a transaction");
+            None
+        }
+        Err(Combined::Db(e)) => Some(vec![Err(map_error(e)); n]),
+        // The call committed, yet its answer does not match the sets sent.
+        Err(Combined::Moved) => {
+            tracing::error!("postgres credit-lane call answered for other sets than it was sent");
+            Some(vec![
+                Err(Error::unavailable(
+                    "the wallet statement's answer did not match its change sets"
+                ));
+                n
+            ])
+        }
+        Err(Combined::Encode(e)) => Some(vec![Err(e); n]),
+    }
 }
 
 /// Commits `sets` in one transaction; one outcome per set.
@@ -916,16 +1037,7 @@ async fn run_batch(
     fast: bool,
 ) -> std::result::Result<Vec<Result<()>>, BatchFailure> {
     let fatal = |e: sqlx::Error| BatchFailure::Fatal(map_error(e));
-    let set_rows: HashSet<(String, String)> = sets
-        .iter()
-        .flat_map(|cs| &cs.balances)
-        .filter_map(|w| match w {
-            BalanceWrite::Set {
-                account, currency, ..
-            } => Some((account.to_string(), currency.clone())),
-            BalanceWrite::Add { .. } => None,
-        })
-        .collect();
+    let set_rows = guarded_balance_rows(sets);
     let deferrable = |account: &Account, currency: &str| {
         fast && !set_rows.contains(&(account.to_string(), currency.to_string()))
     };
@@ -981,7 +1093,7 @@ async fn run_batch(
         }
     }
     if !economy.sets.is_empty() {
-        match apply_economy_sets(&mut tx, sets, economy).await {
+        match apply_economy_sets(&mut tx, sets, economy, false).await {
             Ok(outcomes) => {
                 for (i, outcome) in outcomes {
                     if outcome.is_ok() {
@@ -2383,75 +2495,25 @@ async fn apply_score_sets(
 
 // ----- wallet and stack writes of one batch, one statement -----
 
-/// Applies the economy sets of a batch ([`economy_group`]) as one statement. Each set
-/// goes in whole or not at all: its guarded balance and item rows (an update under
-/// `expected`, or an insert that must find no row where `expected` is 0) and its
-/// idempotency record (which must not exist) are checked first (`bad`: every guard
-/// that fails, as (slot, what: 0 balance / 1 item / 2 idempotency, index in the set));
-/// only the sets with no failing guard (`ok`) write their rows, ledger entries and
-/// events. Sets are keyed by their first outbox slot, which also gives their events
+/// Applies the economy sets of a batch ([`economy_group`]) as one call of
+/// `guildhall_economy_sets` (migration `0007_economy_sets_function.sql`, which
+/// documents its parameters). Each set goes in whole or not at all: its guarded
+/// balance and item rows (an update under `expected`, or an insert that must find no
+/// row where `expected` is 0) and its idempotency record (which must not exist) are
+/// checked first; only the sets with no failing guard write their rows, ledger entries
+/// and events. Sets are keyed by their first outbox slot, which also gives their events
 /// their `seq`s; ledger entries and events go in in (slot, index) order, so the `seq`s
-/// returned, ascending, follow the written sets' entries in order. New rows go in in
-/// key order, so two batches inserting the same keys wait for each other rather than
-/// deadlock. Returns the slots written, the failing guards, the number of guarded
-/// rows written, and the `seq`s of the ledger entries and of the events.
-const ECONOMY_SETS: &str = concat!(
-    "WITH bal AS (SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], \
-     $5::bigint[], $6::bigint[]) AS u(slot, idx, account, currency, amount, expected)), \
-     itm AS (SELECT * FROM unnest($7::bigint[], $8::int[], $9::text[], $10::text[], \
-     $11::bigint[], $12::bigint[], $13::bigint[]) \
-     AS u(slot, idx, player, item_id, quantity, acquired_at, expected)), \
-     idem AS (SELECT * FROM unnest($14::bigint[], $15::text[], $16::text[], $17::text[], \
-     $18::text[], $19::bigint[]) AS u(slot, scope, k, fingerprint, result, created_at)), \
-     bad AS (SELECT b.slot, 0 AS what, b.idx FROM bal b WHERE CASE WHEN b.expected = 0 \
-     THEN EXISTS (SELECT 1 FROM balances x WHERE x.account = b.account AND x.currency = b.currency) \
-     ELSE NOT EXISTS (SELECT 1 FROM balances x WHERE x.account = b.account AND x.currency = b.currency \
-     AND x.version = b.expected) END \
-     UNION ALL SELECT i.slot, 1, i.idx FROM itm i WHERE CASE WHEN i.expected = 0 \
-     THEN EXISTS (SELECT 1 FROM items x WHERE x.player = i.player AND x.item_id = i.item_id) \
-     ELSE NOT EXISTS (SELECT 1 FROM items x WHERE x.player = i.player AND x.item_id = i.item_id \
-     AND x.version = i.expected) END \
-     UNION ALL SELECT k.slot, 2, 0 FROM idem k \
-     WHERE EXISTS (SELECT 1 FROM idempotency x WHERE x.scope = k.scope AND x.\"key\" = k.k)), \
-     ok AS (SELECT s.slot FROM unnest($20::bigint[]) AS s(slot) \
-     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = s.slot)), \
-     bu AS (UPDATE balances x SET amount = b.amount, version = x.version + 1 FROM bal b \
-     WHERE b.expected <> 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = b.slot) AND x.account = b.account \
-     AND x.currency = b.currency AND x.version = b.expected RETURNING 1), \
-     bi AS (INSERT INTO balances (account, currency, amount, version) \
-     SELECT account, currency, amount, 1 FROM bal WHERE expected = 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = bal.slot) \
-     ORDER BY account, currency ON CONFLICT DO NOTHING RETURNING 1), \
-     iu AS (UPDATE items x SET quantity = i.quantity, acquired_at = i.acquired_at, version = x.version + 1 \
-     FROM itm i WHERE i.expected <> 0 AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = i.slot) AND x.player = i.player \
-     AND x.item_id = i.item_id AND x.version = i.expected RETURNING 1), \
-     ii AS (INSERT INTO items (player, item_id, quantity, acquired_at, version) \
-     SELECT player, item_id, quantity, acquired_at, 1 FROM itm WHERE expected = 0 \
-     AND NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = itm.slot) ORDER BY player, item_id ON CONFLICT DO NOTHING RETURNING 1), \
-     ki AS (INSERT INTO idempotency (scope, \"key\", fingerprint, result, created_at) \
-     SELECT scope, k, fingerprint, result, created_at FROM idem WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = idem.slot) \
-     ORDER BY scope, k ON CONFLICT DO NOTHING RETURNING 1), \
-     le AS (INSERT INTO ledger (id, transaction_id, at, day, kind, currency, debit, credit, amount, \
-     reason, metadata, item_id, quantity) \
-     SELECT id, transaction_id, at, day, kind, currency, debit, credit, amount, reason, metadata, item_id, quantity \
-     FROM unnest($21::bigint[], $22::text[], $23::text[], $24::bigint[], $25::text[], $26::text[], \
-     $27::text[], $28::text[], $29::text[], $30::bigint[], $31::text[], $32::text[], $33::text[], $34::bigint[]) \
-     WITH ORDINALITY AS u(slot, id, transaction_id, at, day, kind, currency, debit, credit, amount, \
-     reason, metadata, item_id, quantity, ord) \
-     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = u.slot) ORDER BY ord RETURNING seq), \
-     ev AS (INSERT INTO events (seq, id, kind, at, players, payload) SELECT ",
-    seq_of_writer!(),
-    " + off, id, kind, at, ARRAY(SELECT jsonb_array_elements_text(players::jsonb)), payload \
-     FROM unnest($35::bigint[], $36::bigint[], $37::text[], $38::text[], $39::bigint[], $40::text[], \
-     $41::text[]) AS u(slot, off, id, kind, at, players, payload) \
-     WHERE NOT EXISTS (SELECT 1 FROM bad WHERE bad.slot = u.slot) ORDER BY off RETURNING seq) \
-     SELECT (SELECT array_agg(slot ORDER BY slot) FROM ok), \
-     (SELECT array_agg(slot ORDER BY slot, what, idx) FROM bad), \
-     (SELECT array_agg(what ORDER BY slot, what, idx) FROM bad), \
-     (SELECT array_agg(idx ORDER BY slot, what, idx) FROM bad), \
-     (SELECT count(*) FROM bu) + (SELECT count(*) FROM bi) + (SELECT count(*) FROM iu) \
-     + (SELECT count(*) FROM ii) + (SELECT count(*) FROM ki), \
-     (SELECT array_agg(seq ORDER BY seq) FROM le), (SELECT array_agg(seq ORDER BY seq) FROM ev)"
-);
+/// returned, ascending, follow the written sets' entries in order. The existing
+/// guarded rows are locked first, balances then items, each in key order, and new rows
+/// go in in key order, so two batches writing the same keys wait for each other rather
+/// than deadlock. A guarded write that changes no row raises `GH001`: the statement
+/// fails whole. The increments of `$42..$45` (system accounts), summed over the sets
+/// written, go in last; inside a transaction whose caller writes them they are empty.
+/// Returns the slots written, the failing guards, the number of guarded rows written,
+/// and the `seq`s of the ledger entries and of the events.
+const ECONOMY_SETS: &str = "SELECT * FROM guildhall_economy_sets($1, $2, $3, $4, $5, $6, $7, $8, \
+     $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, \
+     $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41, $42, $43, $44, $45)";
 
 /// The columns of [`ECONOMY_SETS`] for a group of change sets: guarded balance rows,
 /// guarded item rows, idempotency records, ledger entries and events, each row with
@@ -2500,6 +2562,10 @@ struct EconomyRows {
     ev_at: Vec<i64>,
     ev_players: Vec<String>,
     ev_payload: Vec<String>,
+    add_slot: Vec<i64>,
+    add_account: Vec<String>,
+    add_currency: Vec<String>,
+    add_amount: Vec<i64>,
 }
 
 /// A change set of the economy's shape: guarded balance writes and increments of
@@ -2602,6 +2668,17 @@ fn economy_group(
                 rows.bal_amount.push(*amount);
                 rows.bal_expected.push(*expected_version);
             }
+            if let BalanceWrite::Add {
+                account,
+                currency,
+                delta,
+            } = w
+            {
+                rows.add_slot.push(slot);
+                rows.add_account.push(account.to_string());
+                rows.add_currency.push(currency.clone());
+                rows.add_amount.push(*delta);
+            }
         }
         for (idx, w) in cs.items.iter().enumerate() {
             rows.itm_slot.push(slot);
@@ -2680,13 +2757,16 @@ fn encode_economy_set(
     Ok((metadata, players, payloads, result))
 }
 
-/// Applies `rows` ([`ECONOMY_SETS`]) on an open transaction: for each of its sets, in
-/// slot order, `Ok` (its ledger entries' and events' `seq`s filled in) or the refusal
-/// of its first failing guard, which changed nothing of that set.
+/// Applies `rows` ([`ECONOMY_SETS`]): for each of its sets, in slot order, `Ok` (its
+/// ledger entries' and events' `seq`s filled in) or the refusal of its first failing
+/// guard, which changed nothing of that set. `adds`: the statement also writes the
+/// sets' increments of system accounts (the caller writes none itself); outside a
+/// transaction it then commits the whole batch in this one round trip.
 async fn apply_economy_sets(
     conn: &mut PgConnection,
     sets: &mut [ChangeSet],
     rows: EconomyRows,
+    adds: bool,
 ) -> std::result::Result<Vec<(usize, Result<()>)>, Combined> {
     let slots: Vec<i64> = rows.sets.iter().map(|(_, s)| *s).collect();
     let row = sqlx::query(ECONOMY_SETS)
@@ -2731,6 +2811,10 @@ async fn apply_economy_sets(
         .bind(rows.ev_at)
         .bind(rows.ev_players)
         .bind(rows.ev_payload)
+        .bind(if adds { rows.add_slot } else { Vec::new() })
+        .bind(if adds { rows.add_account } else { Vec::new() })
+        .bind(if adds { rows.add_currency } else { Vec::new() })
+        .bind(if adds { rows.add_amount } else { Vec::new() })
         .fetch_one(&mut *conn)
         .await
         .map_err(Combined::Db)?;
@@ -4047,7 +4131,7 @@ mod tests {
         assert_eq!(rows.sets.len(), 5);
         let mut conn = store.pool().acquire().await.unwrap();
         let mut tx = conn.begin_with(BEGIN_ARRAYS).await.unwrap();
-        let Ok(outcomes) = apply_economy_sets(&mut tx, &mut sets, rows).await else {
+        let Ok(outcomes) = apply_economy_sets(&mut tx, &mut sets, rows, false).await else {
             panic!("the wallet and stack statement failed");
         };
         tx.commit().await.unwrap();
@@ -4147,6 +4231,15 @@ mod tests {
         drop(conn);
         store.close().await;
         db.drop_now().await.unwrap();
+    }
+
+    /// The wallet statement lives in a migration; its events take their `seq` from the
+    /// same expression as every other writer's, or a reader's horizon would not hold.
+    #[test]
+    fn the_wallet_function_numbers_events_as_every_writer_does() {
+        let sql = include_str!("../migrations/postgres/0007_economy_sets_function.sql");
+        assert!(sql.contains(SEQ_OF_WRITER), "{SEQ_OF_WRITER}");
+        assert!(sql.contains(&format!("{SEQ_OF_WRITER}\n                + off")));
     }
 
     #[test]

@@ -142,6 +142,16 @@ fn potion() -> CatalogItem {
     }
 }
 
+/// The shop's gold in the ledger: credits minus debits, if it has entries.
+async fn shop_net(store: &PostgresStore) -> Option<i128> {
+    let snapshot = store.ledger_snapshot().await.unwrap();
+    snapshot
+        .net
+        .iter()
+        .find(|(a, c, _)| *a == shop() && c == "gold")
+        .map(|(_, _, net)| *net)
+}
+
 async fn gold(store: &PostgresStore, p: &str) -> BalanceRow {
     store
         .balance(&Account::Player(player(p)), "gold")
@@ -1436,6 +1446,7 @@ async fn concurrent_credits_share_the_lane_and_each_commits_once() {
             .unwrap();
     }
     let before = store.credit_lane();
+    let single_before = store.credit_lane_single_calls();
     let tasks: Vec<_> = (0..n)
         .map(|i| {
             let store = store.clone();
@@ -1453,6 +1464,11 @@ async fn concurrent_credits_share_the_lane_and_each_commits_once() {
     let after = store.credit_lane();
     let (sets, transactions) = (after.0 - before.0, after.1 - before.1);
     assert_eq!(sets, n);
+    // Purchases alone: every turn of the lane commits in one call.
+    assert_eq!(
+        store.credit_lane_single_calls() - single_before,
+        transactions
+    );
     assert!(
         transactions < sets,
         "{transactions} transactions for {sets} sets"
@@ -1478,11 +1494,61 @@ async fn concurrent_credits_share_the_lane_and_each_commits_once() {
         10 * n as i64
     );
     // The ledger agrees: the shop's net is the purchases' sum.
-    let snapshot = store.ledger_snapshot().await.unwrap();
-    let net = snapshot
-        .net
-        .iter()
-        .find(|(a, c, _)| *a == shop() && c == "gold")
-        .map(|(_, _, net)| *net);
+    let net = shop_net(&store).await;
     assert_eq!(net, Some(10 * i128::from(n as u32)));
+}
+
+/// A turn of the credit lane whose one call fails in the database (here a CHECK
+/// constraint: a player's balance below zero) leaves nothing of any of its sets; they
+/// are then committed in a transaction, where the failing set is refused alone and the
+/// others commit once, with the shop credited for them only.
+#[tokio::test]
+async fn a_lane_call_that_fails_in_the_database_leaves_nothing_and_the_others_commit() {
+    let (_db, store) = fresh().await;
+    for p in ["fay", "gus", "hal"] {
+        store.commit(grant(p, 0, 100)).await.unwrap();
+    }
+    let single_before = store.credit_lane_single_calls();
+    let out = store
+        .commit_batch(vec![
+            purchase("fay", (1, 10), 90, 0, 1),
+            // The guards hold, but the balance breaks the floor of a player's account.
+            purchase("gus", (1, 10), -5, 0, 1),
+            purchase("hal", (1, 10), 90, 0, 1),
+        ])
+        .await;
+    assert!(out[0].is_ok() && out[2].is_ok(), "{out:?}");
+    assert!(out[1].is_err(), "{out:?}");
+    assert_eq!(store.credit_lane_single_calls(), single_before);
+    for p in ["fay", "hal"] {
+        let row = gold(&store, p).await;
+        assert_eq!((row.amount, row.version), (90, 2));
+    }
+    let row = gold(&store, "gus").await;
+    assert_eq!((row.amount, row.version), (100, 1));
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 20);
+    let events = store.events_after(0, 100).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        committed_seqs(&out),
+        events.iter().map(|e| e.seq).collect::<Vec<_>>()
+    );
+    let net = shop_net(&store).await;
+    assert_eq!(net, Some(20));
+    // The same sets again: the two committed are refused by their moved versions, the
+    // third now within the floor commits, in one call.
+    let out = store
+        .commit_batch(vec![
+            purchase("fay", (1, 10), 90, 0, 1),
+            purchase("gus", (1, 10), 90, 0, 1),
+            purchase("hal", (1, 10), 90, 0, 1),
+        ])
+        .await;
+    assert_eq!(out[0].as_ref().unwrap_err().code, ErrorCode::Conflict);
+    assert!(out[1].is_ok(), "{out:?}");
+    assert_eq!(out[2].as_ref().unwrap_err().code, ErrorCode::Conflict);
+    assert_eq!(store.credit_lane_single_calls(), single_before + 1);
+    assert_eq!(store.balance(&shop(), "gold").await.unwrap().amount, 30);
+    let row = gold(&store, "gus").await;
+    assert_eq!((row.amount, row.version), (90, 2));
 }
