@@ -785,6 +785,20 @@ fn guarded_balance_rows(sets: &[ChangeSet]) -> HashSet<(String, String)> {
         .collect()
 }
 
+/// Each set's first outbox slot in a transaction that commits `sets`, in order: `None`
+/// for a set with nothing to write or with more outbox rows than [`SEQ_SLOTS`].
+fn first_slots(sets: &[ChangeSet]) -> Vec<Option<i64>> {
+    sets.iter()
+        .scan(0, |next, cs| {
+            let rows = outbox_rows(cs);
+            Some((!cs.is_empty() && rows <= SEQ_SLOTS).then(|| {
+                *next += rows;
+                *next - rows
+            }))
+        })
+        .collect()
+}
+
 /// Commits `sets` with one call of [`ECONOMY_SETS`] outside a transaction, which is
 /// then its own transaction: guards, writes, the summed increments of system accounts
 /// and the commit in one round trip, where a transaction of its own takes four (begin,
@@ -806,14 +820,7 @@ async fn commit_in_one_call(pool: &PgPool, sets: &mut [ChangeSet]) -> Option<Vec
     let deferrable = |account: &Account, currency: &str| {
         !set_rows.contains(&(account.to_string(), currency.to_string()))
     };
-    let firsts: Vec<Option<i64>> = sets
-        .iter()
-        .scan(0, |next, cs| {
-            let rows = outbox_rows(cs);
-            *next += rows;
-            Some(Some(*next - rows))
-        })
-        .collect();
+    let firsts = first_slots(sets);
     let rows = economy_group(sets, &firsts, &[], &deferrable);
     if rows.sets.len() != n {
         return None;
@@ -837,13 +844,13 @@ async fn commit_in_one_call(pool: &PgPool, sets: &mut [ChangeSet]) -> Option<Vec
             )
         }
         Err(Combined::Db(e)) if is_statement_failure(&e) => {
-            tracing::debug!(error = %e, "postgres credit-lane call failed; committing its sets in a transaction");
+            tracing::debug!(error = %e, "postgres one-call commit failed; committing its sets in a transaction");
             None
         }
         Err(Combined::Db(e)) => Some(vec![Err(map_error(e)); n]),
         // The call committed, yet its answer does not match the sets sent.
         Err(Combined::Moved) => {
-            tracing::error!("postgres credit-lane call answered for other sets than it was sent");
+            tracing::error!("postgres one-call commit answered for other sets than it was sent");
             Some(vec![
                 Err(Error::unavailable(
                     "the wallet statement's answer did not match its change sets"
@@ -1042,18 +1049,9 @@ async fn run_batch(
         fast && !set_rows.contains(&(account.to_string(), currency.to_string()))
     };
     let mut deferred: BTreeMap<(String, String), i64> = BTreeMap::new();
-    // Each set's first outbox slot: `None` for a set with nothing to write or too
-    // many outbox rows (the loop below answers those without writing).
-    let firsts: Vec<Option<i64>> = sets
-        .iter()
-        .scan(0, |next, cs| {
-            let rows = outbox_rows(cs);
-            Some((!cs.is_empty() && rows <= SEQ_SLOTS).then(|| {
-                *next += rows;
-                *next - rows
-            }))
-        })
-        .collect();
+    // Each set's first outbox slot (the loop below answers the sets without one
+    // without writing).
+    let firsts = first_slots(sets);
     // Score submissions first, all of them in one statement (one alone too: the
     // statement over arrays costs less than the general one-set statement).
     let mut settled: Vec<Option<Result<()>>> = sets.iter().map(|_| None).collect();
