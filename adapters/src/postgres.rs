@@ -2495,7 +2495,8 @@ async fn apply_score_sets(
 
 /// Applies the economy sets of a batch ([`economy_group`]) as one call of
 /// `guildhall_economy_sets` (migration `0007_economy_sets_function.sql`, which
-/// documents its parameters). Each set goes in whole or not at all: its guarded
+/// documents its parameters; migration 0008 has it keep one plan per connection instead
+/// of planning every call anew). Each set goes in whole or not at all: its guarded
 /// balance and item rows (an update under `expected`, or an insert that must find no
 /// row where `expected` is 0) and its idempotency record (which must not exist) are
 /// checked first; only the sets with no failing guard write their rows, ledger entries

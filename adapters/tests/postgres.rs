@@ -187,6 +187,22 @@ async fn migrations_are_idempotent_and_the_facade_opens_postgres_urls() {
     for (table, opts) in options {
         assert_eq!(opts, Some(vec!["fillfactor=80".to_string()]), "{table}");
     }
+    // Migrations 0007 and 0008: the wallet function runs with nested loops only and
+    // keeps one plan per connection rather than planning every call anew.
+    let config: Vec<String> = sqlx::query_scalar(
+        "SELECT unnest(proconfig) FROM pg_proc WHERE proname = 'guildhall_economy_sets' ORDER BY 1",
+    )
+    .fetch_all(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        config,
+        [
+            "enable_hashjoin=off",
+            "enable_mergejoin=off",
+            "plan_cache_mode=force_generic_plan"
+        ]
+    );
     store
         .commit(ChangeSet {
             catalog: vec![potion()],

@@ -1,0 +1,18 @@
+-- The statements inside guildhall_economy_sets (0007) are planned once per connection
+-- and the plan kept, instead of planned again on every call.
+--
+-- PostgreSQL keeps a function's statements as cached plans and, by default, plans a
+-- statement anew for each call's parameter values ("custom" plans) unless the plan
+-- made for any values ("generic") is estimated no dearer. For a statement over arrays
+-- it never is: the generic plan assumes ten rows per array, a call with one purchase
+-- has one, so every call paid the planning of the whole wallet statement again, about
+-- 0.75 ms of server CPU out of 1.25 ms per call (BENCHMARKS.md, "The wallet function's
+-- plans, kept"). Every table the function reads or writes is reached by its primary
+-- key from the arrays' rows, so one plan fits every call: nested loops (hash and merge
+-- joins are off, 0007) over the primary-key indexes. A kept plan is made again when
+-- a table it reads is analyzed (autovacuum does so as a table grows by a tenth), so
+-- one made while the tables were nearly empty, on a new deployment, does not outlive
+-- their growth. (Sequential scans are left on: with them off as well, a measured call
+-- took about a second.)
+-- (The function's name is its own, so it needs no argument list.)
+ALTER FUNCTION guildhall_economy_sets SET plan_cache_mode = force_generic_plan;
