@@ -5,7 +5,8 @@
 //! it is safe to share between threads. The async client returns awaitables that run on
 //! the process's tokio runtime ([`crate::runtime`]); the event loop only waits.
 
-use crate::convert::{pid, Arg, Instant, Json, Out, SenderArg, ToPy};
+use crate::awaitable::{attach_unless_exiting, into_awaitable, Failure};
+use crate::convert::{pid, Arg, Instant, Json, SenderArg, ToPy};
 use crate::errors::to_py_err;
 use chrono::NaiveDate;
 use guildhall_core::announce::{AudienceKind, FireRequest, Location, Template, Trigger};
@@ -152,12 +153,7 @@ fn spawn<'py, T: ToPy>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut fut = Box::pin(fut);
     if !inline {
-        return pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match fut.await {
-                Ok(v) => Ok(Out(v)),
-                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
-            }
-        });
+        return into_awaitable(py, async move { fut.await.map_err(Failure::from) });
     }
     let first = {
         let _runtime = crate::runtime().enter();
@@ -171,21 +167,22 @@ fn spawn<'py, T: ToPy>(
             Ok(v) => (v.to_py(py)?, false),
             Err(e) => (to_py_err(py, e).into_value(py).into_any(), true),
         };
-        let resolve = RESOLVE.get_or_try_init(py, || -> PyResult<_> {
-            Ok(wrap_pyfunction!(resolve_ready, py)?.into_any().unbind())
-        })?;
         event_loop.call_method1(
             intern!(py, "call_soon"),
-            (resolve.bind(py), &pending, value, failed),
+            (resolver(py)?, &pending, value, failed),
         )?;
         return Ok(pending);
     }
-    pyo3_async_runtimes::tokio::future_into_py(py, async move {
-        match fut.await {
-            Ok(v) => Ok(Out(v)),
-            Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
-        }
-    })
+    into_awaitable(py, async move { fut.await.map_err(Failure::from) })
+}
+
+/// `resolve_ready` as a Python callable (made once).
+pub(crate) fn resolver(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    Ok(RESOLVE
+        .get_or_try_init(py, || -> PyResult<_> {
+            Ok(wrap_pyfunction!(resolve_ready, py)?.into_any().unbind())
+        })?
+        .bind(py))
 }
 
 /// A Python object handed back as the result of an awaitable (`__aenter__`'s client).
@@ -194,6 +191,13 @@ struct ClientRef(Py<PyAny>);
 impl ToPy for ClientRef {
     fn to_py(self, _py: Python<'_>) -> PyResult<Py<PyAny>> {
         Ok(self.0)
+    }
+}
+
+/// An opened client handed back by `AsyncClient.open`'s awaitable.
+impl ToPy for AsyncClient {
+    fn to_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(Py::new(py, self)?.into_any())
     }
 }
 
@@ -519,7 +523,8 @@ client {
                     if stop.load(Ordering::Acquire) || !filter.accepts(&event) {
                         continue;
                     }
-                    Python::attach(|py| {
+                    // The interpreter is exiting: no callback any more.
+                    let called = attach_unless_exiting(|py| {
                         let r = Arc::unwrap_or_clone(event)
                             .to_py(py)
                             .and_then(|e| callback.call1(py, (e,)));
@@ -527,6 +532,9 @@ client {
                             err.write_unraisable(py, Some(callback.bind(py)));
                         }
                     });
+                    if called.is_none() {
+                        break;
+                    }
                 }
             })
             .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
@@ -552,13 +560,11 @@ async_client {
         cache: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let config = config_arg(config).map_err(|e| to_py_err(py, e))?;
-        let opening = pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            match open_backend(database, redis, cache, config).await {
-                Ok(gh) => Ok(AsyncClient {
-                    handle: Handle::new(gh),
-                }),
-                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
-            }
+        let opening = into_awaitable(py, async move {
+            let gh = open_backend(database, redis, cache, config).await?;
+            Ok::<_, Failure>(AsyncClient {
+                handle: Handle::new(gh),
+            })
         })?;
         Ok(Bound::new(
             py,
@@ -1841,12 +1847,12 @@ impl EventStream {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let state = self.state.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             let next = state.lock().await.next().await;
             match next {
-                Ok(Some(e)) => Ok(Out(Arc::unwrap_or_clone(e))),
-                Ok(None) => Err(PyStopAsyncIteration::new_err(())),
-                Err(e) => Err(Python::attach(|py| to_py_err(py, e))),
+                Ok(Some(e)) => Ok(Arc::unwrap_or_clone(e)),
+                Ok(None) => Err(Failure::Py(PyStopAsyncIteration::new_err(()))),
+                Err(e) => Err(Failure::Core(e)),
             }
         })
     }
@@ -1857,9 +1863,9 @@ impl EventStream {
         if let Ok(mut s) = state.try_lock() {
             s.closed = true;
         }
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        into_awaitable(py, async move {
             state.lock().await.closed = true;
-            Ok(())
+            Ok::<(), Failure>(())
         })
     }
 }

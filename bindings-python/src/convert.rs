@@ -198,18 +198,6 @@ impl<T: ToPy> ToPy for Vec<T> {
     }
 }
 
-/// Wraps a [`ToPy`] value so it can be handed to `future_into_py`.
-pub struct Out<T>(pub T);
-
-impl<'py, T: ToPy> IntoPyObject<'py> for Out<T> {
-    type Target = PyAny;
-    type Output = Bound<'py, PyAny>;
-    type Error = PyErr;
-    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        Ok(self.0.to_py(py)?.into_bound(py))
-    }
-}
-
 /// A fresh dict of `pairs` (for `to_dict`).
 pub fn dict_of<'py>(
     py: Python<'py>,

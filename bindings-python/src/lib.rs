@@ -14,6 +14,7 @@
 
 use pyo3::prelude::*;
 
+pub mod awaitable;
 pub mod client;
 pub mod convert;
 pub mod errors;
@@ -32,5 +33,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     client::register(m)?;
+    awaitable::register(m)?;
     Ok(())
 }

@@ -4,6 +4,8 @@ a map by currency, type aliases the stubs name that exist at runtime, and `help(
 showing the real defaults."""
 
 import inspect
+import subprocess
+import sys
 
 import pytest
 
@@ -139,3 +141,51 @@ def test_help_shows_real_defaults():
                 assert p.default is not Ellipsis, f"{cls.__name__}.{op}({p.name}=...)"
     assert inspect.signature(guildhall.Client.tick).parameters["holder"].default == "python"
     assert inspect.signature(guildhall.Client.send_mail).parameters["body"].default == ""
+
+
+# A program that ends while a native thread is inside Python: the events thread runs a
+# subscriber's callback that is still sleeping when the script's last line returns.
+EXIT_DURING_CALLBACK = """
+import sys, threading, time
+import guildhall
+started = threading.Event()
+
+def slow(event):
+    started.set()
+    time.sleep(0.3)  # the GIL is released here; finalization must not start meanwhile
+    with open(sys.argv[2], "w") as f:
+        f.write(event.kind)
+
+gh = guildhall.Client.open(sys.argv[1], {"currencies": [{"code": "gold"}]})
+gh.subscribe(slow)
+gh.grant("p", "gold", 1)
+assert started.wait(10)
+"""
+
+# An asyncio program whose last awaited calls are resolved from the runtime's threads.
+EXIT_AFTER_AWAITS = """
+import asyncio, sys
+import guildhall
+
+async def main():
+    async with guildhall.AsyncClient.open(sys.argv[1], {"currencies": [{"code": "gold"}]}) as gh:
+        await asyncio.gather(*(gh.grant(f"p{i}", "gold", 1) for i in range(20)))
+        assert await gh.balance("p0", "gold") == 1
+    open(sys.argv[2], "w").write("done")
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("script", [EXIT_DURING_CALLBACK, EXIT_AFTER_AWAITS],
+                         ids=["callback-running", "after-awaits"])
+def test_the_interpreter_exits_cleanly_while_native_threads_call_into_python(tmp_path, script):
+    # Without the module's exit hook a thread that takes the GIL back during
+    # finalization is ended by CPython with pthread_exit, which aborts the process
+    # (SIGABRT, exit status 134); with it, the exit waits for the callback to finish.
+    for run in range(3):
+        out = tmp_path / f"out-{run}"
+        done = subprocess.run([sys.executable, "-c", script, f"sqlite:{tmp_path}/exit-{run}.db", str(out)],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+        assert out.read_text() in ("currency_granted", "done")
