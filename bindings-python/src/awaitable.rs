@@ -154,31 +154,30 @@ where
 }
 
 /// Schedules the outcome onto `future` at the loop's next turn (`resolve_ready` skips a
-/// future cancelled meanwhile).
+/// future cancelled meanwhile); a result that cannot be converted is raised instead.
 fn hand_over<T: ToPy>(
     py: Python<'_>,
     event_loop: &Py<PyAny>,
     future: &Py<PyAny>,
     outcome: Result<T, Failure>,
 ) -> PyResult<()> {
-    let future = future.bind(py);
-    if future.call_method0(intern!(py, "done"))?.is_truthy()? {
-        return Ok(());
-    }
-    let (value, failed) = match outcome.map(|v| v.to_py(py)) {
-        Ok(Ok(v)) => (v.into_bound(py), false),
-        Ok(Err(e)) | Err(Failure::Py(e)) => (e.into_value(py).into_bound(py).into_any(), true),
-        Err(Failure::Core(e)) => (
-            to_py_err(py, e).into_value(py).into_bound(py).into_any(),
-            true,
-        ),
-    };
-    let resolve = crate::client::resolver(py)?;
+    let (value, failed) =
+        settle(py, outcome).unwrap_or_else(|e| (e.into_value(py).into_any(), true));
     event_loop.bind(py).call_method1(
         intern!(py, "call_soon_threadsafe"),
-        (resolve, future, value, failed),
+        (crate::client::resolver(py)?, future, value, failed),
     )?;
     Ok(())
+}
+
+/// The Python value an outcome sets on its future and whether it is an exception (a
+/// core error as its `guildhall` exception class). Errors: the result's conversion.
+pub fn settle<T: ToPy>(py: Python<'_>, outcome: Result<T, Failure>) -> PyResult<(Py<PyAny>, bool)> {
+    Ok(match outcome {
+        Ok(v) => (v.to_py(py)?, false),
+        Err(Failure::Py(e)) => (e.into_value(py).into_any(), true),
+        Err(Failure::Core(e)) => (to_py_err(py, e).into_value(py).into_any(), true),
+    })
 }
 
 /// The done callback of an awaitable's future: a cancelled future drops its Rust task.

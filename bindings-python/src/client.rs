@@ -5,7 +5,7 @@
 //! it is safe to share between threads. The async client returns awaitables that run on
 //! the process's tokio runtime ([`crate::runtime`]); the event loop only waits.
 
-use crate::awaitable::{attach_unless_exiting, into_awaitable, Failure};
+use crate::awaitable::{attach_unless_exiting, into_awaitable, settle, Failure};
 use crate::convert::{pid, Arg, Instant, Json, SenderArg, ToPy};
 use crate::errors::to_py_err;
 use chrono::NaiveDate;
@@ -163,10 +163,7 @@ fn spawn<'py, T: ToPy>(
     if let std::task::Poll::Ready(result) = first {
         let event_loop = pyo3_async_runtimes::tokio::get_current_loop(py)?;
         let pending = event_loop.call_method0(intern!(py, "create_future"))?;
-        let (value, failed) = match result {
-            Ok(v) => (v.to_py(py)?, false),
-            Err(e) => (to_py_err(py, e).into_value(py).into_any(), true),
-        };
+        let (value, failed) = settle(py, result.map_err(Failure::from))?;
         event_loop.call_method1(
             intern!(py, "call_soon"),
             (resolver(py)?, &pending, value, failed),
