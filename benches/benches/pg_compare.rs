@@ -56,6 +56,7 @@
 //! requests succeed and the ledger verifies. Without it, prints that it skipped.
 
 use guildhall_adapters::postgres::TestDatabase;
+use guildhall_benches::link::delay_proxy;
 use guildhall_benches::{bench_mode, open, player, ITEM};
 use guildhall_core::economy::GrantRequest;
 use guildhall_core::Guildhall;
@@ -188,28 +189,6 @@ impl Opts {
 
 // ----- a link with a round-trip delay -----
 
-/// Forwards every TCP connection accepted on `listen` to `to`, holding each chunk of
-/// bytes for `delay` in each direction (so a round trip across it takes `2 * delay`
-/// more). Runs until killed. One thread per direction of a connection reads a chunk,
-/// sleeps until `delay` after the read (`nanosleep`, tens of microseconds late on an
-/// idle machine) and writes it: bytes that arrive meanwhile wait for the write, which
-/// a request-response protocol (PostgreSQL's) never sees.
-fn delay_proxy(listen: &str, to: &str, delay: Duration) {
-    let listener = std::net::TcpListener::bind(listen).expect("bind proxy");
-    for client in listener.incoming() {
-        let Ok(client) = client else { continue };
-        let Ok(server) = std::net::TcpStream::connect(to) else {
-            continue;
-        };
-        let _ = (client.set_nodelay(true), server.set_nodelay(true));
-        let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
-            continue;
-        };
-        std::thread::spawn(move || delayed_pipe(client, s2, delay));
-        std::thread::spawn(move || delayed_pipe(server, c2, delay));
-    }
-}
-
 /// For a Postgres URL: its `host:port`, and a free loopback address for a proxy with
 /// the URL that reaches the same server through it.
 fn through_proxy(url: &str) -> Option<(&str, (String, String))> {
@@ -223,22 +202,6 @@ fn through_proxy(url: &str) -> Option<(&str, (String, String))> {
     let listen = format!("127.0.0.1:{}", free_port());
     let proxied = format!("{}{listen}{}", &url[..start + host_start], &rest[end..]);
     Some((authority, (listen, proxied)))
-}
-
-/// Copies `from` to `to`, each chunk `delay` after it was read; shuts `to`'s write
-/// side when `from` ends.
-fn delayed_pipe(mut from: std::net::TcpStream, mut to: std::net::TcpStream, delay: Duration) {
-    let mut buf = vec![0u8; 64 * 1024];
-    while let Ok(n) = std::io::Read::read(&mut from, &mut buf) {
-        if n == 0 {
-            break;
-        }
-        std::thread::sleep(delay);
-        if to.write_all(&buf[..n]).is_err() {
-            break;
-        }
-    }
-    let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
 // ----- CPU time from /proc -----

@@ -1,6 +1,8 @@
 //! Shared set-up of guildhall's benchmarks: a backend with a priced consumable and
 //! funded players, on the store a URL names.
 
+pub mod link;
+
 use guildhall_core::economy::GrantRequest;
 use guildhall_core::types::{CatalogItem, Currency, ItemKind, PlayerId, Price};
 use guildhall_core::{Config, Guildhall};
